@@ -1,0 +1,96 @@
+/* Growable buffer: greedy doubling, sticky allocation error. */
+#include "buf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int buf_reserve(struct buf *b, size_t extra) {
+        if (b->error < 0)
+                return b->error;
+        if (extra > SIZE_MAX / 2 - b->len)
+                return (b->error = -ENOMEM);
+        size_t need = b->len + extra + 1;
+        if (need <= b->cap)
+                return 0;
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < need)
+                cap *= 2;
+        char *p = realloc(b->data, cap);
+        if (!p)
+                return (b->error = -ENOMEM);
+        b->data = p;
+        b->cap = cap;
+        return 0;
+}
+
+void buf_put(struct buf *b, const void *s, size_t n) {
+        if (buf_reserve(b, n) < 0)
+                return;
+        if (n > 0)
+                memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+}
+
+void buf_puts(struct buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+
+void buf_putc(struct buf *b, char c) {
+        if (buf_reserve(b, 1) < 0)
+                return;
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+}
+
+void buf_put_u64(struct buf *b, uint64_t v) {
+        char tmp[20];
+        size_t i = sizeof(tmp);
+        do {
+                tmp[--i] = (char) ('0' + v % 10);
+                v /= 10;
+        } while (v > 0);
+        buf_put(b, tmp + i, sizeof(tmp) - i);
+}
+
+void buf_put_i64(struct buf *b, int64_t v) {
+        if (v < 0) {
+                buf_putc(b, '-');
+                buf_put_u64(b, (uint64_t) 0 - (uint64_t) v);
+        } else
+                buf_put_u64(b, (uint64_t) v);
+}
+
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap) {
+        va_list aq;
+        va_copy(aq, ap);
+        int n = vsnprintf(NULL, 0, fmt, aq);
+        va_end(aq);
+        if (n < 0) {
+                b->error = -EINVAL;
+                return;
+        }
+        if (buf_reserve(b, (size_t) n) < 0)
+                return;
+        (void) vsnprintf(b->data + b->len, (size_t) n + 1, fmt, ap);
+        b->len += (size_t) n;
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        buf_vprintf(b, fmt, ap);
+        va_end(ap);
+}
+
+void buf_reset(struct buf *b) {
+        b->len = 0;
+        b->error = 0;
+        if (b->data)
+                b->data[0] = '\0';
+}
+
+void buf_free(struct buf *b) {
+        free(b->data);
+        *b = (struct buf){0};
+}

@@ -1,0 +1,31 @@
+/* A growable byte buffer, reused from scrape to scrape (redis sds style).
+ * A failed allocation is sticky: later appends do nothing and buf.error
+ * stays -ENOMEM until buf_reset(), so a caller checks once at the end and
+ * never ships a silently truncated output. */
+#pragma once
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+struct buf {
+        char *data;   /* NUL-terminated once anything was reserved */
+        size_t len;
+        size_t cap;
+        int error;    /* 0, or -ENOMEM after a failed allocation */
+};
+
+/* Makes room for extra more bytes plus a NUL; 0 or -ENOMEM (sticky). */
+int buf_reserve(struct buf *b, size_t extra);
+void buf_put(struct buf *b, const void *s, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_put_u64(struct buf *b, uint64_t v);
+void buf_put_i64(struct buf *b, int64_t v);
+void buf_printf(struct buf *b, const char *fmt, ...) _printf_(2, 3);
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap) _printf_(2, 0);
+/* Empties the buffer and clears the error, keeping the memory. */
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);

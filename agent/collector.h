@@ -1,0 +1,42 @@
+/* The collector contract (DESIGN.md §2). A collector is one const
+ * descriptor in its own file under collectors/, listed once in
+ * registry.c. Its state comes from init and is owned by the registry, so
+ * two instances can coexist and tests need no globals. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "diag.h"
+#include "metric.h"
+
+/* Where a collector reads from. Every read goes through these roots. */
+struct collector_env {
+        const char *procfs;
+        const char *sysfs;
+        const char *rootfs;
+        const char *udev_data;
+};
+
+/* What one collect call gets and gives back besides its samples. */
+struct collect_ctx {
+        struct metric_set *set;
+        unsigned parse_errors; /* lines the collector skipped as garbage */
+};
+
+struct collector {
+        const char *name;
+        const char *help;        /* one line, for --help and the landing page */
+        bool default_enabled;
+        /* Keys accepted in the [collector.NAME] config section; NULL-terminated, or NULL for none. */
+        const char *const *config_keys;
+
+        /* Reads its own section (may be NULL) and returns private state.
+         * Cheap: no blocking I/O. Bad values: diag_at() with the key's line. */
+        int (*init)(const struct collector_env *env, const struct config_section *section, struct diag *diag,
+                    void **ret_state);
+        /* Appends families and samples to ctx->set; 0 or a negative errno.
+         * A missing file is "no data" (return -ENOENT), never a crash. */
+        int (*collect)(void *state, struct collect_ctx *ctx);
+        void (*free)(void *state);
+};

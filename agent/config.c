@@ -1,0 +1,367 @@
+/* Config: embedded defaults and the INI loader. libinih does the syntax;
+ * its handler gets no line number, so the file is fed through a reader
+ * that counts lines (and refuses lines too long for inih to see whole). */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "listen.h"
+#include "parse.h"
+#include "registry.h"
+
+enum key_type { K_BOOL, K_UINT, K_DURATION_S, K_PATH, K_TELEMETRY, K_LISTEN, K_LOG_LEVEL, K_LOG_TARGET };
+
+struct key_def {
+        const char *section;
+        const char *key;
+        enum key_type type;
+        size_t offset;
+        unsigned min, max; /* K_UINT and K_DURATION_S */
+};
+
+#define OFF(f) offsetof(struct config, f)
+static const struct key_def key_defs[] = {
+        {"log", "level", K_LOG_LEVEL, OFF(log_level), 0, 0},
+        {"log", "target", K_LOG_TARGET, OFF(log_target), 0, 0},
+        {"web", "listen_address", K_LISTEN, 0, 0, 0},
+        {"web", "telemetry_path", K_TELEMETRY, OFF(telemetry_path), 0, 0},
+        {"web", "max_requests", K_UINT, OFF(max_requests), 1, 10000},
+        {"web", "connection_timeout", K_DURATION_S, OFF(connection_timeout_s), 1, 3600},
+        {"web", "systemd_socket", K_BOOL, OFF(systemd_socket), 0, 0},
+        {"web", "disable_exporter_metrics", K_BOOL, OFF(disable_exporter_metrics), 0, 0},
+        {"paths", "procfs", K_PATH, OFF(procfs), 0, 0},
+        {"paths", "sysfs", K_PATH, OFF(sysfs), 0, 0},
+        {"paths", "rootfs", K_PATH, OFF(rootfs), 0, 0},
+        {"paths", "udev_data", K_PATH, OFF(udev_data), 0, 0},
+        {"collectors", "disable_defaults", K_BOOL, OFF(disable_defaults), 0, 0},
+};
+#undef OFF
+
+static int strdup_into(char **dst, const char *src) {
+        char *p = strdup(src);
+        if (!p)
+                return -ENOMEM;
+        free(*dst);
+        *dst = p;
+        return 0;
+}
+
+static int listen_add(struct config *cfg, const char *addr) {
+        char **p = reallocarray(cfg->listen_addresses, cfg->n_listen_addresses + 1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        cfg->listen_addresses = p;
+        if (!(p[cfg->n_listen_addresses] = strdup(addr)))
+                return -ENOMEM;
+        cfg->n_listen_addresses++;
+        return 0;
+}
+
+static void listen_clear(struct config *cfg) {
+        for (size_t i = 0; i < cfg->n_listen_addresses; i++)
+                free(cfg->listen_addresses[i]);
+        cfg->n_listen_addresses = 0;
+}
+
+int config_init_defaults(struct config *cfg) {
+        *cfg = (struct config){
+                .log_level = LOG_LEVEL_INFO,
+                .log_target = LOG_TARGET_AUTO,
+                .max_requests = 40,
+                .connection_timeout_s = 10,
+        };
+        memset(cfg->collector_enabled, -1, sizeof(cfg->collector_enabled));
+        if (listen_add(cfg, ":9100") < 0 || strdup_into(&cfg->telemetry_path, "/metrics") < 0 ||
+            strdup_into(&cfg->procfs, "/proc") < 0 || strdup_into(&cfg->sysfs, "/sys") < 0 ||
+            strdup_into(&cfg->rootfs, "/") < 0 || strdup_into(&cfg->udev_data, "/run/udev/data") < 0) {
+                config_free(cfg);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+void config_free(struct config *cfg) {
+        listen_clear(cfg);
+        free(cfg->listen_addresses);
+        free(cfg->path);
+        free(cfg->telemetry_path);
+        free(cfg->procfs);
+        free(cfg->sysfs);
+        free(cfg->rootfs);
+        free(cfg->udev_data);
+        for (size_t i = 0; i < cfg->n_sections; i++) {
+                struct config_section *s = &cfg->sections[i];
+                for (size_t k = 0; k < s->n_entries; k++) {
+                        free(s->entries[k].key);
+                        free(s->entries[k].value);
+                }
+                free(s->entries);
+                free(s->name);
+        }
+        free(cfg->sections);
+        *cfg = (struct config){0};
+}
+
+bool config_collector_enabled(const struct config *cfg, size_t idx) {
+        if (cfg->collector_enabled[idx] >= 0)
+                return cfg->collector_enabled[idx];
+        return !cfg->disable_defaults && registry_collectors[idx]->default_enabled;
+}
+
+const struct config_section *config_collector_section(const struct config *cfg, const char *name) {
+        for (size_t i = 0; i < cfg->n_sections; i++)
+                if (strcmp(cfg->sections[i].name, name) == 0)
+                        return &cfg->sections[i];
+        return NULL;
+}
+
+const struct config_entry *config_section_get(const struct config_section *s, const char *key) {
+        for (size_t i = 0; s && i < s->n_entries; i++)
+                if (strcmp(s->entries[i].key, key) == 0)
+                        return &s->entries[i];
+        return NULL;
+}
+
+int config_section_bool(const struct config_section *s, const char *key, bool def, bool *ret, struct diag *diag) {
+        const struct config_entry *e = config_section_get(s, key);
+        if (!e) {
+                *ret = def;
+                return 0;
+        }
+        if (parse_bool(e->value, ret) < 0)
+                return diag_at(diag, s->file, e->line, "[collector.%s] %s: '%s' is not a boolean (true or false)",
+                               s->name, key, e->value);
+        return 0;
+}
+
+int config_check_telemetry_path(const char *path) {
+        if (path[0] != '/' || strcmp(path, "/") == 0 || strncmp(path, "/-/", 3) == 0 ||
+            strpbrk(path, " ?#\t\n") != NULL)
+                return -EINVAL;
+        return 0;
+}
+
+/* --- loading --- */
+
+struct loader {
+        struct config *cfg;
+        const char *file;
+        FILE *f;
+        unsigned line;
+        unsigned key_lines[ELEMENTSOF(key_defs)];
+        unsigned collector_lines[COLLECTORS_MAX];
+        bool listen_from_file;
+        unsigned error_line; /* of the first error found by the handler or the reader */
+        struct diag *diag;
+};
+
+static char *loader_read_line(char *str, int num, void *stream) {
+        struct loader *l = stream;
+        if (!fgets(str, num, l->f))
+                return NULL;
+        l->line++;
+        size_t n = strlen(str);
+        if (n == (size_t) num - 1 && str[n - 1] != '\n' && !feof(l->f)) {
+                if (l->error_line == 0) {
+                        l->error_line = l->line;
+                        (void) diag_at(l->diag, l->file, l->line, "line longer than %d characters", num - 2);
+                }
+                int c;
+                while ((c = fgetc(l->f)) != EOF && c != '\n')
+                        ;
+                str[0] = '\0'; /* hand inih an empty line instead of a piece of one */
+        }
+        return str;
+}
+
+static int fail(struct loader *l, const char *fmt, ...) _printf_(2, 3);
+static int fail(struct loader *l, const char *fmt, ...) {
+        if (l->error_line == 0) {
+                char msg[400];
+                va_list ap;
+                va_start(ap, fmt);
+                (void) vsnprintf(msg, sizeof(msg), fmt, ap);
+                va_end(ap);
+                l->error_line = l->line;
+                (void) diag_at(l->diag, l->file, l->line, "%s", msg);
+        }
+        return 0; /* inih: go on, the first error is kept */
+}
+
+static int set_known_key(struct loader *l, size_t k, const char *value) {
+        const struct key_def *d = &key_defs[k];
+        void *field = (char *) l->cfg + d->offset;
+        int r = 0;
+        switch (d->type) {
+        case K_BOOL:
+                if (parse_bool(value, field) < 0)
+                        return fail(l, "[%s] %s: '%s' is not a boolean (true or false)", d->section, d->key, value);
+                break;
+        case K_UINT:
+                if (parse_uint_range(value, d->min, d->max, field) < 0)
+                        return fail(l, "[%s] %s: '%s' is not a whole number from %u to %u", d->section, d->key,
+                                    value, d->min, d->max);
+                break;
+        case K_DURATION_S: {
+                uint64_t ms;
+                if (parse_duration_ms(value, &ms) < 0 || ms % 1000 != 0 || ms / 1000 < d->min || ms / 1000 > d->max)
+                        return fail(l, "[%s] %s: '%s' is not a duration in whole seconds from %us to %us (e.g. 10s, 1m)",
+                                    d->section, d->key, value, d->min, d->max);
+                *(unsigned *) field = (unsigned) (ms / 1000);
+                break;
+        }
+        case K_PATH:
+                if (value[0] != '/')
+                        return fail(l, "[%s] %s: '%s' is not an absolute path", d->section, d->key, value);
+                r = strdup_into(field, value);
+                break;
+        case K_TELEMETRY:
+                if (config_check_telemetry_path(value) < 0)
+                        return fail(l, "[%s] %s: '%s' is not a usable path (it starts with /, is not / and not under /-/)",
+                                    d->section, d->key, value);
+                r = strdup_into(field, value);
+                break;
+        case K_LISTEN: {
+                char host[256], port[8];
+                if (listen_address_parse(value, host, sizeof(host), port, sizeof(port)) < 0)
+                        return fail(l, "[%s] %s: '%s' is not host:port, [ipv6]:port or :port", d->section, d->key,
+                                    value);
+                if (!l->listen_from_file) {
+                        listen_clear(l->cfg); /* the file's addresses replace the default */
+                        l->listen_from_file = true;
+                }
+                r = listen_add(l->cfg, value);
+                break;
+        }
+        case K_LOG_LEVEL:
+                if (log_level_from_string(value, field) < 0)
+                        return fail(l, "[%s] %s: '%s' is not one of error, warn, info, debug", d->section, d->key,
+                                    value);
+                break;
+        case K_LOG_TARGET:
+                if (log_target_from_string(value, field) < 0)
+                        return fail(l, "[%s] %s: '%s' is not one of auto, stderr, journal", d->section, d->key, value);
+                break;
+        }
+        if (r < 0)
+                return fail(l, "out of memory");
+        return 1;
+}
+
+static int set_collector_switch(struct loader *l, const char *name, const char *value) {
+        int idx = registry_find(name);
+        if (idx < 0)
+                return fail(l, "[collectors] %s: no such collector", name);
+        if (l->collector_lines[idx])
+                return fail(l, "[collectors] %s: given twice (first on line %u)", name, l->collector_lines[idx]);
+        bool on;
+        if (parse_bool(value, &on) < 0)
+                return fail(l, "[collectors] %s: '%s' is not a boolean (true or false)", name, value);
+        l->collector_lines[idx] = l->line;
+        l->cfg->collector_enabled[idx] = on;
+        return 1;
+}
+
+static bool collector_accepts(const struct collector *c, const char *key) {
+        for (const char *const *k = c->config_keys; k && *k; k++)
+                if (strcmp(*k, key) == 0)
+                        return true;
+        return false;
+}
+
+static int set_collector_option(struct loader *l, const char *name, const char *key, const char *value) {
+        int idx = registry_find(name);
+        if (idx < 0)
+                return fail(l, "[collector.%s]: no such collector", name);
+        const struct collector *c = registry_collectors[idx];
+        if (!collector_accepts(c, key))
+                return fail(l, "[collector.%s] %s: unknown key (the %s collector has %s)", name, key, name,
+                            c->config_keys ? "other keys" : "no options");
+        struct config *cfg = l->cfg;
+        struct config_section *s = (struct config_section *) config_collector_section(cfg, name);
+        if (!s) {
+                struct config_section *p = reallocarray(cfg->sections, cfg->n_sections + 1, sizeof(*p));
+                if (!p)
+                        return fail(l, "out of memory");
+                cfg->sections = p;
+                s = &p[cfg->n_sections];
+                *s = (struct config_section){.name = strdup(name), .file = cfg->path};
+                if (!s->name)
+                        return fail(l, "out of memory");
+                cfg->n_sections++;
+        }
+        const struct config_entry *e = config_section_get(s, key);
+        if (e)
+                return fail(l, "[collector.%s] %s: given twice (first on line %u)", name, key, e->line);
+        struct config_entry *p = reallocarray(s->entries, s->n_entries + 1, sizeof(*p));
+        if (!p)
+                return fail(l, "out of memory");
+        s->entries = p;
+        p[s->n_entries] = (struct config_entry){.key = strdup(key), .value = strdup(value), .line = l->line};
+        if (!p[s->n_entries].key || !p[s->n_entries].value) {
+                free(p[s->n_entries].key);
+                free(p[s->n_entries].value);
+                return fail(l, "out of memory");
+        }
+        s->n_entries++;
+        return 1;
+}
+
+static int loader_handle(void *user, const char *section, const char *key, const char *value) {
+        struct loader *l = user;
+        if (section[0] == '\0')
+                return fail(l, "%s: key outside of any [section]", key);
+        if (strncmp(section, "collector.", 10) == 0)
+                return set_collector_option(l, section + 10, key, value);
+
+        bool section_known = false;
+        for (size_t k = 0; k < ELEMENTSOF(key_defs); k++) {
+                if (strcmp(key_defs[k].section, section) != 0)
+                        continue;
+                section_known = true;
+                if (strcmp(key_defs[k].key, key) != 0)
+                        continue;
+                if (l->key_lines[k] && key_defs[k].type != K_LISTEN)
+                        return fail(l, "[%s] %s: given twice (first on line %u)", section, key, l->key_lines[k]);
+                l->key_lines[k] = l->line;
+                return set_known_key(l, k, value);
+        }
+        if (strcmp(section, "collectors") == 0)
+                return set_collector_switch(l, key, value);
+        if (!section_known)
+                return fail(l, "[%s]: unknown section (known: [log], [web], [paths], [collectors], "
+                               "[collector.NAME])", section);
+        return fail(l, "[%s] %s: unknown key", section, key);
+}
+
+int config_load(struct config *cfg, const char *path, struct diag *diag) {
+        int r = strdup_into(&cfg->path, path);
+        if (r < 0)
+                return r;
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f)
+                return diag_set(diag, "%s: cannot open: %s", path, strerror(errno));
+
+        struct loader l = {.cfg = cfg, .file = cfg->path, .f = f, .diag = diag};
+        int line = ini_parse_stream(loader_read_line, &l, loader_handle, &l);
+        if (ferror(f))
+                return diag_set(diag, "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
+        /* inih reports the first line it could not parse; the handler and
+         * the reader record their own. The earlier one is the first error. */
+        if (line > 0 && (l.error_line == 0 || (unsigned) line < l.error_line)) {
+                diag->msg[0] = '\0';
+                return diag_at(diag, path, (unsigned) line,
+                               "syntax error: expected [section], key = value, or a comment (; or #)");
+        }
+        if (l.error_line > 0)
+                return -EINVAL;
+        if (line < 0)
+                return diag_set(diag, "%s: cannot read: %s", path, line == -1 ? "cannot open" : "out of memory");
+        return 0;
+}

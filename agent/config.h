@@ -1,0 +1,71 @@
+/* The agent's configuration: embedded defaults, then an INI file read with
+ * libinih, then command-line flags on top (options.c). Every error names
+ * file:line and key; a config that fails to load changes nothing. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "log.h"
+
+#define COLLECTORS_MAX 64
+
+struct config_entry {
+        char *key;
+        char *value;
+        unsigned line;
+};
+
+/* A [collector.NAME] section, handed as it is to that collector's init. */
+struct config_section {
+        char *name;       /* the collector's name */
+        const char *file; /* the config file, for diagnostics */
+        struct config_entry *entries;
+        size_t n_entries;
+};
+
+struct config {
+        char *path; /* NULL while only the embedded defaults are in force */
+
+        enum log_level log_level;
+        enum log_target log_target;
+
+        char **listen_addresses;
+        size_t n_listen_addresses;
+        char *telemetry_path;
+        unsigned max_requests;
+        unsigned connection_timeout_s;
+        bool systemd_socket;
+        bool disable_exporter_metrics;
+
+        char *procfs;
+        char *sysfs;
+        char *rootfs;
+        char *udev_data;
+
+        bool disable_defaults;
+        signed char collector_enabled[COLLECTORS_MAX]; /* -1: the collector's default */
+
+        struct config_section *sections;
+        size_t n_sections;
+};
+
+/* Fills cfg with the embedded defaults. 0 or -ENOMEM. */
+int config_init_defaults(struct config *cfg);
+/* Reads path on top of the defaults in cfg. On error diag says file:line. */
+int config_load(struct config *cfg, const char *path, struct diag *diag);
+void config_free(struct config *cfg);
+
+/* Whether collector number idx of the registry runs. */
+bool config_collector_enabled(const struct config *cfg, size_t idx);
+const struct config_section *config_collector_section(const struct config *cfg, const char *name);
+
+/* The entry for key in a collector's section, or NULL (section may be NULL). */
+const struct config_entry *config_section_get(const struct config_section *s, const char *key);
+/* A boolean key with a default; a bad value is a diag at its line. */
+int config_section_bool(const struct config_section *s, const char *key, bool def, bool *ret, struct diag *diag);
+
+/* Checks a telemetry path as given in a config or a flag. */
+int config_check_telemetry_path(const char *path);

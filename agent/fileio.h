@@ -1,0 +1,15 @@
+/* Reading kernel files through a configured root (--path.procfs and
+ * friends), so that tests point collectors at fixture trees and a
+ * containerised agent at /host/proc. */
+#pragma once
+
+#include "buf.h"
+
+/* Joins root and rel ("stat", "self/fd") into out; -ENAMETOOLONG if it
+ * does not fit. */
+int path_join(char *out, size_t size, const char *root, const char *rel);
+
+/* Replaces the content of b with the whole file root/rel. Returns 0 or a
+ * negative errno (-ENOENT for a missing file: "no data", not a failure of
+ * the agent). The buffer keeps its memory from one call to the next. */
+int read_file_at(const char *root, const char *rel, struct buf *b);

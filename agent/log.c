@@ -1,0 +1,115 @@
+/* Log sinks. Each line is formatted on the stack and written with a single
+ * write(2), so lines from the HTTP threads never interleave. */
+#include "log.h"
+
+#define SD_JOURNAL_SUPPRESS_LOCATION
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-journal.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+static const char *const target_names[] = {"auto", "stderr", "journal"};
+/* syslog priorities for each level */
+static const int level_priority[] = {3, 4, 6, 7};
+
+static atomic_int log_level = LOG_LEVEL_INFO;
+static atomic_bool log_to_journal = false;
+
+/* systemd sets JOURNAL_STREAM=dev:ino when stderr is connected to the
+ * journal; then structured records with a priority beat plain text. */
+static bool stderr_is_journal(void) {
+        const char *e = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+        struct stat st;
+        if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+                return false;
+        return st.st_dev == dev && st.st_ino == ino;
+}
+
+void log_setup(enum log_level level, enum log_target target) {
+        atomic_store(&log_level, level);
+        bool journal = target == LOG_TARGET_JOURNAL || (target == LOG_TARGET_AUTO && stderr_is_journal());
+        atomic_store(&log_to_journal, journal);
+}
+
+enum log_level log_get_level(void) { return atomic_load(&log_level); }
+
+static void log_write(enum log_level level, const char *fmt, va_list ap, int err) {
+        char msg[1024];
+        int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+        if (n < 0)
+                return;
+        if (err != 0 && (size_t) n < sizeof(msg))
+                (void) snprintf(msg + n, sizeof(msg) - (size_t) n, ": %s", strerror(-err));
+
+        if (atomic_load(&log_to_journal)) {
+                (void) sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%i", level_priority[level],
+                                       "SYSLOG_IDENTIFIER=vigie", NULL);
+                return;
+        }
+
+        /* logfmt: ts=... level=... msg="..." with quotes and backslashes escaped */
+        char line[2300];
+        struct timespec ts;
+        struct tm tm;
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        (void) gmtime_r(&ts.tv_sec, &tm);
+        size_t len = strftime(line, sizeof(line), "ts=%Y-%m-%dT%H:%M:%S", &tm);
+        len += (size_t) snprintf(line + len, sizeof(line) - len, ".%03ldZ level=%s msg=\"",
+                                 ts.tv_nsec / 1000000, level_names[level]);
+        for (const char *p = msg; *p && len < sizeof(line) - 3; p++) {
+                if (*p == '"' || *p == '\\')
+                        line[len++] = '\\';
+                line[len++] = *p == '\n' ? ' ' : *p;
+        }
+        line[len++] = '"';
+        line[len++] = '\n';
+        (void) !write(STDERR_FILENO, line, len);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...) {
+        if (level > log_get_level())
+                return;
+        va_list ap;
+        va_start(ap, fmt);
+        log_write(level, fmt, ap, 0);
+        va_end(ap);
+}
+
+int log_errno(enum log_level level, int err, const char *fmt, ...) {
+        if (level <= log_get_level()) {
+                va_list ap;
+                va_start(ap, fmt);
+                log_write(level, fmt, ap, err);
+                va_end(ap);
+        }
+        return err;
+}
+
+int log_level_from_string(const char *s, enum log_level *ret) {
+        for (size_t i = 0; i < ELEMENTSOF(level_names); i++)
+                if (strcmp(s, level_names[i]) == 0) {
+                        *ret = (enum log_level) i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+int log_target_from_string(const char *s, enum log_target *ret) {
+        for (size_t i = 0; i < ELEMENTSOF(target_names); i++)
+                if (strcmp(s, target_names[i]) == 0) {
+                        *ret = (enum log_target) i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+const char *log_level_to_string(enum log_level level) { return level_names[level]; }
+const char *log_target_to_string(enum log_target target) { return target_names[target]; }

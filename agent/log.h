@@ -1,0 +1,28 @@
+/* Logging: one line per event, to stderr (logfmt, like node_exporter) or
+ * to the journal with a priority. Only main, the scrape engine, the HTTP
+ * server and the sender log; collectors and parsers return errors. */
+#pragma once
+
+#include <stdarg.h>
+
+#include "macro.h"
+
+enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+enum log_target { LOG_TARGET_AUTO, LOG_TARGET_STDERR, LOG_TARGET_JOURNAL };
+
+/* auto picks the journal when stderr is the journal's stream (JOURNAL_STREAM). */
+void log_setup(enum log_level level, enum log_target target);
+enum log_level log_get_level(void);
+void log_msg(enum log_level level, const char *fmt, ...) _printf_(2, 3);
+/* Logs fmt followed by ": strerror(-err)" and returns err (a negative errno). */
+int log_errno(enum log_level level, int err, const char *fmt, ...) _printf_(3, 4);
+
+int log_level_from_string(const char *s, enum log_level *ret);
+int log_target_from_string(const char *s, enum log_target *ret);
+const char *log_level_to_string(enum log_level level);
+const char *log_target_to_string(enum log_target target);
+
+#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)

@@ -1,0 +1,32 @@
+/* Small language helpers shared by every file: cleanup attributes in the
+ * style of systemd's alloc-util.h, so that error paths free what they own
+ * without a ladder of gotos. */
+#pragma once
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void fclosep(FILE **f) { if (*f) (void) fclose(*f); }
+static inline void closep(int *fd) { if (*fd >= 0) (void) close(*fd); }
+
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_close_ _cleanup_(closep)
+
+/* Hands a pointer on and leaves NULL behind, so the cleanup attribute of the
+ * variable it came from no longer frees it. */
+#define TAKE_PTR(p)                              \
+        __extension__({                          \
+                __typeof__(p) _take_ = (p);      \
+                (p) = NULL;                      \
+                _take_;                          \
+        })
+
+static inline const char *strempty(const char *s) { return s ? s : ""; }

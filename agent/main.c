@@ -1,0 +1,277 @@
+/* vigie: parse flags, load the config, then either check it, collect once,
+ * or run as a daemon (systemd Type=notify, socket activation, SIGHUP
+ * reload, SIGTERM/SIGINT stop, watchdog). Exit codes: 0 done, 1 a runtime
+ * failure (cannot listen), 2 a bad flag or config. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "config.h"
+#include "http_server.h"
+#include "listen.h"
+#include "log.h"
+#include "options.h"
+#include "prom_text.h"
+#include "registry.h"
+#include "scrape.h"
+#include "version.h"
+
+#define EXIT_BAD_CONFIG 2
+
+/* Defaults, then the config file, then the flags over both. */
+static int load_config(const struct options *o, struct config *ret, struct diag *diag) {
+        struct config cfg;
+        int r = config_init_defaults(&cfg);
+        if (r < 0)
+                return diag_set(diag, "out of memory");
+        if (o->config_path)
+                r = config_load(&cfg, o->config_path, diag);
+        if (r >= 0 && options_apply(o, &cfg) < 0)
+                r = diag_set(diag, "out of memory");
+        if (r < 0) {
+                config_free(&cfg);
+                return r;
+        }
+        *ret = cfg;
+        return 0;
+}
+
+static void describe_collectors(const struct config *cfg, char *out, size_t size) {
+        size_t len = 0;
+        out[0] = '\0';
+        for (size_t i = 0; i < registry_count && len < size; i++)
+                if (config_collector_enabled(cfg, i))
+                        len += (size_t) snprintf(out + len, size - len, "%s%s", len ? ", " : "",
+                                                 registry_collectors[i]->name);
+        if (len == 0)
+                (void) snprintf(out, size, "none");
+}
+
+struct once_output {
+        struct prom_encoder enc;
+        struct buf text;
+};
+
+static int once_consume(const struct metric_set *set, void *userdata) {
+        struct once_output *o = userdata;
+        int r = prom_text_encode(&o->enc, set, &o->text);
+        if (r < 0)
+                return r;
+        if (fwrite(o->text.data, 1, o->text.len, stdout) != o->text.len || fflush(stdout) != 0)
+                return -EIO;
+        return 0;
+}
+
+static int run_once(struct scrape_engine *e) {
+        struct once_output o = {0};
+        int r = scrape_engine_collect(e, once_consume, &o);
+        prom_encoder_free(&o.enc);
+        buf_free(&o.text);
+        if (r < 0)
+                return log_errno(LOG_LEVEL_ERROR, r, "cannot write the exposition"), EXIT_FAILURE;
+        return EXIT_SUCCESS;
+}
+
+/* The listening sockets: from systemd when it passed some, else our own. */
+static int open_sockets(const struct config *cfg, int **ret_fds, size_t *ret_n) {
+        int n = sd_listen_fds(1);
+        if (n < 0)
+                return log_errno(LOG_LEVEL_ERROR, n, "cannot read the sockets passed by systemd");
+        if (n == 0 && cfg->systemd_socket) {
+                log_error("--web.systemd-socket is set but systemd passed no socket; is vigie.socket enabled?");
+                return -EINVAL;
+        }
+        size_t count = n > 0 ? (size_t) n : cfg->n_listen_addresses;
+        int *fds = calloc(count, sizeof(*fds));
+        if (!fds)
+                return -ENOMEM;
+        for (size_t i = 0; i < count; i++) {
+                int fd;
+                if (n > 0) {
+                        fd = SD_LISTEN_FDS_START + (int) i;
+                        if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+                                log_error("socket %d passed by systemd is not a listening stream socket", fd);
+                                fd = -EINVAL;
+                        }
+                } else {
+                        fd = listen_open(cfg->listen_addresses[i]);
+                        if (fd < 0)
+                                log_errno(LOG_LEVEL_ERROR, fd, "cannot listen on %s", cfg->listen_addresses[i]);
+                }
+                if (fd < 0) {
+                        for (size_t k = 0; k < i; k++)
+                                (void) close(fds[k]);
+                        free(fds);
+                        return fd;
+                }
+                fds[i] = fd;
+                char where[300];
+                if (listen_describe(fd, where, sizeof(where)) >= 0)
+                        log_info("listening on %s%s", where, n > 0 ? " (socket from systemd)" : "");
+        }
+        *ret_fds = fds;
+        *ret_n = count;
+        return 0;
+}
+
+static bool web_settings_differ(const struct config *a, const struct config *b) {
+        if (a->n_listen_addresses != b->n_listen_addresses || a->max_requests != b->max_requests ||
+            a->connection_timeout_s != b->connection_timeout_s || a->systemd_socket != b->systemd_socket)
+                return true;
+        for (size_t i = 0; i < a->n_listen_addresses; i++)
+                if (strcmp(a->listen_addresses[i], b->listen_addresses[i]) != 0)
+                        return true;
+        return false;
+}
+
+static void notify_status(const struct config *cfg, const char *what) {
+        char collectors[512];
+        describe_collectors(cfg, collectors, sizeof(collectors));
+        (void) sd_notifyf(0, "STATUS=%s; collectors: %s", what, collectors);
+}
+
+/* SIGHUP: a broken new config is refused and the running one stays. */
+static void reload(const struct options *o, struct config *cfg, struct scrape_engine *e, struct http_server *srv) {
+        struct diag diag = {0};
+        struct config next;
+        struct timespec now;
+        (void) clock_gettime(CLOCK_MONOTONIC, &now);
+        (void) sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+                          (unsigned long long) now.tv_sec * 1000000ULL + (unsigned long long) now.tv_nsec / 1000);
+        if (load_config(o, &next, &diag) < 0)
+                goto refused;
+        if (scrape_engine_configure(e, &next, &diag) < 0) {
+                config_free(&next);
+                goto refused;
+        }
+        if (web_settings_differ(cfg, &next))
+                log_warn("listen addresses, max_requests and connection_timeout take effect at the next restart");
+        (void) http_server_set_telemetry_path(srv, next.telemetry_path);
+        log_setup(next.log_level, next.log_target);
+        config_free(cfg);
+        *cfg = next;
+        log_info("configuration reloaded from %s", cfg->path ? cfg->path : "the embedded defaults");
+        (void) sd_notify(0, "READY=1");
+        notify_status(cfg, "serving");
+        return;
+
+refused:
+        log_error("reload refused: %s; the running configuration stays", diag.msg);
+        (void) sd_notify(0, "READY=1\nSTATUS=reload refused; running the previous configuration");
+}
+
+static int run_daemon(const struct options *o, struct config *cfg, struct scrape_engine *e) {
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        /* blocked before any thread starts, so that every thread inherits it
+         * and the signals wait for sigtimedwait() below */
+        (void) pthread_sigmask(SIG_BLOCK, &mask, NULL);
+        (void) signal(SIGPIPE, SIG_IGN);
+
+        int *fds = NULL;
+        size_t n_fds = 0;
+        if (open_sockets(cfg, &fds, &n_fds) < 0)
+                return EXIT_FAILURE;
+        struct http_server_config hc = {
+                .telemetry_path = cfg->telemetry_path,
+                .max_connections = cfg->max_requests,
+                .connection_timeout = cfg->connection_timeout_s,
+        };
+        struct http_server *srv = NULL;
+        int r = http_server_start(fds, n_fds, &hc, e, &srv);
+        free(fds);
+        if (r < 0)
+                return log_errno(LOG_LEVEL_ERROR, r, "cannot start the HTTP server"), EXIT_FAILURE;
+
+        uint64_t watchdog_usec = 0;
+        bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;
+        log_info("vigie %s started: %zu collector(s), metrics at %s%s", VIGIE_VERSION, scrape_engine_count(e),
+                 cfg->telemetry_path, watchdog ? ", systemd watchdog on" : "");
+        (void) sd_notify(0, "READY=1");
+        notify_status(cfg, "serving");
+
+        for (;;) {
+                struct timespec timeout = {
+                        .tv_sec = (time_t) (watchdog_usec / 2 / 1000000),
+                        .tv_nsec = (long) (watchdog_usec / 2 % 1000000 * 1000),
+                };
+                int sig = sigtimedwait(&mask, NULL, watchdog ? &timeout : NULL);
+                if (watchdog)
+                        (void) sd_notify(0, "WATCHDOG=1");
+                if (sig < 0)
+                        continue; /* EAGAIN (watchdog tick) or EINTR */
+                if (sig == SIGHUP) {
+                        log_info("SIGHUP: reloading the configuration");
+                        reload(o, cfg, e, srv);
+                        continue;
+                }
+                log_info("%s: stopping", strsignal(sig));
+                break;
+        }
+
+        (void) sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+        http_server_set_ready(srv, false);
+        http_server_stop(srv);
+        log_info("stopped");
+        return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv) {
+        struct diag diag = {0};
+        struct options opts;
+        if (options_parse(argc, argv, &opts, &diag) < 0) {
+                fprintf(stderr, "vigie: %s\n", diag.msg);
+                return EXIT_BAD_CONFIG;
+        }
+        if (opts.help) {
+                options_print_help(stdout, "vigie");
+                options_free(&opts);
+                return EXIT_SUCCESS;
+        }
+        if (opts.version) {
+                printf("vigie %s (revision %s)\n", VIGIE_VERSION, VIGIE_REVISION);
+                options_free(&opts);
+                return EXIT_SUCCESS;
+        }
+
+        struct config cfg;
+        if (load_config(&opts, &cfg, &diag) < 0) {
+                fprintf(stderr, "vigie: %s\n", diag.msg);
+                options_free(&opts);
+                return EXIT_BAD_CONFIG;
+        }
+        /* --check-config and --once talk to a person: keep their log on stderr */
+        log_setup(cfg.log_level, opts.check_config || opts.once ? LOG_TARGET_STDERR : cfg.log_target);
+
+        struct scrape_engine *e = NULL;
+        int ret;
+        if (scrape_engine_new(&e) < 0) {
+                fprintf(stderr, "vigie: out of memory\n");
+                ret = EXIT_FAILURE;
+        } else if (scrape_engine_configure(e, &cfg, &diag) < 0) {
+                fprintf(stderr, "vigie: %s\n", diag.msg);
+                ret = EXIT_BAD_CONFIG;
+        } else if (opts.check_config) {
+                char collectors[512];
+                describe_collectors(&cfg, collectors, sizeof(collectors));
+                printf("%s: configuration is valid; collectors: %s\n", cfg.path ? cfg.path : "embedded defaults",
+                       collectors);
+                ret = EXIT_SUCCESS;
+        } else if (opts.once)
+                ret = run_once(e);
+        else
+                ret = run_daemon(&opts, &cfg, e);
+
+        scrape_engine_free(e);
+        config_free(&cfg);
+        options_free(&opts);
+        return ret;
+}

@@ -1,0 +1,77 @@
+/* The metric model (cmetrics-like): a family is {name, help, type, label
+ * names}, declared once as a const descriptor; samples give label values
+ * by position. A metric_set is what one scrape collected; it is reused
+ * from scrape to scrape so that steady state allocates nothing. Encoders
+ * (text for /metrics, protobuf for pushes) read it; only metric.c writes. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+enum metric_type { METRIC_GAUGE, METRIC_COUNTER, METRIC_UNTYPED };
+
+#define METRIC_MAX_LABELS 16
+
+struct metric_desc {
+        const char *name;
+        const char *help;
+        enum metric_type type;
+        unsigned n_labels;
+        const char *const *labels; /* n_labels label names */
+};
+
+/* One family entry of a set: its samples are samples[first .. first+count). */
+struct metric_family {
+        const struct metric_desc *desc;
+        uint32_t first;
+        uint32_t count;
+};
+
+struct metric_sample {
+        double value;
+        uint32_t labels; /* offset in strings: desc->n_labels NUL-terminated values */
+};
+
+struct metric_set {
+        struct metric_family *families;
+        size_t n_families, cap_families;
+        struct metric_sample *samples;
+        size_t n_samples, cap_samples;
+        struct buf strings;
+        int error; /* sticky: -ENOMEM, or -EINVAL for a sample with no family */
+};
+
+/* Where a set stood, to undo what a failing collector added. */
+struct metric_mark {
+        size_t n_families, n_samples, strings_len;
+};
+
+void metric_set_reset(struct metric_set *set);
+void metric_set_free(struct metric_set *set);
+
+/* Starts a family; the descriptor must outlive the set's use. */
+int metric_set_family(struct metric_set *set, const struct metric_desc *desc);
+/* Appends a sample to the family started last; values has desc->n_labels entries. */
+int metric_set_sample(struct metric_set *set, double value, const char *const *values);
+int metric_set_sample0(struct metric_set *set, double value);
+int metric_set_sample1(struct metric_set *set, double value, const char *v1);
+int metric_set_sample2(struct metric_set *set, double value, const char *v1, const char *v2);
+
+struct metric_mark metric_set_mark(const struct metric_set *set);
+void metric_set_rollback(struct metric_set *set, struct metric_mark mark);
+
+/* The label values of a sample, one after the other. */
+static inline const char *metric_sample_labels(const struct metric_set *set, const struct metric_sample *s) {
+        return set->strings.data + s->labels;
+}
+
+bool metric_name_valid(const char *name);
+bool metric_label_name_valid(const char *name);
+
+/* Checks what a collector must never produce: invalid names, one name with
+ * two types, helps or label sets, and duplicate series. Returns 0, or
+ * -EINVAL with a description in err. For tests; allocates. */
+int metric_set_validate(const struct metric_set *set, struct buf *err);

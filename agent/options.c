@@ -1,0 +1,309 @@
+/* Command-line parsing with getopt_long. The flags are node_exporter's
+ * where it has one, so that a migration keeps its unit files; both
+ * "--flag value" and "--flag=value" work, as with kingpin. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "listen.h"
+#include "parse.h"
+#include "log.h"
+#include "registry.h"
+
+enum {
+        OPT_VERSION = 0x100,
+        OPT_CHECK_CONFIG,
+        OPT_ONCE,
+        OPT_LISTEN,
+        OPT_TELEMETRY,
+        OPT_MAX_REQUESTS,
+        OPT_SYSTEMD_SOCKET,
+        OPT_DISABLE_EXPORTER_METRICS,
+        OPT_PROCFS,
+        OPT_SYSFS,
+        OPT_ROOTFS,
+        OPT_UDEV,
+        OPT_DISABLE_DEFAULTS,
+        OPT_LOG_LEVEL,
+        OPT_LOG_TARGET,
+        OPT_COLLECTOR = 0x1000,    /* + registry index */
+        OPT_NO_COLLECTOR = 0x2000, /* + registry index */
+};
+
+static const struct option fixed_options[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {"config", required_argument, NULL, 'c'},
+        {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+        {"once", no_argument, NULL, OPT_ONCE},
+        {"web.listen-address", required_argument, NULL, OPT_LISTEN},
+        {"web.telemetry-path", required_argument, NULL, OPT_TELEMETRY},
+        {"web.max-requests", required_argument, NULL, OPT_MAX_REQUESTS},
+        {"web.systemd-socket", no_argument, NULL, OPT_SYSTEMD_SOCKET},
+        {"web.disable-exporter-metrics", no_argument, NULL, OPT_DISABLE_EXPORTER_METRICS},
+        {"path.procfs", required_argument, NULL, OPT_PROCFS},
+        {"path.sysfs", required_argument, NULL, OPT_SYSFS},
+        {"path.rootfs", required_argument, NULL, OPT_ROOTFS},
+        {"path.udev.data", required_argument, NULL, OPT_UDEV},
+        {"collector.disable-defaults", no_argument, NULL, OPT_DISABLE_DEFAULTS},
+        {"log.level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"log.target", required_argument, NULL, OPT_LOG_TARGET},
+};
+
+void options_print_help(FILE *f, const char *argv0) {
+        fprintf(f,
+                "Usage: %s [OPTION]...\n"
+                "Collects host metrics and serves them to Prometheus (node_exporter compatible).\n"
+                "\n"
+                "  -h, --help                      show this help and exit\n"
+                "      --version                   show the version and exit\n"
+                "  -c, --config FILE               read FILE (INI) on top of the embedded defaults\n"
+                "      --check-config              validate the configuration and exit (0 when valid, 2 if not)\n"
+                "      --once                      collect once, print the exposition on stdout and exit\n"
+                "      --web.listen-address ADDR   host:port, [ipv6]:port or :port to listen on (repeatable;\n"
+                "                                  default :9100)\n"
+                "      --web.telemetry-path PATH   path of the metrics (default /metrics)\n"
+                "      --web.max-requests N        most connections served at once (default 40)\n"
+                "      --web.systemd-socket        require listening sockets from systemd socket activation\n"
+                "                                  (they are used whenever systemd passes some)\n"
+                "      --web.disable-exporter-metrics  leave out process_* and vigie_build_info\n"
+                "      --path.procfs DIR           procfs mount point (default /proc)\n"
+                "      --path.sysfs DIR            sysfs mount point (default /sys)\n"
+                "      --path.rootfs DIR           root filesystem mount point (default /)\n"
+                "      --path.udev.data DIR        udev data path (default /run/udev/data)\n"
+                "      --collector.NAME            enable collector NAME\n"
+                "      --no-collector.NAME         disable collector NAME\n"
+                "      --collector.disable-defaults  disable every collector not enabled explicitly\n"
+                "      --log.level LEVEL           error, warn, info (default) or debug\n"
+                "      --log.target TARGET         auto (default: the journal under systemd, else stderr),\n"
+                "                                  stderr or journal\n"
+                "\n"
+                "Collectors:\n",
+                argv0);
+        for (size_t i = 0; i < registry_count; i++)
+                fprintf(f, "  %-10s %-9s %s\n", registry_collectors[i]->name,
+                        registry_collectors[i]->default_enabled ? "[default]" : "", registry_collectors[i]->help);
+        fprintf(f, "\nFlags override the config file. SIGHUP re-reads the config file.\n");
+}
+
+static int build_long_options(struct option **ret, char ***ret_names) {
+        size_t nfixed = ELEMENTSOF(fixed_options), n = nfixed + 2 * registry_count;
+        struct option *opts = calloc(n + 1, sizeof(*opts));
+        char **names = calloc(2 * registry_count + 1, sizeof(*names));
+        if (!opts || !names) {
+                free(opts);
+                free(names);
+                return -ENOMEM;
+        }
+        memcpy(opts, fixed_options, sizeof(fixed_options));
+        for (size_t i = 0; i < registry_count; i++) {
+                const char *name = registry_collectors[i]->name;
+                if (asprintf(&names[2 * i], "collector.%s", name) < 0 ||
+                    asprintf(&names[2 * i + 1], "no-collector.%s", name) < 0) {
+                        for (size_t k = 0; k < 2 * registry_count; k++)
+                                free(names[k]);
+                        free(names);
+                        free(opts);
+                        return -ENOMEM;
+                }
+                opts[nfixed + 2 * i] = (struct option){names[2 * i], no_argument, NULL, OPT_COLLECTOR + (int) i};
+                opts[nfixed + 2 * i + 1] =
+                        (struct option){names[2 * i + 1], no_argument, NULL, OPT_NO_COLLECTOR + (int) i};
+        }
+        *ret = opts;
+        *ret_names = names;
+        return 0;
+}
+
+static void free_names(char **names) {
+        for (size_t k = 0; names && names[k]; k++)
+                free(names[k]);
+        free(names);
+}
+
+static int parse_one(struct options *o, int c, const char *arg, struct diag *diag) {
+        char host[256], port[8];
+        unsigned u;
+        switch (c) {
+        case 'h':
+                o->help = true;
+                return 0;
+        case OPT_VERSION:
+                o->version = true;
+                return 0;
+        case 'c':
+                o->config_path = arg;
+                return 0;
+        case OPT_CHECK_CONFIG:
+                o->check_config = true;
+                return 0;
+        case OPT_ONCE:
+                o->once = true;
+                return 0;
+        case OPT_LISTEN: {
+                if (listen_address_parse(arg, host, sizeof(host), port, sizeof(port)) < 0)
+                        return diag_set(diag, "--web.listen-address: '%s' is not host:port, [ipv6]:port or :port", arg);
+                const char **p = reallocarray(o->listen_addresses, o->n_listen_addresses + 1, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                o->listen_addresses = p;
+                p[o->n_listen_addresses++] = arg;
+                return 0;
+        }
+        case OPT_TELEMETRY:
+                if (config_check_telemetry_path(arg) < 0)
+                        return diag_set(diag, "--web.telemetry-path: '%s' is not a usable path (it starts with /, "
+                                              "is not / and not under /-/)", arg);
+                o->telemetry_path = arg;
+                return 0;
+        case OPT_MAX_REQUESTS:
+                if (parse_uint_range(arg, 1, 10000, &u) < 0)
+                        return diag_set(diag, "--web.max-requests: '%s' is not a whole number from 1 to 10000", arg);
+                o->max_requests = u;
+                return 0;
+        case OPT_SYSTEMD_SOCKET:
+                o->systemd_socket = true;
+                return 0;
+        case OPT_DISABLE_EXPORTER_METRICS:
+                o->disable_exporter_metrics = true;
+                return 0;
+        case OPT_PROCFS:
+        case OPT_SYSFS:
+        case OPT_ROOTFS:
+        case OPT_UDEV: {
+                static const char *const names[] = {"procfs", "sysfs", "rootfs", "udev.data"};
+                if (arg[0] != '/')
+                        return diag_set(diag, "--path.%s: '%s' is not an absolute path", names[c - OPT_PROCFS], arg);
+                const char **dst[] = {&o->procfs, &o->sysfs, &o->rootfs, &o->udev_data};
+                *dst[c - OPT_PROCFS] = arg;
+                return 0;
+        }
+        case OPT_DISABLE_DEFAULTS:
+                o->disable_defaults = true;
+                return 0;
+        case OPT_LOG_LEVEL: {
+                enum log_level l;
+                if (log_level_from_string(arg, &l) < 0)
+                        return diag_set(diag, "--log.level: '%s' is not one of error, warn, info, debug", arg);
+                o->log_level = (int) l;
+                return 0;
+        }
+        case OPT_LOG_TARGET: {
+                enum log_target t;
+                if (log_target_from_string(arg, &t) < 0)
+                        return diag_set(diag, "--log.target: '%s' is not one of auto, stderr, journal", arg);
+                o->log_target = (int) t;
+                return 0;
+        }
+        default:
+                if (c >= OPT_COLLECTOR && c < OPT_COLLECTOR + (int) registry_count) {
+                        o->collector_enabled[c - OPT_COLLECTOR] = 1;
+                        return 0;
+                }
+                if (c >= OPT_NO_COLLECTOR && c < OPT_NO_COLLECTOR + (int) registry_count) {
+                        o->collector_enabled[c - OPT_NO_COLLECTOR] = 0;
+                        return 0;
+                }
+                return diag_set(diag, "unknown option; see --help");
+        }
+}
+
+int options_parse(int argc, char **argv, struct options *ret, struct diag *diag) {
+        struct options o = {.log_level = -1, .log_target = -1};
+        memset(o.collector_enabled, -1, sizeof(o.collector_enabled));
+        struct option *longopts = NULL;
+        char **names = NULL;
+        int r = build_long_options(&longopts, &names);
+        if (r < 0)
+                return r;
+
+        optind = 0; /* reset getopt, so that tests can parse several times */
+        opterr = 0; /* our own messages, through diag */
+        for (;;) {
+                int c = getopt_long(argc, argv, ":hc:", longopts, NULL);
+                if (c == -1)
+                        break;
+                if (c == '?' || c == ':') {
+                        const char *arg = argv[optind - 1];
+                        if (c == ':')
+                                r = diag_set(diag, "%s: needs a value", arg);
+                        else
+                                r = diag_set(diag, "unknown option '%s'; see --help", arg);
+                        break;
+                }
+                r = parse_one(&o, c, optarg, diag);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && optind < argc)
+                r = diag_set(diag, "unexpected argument '%s'; see --help", argv[optind]);
+        free(longopts);
+        free_names(names);
+        if (r < 0) {
+                options_free(&o);
+                return r;
+        }
+        *ret = o;
+        return 0;
+}
+
+void options_free(struct options *o) {
+        free(o->listen_addresses);
+        o->listen_addresses = NULL;
+        o->n_listen_addresses = 0;
+}
+
+static int replace(char **dst, const char *src) {
+        if (!src)
+                return 0;
+        char *p = strdup(src);
+        if (!p)
+                return -ENOMEM;
+        free(*dst);
+        *dst = p;
+        return 0;
+}
+
+int options_apply(const struct options *o, struct config *cfg) {
+        if (o->n_listen_addresses > 0) {
+                char **p = calloc(o->n_listen_addresses, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                for (size_t i = 0; i < o->n_listen_addresses; i++)
+                        if (!(p[i] = strdup(o->listen_addresses[i]))) {
+                                for (size_t k = 0; k < i; k++)
+                                        free(p[k]);
+                                free(p);
+                                return -ENOMEM;
+                        }
+                for (size_t i = 0; i < cfg->n_listen_addresses; i++)
+                        free(cfg->listen_addresses[i]);
+                free(cfg->listen_addresses);
+                cfg->listen_addresses = p;
+                cfg->n_listen_addresses = o->n_listen_addresses;
+        }
+        if (replace(&cfg->telemetry_path, o->telemetry_path) < 0 || replace(&cfg->procfs, o->procfs) < 0 ||
+            replace(&cfg->sysfs, o->sysfs) < 0 || replace(&cfg->rootfs, o->rootfs) < 0 ||
+            replace(&cfg->udev_data, o->udev_data) < 0)
+                return -ENOMEM;
+        if (o->max_requests)
+                cfg->max_requests = o->max_requests;
+        if (o->systemd_socket)
+                cfg->systemd_socket = true;
+        if (o->disable_exporter_metrics)
+                cfg->disable_exporter_metrics = true;
+        if (o->disable_defaults)
+                cfg->disable_defaults = true;
+        for (size_t i = 0; i < registry_count; i++)
+                if (o->collector_enabled[i] >= 0)
+                        cfg->collector_enabled[i] = o->collector_enabled[i];
+        if (o->log_level >= 0)
+                cfg->log_level = (enum log_level) o->log_level;
+        if (o->log_target >= 0)
+                cfg->log_target = (enum log_target) o->log_target;
+        return 0;
+}

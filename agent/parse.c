@@ -1,0 +1,118 @@
+/* Strict number, boolean, duration and field parsing. */
+#include "parse.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "macro.h"
+
+int parse_u64(const char *s, size_t n, uint64_t *ret) {
+        if (n == 0)
+                return -EINVAL;
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; i++) {
+                unsigned d = (unsigned char) s[i] - '0';
+                if (d > 9)
+                        return -EINVAL;
+                if (v > (UINT64_MAX - d) / 10)
+                        return -ERANGE;
+                v = v * 10 + d;
+        }
+        *ret = v;
+        return 0;
+}
+
+int parse_u64_field(struct field f, uint64_t *ret) { return parse_u64(f.s, f.n, ret); }
+
+int parse_uint_range(const char *s, unsigned min, unsigned max, unsigned *ret) {
+        uint64_t v;
+        int r = parse_u64(s, strlen(s), &v);
+        if (r < 0)
+                return r;
+        if (v < min || v > max)
+                return -ERANGE;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+int parse_bool(const char *s, bool *ret) {
+        static const char *const yes[] = {"true", "yes", "on", "1"};
+        static const char *const no[] = {"false", "no", "off", "0"};
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(s, yes[i]) == 0) {
+                        *ret = true;
+                        return 0;
+                }
+                if (strcasecmp(s, no[i]) == 0) {
+                        *ret = false;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+int parse_duration_ms(const char *s, uint64_t *ret) {
+        static const struct {
+                const char *suffix;
+                uint64_t ms;
+        } units[] = {
+                /* "ms" before "m", so that the longer suffix wins. */
+                {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000},
+        };
+        uint64_t total = 0;
+        if (*s == '\0')
+                return -EINVAL;
+        while (*s) {
+                size_t digits = strspn(s, "0123456789");
+                uint64_t v;
+                int r = parse_u64(s, digits, &v);
+                if (r < 0)
+                        return r;
+                s += digits;
+                size_t i;
+                for (i = 0; i < ELEMENTSOF(units); i++) {
+                        size_t len = strlen(units[i].suffix);
+                        if (strncmp(s, units[i].suffix, len) == 0) {
+                                s += len;
+                                break;
+                        }
+                }
+                if (i == ELEMENTSOF(units))
+                        return -EINVAL;
+                if (v > (UINT64_MAX - total) / units[i].ms)
+                        return -ERANGE;
+                total += v * units[i].ms;
+        }
+        *ret = total;
+        return 0;
+}
+
+size_t split_fields(const char *line, size_t len, struct field *out, size_t max) {
+        size_t n = 0, i = 0;
+        while (i < len) {
+                while (i < len && (line[i] == ' ' || line[i] == '\t'))
+                        i++;
+                if (i == len)
+                        break;
+                size_t start = i;
+                while (i < len && line[i] != ' ' && line[i] != '\t')
+                        i++;
+                if (n == max)
+                        return max + 1;
+                out[n++] = (struct field){line + start, i - start};
+        }
+        return n;
+}
+
+bool next_line(const char **pos, const char *end, const char **ret_line, size_t *ret_len) {
+        const char *p = *pos;
+        if (p >= end)
+                return false;
+        const char *nl = memchr(p, '\n', (size_t) (end - p));
+        const char *stop = nl ? nl : end;
+        *ret_line = p;
+        *ret_len = (size_t) (stop - p);
+        *pos = nl ? nl + 1 : end;
+        return true;
+}

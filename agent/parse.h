@@ -1,0 +1,39 @@
+/* Strict parsing of kernel text and config values (STYLE.md 9): every
+ * function checks what it was given in full and returns -EINVAL or -ERANGE
+ * rather than guessing, and never reads past the bytes it was handed. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One whitespace-separated field of a line; not NUL-terminated. */
+struct field {
+        const char *s;
+        size_t n;
+};
+
+/* Decimal digits only, no sign, no spaces; -ERANGE past UINT64_MAX. */
+int parse_u64(const char *s, size_t n, uint64_t *ret);
+int parse_u64_field(struct field f, uint64_t *ret);
+/* A whole C string as an unsigned integer in [min, max]. */
+int parse_uint_range(const char *s, unsigned min, unsigned max, unsigned *ret);
+/* true/false, yes/no, on/off, 1/0 (case-insensitive). */
+int parse_bool(const char *s, bool *ret);
+/* Prometheus-style durations: "250ms", "10s", "1m30s", "2h"; a bare number is an error. */
+int parse_duration_ms(const char *s, uint64_t *ret);
+
+/* Splits [line, line+len) at spaces and tabs into at most max fields.
+ * Returns the number of fields found; more than max is returned as max+1
+ * so that a caller can tell "too many" from "exactly max". */
+size_t split_fields(const char *line, size_t len, struct field *out, size_t max);
+
+/* Walks a text buffer line by line: sets *ret_line and *ret_len to the next
+ * line without its '\n' and advances *pos; false at the end. A last line
+ * with no newline is still returned (a truncated file shows its part). */
+bool next_line(const char **pos, const char *end, const char **ret_line, size_t *ret_len);
+
+static inline bool field_eq(struct field f, const char *lit, size_t lit_len) {
+        return f.n == lit_len && __builtin_memcmp(f.s, lit, lit_len) == 0;
+}
+#define FIELD_EQ(f, lit) field_eq((f), "" lit, sizeof(lit) - 1)

@@ -1,0 +1,14 @@
+/* The built-in collectors, in the order they run. */
+#pragma once
+
+#include <stddef.h>
+
+#include "collector.h"
+
+#define REGISTRY_MAX COLLECTORS_MAX
+
+extern const struct collector *const registry_collectors[];
+extern const size_t registry_count;
+
+/* Index of the collector called name, or -ENOENT. */
+int registry_find(const char *name);

@@ -1,0 +1,40 @@
+/* The scrape engine: runs the enabled collectors into one metric set,
+ * adds the per-collector meta-metrics and the agent's own metrics, and
+ * hands the set to a consumer (the text encoder for /metrics, later the
+ * push queue) while it holds the engine's lock. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "diag.h"
+#include "metric.h"
+
+struct scrape_engine;
+
+int scrape_engine_new(struct scrape_engine **ret);
+void scrape_engine_free(struct scrape_engine *e);
+
+/* Builds the collectors cfg enables (calling their init) and swaps them in.
+ * On error (a bad [collector.X] value, say) the running set is unchanged
+ * and diag says why. The engine keeps no pointer into cfg. */
+int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, struct diag *diag);
+
+/* Collects once and calls consume(set, userdata) under the engine lock;
+ * returns what consume returned. */
+int scrape_engine_collect(struct scrape_engine *e, int (*consume)(const struct metric_set *set, void *userdata),
+                          void *userdata);
+
+struct collector_status {
+        const char *name;
+        const char *help;
+        bool ran;            /* collected at least once */
+        int last_result;     /* 0 or a negative errno */
+        double last_duration;
+        unsigned long long parse_errors;
+};
+
+/* Calls fn for each enabled collector, in run order, under the lock. */
+void scrape_engine_for_each_status(struct scrape_engine *e, void (*fn)(const struct collector_status *st, void *userdata),
+                                   void *userdata);
+size_t scrape_engine_count(struct scrape_engine *e);

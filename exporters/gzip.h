@@ -1,0 +1,20 @@
+/* gzip for /metrics responses (Prometheus always sends Accept-Encoding:
+ * gzip), through zlib with one deflate state reused across responses. */
+#pragma once
+
+#include <stdbool.h>
+#include <zlib.h>
+
+#include "buf.h"
+
+struct gzip_encoder {
+        z_stream zs;
+        bool ready;
+};
+
+/* Replaces out with the gzip member of in[0..len); 0 or a negative errno. */
+int gzip_compress(struct gzip_encoder *g, const void *in, size_t len, struct buf *out);
+void gzip_encoder_free(struct gzip_encoder *g);
+
+/* Whether an Accept-Encoding header value accepts gzip (q > 0). */
+bool gzip_accepted(const char *accept_encoding);

@@ -1,0 +1,260 @@
+/* HTTP server. Requests are answered from the first call of the access
+ * handler: nothing here reads a body, and any method but GET and HEAD is
+ * 405. libmicrohttpd bounds connections, their memory and their idle time. */
+#include "http_server.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "gzip.h"
+#include "log.h"
+#include "prom_text.h"
+#include "version.h"
+
+struct http_server {
+        struct MHD_Daemon **daemons;
+        size_t n_daemons;
+        struct scrape_engine *engine;
+        atomic_bool ready;
+
+        pthread_mutex_t path_lock;
+        char *telemetry_path;
+
+        /* Only used inside scrape_engine_collect(), under the engine lock. */
+        struct prom_encoder encoder;
+        struct buf text;
+        struct buf gz;
+        struct gzip_encoder gzip;
+};
+
+/* What the scrape callback produces: the bytes to send. */
+struct metrics_job {
+        struct http_server *server;
+        bool gzip;
+        struct MHD_Response *response;
+};
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *content_type,
+                                 const char *body) {
+        struct MHD_Response *r =
+                MHD_create_response_from_buffer(strlen(body), (void *) (uintptr_t) body, MHD_RESPMEM_PERSISTENT);
+        if (!r)
+                return MHD_NO;
+        (void) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+                (void) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+        enum MHD_Result ret = MHD_queue_response(c, status, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
+static int metrics_consume(const struct metric_set *set, void *userdata) {
+        struct metrics_job *job = userdata;
+        struct http_server *s = job->server;
+        buf_reset(&s->text);
+        int r = prom_text_encode(&s->encoder, set, &s->text);
+        if (r < 0)
+                return r;
+        const struct buf *body = &s->text;
+        if (job->gzip) {
+                r = gzip_compress(&s->gzip, s->text.data, s->text.len, &s->gz);
+                if (r < 0)
+                        return r;
+                body = &s->gz;
+        }
+        job->response = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_COPY);
+        return job->response ? 0 : -ENOMEM;
+}
+
+static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *c) {
+        const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+        struct metrics_job job = {.server = s, .gzip = gzip_accepted(ae)};
+        int r = scrape_engine_collect(s->engine, metrics_consume, &job);
+        if (r < 0) {
+                log_errno(LOG_LEVEL_ERROR, r, "cannot answer a scrape");
+                if (job.response)
+                        MHD_destroy_response(job.response);
+                return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+                                 "An error has occurred while serving metrics.\n");
+        }
+        (void) MHD_add_response_header(job.response, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_TEXT_CONTENT_TYPE);
+        (void) MHD_add_response_header(job.response, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+        if (job.gzip)
+                (void) MHD_add_response_header(job.response, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, job.response);
+        MHD_destroy_response(job.response);
+        return ret;
+}
+
+static void put_html(struct buf *b, const char *s) {
+        for (; *s; s++) {
+                switch (*s) {
+                case '<': buf_puts(b, "&lt;"); break;
+                case '>': buf_puts(b, "&gt;"); break;
+                case '&': buf_puts(b, "&amp;"); break;
+                case '"': buf_puts(b, "&quot;"); break;
+                case '\'': buf_puts(b, "&#39;"); break;
+                default: buf_putc(b, *s);
+                }
+        }
+}
+
+static void landing_row(const struct collector_status *st, void *userdata) {
+        struct buf *b = userdata;
+        buf_puts(b, "<tr><td>");
+        put_html(b, st->name);
+        buf_puts(b, "</td><td>");
+        if (!st->ran)
+                buf_puts(b, "not scraped yet");
+        else if (st->last_result < 0) {
+                buf_puts(b, "<strong>failed</strong>: ");
+                put_html(b, strerror(-st->last_result));
+        } else
+                buf_puts(b, "ok");
+        buf_puts(b, "</td><td>");
+        if (st->ran)
+                buf_printf(b, "%.6f s", st->last_duration);
+        buf_printf(b, "</td><td>%llu</td><td>", st->parse_errors);
+        put_html(b, st->help);
+        buf_puts(b, "</td></tr>\n");
+}
+
+static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connection *c, const char *path) {
+        struct buf b = {0};
+        buf_puts(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>vigie</title></head><body>\n"
+                     "<h1>vigie</h1>\n<p>Host metrics for Prometheus, version " VIGIE_VERSION " (" VIGIE_REVISION
+                     ").</p>\n<p><a href=\"");
+        put_html(&b, path);
+        buf_puts(&b, "\">Metrics</a></p>\n<h2>Collectors</h2>\n<table>\n<tr><th>collector</th><th>last "
+                     "scrape</th><th>duration</th><th>lines skipped</th><th>reads</th></tr>\n");
+        scrape_engine_for_each_status(s->engine, landing_row, &b);
+        buf_puts(&b, "</table>\n</body></html>\n");
+        if (b.error < 0) {
+                buf_free(&b);
+                return MHD_NO;
+        }
+        struct MHD_Response *r = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_FREE);
+        if (!r) {
+                buf_free(&b);
+                return MHD_NO;
+        }
+        (void) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                              _unused_ const char *version, _unused_ const char *upload_data,
+                              _unused_ size_t *upload_data_size, _unused_ void **req_cls) {
+        struct http_server *s = cls;
+        if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+                return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+                                 "Method Not Allowed\n");
+
+        char path[256];
+        (void) pthread_mutex_lock(&s->path_lock);
+        (void) snprintf(path, sizeof(path), "%s", s->telemetry_path);
+        (void) pthread_mutex_unlock(&s->path_lock);
+
+        if (strcmp(url, path) == 0)
+                return serve_metrics(s, c);
+        if (strcmp(url, "/") == 0)
+                return serve_landing(s, c, path);
+        if (strcmp(url, "/-/healthy") == 0)
+                return send_text(c, MHD_HTTP_OK, "text/plain; charset=utf-8", "Healthy\n");
+        if (strcmp(url, "/-/ready") == 0) {
+                if (atomic_load(&s->ready))
+                        return send_text(c, MHD_HTTP_OK, "text/plain; charset=utf-8", "Ready\n");
+                return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", "Not ready\n");
+        }
+        return send_text(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not Found\n");
+}
+
+static void mhd_log(_unused_ void *cls, const char *fmt, va_list ap) {
+        char msg[512];
+        (void) vsnprintf(msg, sizeof(msg), fmt, ap);
+        size_t n = strlen(msg);
+        while (n > 0 && msg[n - 1] == '\n')
+                msg[--n] = '\0';
+        log_debug("http: %s", msg);
+}
+
+int http_server_start(const int *fds, size_t n_fds, const struct http_server_config *cfg, struct scrape_engine *engine,
+                      struct http_server **ret) {
+        struct http_server *s = calloc(1, sizeof(*s));
+        if (!s || !(s->daemons = calloc(n_fds, sizeof(*s->daemons))) || !(s->telemetry_path = strdup(cfg->telemetry_path))) {
+                if (s)
+                        free(s->daemons);
+                free(s);
+                for (size_t i = 0; i < n_fds; i++)
+                        (void) close(fds[i]);
+                return -ENOMEM;
+        }
+        s->engine = engine;
+        atomic_store(&s->ready, true);
+        (void) pthread_mutex_init(&s->path_lock, NULL);
+
+        int r = 0;
+        for (size_t i = 0; i < n_fds; i++) {
+                if (r < 0) {
+                        (void) close(fds[i]);
+                        continue;
+                }
+                struct MHD_Daemon *d = MHD_start_daemon(
+                        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, s,
+                        MHD_OPTION_LISTEN_SOCKET, (MHD_socket) fds[i],
+                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) cfg->max_connections,
+                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) cfg->connection_timeout,
+                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (32 * 1024),
+                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                        MHD_OPTION_END);
+                if (!d) {
+                        (void) close(fds[i]);
+                        r = -EIO;
+                        continue;
+                }
+                s->daemons[s->n_daemons++] = d;
+        }
+        if (r < 0) {
+                http_server_stop(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+int http_server_set_telemetry_path(struct http_server *s, const char *path) {
+        char *p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        (void) pthread_mutex_lock(&s->path_lock);
+        free(s->telemetry_path);
+        s->telemetry_path = p;
+        (void) pthread_mutex_unlock(&s->path_lock);
+        return 0;
+}
+
+void http_server_set_ready(struct http_server *s, bool ready) { atomic_store(&s->ready, ready); }
+
+void http_server_stop(struct http_server *s) {
+        if (!s)
+                return;
+        /* MHD closes the listening socket it was handed when it stops */
+        for (size_t i = 0; i < s->n_daemons; i++)
+                MHD_stop_daemon(s->daemons[i]);
+        free(s->daemons);
+        prom_encoder_free(&s->encoder);
+        buf_free(&s->text);
+        buf_free(&s->gz);
+        gzip_encoder_free(&s->gzip);
+        free(s->telemetry_path);
+        (void) pthread_mutex_destroy(&s->path_lock);
+        free(s);
+}

@@ -1,0 +1,27 @@
+/* The HTTP side: /metrics (or the configured path), a landing page at /,
+ * /-/healthy and /-/ready, on libmicrohttpd. One event-driven thread per
+ * listening socket; scrapes serialise on the scrape engine's lock. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scrape.h"
+
+struct http_server;
+
+struct http_server_config {
+        const char *telemetry_path;
+        unsigned max_connections;    /* per listening socket */
+        unsigned connection_timeout; /* seconds a connection may stay idle */
+};
+
+/* Serves on the given listening sockets (the server owns them from now on,
+ * even on failure). Returns 0 or a negative errno. */
+int http_server_start(const int *fds, size_t n_fds, const struct http_server_config *cfg, struct scrape_engine *engine,
+                      struct http_server **ret);
+/* Swaps the telemetry path (after a reload). */
+int http_server_set_telemetry_path(struct http_server *s, const char *path);
+/* /-/ready answers 503 once this is false (while stopping). */
+void http_server_set_ready(struct http_server *s, bool ready);
+void http_server_stop(struct http_server *s);
