@@ -105,6 +105,14 @@ size_t split_fields(const char *line, size_t len, struct field *out, size_t max)
         return n;
 }
 
+size_t complete_lines_len(const char *s, size_t len, bool *ret_cut) {
+        size_t n = len;
+        while (n > 0 && s[n - 1] != '\n')
+                n--;
+        *ret_cut = n < len;
+        return n;
+}
+
 bool next_line(const char **pos, const char *end, const char **ret_line, size_t *ret_len) {
         const char *p = *pos;
         if (p >= end)

@@ -28,9 +28,13 @@ int parse_duration_ms(const char *s, uint64_t *ret);
  * so that a caller can tell "too many" from "exactly max". */
 size_t split_fields(const char *line, size_t len, struct field *out, size_t max);
 
+/* Length of text up to and including its last newline. Kernel files end
+ * with one: a last line without it was cut (a truncated read, a broken
+ * fixture) and is left out, with *ret_cut set so that it is counted. */
+size_t complete_lines_len(const char *s, size_t len, bool *ret_cut);
+
 /* Walks a text buffer line by line: sets *ret_line and *ret_len to the next
- * line without its '\n' and advances *pos; false at the end. A last line
- * with no newline is still returned (a truncated file shows its part). */
+ * line without its '\n' and advances *pos; false at the end. */
 bool next_line(const char **pos, const char *end, const char **ret_line, size_t *ret_len);
 
 static inline bool field_eq(struct field f, const char *lit, size_t lit_len) {

@@ -139,8 +139,11 @@ static int cpu_collect(void *state, struct collect_ctx *ctx) {
                 memset(s->seen, 0, s->cap_seen);
         size_t n = 0;
         bool any_guest = false;
-        const char *pos = s->file.data, *end = s->file.data + s->file.len, *line;
+        bool cut;
+        const char *pos = s->file.data, *line;
+        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
         size_t len;
+        ctx->parse_errors += cut;
         while (next_line(&pos, end, &line, &len)) {
                 /* "cpu " is the sum of all CPUs, which node_exporter does not export. */
                 if (len < 4 || memcmp(line, "cpu", 3) != 0 || line[3] < '0' || line[3] > '9')

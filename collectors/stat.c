@@ -68,8 +68,11 @@ static int stat_collect(void *state, struct collect_ctx *ctx) {
 
         uint64_t values[ELEMENTSOF(stat_keys)];
         bool found[ELEMENTSOF(stat_keys)] = {false};
-        const char *pos = s->file.data, *end = s->file.data + s->file.len, *line;
+        bool cut;
+        const char *pos = s->file.data, *line;
+        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
         size_t len;
+        ctx->parse_errors += cut;
         while (next_line(&pos, end, &line, &len)) {
                 struct field f[2];
                 /* intr has hundreds of columns: only its first two fields matter */

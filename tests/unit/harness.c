@@ -1,0 +1,71 @@
+/* Fixture harness for collector tests. */
+#include "harness.h"
+
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fileio.h"
+#include "prom_text.h"
+
+const char *fixture_path(const char *rel) {
+        static char path[PATH_MAX];
+        assert_int_equal(path_join(path, sizeof(path), FIXTURES_DIR, rel), 0);
+        return path;
+}
+
+char *fixture_read(const char *rel) {
+        struct buf b = {0};
+        int r = read_file_at(FIXTURES_DIR, rel, &b);
+        if (r < 0)
+                fail_msg("cannot read fixture %s: %s", rel, strerror(-r));
+        return b.data;
+}
+
+void fixture_collect(const struct collector *c, const char *case_dir, const struct config_section *section,
+                     struct fixture_run *ret) {
+        char procfs[PATH_MAX], sysfs[PATH_MAX], rootfs[PATH_MAX], udev[PATH_MAX];
+        (void) snprintf(procfs, sizeof(procfs), "%s/%s/proc", FIXTURES_DIR, case_dir);
+        (void) snprintf(sysfs, sizeof(sysfs), "%s/%s/sys", FIXTURES_DIR, case_dir);
+        (void) snprintf(rootfs, sizeof(rootfs), "%s/%s/root", FIXTURES_DIR, case_dir);
+        (void) snprintf(udev, sizeof(udev), "%s/%s/udev", FIXTURES_DIR, case_dir);
+        struct collector_env env = {procfs, sysfs, rootfs, udev};
+
+        struct diag diag = {0};
+        void *state = NULL;
+        int r = c->init(&env, section, &diag, &state);
+        if (r < 0)
+                fail_msg("%s init failed: %s", c->name, diag.msg);
+
+        struct metric_set set = {0};
+        struct collect_ctx ctx = {.set = &set};
+        *ret = (struct fixture_run){0};
+        ret->result = c->collect(state, &ctx);
+        ret->parse_errors = ctx.parse_errors;
+
+        struct buf err = {0};
+        if (metric_set_validate(&set, &err) < 0)
+                ret->validation = strdup(err.data ? err.data : "?");
+        buf_free(&err);
+
+        struct prom_encoder enc = {0};
+        struct buf out = {0};
+        buf_puts(&out, "");
+        assert_int_equal(prom_text_encode(&enc, &set, &out), 0);
+        ret->text = out.data;
+        prom_encoder_free(&enc);
+        metric_set_free(&set);
+        c->free(state);
+}
+
+void fixture_run_free(struct fixture_run *run) {
+        free(run->text);
+        free(run->validation);
+        *run = (struct fixture_run){0};
+}

@@ -1,0 +1,21 @@
+/* Runs a collector against a fixture tree and hands back what it wrote,
+ * encoded as /metrics would, so that tests compare whole expositions. */
+#pragma once
+
+#include "collector.h"
+
+struct fixture_run {
+        int result;            /* what collect returned */
+        unsigned parse_errors;
+        char *text;            /* the exposition of the collector's families */
+        char *validation;      /* NULL, or why metric_set_validate refused the set */
+};
+
+/* case_dir is relative to tests/fixtures, e.g. "cpu/regular". */
+void fixture_collect(const struct collector *c, const char *case_dir, const struct config_section *section,
+                     struct fixture_run *ret);
+void fixture_run_free(struct fixture_run *run);
+/* The whole content of tests/fixtures/rel; fails the test if unreadable. */
+char *fixture_read(const char *rel);
+/* The absolute path of tests/fixtures/rel (static buffer). */
+const char *fixture_path(const char *rel);

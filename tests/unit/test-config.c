@@ -1,0 +1,282 @@
+/* Config files and flags: what is accepted, what wins, and the exact
+ * message a person gets for each mistake. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "options.h"
+#include "registry.h"
+#include "scrape.h"
+
+static char *write_temp(const char *content) {
+        char *path = strdup("/tmp/vigie-test-XXXXXX");
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, content, strlen(content)), (ssize_t) strlen(content));
+        close(fd);
+        return path;
+}
+
+/* Loads content; returns the diag message with the temp path replaced by "F". */
+static int load(const char *content, struct config *cfg, char *msg, size_t size) {
+        char *path = write_temp(content);
+        struct diag diag = {0};
+        assert_int_equal(config_init_defaults(cfg), 0);
+        int r = config_load(cfg, path, &diag);
+        msg[0] = '\0';
+        if (r < 0) {
+                size_t pl = strlen(path);
+                const char *m = diag.msg;
+                if (strncmp(m, path, pl) == 0)
+                        (void) snprintf(msg, size, "F%s", m + pl);
+                else
+                        (void) snprintf(msg, size, "%s", m);
+        }
+        unlink(path);
+        free(path);
+        return r;
+}
+
+static void test_valid_file(_unused_ void **state) {
+        struct config cfg;
+        char msg[600];
+        int r = load("; a comment\n"
+                     "# another\n"
+                     "[log]\n"
+                     "level = debug\n"
+                     "target = stderr\n"
+                     "[web]\n"
+                     "listen_address = 127.0.0.1:9101\n"
+                     "listen_address = [::1]:9101\n"
+                     "telemetry_path = /m\n"
+                     "max_requests = 5\n"
+                     "connection_timeout = 1m\n"
+                     "[paths]\n"
+                     "procfs = /host/proc\n"
+                     "[collectors]\n"
+                     "stat = false\n"
+                     "[collector.cpu]\n"
+                     "guest = no\n",
+                     &cfg, msg, sizeof(msg));
+        assert_string_equal(msg, "");
+        assert_int_equal(r, 0);
+        assert_int_equal(cfg.log_level, LOG_LEVEL_DEBUG);
+        assert_int_equal(cfg.log_target, LOG_TARGET_STDERR);
+        assert_int_equal(cfg.n_listen_addresses, 2);
+        assert_string_equal(cfg.listen_addresses[0], "127.0.0.1:9101");
+        assert_string_equal(cfg.listen_addresses[1], "[::1]:9101");
+        assert_string_equal(cfg.telemetry_path, "/m");
+        assert_int_equal(cfg.max_requests, 5);
+        assert_int_equal(cfg.connection_timeout_s, 60);
+        assert_string_equal(cfg.procfs, "/host/proc");
+        assert_string_equal(cfg.sysfs, "/sys");
+        assert_false(config_collector_enabled(&cfg, (size_t) registry_find("stat")));
+        assert_true(config_collector_enabled(&cfg, (size_t) registry_find("cpu")));
+        const struct config_section *s = config_collector_section(&cfg, "cpu");
+        assert_non_null(s);
+        assert_string_equal(config_section_get(s, "guest")->value, "no");
+        assert_int_equal(config_section_get(s, "guest")->line, 17);
+        config_free(&cfg);
+}
+
+static void test_errors(_unused_ void **state) {
+        static const struct {
+                const char *content;
+                const char *msg;
+        } table[] = {
+                {"[web]\nlisten_adress = :9100\n", "F:2: [web] listen_adress: unknown key"},
+                {"[webb]\nx = 1\n", "F:2: [webb]: unknown section (known: [log], [web], [paths], [collectors], "
+                                    "[collector.NAME])"},
+                {"level = info\n", "F:1: level: key outside of any [section]"},
+                {"[log]\nlevel = loud\n", "F:2: [log] level: 'loud' is not one of error, warn, info, debug"},
+                {"[log]\ntarget = syslog\n", "F:2: [log] target: 'syslog' is not one of auto, stderr, journal"},
+                {"[web]\nmax_requests = 0\n", "F:2: [web] max_requests: '0' is not a whole number from 1 to 10000"},
+                {"[web]\nmax_requests = ten\n", "F:2: [web] max_requests: 'ten' is not a whole number from 1 to 10000"},
+                {"[web]\nconnection_timeout = 10\n",
+                 "F:2: [web] connection_timeout: '10' is not a duration in whole seconds from 1s to 3600s (e.g. 10s, 1m)"},
+                {"[web]\nlisten_address = 9100\n",
+                 "F:2: [web] listen_address: '9100' is not host:port, [ipv6]:port or :port"},
+                {"[web]\ntelemetry_path = metrics\n",
+                 "F:2: [web] telemetry_path: 'metrics' is not a usable path (it starts with /, is not / and not under /-/)"},
+                {"[web]\ntelemetry_path = /-/healthy\n",
+                 "F:2: [web] telemetry_path: '/-/healthy' is not a usable path (it starts with /, is not / and not under /-/)"},
+                {"[web]\nsystemd_socket = perhaps\n",
+                 "F:2: [web] systemd_socket: 'perhaps' is not a boolean (true or false)"},
+                {"[paths]\nprocfs = proc\n", "F:2: [paths] procfs: 'proc' is not an absolute path"},
+                {"[web]\nmax_requests = 3\n\nmax_requests = 4\n", "F:4: [web] max_requests: given twice (first on line 2)"},
+                {"[collectors]\ncpuu = true\n", "F:2: [collectors] cpuu: no such collector"},
+                {"[collectors]\ncpu = maybe\n", "F:2: [collectors] cpu: 'maybe' is not a boolean (true or false)"},
+                {"[collectors]\ncpu = true\ncpu = false\n", "F:3: [collectors] cpu: given twice (first on line 2)"},
+                {"[collector.nope]\nx = 1\n", "F:2: [collector.nope]: no such collector"},
+                {"[collector.cpu]\ngust = true\n", "F:2: [collector.cpu] gust: unknown key (the cpu collector has other keys)"},
+                {"[collector.stat]\nx = 1\n", "F:2: [collector.stat] x: unknown key (the stat collector has no options)"},
+                {"[web]\nthis line has no equals sign\n",
+                 "F:2: syntax error: expected [section], key = value, or a comment (; or #)"},
+                {"[web\n", "F:1: syntax error: expected [section], key = value, or a comment (; or #)"},
+                /* the first error wins, whichever part of the loader found it */
+                {"[web]\nbogus = 1\nno equals\n", "F:2: [web] bogus: unknown key"},
+                {"[web]\nno equals\nbogus = 1\n",
+                 "F:2: syntax error: expected [section], key = value, or a comment (; or #)"},
+        };
+        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+                struct config cfg;
+                char msg[600];
+                int r = load(table[i].content, &cfg, msg, sizeof(msg));
+                if (r != -EINVAL)
+                        fail_msg("case %zu: loaded, expected '%s'", i, table[i].msg);
+                if (strcmp(msg, table[i].msg) != 0)
+                        fail_msg("case %zu:\n got  '%s'\n want '%s'", i, msg, table[i].msg);
+                config_free(&cfg);
+        }
+}
+
+static void test_long_line(_unused_ void **state) {
+        char content[1024] = "[paths]\nprocfs = /";
+        memset(content + strlen(content), 'a', 400);
+        strcat(content, "\n[web]\nbogus = 1\n");
+        struct config cfg;
+        char msg[600];
+        assert_int_equal(load(content, &cfg, msg, sizeof(msg)), -EINVAL);
+        assert_string_equal(msg, "F:2: line longer than 198 characters");
+        config_free(&cfg);
+}
+
+static void test_unreadable(_unused_ void **state) {
+        struct config cfg;
+        struct diag diag = {0};
+        assert_int_equal(config_init_defaults(&cfg), 0);
+        assert_int_equal(config_load(&cfg, "/nonexistent/vigie.conf", &diag), -EINVAL);
+        assert_string_equal(diag.msg, "/nonexistent/vigie.conf: cannot open: No such file or directory");
+        config_free(&cfg);
+
+        struct diag d2 = {0};
+        assert_int_equal(config_init_defaults(&cfg), 0);
+        assert_int_equal(config_load(&cfg, "/tmp", &d2), -EINVAL);
+        assert_string_equal(d2.msg, "/tmp: cannot read: Is a directory");
+        config_free(&cfg);
+}
+
+static void test_collector_option_error_has_line(_unused_ void **state) {
+        struct config cfg;
+        char msg[600];
+        char *path = write_temp("[collector.cpu]\n\nguest = sometimes\n");
+        struct diag diag = {0};
+        assert_int_equal(config_init_defaults(&cfg), 0);
+        assert_int_equal(config_load(&cfg, path, &diag), 0);
+        /* the value is the collector's to judge, when the engine builds it */
+        struct scrape_engine *e;
+        assert_int_equal(scrape_engine_new(&e), 0);
+        assert_int_equal(scrape_engine_configure(e, &cfg, &diag), -EINVAL);
+        (void) snprintf(msg, sizeof(msg), "%s:3: [collector.cpu] guest: 'sometimes' is not a boolean (true or false)",
+                        path);
+        assert_string_equal(diag.msg, msg);
+        scrape_engine_free(e);
+        config_free(&cfg);
+        unlink(path);
+        free(path);
+}
+
+static int parse(const char *const *args, struct options *o, struct diag *diag) {
+        char *argv[32];
+        int argc = 0;
+        argv[argc++] = (char *) "vigie";
+        for (; *args; args++)
+                argv[argc++] = (char *) *args;
+        argv[argc] = NULL;
+        return options_parse(argc, argv, o, diag);
+}
+
+static void test_flags(_unused_ void **state) {
+        struct options o;
+        struct diag diag = {0};
+        const char *args[] = {"--web.listen-address=127.0.0.1:9200",
+                              "--web.listen-address", "[::1]:9200",
+                              "--web.telemetry-path", "/x",
+                              "--path.procfs=/host/proc",
+                              "--collector.disable-defaults",
+                              "--collector.stat",
+                              "--no-collector.cpu",
+                              "--log.level", "warn",
+                              "--web.max-requests=3",
+                              NULL};
+        assert_int_equal(parse(args, &o, &diag), 0);
+        assert_int_equal(o.n_listen_addresses, 2);
+
+        /* flags win over the file */
+        struct config cfg;
+        char msg[600];
+        assert_int_equal(load("[web]\nlisten_address = :9999\nmax_requests = 9\n[collectors]\ncpu = true\n"
+                              "[log]\nlevel = debug\n",
+                              &cfg, msg, sizeof(msg)),
+                         0);
+        assert_int_equal(options_apply(&o, &cfg), 0);
+        assert_int_equal(cfg.n_listen_addresses, 2);
+        assert_string_equal(cfg.listen_addresses[0], "127.0.0.1:9200");
+        assert_string_equal(cfg.listen_addresses[1], "[::1]:9200");
+        assert_string_equal(cfg.telemetry_path, "/x");
+        assert_string_equal(cfg.procfs, "/host/proc");
+        assert_int_equal(cfg.max_requests, 3);
+        assert_int_equal(cfg.log_level, LOG_LEVEL_WARN);
+        assert_false(config_collector_enabled(&cfg, (size_t) registry_find("cpu")));
+        assert_true(config_collector_enabled(&cfg, (size_t) registry_find("stat")));
+        config_free(&cfg);
+        options_free(&o);
+
+        /* disable-defaults alone leaves nothing on */
+        const char *none[] = {"--collector.disable-defaults", NULL};
+        assert_int_equal(parse(none, &o, &diag), 0);
+        assert_int_equal(config_init_defaults(&cfg), 0);
+        assert_int_equal(options_apply(&o, &cfg), 0);
+        for (size_t i = 0; i < registry_count; i++)
+                assert_false(config_collector_enabled(&cfg, i));
+        config_free(&cfg);
+        options_free(&o);
+}
+
+static void test_flag_errors(_unused_ void **state) {
+        static const struct {
+                const char *args[4];
+                const char *msg;
+        } table[] = {
+                {{"--bogus", NULL}, "unknown option '--bogus'; see --help"},
+                {{"--collector.nope", NULL}, "unknown option '--collector.nope'; see --help"},
+                {{"--web.listen-address", NULL}, "--web.listen-address: needs a value"},
+                {{"--web.listen-address=9100", NULL},
+                 "--web.listen-address: '9100' is not host:port, [ipv6]:port or :port"},
+                {{"--web.max-requests=0", NULL}, "--web.max-requests: '0' is not a whole number from 1 to 10000"},
+                {{"--path.procfs", "relative", NULL}, "--path.procfs: 'relative' is not an absolute path"},
+                {{"--log.level=loud", NULL}, "--log.level: 'loud' is not one of error, warn, info, debug"},
+                {{"--web.telemetry-path=/", NULL},
+                 "--web.telemetry-path: '/' is not a usable path (it starts with /, is not / and not under /-/)"},
+                {{"extra", NULL}, "unexpected argument 'extra'; see --help"},
+                {{"--once=yes", NULL}, "unknown option '--once=yes'; see --help"},
+        };
+        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+                struct options o;
+                struct diag diag = {0};
+                assert_int_equal(parse(table[i].args, &o, &diag), -EINVAL);
+                if (strcmp(diag.msg, table[i].msg) != 0)
+                        fail_msg("case %zu:\n got  '%s'\n want '%s'", i, diag.msg, table[i].msg);
+        }
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_valid_file),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_long_line),
+                cmocka_unit_test(test_unreadable),
+                cmocka_unit_test(test_collector_option_error_has_line),
+                cmocka_unit_test(test_flags),
+                cmocka_unit_test(test_flag_errors),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

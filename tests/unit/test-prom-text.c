@@ -1,0 +1,277 @@
+/* The text encoder: escaping, float formatting, family order and merging,
+ * gzip, and the duplicate-series check. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include <cmocka.h>
+
+#include "gzip.h"
+#include "metric.h"
+#include "prom_text.h"
+
+static void test_values(_unused_ void **state) {
+        static const struct {
+                double v;
+                const char *text;
+        } table[] = {
+                {0, "0"},
+                {-0.0, "0"},
+                {1, "1"},
+                {-17, "-17"},
+                {1795877178, "1795877178"},
+                {18446744073709551615.0, "1.8446744073709552e+19"},
+                {9007199254740993.0, "9007199254740992"}, /* 2^53 + 1 is not a double */
+                {1e15, "1000000000000000"},
+                {4611686018427387904.0, "4611686018427387904"},
+                {0.1, "0.1"},
+                {15.91, "15.91"},
+                {0.30000000000000004, "0.30000000000000004"},
+                {1e-9, "1e-09"},
+                {2.5e-5, "2.5e-05"},
+                {-3.25, "-3.25"},
+                {INFINITY, "+Inf"},
+                {-INFINITY, "-Inf"},
+                {NAN, "NaN"},
+        };
+        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+                struct buf b = {0};
+                prom_put_value(&b, table[i].v);
+                assert_string_equal(b.data, table[i].text);
+                buf_free(&b);
+        }
+}
+
+static void test_label_escaping(_unused_ void **state) {
+        static const struct {
+                const char *in, *out;
+        } table[] = {
+                {"", ""},
+                {"plain", "plain"},
+                {"with space", "with space"},
+                {"quote\"d", "quote\\\"d"},
+                {"back\\slash", "back\\\\slash"},
+                {"new\nline", "new\\nline"},
+                {"\\n literally", "\\\\n literally"},
+                {"tab\there", "tab\there"},
+                {"/mnt/données", "/mnt/données"},
+                {"日本語", "日本語"},
+                {"emoji \xF0\x9F\x98\x80", "emoji \xF0\x9F\x98\x80"},
+                {"bad \xFF byte", "bad \xEF\xBF\xBD byte"},
+                {"cut \xE2\x82", "cut \xEF\xBF\xBD\xEF\xBF\xBD"},
+                {"overlong \xC0\xAF", "overlong \xEF\xBF\xBD\xEF\xBF\xBD"},
+                {"surrogate \xED\xA0\x80", "surrogate \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+                {"\"} 1\nnode_fake 2", "\\\"} 1\\nnode_fake 2"},
+        };
+        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+                struct buf b = {0};
+                buf_puts(&b, "");
+                prom_put_label_value(&b, table[i].in);
+                assert_string_equal(b.data, table[i].out);
+                buf_free(&b);
+        }
+}
+
+static void test_help_escaping(_unused_ void **state) {
+        struct buf b = {0};
+        prom_put_help(&b, "a \\ b\nc \"d\"");
+        assert_string_equal(b.data, "a \\\\ b\\nc \"d\"");
+        buf_free(&b);
+}
+
+static const char *const one_label[] = {"device"};
+static const char *const two_labels[] = {"cpu", "mode"};
+static const struct metric_desc zeta = {"zeta_total", "Last by name.", METRIC_COUNTER, 0, NULL};
+static const struct metric_desc alpha = {"alpha_bytes", "First by name.\nTwo lines.", METRIC_GAUGE, 1, one_label};
+static const struct metric_desc mid = {"mid_seconds_total", "Two labels.", METRIC_COUNTER, 2, two_labels};
+static const struct metric_desc untyped = {"raw_value", "No type.", METRIC_UNTYPED, 0, NULL};
+
+static void test_encode_order_and_merge(_unused_ void **state) {
+        struct metric_set set = {0};
+        metric_set_family(&set, &zeta);
+        metric_set_sample0(&set, 3);
+        metric_set_family(&set, &alpha);
+        metric_set_sample1(&set, 1.5, "sda");
+        metric_set_family(&set, &mid);
+        metric_set_sample2(&set, 10, "0", "idle");
+        metric_set_family(&set, &untyped);
+        metric_set_sample0(&set, NAN);
+        /* a second entry of an existing name is merged under one HELP/TYPE */
+        metric_set_family(&set, &alpha);
+        metric_set_sample1(&set, 2, "sdb");
+        metric_set_family(&set, &mid); /* empty families print nothing */
+        assert_int_equal(set.error, 0);
+
+        struct prom_encoder enc = {0};
+        struct buf out = {0};
+        assert_int_equal(prom_text_encode(&enc, &set, &out), 0);
+        assert_string_equal(out.data, "# HELP alpha_bytes First by name.\\nTwo lines.\n"
+                                      "# TYPE alpha_bytes gauge\n"
+                                      "alpha_bytes{device=\"sda\"} 1.5\n"
+                                      "alpha_bytes{device=\"sdb\"} 2\n"
+                                      "# HELP mid_seconds_total Two labels.\n"
+                                      "# TYPE mid_seconds_total counter\n"
+                                      "mid_seconds_total{cpu=\"0\",mode=\"idle\"} 10\n"
+                                      "# HELP raw_value No type.\n"
+                                      "# TYPE raw_value untyped\n"
+                                      "raw_value NaN\n"
+                                      "# HELP zeta_total Last by name.\n"
+                                      "# TYPE zeta_total counter\n"
+                                      "zeta_total 3\n");
+
+        /* encoding the same set again gives the same bytes */
+        struct buf again = {0};
+        assert_int_equal(prom_text_encode(&enc, &set, &again), 0);
+        assert_string_equal(out.data, again.data);
+
+        buf_free(&out);
+        buf_free(&again);
+        prom_encoder_free(&enc);
+        metric_set_free(&set);
+}
+
+static void test_duplicates_caught(_unused_ void **state) {
+        struct metric_set set = {0};
+        struct buf err = {0};
+        metric_set_family(&set, &mid);
+        metric_set_sample2(&set, 1, "0", "idle");
+        metric_set_sample2(&set, 1, "0", "user");
+        metric_set_sample2(&set, 1, "1", "idle");
+        assert_int_equal(metric_set_validate(&set, &err), 0);
+
+        /* the same series again, from a second entry of the family */
+        metric_set_family(&set, &mid);
+        metric_set_sample2(&set, 2, "0", "user");
+        assert_int_equal(metric_set_validate(&set, &err), -EINVAL);
+        assert_non_null(strstr(err.data, "duplicate series of mid_seconds_total 0 user"));
+        buf_free(&err);
+        metric_set_free(&set);
+
+        /* one name, two types */
+        static const struct metric_desc mid_gauge = {"mid_seconds_total", "Two labels.", METRIC_GAUGE, 2, two_labels};
+        metric_set_family(&set, &mid);
+        metric_set_sample2(&set, 1, "0", "idle");
+        metric_set_family(&set, &mid_gauge);
+        metric_set_sample2(&set, 1, "1", "idle");
+        assert_int_equal(metric_set_validate(&set, &err), -EINVAL);
+        buf_free(&err);
+        metric_set_free(&set);
+
+        /* an invalid name */
+        static const struct metric_desc bad = {"bad-name", "x", METRIC_GAUGE, 0, NULL};
+        metric_set_family(&set, &bad);
+        metric_set_sample0(&set, 1);
+        assert_int_equal(metric_set_validate(&set, &err), -EINVAL);
+        buf_free(&err);
+        metric_set_free(&set);
+}
+
+static void test_rollback(_unused_ void **state) {
+        struct metric_set set = {0};
+        metric_set_family(&set, &alpha);
+        metric_set_sample1(&set, 1, "sda");
+        struct metric_mark mark = metric_set_mark(&set);
+        metric_set_family(&set, &zeta);
+        metric_set_sample0(&set, 7);
+        metric_set_family(&set, &alpha);
+        metric_set_sample1(&set, 1, "a much longer device name that grows the arena");
+        metric_set_rollback(&set, mark);
+        assert_int_equal(set.n_families, 1);
+        assert_int_equal(set.n_samples, 1);
+
+        struct prom_encoder enc = {0};
+        struct buf out = {0};
+        assert_int_equal(prom_text_encode(&enc, &set, &out), 0);
+        assert_string_equal(out.data, "# HELP alpha_bytes First by name.\\nTwo lines.\n"
+                                      "# TYPE alpha_bytes gauge\n"
+                                      "alpha_bytes{device=\"sda\"} 1\n");
+        buf_free(&out);
+        prom_encoder_free(&enc);
+        metric_set_free(&set);
+}
+
+static void test_sample_without_family(_unused_ void **state) {
+        struct metric_set set = {0};
+        assert_int_equal(metric_set_sample0(&set, 1), -EINVAL);
+        assert_int_equal(set.error, -EINVAL);
+        metric_set_free(&set);
+}
+
+static void test_gzip_round_trip(_unused_ void **state) {
+        struct buf text = {0};
+        for (int i = 0; i < 5000; i++)
+                buf_printf(&text, "node_cpu_seconds_total{cpu=\"%d\",mode=\"idle\"} %d.%02d\n", i, i * 37, i % 100);
+        struct gzip_encoder gz = {0};
+        struct buf out = {0};
+        for (int round = 0; round < 2; round++) { /* the deflate state is reused */
+                assert_int_equal(gzip_compress(&gz, text.data, text.len, &out), 0);
+                assert_true(out.len < text.len / 4);
+                assert_int_equal((unsigned char) out.data[0], 0x1f); /* gzip magic */
+                assert_int_equal((unsigned char) out.data[1], 0x8b);
+
+                z_stream zs = {0};
+                assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
+                char *plain = malloc(text.len + 1);
+                zs.next_in = (Bytef *) out.data;
+                zs.avail_in = (uInt) out.len;
+                zs.next_out = (Bytef *) plain;
+                zs.avail_out = (uInt) text.len + 1;
+                assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+                assert_int_equal(zs.total_out, text.len);
+                assert_memory_equal(plain, text.data, text.len);
+                inflateEnd(&zs);
+                free(plain);
+        }
+        /* empty input is a valid empty gzip member */
+        assert_int_equal(gzip_compress(&gz, "", 0, &out), 0);
+        assert_true(out.len >= 20);
+        gzip_encoder_free(&gz);
+        buf_free(&out);
+        buf_free(&text);
+}
+
+static void test_gzip_accepted(_unused_ void **state) {
+        static const struct {
+                const char *header;
+                bool ok;
+        } table[] = {
+                {NULL, false},
+                {"", false},
+                {"gzip", true},
+                {"GZIP", true},
+                {"deflate, gzip", true},
+                {"gzip;q=1.0, identity; q=0.5, *;q=0", true},
+                {"gzip;q=0", false},
+                {"gzip ; q=0.001", true},
+                {"identity", false},
+                {"*", true},
+                {"gzip;q=0, *", false},
+                {"x-gzip", false},
+                {"gzipper", false},
+                {"br, zstd", false},
+        };
+        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+                if (gzip_accepted(table[i].header) != table[i].ok)
+                        fail_msg("Accept-Encoding '%s': expected %d", table[i].header ? table[i].header : "(none)",
+                                 table[i].ok);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_values),
+                cmocka_unit_test(test_label_escaping),
+                cmocka_unit_test(test_help_escaping),
+                cmocka_unit_test(test_encode_order_and_merge),
+                cmocka_unit_test(test_duplicates_caught),
+                cmocka_unit_test(test_rollback),
+                cmocka_unit_test(test_sample_without_family),
+                cmocka_unit_test(test_gzip_round_trip),
+                cmocka_unit_test(test_gzip_accepted),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
