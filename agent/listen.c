@@ -97,7 +97,7 @@ int listen_open(const char *addr) {
 }
 
 int listen_describe(int fd, char *out, size_t size) {
-        struct sockaddr_storage ss;
+        struct sockaddr_storage ss = {0};
         socklen_t len = sizeof(ss);
         if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
                 return -errno;

@@ -41,7 +41,7 @@ void log_setup(enum log_level level, enum log_target target) {
 
 enum log_level log_get_level(void) { return atomic_load(&log_level); }
 
-static void log_write(enum log_level level, const char *fmt, va_list ap, int err) {
+_printf_(2, 0) static void log_write(enum log_level level, const char *fmt, va_list ap, int err) {
         char msg[1024];
         int n = vsnprintf(msg, sizeof(msg), fmt, ap);
         if (n < 0)

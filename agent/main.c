@@ -25,14 +25,19 @@
 
 /* Defaults, then the config file, then the flags over both. */
 static int load_config(const struct options *o, struct config *ret, struct diag *diag) {
-        struct config cfg;
+        struct config cfg = {0};
         int r = config_init_defaults(&cfg);
-        if (r < 0)
-                return diag_set(diag, "out of memory");
+        if (r < 0) {
+                (void) diag_set(diag, "out of memory");
+                return r;
+        }
         if (o->config_path)
                 r = config_load(&cfg, o->config_path, diag);
-        if (r >= 0 && options_apply(o, &cfg) < 0)
-                r = diag_set(diag, "out of memory");
+        if (r >= 0) {
+                r = options_apply(o, &cfg);
+                if (r < 0)
+                        (void) diag_set(diag, "out of memory");
+        }
         if (r < 0) {
                 config_free(&cfg);
                 return r;
@@ -138,7 +143,7 @@ static void notify_status(const struct config *cfg, const char *what) {
 /* SIGHUP: a broken new config is refused and the running one stays. */
 static void reload(const struct options *o, struct config *cfg, struct scrape_engine *e, struct http_server *srv) {
         struct diag diag = {0};
-        struct config next;
+        struct config next = {0};
         struct timespec now;
         (void) clock_gettime(CLOCK_MONOTONIC, &now);
         (void) sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
@@ -242,7 +247,7 @@ int main(int argc, char **argv) {
                 return EXIT_SUCCESS;
         }
 
-        struct config cfg;
+        struct config cfg = {0};
         if (load_config(&opts, &cfg, &diag) < 0) {
                 fprintf(stderr, "vigie: %s\n", diag.msg);
                 options_free(&opts);

@@ -52,6 +52,8 @@ int metric_set_sample(struct metric_set *set, double value, const char *const *v
         if (set->n_families == 0)
                 return (set->error = -EINVAL);
         struct metric_family *f = &set->families[set->n_families - 1];
+        if (f->desc->n_labels > 0 && !values)
+                return (set->error = -EINVAL);
         if (grow((void **) &set->samples, &set->cap_samples, set->n_samples + 1, sizeof(*set->samples)) < 0)
                 return (set->error = -ENOMEM);
         /* The arena is never empty once a sample exists, so offset 0 is valid
@@ -68,16 +70,24 @@ int metric_set_sample(struct metric_set *set, double value, const char *const *v
         return 0;
 }
 
-int metric_set_sample0(struct metric_set *set, double value) { return metric_set_sample(set, value, NULL); }
+/* The fixed-arity helpers check their count: a wrong one is a bug in a
+ * collector, caught as a set error rather than a read past the array. */
+static int sample_n(struct metric_set *set, double value, const char *const *values, unsigned n) {
+        if (set->error >= 0 && set->n_families > 0 && set->families[set->n_families - 1].desc->n_labels != n)
+                return (set->error = -EINVAL);
+        return metric_set_sample(set, value, values);
+}
+
+int metric_set_sample0(struct metric_set *set, double value) { return sample_n(set, value, NULL, 0); }
 
 int metric_set_sample1(struct metric_set *set, double value, const char *v1) {
         const char *v[] = {v1};
-        return metric_set_sample(set, value, v);
+        return sample_n(set, value, v, 1);
 }
 
 int metric_set_sample2(struct metric_set *set, double value, const char *v1, const char *v2) {
         const char *v[] = {v1, v2};
-        return metric_set_sample(set, value, v);
+        return sample_n(set, value, v, 2);
 }
 
 struct metric_mark metric_set_mark(const struct metric_set *set) {

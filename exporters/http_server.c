@@ -177,7 +177,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return send_text(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not Found\n");
 }
 
-static void mhd_log(_unused_ void *cls, const char *fmt, va_list ap) {
+/* Routes compare the path as sent: no route has an escaped character, and
+ * decoding first would make "/%00" read as "/" (MHD's decoder stops at NUL). */
+static size_t keep_escaped(_unused_ void *cls, _unused_ struct MHD_Connection *c, char *s) { return strlen(s); }
+
+_printf_(2, 0) static void mhd_log(_unused_ void *cls, const char *fmt, va_list ap) {
         char msg[512];
         (void) vsnprintf(msg, sizeof(msg), fmt, ap);
         size_t n = strlen(msg);
@@ -214,6 +218,7 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) cfg->connection_timeout,
                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (32 * 1024),
                         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
                         MHD_OPTION_END);
                 if (!d) {
                         (void) close(fds[i]);

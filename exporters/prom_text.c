@@ -148,9 +148,11 @@ int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, str
                 enc->order[i] = i;
         /* qsort has no context argument in C17; the callers hold the scrape
          * engine's lock, so one encoding runs at a time. */
-        sort_set = set;
-        qsort(enc->order, set->n_families, sizeof(*enc->order), family_cmp);
-        sort_set = NULL;
+        if (set->n_families > 1) {
+                sort_set = set;
+                qsort(enc->order, set->n_families, sizeof(*enc->order), family_cmp);
+                sort_set = NULL;
+        }
 
         const char *prev = NULL;
         for (size_t i = 0; i < set->n_families; i++) {

@@ -195,10 +195,19 @@ static void test_rollback(_unused_ void **state) {
         metric_set_free(&set);
 }
 
-static void test_sample_without_family(_unused_ void **state) {
+static void test_sample_misuse(_unused_ void **state) {
         struct metric_set set = {0};
-        assert_int_equal(metric_set_sample0(&set, 1), -EINVAL);
+        assert_int_equal(metric_set_sample0(&set, 1), -EINVAL); /* no family yet */
         assert_int_equal(set.error, -EINVAL);
+        metric_set_free(&set);
+
+        /* one label value for a family of two, none for a family of one */
+        metric_set_family(&set, &mid);
+        assert_int_equal(metric_set_sample1(&set, 1, "0"), -EINVAL);
+        metric_set_free(&set);
+        metric_set_family(&set, &alpha);
+        assert_int_equal(metric_set_sample0(&set, 1), -EINVAL);
+        assert_int_equal(metric_set_sample1(&set, 1, "sda"), -EINVAL); /* the error is sticky */
         metric_set_free(&set);
 }
 
@@ -269,7 +278,7 @@ int main(void) {
                 cmocka_unit_test(test_encode_order_and_merge),
                 cmocka_unit_test(test_duplicates_caught),
                 cmocka_unit_test(test_rollback),
-                cmocka_unit_test(test_sample_without_family),
+                cmocka_unit_test(test_sample_misuse),
                 cmocka_unit_test(test_gzip_round_trip),
                 cmocka_unit_test(test_gzip_accepted),
         };

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The command line as a person meets it: help, version, --check-config,
+# --once, and exit code 2 with file:line for every mistake.
+source "$(dirname "$0")/lib.sh"
+
+"$VIGIE" --help >"$T/help" || fail "--help exited non-zero"
+for flag in --web.listen-address --web.telemetry-path --path.procfs --path.sysfs --path.rootfs \
+        --collector.disable-defaults --config --check-config --once; do
+        grep -q -- "$flag" "$T/help" || fail "--help does not mention $flag"
+done
+grep -q "^  cpu " "$T/help" || fail "--help does not list the cpu collector"
+
+"$VIGIE" --version | grep -Eq '^vigie [0-9]+\.[0-9]+\.[0-9]+ \(revision [0-9a-f]+|unknown\)$' ||
+        fail "--version: $("$VIGIE" --version)"
+
+# the shipped config is valid as it is
+"$VIGIE" --check-config --config "$SOURCE_ROOT/packaging/vigie.conf" >"$T/out" 2>&1 ||
+        fail "packaging/vigie.conf: $(cat "$T/out")"
+grep -q "configuration is valid; collectors: cpu, stat" "$T/out" || fail "check-config said: $(cat "$T/out")"
+
+# expect_error EXPECTED_MESSAGE ARGS...: exit code 2, the message on stderr, nothing on stdout
+expect_error() {
+        local want=$1 rc=0
+        shift
+        "$VIGIE" "$@" >"$T/stdout" 2>"$T/stderr" || rc=$?
+        [ $rc -eq 2 ] || fail "vigie $*: exit code $rc, expected 2"
+        grep -qF -- "$want" "$T/stderr" || fail "vigie $*: stderr '$(cat "$T/stderr")' lacks '$want'"
+        [ ! -s "$T/stdout" ] || fail "vigie $*: wrote to stdout: $(cat "$T/stdout")"
+}
+
+printf '[web]\nlisten_address = :9100\nmax_requests = lots\n' >"$T/bad.conf"
+expect_error "$T/bad.conf:3: [web] max_requests: 'lots' is not a whole number from 1 to 10000" \
+        --check-config --config "$T/bad.conf"
+# the same refusal when starting for real: nothing is started
+expect_error "$T/bad.conf:3:" --config "$T/bad.conf" --web.listen-address=127.0.0.1:0
+printf '[collector.cpu]\nguest = sometimes\n' >"$T/bad2.conf"
+expect_error "$T/bad2.conf:2: [collector.cpu] guest: 'sometimes' is not a boolean" --check-config --config "$T/bad2.conf"
+printf '[web]\nlisten_adress = :9100\n' >"$T/typo.conf"
+expect_error "$T/typo.conf:2: [web] listen_adress: unknown key" --check-config --config "$T/typo.conf"
+expect_error "$T/missing.conf: cannot open: No such file or directory" --check-config --config "$T/missing.conf"
+printf '[web]\n' >"$T/unreadable.conf"
+chmod 000 "$T/unreadable.conf"
+if [ "$(id -u)" -ne 0 ]; then
+        expect_error "$T/unreadable.conf: cannot open: Permission denied" --check-config --config "$T/unreadable.conf"
+fi
+expect_error "unknown option '--bogus'" --bogus
+expect_error "--web.listen-address: 'nope' is not host:port" --web.listen-address nope
+expect_error "unknown option '--collector.nonexistent'" --collector.nonexistent
+
+# --once prints one exposition and exits 0
+"$VIGIE" --once >"$T/once" 2>"$T/once.err" || fail "--once failed: $(cat "$T/once.err")"
+grep -q '^node_cpu_seconds_total{cpu="0",mode="idle"} ' "$T/once" || fail "--once has no cpu series"
+grep -q '^node_scrape_collector_success{collector="stat"} 1$' "$T/once" || fail "--once: stat failed"
+
+# flags pick collectors
+"$VIGIE" --once --collector.disable-defaults --collector.stat >"$T/once2"
+! grep -q '^node_cpu_seconds_total' "$T/once2" || fail "--collector.disable-defaults left cpu on"
+grep -q '^node_boot_time_seconds ' "$T/once2" || fail "--collector.stat did not enable stat"
+"$VIGIE" --once --no-collector.stat >"$T/once3"
+! grep -q '^node_boot_time_seconds' "$T/once3" || fail "--no-collector.stat left stat on"
+
+# --path.procfs reaches the collectors: a fixture tree instead of /proc
+"$VIGIE" --once --path.procfs "$SOURCE_ROOT/tests/fixtures/cpu/regular/proc" >"$T/once4"
+grep -q '^node_boot_time_seconds 1418183276$' "$T/once4" || fail "--path.procfs not used"
+# and a procfs without /proc/stat is "no data": the collectors report failure, vigie goes on
+"$VIGIE" --once --path.procfs "$T" >"$T/once5" 2>"$T/once5.err"
+grep -q '^node_scrape_collector_success{collector="cpu"} 0$' "$T/once5" || fail "missing /proc/stat not reported"
+grep -q 'collector cpu failed' "$T/once5.err" || fail "missing /proc/stat not logged"
+echo "cli: ok"

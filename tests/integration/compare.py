@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Compares vigie with node_exporter on the same machine, from three reads
+taken in this order: node_exporter, vigie, node_exporter.
+
+For every family both expose: the same TYPE, HELP and label sets. Values:
+a counter read by vigie lies between node_exporter's two reads (the kernel
+counter only grows between them); stable gauges are equal; moving gauges
+lie within the two reads widened by a margin; self-describing families
+(process_*, durations) are compared by shape only. Every node_* family
+that node_exporter has must be in vigie too."""
+import sys
+import urllib.request
+
+import expfmt
+
+# gauges that move from one read to the next, with the margin allowed
+MOVING = {"node_procs_running": 8, "node_procs_blocked": 8}
+# values that describe the exporter, not the host
+SHAPE_ONLY_PREFIXES = ("process_", "node_scrape_collector_duration_seconds")
+# the Go runtime and HTTP handler of node_exporter, which vigie has no reason to copy
+NE_ONLY_PREFIXES = ("go_", "promhttp_", "node_exporter_build_info")
+
+
+def get(url):
+    req = urllib.request.Request(url, headers={"Accept-Encoding": "identity"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return expfmt.parse(r.read().decode("utf-8"))
+
+
+def main(ne_url, vigie_url):
+    ne1 = get(ne_url)
+    vg = get(vigie_url)
+    ne2 = get(ne_url)
+    errors = []
+    compared = 0
+    common = sorted(set(ne1) & set(vg))
+    for name in sorted(set(ne1) - set(vg)):
+        if not name.startswith(NE_ONLY_PREFIXES):
+            errors.append("%s: in node_exporter, missing from vigie" % name)
+    for name in common:
+        a, b, c = ne1[name], vg[name], ne2[name]
+        if a["type"] != b["type"]:
+            errors.append("%s: TYPE %s in node_exporter, %s in vigie" % (name, a["type"], b["type"]))
+        if name.startswith("node_") and a["help"] != b["help"]:
+            errors.append("%s: HELP differs:\n  node_exporter: %s\n  vigie:         %s" % (name, a["help"], b["help"]))
+        if set(a["samples"]) != set(b["samples"]):
+            only_ne = sorted(set(a["samples"]) - set(b["samples"]))[:5]
+            only_vg = sorted(set(b["samples"]) - set(a["samples"]))[:5]
+            errors.append("%s: label sets differ; only in node_exporter: %s; only in vigie: %s" % (name, only_ne, only_vg))
+            continue
+        compared += 1
+        if name.startswith(SHAPE_ONLY_PREFIXES):
+            continue
+        for key, v in b["samples"].items():
+            lo, hi = min(a["samples"][key], c["samples"][key]), max(a["samples"][key], c["samples"][key])
+            if name in MOVING:
+                lo, hi = lo - MOVING[name], hi + MOVING[name]
+            elif b["type"] == "gauge":
+                # a gauge that did not move between node_exporter's reads must be equal
+                pass
+            eps = 1e-9 * max(1.0, abs(hi))
+            if not (lo - eps <= v <= hi + eps):
+                errors.append("%s%s: vigie %r outside node_exporter's [%r, %r]" % (key[0], dict(key[1]), v, lo, hi))
+    print("compared %d families both expose: %s" % (compared, ", ".join(common)))
+    only_vigie = sorted(set(vg) - set(ne1))
+    if only_vigie:
+        print("only in vigie (vigie_* and what node_exporter lacks): %s" % ", ".join(only_vigie))
+    for e in errors:
+        print("MISMATCH " + e)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))

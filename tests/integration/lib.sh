@@ -1,0 +1,89 @@
+# Shared helpers for the integration tests (sourced). Each test gets its own
+# temporary directory; everything it starts is stopped by PID at exit.
+# Traffic stays on loopback.
+set -euo pipefail
+
+: "${VIGIE:?VIGIE must point at the vigie binary (meson sets it)}"
+: "${SOURCE_ROOT:?SOURCE_ROOT must point at the source tree (meson sets it)}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/vigie-it.XXXXXX")
+PIDS=()
+
+cleanup() {
+        local rc=$?
+        for pid in "${PIDS[@]}"; do
+                kill "$pid" 2>/dev/null || true
+        done
+        for pid in "${PIDS[@]}"; do
+                wait "$pid" 2>/dev/null || true
+        done
+        if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
+                for f in "$T"/*.log; do
+                        [ -f "$f" ] || continue
+                        echo "----- $f (last 40 lines)"
+                        tail -n 40 "$f"
+                done
+        fi
+        rm -rf "$T"
+        exit $rc
+}
+trap cleanup EXIT
+
+skip() {
+        echo "SKIP: $*"
+        exit 77
+}
+
+fail() {
+        echo "FAIL: $*"
+        exit 1
+}
+
+need() {
+        for c in "$@"; do
+                command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (tools/setup.sh test installs it)"
+        done
+}
+
+# A TCP port free on 127.0.0.1 right now.
+free_port() {
+        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_for SECONDS COMMAND...: retries COMMAND every 0.1 s.
+wait_for() {
+        local deadline=$((SECONDS + $1))
+        shift
+        until "$@" >/dev/null 2>&1; do
+                [ $SECONDS -lt $deadline ] || return 1
+                sleep 0.1
+        done
+}
+
+# start_vigie NAME ARGS...: starts vigie on 127.0.0.1 and a port the kernel
+# picks, waits until it listens, and sets VIGIE_PID and VIGIE_URL.
+start_vigie() {
+        local name=$1
+        shift
+        "$VIGIE" --web.listen-address=127.0.0.1:0 --log.target=stderr "$@" >"$T/$name.log" 2>&1 &
+        VIGIE_PID=$!
+        PIDS+=("$VIGIE_PID")
+        local port=
+        for _ in $(seq 100); do
+                port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/$name.log" | head -n 1)
+                [ -n "$port" ] && break
+                kill -0 "$VIGIE_PID" 2>/dev/null || fail "vigie exited at start: $(cat "$T/$name.log")"
+                sleep 0.1
+        done
+        [ -n "$port" ] || fail "vigie did not start listening"
+        VIGIE_URL="http://127.0.0.1:$port"
+        wait_for 10 curl -fsS "$VIGIE_URL/-/ready" || fail "vigie not ready"
+}
+
+# stop_pid PID: SIGTERM, and the exit status of the process.
+stop_pid() {
+        kill -TERM "$1"
+        local rc=0
+        wait "$1" || rc=$?
+        return $rc
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Side by side with Debian's prometheus-node-exporter on the same machine:
+# for every family both expose, the same names, types, help, label sets and
+# agreeing values (tests/integration/compare.py says how).
+source "$(dirname "$0")/lib.sh"
+need prometheus-node-exporter python3 curl
+
+# node_exporter with the collectors vigie has, and vigie with the same set
+collectors=(cpu stat)
+ne_flags=(--collector.disable-defaults)
+vigie_flags=(--collector.disable-defaults)
+for c in "${collectors[@]}"; do
+        ne_flags+=("--collector.$c")
+        vigie_flags+=("--collector.$c")
+done
+
+port=$(free_port)
+prometheus-node-exporter --web.listen-address="127.0.0.1:$port" "${ne_flags[@]}" >"$T/node_exporter.log" 2>&1 &
+PIDS+=($!)
+wait_for 20 curl -fsS "http://127.0.0.1:$port/metrics" || fail "node_exporter did not start"
+start_vigie vigie "${vigie_flags[@]}"
+
+# the comparison runs several times: a flake in value agreement would show
+for i in 1 2 3; do
+        python3 "$(dirname "$0")/compare.py" "http://127.0.0.1:$port/metrics" "$VIGIE_URL/metrics" >"$T/compare.out" ||
+                fail "round $i: $(cat "$T/compare.out")"
+done
+cat "$T/compare.out"
+grep -q "node_cpu_seconds_total" "$T/compare.out" || fail "node_cpu_seconds_total was not compared"
+echo "node_exporter: ok"

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# vigie's set-up: installs what is missing from Debian 12's packages, builds,
+# then runs the agent in the foreground (run) or the whole test suite (test).
+#   tools/setup.sh run [vigie flags...]
+#   tools/setup.sh test
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+
+mode=${1:-}
+[ $# -gt 0 ] && shift
+case "$mode" in
+run | test) ;;
+*)
+        echo "usage: $0 run [vigie flags...] | test" >&2
+        exit 2
+        ;;
+esac
+
+# What building vigie needs, and what its tests need on top (real
+# Prometheus, node_exporter, promtool, valgrind, a systemd user manager...).
+build_pkgs=(gcc meson ninja-build pkg-config git libmicrohttpd-dev libinih-dev libsystemd-dev zlib1g-dev)
+test_pkgs=(libcmocka-dev clang prometheus prometheus-node-exporter curl python3 valgrind systemd dbus
+        dbus-user-session procps)
+
+pkgs=("${build_pkgs[@]}")
+[ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+        [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+        echo "setup: installing from Debian: ${missing[*]}"
+        sudo=()
+        if [ "$(id -u)" -ne 0 ]; then
+                command -v sudo >/dev/null || {
+                        echo "setup: these packages are missing and installing them needs root: ${missing[*]}" >&2
+                        exit 1
+                }
+                sudo=(sudo)
+        fi
+        # Packages such as prometheus and prometheus-node-exporter start their
+        # service when installed; the tests start their own on free ports, so
+        # keep the host's ports as they were.
+        created_policy=
+        if [ ! -e /usr/sbin/policy-rc.d ]; then
+                printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+                "${sudo[@]}" chmod 755 /usr/sbin/policy-rc.d
+                created_policy=1
+        fi
+        trap '[ -n "$created_policy" ] && "${sudo[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+        "${sudo[@]}" apt-get update -q
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+        [ -n "$created_policy" ] && "${sudo[@]}" rm -f /usr/sbin/policy-rc.d
+        created_policy=
+fi
+
+# $1 build directory; the rest: meson options
+build() {
+        local dir=$1
+        shift
+        if [ -f "$dir/build.ninja" ]; then
+                meson configure "$dir" "$@" >/dev/null
+        else
+                meson setup "$dir" "$@"
+        fi
+        ninja -C "$dir"
+}
+
+if [ "$mode" = run ]; then
+        build build -Dtests=false
+        echo "setup: starting vigie with its embedded defaults; metrics on http://localhost:9100/metrics (Ctrl-C stops)"
+        exec ./build/vigie "$@"
+fi
+
+# The whole suite: gcc with -Werror (unit + integration), the unit tests and
+# the HTTP tests again under ASan+UBSan, and a clang -Werror build of the
+# unit tests.
+export CMOCKA_MESSAGE_OUTPUT=stdout
+build build -Dtests=true -Dwerror=true
+meson test -C build --print-errorlogs --num-processes 2
+
+build build-asan -Dtests=true -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        meson test -C build-asan --print-errorlogs --suite unit --suite sanitized
+
+CC=clang build build-clang -Dtests=true -Dwerror=true
+meson test -C build-clang --print-errorlogs --suite unit
