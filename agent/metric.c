@@ -47,6 +47,16 @@ int metric_set_family(struct metric_set *set, const struct metric_desc *desc) {
 }
 
 int metric_set_sample(struct metric_set *set, double value, const char *const *values) {
+        return metric_set_sample_suffix(set, value, values, METRIC_SUFFIX_NONE);
+}
+
+const char *metric_suffix_name(enum metric_suffix suffix) {
+        static const char *const names[] = {"", "_bucket", "_sum", "_count"};
+        return names[suffix];
+}
+
+int metric_set_sample_suffix(struct metric_set *set, double value, const char *const *values,
+                             enum metric_suffix suffix) {
         if (set->error < 0)
                 return set->error;
         if (set->n_families == 0)
@@ -65,7 +75,8 @@ int metric_set_sample(struct metric_set *set, double value, const char *const *v
                 (void) buf_reserve(&set->strings, 0);
         if (set->strings.error < 0 || off > UINT32_MAX)
                 return (set->error = -ENOMEM);
-        set->samples[set->n_samples++] = (struct metric_sample){.value = value, .labels = (uint32_t) off};
+        set->samples[set->n_samples++] =
+                (struct metric_sample){.value = value, .labels = (uint32_t) off, .suffix = (uint8_t) suffix};
         f->count++;
         return 0;
 }
@@ -123,35 +134,41 @@ bool metric_label_name_valid(const char *name) {
 
 /* --- validation, for tests --- */
 
-struct series_ref {
-        const struct metric_set *set;
-        const char *name;
-        unsigned n_labels;
-        const char *labels;
-};
-
-static int series_cmp(const void *a, const void *b) {
-        const struct series_ref *x = a, *y = b;
-        int c = strcmp(x->name, y->name);
-        if (c != 0)
-                return c;
-        const char *p = x->labels, *q = y->labels;
-        for (unsigned i = 0; i < x->n_labels; i++) {
-                c = strcmp(p, q);
-                if (c != 0)
-                        return c;
-                p += strlen(p) + 1;
-                q += strlen(q) + 1;
+/* "name{a=x,b=y}" with the labels sorted and empty ones left out: two
+ * samples are the same series exactly when their keys are equal. */
+static char *series_key(const struct metric_set *set, const struct metric_desc *d, const struct metric_sample *s) {
+        const char *names[METRIC_MAX_LABELS], *values[METRIC_MAX_LABELS];
+        unsigned n = 0;
+        const char *v = metric_sample_labels(set, s);
+        for (unsigned l = 0; l < d->n_labels && l < METRIC_MAX_LABELS; l++, v += strlen(v) + 1) {
+                if (*v == '\0')
+                        continue;
+                unsigned k = n++;
+                while (k > 0 && strcmp(names[k - 1], d->labels[l]) > 0) {
+                        names[k] = names[k - 1];
+                        values[k] = values[k - 1];
+                        k--;
+                }
+                names[k] = d->labels[l];
+                values[k] = v;
         }
-        return 0;
+        struct buf b = {0};
+        buf_puts(&b, d->name);
+        buf_puts(&b, metric_suffix_name(s->suffix));
+        buf_putc(&b, '{');
+        for (unsigned k = 0; k < n; k++)
+                buf_printf(&b, "%s%s=\"%s\"", k ? "," : "", names[k], values[k]);
+        buf_putc(&b, '}');
+        return b.error < 0 ? (buf_free(&b), NULL) : b.data;
 }
 
-static bool same_shape(const struct metric_desc *a, const struct metric_desc *b) {
-        if (a->type != b->type || a->n_labels != b->n_labels || strcmp(a->help, b->help) != 0)
-                return false;
-        for (unsigned i = 0; i < a->n_labels; i++)
-                if (strcmp(a->labels[i], b->labels[i]) != 0)
-                        return false;
+static int key_cmp(const void *a, const void *b) { return strcmp(*(char *const *) a, *(char *const *) b); }
+
+static bool labels_unique(const struct metric_desc *d) {
+        for (unsigned i = 0; i < d->n_labels; i++)
+                for (unsigned j = 0; j < i; j++)
+                        if (strcmp(d->labels[i], d->labels[j]) == 0)
+                                return false;
         return true;
 }
 
@@ -166,8 +183,8 @@ int metric_set_validate(const struct metric_set *set, struct buf *err) {
                         buf_printf(err, "invalid metric name '%s'", d->name);
                         return -EINVAL;
                 }
-                if (d->n_labels > METRIC_MAX_LABELS) {
-                        buf_printf(err, "%s: too many labels", d->name);
+                if (d->n_labels > METRIC_MAX_LABELS || !labels_unique(d)) {
+                        buf_printf(err, "%s: too many or repeated label names", d->name);
                         return -EINVAL;
                 }
                 for (unsigned l = 0; l < d->n_labels; l++)
@@ -177,36 +194,35 @@ int metric_set_validate(const struct metric_set *set, struct buf *err) {
                         }
                 for (size_t j = 0; j < i; j++) {
                         const struct metric_desc *e = set->families[j].desc;
-                        if (strcmp(d->name, e->name) == 0 && !same_shape(d, e)) {
-                                buf_printf(err, "%s: declared twice with different type, help or labels", d->name);
+                        if (strcmp(d->name, e->name) == 0 && (d->type != e->type || strcmp(d->help, e->help) != 0)) {
+                                buf_printf(err, "%s: declared twice with a different type or help", d->name);
                                 return -EINVAL;
                         }
                 }
         }
 
-        struct series_ref *refs = calloc(set->n_samples ? set->n_samples : 1, sizeof(*refs));
-        if (!refs)
+        char **keys = calloc(set->n_samples ? set->n_samples : 1, sizeof(*keys));
+        if (!keys)
                 return -ENOMEM;
         size_t n = 0;
-        for (size_t i = 0; i < set->n_families; i++) {
-                const struct metric_family *f = &set->families[i];
-                for (uint32_t k = 0; k < f->count; k++) {
-                        const struct metric_sample *s = &set->samples[f->first + k];
-                        refs[n++] = (struct series_ref){set, f->desc->name, f->desc->n_labels,
-                                                        metric_sample_labels(set, s)};
-                }
-        }
-        qsort(refs, n, sizeof(*refs), series_cmp);
         int r = 0;
-        for (size_t i = 1; i < n; i++)
-                if (series_cmp(&refs[i - 1], &refs[i]) == 0) {
-                        buf_printf(err, "duplicate series of %s", refs[i].name);
-                        const char *p = refs[i].labels;
-                        for (unsigned l = 0; l < refs[i].n_labels; l++, p += strlen(p) + 1)
-                                buf_printf(err, " %s", p);
-                        r = -EINVAL;
-                        break;
-                }
-        free(refs);
+        for (size_t i = 0; i < set->n_families && r == 0; i++) {
+                const struct metric_family *f = &set->families[i];
+                for (uint32_t k = 0; k < f->count && r == 0; k++)
+                        if (!(keys[n++] = series_key(set, f->desc, &set->samples[f->first + k])))
+                                r = -ENOMEM;
+        }
+        if (r == 0) {
+                qsort(keys, n, sizeof(*keys), key_cmp);
+                for (size_t i = 1; i < n; i++)
+                        if (strcmp(keys[i - 1], keys[i]) == 0) {
+                                buf_printf(err, "duplicate series %s", keys[i]);
+                                r = -EINVAL;
+                                break;
+                        }
+        }
+        for (size_t i = 0; i < n; i++)
+                free(keys[i]);
+        free(keys);
         return r;
 }

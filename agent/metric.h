@@ -11,7 +11,11 @@
 
 #include "buf.h"
 
-enum metric_type { METRIC_GAUGE, METRIC_COUNTER, METRIC_UNTYPED };
+enum metric_type { METRIC_GAUGE, METRIC_COUNTER, METRIC_UNTYPED, METRIC_HISTOGRAM, METRIC_SUMMARY };
+
+/* What follows the family name in a sample's name: histograms and summaries
+ * (from textfiles) have _bucket, _sum and _count series. */
+enum metric_suffix { METRIC_SUFFIX_NONE, METRIC_SUFFIX_BUCKET, METRIC_SUFFIX_SUM, METRIC_SUFFIX_COUNT };
 
 #define METRIC_MAX_LABELS 16
 
@@ -33,6 +37,7 @@ struct metric_family {
 struct metric_sample {
         double value;
         uint32_t labels; /* offset in strings: desc->n_labels NUL-terminated values */
+        uint8_t suffix;  /* enum metric_suffix */
 };
 
 struct metric_set {
@@ -56,6 +61,9 @@ void metric_set_free(struct metric_set *set);
 int metric_set_family(struct metric_set *set, const struct metric_desc *desc);
 /* Appends a sample to the family started last; values has desc->n_labels entries. */
 int metric_set_sample(struct metric_set *set, double value, const char *const *values);
+/* The same, for a _bucket, _sum or _count series of a histogram or summary. */
+int metric_set_sample_suffix(struct metric_set *set, double value, const char *const *values,
+                             enum metric_suffix suffix);
 int metric_set_sample0(struct metric_set *set, double value);
 int metric_set_sample1(struct metric_set *set, double value, const char *v1);
 int metric_set_sample2(struct metric_set *set, double value, const char *v1, const char *v2);
@@ -71,7 +79,10 @@ static inline const char *metric_sample_labels(const struct metric_set *set, con
 bool metric_name_valid(const char *name);
 bool metric_label_name_valid(const char *name);
 
+const char *metric_suffix_name(enum metric_suffix suffix);
+
 /* Checks what a collector must never produce: invalid names, one name with
- * two types, helps or label sets, and duplicate series. Returns 0, or
- * -EINVAL with a description in err. For tests; allocates. */
+ * two types or helps, and duplicate series (label sets may differ within a
+ * family; an empty label value is the same as no label, as in Prometheus).
+ * Returns 0, or -EINVAL with a description in err. For tests; allocates. */
 int metric_set_validate(const struct metric_set *set, struct buf *err);

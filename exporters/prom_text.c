@@ -13,6 +13,8 @@ static const char *const type_names[] = {
         [METRIC_GAUGE] = "gauge",
         [METRIC_COUNTER] = "counter",
         [METRIC_UNTYPED] = "untyped",
+        [METRIC_HISTOGRAM] = "histogram",
+        [METRIC_SUMMARY] = "summary",
 };
 
 void prom_put_value(struct buf *out, double v) {
@@ -117,6 +119,8 @@ static int family_cmp(const void *a, const void *b) {
 static void put_sample(struct buf *out, const struct metric_set *set, const struct metric_desc *d,
                        const struct metric_sample *s) {
         buf_puts(out, d->name);
+        if (s->suffix != METRIC_SUFFIX_NONE)
+                buf_puts(out, metric_suffix_name(s->suffix));
         if (d->n_labels > 0) {
                 const char *v = metric_sample_labels(set, s);
                 buf_putc(out, '{');

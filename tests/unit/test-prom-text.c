@@ -2,6 +2,7 @@
  * gzip, and the duplicate-series check. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "desc_cache.h"
 #include "gzip.h"
 #include "metric.h"
 #include "prom_text.h"
@@ -135,6 +137,57 @@ static void test_encode_order_and_merge(_unused_ void **state) {
         metric_set_free(&set);
 }
 
+static void test_histogram_suffixes(_unused_ void **state) {
+        static const char *const le[] = {"le"};
+        static const struct metric_desc h = {"req_seconds", "Latency.", METRIC_HISTOGRAM, 1, le};
+        static const struct metric_desc h_plain = {"req_seconds", "Latency.", METRIC_HISTOGRAM, 0, NULL};
+        struct metric_set set = {0};
+        const char *b1[] = {"0.1"}, *b2[] = {"+Inf"};
+        metric_set_family(&set, &h);
+        metric_set_sample_suffix(&set, 3, b1, METRIC_SUFFIX_BUCKET);
+        metric_set_sample_suffix(&set, 5, b2, METRIC_SUFFIX_BUCKET);
+        metric_set_family(&set, &h_plain);
+        metric_set_sample_suffix(&set, 1.25, NULL, METRIC_SUFFIX_SUM);
+        metric_set_sample_suffix(&set, 5, NULL, METRIC_SUFFIX_COUNT);
+        struct buf err = {0};
+        assert_int_equal(metric_set_validate(&set, &err), 0);
+        struct prom_encoder enc = {0};
+        struct buf out = {0};
+        assert_int_equal(prom_text_encode(&enc, &set, &out), 0);
+        assert_string_equal(out.data, "# HELP req_seconds Latency.\n"
+                                      "# TYPE req_seconds histogram\n"
+                                      "req_seconds_bucket{le=\"0.1\"} 3\n"
+                                      "req_seconds_bucket{le=\"+Inf\"} 5\n"
+                                      "req_seconds_sum 1.25\n"
+                                      "req_seconds_count 5\n");
+        buf_free(&out);
+        buf_free(&err);
+        prom_encoder_free(&enc);
+        metric_set_free(&set);
+}
+
+static void test_desc_cache(_unused_ void **state) {
+        struct desc_cache c = {0};
+        const char *l1[] = {"chip", "sensor"};
+        const struct metric_desc *a = desc_cache_get(&c, "node_x", "X.", METRIC_GAUGE, 2, l1);
+        const struct metric_desc *b = desc_cache_get(&c, "node_y", "Y.", METRIC_COUNTER, 0, NULL);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_ptr_not_equal(a, b);
+        /* the same fields find the same descriptor, whatever the order of lookups */
+        for (int i = 0; i < 100; i++) {
+                char name[32];
+                snprintf(name, sizeof(name), "node_z%d", i);
+                assert_non_null(desc_cache_get(&c, name, "Z.", METRIC_GAUGE, 0, NULL));
+        }
+        assert_ptr_equal(desc_cache_get(&c, "node_x", "X.", METRIC_GAUGE, 2, l1), a);
+        assert_ptr_equal(desc_cache_get(&c, "node_y", "Y.", METRIC_COUNTER, 0, NULL), b);
+        assert_string_equal(a->labels[1], "sensor");
+        /* another type or help is another descriptor */
+        assert_ptr_not_equal(desc_cache_get(&c, "node_x", "X.", METRIC_COUNTER, 2, l1), a);
+        desc_cache_free(&c);
+}
+
 static void test_duplicates_caught(_unused_ void **state) {
         struct metric_set set = {0};
         struct buf err = {0};
@@ -148,7 +201,7 @@ static void test_duplicates_caught(_unused_ void **state) {
         metric_set_family(&set, &mid);
         metric_set_sample2(&set, 2, "0", "user");
         assert_int_equal(metric_set_validate(&set, &err), -EINVAL);
-        assert_non_null(strstr(err.data, "duplicate series of mid_seconds_total 0 user"));
+        assert_string_equal(err.data, "duplicate series mid_seconds_total{cpu=\"0\",mode=\"user\"}");
         buf_free(&err);
         metric_set_free(&set);
 
@@ -160,6 +213,25 @@ static void test_duplicates_caught(_unused_ void **state) {
         metric_set_sample2(&set, 1, "1", "idle");
         assert_int_equal(metric_set_validate(&set, &err), -EINVAL);
         buf_free(&err);
+        metric_set_free(&set);
+
+        /* an empty label value is no label: {device=""} is the same series as {} */
+        static const struct metric_desc alpha_bare = {"alpha_bytes", "First by name.\nTwo lines.", METRIC_GAUGE, 0, NULL};
+        metric_set_family(&set, &alpha);
+        metric_set_sample1(&set, 1, "");
+        metric_set_family(&set, &alpha_bare);
+        metric_set_sample0(&set, 2);
+        assert_int_equal(metric_set_validate(&set, &err), -EINVAL);
+        assert_string_equal(err.data, "duplicate series alpha_bytes{}");
+        buf_free(&err);
+        metric_set_free(&set);
+
+        /* label sets may differ within a family, as node_power_supply_info's do */
+        metric_set_family(&set, &alpha);
+        metric_set_sample1(&set, 1, "sda");
+        metric_set_family(&set, &alpha_bare);
+        metric_set_sample0(&set, 2);
+        assert_int_equal(metric_set_validate(&set, &err), 0);
         metric_set_free(&set);
 
         /* an invalid name */
@@ -276,6 +348,8 @@ int main(void) {
                 cmocka_unit_test(test_label_escaping),
                 cmocka_unit_test(test_help_escaping),
                 cmocka_unit_test(test_encode_order_and_merge),
+                cmocka_unit_test(test_histogram_suffixes),
+                cmocka_unit_test(test_desc_cache),
                 cmocka_unit_test(test_duplicates_caught),
                 cmocka_unit_test(test_rollback),
                 cmocka_unit_test(test_sample_misuse),
