@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <ini.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,25 @@ const struct config_entry *config_section_get(const struct config_section *s, co
         return NULL;
 }
 
+int config_entry_error(const struct config_section *s, const struct config_entry *e, struct diag *diag,
+                       const char *fmt, ...) {
+        char msg[400];
+        va_list ap;
+        va_start(ap, fmt);
+        (void) vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (e->line == 0) {
+                /* flags are written with dashes: device_exclude came from --collector.X.device-exclude */
+                char flag[128];
+                (void) snprintf(flag, sizeof(flag), "%s", e->key);
+                for (char *p = flag; *p; p++)
+                        if (*p == '_')
+                                *p = '-';
+                return diag_set(diag, "--collector.%s.%s: %s", s->name, flag, msg);
+        }
+        return diag_at(diag, s->file, e->line, "[collector.%s] %s: %s", s->name, e->key, msg);
+}
+
 int config_section_bool(const struct config_section *s, const char *key, bool def, bool *ret, struct diag *diag) {
         const struct config_entry *e = config_section_get(s, key);
         if (!e) {
@@ -135,8 +155,27 @@ int config_section_bool(const struct config_section *s, const char *key, bool de
                 return 0;
         }
         if (parse_bool(e->value, ret) < 0)
-                return diag_at(diag, s->file, e->line, "[collector.%s] %s: '%s' is not a boolean (true or false)",
-                               s->name, key, e->value);
+                return config_entry_error(s, e, diag, "'%s' is not a boolean (true or false)", e->value);
+        return 0;
+}
+
+const char *config_section_string(const struct config_section *s, const char *key, const char *def) {
+        const struct config_entry *e = config_section_get(s, key);
+        return e ? e->value : def;
+}
+
+int config_section_duration_ms(const struct config_section *s, const char *key, uint64_t def, uint64_t min,
+                               uint64_t max, uint64_t *ret, struct diag *diag) {
+        const struct config_entry *e = config_section_get(s, key);
+        if (!e) {
+                *ret = def;
+                return 0;
+        }
+        uint64_t ms;
+        if (parse_duration_ms(e->value, &ms) < 0 || ms < min || ms > max)
+                return config_entry_error(s, e, diag, "'%s' is not a duration from %llums to %llums (e.g. 500ms, 2s)",
+                                          e->value, (unsigned long long) min, (unsigned long long) max);
+        *ret = ms;
         return 0;
 }
 
@@ -268,11 +307,58 @@ static int set_collector_switch(struct loader *l, const char *name, const char *
         return 1;
 }
 
-static bool collector_accepts(const struct collector *c, const char *key) {
-        for (const char *const *k = c->config_keys; k && *k; k++)
+bool config_collector_accepts(const char *name, const char *key) {
+        int idx = registry_find(name);
+        if (idx < 0)
+                return false;
+        for (const char *const *k = registry_collectors[idx]->config_keys; k && *k; k++)
                 if (strcmp(*k, key) == 0)
                         return true;
         return false;
+}
+
+/* Finds or adds [collector.name] and sets key in it; an existing entry
+ * (from the file, when a flag overrides it) is replaced. line 0: a flag. */
+static int section_set(struct config *cfg, const char *name, const char *key, const char *value, unsigned line) {
+        struct config_section *s = (struct config_section *) config_collector_section(cfg, name);
+        if (!s) {
+                struct config_section *p = reallocarray(cfg->sections, cfg->n_sections + 1, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                cfg->sections = p;
+                s = &p[cfg->n_sections];
+                *s = (struct config_section){.name = strdup(name), .file = cfg->path};
+                if (!s->name)
+                        return -ENOMEM;
+                cfg->n_sections++;
+        }
+        char *v = strdup(value);
+        if (!v)
+                return -ENOMEM;
+        struct config_entry *e = (struct config_entry *) config_section_get(s, key);
+        if (e) {
+                free(e->value);
+                e->value = v;
+                e->line = line;
+                return 0;
+        }
+        struct config_entry *p = reallocarray(s->entries, s->n_entries + 1, sizeof(*p));
+        if (!p) {
+                free(v);
+                return -ENOMEM;
+        }
+        s->entries = p;
+        p[s->n_entries] = (struct config_entry){.key = strdup(key), .value = v, .line = line};
+        if (!p[s->n_entries].key) {
+                free(v);
+                return -ENOMEM;
+        }
+        s->n_entries++;
+        return 0;
+}
+
+int config_set_collector_option(struct config *cfg, const char *name, const char *key, const char *value) {
+        return section_set(cfg, name, key, value, 0);
 }
 
 static int set_collector_option(struct loader *l, const char *name, const char *key, const char *value) {
@@ -280,36 +366,14 @@ static int set_collector_option(struct loader *l, const char *name, const char *
         if (idx < 0)
                 return fail(l, "[collector.%s]: no such collector", name);
         const struct collector *c = registry_collectors[idx];
-        if (!collector_accepts(c, key))
+        if (!config_collector_accepts(name, key))
                 return fail(l, "[collector.%s] %s: unknown key (the %s collector has %s)", name, key, name,
                             c->config_keys ? "other keys" : "no options");
-        struct config *cfg = l->cfg;
-        struct config_section *s = (struct config_section *) config_collector_section(cfg, name);
-        if (!s) {
-                struct config_section *p = reallocarray(cfg->sections, cfg->n_sections + 1, sizeof(*p));
-                if (!p)
-                        return fail(l, "out of memory");
-                cfg->sections = p;
-                s = &p[cfg->n_sections];
-                *s = (struct config_section){.name = strdup(name), .file = cfg->path};
-                if (!s->name)
-                        return fail(l, "out of memory");
-                cfg->n_sections++;
-        }
-        const struct config_entry *e = config_section_get(s, key);
+        const struct config_entry *e = config_section_get(config_collector_section(l->cfg, name), key);
         if (e)
                 return fail(l, "[collector.%s] %s: given twice (first on line %u)", name, key, e->line);
-        struct config_entry *p = reallocarray(s->entries, s->n_entries + 1, sizeof(*p));
-        if (!p)
+        if (section_set(l->cfg, name, key, value, l->line) < 0)
                 return fail(l, "out of memory");
-        s->entries = p;
-        p[s->n_entries] = (struct config_entry){.key = strdup(key), .value = strdup(value), .line = l->line};
-        if (!p[s->n_entries].key || !p[s->n_entries].value) {
-                free(p[s->n_entries].key);
-                free(p[s->n_entries].value);
-                return fail(l, "out of memory");
-        }
-        s->n_entries++;
         return 1;
 }
 

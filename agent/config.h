@@ -15,7 +15,7 @@
 struct config_entry {
         char *key;
         char *value;
-        unsigned line;
+        unsigned line; /* 0: from a --collector.NAME.KEY flag */
 };
 
 /* A [collector.NAME] section, handed as it is to that collector's init. */
@@ -64,8 +64,21 @@ const struct config_section *config_collector_section(const struct config *cfg, 
 
 /* The entry for key in a collector's section, or NULL (section may be NULL). */
 const struct config_entry *config_section_get(const struct config_section *s, const char *key);
-/* A boolean key with a default; a bad value is a diag at its line. */
+/* Typed getters with a default; a bad value is a diag naming file:line or
+ * the flag it came from. */
 int config_section_bool(const struct config_section *s, const char *key, bool def, bool *ret, struct diag *diag);
+/* The string, or def; never NULL unless def is. */
+const char *config_section_string(const struct config_section *s, const char *key, const char *def);
+int config_section_duration_ms(const struct config_section *s, const char *key, uint64_t def, uint64_t min,
+                               uint64_t max, uint64_t *ret, struct diag *diag);
+/* A diag about entry e of s: "file:line: [collector.X] key: ..." or
+ * "--collector.X.key: ...". Returns -EINVAL. */
+int config_entry_error(const struct config_section *s, const struct config_entry *e, struct diag *diag,
+                       const char *fmt, ...) _printf_(4, 5);
+/* Sets key = value in [collector.name] (a flag over the file). 0 or -ENOMEM. */
+int config_set_collector_option(struct config *cfg, const char *name, const char *key, const char *value);
+/* Whether the collector accepts key in its section. */
+bool config_collector_accepts(const char *name, const char *key);
 
 /* Checks a telemetry path as given in a config or a flag. */
 int config_check_telemetry_path(const char *path);

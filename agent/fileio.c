@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 int path_join(char *out, size_t size, const char *root, const char *rel) {
@@ -45,5 +46,45 @@ int read_file_at(const char *root, const char *rel, struct buf *b) {
                 b->len += (size_t) n;
         }
         b->data[b->len] = '\0';
+        return 0;
+}
+
+int read_attr(const char *path, char *buf, size_t size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        ssize_t n;
+        do
+                n = read(fd, buf, size);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        if ((size_t) n == size)
+                return -EFBIG;
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\0'))
+                n--;
+        buf[n] = '\0';
+        return (int) n;
+}
+
+int read_attr_at(const char *dir, const char *name, char *buf, size_t size) {
+        char path[PATH_MAX];
+        int r = path_join(path, sizeof(path), dir, name);
+        if (r < 0)
+                return r;
+        return read_attr(path, buf, size);
+}
+
+int read_attr_i64(const char *dir, const char *name, int64_t *ret) {
+        char v[32];
+        int r = read_attr_at(dir, name, v, sizeof(v));
+        if (r < 0)
+                return r;
+        char *end;
+        errno = 0;
+        long long x = strtoll(v, &end, 10);
+        if (errno != 0 || end == v || *end != '\0')
+                return -EINVAL;
+        *ret = x;
         return 0;
 }

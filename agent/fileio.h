@@ -13,3 +13,13 @@ int path_join(char *out, size_t size, const char *root, const char *rel);
  * negative errno (-ENOENT for a missing file: "no data", not a failure of
  * the agent). The buffer keeps its memory from one call to the next. */
 int read_file_at(const char *root, const char *rel, struct buf *b);
+
+/* Reads a small file (a sysfs attribute) into buf, without the trailing
+ * newline, NUL-terminated. Returns the length, or a negative errno
+ * (-EFBIG if it does not fit). No allocation. */
+int read_attr(const char *path, char *buf, size_t size);
+/* The same for dir/name. */
+int read_attr_at(const char *dir, const char *name, char *buf, size_t size);
+/* An attribute holding one unsigned integer (or "-1" style negatives, as
+ * signed); -EINVAL if it holds anything else. */
+int read_attr_i64(const char *dir, const char *name, int64_t *ret);

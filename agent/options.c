@@ -78,6 +78,9 @@ void options_print_help(FILE *f, const char *argv0) {
                 "      --collector.NAME            enable collector NAME\n"
                 "      --no-collector.NAME         disable collector NAME\n"
                 "      --collector.disable-defaults  disable every collector not enabled explicitly\n"
+                "      --collector.NAME.OPTION[=VALUE]  set OPTION of collector NAME, as KEY in its\n"
+                "                                  [collector.NAME] section (dashes for underscores;\n"
+                "                                  --no-collector.NAME.OPTION sets a boolean to false)\n"
                 "      --log.level LEVEL           error, warn, info (default) or debug\n"
                 "      --log.target TARGET         auto (default: the journal under systemd, else stderr),\n"
                 "                                  stderr or journal\n"
@@ -212,14 +215,91 @@ static int parse_one(struct options *o, int c, const char *arg, struct diag *dia
         }
 }
 
+/* Takes "--collector.NAME.KEY[=VALUE]" and "--no-collector.NAME.KEY" out
+ * of argv before getopt sees it (their names are open-ended). A flag with
+ * no "=" takes the next argument as its value unless that is another flag,
+ * and is then a boolean set to true, as with node_exporter's kingpin. */
+static int take_collector_options(int *argc, char **argv, struct options *o, struct diag *diag) {
+        int out = 1;
+        for (int i = 1; i < *argc; i++) {
+                const char *a = argv[i];
+                bool neg = strncmp(a, "--no-collector.", 15) == 0;
+                const char *rest = neg ? a + 15 : strncmp(a, "--collector.", 12) == 0 ? a + 12 : NULL;
+                const char *dot = rest ? strchr(rest, '.') : NULL;
+                if (strcmp(a, "--") == 0) {
+                        while (i < *argc)
+                                argv[out++] = argv[i++];
+                        break;
+                }
+                if (!dot) {
+                        argv[out++] = argv[i];
+                        continue;
+                }
+                const char *eq = strchr(dot, '=');
+                _cleanup_free_ char *name = strndup(rest, (size_t) (dot - rest));
+                _cleanup_free_ char *key = strndup(dot + 1, eq ? (size_t) (eq - dot - 1) : strlen(dot + 1));
+                const char *value;
+                if (neg)
+                        value = "false";
+                else if (eq)
+                        value = eq + 1;
+                else if (i + 1 < *argc && strncmp(argv[i + 1], "--", 2) != 0)
+                        value = argv[++i];
+                else
+                        value = "true";
+                if (!name || !key)
+                        return -ENOMEM;
+                if (neg && eq)
+                        return diag_set(diag, "%s: a --no- flag takes no value", a);
+                for (char *p = key; *p; p++)
+                        if (*p == '-')
+                                *p = '_';
+                if (registry_find(name) < 0)
+                        return diag_set(diag, "unknown option '%.*s'; no collector '%s'", (int) (eq ? eq - a : (long) strlen(a)),
+                                        a, name);
+                if (!config_collector_accepts(name, key))
+                        return diag_set(diag, "unknown option '%.*s'; see the [collector.%s] keys in the README",
+                                        (int) (eq ? eq - a : (long) strlen(a)), a, name);
+                char **p = reallocarray(o->collector_options, o->n_collector_options * 3 + 3, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                o->collector_options = p;
+                p[o->n_collector_options * 3] = TAKE_PTR(name);
+                p[o->n_collector_options * 3 + 1] = TAKE_PTR(key);
+                p[o->n_collector_options * 3 + 2] = strdup(value);
+                o->n_collector_options++;
+                if (!p[o->n_collector_options * 3 - 1])
+                        return -ENOMEM;
+        }
+        argv[out] = NULL;
+        *argc = out;
+        return 0;
+}
+
 int options_parse(int argc, char **argv, struct options *ret, struct diag *diag) {
         struct options o = {.log_level = -1, .log_target = -1};
         memset(o.collector_enabled, -1, sizeof(o.collector_enabled));
+
+        /* a copy of argv, so that taking flags out leaves the caller's alone */
+        char **args = calloc((size_t) argc + 1, sizeof(*args));
+        if (!args)
+                return -ENOMEM;
+        memcpy(args, argv, (size_t) argc * sizeof(*args));
+        int r = take_collector_options(&argc, args, &o, diag);
+        if (r < 0) {
+                free(args);
+                options_free(&o);
+                return r;
+        }
+        argv = args;
         struct option *longopts = NULL;
         char **names = NULL;
-        int r = build_long_options(&longopts, &names);
-        if (r < 0)
+        r = build_long_options(&longopts, &names);
+        if (r < 0) {
+                free(args);
+                options_free(&o);
                 return r;
+        }
 
         optind = 0; /* reset getopt, so that tests can parse several times */
         opterr = 0; /* our own messages, through diag */
@@ -243,6 +323,7 @@ int options_parse(int argc, char **argv, struct options *ret, struct diag *diag)
                 r = diag_set(diag, "unexpected argument '%s'; see --help", argv[optind]);
         free(longopts);
         free_names(names);
+        free(args);
         if (r < 0) {
                 options_free(&o);
                 return r;
@@ -252,6 +333,11 @@ int options_parse(int argc, char **argv, struct options *ret, struct diag *diag)
 }
 
 void options_free(struct options *o) {
+        for (size_t i = 0; i < o->n_collector_options * 3; i++)
+                free(o->collector_options[i]);
+        free(o->collector_options);
+        o->collector_options = NULL;
+        o->n_collector_options = 0;
         free(o->listen_addresses);
         o->listen_addresses = NULL;
         o->n_listen_addresses = 0;
@@ -301,6 +387,10 @@ int options_apply(const struct options *o, struct config *cfg) {
         for (size_t i = 0; i < registry_count; i++)
                 if (o->collector_enabled[i] >= 0)
                         cfg->collector_enabled[i] = o->collector_enabled[i];
+        for (size_t i = 0; i < o->n_collector_options; i++)
+                if (config_set_collector_option(cfg, o->collector_options[3 * i], o->collector_options[3 * i + 1],
+                                                o->collector_options[3 * i + 2]) < 0)
+                        return -ENOMEM;
         if (o->log_level >= 0)
                 cfg->log_level = (enum log_level) o->log_level;
         if (o->log_target >= 0)

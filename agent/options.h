@@ -24,6 +24,11 @@ struct options {
         bool disable_defaults;
         signed char collector_enabled[COLLECTORS_MAX]; /* -1: not given */
 
+        /* --collector.NAME.KEY[=VALUE] flags, in order: NAME, KEY (dashes
+         * made underscores) and VALUE, each an allocated string */
+        char **collector_options;
+        size_t n_collector_options; /* triples */
+
         int log_level;  /* -1: not given, else enum log_level */
         int log_target; /* -1: not given, else enum log_target */
 };

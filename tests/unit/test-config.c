@@ -241,6 +241,73 @@ static void test_flags(_unused_ void **state) {
         options_free(&o);
 }
 
+static void test_collector_option_flags(_unused_ void **state) {
+        struct options o;
+        struct diag diag = {0};
+        struct config cfg;
+        char msg[600];
+
+        /* a flag overrides the file's value; --no- makes false */
+        const char *args[] = {"--collector.cpu.guest=false", "--once", NULL};
+        assert_int_equal(parse(args, &o, &diag), 0);
+        assert_true(o.once);
+        assert_int_equal(load("[collector.cpu]\nguest = true\n", &cfg, msg, sizeof(msg)), 0);
+        assert_int_equal(options_apply(&o, &cfg), 0);
+        const struct config_entry *e = config_section_get(config_collector_section(&cfg, "cpu"), "guest");
+        assert_string_equal(e->value, "false");
+        assert_int_equal(e->line, 0);
+        config_free(&cfg);
+        options_free(&o);
+
+        const char *neg[] = {"--no-collector.cpu.guest", NULL};
+        assert_int_equal(parse(neg, &o, &diag), 0);
+        assert_int_equal(config_init_defaults(&cfg), 0);
+        assert_int_equal(options_apply(&o, &cfg), 0);
+        assert_string_equal(config_section_get(config_collector_section(&cfg, "cpu"), "guest")->value, "false");
+        config_free(&cfg);
+        options_free(&o);
+
+        /* "--flag value" with a separate value, and a bare flag as true */
+        const char *sep[] = {"--collector.cpu.guest", "no", NULL};
+        assert_int_equal(parse(sep, &o, &diag), 0);
+        assert_string_equal(o.collector_options[2], "no");
+        options_free(&o);
+        const char *bare[] = {"--collector.cpu.guest", "--once", NULL};
+        assert_int_equal(parse(bare, &o, &diag), 0);
+        assert_string_equal(o.collector_options[2], "true");
+        assert_true(o.once);
+        options_free(&o);
+
+        /* a bad value from a flag is reported as the flag */
+        const char *bad[] = {"--collector.cpu.guest=maybe", NULL};
+        assert_int_equal(parse(bad, &o, &diag), 0);
+        assert_int_equal(config_init_defaults(&cfg), 0);
+        assert_int_equal(options_apply(&o, &cfg), 0);
+        struct scrape_engine *eng;
+        assert_int_equal(scrape_engine_new(&eng), 0);
+        assert_int_equal(scrape_engine_configure(eng, &cfg, &diag), -EINVAL);
+        assert_string_equal(diag.msg, "--collector.cpu.guest: 'maybe' is not a boolean (true or false)");
+        scrape_engine_free(eng);
+        config_free(&cfg);
+        options_free(&o);
+
+        static const struct {
+                const char *arg;
+                const char *msg;
+        } errors[] = {
+                {"--collector.cpu.gust=1", "unknown option '--collector.cpu.gust'; see the [collector.cpu] keys in the README"},
+                {"--collector.nope.x=1", "unknown option '--collector.nope.x'; no collector 'nope'"},
+                {"--no-collector.cpu.guest=1", "--no-collector.cpu.guest=1: a --no- flag takes no value"},
+        };
+        for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
+                struct diag d = {0};
+                const char *a[] = {errors[i].arg, NULL};
+                assert_int_equal(parse(a, &o, &d), -EINVAL);
+                if (strcmp(d.msg, errors[i].msg) != 0)
+                        fail_msg("%s:\n got  '%s'\n want '%s'", errors[i].arg, d.msg, errors[i].msg);
+        }
+}
+
 static void test_flag_errors(_unused_ void **state) {
         static const struct {
                 const char *args[4];
@@ -276,6 +343,7 @@ int main(void) {
                 cmocka_unit_test(test_unreadable),
                 cmocka_unit_test(test_collector_option_error_has_line),
                 cmocka_unit_test(test_flags),
+                cmocka_unit_test(test_collector_option_flags),
                 cmocka_unit_test(test_flag_errors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

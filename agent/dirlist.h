@@ -1,0 +1,19 @@
+/* Sorted directory listings without opendir's allocation per call: names
+ * go into a buffer reused from one scrape to the next. Sorted, so that
+ * output order does not depend on the filesystem. */
+#pragma once
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct dirlist {
+        struct buf names;  /* NUL-separated */
+        size_t *offsets;
+        size_t n, cap;
+};
+
+/* Lists path (without "." and ".."); 0 or a negative errno. */
+int dirlist_read(struct dirlist *l, const char *path);
+static inline const char *dirlist_name(const struct dirlist *l, size_t i) { return l->names.data + l->offsets[i]; }
+void dirlist_free(struct dirlist *l);

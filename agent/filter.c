@@ -1,0 +1,111 @@
+/* Name filters on top of regcomp(3). */
+#include "filter.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+
+/* Rewrites the RE2 classes \d \D \s \S \w \W into POSIX bracket forms. */
+static char *re2_to_posix(const char *re) {
+        size_t len = strlen(re);
+        char *out = malloc(len * 12 + 1);
+        if (!out)
+                return NULL;
+        char *o = out;
+        bool in_bracket = false;
+        for (const char *p = re; *p; p++) {
+                if (*p == '\\' && p[1]) {
+                        const char *cls = NULL;
+                        bool neg = false;
+                        switch (p[1]) {
+                        case 'd': cls = "0-9"; break;
+                        case 'D': cls = "0-9"; neg = true; break;
+                        case 's': cls = "[:space:]"; break;
+                        case 'S': cls = "[:space:]"; neg = true; break;
+                        case 'w': cls = "[:alnum:]_"; break;
+                        case 'W': cls = "[:alnum:]_"; neg = true; break;
+                        default: break;
+                        }
+                        if (cls && in_bracket && !neg) {
+                                o = stpcpy(o, cls);
+                                p++;
+                                continue;
+                        }
+                        if (cls && !in_bracket) {
+                                o += sprintf(o, "[%s%s]", neg ? "^" : "", cls);
+                                p++;
+                                continue;
+                        }
+                        *o++ = *p++;
+                        *o++ = *p;
+                        continue;
+                }
+                if (*p == '[' && !in_bracket) {
+                        in_bracket = true;
+                        *o++ = *p;
+                        /* a ']' right after '[' or '[^' is a literal */
+                        if (p[1] == '^')
+                                *o++ = *++p;
+                        if (p[1] == ']')
+                                *o++ = *++p;
+                        continue;
+                }
+                if (*p == ']' && in_bracket)
+                        in_bracket = false;
+                *o++ = *p;
+        }
+        *o = '\0';
+        return out;
+}
+
+static int compile(regex_t *re, const char *pattern, const char *what, char *err, size_t size) {
+        _cleanup_free_ char *posix = re2_to_posix(pattern);
+        if (!posix)
+                return -ENOMEM;
+        int r = regcomp(re, posix, REG_EXTENDED | REG_NOSUB);
+        if (r != 0) {
+                char msg[128];
+                (void) regerror(r, re, msg, sizeof(msg));
+                (void) snprintf(err, size, "%s pattern '%s': %s", what, pattern, msg);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int filter_init(struct filter *f, const char *include, const char *exclude, char *err, size_t size) {
+        *f = (struct filter){0};
+        if (include && *include) {
+                int r = compile(&f->include, include, "include", err, size);
+                if (r < 0)
+                        return r;
+                f->has_include = true;
+        }
+        if (exclude && *exclude) {
+                int r = compile(&f->exclude, exclude, "exclude", err, size);
+                if (r < 0) {
+                        filter_free(f);
+                        return r;
+                }
+                f->has_exclude = true;
+        }
+        return 0;
+}
+
+bool filter_pass(const struct filter *f, const char *name) {
+        if (f->has_include && regexec(&f->include, name, 0, NULL, 0) != 0)
+                return false;
+        if (f->has_exclude && regexec(&f->exclude, name, 0, NULL, 0) == 0)
+                return false;
+        return true;
+}
+
+void filter_free(struct filter *f) {
+        if (f->has_include)
+                regfree(&f->include);
+        if (f->has_exclude)
+                regfree(&f->exclude);
+        *f = (struct filter){0};
+}

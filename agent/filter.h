@@ -1,0 +1,20 @@
+/* Include/exclude filters on names (devices, mount points, file system
+ * types), with node_exporter's semantics: a name passes when it matches the
+ * include pattern (if any) and not the exclude pattern (if any). Patterns
+ * are POSIX extended regexes; RE2's \d, \s and \w, which node_exporter's
+ * users write, are understood too. */
+#pragma once
+
+#include <regex.h>
+#include <stdbool.h>
+
+struct filter {
+        regex_t include, exclude;
+        bool has_include, has_exclude;
+};
+
+/* Either pattern may be NULL or empty (no such pattern). On a bad pattern
+ * returns -EINVAL and names which one in err (size bytes). */
+int filter_init(struct filter *f, const char *include, const char *exclude, char *err, size_t size);
+bool filter_pass(const struct filter *f, const char *name);
+void filter_free(struct filter *f);
