@@ -7,10 +7,22 @@
 
 extern const struct collector cpu_collector;
 extern const struct collector stat_collector;
+extern const struct collector meminfo_collector;
+extern const struct collector loadavg_collector;
+extern const struct collector pressure_collector;
+extern const struct collector uname_collector;
+extern const struct collector os_collector;
+extern const struct collector time_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
         &stat_collector,
+        &meminfo_collector,
+        &loadavg_collector,
+        &pressure_collector,
+        &uname_collector,
+        &os_collector,
+        &time_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

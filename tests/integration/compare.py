@@ -13,8 +13,21 @@ import urllib.request
 
 import expfmt
 
-# gauges that move from one read to the next, with the margin allowed
-MOVING = {"node_procs_running": 8, "node_procs_blocked": 8}
+# gauges that move both ways from one read to the next, by name prefix:
+# (absolute margin, relative margin) around node_exporter's two reads
+MOVING = {
+    "node_procs_running": (8, 0),
+    "node_procs_blocked": (8, 0),
+    "node_memory_": (64 << 20, 0.02),
+    "node_load": (0.5, 0.1),
+}
+
+
+def margin(name, value):
+    for prefix, (absolute, relative) in MOVING.items():
+        if name.startswith(prefix):
+            return max(absolute, relative * abs(value))
+    return None
 # values that describe the exporter, not the host
 SHAPE_ONLY_PREFIXES = ("process_", "node_scrape_collector_duration_seconds")
 # the Go runtime and HTTP handler of node_exporter, which vigie has no reason to copy
@@ -53,11 +66,9 @@ def main(ne_url, vigie_url):
             continue
         for key, v in b["samples"].items():
             lo, hi = min(a["samples"][key], c["samples"][key]), max(a["samples"][key], c["samples"][key])
-            if name in MOVING:
-                lo, hi = lo - MOVING[name], hi + MOVING[name]
-            elif b["type"] == "gauge":
-                # a gauge that did not move between node_exporter's reads must be equal
-                pass
+            m = margin(name, hi)
+            if m is not None:
+                lo, hi = lo - m, hi + m
             eps = 1e-9 * max(1.0, abs(hi))
             if not (lo - eps <= v <= hi + eps):
                 errors.append("%s%s: vigie %r outside node_exporter's [%r, %r]" % (key[0], dict(key[1]), v, lo, hi))

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 need prometheus-node-exporter python3 curl
 
 # node_exporter with the collectors vigie has, and vigie with the same set
-collectors=(cpu stat)
+collectors=(cpu stat meminfo loadavg pressure uname os time)
 ne_flags=(--collector.disable-defaults)
 vigie_flags=(--collector.disable-defaults)
 for c in "${collectors[@]}"; do

@@ -1,0 +1,112 @@
+/* meminfo: /proc/meminfo as node_memory_<Field>_bytes (kB fields) or
+ * node_memory_<Field> (counts such as HugePages_Total), as node_exporter.
+ * "Active(anon)" becomes "Active_anon". */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "desc_cache.h"
+#include "fileio.h"
+#include "parse.h"
+
+struct meminfo_state {
+        const char *procfs;
+        struct buf file;
+        struct desc_cache descs;
+};
+
+static int meminfo_init(const struct collector_env *env, _unused_ const struct config_section *section,
+                        _unused_ struct diag *diag, void **ret_state) {
+        struct meminfo_state *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->procfs = env->procfs;
+        *ret_state = s;
+        return 0;
+}
+
+static void meminfo_free(void *state) {
+        struct meminfo_state *s = state;
+        if (!s)
+                return;
+        buf_free(&s->file);
+        desc_cache_free(&s->descs);
+        free(s);
+}
+
+/* "Active(anon):" -> "Active_anon"; false if what is left is not a name part. */
+static bool meminfo_key(struct field f, char *out, size_t size) {
+        if (f.n < 2 || f.s[f.n - 1] != ':' || f.n + 1 > size)
+                return false;
+        size_t o = 0;
+        for (size_t i = 0; i + 1 < f.n; i++) {
+                char c = f.s[i];
+                if (c == '(')
+                        out[o++] = '_';
+                else if (c == ')')
+                        continue;
+                else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')
+                        out[o++] = c;
+                else
+                        return false;
+        }
+        out[o] = '\0';
+        return o > 0;
+}
+
+static int meminfo_collect(void *state, struct collect_ctx *ctx) {
+        struct meminfo_state *s = state;
+        int r = read_file_at(s->procfs, "meminfo", &s->file);
+        if (r < 0)
+                return r;
+
+        bool cut;
+        const char *pos = s->file.data, *line;
+        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
+        ctx->parse_errors += cut;
+        size_t len;
+        unsigned emitted = 0;
+        struct metric_mark first = metric_set_mark(ctx->set);
+        while (next_line(&pos, end, &line, &len)) {
+                struct field f[4];
+                size_t n = split_fields(line, len, f, 3);
+                if (n == 0)
+                        continue;
+                char key[96], name[128], help[160];
+                uint64_t v;
+                bool kb = n == 3 && FIELD_EQ(f[2], "kB");
+                if ((n != 2 && !kb) || !meminfo_key(f[0], key, sizeof(key)) || parse_u64_field(f[1], &v) < 0) {
+                        ctx->parse_errors++;
+                        continue;
+                }
+                (void) snprintf(name, sizeof(name), "node_memory_%s%s", key, kb ? "_bytes" : "");
+                (void) snprintf(help, sizeof(help), "Memory information field %s%s.", key, kb ? "_bytes" : "");
+                /* a field listed twice would be a duplicate series */
+                bool seen = false;
+                for (size_t i = first.n_families; i < ctx->set->n_families && !seen; i++)
+                        seen = strcmp(ctx->set->families[i].desc->name, name) == 0;
+                if (seen) {
+                        ctx->parse_errors++;
+                        continue;
+                }
+                const struct metric_desc *d = desc_cache_get(&s->descs, name, help, METRIC_GAUGE, 0, NULL);
+                if (!d)
+                        return -ENOMEM;
+                (void) metric_set_family(ctx->set, d);
+                (void) metric_set_sample0(ctx->set, kb ? (double) v * 1024 : (double) v);
+                emitted++;
+        }
+        if (emitted == 0)
+                return -EINVAL;
+        return ctx->set->error;
+}
+
+const struct collector meminfo_collector = {
+        .name = "meminfo",
+        .help = "Memory statistics, from /proc/meminfo",
+        .default_enabled = true,
+        .init = meminfo_init,
+        .collect = meminfo_collect,
+        .free = meminfo_free,
+};

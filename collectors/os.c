@@ -1,0 +1,156 @@
+/* os: node_os_info and node_os_version from os-release(5), read under
+ * --path.rootfs: etc/os-release, or usr/lib/os-release when absent. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "fileio.h"
+#include "parse.h"
+
+/* os-release keys, in the label order of node_os_info */
+static const char *const os_keys[] = {"BUILD_ID", "ID", "ID_LIKE", "IMAGE_ID", "IMAGE_VERSION", "NAME",
+                                      "PRETTY_NAME", "VARIANT", "VARIANT_ID", "VERSION", "VERSION_CODENAME",
+                                      "VERSION_ID"};
+#define N_OS_KEYS ELEMENTSOF(os_keys)
+enum { K_ID = 1, K_ID_LIKE = 2, K_NAME = 5, K_VERSION_ID = 11 };
+
+static const char *const os_labels[N_OS_KEYS] = {"build_id", "id", "id_like", "image_id", "image_version",
+                                                "name", "pretty_name", "variant", "variant_id", "version",
+                                                "version_codename", "version_id"};
+static const struct metric_desc os_info_desc = {
+        "node_os_info",
+        "A metric with a constant '1' value labeled by build_id, id, id_like, image_id, image_version, name, "
+        "pretty_name, variant, variant_id, version, version_codename, version_id.",
+        METRIC_GAUGE, N_OS_KEYS, os_labels};
+static const char *const version_labels[] = {"id", "id_like", "name"};
+static const struct metric_desc os_version_desc = {
+        "node_os_version", "Metric containing the major.minor part of the OS version.", METRIC_GAUGE, 3,
+        version_labels};
+
+struct os_state {
+        const char *rootfs;
+        struct buf file;
+        struct buf values; /* the unquoted values, NUL-separated */
+};
+
+static int os_init(const struct collector_env *env, _unused_ const struct config_section *section,
+                   _unused_ struct diag *diag, void **ret_state) {
+        struct os_state *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->rootfs = env->rootfs;
+        *ret_state = s;
+        return 0;
+}
+
+static void os_free(void *state) {
+        struct os_state *s = state;
+        if (!s)
+                return;
+        buf_free(&s->file);
+        buf_free(&s->values);
+        free(s);
+}
+
+/* Shell-style value: "double" (with \" \\ \$ \` escapes), 'single' or bare.
+ * Appends the value and a NUL to out; -EINVAL for an unclosed quote. */
+static int os_unquote(const char *v, size_t n, struct buf *out) {
+        if (n > 0 && (v[0] == '"' || v[0] == '\'')) {
+                char q = v[0];
+                size_t i = 1;
+                for (; i < n && v[i] != q; i++) {
+                        if (q == '"' && v[i] == '\\' && i + 1 < n && strchr("\"\\$`", v[i + 1]))
+                                i++;
+                        buf_putc(out, v[i]);
+                }
+                if (i != n - 1)
+                        return -EINVAL;
+        } else
+                buf_put(out, v, n);
+        buf_putc(out, '\0');
+        return 0;
+}
+
+/* The major.minor part of VERSION_ID ("12", "22.04", "9.2.1" -> 9.2), or -1. */
+static double os_version_number(const char *v) {
+        size_t a = strspn(v, "0123456789");
+        if (a == 0)
+                return -1;
+        size_t b = v[a] == '.' ? strspn(v + a + 1, "0123456789") : 0;
+        char tmp[64];
+        size_t n = a + (b ? b + 1 : 0);
+        if (n >= sizeof(tmp))
+                return -1;
+        memcpy(tmp, v, n);
+        tmp[n] = '\0';
+        return strtod(tmp, NULL);
+}
+
+static int os_collect(void *state, struct collect_ctx *ctx) {
+        struct os_state *s = state;
+        int r = read_file_at(s->rootfs, "etc/os-release", &s->file);
+        if (r == -ENOENT)
+                r = read_file_at(s->rootfs, "usr/lib/os-release", &s->file);
+        if (r < 0)
+                return r;
+
+        size_t offs[N_OS_KEYS];
+        bool have[N_OS_KEYS] = {false};
+        buf_reset(&s->values);
+        buf_putc(&s->values, '\0'); /* offset 0: the empty value of a missing key */
+        bool cut;
+        const char *pos = s->file.data, *line;
+        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
+        ctx->parse_errors += cut;
+        size_t len;
+        while (next_line(&pos, end, &line, &len)) {
+                while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
+                        len--;
+                if (len == 0 || line[0] == '#')
+                        continue;
+                const char *eq = memchr(line, '=', len);
+                if (!eq) {
+                        ctx->parse_errors++;
+                        continue;
+                }
+                size_t kl = (size_t) (eq - line);
+                for (size_t k = 0; k < N_OS_KEYS; k++) {
+                        if (strlen(os_keys[k]) != kl || memcmp(os_keys[k], line, kl) != 0)
+                                continue;
+                        size_t off = s->values.len;
+                        if (os_unquote(eq + 1, len - kl - 1, &s->values) < 0) {
+                                s->values.len = off;
+                                ctx->parse_errors++;
+                        } else {
+                                offs[k] = off; /* a later assignment wins, as in a shell */
+                                have[k] = true;
+                        }
+                        break;
+                }
+        }
+        if (s->values.error < 0)
+                return s->values.error;
+
+        const char *values[N_OS_KEYS];
+        for (size_t k = 0; k < N_OS_KEYS; k++)
+                values[k] = s->values.data + (have[k] ? offs[k] : 0);
+        (void) metric_set_family(ctx->set, &os_info_desc);
+        (void) metric_set_sample(ctx->set, 1, values);
+        double version = os_version_number(values[K_VERSION_ID]);
+        if (version >= 0) {
+                (void) metric_set_family(ctx->set, &os_version_desc);
+                (void) metric_set_sample(ctx->set, version,
+                                         (const char *const[]){values[K_ID], values[K_ID_LIKE], values[K_NAME]});
+        }
+        return ctx->set->error;
+}
+
+const struct collector os_collector = {
+        .name = "os",
+        .help = "Operating system name and version, from os-release",
+        .default_enabled = true,
+        .init = os_init,
+        .collect = os_collect,
+        .free = os_free,
+};
