@@ -82,9 +82,9 @@ int read_attr_i64(const char *dir, const char *name, int64_t *ret) {
                 return r;
         char *end;
         errno = 0;
-        long long x = strtoll(v, &end, 10);
+        long long x = strtoll(v, &end, 0); /* base 0: dev_id and flags are hex, as procfs reads them */
         if (errno != 0 || end == v || *end != '\0')
-                return -EINVAL;
+                return -EBADMSG;
         *ret = x;
         return 0;
 }

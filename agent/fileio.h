@@ -20,6 +20,7 @@ int read_file_at(const char *root, const char *rel, struct buf *b);
 int read_attr(const char *path, char *buf, size_t size);
 /* The same for dir/name. */
 int read_attr_at(const char *dir, const char *name, char *buf, size_t size);
-/* An attribute holding one unsigned integer (or "-1" style negatives, as
- * signed); -EINVAL if it holds anything else. */
+/* An attribute holding one integer ("-1" too). -EBADMSG if it holds
+ * anything else; other errors are the kernel's (-EINVAL for the speed of a
+ * link that is down: no value, not garbage). */
 int read_attr_i64(const char *dir, const char *name, int64_t *ret);

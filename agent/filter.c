@@ -109,3 +109,19 @@ void filter_free(struct filter *f) {
                 regfree(&f->exclude);
         *f = (struct filter){0};
 }
+
+int filter_from_config(struct filter *f, const struct config_section *s, const char *include_key,
+                       const char *default_include, const char *exclude_key, const char *default_exclude,
+                       struct diag *diag) {
+        const char *inc = include_key ? config_section_string(s, include_key, default_include) : default_include;
+        const char *exc = exclude_key ? config_section_string(s, exclude_key, default_exclude) : default_exclude;
+        char err[256];
+        int r = filter_init(f, inc, exc, err, sizeof(err));
+        if (r != -EINVAL)
+                return r;
+        const char *key = strncmp(err, "include", 7) == 0 ? include_key : exclude_key;
+        const struct config_entry *e = key ? config_section_get(s, key) : NULL;
+        if (e)
+                return config_entry_error(s, e, diag, "%s", err);
+        return diag_set(diag, "built-in %s", err);
+}

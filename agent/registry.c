@@ -13,6 +13,8 @@ extern const struct collector pressure_collector;
 extern const struct collector uname_collector;
 extern const struct collector os_collector;
 extern const struct collector time_collector;
+extern const struct collector netdev_collector;
+extern const struct collector netclass_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -23,6 +25,8 @@ const struct collector *const registry_collectors[] = {
         &uname_collector,
         &os_collector,
         &time_collector,
+        &netdev_collector,
+        &netclass_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -1,0 +1,185 @@
+/* netclass: interface properties from /sys/class/net/<iface>/, as
+ * node_exporter 1.5: node_network_up, node_network_info and one gauge (or
+ * counter) per numeric attribute. An attribute the kernel refuses to read
+ * (speed of a link that is down) is left out, not reported as 0. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "collector.h"
+#include "dirlist.h"
+#include "fileio.h"
+#include "filter.h"
+
+static const char *const device_label[] = {"device"};
+static const struct metric_desc up_desc = {
+        "node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.", METRIC_GAUGE, 1, device_label};
+static const char *const info_labels[] = {"address", "broadcast", "device", "duplex", "ifalias", "operstate"};
+static const struct metric_desc info_desc = {
+        "node_network_info", "Non-numeric data from /sys/class/net/<iface>, value is always 1.", METRIC_GAUGE, 6,
+        info_labels};
+
+#define PROPERTY(metric, type) {"node_network_" metric, "Network device property: " metric, type, 1, device_label}
+/* sysfs attribute -> family, in node_exporter's order */
+static const struct {
+        const char *attr;
+        struct metric_desc desc;
+} properties[] = {
+        {"addr_assign_type", PROPERTY("address_assign_type", METRIC_GAUGE)},
+        {"carrier", PROPERTY("carrier", METRIC_GAUGE)},
+        {"carrier_changes", PROPERTY("carrier_changes_total", METRIC_COUNTER)},
+        {"carrier_up_count", PROPERTY("carrier_up_changes_total", METRIC_COUNTER)},
+        {"carrier_down_count", PROPERTY("carrier_down_changes_total", METRIC_COUNTER)},
+        {"dev_id", PROPERTY("device_id", METRIC_GAUGE)},
+        {"dormant", PROPERTY("dormant", METRIC_GAUGE)},
+        {"flags", PROPERTY("flags", METRIC_GAUGE)},
+        {"ifindex", PROPERTY("iface_id", METRIC_GAUGE)},
+        {"iflink", PROPERTY("iface_link", METRIC_GAUGE)},
+        {"link_mode", PROPERTY("iface_link_mode", METRIC_GAUGE)},
+        {"mtu", PROPERTY("mtu_bytes", METRIC_GAUGE)},
+        {"name_assign_type", PROPERTY("name_assign_type", METRIC_GAUGE)},
+        {"netdev_group", PROPERTY("net_dev_group", METRIC_GAUGE)},
+        {"speed", PROPERTY("speed_bytes", METRIC_GAUGE)},
+        {"tx_queue_len", PROPERTY("transmit_queue_length", METRIC_GAUGE)},
+        {"type", PROPERTY("protocol_type", METRIC_GAUGE)},
+};
+#define N_PROPERTIES ELEMENTSOF(properties)
+enum { P_SPEED = 14 };
+
+static const char *const netclass_config_keys[] = {"ignored_devices", "ignore_invalid_speed", NULL};
+
+struct netclass_iface {
+        size_t name; /* offset in the dirlist */
+        bool up;
+        bool have[N_PROPERTIES];
+        int64_t value[N_PROPERTIES];
+        char address[64], broadcast[64], duplex[16], operstate[16];
+        char ifalias[256];
+};
+
+struct netclass_state {
+        char dir[4096];
+        struct filter ignored;
+        bool ignore_invalid_speed;
+        struct dirlist ifaces;
+        struct netclass_iface *info;
+        size_t cap;
+};
+
+static int netclass_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
+                         void **ret_state) {
+        struct netclass_state *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        int r = config_section_bool(section, "ignore_invalid_speed", false, &s->ignore_invalid_speed, diag);
+        if (r >= 0)
+                r = filter_from_config(&s->ignored, section, NULL, NULL, "ignored_devices", "^$", diag);
+        if (r >= 0 && path_join(s->dir, sizeof(s->dir), env->sysfs, "class/net") < 0)
+                r = -ENAMETOOLONG;
+        if (r < 0) {
+                free(s);
+                return r;
+        }
+        *ret_state = s;
+        return 0;
+}
+
+static void netclass_free(void *state) {
+        struct netclass_state *s = state;
+        if (!s)
+                return;
+        filter_free(&s->ignored);
+        dirlist_free(&s->ifaces);
+        free(s->info);
+        free(s);
+}
+
+static void read_text(const char *dir, const char *attr, char *out, size_t size) {
+        if (read_attr_at(dir, attr, out, size) < 0)
+                out[0] = '\0';
+}
+
+static int netclass_collect(void *state, struct collect_ctx *ctx) {
+        struct netclass_state *s = state;
+        int r = dirlist_read(&s->ifaces, s->dir);
+        if (r < 0)
+                return r;
+        if (s->ifaces.n > s->cap) {
+                struct netclass_iface *p = reallocarray(s->info, s->ifaces.n, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                s->info = p;
+                s->cap = s->ifaces.n;
+        }
+
+        size_t n = 0;
+        for (size_t i = 0; i < s->ifaces.n; i++) {
+                const char *name = dirlist_name(&s->ifaces, i);
+                char dir[4400];
+                struct stat st;
+                (void) snprintf(dir, sizeof(dir), "%s/%s", s->dir, name);
+                /* bonding_masters and other plain files are not interfaces */
+                if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || !filter_pass(&s->ignored, name))
+                        continue;
+                struct netclass_iface *f = &s->info[n];
+                f->name = s->ifaces.offsets[i];
+                read_text(dir, "operstate", f->operstate, sizeof(f->operstate));
+                read_text(dir, "address", f->address, sizeof(f->address));
+                read_text(dir, "broadcast", f->broadcast, sizeof(f->broadcast));
+                read_text(dir, "duplex", f->duplex, sizeof(f->duplex));
+                read_text(dir, "ifalias", f->ifalias, sizeof(f->ifalias));
+                f->up = strcmp(f->operstate, "up") == 0;
+                for (size_t p = 0; p < N_PROPERTIES; p++) {
+                        r = read_attr_i64(dir, properties[p].attr, &f->value[p]);
+                        f->have[p] = r == 0;
+                        if (r == -EBADMSG)
+                                ctx->parse_errors++;
+                }
+                if (f->have[P_SPEED]) {
+                        if (f->value[P_SPEED] < 0 && s->ignore_invalid_speed)
+                                f->have[P_SPEED] = false;
+                        else
+                                f->value[P_SPEED] = f->value[P_SPEED] * 1000 * 1000 / 8;
+                }
+                n++;
+        }
+        if (n == 0)
+                return 0;
+
+        (void) metric_set_family(ctx->set, &up_desc);
+        for (size_t i = 0; i < n; i++)
+                (void) metric_set_sample1(ctx->set, s->info[i].up, s->ifaces.names.data + s->info[i].name);
+        (void) metric_set_family(ctx->set, &info_desc);
+        for (size_t i = 0; i < n; i++) {
+                const struct netclass_iface *f = &s->info[i];
+                const char *v[] = {f->address, f->broadcast, s->ifaces.names.data + f->name, f->duplex, f->ifalias,
+                                   f->operstate};
+                (void) metric_set_sample(ctx->set, 1, v);
+        }
+        for (size_t p = 0; p < N_PROPERTIES; p++) {
+                bool started = false;
+                for (size_t i = 0; i < n; i++) {
+                        if (!s->info[i].have[p])
+                                continue;
+                        if (!started) {
+                                (void) metric_set_family(ctx->set, &properties[p].desc);
+                                started = true;
+                        }
+                        (void) metric_set_sample1(ctx->set, (double) s->info[i].value[p],
+                                                  s->ifaces.names.data + s->info[i].name);
+                }
+        }
+        return ctx->set->error;
+}
+
+const struct collector netclass_collector = {
+        .name = "netclass",
+        .help = "Network interface properties, from /sys/class/net",
+        .default_enabled = true,
+        .config_keys = netclass_config_keys,
+        .init = netclass_init,
+        .collect = netclass_collect,
+        .free = netclass_free,
+};

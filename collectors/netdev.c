@@ -1,0 +1,189 @@
+/* netdev: per-interface counters from /proc/net/dev as
+ * node_network_{receive,transmit}_<column>_total{device}, with the column
+ * names taken from the file's own header, as node_exporter does. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "desc_cache.h"
+#include "fileio.h"
+#include "filter.h"
+#include "parse.h"
+
+#define MAX_COLUMNS 32
+
+static const char *const device_label[] = {"device"};
+static const char *const netdev_config_keys[] = {"device_include", "device_exclude", NULL};
+
+struct netdev_state {
+        const char *procfs;
+        struct filter filter;
+        struct buf file;
+        struct desc_cache descs;
+        /* per scrape: the devices kept and their values, column-major order
+         * is what the families need */
+        struct buf names;
+        size_t *name_offs;
+        uint64_t *values;
+        size_t n_devices, cap_devices;
+};
+
+static int netdev_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
+                       void **ret_state) {
+        struct netdev_state *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        int r = filter_from_config(&s->filter, section, "device_include", NULL, "device_exclude", NULL, diag);
+        if (r < 0) {
+                free(s);
+                return r;
+        }
+        s->procfs = env->procfs;
+        *ret_state = s;
+        return 0;
+}
+
+static void netdev_free(void *state) {
+        struct netdev_state *s = state;
+        if (!s)
+                return;
+        filter_free(&s->filter);
+        buf_free(&s->file);
+        buf_free(&s->names);
+        desc_cache_free(&s->descs);
+        free(s->name_offs);
+        free(s->values);
+        free(s);
+}
+
+/* The header's second line: " face |bytes packets ...|bytes packets ..."
+ * gives the column names of each direction. */
+static int netdev_header(const char *line, size_t len, char names[][48], size_t *ret_n) {
+        const char *bar1 = memchr(line, '|', len);
+        const char *bar2 = bar1 ? memchr(bar1 + 1, '|', len - (size_t) (bar1 + 1 - line)) : NULL;
+        if (!bar2)
+                return -EINVAL;
+        size_t n = 0;
+        const char *parts[2] = {bar1 + 1, bar2 + 1};
+        size_t lens[2] = {(size_t) (bar2 - bar1 - 1), len - (size_t) (bar2 + 1 - line)};
+        for (int dir = 0; dir < 2; dir++) {
+                struct field f[MAX_COLUMNS / 2 + 1];
+                size_t k = split_fields(parts[dir], lens[dir], f, MAX_COLUMNS / 2);
+                if (k == 0 || k > MAX_COLUMNS / 2)
+                        return -EINVAL;
+                for (size_t i = 0; i < k; i++) {
+                        int w = snprintf(names[n], 48, "%s_%.*s", dir == 0 ? "receive" : "transmit", (int) f[i].n,
+                                         f[i].s);
+                        if (w < 0 || w >= 48)
+                                return -EINVAL;
+                        n++;
+                }
+        }
+        *ret_n = n;
+        return 0;
+}
+
+static int netdev_reserve(struct netdev_state *s, size_t n_columns) {
+        if (s->n_devices < s->cap_devices)
+                return 0;
+        size_t cap = s->cap_devices ? s->cap_devices * 2 : 16;
+        size_t *o = reallocarray(s->name_offs, cap, sizeof(*o));
+        if (!o)
+                return -ENOMEM;
+        s->name_offs = o;
+        uint64_t *v = reallocarray(s->values, cap * MAX_COLUMNS, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        s->values = v;
+        s->cap_devices = cap;
+        (void) n_columns;
+        return 0;
+}
+
+static int netdev_collect(void *state, struct collect_ctx *ctx) {
+        struct netdev_state *s = state;
+        int r = read_file_at(s->procfs, "net/dev", &s->file);
+        if (r < 0)
+                return r;
+
+        char columns[MAX_COLUMNS][48];
+        size_t n_columns = 0;
+        bool cut;
+        const char *pos = s->file.data, *line;
+        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
+        ctx->parse_errors += cut;
+        size_t len;
+        /* two header lines, the second naming the columns */
+        if (!next_line(&pos, end, &line, &len) || !next_line(&pos, end, &line, &len) ||
+            netdev_header(line, len, columns, &n_columns) < 0) {
+                ctx->parse_errors++;
+                return -EINVAL;
+        }
+
+        s->n_devices = 0;
+        buf_reset(&s->names);
+        while (next_line(&pos, end, &line, &len)) {
+                const char *colon = memchr(line, ':', len);
+                struct field name_f[2], f[MAX_COLUMNS + 1];
+                /* "  eth0: 1 2 3 ...": the name has no ':' nor whitespace */
+                if (!colon || split_fields(line, (size_t) (colon - line), name_f, 1) != 1) {
+                        ctx->parse_errors++;
+                        continue;
+                }
+                size_t n = split_fields(colon + 1, len - (size_t) (colon + 1 - line), f, MAX_COLUMNS);
+                if (n != n_columns || netdev_reserve(s, n_columns) < 0) {
+                        ctx->parse_errors++;
+                        continue;
+                }
+                uint64_t *v = s->values + s->n_devices * MAX_COLUMNS;
+                bool ok = true;
+                for (size_t i = 0; i < n && ok; i++)
+                        ok = parse_u64_field(f[i], &v[i]) == 0;
+                size_t off = s->names.len;
+                buf_put(&s->names, name_f[0].s, name_f[0].n);
+                buf_putc(&s->names, '\0');
+                if (!ok) {
+                        s->names.len = off;
+                        ctx->parse_errors++;
+                        continue;
+                }
+                const char *dev = s->names.data + off;
+                bool dup = false;
+                for (size_t d = 0; d < s->n_devices && !dup; d++)
+                        dup = strcmp(s->names.data + s->name_offs[d], dev) == 0;
+                if (dup || !filter_pass(&s->filter, dev)) {
+                        ctx->parse_errors += dup;
+                        s->names.len = off;
+                        continue;
+                }
+                s->name_offs[s->n_devices++] = off;
+        }
+        if (s->names.error < 0)
+                return s->names.error;
+
+        for (size_t c = 0; c < n_columns && s->n_devices > 0; c++) {
+                char name[80], help[96];
+                (void) snprintf(name, sizeof(name), "node_network_%.47s_total", columns[c]);
+                (void) snprintf(help, sizeof(help), "Network device statistic %.47s.", columns[c]);
+                const struct metric_desc *d = desc_cache_get(&s->descs, name, help, METRIC_COUNTER, 1, device_label);
+                if (!d)
+                        return -ENOMEM;
+                (void) metric_set_family(ctx->set, d);
+                for (size_t i = 0; i < s->n_devices; i++)
+                        (void) metric_set_sample1(ctx->set, (double) s->values[i * MAX_COLUMNS + c],
+                                                  s->names.data + s->name_offs[i]);
+        }
+        return ctx->set->error;
+}
+
+const struct collector netdev_collector = {
+        .name = "netdev",
+        .help = "Network interface counters, from /proc/net/dev",
+        .default_enabled = true,
+        .config_keys = netdev_config_keys,
+        .init = netdev_init,
+        .collect = netdev_collect,
+        .free = netdev_free,
+};
