@@ -15,6 +15,7 @@ extern const struct collector os_collector;
 extern const struct collector time_collector;
 extern const struct collector netdev_collector;
 extern const struct collector netclass_collector;
+extern const struct collector diskstats_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -27,6 +28,7 @@ const struct collector *const registry_collectors[] = {
         &time_collector,
         &netdev_collector,
         &netclass_collector,
+        &diskstats_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

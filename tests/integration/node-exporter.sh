@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 need prometheus-node-exporter python3 curl
 
 # node_exporter with the collectors vigie has, and vigie with the same set
-collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass)
+collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats)
 # Debian patches some of node_exporter's defaults; vigie follows upstream
 # 1.5's, so Debian's binary is given upstream's values here. Its netdev
 # reads netlink by default; /proc/net/dev is what vigie reads.

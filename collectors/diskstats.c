@@ -1,0 +1,278 @@
+/* diskstats: block device counters from /proc/diskstats as node_disk_*,
+ * and what udev knows of each device (--path.udev.data) as node_disk_info,
+ * node_disk_ata_* and node_disk_device_mapper_info, as node_exporter 1.5.
+ * Partitions, loop and ram devices are left out by default. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "fileio.h"
+#include "filter.h"
+#include "parse.h"
+
+#define DEFAULT_EXCLUDE "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$"
+#define SECTOR 512.0
+
+static const char *const device_label[] = {"device"};
+#define DISK(name, help, type) {"node_disk_" name, help, type, 1, device_label}
+
+/* The columns of /proc/diskstats after major, minor and name, in order:
+ * 11 since 2.6, 15 with discards (4.18), 17 with flushes (5.5). */
+static const struct {
+        struct metric_desc desc;
+        double factor;
+} columns[] = {
+        {DISK("reads_completed_total", "The total number of reads completed successfully.", METRIC_COUNTER), 1},
+        {DISK("reads_merged_total", "The total number of reads merged.", METRIC_COUNTER), 1},
+        {DISK("read_bytes_total", "The total number of bytes read successfully.", METRIC_COUNTER), SECTOR},
+        {DISK("read_time_seconds_total", "The total number of seconds spent by all reads.", METRIC_COUNTER), 0.001},
+        {DISK("writes_completed_total", "The total number of writes completed successfully.", METRIC_COUNTER), 1},
+        {DISK("writes_merged_total", "The number of writes merged.", METRIC_COUNTER), 1},
+        {DISK("written_bytes_total", "The total number of bytes written successfully.", METRIC_COUNTER), SECTOR},
+        {DISK("write_time_seconds_total", "This is the total number of seconds spent by all writes.", METRIC_COUNTER),
+         0.001},
+        {DISK("io_now", "The number of I/Os currently in progress.", METRIC_GAUGE), 1},
+        {DISK("io_time_seconds_total", "Total seconds spent doing I/Os.", METRIC_COUNTER), 0.001},
+        {DISK("io_time_weighted_seconds_total", "The weighted # of seconds spent doing I/Os.", METRIC_COUNTER), 0.001},
+        {DISK("discards_completed_total", "The total number of discards completed successfully.", METRIC_COUNTER), 1},
+        {DISK("discards_merged_total", "The total number of discards merged.", METRIC_COUNTER), 1},
+        {DISK("discarded_sectors_total", "The total number of sectors discarded successfully.", METRIC_COUNTER), 1},
+        {DISK("discard_time_seconds_total", "This is the total number of seconds spent by all discards.",
+              METRIC_COUNTER),
+         0.001},
+        {DISK("flush_requests_total", "The total number of flush requests completed successfully", METRIC_COUNTER), 1},
+        {DISK("flush_requests_time_seconds_total", "This is the total number of seconds spent by all flush requests.",
+              METRIC_COUNTER),
+         0.001},
+};
+#define N_COLUMNS ELEMENTSOF(columns)
+
+static const char *const info_labels[] = {"device", "major", "minor", "model", "path", "revision", "serial", "wwn"};
+static const struct metric_desc info_desc = {
+        "node_disk_info", "Info of /sys/block/<block_device>.", METRIC_GAUGE, 8, info_labels};
+static const char *const dm_labels[] = {"device", "lv_layer", "lv_name", "name", "uuid", "vg_name"};
+static const struct metric_desc dm_desc = {
+        "node_disk_device_mapper_info", "Info about disk device mapper.", METRIC_GAUGE, 6, dm_labels};
+static const struct metric_desc ata_write_cache_desc =
+        DISK("ata_write_cache", "ATA disk has a write cache.", METRIC_GAUGE);
+static const struct metric_desc ata_write_cache_enabled_desc =
+        DISK("ata_write_cache_enabled", "ATA disk has its write cache enabled.", METRIC_GAUGE);
+static const struct metric_desc ata_rotation_desc =
+        DISK("ata_rotation_rate_rpm", "ATA disk rotation rate in RPMs (0 for SSDs).", METRIC_GAUGE);
+
+/* udev properties read for each device */
+enum { U_PATH, U_WWN, U_MODEL, U_SERIAL, U_REVISION, U_DM_NAME, U_DM_UUID, U_DM_VG, U_DM_LV, U_DM_LAYER,
+       U_ATA_WC, U_ATA_WC_ON, U_ATA_RPM, U_MAX };
+static const char *const udev_keys[U_MAX] = {
+        "ID_PATH", "ID_WWN", "ID_MODEL", "ID_SERIAL_SHORT", "ID_REVISION", "DM_NAME", "DM_UUID", "DM_VG_NAME",
+        "DM_LV_NAME", "DM_LV_LAYER", "ID_ATA_WRITE_CACHE", "ID_ATA_WRITE_CACHE_ENABLED", "ID_ATA_ROTATION_RATE_RPM",
+};
+
+struct disk {
+        char name[64], major[12], minor[12];
+        unsigned n_values;
+        uint64_t values[N_COLUMNS];
+        size_t udev[U_MAX]; /* offsets in udev_values; 0 is "" */
+};
+
+struct diskstats_state {
+        const char *procfs;
+        const char *udev_data;
+        struct filter filter;
+        struct buf file, udev_file, udev_values;
+        struct disk *disks;
+        size_t n, cap;
+};
+
+static const char *const diskstats_config_keys[] = {"device_include", "device_exclude", NULL};
+
+static int diskstats_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
+                          void **ret_state) {
+        struct diskstats_state *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        int r = filter_from_config(&s->filter, section, "device_include", NULL, "device_exclude", DEFAULT_EXCLUDE,
+                                   diag);
+        if (r < 0) {
+                free(s);
+                return r;
+        }
+        s->procfs = env->procfs;
+        s->udev_data = env->udev_data;
+        *ret_state = s;
+        return 0;
+}
+
+static void diskstats_free(void *state) {
+        struct diskstats_state *s = state;
+        if (!s)
+                return;
+        filter_free(&s->filter);
+        buf_free(&s->file);
+        buf_free(&s->udev_file);
+        buf_free(&s->udev_values);
+        free(s->disks);
+        free(s);
+}
+
+/* Reads udev's b<major>:<minor> file: "E:KEY=value" lines. A device udev
+ * does not know has empty values, as with node_exporter. */
+static void diskstats_udev(struct diskstats_state *s, struct disk *d) {
+        memset(d->udev, 0, sizeof(d->udev));
+        char rel[64];
+        (void) snprintf(rel, sizeof(rel), "b%s:%s", d->major, d->minor);
+        if (read_file_at(s->udev_data, rel, &s->udev_file) < 0)
+                return;
+        bool cut;
+        const char *pos = s->udev_file.data, *line;
+        const char *end = pos + complete_lines_len(pos, s->udev_file.len, &cut);
+        size_t len;
+        while (next_line(&pos, end, &line, &len)) {
+                if (len < 3 || line[0] != 'E' || line[1] != ':')
+                        continue;
+                const char *eq = memchr(line, '=', len);
+                if (!eq)
+                        continue;
+                size_t kl = (size_t) (eq - line - 2);
+                for (size_t k = 0; k < U_MAX; k++)
+                        if (strlen(udev_keys[k]) == kl && memcmp(udev_keys[k], line + 2, kl) == 0) {
+                                d->udev[k] = s->udev_values.len;
+                                buf_put(&s->udev_values, eq + 1, len - (size_t) (eq + 1 - line));
+                                buf_putc(&s->udev_values, '\0');
+                                break;
+                        }
+        }
+}
+
+static int diskstats_parse(struct diskstats_state *s, struct collect_ctx *ctx) {
+        bool cut;
+        const char *pos = s->file.data, *line;
+        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
+        ctx->parse_errors += cut;
+        size_t len;
+        s->n = 0;
+        while (next_line(&pos, end, &line, &len)) {
+                struct field f[3 + N_COLUMNS + 1];
+                size_t n = split_fields(line, len, f, ELEMENTSOF(f) - 1);
+                uint64_t maj, min;
+                if (n == 0)
+                        continue;
+                if ((n != 3 + 11 && n != 3 + 15 && n != 3 + 17) || parse_u64_field(f[0], &maj) < 0 ||
+                    parse_u64_field(f[1], &min) < 0 || f[2].n >= sizeof(((struct disk *) 0)->name)) {
+                        ctx->parse_errors++;
+                        continue;
+                }
+                if (s->n == s->cap) {
+                        size_t cap = s->cap ? s->cap * 2 : 16;
+                        struct disk *p = reallocarray(s->disks, cap, sizeof(*p));
+                        if (!p)
+                                return -ENOMEM;
+                        s->disks = p;
+                        s->cap = cap;
+                }
+                struct disk *d = &s->disks[s->n];
+                memcpy(d->name, f[2].s, f[2].n);
+                d->name[f[2].n] = '\0';
+                if (!filter_pass(&s->filter, d->name))
+                        continue;
+                bool ok = true, dup = false;
+                d->n_values = (unsigned) (n - 3);
+                for (size_t i = 0; i < d->n_values && ok; i++)
+                        ok = parse_u64_field(f[3 + i], &d->values[i]) == 0;
+                for (size_t i = 0; i < s->n && !dup; i++)
+                        dup = strcmp(s->disks[i].name, d->name) == 0;
+                if (!ok || dup) {
+                        ctx->parse_errors++;
+                        continue;
+                }
+                (void) snprintf(d->major, sizeof(d->major), "%llu", (unsigned long long) maj);
+                (void) snprintf(d->minor, sizeof(d->minor), "%llu", (unsigned long long) min);
+                s->n++;
+        }
+        return 0;
+}
+
+static void emit_udev_gauge(struct diskstats_state *s, struct collect_ctx *ctx, const struct metric_desc *desc,
+                            int key) {
+        bool started = false;
+        for (size_t i = 0; i < s->n; i++) {
+                const char *v = s->udev_values.data + s->disks[i].udev[key];
+                uint64_t x;
+                if (*v == '\0' || parse_u64(v, strlen(v), &x) < 0)
+                        continue;
+                if (!started) {
+                        (void) metric_set_family(ctx->set, desc);
+                        started = true;
+                }
+                (void) metric_set_sample1(ctx->set, (double) x, s->disks[i].name);
+        }
+}
+
+static int diskstats_collect(void *state, struct collect_ctx *ctx) {
+        struct diskstats_state *s = state;
+        int r = read_file_at(s->procfs, "diskstats", &s->file);
+        if (r < 0)
+                return r;
+        r = diskstats_parse(s, ctx);
+        if (r < 0)
+                return r;
+
+        buf_reset(&s->udev_values);
+        buf_putc(&s->udev_values, '\0');
+        for (size_t i = 0; i < s->n; i++)
+                diskstats_udev(s, &s->disks[i]);
+        if (s->udev_values.error < 0)
+                return s->udev_values.error;
+        const char *u = s->udev_values.data;
+
+        if (s->n > 0)
+                (void) metric_set_family(ctx->set, &info_desc);
+        for (size_t i = 0; i < s->n; i++) {
+                const struct disk *d = &s->disks[i];
+                const char *v[] = {d->name, d->major, d->minor, u + d->udev[U_MODEL], u + d->udev[U_PATH],
+                                   u + d->udev[U_REVISION], u + d->udev[U_SERIAL], u + d->udev[U_WWN]};
+                (void) metric_set_sample(ctx->set, 1, v);
+        }
+        for (size_t c = 0; c < N_COLUMNS; c++) {
+                bool started = false;
+                for (size_t i = 0; i < s->n; i++) {
+                        const struct disk *d = &s->disks[i];
+                        if (c >= d->n_values)
+                                continue;
+                        if (!started) {
+                                (void) metric_set_family(ctx->set, &columns[c].desc);
+                                started = true;
+                        }
+                        (void) metric_set_sample1(ctx->set, (double) d->values[c] * columns[c].factor, d->name);
+                }
+        }
+        bool dm_started = false;
+        for (size_t i = 0; i < s->n; i++) {
+                const struct disk *d = &s->disks[i];
+                if (d->udev[U_DM_NAME] == 0)
+                        continue;
+                if (!dm_started) {
+                        (void) metric_set_family(ctx->set, &dm_desc);
+                        dm_started = true;
+                }
+                const char *v[] = {d->name, u + d->udev[U_DM_LAYER], u + d->udev[U_DM_LV], u + d->udev[U_DM_NAME],
+                                   u + d->udev[U_DM_UUID], u + d->udev[U_DM_VG]};
+                (void) metric_set_sample(ctx->set, 1, v);
+        }
+        emit_udev_gauge(s, ctx, &ata_write_cache_desc, U_ATA_WC);
+        emit_udev_gauge(s, ctx, &ata_write_cache_enabled_desc, U_ATA_WC_ON);
+        emit_udev_gauge(s, ctx, &ata_rotation_desc, U_ATA_RPM);
+        return ctx->set->error;
+}
+
+const struct collector diskstats_collector = {
+        .name = "diskstats",
+        .help = "Block device I/O counters, from /proc/diskstats and udev",
+        .default_enabled = true,
+        .config_keys = diskstats_config_keys,
+        .init = diskstats_init,
+        .collect = diskstats_collect,
+        .free = diskstats_free,
+};
