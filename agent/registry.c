@@ -16,6 +16,7 @@ extern const struct collector time_collector;
 extern const struct collector netdev_collector;
 extern const struct collector netclass_collector;
 extern const struct collector diskstats_collector;
+extern const struct collector filesystem_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -29,6 +30,7 @@ const struct collector *const registry_collectors[] = {
         &netdev_collector,
         &netclass_collector,
         &diskstats_collector,
+        &filesystem_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

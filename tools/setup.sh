@@ -22,7 +22,7 @@ esac
 # Prometheus, node_exporter, promtool, valgrind, a systemd user manager...).
 build_pkgs=(gcc meson ninja-build pkg-config git libmicrohttpd-dev libinih-dev libsystemd-dev zlib1g-dev)
 test_pkgs=(libcmocka-dev clang prometheus prometheus-node-exporter curl python3 valgrind systemd dbus
-        dbus-user-session procps)
+        dbus-user-session procps libfuse3-dev fuse3)
 
 pkgs=("${build_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

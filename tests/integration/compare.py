@@ -20,6 +20,9 @@ MOVING = {
     "node_procs_blocked": (8, 0),
     "node_memory_": (64 << 20, 0.02),
     "node_load": (0.5, 0.1),
+    "node_filesystem_free_bytes": (256 << 20, 0),
+    "node_filesystem_avail_bytes": (256 << 20, 0),
+    "node_filesystem_files_free": (10000, 0),
 }
 
 

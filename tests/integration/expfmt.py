@@ -58,7 +58,8 @@ def parse(text):
         for suffix in ("_bucket", "_sum", "_count"):
             if name.endswith(suffix) and name[: -len(suffix)] in fams:
                 base = name[: -len(suffix)]
-        key = tuple(sorted(labels.items()))
+        # an empty label value is no label, as in Prometheus
+        key = tuple(sorted((k, v) for k, v in labels.items() if v != ""))
         samples = fam(base)["samples"]
         if (name, key) in samples:
             raise ValueError("duplicate series %s %s" % (name, key))

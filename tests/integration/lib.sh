@@ -8,13 +8,28 @@ set -euo pipefail
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/vigie-it.XXXXXX")
 PIDS=()
+# In a test's private mount namespace, the test directory is a tmpfs of its
+# own, so that whatever the test mounts under it goes with one umount.
+if [ -n "${VIGIE_IN_NS:-}" ]; then
+        mount -t tmpfs -o size=64m vigie-test "$T"
+fi
 
 cleanup() {
         local rc=$?
+        # a test may define before_cleanup (to unblock a hung mount, say)
+        if declare -F before_cleanup >/dev/null; then
+                before_cleanup || true
+        fi
         for pid in "${PIDS[@]}"; do
                 kill "$pid" 2>/dev/null || true
         done
+        # never wait forever: what has not stopped after 5 s is killed
+        local deadline=$((SECONDS + 5))
         for pid in "${PIDS[@]}"; do
+                while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+                        sleep 0.1
+                done
+                kill -KILL "$pid" 2>/dev/null || true
                 wait "$pid" 2>/dev/null || true
         done
         if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
@@ -23,6 +38,9 @@ cleanup() {
                         echo "----- $f (last 40 lines)"
                         tail -n 40 "$f"
                 done
+        fi
+        if [ -n "${VIGIE_IN_NS:-}" ]; then
+                umount --recursive --lazy "$T" 2>/dev/null || true
         fi
         rm -rf "$T"
         exit $rc

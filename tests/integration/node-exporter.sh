@@ -6,11 +6,12 @@ source "$(dirname "$0")/lib.sh"
 need prometheus-node-exporter python3 curl
 
 # node_exporter with the collectors vigie has, and vigie with the same set
-collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats)
+collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats filesystem)
 # Debian patches some of node_exporter's defaults; vigie follows upstream
 # 1.5's, so Debian's binary is given upstream's values here. Its netdev
 # reads netlink by default; /proc/net/dev is what vigie reads.
-ne_flags=(--collector.disable-defaults --collector.netdev.device-exclude= --no-collector.netdev.netlink)
+ne_flags=(--collector.disable-defaults --collector.netdev.device-exclude= --no-collector.netdev.netlink
+        '--collector.filesystem.mount-points-exclude=^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)')
 vigie_flags=(--collector.disable-defaults)
 for c in "${collectors[@]}"; do
         ne_flags+=("--collector.$c")

@@ -1,0 +1,319 @@
+/* filesystem: size, free and available bytes, inodes, read-only state and
+ * errors of each mount, as node_exporter's node_filesystem_*, with labels
+ * from /proc/1/mountinfo (octal escapes decoded). statfs runs through a
+ * pool with a deadline: a dead NFS/CIFS mount shows as
+ * node_filesystem_device_error 1, with device_error saying why, instead of
+ * holding the scrape (node_exporter issue #3058). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "fileio.h"
+#include "filter.h"
+#include "parse.h"
+#include "statfs_pool.h"
+
+/* node_exporter 1.5's defaults (upstream, not Debian's patched ones) */
+#define DEFAULT_MOUNT_POINTS_EXCLUDE "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)"
+#define DEFAULT_FS_TYPES_EXCLUDE                                                                                       \
+        "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|"    \
+        "overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$"
+#define DEFAULT_MOUNT_TIMEOUT_MS 2000
+#define STATFS_WORKERS 2
+
+static const char *const fs_labels[] = {"device", "fstype", "mountpoint"};
+#define FS(name, help) {"node_filesystem_" name, help, METRIC_GAUGE, 3, fs_labels}
+static const struct metric_desc avail_desc = FS("avail_bytes", "Filesystem space available to non-root users in bytes.");
+static const struct metric_desc files_desc = FS("files", "Filesystem total file nodes.");
+static const struct metric_desc files_free_desc = FS("files_free", "Filesystem total free file nodes.");
+static const struct metric_desc free_desc = FS("free_bytes", "Filesystem free space in bytes.");
+static const struct metric_desc readonly_desc = FS("readonly", "Filesystem read-only status.");
+static const struct metric_desc size_desc = FS("size_bytes", "Filesystem size in bytes.");
+/* node_exporter's labels plus device_error, empty when there is none (an
+ * empty label is no label to Prometheus, so the healthy series are the same) */
+static const char *const error_labels[] = {"device", "device_error", "fstype", "mountpoint"};
+static const struct metric_desc error_desc = {
+        "node_filesystem_device_error", "Whether an error occurred while getting statistics for the given device.",
+        METRIC_GAUGE, 4, error_labels};
+static const char *const mount_labels[] = {"device", "major", "minor", "mountpoint"};
+static const struct metric_desc mount_desc = {
+        "node_filesystem_mount_info", "Filesystem mount information.", METRIC_GAUGE, 4, mount_labels};
+static const struct metric_desc blocked_desc = {
+        "vigie_filesystem_statfs_blocked",
+        "Threads still blocked in a statfs that passed mount_timeout (dead network mounts).", METRIC_GAUGE, 0, NULL};
+
+static const char *const filesystem_config_keys[] = {"mount_points_include", "mount_points_exclude", "fs_types_include",
+                                                     "fs_types_exclude", "mount_timeout", NULL};
+
+struct mount {
+        size_t device, mountpoint, fstype, path; /* offsets in strings */
+        char major[12], minor[12];
+        bool ro;
+};
+
+struct filesystem_state {
+        const char *procfs;
+        const char *rootfs;
+        struct filter mount_points, fs_types;
+        uint64_t timeout_ms;
+        struct statfs_pool *pool;
+        struct buf file, strings;
+        struct mount *mounts;
+        struct statfs_request *reqs;
+        size_t n, cap;
+};
+
+static int filesystem_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
+                           void **ret_state) {
+        struct filesystem_state *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        int r = filter_from_config(&s->mount_points, section, "mount_points_include", NULL, "mount_points_exclude",
+                                   DEFAULT_MOUNT_POINTS_EXCLUDE, diag);
+        if (r >= 0)
+                r = filter_from_config(&s->fs_types, section, "fs_types_include", NULL, "fs_types_exclude",
+                                       DEFAULT_FS_TYPES_EXCLUDE, diag);
+        if (r >= 0)
+                r = config_section_duration_ms(section, "mount_timeout", DEFAULT_MOUNT_TIMEOUT_MS, 10, 60000,
+                                               &s->timeout_ms, diag);
+        if (r >= 0)
+                r = statfs_pool_new(STATFS_WORKERS, &s->pool);
+        if (r < 0) {
+                filter_free(&s->mount_points);
+                filter_free(&s->fs_types);
+                free(s);
+                return r;
+        }
+        s->procfs = env->procfs;
+        s->rootfs = env->rootfs;
+        *ret_state = s;
+        return 0;
+}
+
+static void filesystem_free(void *state) {
+        struct filesystem_state *s = state;
+        if (!s)
+                return;
+        statfs_pool_free(s->pool);
+        filter_free(&s->mount_points);
+        filter_free(&s->fs_types);
+        buf_free(&s->file);
+        buf_free(&s->strings);
+        free(s->mounts);
+        free(s->reqs);
+        free(s);
+}
+
+/* Appends a mountinfo field with its \ooo escapes decoded, and a NUL. */
+static size_t put_unescaped(struct buf *b, struct field f) {
+        size_t off = b->len;
+        for (size_t i = 0; i < f.n; i++) {
+                if (f.s[i] == '\\' && i + 3 < f.n && f.s[i + 1] >= '0' && f.s[i + 1] <= '3' &&
+                    f.s[i + 2] >= '0' && f.s[i + 2] <= '7' && f.s[i + 3] >= '0' && f.s[i + 3] <= '7') {
+                        buf_putc(b, (char) ((f.s[i + 1] - '0') * 64 + (f.s[i + 2] - '0') * 8 + (f.s[i + 3] - '0')));
+                        i += 3;
+                } else
+                        buf_putc(b, f.s[i]);
+        }
+        buf_putc(b, '\0');
+        return off;
+}
+
+static bool has_option(struct field opts, const char *opt) {
+        size_t n = strlen(opt);
+        for (size_t i = 0; i < opts.n;) {
+                size_t j = i;
+                while (j < opts.n && opts.s[j] != ',')
+                        j++;
+                if (j - i == n && memcmp(opts.s + i, opt, n) == 0)
+                        return true;
+                i = j + 1;
+        }
+        return false;
+}
+
+static int filesystem_reserve(struct filesystem_state *s) {
+        if (s->n < s->cap)
+                return 0;
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct mount *m = reallocarray(s->mounts, cap, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        s->mounts = m;
+        struct statfs_request *q = reallocarray(s->reqs, cap, sizeof(*q));
+        if (!q)
+                return -ENOMEM;
+        s->reqs = q;
+        s->cap = cap;
+        return 0;
+}
+
+/* One mountinfo line: "36 35 98:0 /root /mnt/point rw,noatime shared:1 - ext4 /dev/sda1 rw".
+ * Returns 1 for a mount kept, 0 for one filtered out, -EINVAL for garbage. */
+static int filesystem_parse_line(struct filesystem_state *s, const char *line, size_t len) {
+        struct field f[32];
+        size_t n = split_fields(line, len, f, ELEMENTSOF(f));
+        size_t sep = 6;
+        while (sep < n && !FIELD_EQ(f[sep], "-"))
+                sep++;
+        if (n > ELEMENTSOF(f) || sep + 3 > n)
+                return -EINVAL;
+        const char *colon = memchr(f[2].s, ':', f[2].n);
+        uint64_t maj, min;
+        if (!colon || parse_u64(f[2].s, (size_t) (colon - f[2].s), &maj) < 0 ||
+            parse_u64(colon + 1, f[2].n - (size_t) (colon + 1 - f[2].s), &min) < 0)
+                return -EINVAL;
+
+        size_t mark = s->strings.len;
+        struct mount *m = &s->mounts[s->n];
+        size_t raw_mp = put_unescaped(&s->strings, f[4]);
+        /* the label is the mount point as seen from rootfs; statfs goes through rootfs */
+        const char *mp = s->strings.data + raw_mp;
+        size_t rl = strlen(s->rootfs);
+        while (rl > 1 && s->rootfs[rl - 1] == '/')
+                rl--;
+        if (rl > 1 && strncmp(mp, s->rootfs, rl) == 0 && (mp[rl] == '/' || mp[rl] == '\0')) {
+                m->mountpoint = s->strings.len;
+                buf_puts(&s->strings, mp[rl] ? mp + rl : "/");
+                buf_putc(&s->strings, '\0');
+        } else
+                m->mountpoint = raw_mp;
+        m->fstype = put_unescaped(&s->strings, f[sep + 1]);
+        m->device = put_unescaped(&s->strings, f[sep + 2]);
+        if (s->strings.error < 0)
+                return s->strings.error;
+        const char *label_mp = s->strings.data + m->mountpoint;
+        if (!filter_pass(&s->mount_points, label_mp) || !filter_pass(&s->fs_types, s->strings.data + m->fstype)) {
+                s->strings.len = mark;
+                return 0;
+        }
+        /* the same device, type and mount point twice (a repeated bind
+         * mount) would be a duplicate series: keep the first */
+        for (size_t i = 0; i < s->n; i++) {
+                const struct mount *o = &s->mounts[i];
+                if (strcmp(s->strings.data + o->mountpoint, label_mp) == 0 &&
+                    strcmp(s->strings.data + o->device, s->strings.data + m->device) == 0 &&
+                    strcmp(s->strings.data + o->fstype, s->strings.data + m->fstype) == 0) {
+                        s->strings.len = mark;
+                        return 0;
+                }
+        }
+        m->path = s->strings.len;
+        if (rl > 1) {
+                buf_put(&s->strings, s->rootfs, rl);
+                if (label_mp[0] != '/')
+                        buf_putc(&s->strings, '/');
+        }
+        buf_puts(&s->strings, label_mp);
+        buf_putc(&s->strings, '\0');
+        (void) snprintf(m->major, sizeof(m->major), "%llu", (unsigned long long) maj);
+        (void) snprintf(m->minor, sizeof(m->minor), "%llu", (unsigned long long) min);
+        m->ro = has_option(f[5], "ro");
+        return s->strings.error < 0 ? s->strings.error : 1;
+}
+
+static void emit_stat(struct filesystem_state *s, struct collect_ctx *ctx, const struct metric_desc *desc,
+                      int which) {
+        bool started = false;
+        for (size_t i = 0; i < s->n; i++) {
+                const struct statfs_request *q = &s->reqs[i];
+                if (q->result < 0)
+                        continue;
+                const struct mount *m = &s->mounts[i];
+                double bsize = (double) q->st.f_bsize, v;
+                switch (which) {
+                case 0: v = (double) q->st.f_bavail * bsize; break;
+                case 1: v = (double) q->st.f_files; break;
+                case 2: v = (double) q->st.f_ffree; break;
+                case 3: v = (double) q->st.f_bfree * bsize; break;
+                case 4: v = m->ro; break;
+                default: v = (double) q->st.f_blocks * bsize; break;
+                }
+                if (!started) {
+                        (void) metric_set_family(ctx->set, desc);
+                        started = true;
+                }
+                const char *labels[] = {s->strings.data + m->device, s->strings.data + m->fstype,
+                                        s->strings.data + m->mountpoint};
+                (void) metric_set_sample(ctx->set, v, labels);
+        }
+}
+
+static const char *error_reason(int r) {
+        switch (r) {
+        case 0: return "";
+        case -ETIMEDOUT: return "statfs timed out";
+        case -EAGAIN: return "not checked: too many mounts hung";
+        default: return strerror(-r);
+        }
+}
+
+static int filesystem_collect(void *state, struct collect_ctx *ctx) {
+        struct filesystem_state *s = state;
+        int r = read_file_at(s->procfs, "1/mountinfo", &s->file);
+        if (r < 0)
+                r = read_file_at(s->procfs, "self/mountinfo", &s->file);
+        if (r < 0)
+                return r;
+
+        buf_reset(&s->strings);
+        s->n = 0;
+        bool cut;
+        const char *pos = s->file.data, *line;
+        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
+        ctx->parse_errors += cut;
+        size_t len;
+        while (next_line(&pos, end, &line, &len)) {
+                if (filesystem_reserve(s) < 0)
+                        return -ENOMEM;
+                r = filesystem_parse_line(s, line, len);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        ctx->parse_errors++;
+                else
+                        s->n += (size_t) r;
+        }
+        for (size_t i = 0; i < s->n; i++)
+                s->reqs[i] = (struct statfs_request){.path = s->strings.data + s->mounts[i].path};
+        r = statfs_pool_run(s->pool, s->reqs, s->n, s->timeout_ms);
+        if (r < 0)
+                return r;
+
+        emit_stat(s, ctx, &avail_desc, 0);
+        (void) metric_set_family(ctx->set, &error_desc);
+        for (size_t i = 0; i < s->n; i++) {
+                const struct mount *m = &s->mounts[i];
+                const char *labels[] = {s->strings.data + m->device, error_reason(s->reqs[i].result),
+                                        s->strings.data + m->fstype, s->strings.data + m->mountpoint};
+                (void) metric_set_sample(ctx->set, s->reqs[i].result < 0, labels);
+        }
+        emit_stat(s, ctx, &files_desc, 1);
+        emit_stat(s, ctx, &files_free_desc, 2);
+        emit_stat(s, ctx, &free_desc, 3);
+        (void) metric_set_family(ctx->set, &mount_desc);
+        for (size_t i = 0; i < s->n; i++) {
+                const struct mount *m = &s->mounts[i];
+                const char *labels[] = {s->strings.data + m->device, m->major, m->minor,
+                                        s->strings.data + m->mountpoint};
+                (void) metric_set_sample(ctx->set, 1, labels);
+        }
+        emit_stat(s, ctx, &readonly_desc, 4);
+        emit_stat(s, ctx, &size_desc, 5);
+        (void) metric_set_family(ctx->set, &blocked_desc);
+        (void) metric_set_sample0(ctx->set, statfs_pool_blocked(s->pool));
+        return ctx->set->error;
+}
+
+const struct collector filesystem_collector = {
+        .name = "filesystem",
+        .help = "Mounted file system sizes and free space; a hung mount never holds the scrape",
+        .default_enabled = true,
+        .config_keys = filesystem_config_keys,
+        .init = filesystem_init,
+        .collect = filesystem_collect,
+        .free = filesystem_free,
+};
