@@ -17,6 +17,9 @@ extern const struct collector netdev_collector;
 extern const struct collector netclass_collector;
 extern const struct collector diskstats_collector;
 extern const struct collector filesystem_collector;
+extern const struct collector hwmon_collector;
+extern const struct collector thermal_zone_collector;
+extern const struct collector powersupplyclass_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -31,6 +34,9 @@ const struct collector *const registry_collectors[] = {
         &netclass_collector,
         &diskstats_collector,
         &filesystem_collector,
+        &hwmon_collector,
+        &thermal_zone_collector,
+        &powersupplyclass_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

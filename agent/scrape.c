@@ -144,7 +144,10 @@ static double now_seconds(void) {
 
 /* One line when a collector starts failing or recovers, not one per scrape. */
 static void log_transition(struct collector_status *st, int r, unsigned parse_errors) {
-        if (r < 0 && (!st->ran || st->last_result >= 0))
+        /* a source this host does not have (no hwmon on a VM) is no data, not a fault */
+        if (r == -ENOENT && (!st->ran || st->last_result != r))
+                log_errno(LOG_LEVEL_INFO, r, "collector %s has no data on this host", st->name);
+        else if (r < 0 && (!st->ran || st->last_result >= 0))
                 log_errno(LOG_LEVEL_WARN, r, "collector %s failed; its series are left out until it recovers",
                           st->name);
         else if (r >= 0 && st->ran && st->last_result < 0)

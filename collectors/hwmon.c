@@ -1,0 +1,367 @@
+/* hwmon: hardware sensors from /sys/class/hwmon, named and scaled as
+ * node_exporter 1.5 does (node_hwmon_temp_celsius, node_hwmon_in_volts,
+ * node_hwmon_fan_rpm, node_hwmon_power_average_watt, ...), with
+ * node_hwmon_chip_names and node_hwmon_sensor_label. One difference: two
+ * chips that get the same chip label (node_exporter 1.5 then emits
+ * duplicate series) are told apart by their hwmon directory. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "collector.h"
+#include "desc_cache.h"
+#include "dirlist.h"
+#include "fileio.h"
+
+static const char *const sensor_types[] = {"vrm", "beep_enable", "update_interval", "in", "cpu", "fan", "pwm",
+                                           "temp", "curr", "power", "energy", "humidity", "intrusion"};
+static const char *const chip_sensor[] = {"chip", "sensor"};
+static const char *const chip_names_labels[] = {"chip", "chip_name"};
+static const struct metric_desc chip_names_desc = {
+        "node_hwmon_chip_names", "Annotation metric for human-readable chip names", METRIC_GAUGE, 2,
+        chip_names_labels};
+static const char *const sensor_label_labels[] = {"chip", "label", "sensor"};
+static const struct metric_desc sensor_label_desc = {
+        "node_hwmon_sensor_label", "Label for given chip and sensor", METRIC_GAUGE, 3, sensor_label_labels};
+
+struct reading {
+        char sensor[48];   /* "temp1" */
+        char type[32];     /* "temp" */
+        char property[48]; /* "input", "crit_alarm", "" */
+        size_t value;      /* offset in values */
+};
+
+struct hwmon_state {
+        char dir[PATH_MAX];
+        struct dirlist chips, files;
+        struct desc_cache descs;
+        struct reading *readings;
+        size_t n, cap;
+        struct buf values;
+        struct buf chip_labels; /* labels used in this scrape, NUL-separated */
+};
+
+static int hwmon_init(const struct collector_env *env, _unused_ const struct config_section *section,
+                      _unused_ struct diag *diag, void **ret_state) {
+        struct hwmon_state *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        if (path_join(s->dir, sizeof(s->dir), env->sysfs, "class/hwmon") < 0) {
+                free(s);
+                return -ENAMETOOLONG;
+        }
+        *ret_state = s;
+        return 0;
+}
+
+static void hwmon_free(void *state) {
+        struct hwmon_state *s = state;
+        if (!s)
+                return;
+        dirlist_free(&s->chips);
+        dirlist_free(&s->files);
+        desc_cache_free(&s->descs);
+        free(s->readings);
+        buf_free(&s->values);
+        buf_free(&s->chip_labels);
+        free(s);
+}
+
+/* node_exporter's cleanMetricName: lower case, [^a-z0-9:_] to '_', trimmed of '_'. */
+static void clean_name(const char *in, char *out, size_t size) {
+        size_t o = 0;
+        for (const char *p = in; *p && o + 1 < size; p++) {
+                char c = *p >= 'A' && *p <= 'Z' ? (char) (*p - 'A' + 'a') : *p;
+                out[o++] = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ':' || c == '_' ? c : '_';
+        }
+        out[o] = '\0';
+        size_t start = strspn(out, "_");
+        while (o > start && out[o - 1] == '_')
+                out[--o] = '\0';
+        memmove(out, out + start, o - start + 1);
+}
+
+/* The chip label: "<bus>_<device>" of the device link, else the name
+ * file, else the hwmon directory name; as node_exporter's hwmonName. */
+static void chip_label(const char *hwmon_dir, const char *entry, char *out, size_t size) {
+        char link[PATH_MAX], real[PATH_MAX], a[120], b[120];
+        if (path_join(link, sizeof(link), hwmon_dir, "device") == 0 && realpath(link, real)) {
+                char *slash = strrchr(real, '/');
+                if (slash && slash != real) {
+                        *slash = '\0';
+                        const char *parent = strrchr(real, '/');
+                        clean_name(slash + 1, b, sizeof(b));
+                        clean_name(parent ? parent + 1 : real, a, sizeof(a));
+                        if (a[0] && b[0] && snprintf(out, size, "%s_%s", a, b) < (int) size)
+                                return;
+                        if (b[0] && snprintf(out, size, "%s", b) < (int) size)
+                                return;
+                }
+        }
+        char name[256];
+        if (read_attr_at(hwmon_dir, "name", name, sizeof(name)) > 0) {
+                clean_name(name, out, size);
+                if (out[0])
+                        return;
+        }
+        clean_name(entry, out, size);
+}
+
+static bool is_sensor_type(const char *t) {
+        for (size_t i = 0; i < ELEMENTSOF(sensor_types); i++)
+                if (strcmp(sensor_types[i], t) == 0)
+                        return true;
+        return false;
+}
+
+/* "temp1_crit_alarm" -> type "temp", sensor "temp1", property "crit_alarm" */
+static bool explode(const char *file, struct reading *r) {
+        size_t t = strcspn(file, "0123456789");
+        size_t d = strspn(file + t, "0123456789");
+        const char *rest = file + t + d;
+        if (t == 0 || t >= sizeof(r->type) || t + d >= sizeof(r->sensor))
+                return false;
+        if (*rest != '\0' && (*rest != '_' || rest[1] == '\0' || strlen(rest + 1) >= sizeof(r->property)))
+                return false;
+        memcpy(r->type, file, t);
+        r->type[t] = '\0';
+        memcpy(r->sensor, file, t + d);
+        r->sensor[t + d] = '\0';
+        (void) snprintf(r->property, sizeof(r->property), "%s", *rest ? rest + 1 : "");
+        return is_sensor_type(r->type);
+}
+
+static int reading_cmp(const void *a, const void *b) {
+        const struct reading *x = a, *y = b;
+        int c = strcmp(x->sensor, y->sensor);
+        return c ? c : strcmp(x->property, y->property);
+}
+
+/* Reads the sensor files of dir into s->readings. */
+static int read_sensors(struct hwmon_state *s, const char *dir) {
+        if (dirlist_read(&s->files, dir) < 0)
+                return 0;
+        for (size_t i = 0; i < s->files.n; i++) {
+                const char *file = dirlist_name(&s->files, i);
+                struct reading r;
+                if (!explode(file, &r))
+                        continue;
+                char v[256];
+                char path[PATH_MAX];
+                struct stat st;
+                if (path_join(path, sizeof(path), dir, file) < 0 || stat(path, &st) < 0 || !S_ISREG(st.st_mode) || read_attr(path, v, sizeof(v)) < 0)
+                        continue; /* write-only files (pwm1_freq on some chips) and errors: no value */
+                /* the same property from the hwmon dir and device/: the later one wins, as a map would */
+                bool replaced = false;
+                for (size_t k = 0; k < s->n && !replaced; k++)
+                        if (strcmp(s->readings[k].sensor, r.sensor) == 0 &&
+                            strcmp(s->readings[k].property, r.property) == 0) {
+                                s->readings[k].value = s->values.len;
+                                replaced = true;
+                        }
+                if (!replaced) {
+                        if (s->n == s->cap) {
+                                size_t cap = s->cap ? s->cap * 2 : 64;
+                                struct reading *p = reallocarray(s->readings, cap, sizeof(*p));
+                                if (!p)
+                                        return -ENOMEM;
+                                s->readings = p;
+                                s->cap = cap;
+                        }
+                        r.value = s->values.len;
+                        s->readings[s->n++] = r;
+                }
+                buf_puts(&s->values, v);
+                buf_putc(&s->values, '\0');
+        }
+        return s->values.error;
+}
+
+static int emit(struct hwmon_state *s, struct collect_ctx *ctx, const char *name, const char *help,
+                enum metric_type type, double value, const char *chip, const char *sensor) {
+        const struct metric_desc *d = desc_cache_get(&s->descs, name, help, type, 2, chip_sensor);
+        if (!d)
+                return -ENOMEM;
+        (void) metric_set_family(ctx->set, d);
+        return metric_set_sample2(ctx->set, value, chip, sensor);
+}
+
+static bool parse_double(const char *v, double *ret) {
+        char *end;
+        errno = 0;
+        double x = strtod(v, &end);
+        if (errno != 0 || end == v || *end != '\0')
+                return false;
+        *ret = x;
+        return true;
+}
+
+/* One sensor reading, by node_exporter 1.5's rules. */
+static int emit_reading(struct hwmon_state *s, struct collect_ctx *ctx, const char *chip, const struct reading *r,
+                        bool has_bare) {
+        const char *v = s->values.data + r->value;
+        const char *t = r->type;
+        double x;
+        char name[160], help[256];
+        if (strcmp(r->property, "label") == 0)
+                return 0;
+        if (strcmp(t, "beep_enable") == 0)
+                return emit(s, ctx, "node_hwmon_beep_enabled", "Hardware beep enabled", METRIC_GAUGE,
+                            strcmp(v, "1") == 0, chip, r->sensor);
+        if (!parse_double(v, &x)) {
+                ctx->parse_errors++;
+                return 0;
+        }
+        if (strcmp(t, "vrm") == 0)
+                return emit(s, ctx, "node_hwmon_voltage_regulator_version", "Hardware voltage regulator",
+                            METRIC_GAUGE, x, chip, r->sensor);
+        if (strcmp(t, "update_interval") == 0)
+                return emit(s, ctx, "node_hwmon_update_interval_seconds", "Hardware monitor update interval",
+                            METRIC_GAUGE, x * 0.001, chip, r->sensor);
+
+        const char *el = r->property;
+        char clean[64];
+        if (strcmp(el, "input") == 0)
+                (void) snprintf(name, sizeof(name), "node_hwmon_%s%s", t, has_bare ? "_input" : "");
+        else if (el[0]) {
+                clean_name(el, clean, sizeof(clean));
+                (void) snprintf(name, sizeof(name), "node_hwmon_%s_%s", t, clean);
+        } else
+                (void) snprintf(name, sizeof(name), "node_hwmon_%s", t);
+        size_t nl = strlen(name);
+
+        if (strcmp(el, "fault") == 0 || strcmp(el, "alarm") == 0) {
+                (void) snprintf(help, sizeof(help), "Hardware sensor %s status (%s)", el, t);
+                return emit(s, ctx, name, help, METRIC_GAUGE, x, chip, r->sensor);
+        }
+        if (strcmp(el, "beep") == 0) {
+                (void) snprintf(name + nl, sizeof(name) - nl, "_enabled");
+                return emit(s, ctx, name, "Hardware monitor sensor has beeping enabled", METRIC_GAUGE, x, chip,
+                            r->sensor);
+        }
+        if (strcmp(t, "in") == 0 || strcmp(t, "cpu") == 0) {
+                (void) snprintf(name + nl, sizeof(name) - nl, "_volts");
+                (void) snprintf(help, sizeof(help), "Hardware monitor for voltage (%s)", el);
+                return emit(s, ctx, name, help, METRIC_GAUGE, x * 0.001, chip, r->sensor);
+        }
+        if (strcmp(t, "temp") == 0 && strcmp(el, "type") != 0) {
+                (void) snprintf(name + nl, sizeof(name) - nl, "_celsius");
+                (void) snprintf(help, sizeof(help), "Hardware monitor for temperature (%s)", el[0] ? el : "input");
+                return emit(s, ctx, name, help, METRIC_GAUGE, x * 0.001, chip, r->sensor);
+        }
+        if (strcmp(t, "curr") == 0) {
+                (void) snprintf(name + nl, sizeof(name) - nl, "_amps");
+                (void) snprintf(help, sizeof(help), "Hardware monitor for current (%s)", el);
+                return emit(s, ctx, name, help, METRIC_GAUGE, x * 0.001, chip, r->sensor);
+        }
+        if (strcmp(t, "energy") == 0) {
+                (void) snprintf(name + nl, sizeof(name) - nl, "_joule_total");
+                (void) snprintf(help, sizeof(help), "Hardware monitor for joules used so far (%s)", el);
+                return emit(s, ctx, name, help, METRIC_COUNTER, x / 1e6, chip, r->sensor);
+        }
+        if (strcmp(t, "power") == 0 && strcmp(el, "accuracy") == 0)
+                return emit(s, ctx, name, "Hardware monitor power meter accuracy, as a ratio", METRIC_GAUGE, x / 1e6,
+                            chip, r->sensor);
+        if (strcmp(t, "power") == 0 && strncmp(el, "average_interval", 16) == 0 &&
+            (el[16] == '\0' || strcmp(el + 16, "_min") == 0 || strcmp(el + 16, "_max") == 0)) {
+                (void) snprintf(name + nl, sizeof(name) - nl, "_seconds");
+                (void) snprintf(help, sizeof(help), "Hardware monitor power usage update interval (%s)", el);
+                return emit(s, ctx, name, help, METRIC_GAUGE, x * 0.001, chip, r->sensor);
+        }
+        if (strcmp(t, "power") == 0) {
+                (void) snprintf(name + nl, sizeof(name) - nl, "_watt");
+                (void) snprintf(help, sizeof(help), "Hardware monitor for power usage in watts (%s)", el);
+                return emit(s, ctx, name, help, METRIC_GAUGE, x / 1e6, chip, r->sensor);
+        }
+        if (strcmp(t, "humidity") == 0) {
+                (void) snprintf(help, sizeof(help),
+                                "Hardware monitor for humidity, as a ratio (multiply with 100.0 to get the humidity as "
+                                "a percentage) (%s)",
+                                el);
+                return emit(s, ctx, name, help, METRIC_GAUGE, x / 1e6, chip, r->sensor);
+        }
+        if (strcmp(t, "fan") == 0 && (strcmp(el, "input") == 0 || strcmp(el, "min") == 0 || strcmp(el, "max") == 0 ||
+                                      strcmp(el, "target") == 0)) {
+                (void) snprintf(name + nl, sizeof(name) - nl, "_rpm");
+                (void) snprintf(help, sizeof(help), "Hardware monitor for fan revolutions per minute (%s)", el);
+                return emit(s, ctx, name, help, METRIC_GAUGE, x, chip, r->sensor);
+        }
+        (void) snprintf(help, sizeof(help), "Hardware monitor %s element %s", t, el);
+        return emit(s, ctx, name, help, METRIC_GAUGE, x, chip, r->sensor);
+}
+
+static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char *entry) {
+        char dir[PATH_MAX], chip[256], device[PATH_MAX];
+        struct stat st;
+        if (path_join(dir, sizeof(dir), s->dir, entry) < 0 || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+                return 0;
+        chip_label(dir, entry, chip, sizeof(chip));
+        /* a label another chip already has gets this chip's directory added */
+        for (size_t off = 0; off < s->chip_labels.len; off += strlen(s->chip_labels.data + off) + 1)
+                if (strcmp(s->chip_labels.data + off, chip) == 0) {
+                        size_t l = strlen(chip);
+                        (void) snprintf(chip + l, sizeof(chip) - l, "_");
+                        clean_name(entry, chip + l + 1, sizeof(chip) - l - 1);
+                        break;
+                }
+        buf_puts(&s->chip_labels, chip);
+        buf_putc(&s->chip_labels, '\0');
+
+        s->n = 0;
+        buf_reset(&s->values);
+        int r = read_sensors(s, dir);
+        if (r >= 0 && path_join(device, sizeof(device), dir, "device") == 0 && stat(device, &st) == 0)
+                r = read_sensors(s, device);
+        if (r < 0)
+                return r;
+        if (s->n > 1)
+                qsort(s->readings, s->n, sizeof(*s->readings), reading_cmp);
+
+        char name[256];
+        if (read_attr_at(dir, "name", name, sizeof(name)) > 0) {
+                (void) metric_set_family(ctx->set, &chip_names_desc);
+                (void) metric_set_sample2(ctx->set, 1, chip, name);
+        }
+        for (size_t i = 0; i < s->n; i++) {
+                const struct reading *rd = &s->readings[i];
+                if (strcmp(rd->property, "label") == 0) {
+                        const char *v[] = {chip, s->values.data + rd->value, rd->sensor};
+                        (void) metric_set_family(ctx->set, &sensor_label_desc);
+                        (void) metric_set_sample(ctx->set, 1, v);
+                        continue;
+                }
+                bool has_bare = false;
+                for (size_t k = 0; k < s->n && !has_bare; k++)
+                        has_bare = strcmp(s->readings[k].sensor, rd->sensor) == 0 && s->readings[k].property[0] == '\0';
+                r = emit_reading(s, ctx, chip, rd, has_bare);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int hwmon_collect(void *state, struct collect_ctx *ctx) {
+        struct hwmon_state *s = state;
+        int r = dirlist_read(&s->chips, s->dir);
+        if (r < 0)
+                return r;
+        buf_reset(&s->chip_labels);
+        for (size_t i = 0; i < s->chips.n; i++) {
+                r = hwmon_chip(s, ctx, dirlist_name(&s->chips, i));
+                if (r < 0)
+                        return r;
+        }
+        return ctx->set->error;
+}
+
+const struct collector hwmon_collector = {
+        .name = "hwmon",
+        .help = "Hardware sensors (temperatures, voltages, fans, power), from /sys/class/hwmon",
+        .default_enabled = true,
+        .init = hwmon_init,
+        .collect = hwmon_collect,
+        .free = hwmon_free,
+};
