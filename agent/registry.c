@@ -20,6 +20,7 @@ extern const struct collector filesystem_collector;
 extern const struct collector hwmon_collector;
 extern const struct collector thermal_zone_collector;
 extern const struct collector powersupplyclass_collector;
+extern const struct collector textfile_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -37,6 +38,7 @@ const struct collector *const registry_collectors[] = {
         &hwmon_collector,
         &thermal_zone_collector,
         &powersupplyclass_collector,
+        &textfile_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -24,7 +24,7 @@ static const struct metric_desc success_desc = {
         collector_label};
 static const struct metric_desc parse_errors_desc = {
         "vigie_collector_parse_errors_total",
-        "Lines of kernel files that a collector skipped because they did not parse.", METRIC_COUNTER, 1,
+        "Lines (or, for textfile, files) that a collector skipped because they did not parse.", METRIC_COUNTER, 1,
         collector_label};
 
 struct collector_instance {
