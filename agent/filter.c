@@ -114,6 +114,10 @@ int filter_from_config(struct filter *f, const struct config_section *s, const c
                        const char *default_include, const char *exclude_key, const char *default_exclude,
                        struct diag *diag) {
         const char *inc = include_key ? config_section_string(s, include_key, default_include) : default_include;
+        /* an explicit include replaces the default exclude (node_exporter
+         * 1.5 refuses the pair; later versions do this) */
+        if (include_key && config_section_get(s, include_key))
+                default_exclude = NULL;
         const char *exc = exclude_key ? config_section_string(s, exclude_key, default_exclude) : default_exclude;
         char err[256];
         int r = filter_init(f, inc, exc, err, sizeof(err));

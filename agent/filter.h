@@ -23,8 +23,9 @@ bool filter_pass(const struct filter *f, const char *name);
 void filter_free(struct filter *f);
 
 /* A filter from a collector's section: include_key and exclude_key (either
- * may be NULL: no such option), with defaults for absent keys. A bad
- * pattern is a diag naming the key's line or flag. */
+ * may be NULL: no such option), with defaults for absent keys; an include
+ * that is set drops the default exclude. A bad pattern is a diag naming
+ * the key's line or flag. */
 int filter_from_config(struct filter *f, const struct config_section *s, const char *include_key,
                        const char *default_include, const char *exclude_key, const char *default_exclude,
                        struct diag *diag);

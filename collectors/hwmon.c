@@ -122,7 +122,7 @@ static bool explode(const char *file, struct reading *r) {
         size_t t = strcspn(file, "0123456789");
         size_t d = strspn(file + t, "0123456789");
         const char *rest = file + t + d;
-        if (t == 0 || t >= sizeof(r->type) || t + d >= sizeof(r->sensor))
+        if (t == 0 || t >= sizeof(r->type) || t + d + 1 >= sizeof(r->sensor))
                 return false;
         if (*rest != '\0' && (*rest != '_' || rest[1] == '\0' || strlen(rest + 1) >= sizeof(r->property)))
                 return false;
@@ -130,6 +130,9 @@ static bool explode(const char *file, struct reading *r) {
         r->type[t] = '\0';
         memcpy(r->sensor, file, t + d);
         r->sensor[t + d] = '\0';
+        /* no number reads as 0, as node_exporter's Atoi: "beep_enable0" */
+        if (d == 0)
+                memcpy(r->sensor + t, "0", 2);
         (void) snprintf(r->property, sizeof(r->property), "%s", *rest ? rest + 1 : "");
         return is_sensor_type(r->type);
 }

@@ -33,11 +33,13 @@ static const struct metric_desc error_desc = {
 
 static const char *const textfile_config_keys[] = {"directory", NULL};
 
+/* A family as one file declares it: HELP and TYPE apply to that file's
+ * samples only, as when node_exporter parses each file on its own. */
 struct tf_family {
         size_t name, help; /* offsets in strings; help 0 when the file gave none */
         enum metric_type type;
-        bool typed;
-        size_t file; /* index of the file that declared it */
+        bool typed, has_samples;
+        size_t file; /* index of the file in the directory listing */
 };
 
 struct tf_sample {
@@ -135,9 +137,9 @@ static const char *skip_blank(const char *p, const char *end) {
         return p;
 }
 
-/* The family called name[0..n), created (untyped, from this file) if new. */
+/* This file's family called name[0..n), created (untyped) if new. */
 static int find_family(struct textfile_state *s, const char *name, size_t n, size_t file, size_t *ret) {
-        for (size_t i = s->n_families; i-- > 0;)
+        for (size_t i = s->n_families; i-- > 0 && s->families[i].file == file;)
                 if (strlen(str(s, s->families[i].name)) == n && memcmp(str(s, s->families[i].name), name, n) == 0) {
                         *ret = i;
                         return 0;
@@ -188,7 +190,7 @@ static int parse_comment(struct textfile_state *s, const char *p, const char *en
         struct tf_family *f = &s->families[fi];
         const char *q = skip_blank(p + n, end);
         if (help) {
-                if (f->help && f->file == file)
+                if (f->help)
                         return refuse(s, "second HELP for %.*s", (int) n, p);
                 /* unescape \\ and \n */
                 size_t off = s->strings.len;
@@ -200,8 +202,6 @@ static int parse_comment(struct textfile_state *s, const char *p, const char *en
                                 buf_putc(&s->strings, *q);
                 }
                 buf_putc(&s->strings, '\0');
-                if (f->file != file && f->help && strcmp(str(s, f->help), str(s, off)) != 0)
-                        return refuse(s, "HELP of %.*s differs from another file's", (int) n, p);
                 f->help = off;
                 return 0;
         }
@@ -211,13 +211,10 @@ static int parse_comment(struct textfile_state *s, const char *p, const char *en
         enum metric_type t;
         if (parse_type(q, tn, &t) < 0 || skip_blank(q + tn, end) != end)
                 return refuse(s, "unknown TYPE '%.*s'", (int) tn, q);
-        if (f->typed && f->file == file)
+        if (f->typed)
                 return refuse(s, "second TYPE for %.*s", (int) n, p);
-        if (f->file != file && (f->type != t))
-                return refuse(s, "TYPE of %.*s differs from another file's", (int) n, p);
-        for (size_t i = 0; i < s->n_samples; i++)
-                if (s->samples[i].family == fi && f->file == file)
-                        return refuse(s, "TYPE for %.*s after its samples", (int) n, p);
+        if (f->has_samples)
+                return refuse(s, "TYPE for %.*s after its samples", (int) n, p);
         f->type = t;
         f->typed = true;
         return 0;
@@ -263,7 +260,7 @@ static int resolve_family(struct textfile_state *s, const char *name, size_t n, 
                 size_t sl = strlen(suffixes[k].suffix);
                 if (n <= sl || memcmp(name + n - sl, suffixes[k].suffix, sl) != 0)
                         continue;
-                for (size_t i = 0; i < s->n_families; i++) {
+                for (size_t i = s->n_families; i-- > 0 && s->families[i].file == file;) {
                         const struct tf_family *f = &s->families[i];
                         const char *fn = str(s, f->name);
                         bool histogram = f->type == METRIC_HISTOGRAM, summary = f->type == METRIC_SUMMARY;
@@ -365,6 +362,7 @@ static int parse_sample(struct textfile_state *s, const char *p, const char *end
                 s->cap_samples = cap;
         }
         s->samples[s->n_samples++] = smp;
+        s->families[smp.family].has_samples = true;
         return s->strings.error;
 }
 
@@ -391,17 +389,40 @@ static int merge_keys(struct textfile_state *s, size_t first) {
         for (size_t i = first; i < s->n_samples; i++)
                 if (bsearch(&s->samples[i].key, s->keys, s->n_keys, sizeof(size_t), key_cmp))
                         return refuse(s, "series %s is also in another file", str(s, s->samples[i].key));
+        /* duplicates within the file: sort its keys on their own first, so
+         * that a refusal leaves the accepted keys as they were */
         size_t n0 = s->n_keys;
         for (size_t i = first; i < s->n_samples; i++)
-                s->keys[s->n_keys++] = s->samples[i].key;
-        qsort(s->keys, s->n_keys, sizeof(size_t), key_cmp);
-        for (size_t i = 1; i < s->n_keys; i++)
-                if (key_cmp(&s->keys[i - 1], &s->keys[i]) == 0) {
-                        s->n_keys = n0;
-                        qsort(s->keys, s->n_keys, sizeof(size_t), key_cmp);
+                s->keys[n0 + i - first] = s->samples[i].key;
+        qsort(s->keys + n0, add, sizeof(size_t), key_cmp);
+        for (size_t i = n0 + 1; i < n0 + add; i++)
+                if (key_cmp(&s->keys[i - 1], &s->keys[i]) == 0)
                         return refuse(s, "duplicate series %s", str(s, s->keys[i]));
-                }
+        s->n_keys = n0 + add;
+        qsort(s->keys, s->n_keys, sizeof(size_t), key_cmp);
         sort_state = NULL;
+        return 0;
+}
+
+/* A family with samples in this file and in an earlier one must have the
+ * same type, and the same help where both files give one. */
+static int check_other_files(struct textfile_state *s, size_t first_family) {
+        for (size_t i = first_family; i < s->n_families; i++) {
+                const struct tf_family *g = &s->families[i];
+                if (!g->has_samples)
+                        continue;
+                for (size_t j = 0; j < first_family; j++) {
+                        const struct tf_family *h = &s->families[j];
+                        if (!h->has_samples || strcmp(str(s, g->name), str(s, h->name)) != 0)
+                                continue;
+                        if (g->type != h->type)
+                                return refuse(s, "%s has another TYPE in %s", str(s, g->name),
+                                              dirlist_name(&s->files, h->file));
+                        if (g->help && h->help && strcmp(str(s, g->help), str(s, h->help)) != 0)
+                                return refuse(s, "%s has another HELP in %s", str(s, g->name),
+                                              dirlist_name(&s->files, h->file));
+                }
+        }
         return 0;
 }
 
@@ -425,6 +446,8 @@ static int textfile_parse(struct textfile_state *s, size_t file) {
                 pos = nl ? nl + 1 : end;
         }
         if (r >= 0)
+                r = check_other_files(s, n_families);
+        if (r >= 0)
                 r = merge_keys(s, n_samples);
         sort_state = NULL;
         if (r >= 0 && s->strings.error < 0)
@@ -435,7 +458,6 @@ static int textfile_parse(struct textfile_state *s, size_t file) {
                 s->strings.len = n_strings;
                 s->strings.error = 0;
         }
-        /* a family another file declared keeps that file's type and help */
         return r;
 }
 
@@ -522,11 +544,22 @@ static int textfile_collect(void *state, struct collect_ctx *ctx) {
         for (size_t i = 0; i < s->n_samples; i++) {
                 const struct tf_sample *smp = &s->samples[i];
                 const struct tf_family *f = &s->families[smp->family];
+                /* one help per name: the first file's HELP, else where it was read */
+                const struct tf_family *first = NULL, *helped = NULL;
+                for (size_t k = 0; k < s->n_families && !helped; k++) {
+                        const struct tf_family *g = &s->families[k];
+                        if (!g->has_samples || strcmp(str(s, g->name), str(s, f->name)) != 0)
+                                continue;
+                        if (!first)
+                                first = g;
+                        if (g->help)
+                                helped = g;
+                }
                 char help[PATH_MAX + 32];
-                const char *h = f->help ? str(s, f->help) : help;
-                if (!f->help)
+                const char *h = helped ? str(s, helped->help) : help;
+                if (!helped)
                         (void) snprintf(help, sizeof(help), "Metric read from %s/%s", s->directory,
-                                        dirlist_name(&s->files, f->file));
+                                        dirlist_name(&s->files, first->file));
                 const char *names[METRIC_MAX_LABELS], *values[METRIC_MAX_LABELS];
                 for (unsigned l = 0; l < smp->n_labels; l++) {
                         names[l] = str(s, smp->names[l]);

@@ -6,7 +6,8 @@ source "$(dirname "$0")/lib.sh"
 need prometheus-node-exporter python3 curl
 
 # node_exporter with the collectors vigie has, and vigie with the same set
-collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats filesystem)
+collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats filesystem hwmon thermal_zone
+        powersupplyclass textfile)
 # Debian patches some of node_exporter's defaults; vigie follows upstream
 # 1.5's, so Debian's binary is given upstream's values here. Its netdev
 # reads netlink by default; /proc/net/dev is what vigie reads.
@@ -17,6 +18,13 @@ for c in "${collectors[@]}"; do
         ne_flags+=("--collector.$c")
         vigie_flags+=("--collector.$c")
 done
+
+# both read the same textfile directory
+mkdir "$T/textfile"
+printf '# HELP backup_ok Whether the last backup worked.\n# TYPE backup_ok gauge\nbackup_ok{job="archives"} 1\n' \
+        >"$T/textfile/backup.prom"
+ne_flags+=(--collector.textfile.directory="$T/textfile")
+vigie_flags+=(--collector.textfile.directory="$T/textfile")
 
 port=$(free_port)
 prometheus-node-exporter --web.listen-address="127.0.0.1:$port" "${ne_flags[@]}" >"$T/node_exporter.log" 2>&1 &

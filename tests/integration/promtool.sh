@@ -4,10 +4,14 @@
 source "$(dirname "$0")/lib.sh"
 need promtool curl
 
+# promtool's one remark allowed: camelCase in node_memory_* names
+# (node_memory_AnonHugePages_bytes...), which are node_exporter's own and
+# which dashboards query; node_exporter gets the very same remarks.
 check() {
-        local what=$1 file=$2 out
-        out=$(promtool check metrics <"$file" 2>&1) || fail "$what: promtool: $out"
-        [ -z "$out" ] || fail "$what: promtool complained: $out"
+        local what=$1 file=$2 out rest
+        out=$(promtool check metrics <"$file" 2>&1) || true
+        rest=$(printf '%s\n' "$out" | grep -v "^node_memory_[A-Za-z0-9_]* metric names should be written in 'snake_case' not 'camelCase'$" | grep -v '^$' || true)
+        [ -z "$rest" ] || fail "$what: promtool complained: $rest"
 }
 
 "$VIGIE" --once >"$T/once.prom"

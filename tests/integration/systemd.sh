@@ -37,7 +37,7 @@ systemctl --user start vigie.service || fail "start failed: $(systemctl --user s
 # Type=notify: start returns once READY=1 arrived, so it serves right away
 [ "$(prop ActiveState)" = active ] || fail "not active after start"
 curl -fsS "http://127.0.0.1:$port/metrics" | grep -q '^node_cpu_seconds_total{' || fail "not serving when READY"
-[[ "$(prop StatusText)" == "serving; collectors: cpu, stat" ]] || fail "STATUS: $(prop StatusText)"
+[[ "$(prop StatusText)" == "serving; collectors: cpu, stat, meminfo, "* ]] || fail "STATUS: $(prop StatusText)"
 
 # the watchdog is kept alive well past WatchdogSec
 pid=$(prop MainPID)

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The expected expositions committed under tests/fixtures, checked against
+# Debian's node_exporter reading the very same fixture trees. Together with
+# the unit test that compares vigie with those files, this shows vigie and
+# node_exporter agree on every regular and big fixture. Truncated and
+# garbage cases are not here: node_exporter fails the whole collector on
+# them, where vigie skips and counts the bad lines (reviewed by hand).
+source "$(dirname "$0")/lib.sh"
+need prometheus-node-exporter python3 curl
+
+F="$SOURCE_ROOT/tests/fixtures"
+UPSTREAM_MP='^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)'
+
+# check EXPECTED COLLECTOR [node_exporter flags...] [-- compare flags...]
+check() {
+        local expected=$1 collector=$2
+        shift 2
+        local ne=() cmp=()
+        while [ $# -gt 0 ] && [ "$1" != -- ]; do ne+=("$1"); shift; done
+        [ $# -gt 0 ] && shift && cmp=("$@")
+        local port
+        port=$(free_port)
+        prometheus-node-exporter --web.listen-address="127.0.0.1:$port" --collector.disable-defaults \
+                "--collector.$collector" "${ne[@]}" >"$T/ne.log" 2>&1 &
+        local pid=$!
+        PIDS+=($pid)
+        wait_for 20 curl -fsS "http://127.0.0.1:$port/metrics" || fail "node_exporter did not start: $(cat "$T/ne.log")"
+        python3 "$(dirname "$0")/compare_fixture.py" "$F/$expected" "http://127.0.0.1:$port/metrics" "$F" "${cmp[@]}" ||
+                { failed=1; tail -5 "$T/ne.log"; }
+        kill "$pid"
+        wait "$pid" 2>/dev/null || true
+}
+
+failed=0
+check meminfo/regular/expected.prom meminfo --path.procfs="$F/meminfo/regular/proc"
+check loadavg/regular/expected.prom loadavg --path.procfs="$F/loadavg/regular/proc"
+check pressure/regular/expected.prom pressure --path.procfs="$F/pressure/regular/proc"
+check os/regular/expected.prom os --path.rootfs="$F/os/regular/root"
+check os/usrlib/expected.prom os --path.rootfs="$F/os/usrlib/root"
+check netdev/regular/expected.prom netdev --path.procfs="$F/netdev/regular/proc" --no-collector.netdev.netlink \
+        --collector.netdev.device-exclude=
+check netdev/regular/expected-device_exclude.prom netdev --path.procfs="$F/netdev/regular/proc" \
+        --no-collector.netdev.netlink '--collector.netdev.device-exclude=^(lo|docker.*)$'
+check netclass/regular/expected.prom netclass --path.sysfs="$F/netclass/regular/sys"
+check diskstats/regular/expected.prom diskstats --path.procfs="$F/diskstats/regular/proc" \
+        --path.udev.data="$F/diskstats/regular/udev"
+check diskstats/regular/expected-device_include.prom diskstats --path.procfs="$F/diskstats/regular/proc" \
+        --path.udev.data="$F/diskstats/regular/udev" '--collector.diskstats.device-include=^sd' \
+        --collector.diskstats.device-exclude=
+check diskstats/disks64/expected.prom diskstats --path.procfs="$F/diskstats/disks64/proc" \
+        --path.udev.data="$F/diskstats/disks64/udev"
+for c in regular selfonly mounts500; do
+        check "filesystem/$c/expected.prom" filesystem --path.procfs="$F/filesystem/$c/proc" \
+                --path.rootfs="$F/filesystem/$c/root" "--collector.filesystem.mount-points-exclude=$UPSTREAM_MP" \
+                -- --ignore-label device_error --decode-octal mountpoint
+done
+check filesystem/regular/expected-fs_types_exclude.prom filesystem --path.procfs="$F/filesystem/regular/proc" \
+        --path.rootfs="$F/filesystem/regular/root" "--collector.filesystem.mount-points-exclude=$UPSTREAM_MP" \
+        '--collector.filesystem.fs-types-exclude=^(sysfs|proc|nfs4)$' -- --ignore-label device_error \
+        --decode-octal mountpoint
+check hwmon/regular/expected.prom hwmon --path.sysfs="$F/hwmon/regular/sys"
+check hwmon/sensors100/expected.prom hwmon --path.sysfs="$F/hwmon/sensors100/sys"
+check thermal_zone/regular/expected.prom thermal_zone --path.sysfs="$F/thermal_zone/regular/sys"
+check powersupplyclass/regular/expected.prom powersupplyclass --path.sysfs="$F/powersupplyclass/regular/sys"
+check textfile/regular/expected-directory.prom textfile --collector.textfile.directory="$F/textfile/regular/dir"
+[ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
+echo "node-exporter-fixtures: ok"

@@ -1,0 +1,182 @@
+/* Every collector on its fixture trees (tests/fixtures/<collector>/<case>):
+ * what collect returns, how many lines it skipped, and the exposition
+ * written out in full in expected.prom. Checkout-dependent paths read as
+ * @FIXTURES@ and file times as @MTIME@.
+ * VIGIE_FIXTURES_WRITE=1 rewrites the expected files instead of comparing
+ * (then review the diff, and let node-exporter-fixtures check them). */
+#include <errno.h>
+#include <regex.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "registry.h"
+
+struct option_kv {
+        const char *key, *value; /* value may hold @FIXTURES@ */
+};
+
+static const struct {
+        const char *collector, *case_dir;
+        int result;
+        unsigned parse_errors;
+        struct option_kv option;
+} cases[] = {
+        {"meminfo", "regular", 0, 0, {0}},
+        {"meminfo", "truncated", 0, 1, {0}},
+        /* abc, no colon, MB, "Weird key!", -1, no value, MemTotal again, four fields */
+        {"meminfo", "garbage", 0, 8, {0}},
+        {"meminfo", "missing", -ENOENT, 0, {0}},
+        {"loadavg", "regular", 0, 0, {0}},
+        {"loadavg", "truncated", -EINVAL, 1, {0}},
+        {"loadavg", "garbage", -EINVAL, 1, {0}},
+        {"loadavg", "missing", -ENOENT, 0, {0}},
+        {"pressure", "regular", 0, 0, {0}},
+        /* io's some total and its short full line */
+        {"pressure", "garbage", 0, 2, {0}},
+        {"pressure", "missing", -ENOENT, 0, {0}},
+        {"os", "regular", 0, 0, {0}},
+        {"os", "usrlib", 0, 0, {0}},
+        /* the unclosed quote and the line without '=' */
+        {"os", "garbage", 0, 2, {0}},
+        {"os", "missing", -ENOENT, 0, {0}},
+        {"netdev", "regular", 0, 0, {0}},
+        {"netdev", "truncated", 0, 1, {0}},
+        /* too few columns, letters, no colon, lo twice */
+        {"netdev", "garbage", 0, 4, {0}},
+        {"netdev", "missing", -ENOENT, 0, {0}},
+        {"netdev", "regular", 0, 0, {"device_exclude", "^(lo|docker.*)$"}},
+        {"netclass", "regular", 0, 0, {0}},
+        /* mtu, speed and flags are not numbers; carrier is empty */
+        {"netclass", "garbage", 0, 4, {0}},
+        {"netclass", "missing", -ENOENT, 0, {0}},
+        {"diskstats", "regular", 0, 0, {0}},
+        {"diskstats", "truncated", 0, 1, {0}},
+        /* 3 columns, x major, "eleven", sda again, 13 columns */
+        {"diskstats", "garbage", 0, 5, {0}},
+        {"diskstats", "missing", -ENOENT, 0, {0}},
+        {"diskstats", "disks64", 0, 0, {0}},
+        {"diskstats", "regular", 0, 0, {"device_include", "^sd"}},
+        {"filesystem", "regular", 0, 0, {0}},
+        {"filesystem", "selfonly", 0, 0, {0}},
+        {"filesystem", "truncated", 0, 1, {0}},
+        /* no "-", x major, two fields, no source after the type */
+        {"filesystem", "garbage", 0, 4, {0}},
+        {"filesystem", "missing", -ENOENT, 0, {0}},
+        {"filesystem", "mounts500", 0, 0, {0}},
+        {"filesystem", "regular", 0, 0, {"fs_types_exclude", "^(sysfs|proc|nfs4)$"}},
+        {"hwmon", "regular", 0, 0, {0}},
+        {"hwmon", "duplicate", 0, 0, {0}},
+        /* abc, "" and 12.5.6 */
+        {"hwmon", "garbage", 0, 3, {0}},
+        {"hwmon", "missing", -ENOENT, 0, {0}},
+        {"hwmon", "sensors100", 0, 0, {0}},
+        {"thermal_zone", "regular", 0, 0, {0}},
+        {"thermal_zone", "garbage", 0, 2, {0}},
+        {"thermal_zone", "missing", -ENOENT, 0, {0}},
+        {"powersupplyclass", "regular", 0, 0, {0}},
+        {"powersupplyclass", "garbage", 0, 2, {0}},
+        {"powersupplyclass", "missing", -ENOENT, 0, {0}},
+        {"textfile", "regular", 0, 0, {"directory", "@FIXTURES@/textfile/regular/dir"}},
+        /* six refused files, one line each */
+        {"textfile", "garbage", 0, 6, {"directory", "@FIXTURES@/textfile/garbage/dir"}},
+        {"textfile", "missing", 0, 0, {"directory", "@FIXTURES@/textfile/missing/nonexistent"}},
+};
+
+/* Replaces every occurrence of what in text (freed) with with. */
+static char *replace_all(char *text, const char *what, const char *with) {
+        struct buf b = {0};
+        buf_puts(&b, "");
+        const char *p = text, *q;
+        while ((q = strstr(p, what))) {
+                buf_put(&b, p, (size_t) (q - p));
+                buf_puts(&b, with);
+                p = q + strlen(what);
+        }
+        buf_puts(&b, p);
+        free(text);
+        return b.data;
+}
+
+static char *mask_mtimes(char *text) {
+        regex_t re;
+        assert_int_equal(regcomp(&re, "^node_textfile_mtime_seconds\\{[^}]*\\} [0-9]+$", REG_EXTENDED | REG_NEWLINE), 0);
+        regmatch_t m;
+        struct buf b = {0};
+        buf_puts(&b, "");
+        const char *p = text;
+        while (regexec(&re, p, 1, &m, 0) == 0) {
+                const char *sp = strrchr(p + m.rm_so, ' ');
+                /* strrchr can run past the match: find the space within it */
+                for (sp = p + m.rm_eo; *sp != ' '; sp--)
+                        ;
+                buf_put(&b, p, (size_t) (sp + 1 - p));
+                buf_puts(&b, "@MTIME@");
+                p += m.rm_eo;
+        }
+        buf_puts(&b, p);
+        regfree(&re);
+        free(text);
+        return b.data;
+}
+
+static void test_fixtures(_unused_ void **state) {
+        bool write_mode = getenv("VIGIE_FIXTURES_WRITE") != NULL;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                int idx = registry_find(cases[i].collector);
+                assert_true(idx >= 0);
+                char dir[256], expected[300], value[4096];
+                (void) snprintf(dir, sizeof(dir), "%s/%s", cases[i].collector, cases[i].case_dir);
+                struct config_entry e = {0};
+                struct config_section sec = {.name = (char *) cases[i].collector, .file = "test.conf"};
+                if (cases[i].option.key) {
+                        char *v = replace_all(strdup(cases[i].option.value), "@FIXTURES@", FIXTURES_DIR);
+                        (void) snprintf(value, sizeof(value), "%s", v);
+                        free(v);
+                        e = (struct config_entry){.key = (char *) cases[i].option.key, .value = value, .line = 1};
+                        sec.entries = &e;
+                        sec.n_entries = 1;
+                        (void) snprintf(expected, sizeof(expected), "%s/expected-%s.prom", dir, cases[i].option.key);
+                } else
+                        (void) snprintf(expected, sizeof(expected), "%s/expected.prom", dir);
+
+                struct fixture_run run;
+                fixture_collect(registry_collectors[idx], dir, cases[i].option.key ? &sec : NULL, &run);
+                if (run.result != cases[i].result)
+                        fail_msg("%s: collect returned %d, expected %d", dir, run.result, cases[i].result);
+                if (run.parse_errors != cases[i].parse_errors)
+                        fail_msg("%s: %u lines skipped, expected %u", dir, run.parse_errors, cases[i].parse_errors);
+                if (run.validation)
+                        fail_msg("%s: %s", dir, run.validation);
+                char *got = mask_mtimes(replace_all(run.text, FIXTURES_DIR, "@FIXTURES@"));
+                run.text = NULL;
+                if (run.result < 0) {
+                        assert_string_equal(got, "");
+                } else if (write_mode) {
+                        FILE *f = fopen(fixture_path(expected), "w");
+                        assert_non_null(f);
+                        fputs(got, f);
+                        fclose(f);
+                } else {
+                        char *want = fixture_read(expected);
+                        if (strcmp(got, want) != 0)
+                                fail_msg("%s: the exposition differs from %s:\n%s", dir, expected, got);
+                        free(want);
+                }
+                free(got);
+                fixture_run_free(&run);
+        }
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_fixtures),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
