@@ -198,24 +198,65 @@ struct loader {
         bool listen_from_file;
         unsigned error_line; /* of the first error found by the handler or the reader */
         struct diag *diag;
+        char *physical;      /* the line as read, any length */
+        size_t physical_size;
+        char **long_values;  /* values of lines too long for inih, by number */
+        size_t n_long_values;
 };
+
+/* Debian builds libinih with 200-byte lines, short for a regex. The reader
+ * reads whole lines itself; a longer "key = value" reaches inih as
+ * "key = \001N" and the handler puts value N back, a longer comment as an
+ * empty line. Only a section header or key that long is an error. */
+#define LONG_VALUE_MARK '\001'
+
+static char *strip_inline_comment(char *v) {
+        for (char *p = v; *p; p++)
+                if (*p == ';' && p > v && (p[-1] == ' ' || p[-1] == '\t')) {
+                        *p = '\0';
+                        break;
+                }
+        size_t n = strlen(v);
+        while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n'))
+                v[--n] = '\0';
+        return v;
+}
 
 static char *loader_read_line(char *str, int num, void *stream) {
         struct loader *l = stream;
-        if (!fgets(str, num, l->f))
+        ssize_t n = getline(&l->physical, &l->physical_size, l->f);
+        if (n < 0)
                 return NULL;
         l->line++;
-        size_t n = strlen(str);
-        if (n == (size_t) num - 1 && str[n - 1] != '\n' && !feof(l->f)) {
+        if (n < num - 1) {
+                memcpy(str, l->physical, (size_t) n + 1);
+                return str;
+        }
+        char *p = l->physical + strspn(l->physical, " \t");
+        char *eq = strchr(p, '=');
+        str[0] = '\0';
+        if (*p == ';' || *p == '#')
+                return str;
+        if (*p == '[' || !eq || eq - p > num / 2) {
                 if (l->error_line == 0) {
                         l->error_line = l->line;
-                        (void) diag_at(l->diag, l->file, l->line, "line longer than %d characters", num - 2);
+                        (void) diag_at(l->diag, l->file, l->line, "line too long for a section header or key");
                 }
-                int c;
-                while ((c = fgetc(l->f)) != EOF && c != '\n')
-                        ;
-                str[0] = '\0'; /* hand inih an empty line instead of a piece of one */
+                return str;
         }
+        char **v = reallocarray(l->long_values, l->n_long_values + 1, sizeof(*v));
+        char *value = v ? strdup(strip_inline_comment(eq + 1 + strspn(eq + 1, " \t"))) : NULL;
+        if (v)
+                l->long_values = v;
+        if (!value) {
+                if (l->error_line == 0) {
+                        l->error_line = l->line;
+                        (void) diag_at(l->diag, l->file, l->line, "out of memory");
+                }
+                return str;
+        }
+        l->long_values[l->n_long_values] = value;
+        (void) snprintf(str, (size_t) num, "%.*s= %c%zu\n", (int) (eq - p), p, LONG_VALUE_MARK, l->n_long_values++);
         return str;
 }
 
@@ -379,6 +420,10 @@ static int set_collector_option(struct loader *l, const char *name, const char *
 
 static int loader_handle(void *user, const char *section, const char *key, const char *value) {
         struct loader *l = user;
+        if (value[0] == LONG_VALUE_MARK) {
+                size_t i = strtoul(value + 1, NULL, 10);
+                value = i < l->n_long_values ? l->long_values[i] : "";
+        }
         if (section[0] == '\0')
                 return fail(l, "%s: key outside of any [section]", key);
         if (strncmp(section, "collector.", 10) == 0)
@@ -414,6 +459,10 @@ int config_load(struct config *cfg, const char *path, struct diag *diag) {
 
         struct loader l = {.cfg = cfg, .file = cfg->path, .f = f, .diag = diag};
         int line = ini_parse_stream(loader_read_line, &l, loader_handle, &l);
+        free(l.physical);
+        for (size_t i = 0; i < l.n_long_values; i++)
+                free(l.long_values[i]);
+        free(l.long_values);
         if (ferror(f))
                 return diag_set(diag, "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
         /* inih reports the first line it could not parse; the handler and

@@ -170,12 +170,18 @@ static int filesystem_parse_line(struct filesystem_state *s, const char *line, s
         size_t mark = s->strings.len;
         struct mount *m = &s->mounts[s->n];
         size_t raw_mp = put_unescaped(&s->strings, f[4]);
-        /* the label is the mount point as seen from rootfs; statfs goes through rootfs */
-        const char *mp = s->strings.data + raw_mp;
+        /* the label is the mount point as seen from rootfs; statfs goes
+         * through rootfs. Offsets, not pointers: appending may move the
+         * buffer, so it is reserved before copying from itself. */
         size_t rl = strlen(s->rootfs);
         while (rl > 1 && s->rootfs[rl - 1] == '/')
                 rl--;
+        size_t raw_len = strlen(s->strings.data + raw_mp);
+        const char *mp = s->strings.data + raw_mp;
         if (rl > 1 && strncmp(mp, s->rootfs, rl) == 0 && (mp[rl] == '/' || mp[rl] == '\0')) {
+                if (buf_reserve(&s->strings, raw_len + 2) < 0)
+                        return -ENOMEM;
+                mp = s->strings.data + raw_mp;
                 m->mountpoint = s->strings.len;
                 buf_puts(&s->strings, mp[rl] ? mp + rl : "/");
                 buf_putc(&s->strings, '\0');
@@ -201,13 +207,17 @@ static int filesystem_parse_line(struct filesystem_state *s, const char *line, s
                         return 0;
                 }
         }
+        size_t label_len = strlen(label_mp);
+        if (buf_reserve(&s->strings, rl + label_len + 2) < 0)
+                return -ENOMEM;
+        label_mp = s->strings.data + m->mountpoint;
         m->path = s->strings.len;
         if (rl > 1) {
                 buf_put(&s->strings, s->rootfs, rl);
                 if (label_mp[0] != '/')
                         buf_putc(&s->strings, '/');
         }
-        buf_puts(&s->strings, label_mp);
+        buf_put(&s->strings, label_mp, label_len);
         buf_putc(&s->strings, '\0');
         (void) snprintf(m->major, sizeof(m->major), "%llu", (unsigned long long) maj);
         (void) snprintf(m->minor, sizeof(m->minor), "%llu", (unsigned long long) min);

@@ -138,14 +138,30 @@ static void test_errors(_unused_ void **state) {
         }
 }
 
-static void test_long_line(_unused_ void **state) {
-        char content[1024] = "[paths]\nprocfs = /";
-        memset(content + strlen(content), 'a', 400);
-        strcat(content, "\n[web]\nbogus = 1\n");
+static void test_long_lines(_unused_ void **state) {
+        /* values of any length (long regexes), and long comments */
+        char content[4096] = "; ";
+        memset(content + 2, 'c', 500);
+        strcat(content, "\n[collector.filesystem]\nfs_types_exclude = ^(");
+        for (int i = 0; i < 60; i++)
+                strcat(content, "fstype_number_x|");
+        strcat(content, "last)$   ; an inline comment\n[web]\nmax_requests = 7\n");
         struct config cfg;
         char msg[600];
-        assert_int_equal(load(content, &cfg, msg, sizeof(msg)), -EINVAL);
-        assert_string_equal(msg, "F:2: line longer than 198 characters");
+        assert_int_equal(load(content, &cfg, msg, sizeof(msg)), 0);
+        const struct config_entry *e = config_section_get(config_collector_section(&cfg, "filesystem"), "fs_types_exclude");
+        assert_non_null(e);
+        assert_int_equal(strlen(e->value), 2 + 60 * 16 + 6);
+        assert_int_equal(e->line, 3);
+        assert_int_equal(cfg.max_requests, 7);
+        config_free(&cfg);
+
+        /* a key or section header that long is an error, with its line */
+        char bad[1024] = "[web]\n";
+        memset(bad + 6, 'k', 400);
+        strcat(bad, " = 1\n");
+        assert_int_equal(load(bad, &cfg, msg, sizeof(msg)), -EINVAL);
+        assert_string_equal(msg, "F:2: line too long for a section header or key");
         config_free(&cfg);
 }
 
@@ -339,7 +355,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_valid_file),
                 cmocka_unit_test(test_errors),
-                cmocka_unit_test(test_long_line),
+                cmocka_unit_test(test_long_lines),
                 cmocka_unit_test(test_unreadable),
                 cmocka_unit_test(test_collector_option_error_has_line),
                 cmocka_unit_test(test_flags),
