@@ -113,6 +113,14 @@ size_t complete_lines_len(const char *s, size_t len, bool *ret_cut) {
         return n;
 }
 
+struct lines lines_of(const struct buf *b, unsigned *parse_errors) {
+        bool cut;
+        size_t n = b->data ? complete_lines_len(b->data, b->len, &cut) : (cut = false, 0);
+        if (parse_errors)
+                *parse_errors += cut;
+        return (struct lines){b->data, b->data + n};
+}
+
 bool next_line(const char **pos, const char *end, const char **ret_line, size_t *ret_len) {
         const char *p = *pos;
         if (p >= end)

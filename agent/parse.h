@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 /* One whitespace-separated field of a line; not NUL-terminated. */
 struct field {
         const char *s;
@@ -33,6 +35,14 @@ size_t split_fields(const char *line, size_t len, struct field *out, size_t max)
  * fixture) and is left out, with *ret_cut set so that it is counted. */
 size_t complete_lines_len(const char *s, size_t len, bool *ret_cut);
 
+/* The complete lines of a file read into a buffer, to walk with
+ * lines_next(). A cut last line is left out and, when parse_errors is not
+ * NULL, counted there. */
+struct lines {
+        const char *pos, *end;
+};
+struct lines lines_of(const struct buf *b, unsigned *parse_errors);
+
 /* Walks a text buffer line by line: sets *ret_line and *ret_len to the next
  * line without its '\n' and advances *pos; false at the end. */
 bool next_line(const char **pos, const char *end, const char **ret_line, size_t *ret_len);
@@ -40,4 +50,8 @@ bool next_line(const char **pos, const char *end, const char **ret_line, size_t 
 static inline bool field_eq(struct field f, const char *lit, size_t lit_len) {
         return f.n == lit_len && __builtin_memcmp(f.s, lit, lit_len) == 0;
 }
+static inline bool lines_next(struct lines *l, const char **ret_line, size_t *ret_len) {
+        return next_line(&l->pos, l->end, ret_line, ret_len);
+}
+
 #define FIELD_EQ(f, lit) field_eq((f), "" lit, sizeof(lit) - 1)

@@ -2,14 +2,13 @@
  * names, types and help as in the Prometheus Go client. */
 #include "self_metrics.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "dirlist.h"
 #include "fileio.h"
 #include "parse.h"
 #include "version.h"
@@ -83,28 +82,12 @@ int self_metrics_init(struct self_metrics *s) {
         return 0;
 }
 
-/* Counts /proc/self/fd entries with getdents64 into a stack buffer:
- * opendir() would allocate on every scrape. */
-static int count_open_fds(void) {
-        _cleanup_close_ int fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        char dents[4096] __attribute__((aligned(8)));
-        int count = 0;
-        for (;;) {
-                long n = syscall(SYS_getdents64, fd, dents, sizeof(dents));
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                for (long off = 0; off < n;) {
-                        struct dirent64 *d = (struct dirent64 *) (dents + off);
-                        if (d->d_name[0] != '.')
-                                count++;
-                        off += d->d_reclen;
-                }
-        }
-        return count - 1; /* the descriptor opened here to count */
+/* Counts /proc/self/fd through a listing kept from scrape to scrape. */
+static int count_open_fds(struct self_metrics *s) {
+        int r = dirlist_read(&s->fds, "/proc/self/fd");
+        if (r < 0)
+                return r;
+        return (int) s->fds.n - 1; /* the descriptor the listing itself had open */
 }
 
 static double rlimit_value(int resource) {
@@ -120,7 +103,7 @@ int self_metrics_collect(struct self_metrics *s, struct metric_set *set) {
         int r = read_self_stat(s, st);
         if (r < 0)
                 return r;
-        int fds = count_open_fds();
+        int fds = count_open_fds(s);
 
         (void) metric_set_family(set, &cpu_desc);
         (void) metric_set_sample0(set, (double) (st[STAT_UTIME] + st[STAT_STIME]) / s->hz);
@@ -146,4 +129,7 @@ int self_metrics_build_info(struct metric_set *set) {
         return metric_set_sample2(set, 1, VIGIE_REVISION, VIGIE_VERSION);
 }
 
-void self_metrics_free(struct self_metrics *s) { buf_free(&s->file); }
+void self_metrics_free(struct self_metrics *s) {
+        buf_free(&s->file);
+        dirlist_free(&s->fds);
+}

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "buf.h"
+#include "dirlist.h"
 #include "metric.h"
 
 struct self_metrics {
@@ -11,6 +12,7 @@ struct self_metrics {
         double hz;
         double page_size;
         struct buf file;
+        struct dirlist fds;
 };
 
 int self_metrics_init(struct self_metrics *s);

@@ -139,12 +139,10 @@ static int cpu_collect(void *state, struct collect_ctx *ctx) {
                 memset(s->seen, 0, s->cap_seen);
         size_t n = 0;
         bool any_guest = false;
-        bool cut;
-        const char *pos = s->file.data, *line;
-        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
+        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
+        const char *line;
         size_t len;
-        ctx->parse_errors += cut;
-        while (next_line(&pos, end, &line, &len)) {
+        while (lines_next(&lines, &line, &len)) {
                 /* "cpu " is the sum of all CPUs, which node_exporter does not export. */
                 if (len < 4 || memcmp(line, "cpu", 3) != 0 || line[3] < '0' || line[3] > '9')
                         continue;

@@ -125,11 +125,10 @@ static void diskstats_udev(struct diskstats_state *s, struct disk *d) {
         (void) snprintf(rel, sizeof(rel), "b%s:%s", d->major, d->minor);
         if (read_file_at(s->udev_data, rel, &s->udev_file) < 0)
                 return;
-        bool cut;
-        const char *pos = s->udev_file.data, *line;
-        const char *end = pos + complete_lines_len(pos, s->udev_file.len, &cut);
+        struct lines lines = lines_of(&s->udev_file, NULL);
+        const char *line;
         size_t len;
-        while (next_line(&pos, end, &line, &len)) {
+        while (lines_next(&lines, &line, &len)) {
                 if (len < 3 || line[0] != 'E' || line[1] != ':')
                         continue;
                 const char *eq = memchr(line, '=', len);
@@ -147,13 +146,11 @@ static void diskstats_udev(struct diskstats_state *s, struct disk *d) {
 }
 
 static int diskstats_parse(struct diskstats_state *s, struct collect_ctx *ctx) {
-        bool cut;
-        const char *pos = s->file.data, *line;
-        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
-        ctx->parse_errors += cut;
+        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
+        const char *line;
         size_t len;
         s->n = 0;
-        while (next_line(&pos, end, &line, &len)) {
+        while (lines_next(&lines, &line, &len)) {
                 struct field f[3 + N_COLUMNS + 1];
                 size_t n = split_fields(line, len, f, ELEMENTSOF(f) - 1);
                 uint64_t maj, min;

@@ -271,12 +271,10 @@ static int filesystem_collect(void *state, struct collect_ctx *ctx) {
 
         buf_reset(&s->strings);
         s->n = 0;
-        bool cut;
-        const char *pos = s->file.data, *line;
-        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
-        ctx->parse_errors += cut;
+        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
+        const char *line;
         size_t len;
-        while (next_line(&pos, end, &line, &len)) {
+        while (lines_next(&lines, &line, &len)) {
                 if (filesystem_reserve(s) < 0)
                         return -ENOMEM;
                 r = filesystem_parse_line(s, line, len);

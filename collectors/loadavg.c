@@ -59,12 +59,13 @@ static int loadavg_collect(void *state, struct collect_ctx *ctx) {
         int r = read_file_at(s->procfs, "loadavg", &s->file);
         if (r < 0)
                 return r;
-        bool cut;
-        size_t len = complete_lines_len(s->file.data, s->file.len, &cut);
+        struct lines lines = lines_of(&s->file, NULL);
+        const char *line;
+        size_t len;
         struct field f[5];
         double load[3];
-        /* "0.00 0.01 0.05 1/123 4567": five fields, the first three loads */
-        if (cut || split_fields(s->file.data, len, f, 5) != 5 || parse_load(f[0], &load[0]) < 0 ||
+        /* "0.00 0.01 0.05 1/123 4567": one complete line of five fields */
+        if (!lines_next(&lines, &line, &len) || split_fields(line, len, f, 5) != 5 || parse_load(f[0], &load[0]) < 0 ||
             parse_load(f[1], &load[1]) < 0 || parse_load(f[2], &load[2]) < 0) {
                 ctx->parse_errors++;
                 return -EINVAL;

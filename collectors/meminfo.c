@@ -61,14 +61,12 @@ static int meminfo_collect(void *state, struct collect_ctx *ctx) {
         if (r < 0)
                 return r;
 
-        bool cut;
-        const char *pos = s->file.data, *line;
-        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
-        ctx->parse_errors += cut;
+        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
+        const char *line;
         size_t len;
         unsigned emitted = 0;
         struct metric_mark first = metric_set_mark(ctx->set);
-        while (next_line(&pos, end, &line, &len)) {
+        while (lines_next(&lines, &line, &len)) {
                 struct field f[4];
                 size_t n = split_fields(line, len, f, 3);
                 if (n == 0)

@@ -110,13 +110,11 @@ static int netdev_collect(void *state, struct collect_ctx *ctx) {
 
         char columns[MAX_COLUMNS][48];
         size_t n_columns = 0;
-        bool cut;
-        const char *pos = s->file.data, *line;
-        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
-        ctx->parse_errors += cut;
+        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
+        const char *line;
         size_t len;
         /* two header lines, the second naming the columns */
-        if (!next_line(&pos, end, &line, &len) || !next_line(&pos, end, &line, &len) ||
+        if (!lines_next(&lines, &line, &len) || !lines_next(&lines, &line, &len) ||
             netdev_header(line, len, columns, &n_columns) < 0) {
                 ctx->parse_errors++;
                 return -EINVAL;
@@ -124,7 +122,7 @@ static int netdev_collect(void *state, struct collect_ctx *ctx) {
 
         s->n_devices = 0;
         buf_reset(&s->names);
-        while (next_line(&pos, end, &line, &len)) {
+        while (lines_next(&lines, &line, &len)) {
                 const char *colon = memchr(line, ':', len);
                 struct field name_f[2], f[MAX_COLUMNS + 1];
                 /* "  eth0: 1 2 3 ...": the name has no ':' nor whitespace */

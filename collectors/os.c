@@ -99,12 +99,10 @@ static int os_collect(void *state, struct collect_ctx *ctx) {
         bool have[N_OS_KEYS] = {false};
         buf_reset(&s->values);
         buf_putc(&s->values, '\0'); /* offset 0: the empty value of a missing key */
-        bool cut;
-        const char *pos = s->file.data, *line;
-        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
-        ctx->parse_errors += cut;
+        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
+        const char *line;
         size_t len;
-        while (next_line(&pos, end, &line, &len)) {
+        while (lines_next(&lines, &line, &len)) {
                 while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
                         len--;
                 if (len == 0 || line[0] == '#')

@@ -56,11 +56,10 @@ static void pressure_free(void *state) {
 
 /* The total= of the "kind" line of the file in s->file, in microseconds. */
 static int pressure_total(const struct pressure_state *s, const char *kind, unsigned *parse_errors, uint64_t *ret) {
-        bool cut;
-        const char *pos = s->file.data, *line;
-        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
+        struct lines lines = lines_of(&s->file, NULL);
+        const char *line;
         size_t len;
-        while (next_line(&pos, end, &line, &len)) {
+        while (lines_next(&lines, &line, &len)) {
                 struct field f[5];
                 size_t n = split_fields(line, len, f, 5);
                 if (n < 1 || f[0].n != 4 || memcmp(f[0].s, kind, 4) != 0)

@@ -68,12 +68,10 @@ static int stat_collect(void *state, struct collect_ctx *ctx) {
 
         uint64_t values[ELEMENTSOF(stat_keys)];
         bool found[ELEMENTSOF(stat_keys)] = {false};
-        bool cut;
-        const char *pos = s->file.data, *line;
-        const char *end = pos + complete_lines_len(pos, s->file.len, &cut);
+        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
+        const char *line;
         size_t len;
-        ctx->parse_errors += cut;
-        while (next_line(&pos, end, &line, &len)) {
+        while (lines_next(&lines, &line, &len)) {
                 struct field f[2];
                 /* intr has hundreds of columns: only its first two fields matter */
                 size_t n = split_fields(line, len, f, 2);

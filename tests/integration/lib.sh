@@ -78,6 +78,16 @@ wait_for() {
         done
 }
 
+# serves URL REGEX: the page answers and a line matches. (Not curl | grep -q:
+# grep quitting early kills curl with SIGPIPE, which pipefail reports.)
+serves() {
+        curl -fsS "$1" -o "$T/served" && grep -q -- "$2" "$T/served"
+}
+# serves_without URL REGEX: the page answers and no line matches.
+serves_without() {
+        curl -fsS "$1" -o "$T/served" && ! grep -q -- "$2" "$T/served"
+}
+
 # start_vigie NAME ARGS...: starts vigie on 127.0.0.1 and a port the kernel
 # picks, waits until it listens, and sets VIGIE_PID and VIGIE_URL.
 start_vigie() {

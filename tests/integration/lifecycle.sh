@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 need curl
 
-has_cpu() { curl -fsS "$VIGIE_URL${1:-/metrics}" | grep -q '^node_cpu_seconds_total{'; }
+has_cpu() { serves "$VIGIE_URL${1:-/metrics}" '^node_cpu_seconds_total{'; }
 
 printf '[collectors]\ncpu = true\n' >"$T/vigie.conf"
 start_vigie vigie --config "$T/vigie.conf"
@@ -15,7 +15,7 @@ has_cpu || fail "cpu series missing at start"
 printf '[web]\ntelemetry_path = /other\n[collectors]\ncpu = false\n' >"$T/vigie.conf"
 kill -HUP "$VIGIE_PID"
 wait_for 10 grep -q "configuration reloaded" "$T/vigie.log" || fail "reload not logged"
-curl -fsS "$VIGIE_URL/other" | grep -q '^node_boot_time_seconds ' || fail "new telemetry path not served"
+serves "$VIGIE_URL/other" '^node_boot_time_seconds ' || fail "new telemetry path not served"
 ! has_cpu /other || fail "cpu still on after reload"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$VIGIE_URL/metrics")" = 404 ] || fail "old telemetry path still served"
 
@@ -26,7 +26,7 @@ wait_for 10 grep -q "reload refused: $T/vigie.conf:5: \[collectors\] stat: 'some
         fail "broken reload not refused with file:line"
 kill -0 "$VIGIE_PID" || fail "vigie died on a broken reload"
 ! has_cpu /other || fail "the broken config was partly applied"
-curl -fsS "$VIGIE_URL/other" | grep -q '^node_boot_time_seconds ' || fail "not serving after a refused reload"
+serves "$VIGIE_URL/other" '^node_boot_time_seconds ' || fail "not serving after a refused reload"
 
 # the file disappears: refused as well
 rm "$T/vigie.conf"
@@ -62,7 +62,7 @@ if command -v systemd-socket-activate >/dev/null; then
         PIDS+=($!)
         act=$!
         wait_for 10 curl -fsS "http://127.0.0.1:$port/metrics" || fail "socket activation: no answer"
-        curl -fsS "http://127.0.0.1:$port/metrics" | grep -q '^node_cpu_seconds_total{' || fail "socket activation: no cpu"
+        serves "http://127.0.0.1:$port/metrics" '^node_cpu_seconds_total{' || fail "socket activation: no cpu"
         grep -q "(socket from systemd)" "$T/activated.log" || fail "socket activation not logged"
         stop_pid "$act" || fail "socket-activated vigie exited $?"
 else

@@ -36,7 +36,7 @@ prop() { systemctl --user show vigie.service -p "$1" --value; }
 systemctl --user start vigie.service || fail "start failed: $(systemctl --user status vigie.service 2>&1)"
 # Type=notify: start returns once READY=1 arrived, so it serves right away
 [ "$(prop ActiveState)" = active ] || fail "not active after start"
-curl -fsS "http://127.0.0.1:$port/metrics" | grep -q '^node_cpu_seconds_total{' || fail "not serving when READY"
+serves "http://127.0.0.1:$port/metrics" '^node_cpu_seconds_total{' || fail "not serving when READY"
 [[ "$(prop StatusText)" == "serving; collectors: cpu, stat, meminfo, "* ]] || fail "STATUS: $(prop StatusText)"
 
 # the watchdog is kept alive well past WatchdogSec
@@ -47,7 +47,7 @@ sleep 5
 # reload: ExecReload sends SIGHUP, a new config applies
 printf '[collectors]\ncpu = false\n' >"$T/vigie.conf"
 systemctl --user reload vigie.service || fail "reload failed"
-wait_for 10 sh -c "! curl -fsS http://127.0.0.1:$port/metrics | grep -q '^node_cpu_seconds_total'" ||
+wait_for 10 serves_without "http://127.0.0.1:$port/metrics" '^node_cpu_seconds_total' ||
         fail "reload did not apply"
 [ "$(prop MainPID)" = "$pid" ] || fail "reload restarted the process"
 
@@ -70,7 +70,7 @@ sed -i "s|--web.listen-address=127.0.0.1:$port ||" "$T/config/systemd/user/vigie
 systemctl --user daemon-reload
 systemctl --user start vigie.socket
 [ "$(prop ActiveState)" = inactive ] || fail "vigie started before any connection"
-curl -fsS "http://127.0.0.1:$sport/metrics" | grep -q '^node_boot_time_seconds ' || fail "no answer on the activated socket"
+serves "http://127.0.0.1:$sport/metrics" '^node_boot_time_seconds ' || fail "no answer on the activated socket"
 [ "$(prop ActiveState)" = active ] || fail "socket activation did not start vigie.service"
 systemctl --user stop vigie.service vigie.socket
 echo "systemd: ok"

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -28,6 +29,26 @@ static const struct {
         unsigned parse_errors;
         struct option_kv option;
 } cases[] = {
+        /* cpu fixtures are in USER_HZ = 100 ticks (cpu/generate.py) */
+        {"cpu", "regular", 0, 0, {0}},
+        {"cpu", "regular", 0, 0, {"guest", "false"}},
+        /* cut inside cpu2's line: the piece is counted, cpu0 and cpu1 stay */
+        {"cpu", "truncated", 0, 1, {0}},
+        /* not a number, a repeated CPU, a huge id, an overflow, too few and
+         * too many fields, a negative; "cpuX" and "cpu-" are other keys, not
+         * CPU lines, and are ignored like any key the collector does not read */
+        {"cpu", "garbage", 0, 7, {0}},
+        {"cpu", "nocpu", -EINVAL, 0, {0}},
+        {"cpu", "missing", -ENOENT, 0, {0}},
+        {"cpu", "cpu256", 0, 0, {0}},
+        {"stat", "regular", 0, 0, {0}},
+        /* cut inside the btime value: no btime at all rather than a wrong one */
+        {"stat", "truncated", 0, 1, {0}},
+        /* ctxt abc, btime -5, processes 1 2, a second procs_running, an
+         * overflowing procs_blocked, a bare ctxt */
+        {"stat", "garbage", 0, 6, {0}},
+        {"stat", "empty", -EINVAL, 0, {0}},
+        {"stat", "missing", -ENOENT, 0, {0}},
         {"meminfo", "regular", 0, 0, {0}},
         {"meminfo", "truncated", 0, 1, {0}},
         /* abc, no colon, MB, "Weird key!", -1, no value, MemTotal again, four fields */
@@ -128,6 +149,8 @@ static char *mask_mtimes(char *text) {
 
 static void test_fixtures(_unused_ void **state) {
         bool write_mode = getenv("VIGIE_FIXTURES_WRITE") != NULL;
+        if (sysconf(_SC_CLK_TCK) != 100)
+                fail_msg("USER_HZ is %ld here; the cpu fixtures are written for 100", sysconf(_SC_CLK_TCK));
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 int idx = registry_find(cases[i].collector);
                 assert_true(idx >= 0);
