@@ -25,7 +25,7 @@ int buf_reserve(struct buf *b, size_t extra) {
         return 0;
 }
 
-void buf_put(struct buf *b, const void *s, size_t n) {
+void buf_put_slow(struct buf *b, const void *s, size_t n) {
         if (buf_reserve(b, n) < 0)
                 return;
         if (n > 0)
@@ -35,13 +35,6 @@ void buf_put(struct buf *b, const void *s, size_t n) {
 }
 
 void buf_puts(struct buf *b, const char *s) { buf_put(b, s, strlen(s)); }
-
-void buf_putc(struct buf *b, char c) {
-        if (buf_reserve(b, 1) < 0)
-                return;
-        b->data[b->len++] = c;
-        b->data[b->len] = '\0';
-}
 
 void buf_put_u64(struct buf *b, uint64_t v) {
         char tmp[20];

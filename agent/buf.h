@@ -19,9 +19,27 @@ struct buf {
 
 /* Makes room for extra more bytes plus a NUL; 0 or -ENOMEM (sticky). */
 int buf_reserve(struct buf *b, size_t extra);
-void buf_put(struct buf *b, const void *s, size_t n);
+void buf_put_slow(struct buf *b, const void *s, size_t n);
 void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, char c);
+
+/* The encoder appends a few bytes at a time: the common case, room left,
+ * stays inline. */
+static inline void buf_put(struct buf *b, const void *s, size_t n) {
+        if (b->len + n < b->cap && b->error == 0) {
+                __builtin_memcpy(b->data + b->len, s, n);
+                b->len += n;
+                b->data[b->len] = '\0';
+        } else
+                buf_put_slow(b, s, n);
+}
+
+static inline void buf_putc(struct buf *b, char c) {
+        if (b->len + 1 < b->cap && b->error == 0) {
+                b->data[b->len++] = c;
+                b->data[b->len] = '\0';
+        } else
+                buf_put_slow(b, &c, 1);
+}
 void buf_put_u64(struct buf *b, uint64_t v);
 void buf_put_i64(struct buf *b, int64_t v);
 void buf_printf(struct buf *b, const char *fmt, ...) _printf_(2, 3);

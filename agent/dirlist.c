@@ -9,10 +9,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static const struct dirlist *sort_list;
+#include "sort.h"
 
-static int name_cmp(const void *a, const void *b) {
-        return strcmp(sort_list->names.data + *(const size_t *) a, sort_list->names.data + *(const size_t *) b);
+static int name_cmp(const void *a, const void *b, void *ctx) {
+        const struct dirlist *l = ctx;
+        return strcmp(l->names.data + *(const size_t *) a, l->names.data + *(const size_t *) b);
 }
 
 int dirlist_read(struct dirlist *l, const char *path) {
@@ -47,11 +48,7 @@ int dirlist_read(struct dirlist *l, const char *path) {
         }
         if (l->names.error < 0)
                 return l->names.error;
-        /* qsort has no context argument; listings run under the scrape lock */
-        sort_list = l;
-        if (l->n > 1)
-                qsort(l->offsets, l->n, sizeof(*l->offsets), name_cmp);
-        sort_list = NULL;
+        sort_r(l->offsets, l->n, sizeof(*l->offsets), name_cmp, l);
         return 0;
 }
 

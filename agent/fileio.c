@@ -49,10 +49,7 @@ int read_file_at(const char *root, const char *rel, struct buf *b) {
         return 0;
 }
 
-int read_attr(const char *path, char *buf, size_t size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
+static int read_attr_open_fd(int fd, char *buf, size_t size) {
         ssize_t n;
         do
                 n = read(fd, buf, size);
@@ -67,6 +64,33 @@ int read_attr(const char *path, char *buf, size_t size) {
         return (int) n;
 }
 
+int read_attr(const char *path, char *buf, size_t size) {
+        return read_attr_fd(AT_FDCWD, path, buf, size);
+}
+
+int read_attr_fd(int dirfd, const char *name, char *buf, size_t size) {
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        return read_attr_open_fd(fd, buf, size);
+}
+
+static int parse_i64(const char *v, int64_t *ret) {
+        char *end;
+        errno = 0;
+        long long x = strtoll(v, &end, 0); /* base 0: dev_id and flags are hex, as procfs reads them */
+        if (errno != 0 || end == v || *end != '\0')
+                return -EBADMSG;
+        *ret = x;
+        return 0;
+}
+
+int read_attr_i64_fd(int dirfd, const char *name, int64_t *ret) {
+        char v[32];
+        int r = read_attr_fd(dirfd, name, v, sizeof(v));
+        return r < 0 ? r : parse_i64(v, ret);
+}
+
 int read_attr_at(const char *dir, const char *name, char *buf, size_t size) {
         char path[PATH_MAX];
         int r = path_join(path, sizeof(path), dir, name);
@@ -78,13 +102,5 @@ int read_attr_at(const char *dir, const char *name, char *buf, size_t size) {
 int read_attr_i64(const char *dir, const char *name, int64_t *ret) {
         char v[32];
         int r = read_attr_at(dir, name, v, sizeof(v));
-        if (r < 0)
-                return r;
-        char *end;
-        errno = 0;
-        long long x = strtoll(v, &end, 0); /* base 0: dev_id and flags are hex, as procfs reads them */
-        if (errno != 0 || end == v || *end != '\0')
-                return -EBADMSG;
-        *ret = x;
-        return 0;
+        return r < 0 ? r : parse_i64(v, ret);
 }

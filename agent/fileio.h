@@ -20,6 +20,11 @@ int read_file_at(const char *root, const char *rel, struct buf *b);
 int read_attr(const char *path, char *buf, size_t size);
 /* The same for dir/name. */
 int read_attr_at(const char *dir, const char *name, char *buf, size_t size);
+/* The same relative to an open directory: sysfs collectors open a
+ * device's directory once and read its attributes with openat(), which
+ * spares the kernel a path walk (through /sys/class symlinks) per file. */
+int read_attr_fd(int dirfd, const char *name, char *buf, size_t size);
+int read_attr_i64_fd(int dirfd, const char *name, int64_t *ret);
 /* An attribute holding one integer ("-1" too). -EBADMSG if it holds
  * anything else; other errors are the kernel's (-EINVAL for the speed of a
  * link that is down: no value, not garbage). */

@@ -22,6 +22,19 @@
         "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|"    \
         "overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$"
 #define DEFAULT_MOUNT_TIMEOUT_MS 2000
+
+/* File systems whose statfs answers from memory: called inline. Every
+ * other type (nfs, cifs, fuse, ceph, 9p, and any type not listed) goes
+ * through the pool with its deadline. */
+static const char *const local_fs_types[] = {"btrfs", "exfat", "ext2", "ext3", "ext4", "f2fs", "hfsplus", "jfs",
+                                             "msdos", "ntfs", "ntfs3", "ramfs", "tmpfs", "vfat", "xfs", "zfs"};
+
+static bool fs_is_local(const char *type) {
+        for (size_t i = 0; i < ELEMENTSOF(local_fs_types); i++)
+                if (strcmp(type, local_fs_types[i]) == 0)
+                        return true;
+        return false;
+}
 #define STATFS_WORKERS 2
 
 static const char *const fs_labels[] = {"device", "fstype", "mountpoint"};
@@ -64,6 +77,10 @@ struct filesystem_state {
         struct mount *mounts;
         struct statfs_request *reqs;
         size_t n, cap;
+        /* open-addressing set of the mounts kept so far in this scrape,
+         * to drop repeats in linear time (500 mounts are common on a NAS) */
+        size_t *seen;      /* index + 1 into mounts; 0 is empty */
+        size_t seen_cap;   /* a power of two, at least twice cap */
 };
 
 static int filesystem_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
@@ -104,6 +121,7 @@ static void filesystem_free(void *state) {
         buf_free(&s->strings);
         free(s->mounts);
         free(s->reqs);
+        free(s->seen);
         free(s);
 }
 
@@ -135,6 +153,35 @@ static bool has_option(struct field opts, const char *opt) {
         return false;
 }
 
+static uint64_t mount_hash(const struct filesystem_state *s, const struct mount *m) {
+        uint64_t h = 1469598103934665603ull; /* FNV-1a over the three labels */
+        const size_t offs[] = {m->mountpoint, m->device, m->fstype};
+        for (size_t k = 0; k < ELEMENTSOF(offs); k++)
+                for (const char *p = s->strings.data + offs[k];; p++) {
+                        h = (h ^ (unsigned char) *p) * 1099511628211ull;
+                        if (!*p)
+                                break;
+                }
+        return h;
+}
+
+/* Adds mount n to the set; false if the same device, type and mount point
+ * is there already (a repeated bind mount would be a duplicate series). */
+static bool mount_add_unique(struct filesystem_state *s, size_t n) {
+        const struct mount *m = &s->mounts[n];
+        for (size_t i = mount_hash(s, m) & (s->seen_cap - 1);; i = (i + 1) & (s->seen_cap - 1)) {
+                if (s->seen[i] == 0) {
+                        s->seen[i] = n + 1;
+                        return true;
+                }
+                const struct mount *o = &s->mounts[s->seen[i] - 1];
+                if (strcmp(s->strings.data + o->mountpoint, s->strings.data + m->mountpoint) == 0 &&
+                    strcmp(s->strings.data + o->device, s->strings.data + m->device) == 0 &&
+                    strcmp(s->strings.data + o->fstype, s->strings.data + m->fstype) == 0)
+                        return false;
+        }
+}
+
 static int filesystem_reserve(struct filesystem_state *s) {
         if (s->n < s->cap)
                 return 0;
@@ -147,7 +194,16 @@ static int filesystem_reserve(struct filesystem_state *s) {
         if (!q)
                 return -ENOMEM;
         s->reqs = q;
+        /* the set is rebuilt from the mounts kept so far */
+        size_t *t = calloc(cap * 2, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        free(s->seen);
+        s->seen = t;
+        s->seen_cap = cap * 2;
         s->cap = cap;
+        for (size_t i = 0; i < s->n; i++)
+                (void) mount_add_unique(s, i);
         return 0;
 }
 
@@ -196,16 +252,10 @@ static int filesystem_parse_line(struct filesystem_state *s, const char *line, s
                 s->strings.len = mark;
                 return 0;
         }
-        /* the same device, type and mount point twice (a repeated bind
-         * mount) would be a duplicate series: keep the first */
-        for (size_t i = 0; i < s->n; i++) {
-                const struct mount *o = &s->mounts[i];
-                if (strcmp(s->strings.data + o->mountpoint, label_mp) == 0 &&
-                    strcmp(s->strings.data + o->device, s->strings.data + m->device) == 0 &&
-                    strcmp(s->strings.data + o->fstype, s->strings.data + m->fstype) == 0) {
-                        s->strings.len = mark;
-                        return 0;
-                }
+        /* the same device, type and mount point twice: keep the first */
+        if (!mount_add_unique(s, s->n)) {
+                s->strings.len = mark;
+                return 0;
         }
         size_t label_len = strlen(label_mp);
         if (buf_reserve(&s->strings, rl + label_len + 2) < 0)
@@ -271,6 +321,8 @@ static int filesystem_collect(void *state, struct collect_ctx *ctx) {
 
         buf_reset(&s->strings);
         s->n = 0;
+        if (s->seen)
+                memset(s->seen, 0, s->seen_cap * sizeof(*s->seen));
         struct lines lines = lines_of(&s->file, &ctx->parse_errors);
         const char *line;
         size_t len;
@@ -285,11 +337,23 @@ static int filesystem_collect(void *state, struct collect_ctx *ctx) {
                 else
                         s->n += (size_t) r;
         }
-        for (size_t i = 0; i < s->n; i++)
-                s->reqs[i] = (struct statfs_request){.path = s->strings.data + s->mounts[i].path};
-        r = statfs_pool_run(s->pool, s->reqs, s->n, s->timeout_ms);
-        if (r < 0)
-                return r;
+        /* local file systems inline; the others, which can hang, through the
+         * pool (its queue skips the requests already done) */
+        size_t pooled = 0;
+        for (size_t i = 0; i < s->n; i++) {
+                struct statfs_request *q = &s->reqs[i];
+                *q = (struct statfs_request){.path = s->strings.data + s->mounts[i].path};
+                if (fs_is_local(s->strings.data + s->mounts[i].fstype)) {
+                        q->result = statfs(q->path, &q->st) < 0 ? -errno : 0;
+                        q->done = 1;
+                } else
+                        pooled++;
+        }
+        if (pooled > 0) {
+                r = statfs_pool_run(s->pool, s->reqs, s->n, s->timeout_ms);
+                if (r < 0)
+                        return r;
+        }
 
         emit_stat(s, ctx, &avail_desc, 0);
         (void) metric_set_family(ctx->set, &error_desc);

@@ -15,6 +15,7 @@
 #include "desc_cache.h"
 #include "dirlist.h"
 #include "fileio.h"
+#include "sort.h"
 
 static const char *const sensor_types[] = {"vrm", "beep_enable", "update_interval", "in", "cpu", "fan", "pwm",
                                            "temp", "curr", "power", "energy", "humidity", "intrusion"};
@@ -137,7 +138,7 @@ static bool explode(const char *file, struct reading *r) {
         return is_sensor_type(r->type);
 }
 
-static int reading_cmp(const void *a, const void *b) {
+static int reading_cmp(const void *a, const void *b, _unused_ void *ctx) {
         const struct reading *x = a, *y = b;
         int c = strcmp(x->sensor, y->sensor);
         return c ? c : strcmp(x->property, y->property);
@@ -320,8 +321,7 @@ static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char
                 r = read_sensors(s, device);
         if (r < 0)
                 return r;
-        if (s->n > 1)
-                qsort(s->readings, s->n, sizeof(*s->readings), reading_cmp);
+        sort_r(s->readings, s->n, sizeof(*s->readings), reading_cmp, NULL);
 
         char name[256];
         if (read_attr_at(dir, "name", name, sizeof(name)) > 0) {

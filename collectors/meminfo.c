@@ -10,10 +10,21 @@
 #include "fileio.h"
 #include "parse.h"
 
+/* The descriptor of the k-th line, kept from the last scrape: the file
+ * lists the same fields in the same order every time, so a scrape finds
+ * its descriptors by comparing a few bytes, without formatting names. */
+struct meminfo_line {
+        char field[64]; /* "Active(anon):" as read */
+        bool kb;
+        const struct metric_desc *desc;
+};
+
 struct meminfo_state {
         const char *procfs;
         struct buf file;
         struct desc_cache descs;
+        struct meminfo_line *lines;
+        size_t cap_lines;
 };
 
 static int meminfo_init(const struct collector_env *env, _unused_ const struct config_section *section,
@@ -32,6 +43,7 @@ static void meminfo_free(void *state) {
                 return;
         buf_free(&s->file);
         desc_cache_free(&s->descs);
+        free(s->lines);
         free(s);
 }
 
@@ -63,7 +75,7 @@ static int meminfo_collect(void *state, struct collect_ctx *ctx) {
 
         struct lines lines = lines_of(&s->file, &ctx->parse_errors);
         const char *line;
-        size_t len;
+        size_t len, k = 0;
         unsigned emitted = 0;
         struct metric_mark first = metric_set_mark(ctx->set);
         while (lines_next(&lines, &line, &len)) {
@@ -71,27 +83,48 @@ static int meminfo_collect(void *state, struct collect_ctx *ctx) {
                 size_t n = split_fields(line, len, f, 3);
                 if (n == 0)
                         continue;
-                char key[96], name[128], help[160];
                 uint64_t v;
                 bool kb = n == 3 && FIELD_EQ(f[2], "kB");
-                if ((n != 2 && !kb) || !meminfo_key(f[0], key, sizeof(key)) || parse_u64_field(f[1], &v) < 0) {
+                if ((n != 2 && !kb) || parse_u64_field(f[1], &v) < 0) {
                         ctx->parse_errors++;
                         continue;
                 }
-                (void) snprintf(name, sizeof(name), "node_memory_%s%s", key, kb ? "_bytes" : "");
-                (void) snprintf(help, sizeof(help), "Memory information field %s%s.", key, kb ? "_bytes" : "");
+                if (k == s->cap_lines) {
+                        size_t cap = s->cap_lines ? s->cap_lines * 2 : 64;
+                        struct meminfo_line *p = reallocarray(s->lines, cap, sizeof(*p));
+                        if (!p)
+                                return -ENOMEM;
+                        memset(p + s->cap_lines, 0, (cap - s->cap_lines) * sizeof(*p));
+                        s->lines = p;
+                        s->cap_lines = cap;
+                }
+                struct meminfo_line *ml = &s->lines[k];
+                if (!ml->desc || ml->kb != kb || f[0].n >= sizeof(ml->field) || strlen(ml->field) != f[0].n ||
+                    memcmp(ml->field, f[0].s, f[0].n) != 0) {
+                        char key[96], name[128], help[160];
+                        if (f[0].n >= sizeof(ml->field) || !meminfo_key(f[0], key, sizeof(key))) {
+                                ctx->parse_errors++;
+                                continue;
+                        }
+                        (void) snprintf(name, sizeof(name), "node_memory_%s%s", key, kb ? "_bytes" : "");
+                        (void) snprintf(help, sizeof(help), "Memory information field %s%s.", key, kb ? "_bytes" : "");
+                        ml->desc = desc_cache_get(&s->descs, name, help, METRIC_GAUGE, 0, NULL);
+                        if (!ml->desc)
+                                return -ENOMEM;
+                        memcpy(ml->field, f[0].s, f[0].n);
+                        ml->field[f[0].n] = '\0';
+                        ml->kb = kb;
+                }
                 /* a field listed twice would be a duplicate series */
                 bool seen = false;
                 for (size_t i = first.n_families; i < ctx->set->n_families && !seen; i++)
-                        seen = strcmp(ctx->set->families[i].desc->name, name) == 0;
+                        seen = ctx->set->families[i].desc == ml->desc;
                 if (seen) {
                         ctx->parse_errors++;
                         continue;
                 }
-                const struct metric_desc *d = desc_cache_get(&s->descs, name, help, METRIC_GAUGE, 0, NULL);
-                if (!d)
-                        return -ENOMEM;
-                (void) metric_set_family(ctx->set, d);
+                k++;
+                (void) metric_set_family(ctx->set, ml->desc);
                 (void) metric_set_sample0(ctx->set, kb ? (double) v * 1024 : (double) v);
                 emitted++;
         }

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "collector.h"
 #include "dirlist.h"
@@ -61,6 +63,7 @@ struct netclass_iface {
 
 struct netclass_state {
         char dir[4096];
+        int dirfd; /* sysfs/class/net, opened at the first scrape */
         struct filter ignored;
         bool ignore_invalid_speed;
         struct dirlist ifaces;
@@ -82,6 +85,7 @@ static int netclass_init(const struct collector_env *env, const struct config_se
                 free(s);
                 return r;
         }
+        s->dirfd = -1;
         *ret_state = s;
         return 0;
 }
@@ -92,17 +96,24 @@ static void netclass_free(void *state) {
                 return;
         filter_free(&s->ignored);
         dirlist_free(&s->ifaces);
+        if (s->dirfd >= 0)
+                (void) close(s->dirfd);
         free(s->info);
         free(s);
 }
 
-static void read_text(const char *dir, const char *attr, char *out, size_t size) {
-        if (read_attr_at(dir, attr, out, size) < 0)
+static void read_text(int dirfd, const char *attr, char *out, size_t size) {
+        if (read_attr_fd(dirfd, attr, out, size) < 0)
                 out[0] = '\0';
 }
 
 static int netclass_collect(void *state, struct collect_ctx *ctx) {
         struct netclass_state *s = state;
+        if (s->dirfd < 0) {
+                s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (s->dirfd < 0)
+                        return -errno;
+        }
         int r = dirlist_read(&s->ifaces, s->dir);
         if (r < 0)
                 return r;
@@ -117,22 +128,22 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
         size_t n = 0;
         for (size_t i = 0; i < s->ifaces.n; i++) {
                 const char *name = dirlist_name(&s->ifaces, i);
-                char dir[4400];
-                struct stat st;
-                (void) snprintf(dir, sizeof(dir), "%s/%s", s->dir, name);
+                if (!filter_pass(&s->ignored, name))
+                        continue;
                 /* bonding_masters and other plain files are not interfaces */
-                if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || !filter_pass(&s->ignored, name))
+                _cleanup_close_ int dirfd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dirfd < 0)
                         continue;
                 struct netclass_iface *f = &s->info[n];
                 f->name = s->ifaces.offsets[i];
-                read_text(dir, "operstate", f->operstate, sizeof(f->operstate));
-                read_text(dir, "address", f->address, sizeof(f->address));
-                read_text(dir, "broadcast", f->broadcast, sizeof(f->broadcast));
-                read_text(dir, "duplex", f->duplex, sizeof(f->duplex));
-                read_text(dir, "ifalias", f->ifalias, sizeof(f->ifalias));
+                read_text(dirfd, "operstate", f->operstate, sizeof(f->operstate));
+                read_text(dirfd, "address", f->address, sizeof(f->address));
+                read_text(dirfd, "broadcast", f->broadcast, sizeof(f->broadcast));
+                read_text(dirfd, "duplex", f->duplex, sizeof(f->duplex));
+                read_text(dirfd, "ifalias", f->ifalias, sizeof(f->ifalias));
                 f->up = strcmp(f->operstate, "up") == 0;
                 for (size_t p = 0; p < N_PROPERTIES; p++) {
-                        r = read_attr_i64(dir, properties[p].attr, &f->value[p]);
+                        r = read_attr_i64_fd(dirfd, properties[p].attr, &f->value[p]);
                         f->have[p] = r == 0;
                         if (r == -EBADMSG)
                                 ctx->parse_errors++;

@@ -184,6 +184,8 @@ int statfs_pool_run(struct statfs_pool *p, struct statfs_request *reqs, size_t n
         p->gen++;
         p->pending = 0;
         for (size_t i = 0; i < n; i++) {
+                if (reqs[i].done)
+                        continue; /* answered by the caller already */
                 reqs[i].done = path_blocked(p, reqs[i].path);
                 reqs[i].result = reqs[i].done ? -ETIMEDOUT : -EAGAIN;
                 p->pending += !reqs[i].done;

@@ -17,11 +17,12 @@ struct statfs_request {
         const char *path;
         int result; /* 0, -errno, -ETIMEDOUT (blocked past the deadline), -EAGAIN (not tried: too many hung) */
         struct statfs st;
-        int done;   /* private */
+        int done;   /* set by the caller: answered already, not to be run */
 };
 
 int statfs_pool_new(unsigned free_workers, struct statfs_pool **ret);
-/* Stats every path, in parallel, for at most timeout_ms in all. */
+/* Stats every path not already done, in parallel, for at most timeout_ms
+ * in all. */
 int statfs_pool_run(struct statfs_pool *p, struct statfs_request *reqs, size_t n, uint64_t timeout_ms);
 /* Workers now blocked in a statfs that timed out. */
 unsigned statfs_pool_blocked(struct statfs_pool *p);

@@ -20,6 +20,7 @@
 #include "dirlist.h"
 #include "fileio.h"
 #include "log.h"
+#include "sort.h"
 
 #define MAX_FILE_SIZE (64u << 20)
 
@@ -366,9 +367,25 @@ static int parse_sample(struct textfile_state *s, const char *p, const char *end
         return s->strings.error;
 }
 
-static const struct textfile_state *sort_state;
-static int key_cmp(const void *a, const void *b) {
-        return strcmp(sort_state->strings.data + *(const size_t *) a, sort_state->strings.data + *(const size_t *) b);
+static int key_cmp(const void *a, const void *b, void *ctx) {
+        const struct textfile_state *s = ctx;
+        return strcmp(s->strings.data + *(const size_t *) a, s->strings.data + *(const size_t *) b);
+}
+
+/* bsearch with a context: the first key equal to *key, or NULL */
+static const size_t *find_key(const struct textfile_state *s, const size_t *key) {
+        size_t lo = 0, hi = s->n_keys;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = key_cmp(key, &s->keys[mid], (void *) s);
+                if (c == 0)
+                        return &s->keys[mid];
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return NULL;
 }
 
 /* Adds the keys of samples [first, n) to the sorted key list; -EINVAL if
@@ -385,22 +402,20 @@ static int merge_keys(struct textfile_state *s, size_t first) {
                 s->keys = k;
                 s->cap_keys = cap;
         }
-        sort_state = s;
         for (size_t i = first; i < s->n_samples; i++)
-                if (bsearch(&s->samples[i].key, s->keys, s->n_keys, sizeof(size_t), key_cmp))
+                if (find_key(s, &s->samples[i].key))
                         return refuse(s, "series %s is also in another file", str(s, s->samples[i].key));
         /* duplicates within the file: sort its keys on their own first, so
          * that a refusal leaves the accepted keys as they were */
         size_t n0 = s->n_keys;
         for (size_t i = first; i < s->n_samples; i++)
                 s->keys[n0 + i - first] = s->samples[i].key;
-        qsort(s->keys + n0, add, sizeof(size_t), key_cmp);
+        sort_r(s->keys + n0, add, sizeof(size_t), key_cmp, s);
         for (size_t i = n0 + 1; i < n0 + add; i++)
-                if (key_cmp(&s->keys[i - 1], &s->keys[i]) == 0)
+                if (key_cmp(&s->keys[i - 1], &s->keys[i], s) == 0)
                         return refuse(s, "duplicate series %s", str(s, s->keys[i]));
         s->n_keys = n0 + add;
-        qsort(s->keys, s->n_keys, sizeof(size_t), key_cmp);
-        sort_state = NULL;
+        sort_r(s->keys, s->n_keys, sizeof(size_t), key_cmp, s);
         return 0;
 }
 
@@ -449,7 +464,6 @@ static int textfile_parse(struct textfile_state *s, size_t file) {
                 r = check_other_files(s, n_families);
         if (r >= 0)
                 r = merge_keys(s, n_samples);
-        sort_state = NULL;
         if (r >= 0 && s->strings.error < 0)
                 r = s->strings.error;
         if (r < 0) {

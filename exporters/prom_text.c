@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sort.h"
+
 static const char *const type_names[] = {
         [METRIC_GAUGE] = "gauge",
         [METRIC_COUNTER] = "counter",
@@ -96,21 +98,21 @@ void prom_put_label_value(struct buf *out, const char *s) {
 }
 
 void prom_put_help(struct buf *out, const char *s) {
-        for (const char *p = s; *p; p++) {
-                if (*p == '\\')
-                        buf_put(out, "\\\\", 2);
-                else if (*p == '\n')
-                        buf_put(out, "\\n", 2);
-                else
-                        buf_putc(out, *p);
+        for (;;) {
+                size_t run = strcspn(s, "\\\n");
+                buf_put(out, s, run);
+                s += run;
+                if (!*s)
+                        return;
+                buf_put(out, *s == '\\' ? "\\\\" : "\\n", 2);
+                s++;
         }
 }
 
-static const struct metric_set *sort_set;
-
-static int family_cmp(const void *a, const void *b) {
+static int family_cmp(const void *a, const void *b, void *ctx) {
+        const struct metric_set *set = ctx;
         size_t x = *(const size_t *) a, y = *(const size_t *) b;
-        int c = strcmp(sort_set->families[x].desc->name, sort_set->families[y].desc->name);
+        int c = strcmp(set->families[x].desc->name, set->families[y].desc->name);
         if (c != 0)
                 return c;
         return x < y ? -1 : x > y; /* stable: keep the order of collection */
@@ -150,13 +152,7 @@ int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, str
         }
         for (size_t i = 0; i < set->n_families; i++)
                 enc->order[i] = i;
-        /* qsort has no context argument in C17; the callers hold the scrape
-         * engine's lock, so one encoding runs at a time. */
-        if (set->n_families > 1) {
-                sort_set = set;
-                qsort(enc->order, set->n_families, sizeof(*enc->order), family_cmp);
-                sort_set = NULL;
-        }
+        sort_r(enc->order, set->n_families, sizeof(*enc->order), family_cmp, (void *) set);
 
         const char *prev = NULL;
         for (size_t i = 0; i < set->n_families; i++) {

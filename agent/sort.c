@@ -1,0 +1,44 @@
+/* In-place heapsort with a context. */
+#include "sort.h"
+
+#include <string.h>
+
+static void swap(char *a, char *b, size_t size) {
+        char tmp[64];
+        while (size > 0) {
+                size_t k = size < sizeof(tmp) ? size : sizeof(tmp);
+                memcpy(tmp, a, k);
+                memcpy(a, b, k);
+                memcpy(b, tmp, k);
+                a += k;
+                b += k;
+                size -= k;
+        }
+}
+
+static void sift_down(char *base, size_t root, size_t n, size_t size,
+                      int (*cmp)(const void *, const void *, void *), void *ctx) {
+        for (;;) {
+                size_t child = 2 * root + 1;
+                if (child >= n)
+                        return;
+                if (child + 1 < n && cmp(base + child * size, base + (child + 1) * size, ctx) < 0)
+                        child++;
+                if (cmp(base + root * size, base + child * size, ctx) >= 0)
+                        return;
+                swap(base + root * size, base + child * size, size);
+                root = child;
+        }
+}
+
+void sort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *), void *ctx) {
+        char *b = base;
+        if (n < 2)
+                return;
+        for (size_t i = n / 2; i-- > 0;)
+                sift_down(b, i, n, size, cmp, ctx);
+        for (size_t end = n - 1; end > 0; end--) {
+                swap(b, b + end * size, size);
+                sift_down(b, 0, end, size, cmp, ctx);
+        }
+}

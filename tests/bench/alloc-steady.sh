@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# No allocation per scrape in steady state: after a warm-up, scraping the
+# default collectors (and encoding, and gzip) calls malloc, calloc and
+# realloc zero times, on this machine and on the fixture trees that have
+# what a VM lacks (sensors, batteries, thermal zones, textfiles).
+source "$(dirname "$0")/../integration/lib.sh"
+[ -n "${BENCH_SCRAPE:-}" ] && [ -x "$BENCH_SCRAPE" ] || skip "bench_scrape is not built (sanitizer builds leave it out)"
+F="$SOURCE_ROOT/tests/fixtures"
+
+check() {
+        local out
+        out=$("$BENCH_SCRAPE" 200 --gzip "$@") || fail "bench_scrape $*: exit $?"
+        echo "$out $*"
+        [[ "$out" == *"allocs_per_scrape=0.000 "* ]] || fail "allocations per scrape: $out ($*)"
+}
+check
+check --collector.disable-defaults --collector.hwmon --path.sysfs="$F/hwmon/regular/sys"
+check --collector.disable-defaults --collector.thermal_zone --collector.powersupplyclass --path.sysfs="$F/powersupplyclass/regular/sys"
+check --collector.disable-defaults --collector.textfile --collector.textfile.directory="$F/textfile/regular/dir"
+check --collector.disable-defaults --collector.diskstats --path.procfs="$F/diskstats/disks64/proc"
+check --collector.disable-defaults --collector.filesystem --path.procfs="$F/filesystem/mounts500/proc"
+echo "alloc-steady: ok"
