@@ -52,6 +52,21 @@ int dirlist_read(struct dirlist *l, const char *path) {
         return 0;
 }
 
+bool dirlist_has(const struct dirlist *l, const char *name) {
+        size_t lo = 0, hi = l->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(name, dirlist_name(l, mid));
+                if (c == 0)
+                        return true;
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return false;
+}
+
 void dirlist_free(struct dirlist *l) {
         buf_free(&l->names);
         free(l->offsets);

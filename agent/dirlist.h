@@ -3,6 +3,7 @@
  * output order does not depend on the filesystem. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -16,4 +17,6 @@ struct dirlist {
 /* Lists path (without "." and ".."); 0 or a negative errno. */
 int dirlist_read(struct dirlist *l, const char *path);
 static inline const char *dirlist_name(const struct dirlist *l, size_t i) { return l->names.data + l->offsets[i]; }
+/* Whether the listing has name (binary search: it is sorted). */
+bool dirlist_has(const struct dirlist *l, const char *name);
 void dirlist_free(struct dirlist *l);

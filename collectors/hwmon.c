@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "collector.h"
 #include "desc_cache.h"
@@ -35,12 +37,23 @@ struct reading {
         size_t value;      /* offset in values */
 };
 
+/* A chip's label depends on where its device link leads, which does not
+ * change while the chip exists: resolved once per hwmon entry. */
+struct chip_cache {
+        char entry[64];
+        char label[256];
+};
+
 struct hwmon_state {
         char dir[PATH_MAX];
+        struct chip_cache *chips_seen;
+        size_t n_chips_seen, cap_chips_seen;
         struct dirlist chips, files;
         struct desc_cache descs;
         struct reading *readings;
         size_t n, cap;
+        struct reading_kind *kinds;
+        size_t n_kinds, cap_kinds;
         struct buf values;
         struct buf chip_labels; /* labels used in this scrape, NUL-separated */
 };
@@ -64,8 +77,10 @@ static void hwmon_free(void *state) {
                 return;
         dirlist_free(&s->chips);
         dirlist_free(&s->files);
+        free(s->chips_seen);
         desc_cache_free(&s->descs);
         free(s->readings);
+        free(s->kinds);
         buf_free(&s->values);
         buf_free(&s->chip_labels);
         free(s);
@@ -148,16 +163,19 @@ static int reading_cmp(const void *a, const void *b, _unused_ void *ctx) {
 static int read_sensors(struct hwmon_state *s, const char *dir) {
         if (dirlist_read(&s->files, dir) < 0)
                 return 0;
+        _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return 0;
         for (size_t i = 0; i < s->files.n; i++) {
                 const char *file = dirlist_name(&s->files, i);
                 struct reading r;
                 if (!explode(file, &r))
                         continue;
                 char v[256];
-                char path[PATH_MAX];
-                struct stat st;
-                if (path_join(path, sizeof(path), dir, file) < 0 || stat(path, &st) < 0 || !S_ISREG(st.st_mode) || read_attr(path, v, sizeof(v)) < 0)
-                        continue; /* write-only files (pwm1_freq on some chips) and errors: no value */
+                /* directories, write-only files (pwm1_freq on some chips) and
+                 * errors give no value: open or read fails */
+                if (read_attr_fd(dirfd, file, v, sizeof(v)) < 0)
+                        continue;
                 /* the same property from the hwmon dir and device/: the later one wins, as a map would */
                 bool replaced = false;
                 for (size_t k = 0; k < s->n && !replaced; k++)
@@ -184,13 +202,28 @@ static int read_sensors(struct hwmon_state *s, const char *dir) {
         return s->values.error;
 }
 
-static int emit(struct hwmon_state *s, struct collect_ctx *ctx, const char *name, const char *help,
-                enum metric_type type, double value, const char *chip, const char *sensor) {
-        const struct metric_desc *d = desc_cache_get(&s->descs, name, help, type, 2, chip_sensor);
-        if (!d)
-                return -ENOMEM;
-        (void) metric_set_family(ctx->set, d);
-        return metric_set_sample2(ctx->set, value, chip, sensor);
+/* How a (type, property) reading is exported: its family and the factor
+ * from sysfs units to base units. Worked out once per kind of reading,
+ * since formatting names costs more than the rest of a scrape. */
+struct reading_kind {
+        char type[32], property[48];
+        bool has_bare;
+        const struct metric_desc *desc;
+        double scale, div;
+};
+
+struct kind_out {
+        const struct metric_desc *desc;
+        double scale; /* node_exporter multiplies by 0.001 but divides by 1e6: */
+        double div;   /* the same operations give the same bits */
+};
+
+static int emit(struct hwmon_state *s, struct kind_out *k, const char *name, const char *help, enum metric_type type,
+                double scale) {
+        k->desc = desc_cache_get(&s->descs, name, help, type, 2, chip_sensor);
+        k->scale = scale == 1e-6 ? 1 : scale;
+        k->div = scale == 1e-6 ? 1e6 : 1;
+        return k->desc ? 0 : -ENOMEM;
 }
 
 static bool parse_double(const char *v, double *ret) {
@@ -203,30 +236,16 @@ static bool parse_double(const char *v, double *ret) {
         return true;
 }
 
-/* One sensor reading, by node_exporter 1.5's rules. */
-static int emit_reading(struct hwmon_state *s, struct collect_ctx *ctx, const char *chip, const struct reading *r,
-                        bool has_bare) {
-        const char *v = s->values.data + r->value;
-        const char *t = r->type;
-        double x;
+/* How a reading of type t and property el is exported, by node_exporter
+ * 1.5's rules: the family and the factor to base units. */
+static int describe(struct hwmon_state *s, const char *t, const char *el, bool has_bare, struct kind_out *k) {
         char name[160], help[256];
-        if (strcmp(r->property, "label") == 0)
-                return 0;
-        if (strcmp(t, "beep_enable") == 0)
-                return emit(s, ctx, "node_hwmon_beep_enabled", "Hardware beep enabled", METRIC_GAUGE,
-                            strcmp(v, "1") == 0, chip, r->sensor);
-        if (!parse_double(v, &x)) {
-                ctx->parse_errors++;
-                return 0;
-        }
         if (strcmp(t, "vrm") == 0)
-                return emit(s, ctx, "node_hwmon_voltage_regulator_version", "Hardware voltage regulator",
-                            METRIC_GAUGE, x, chip, r->sensor);
+                return emit(s, k, "node_hwmon_voltage_regulator_version", "Hardware voltage regulator", METRIC_GAUGE, 1);
         if (strcmp(t, "update_interval") == 0)
-                return emit(s, ctx, "node_hwmon_update_interval_seconds", "Hardware monitor update interval",
-                            METRIC_GAUGE, x * 0.001, chip, r->sensor);
+                return emit(s, k, "node_hwmon_update_interval_seconds", "Hardware monitor update interval",
+                            METRIC_GAUGE, 0.001);
 
-        const char *el = r->property;
         char clean[64];
         if (strcmp(el, "input") == 0)
                 (void) snprintf(name, sizeof(name), "node_hwmon_%s%s", t, has_bare ? "_input" : "");
@@ -239,62 +258,112 @@ static int emit_reading(struct hwmon_state *s, struct collect_ctx *ctx, const ch
 
         if (strcmp(el, "fault") == 0 || strcmp(el, "alarm") == 0) {
                 (void) snprintf(help, sizeof(help), "Hardware sensor %s status (%s)", el, t);
-                return emit(s, ctx, name, help, METRIC_GAUGE, x, chip, r->sensor);
+                return emit(s, k, name, help, METRIC_GAUGE, 1);
         }
         if (strcmp(el, "beep") == 0) {
                 (void) snprintf(name + nl, sizeof(name) - nl, "_enabled");
-                return emit(s, ctx, name, "Hardware monitor sensor has beeping enabled", METRIC_GAUGE, x, chip,
-                            r->sensor);
+                return emit(s, k, name, "Hardware monitor sensor has beeping enabled", METRIC_GAUGE, 1);
         }
         if (strcmp(t, "in") == 0 || strcmp(t, "cpu") == 0) {
                 (void) snprintf(name + nl, sizeof(name) - nl, "_volts");
                 (void) snprintf(help, sizeof(help), "Hardware monitor for voltage (%s)", el);
-                return emit(s, ctx, name, help, METRIC_GAUGE, x * 0.001, chip, r->sensor);
+                return emit(s, k, name, help, METRIC_GAUGE, 0.001);
         }
         if (strcmp(t, "temp") == 0 && strcmp(el, "type") != 0) {
                 (void) snprintf(name + nl, sizeof(name) - nl, "_celsius");
                 (void) snprintf(help, sizeof(help), "Hardware monitor for temperature (%s)", el[0] ? el : "input");
-                return emit(s, ctx, name, help, METRIC_GAUGE, x * 0.001, chip, r->sensor);
+                return emit(s, k, name, help, METRIC_GAUGE, 0.001);
         }
         if (strcmp(t, "curr") == 0) {
                 (void) snprintf(name + nl, sizeof(name) - nl, "_amps");
                 (void) snprintf(help, sizeof(help), "Hardware monitor for current (%s)", el);
-                return emit(s, ctx, name, help, METRIC_GAUGE, x * 0.001, chip, r->sensor);
+                return emit(s, k, name, help, METRIC_GAUGE, 0.001);
         }
         if (strcmp(t, "energy") == 0) {
                 (void) snprintf(name + nl, sizeof(name) - nl, "_joule_total");
                 (void) snprintf(help, sizeof(help), "Hardware monitor for joules used so far (%s)", el);
-                return emit(s, ctx, name, help, METRIC_COUNTER, x / 1e6, chip, r->sensor);
+                return emit(s, k, name, help, METRIC_COUNTER, 1e-6);
         }
         if (strcmp(t, "power") == 0 && strcmp(el, "accuracy") == 0)
-                return emit(s, ctx, name, "Hardware monitor power meter accuracy, as a ratio", METRIC_GAUGE, x / 1e6,
-                            chip, r->sensor);
+                return emit(s, k, name, "Hardware monitor power meter accuracy, as a ratio", METRIC_GAUGE, 1e-6);
         if (strcmp(t, "power") == 0 && strncmp(el, "average_interval", 16) == 0 &&
             (el[16] == '\0' || strcmp(el + 16, "_min") == 0 || strcmp(el + 16, "_max") == 0)) {
                 (void) snprintf(name + nl, sizeof(name) - nl, "_seconds");
                 (void) snprintf(help, sizeof(help), "Hardware monitor power usage update interval (%s)", el);
-                return emit(s, ctx, name, help, METRIC_GAUGE, x * 0.001, chip, r->sensor);
+                return emit(s, k, name, help, METRIC_GAUGE, 0.001);
         }
         if (strcmp(t, "power") == 0) {
                 (void) snprintf(name + nl, sizeof(name) - nl, "_watt");
                 (void) snprintf(help, sizeof(help), "Hardware monitor for power usage in watts (%s)", el);
-                return emit(s, ctx, name, help, METRIC_GAUGE, x / 1e6, chip, r->sensor);
+                return emit(s, k, name, help, METRIC_GAUGE, 1e-6);
         }
         if (strcmp(t, "humidity") == 0) {
                 (void) snprintf(help, sizeof(help),
                                 "Hardware monitor for humidity, as a ratio (multiply with 100.0 to get the humidity as "
                                 "a percentage) (%s)",
                                 el);
-                return emit(s, ctx, name, help, METRIC_GAUGE, x / 1e6, chip, r->sensor);
+                return emit(s, k, name, help, METRIC_GAUGE, 1e-6);
         }
         if (strcmp(t, "fan") == 0 && (strcmp(el, "input") == 0 || strcmp(el, "min") == 0 || strcmp(el, "max") == 0 ||
                                       strcmp(el, "target") == 0)) {
                 (void) snprintf(name + nl, sizeof(name) - nl, "_rpm");
                 (void) snprintf(help, sizeof(help), "Hardware monitor for fan revolutions per minute (%s)", el);
-                return emit(s, ctx, name, help, METRIC_GAUGE, x, chip, r->sensor);
+                return emit(s, k, name, help, METRIC_GAUGE, 1);
         }
         (void) snprintf(help, sizeof(help), "Hardware monitor %s element %s", t, el);
-        return emit(s, ctx, name, help, METRIC_GAUGE, x, chip, r->sensor);
+        return emit(s, k, name, help, METRIC_GAUGE, 1);
+}
+
+/* The export of a kind of reading, from the cache or worked out now. */
+static int kind_of(struct hwmon_state *s, const struct reading *r, bool has_bare, struct kind_out *ret) {
+        for (size_t i = 0; i < s->n_kinds; i++) {
+                const struct reading_kind *k = &s->kinds[i];
+                if (k->has_bare == has_bare && strcmp(k->type, r->type) == 0 && strcmp(k->property, r->property) == 0) {
+                        *ret = (struct kind_out){k->desc, k->scale, k->div};
+                        return 0;
+                }
+        }
+        int e = describe(s, r->type, r->property, has_bare, ret);
+        if (e < 0)
+                return e;
+        if (s->n_kinds == s->cap_kinds) {
+                size_t cap = s->cap_kinds ? s->cap_kinds * 2 : 32;
+                struct reading_kind *p = reallocarray(s->kinds, cap, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                s->kinds = p;
+                s->cap_kinds = cap;
+        }
+        struct reading_kind *k = &s->kinds[s->n_kinds++];
+        *k = (struct reading_kind){.has_bare = has_bare, .desc = ret->desc, .scale = ret->scale, .div = ret->div};
+        memcpy(k->type, r->type, sizeof(k->type));
+        memcpy(k->property, r->property, sizeof(k->property));
+        return 0;
+}
+
+/* One sensor reading. */
+static int emit_reading(struct hwmon_state *s, struct collect_ctx *ctx, const char *chip, const struct reading *r,
+                        bool has_bare) {
+        const char *v = s->values.data + r->value;
+        double x;
+        struct kind_out k;
+        if (strcmp(r->type, "beep_enable") == 0) {
+                int e = emit(s, &k, "node_hwmon_beep_enabled", "Hardware beep enabled", METRIC_GAUGE, 1);
+                if (e < 0)
+                        return e;
+                x = strcmp(v, "1") == 0;
+        } else {
+                if (!parse_double(v, &x)) {
+                        ctx->parse_errors++;
+                        return 0;
+                }
+                int e = kind_of(s, r, has_bare, &k);
+                if (e < 0)
+                        return e;
+                x = x * k.scale / k.div;
+        }
+        (void) metric_set_family(ctx->set, k.desc);
+        return metric_set_sample2(ctx->set, x, chip, r->sensor);
 }
 
 static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char *entry) {
@@ -302,7 +371,27 @@ static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char
         struct stat st;
         if (path_join(dir, sizeof(dir), s->dir, entry) < 0 || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
                 return 0;
-        chip_label(dir, entry, chip, sizeof(chip));
+        size_t c = 0;
+        while (c < s->n_chips_seen && strcmp(s->chips_seen[c].entry, entry) != 0)
+                c++;
+        if (c < s->n_chips_seen)
+                memcpy(chip, s->chips_seen[c].label, sizeof(chip));
+        else {
+                chip_label(dir, entry, chip, sizeof(chip));
+                if (strlen(entry) < sizeof(s->chips_seen->entry)) {
+                        if (s->n_chips_seen == s->cap_chips_seen) {
+                                size_t cap = s->cap_chips_seen ? s->cap_chips_seen * 2 : 8;
+                                struct chip_cache *p = reallocarray(s->chips_seen, cap, sizeof(*p));
+                                if (!p)
+                                        return -ENOMEM;
+                                s->chips_seen = p;
+                                s->cap_chips_seen = cap;
+                        }
+                        struct chip_cache *cc = &s->chips_seen[s->n_chips_seen++];
+                        (void) snprintf(cc->entry, sizeof(cc->entry), "%s", entry);
+                        memcpy(cc->label, chip, sizeof(cc->label));
+                }
+        }
         /* a label another chip already has gets this chip's directory added */
         for (size_t off = 0; off < s->chip_labels.len; off += strlen(s->chip_labels.data + off) + 1)
                 if (strcmp(s->chip_labels.data + off, chip) == 0) {

@@ -3,10 +3,12 @@
  * node_power_supply_<attribute>{power_supply} scaled to base units, and
  * node_power_supply_info with the text attributes as labels. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collector.h"
 #include "desc_cache.h"
@@ -67,7 +69,7 @@ static const char *const powersupply_config_keys[] = {"ignored_supplies", NULL};
 struct powersupply_state {
         char dir[PATH_MAX];
         struct filter ignored;
-        struct dirlist supplies;
+        struct dirlist supplies, attrs;
         struct desc_cache descs;
 };
 
@@ -93,6 +95,7 @@ static void powersupply_free(void *state) {
                 return;
         filter_free(&s->ignored);
         dirlist_free(&s->supplies);
+        dirlist_free(&s->attrs);
         desc_cache_free(&s->descs);
         free(s);
 }
@@ -107,11 +110,18 @@ static int powersupply_collect(void *state, struct collect_ctx *ctx) {
                 if (!filter_pass(&s->ignored, name))
                         continue;
                 char dir[PATH_MAX];
-                if (path_join(dir, sizeof(dir), s->dir, name) < 0)
+                if (path_join(dir, sizeof(dir), s->dir, name) < 0 || dirlist_read(&s->attrs, dir) < 0)
                         continue;
+                _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dirfd < 0)
+                        continue;
+                /* only the attributes this supply has: a battery has a few
+                 * dozen of the fifty known, a mains adapter two */
                 for (size_t k = 0; k < ELEMENTSOF(numeric); k++) {
+                        if (!dirlist_has(&s->attrs, numeric[k].attr))
+                                continue;
                         int64_t v;
-                        r = read_attr_i64(dir, numeric[k].attr, &v);
+                        r = read_attr_i64_fd(dirfd, numeric[k].attr, &v);
                         ctx->parse_errors += r == -EBADMSG;
                         if (r < 0)
                                 continue;
@@ -133,7 +143,7 @@ static int powersupply_collect(void *state, struct collect_ctx *ctx) {
                                 values[l] = name;
                                 continue;
                         }
-                        if (read_attr_at(dir, info_attrs[k], text[k], sizeof(text[k])) < 0)
+                        if (read_attr_fd(dirfd, info_attrs[k], text[k], sizeof(text[k])) < 0)
                                 text[k][0] = '\0';
                         values[l] = text[k];
                         k++;

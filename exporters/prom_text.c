@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macro.h"
 #include "sort.h"
 
 static const char *const type_names[] = {
@@ -32,6 +33,36 @@ void prom_put_value(struct buf *out, double v) {
         if (v >= -9.2e18 && v <= 9.2e18 && v == (double) (int64_t) v) {
                 buf_put_i64(out, (int64_t) v);
                 return;
+        }
+        /* Decimals such as 15.91 or 0.95 (ticks/100, ratios): the fewest
+         * decimals k for which v * 10^k is an integer that divides back to
+         * v exactly. Both sides are correctly rounded, so the text reads
+         * back as v; printf and strtod cost ten times more. */
+        static const double pow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+        double a = fabs(v);
+        if (a >= 1e-3 && a < 1e9) {
+                for (int k = 1; k < (int) ELEMENTSOF(pow10); k++) {
+                        double scaled = v * pow10[k];
+                        if (scaled != (double) (int64_t) scaled || scaled / pow10[k] != v)
+                                continue;
+                        int64_t i = (int64_t) scaled;
+                        uint64_t u = i < 0 ? (uint64_t) 0 - (uint64_t) i : (uint64_t) i;
+                        uint64_t p = (uint64_t) pow10[k];
+                        char frac[8];
+                        uint64_t f = u % p;
+                        for (int d = k - 1; d >= 0; d--, f /= 10)
+                                frac[d] = (char) ('0' + f % 10);
+                        /* 0.07 * 100 is not exactly 7: k = 3 gives "070", the same number */
+                        int digits = k;
+                        while (digits > 1 && frac[digits - 1] == '0')
+                                digits--;
+                        if (i < 0)
+                                buf_putc(out, '-');
+                        buf_put_u64(out, u / p);
+                        buf_putc(out, '.');
+                        buf_put(out, frac, (size_t) digits);
+                        return;
+                }
         }
         /* Otherwise the shortest of %.15g/%.17g that reads back the same. */
         char tmp[32];
@@ -143,16 +174,29 @@ static void put_sample(struct buf *out, const struct metric_set *set, const stru
 }
 
 int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, struct buf *out) {
-        if (set->n_families > enc->cap) {
-                size_t *p = reallocarray(enc->order, set->n_families, sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                enc->order = p;
-                enc->cap = set->n_families;
+        size_t n = set->n_families;
+        bool same = n == enc->n_last;
+        for (size_t i = 0; same && i < n; i++)
+                same = set->families[i].desc == enc->last[i];
+        if (!same) {
+                if (n > enc->cap) {
+                        size_t *p = reallocarray(enc->order, n, sizeof(*p));
+                        if (!p)
+                                return -ENOMEM;
+                        enc->order = p;
+                        const struct metric_desc **l = reallocarray(enc->last, n, sizeof(*l));
+                        if (!l)
+                                return -ENOMEM;
+                        enc->last = l;
+                        enc->cap = n;
+                }
+                for (size_t i = 0; i < n; i++) {
+                        enc->order[i] = i;
+                        enc->last[i] = set->families[i].desc;
+                }
+                sort_r(enc->order, n, sizeof(*enc->order), family_cmp, (void *) set);
+                enc->n_last = n;
         }
-        for (size_t i = 0; i < set->n_families; i++)
-                enc->order[i] = i;
-        sort_r(enc->order, set->n_families, sizeof(*enc->order), family_cmp, (void *) set);
 
         const char *prev = NULL;
         for (size_t i = 0; i < set->n_families; i++) {
@@ -180,5 +224,6 @@ int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, str
 
 void prom_encoder_free(struct prom_encoder *enc) {
         free(enc->order);
+        free(enc->last);
         *enc = (struct prom_encoder){0};
 }

@@ -12,6 +12,10 @@
 struct prom_encoder {
         size_t *order;
         size_t cap;
+        /* the descriptors of the last set, in collection order: a set with
+         * the same ones (every steady-state scrape) reuses the order */
+        const struct metric_desc **last;
+        size_t n_last;
 };
 
 /* Appends the exposition of set to out; 0 or -ENOMEM. */
