@@ -104,3 +104,41 @@ int read_attr_i64(const char *dir, const char *name, int64_t *ret) {
         int r = read_attr_at(dir, name, v, sizeof(v));
         return r < 0 ? r : parse_i64(v, ret);
 }
+
+int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, struct buf *b) {
+        if (!f->open) {
+                char path[PATH_MAX];
+                int r = path_join(path, sizeof(path), root, rel);
+                if (r < 0)
+                        return r;
+                f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (f->fd < 0)
+                        return -errno;
+                f->open = true;
+        }
+        buf_reset(b);
+        for (;;) {
+                int r = buf_reserve(b, b->cap > b->len + 1 + 1024 ? b->cap - b->len - 1 : 4096);
+                if (r < 0)
+                        return r;
+                ssize_t n = pread(f->fd, b->data + b->len, b->cap - b->len - 1, (off_t) b->len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        kernel_file_close(f); /* opened again next time */
+                        return r;
+                }
+                if (n == 0)
+                        break;
+                b->len += (size_t) n;
+        }
+        b->data[b->len] = '\0';
+        return 0;
+}
+
+void kernel_file_close(struct kernel_file *f) {
+        if (f->open)
+                (void) close(f->fd);
+        f->open = false;
+}

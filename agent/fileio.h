@@ -3,6 +3,8 @@
  * containerised agent at /host/proc. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "buf.h"
 
 /* Joins root and rel ("stat", "self/fd") into out; -ENAMETOOLONG if it
@@ -29,3 +31,16 @@ int read_attr_i64_fd(int dirfd, const char *name, int64_t *ret);
  * anything else; other errors are the kernel's (-EINVAL for the speed of a
  * link that is down: no value, not garbage). */
 int read_attr_i64(const char *dir, const char *name, int64_t *ret);
+
+/* A procfs file kept open from one scrape to the next: procfs (seq_file)
+ * makes a file anew on every read from offset 0, so pread() gives fresh
+ * figures and open and close are saved. Only for kernel files: a regular
+ * file replaced by rename would keep showing the old content. */
+struct kernel_file {
+        int fd;
+        bool open;
+};
+
+/* Replaces the content of b with root/rel, opened on first use. */
+int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, struct buf *b);
+void kernel_file_close(struct kernel_file *f);

@@ -40,7 +40,7 @@ static const struct metric_desc build_desc = {
 enum { STAT_UTIME = 11, STAT_STIME = 12, STAT_STARTTIME = 19, STAT_VSIZE = 20, STAT_RSS = 21, STAT_FIELDS = 22 };
 
 static int read_self_stat(struct self_metrics *s, uint64_t ret[STAT_FIELDS]) {
-        int r = read_file_at("/proc", "self/stat", &s->file);
+        int r = kernel_file_read(&s->stat_file, "/proc", "self/stat", &s->file);
         if (r < 0)
                 return r;
         /* comm may hold spaces and parentheses: the fields start after the last ')' */
@@ -130,6 +130,7 @@ int self_metrics_build_info(struct metric_set *set) {
 }
 
 void self_metrics_free(struct self_metrics *s) {
+        kernel_file_close(&s->stat_file);
         buf_free(&s->file);
         dirlist_free(&s->fds);
 }

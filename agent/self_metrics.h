@@ -5,12 +5,14 @@
 
 #include "buf.h"
 #include "dirlist.h"
+#include "fileio.h"
 #include "metric.h"
 
 struct self_metrics {
         double start_time; /* seconds since the epoch */
         double hz;
         double page_size;
+        struct kernel_file stat_file; /* /proc/self/stat */
         struct buf file;
         struct dirlist fds;
 };

@@ -52,6 +52,7 @@ struct cpu_state {
         const char *procfs;
         bool guest;
         double hz;
+        struct kernel_file stat_file;
         struct buf file;
         struct cpu_line *lines; /* reused from scrape to scrape */
         size_t cap_lines;
@@ -84,6 +85,7 @@ static void cpu_free(void *state) {
         struct cpu_state *s = state;
         if (!s)
                 return;
+        kernel_file_close(&s->stat_file);
         buf_free(&s->file);
         free(s->lines);
         free(s->seen);
@@ -131,7 +133,7 @@ static int cpu_reserve(struct cpu_state *s, size_t n_lines, unsigned max_id) {
 
 static int cpu_collect(void *state, struct collect_ctx *ctx) {
         struct cpu_state *s = state;
-        int r = read_file_at(s->procfs, "stat", &s->file);
+        int r = kernel_file_read(&s->stat_file, s->procfs, "stat", &s->file);
         if (r < 0)
                 return r;
 

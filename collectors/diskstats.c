@@ -81,6 +81,7 @@ struct diskstats_state {
         const char *procfs;
         const char *udev_data;
         struct filter filter;
+        struct kernel_file diskstats_file;
         struct buf file, udev_file, udev_values;
         struct disk *disks;
         size_t n, cap;
@@ -110,6 +111,7 @@ static void diskstats_free(void *state) {
         if (!s)
                 return;
         filter_free(&s->filter);
+        kernel_file_close(&s->diskstats_file);
         buf_free(&s->file);
         buf_free(&s->udev_file);
         buf_free(&s->udev_values);
@@ -209,7 +211,7 @@ static void emit_udev_gauge(struct diskstats_state *s, struct collect_ctx *ctx, 
 
 static int diskstats_collect(void *state, struct collect_ctx *ctx) {
         struct diskstats_state *s = state;
-        int r = read_file_at(s->procfs, "diskstats", &s->file);
+        int r = kernel_file_read(&s->diskstats_file, s->procfs, "diskstats", &s->file);
         if (r < 0)
                 return r;
         r = diskstats_parse(s, ctx);

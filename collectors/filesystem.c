@@ -73,6 +73,7 @@ struct filesystem_state {
         struct filter mount_points, fs_types;
         uint64_t timeout_ms;
         struct statfs_pool *pool;
+        struct kernel_file mountinfo_file;
         struct buf file, strings;
         struct mount *mounts;
         struct statfs_request *reqs;
@@ -115,6 +116,7 @@ static void filesystem_free(void *state) {
         if (!s)
                 return;
         statfs_pool_free(s->pool);
+        kernel_file_close(&s->mountinfo_file);
         filter_free(&s->mount_points);
         filter_free(&s->fs_types);
         buf_free(&s->file);
@@ -313,7 +315,7 @@ static const char *error_reason(int r) {
 
 static int filesystem_collect(void *state, struct collect_ctx *ctx) {
         struct filesystem_state *s = state;
-        int r = read_file_at(s->procfs, "1/mountinfo", &s->file);
+        int r = kernel_file_read(&s->mountinfo_file, s->procfs, "1/mountinfo", &s->file);
         if (r < 0)
                 r = read_file_at(s->procfs, "self/mountinfo", &s->file);
         if (r < 0)

@@ -14,6 +14,7 @@ static const struct metric_desc load_descs[] = {
 
 struct loadavg_state {
         const char *procfs;
+        struct kernel_file loadavg_file;
         struct buf file;
 };
 
@@ -29,8 +30,10 @@ static int loadavg_init(const struct collector_env *env, _unused_ const struct c
 
 static void loadavg_free(void *state) {
         struct loadavg_state *s = state;
-        if (s)
+        if (s) {
+                kernel_file_close(&s->loadavg_file);
                 buf_free(&s->file);
+        }
         free(s);
 }
 
@@ -56,7 +59,7 @@ static int parse_load(struct field f, double *ret) {
 
 static int loadavg_collect(void *state, struct collect_ctx *ctx) {
         struct loadavg_state *s = state;
-        int r = read_file_at(s->procfs, "loadavg", &s->file);
+        int r = kernel_file_read(&s->loadavg_file, s->procfs, "loadavg", &s->file);
         if (r < 0)
                 return r;
         struct lines lines = lines_of(&s->file, NULL);

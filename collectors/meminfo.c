@@ -21,6 +21,7 @@ struct meminfo_line {
 
 struct meminfo_state {
         const char *procfs;
+        struct kernel_file meminfo_file;
         struct buf file;
         struct desc_cache descs;
         struct meminfo_line *lines;
@@ -41,6 +42,7 @@ static void meminfo_free(void *state) {
         struct meminfo_state *s = state;
         if (!s)
                 return;
+        kernel_file_close(&s->meminfo_file);
         buf_free(&s->file);
         desc_cache_free(&s->descs);
         free(s->lines);
@@ -69,7 +71,7 @@ static bool meminfo_key(struct field f, char *out, size_t size) {
 
 static int meminfo_collect(void *state, struct collect_ctx *ctx) {
         struct meminfo_state *s = state;
-        int r = read_file_at(s->procfs, "meminfo", &s->file);
+        int r = kernel_file_read(&s->meminfo_file, s->procfs, "meminfo", &s->file);
         if (r < 0)
                 return r;
 

@@ -52,6 +52,24 @@ enum { P_SPEED = 14 };
 
 static const char *const netclass_config_keys[] = {"ignored_devices", "ignore_invalid_speed", NULL};
 
+/* The text attributes, then the numeric ones (properties[]), in one list:
+ * the order of an interface's cached descriptors. */
+static const char *const text_attrs[] = {"operstate", "address", "broadcast", "duplex", "ifalias"};
+#define N_TEXT ELEMENTSOF(text_attrs)
+#define N_ATTRS (N_TEXT + N_PROPERTIES)
+/* Most descriptors kept open across scrapes, all interfaces together: a
+ * host with hundreds of interfaces must not run out of them. */
+#define MAX_CACHED_FDS 512
+
+/* An interface's attributes stay open from one scrape to the next: sysfs
+ * regenerates an attribute on every pread at offset 0, and open and close
+ * were two thirds of the syscalls of a scrape. */
+struct iface_fds {
+        char name[32];
+        int fd[N_ATTRS]; /* -1: the interface has no such attribute */
+        bool seen;       /* in this scrape's listing */
+};
+
 struct netclass_iface {
         size_t name; /* offset in the dirlist */
         bool up;
@@ -64,6 +82,8 @@ struct netclass_iface {
 struct netclass_state {
         char dir[4096];
         int dirfd; /* sysfs/class/net, opened at the first scrape */
+        struct iface_fds *cache;
+        size_t n_cache, cap_cache;
         struct filter ignored;
         bool ignore_invalid_speed;
         struct dirlist ifaces;
@@ -90,21 +110,67 @@ static int netclass_init(const struct collector_env *env, const struct config_se
         return 0;
 }
 
+static void cache_drop(struct netclass_state *s, size_t i) {
+        for (size_t a = 0; a < N_ATTRS; a++)
+                if (s->cache[i].fd[a] >= 0)
+                        (void) close(s->cache[i].fd[a]);
+        s->cache[i] = s->cache[--s->n_cache];
+}
+
+/* The cached descriptors of iface, opened now if it is new; NULL when the
+ * cache is full (the caller then opens and closes as it goes). */
+static struct iface_fds *cache_get(struct netclass_state *s, const char *name, int dirfd) {
+        for (size_t i = 0; i < s->n_cache; i++)
+                if (strcmp(s->cache[i].name, name) == 0)
+                        return &s->cache[i];
+        if (strlen(name) >= sizeof(s->cache->name) || (s->n_cache + 1) * N_ATTRS > MAX_CACHED_FDS)
+                return NULL;
+        if (s->n_cache == s->cap_cache) {
+                size_t cap = s->cap_cache ? s->cap_cache * 2 : 8;
+                struct iface_fds *p = reallocarray(s->cache, cap, sizeof(*p));
+                if (!p)
+                        return NULL;
+                s->cache = p;
+                s->cap_cache = cap;
+        }
+        struct iface_fds *c = &s->cache[s->n_cache++];
+        (void) snprintf(c->name, sizeof(c->name), "%s", name);
+        for (size_t a = 0; a < N_ATTRS; a++)
+                c->fd[a] = openat(dirfd, a < N_TEXT ? text_attrs[a] : properties[a - N_TEXT].attr,
+                                  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        return c;
+}
+
+/* Attribute a of an interface: from its cached descriptor, or opened now. */
+static int attr_read(const struct iface_fds *c, int dirfd, size_t a, char *buf, size_t size) {
+        if (!c)
+                return read_attr_fd(dirfd, a < N_TEXT ? text_attrs[a] : properties[a - N_TEXT].attr, buf, size);
+        if (c->fd[a] < 0)
+                return -ENOENT;
+        ssize_t n = pread(c->fd[a], buf, size, 0);
+        if (n < 0)
+                return -errno;
+        if ((size_t) n == size)
+                return -EFBIG;
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\0'))
+                n--;
+        buf[n] = '\0';
+        return (int) n;
+}
+
 static void netclass_free(void *state) {
         struct netclass_state *s = state;
         if (!s)
                 return;
+        while (s->n_cache > 0)
+                cache_drop(s, 0);
+        free(s->cache);
         filter_free(&s->ignored);
         dirlist_free(&s->ifaces);
         if (s->dirfd >= 0)
                 (void) close(s->dirfd);
         free(s->info);
         free(s);
-}
-
-static void read_text(int dirfd, const char *attr, char *out, size_t size) {
-        if (read_attr_fd(dirfd, attr, out, size) < 0)
-                out[0] = '\0';
 }
 
 static int netclass_collect(void *state, struct collect_ctx *ctx) {
@@ -125,6 +191,8 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
                 s->cap = s->ifaces.n;
         }
 
+        for (size_t c = 0; c < s->n_cache; c++)
+                s->cache[c].seen = false;
         size_t n = 0;
         for (size_t i = 0; i < s->ifaces.n; i++) {
                 const char *name = dirlist_name(&s->ifaces, i);
@@ -134,16 +202,34 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
                 _cleanup_close_ int dirfd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (dirfd < 0)
                         continue;
+                struct iface_fds *c = cache_get(s, name, dirfd);
                 struct netclass_iface *f = &s->info[n];
+                char *text[N_TEXT] = {f->operstate, f->address, f->broadcast, f->duplex, f->ifalias};
+                const size_t text_size[N_TEXT] = {sizeof(f->operstate), sizeof(f->address), sizeof(f->broadcast),
+                                                  sizeof(f->duplex), sizeof(f->ifalias)};
+                /* an interface removed and made again under the same name: its
+                 * old descriptors read ENODEV; open them anew once */
+                if (c && attr_read(c, dirfd, 0, text[0], text_size[0]) == -ENODEV) {
+                        cache_drop(s, (size_t) (c - s->cache));
+                        c = cache_get(s, name, dirfd);
+                }
+                if (c)
+                        c->seen = true;
                 f->name = s->ifaces.offsets[i];
-                read_text(dirfd, "operstate", f->operstate, sizeof(f->operstate));
-                read_text(dirfd, "address", f->address, sizeof(f->address));
-                read_text(dirfd, "broadcast", f->broadcast, sizeof(f->broadcast));
-                read_text(dirfd, "duplex", f->duplex, sizeof(f->duplex));
-                read_text(dirfd, "ifalias", f->ifalias, sizeof(f->ifalias));
+                for (size_t a = 0; a < N_TEXT; a++)
+                        if (attr_read(c, dirfd, a, text[a], text_size[a]) < 0)
+                                text[a][0] = '\0';
                 f->up = strcmp(f->operstate, "up") == 0;
                 for (size_t p = 0; p < N_PROPERTIES; p++) {
-                        r = read_attr_i64_fd(dirfd, properties[p].attr, &f->value[p]);
+                        char v[32];
+                        r = attr_read(c, dirfd, N_TEXT + p, v, sizeof(v));
+                        if (r >= 0) {
+                                char *end;
+                                errno = 0;
+                                long long x = strtoll(v, &end, 0); /* base 0: dev_id and flags are hex */
+                                r = errno != 0 || end == v || *end != '\0' ? -EBADMSG : 0;
+                                f->value[p] = x;
+                        }
                         f->have[p] = r == 0;
                         if (r == -EBADMSG)
                                 ctx->parse_errors++;
@@ -156,6 +242,12 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
                 }
                 n++;
         }
+        /* interfaces gone since the last scrape give their descriptors back */
+        for (size_t c = 0; c < s->n_cache;)
+                if (!s->cache[c].seen)
+                        cache_drop(s, c);
+                else
+                        c++;
         if (n == 0)
                 return 0;
 

@@ -20,6 +20,7 @@ static const char *const netdev_config_keys[] = {"device_include", "device_exclu
 struct netdev_state {
         const char *procfs;
         struct filter filter;
+        struct kernel_file dev_file;
         struct buf file;
         struct desc_cache descs;
         /* per scrape: the devices kept and their values, column-major order
@@ -50,6 +51,7 @@ static void netdev_free(void *state) {
         if (!s)
                 return;
         filter_free(&s->filter);
+        kernel_file_close(&s->dev_file);
         buf_free(&s->file);
         buf_free(&s->names);
         desc_cache_free(&s->descs);
@@ -104,7 +106,7 @@ static int netdev_reserve(struct netdev_state *s, size_t n_columns) {
 
 static int netdev_collect(void *state, struct collect_ctx *ctx) {
         struct netdev_state *s = state;
-        int r = read_file_at(s->procfs, "net/dev", &s->file);
+        int r = kernel_file_read(&s->dev_file, s->procfs, "net/dev", &s->file);
         if (r < 0)
                 return r;
 

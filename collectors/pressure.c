@@ -11,22 +11,23 @@
 
 static const struct {
         const char *file;
+        unsigned slot;    /* which kept-open file: 0 cpu, 1 io, 2 memory */
         const char *kind; /* "some" or "full" */
         struct metric_desc desc;
 } pressure_series[] = {
-        {"pressure/cpu", "some",
+        {"pressure/cpu", 0, "some",
          {"node_pressure_cpu_waiting_seconds_total", "Total time in seconds that processes have waited for CPU time",
           METRIC_COUNTER, 0, NULL}},
-        {"pressure/io", "some",
+        {"pressure/io", 1, "some",
          {"node_pressure_io_waiting_seconds_total",
           "Total time in seconds that processes have waited due to IO congestion", METRIC_COUNTER, 0, NULL}},
-        {"pressure/io", "full",
+        {"pressure/io", 1, "full",
          {"node_pressure_io_stalled_seconds_total",
           "Total time in seconds no process could make progress due to IO congestion", METRIC_COUNTER, 0, NULL}},
-        {"pressure/memory", "some",
+        {"pressure/memory", 2, "some",
          {"node_pressure_memory_waiting_seconds_total", "Total time in seconds that processes have waited for memory",
           METRIC_COUNTER, 0, NULL}},
-        {"pressure/memory", "full",
+        {"pressure/memory", 2, "full",
          {"node_pressure_memory_stalled_seconds_total",
           "Total time in seconds no process could make progress due to memory congestion", METRIC_COUNTER, 0,
           NULL}},
@@ -34,6 +35,7 @@ static const struct {
 
 struct pressure_state {
         const char *procfs;
+        struct kernel_file files[3]; /* cpu, io, memory */
         struct buf file;
 };
 
@@ -49,8 +51,11 @@ static int pressure_init(const struct collector_env *env, _unused_ const struct 
 
 static void pressure_free(void *state) {
         struct pressure_state *s = state;
-        if (s)
+        if (s) {
+                for (size_t i = 0; i < ELEMENTSOF(s->files); i++)
+                        kernel_file_close(&s->files[i]);
                 buf_free(&s->file);
+        }
         free(s);
 }
 
@@ -83,7 +88,7 @@ static int pressure_collect(void *state, struct collect_ctx *ctx) {
                 /* io and memory give two series each: read their file once */
                 if (!loaded || strcmp(loaded, pressure_series[i].file) != 0) {
                         loaded = pressure_series[i].file;
-                        loaded_r = read_file_at(s->procfs, loaded, &s->file);
+                        loaded_r = kernel_file_read(&s->files[pressure_series[i].slot], s->procfs, loaded, &s->file);
                 }
                 if (loaded_r < 0)
                         continue;

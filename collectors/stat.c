@@ -39,6 +39,7 @@ static const struct {
 
 struct stat_state {
         const char *procfs;
+        struct kernel_file stat_file;
         struct buf file;
 };
 
@@ -56,13 +57,14 @@ static void stat_free(void *state) {
         struct stat_state *s = state;
         if (!s)
                 return;
+        kernel_file_close(&s->stat_file);
         buf_free(&s->file);
         free(s);
 }
 
 static int stat_collect(void *state, struct collect_ctx *ctx) {
         struct stat_state *s = state;
-        int r = read_file_at(s->procfs, "stat", &s->file);
+        int r = kernel_file_read(&s->stat_file, s->procfs, "stat", &s->file);
         if (r < 0)
                 return r;
 

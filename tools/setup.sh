@@ -3,6 +3,7 @@
 # then runs the agent in the foreground (run) or the whole test suite (test).
 #   tools/setup.sh run [vigie flags...]
 #   tools/setup.sh test
+#   tools/setup.sh bench   (the benchmark against node_exporter: tests/bench/RESULTS.md)
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,9 +12,9 @@ cd "$top"
 mode=${1:-}
 [ $# -gt 0 ] && shift
 case "$mode" in
-run | test) ;;
+run | test | bench) ;;
 *)
-        echo "usage: $0 run [vigie flags...] | test" >&2
+        echo "usage: $0 run [vigie flags...] | test | bench" >&2
         exit 2
         ;;
 esac
@@ -25,7 +26,8 @@ test_pkgs=(libcmocka-dev clang prometheus prometheus-node-exporter curl python3 
         dbus-user-session procps libfuse3-dev fuse3)
 
 pkgs=("${build_pkgs[@]}")
-[ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+[ "$mode" != run ] && pkgs+=("${test_pkgs[@]}")
+[ "$mode" = bench ] && pkgs+=(wrk)
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -69,6 +71,10 @@ build() {
         fi
         ninja -C "$dir"
 }
+
+if [ "$mode" = bench ]; then
+        exec tests/bench/run.sh
+fi
 
 if [ "$mode" = run ]; then
         build build -Dtests=false

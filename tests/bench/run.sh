@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The benchmark: vigie (release build) and Debian's node_exporter 1.5 side
+# by side on loopback, with the same collectors, measured in the same run,
+# and reported as ratios in tests/bench/RESULTS.md. A benchmark, not a test:
+# nothing fails on a slow machine (the callgrind guard is the test).
+# Run it through tools/setup.sh bench, which installs wrk and the rest.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$top"
+for c in prometheus-node-exporter wrk valgrind python3 curl; do
+        command -v "$c" >/dev/null || { echo "bench: $c is missing (tools/setup.sh bench installs it)" >&2; exit 1; }
+done
+
+if [ ! -f build-release/build.ninja ]; then
+        meson setup build-release --buildtype=release -Db_ndebug=true -Dtests=true >/dev/null
+fi
+ninja -C build-release >/dev/null
+VIGIE=build-release/vigie
+BENCH=build-release/tests/bench/bench_scrape
+FLOOR=build-release/tests/bench/bench_floor
+
+T=$(mktemp -d /tmp/vigie-bench.XXXXXX)
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats filesystem hwmon thermal_zone
+        powersupplyclass textfile)
+mkdir "$T/textfile"
+echo 'backup_ok{job="archives"} 1' >"$T/textfile/backup.prom"
+flags=(--collector.disable-defaults --collector.textfile.directory="$T/textfile")
+for c in "${collectors[@]}"; do flags+=("--collector.$c"); done
+# upstream defaults for Debian's binary, and /proc/net/dev as vigie reads
+ne_extra=(--collector.netdev.device-exclude= --no-collector.netdev.netlink
+        '--collector.filesystem.mount-points-exclude=^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)')
+
+vport=$(free_port)
+"$VIGIE" --web.listen-address="127.0.0.1:$vport" "${flags[@]}" >"$T/vigie.log" 2>&1 &
+vpid=$!
+PIDS+=($vpid)
+nport=$(free_port)
+prometheus-node-exporter --web.listen-address="127.0.0.1:$nport" "${flags[@]}" "${ne_extra[@]}" >"$T/ne.log" 2>&1 &
+npid=$!
+PIDS+=($npid)
+for u in "http://127.0.0.1:$vport/metrics" "http://127.0.0.1:$nport/metrics"; do
+        for _ in $(seq 100); do curl -fs -o /dev/null "$u" && break; sleep 0.1; done
+done
+
+echo "bench: measuring vigie over HTTP (10000 scrapes, then wrk)..." >&2
+python3 tests/bench/measure.py vigie "$vpid" "http://127.0.0.1:$vport/metrics" 10000 40 >"$T/vigie.json"
+echo "bench: measuring node_exporter over HTTP (up to 1000 scrapes, then wrk)..." >&2
+python3 tests/bench/measure.py node_exporter "$npid" "http://127.0.0.1:$nport/metrics" 1000 40 >"$T/ne.json"
+series_vigie=$(curl -fs "http://127.0.0.1:$vport/metrics" | grep -vc '^#')
+series_ne=$(curl -fs "http://127.0.0.1:$nport/metrics" | grep -vc '^#')
+
+echo "bench: in-process, floor and callgrind..." >&2
+"$FLOOR" 3000 >"$T/floor.txt"
+"$BENCH" 3000 --gzip "${flags[@]}" >"$T/inproc_gzip.txt"
+"$BENCH" 3000 "${flags[@]}" >"$T/inproc_text.txt"
+callgrind() { # callgrind NAME ARGS...: instructions per scrape and series
+        local name=$1
+        shift
+        valgrind --tool=callgrind --callgrind-out-file="$T/cg.$name" --toggle-collect=measure "$BENCH" 10 "$@" \
+                >"$T/cg.$name.out" 2>/dev/null
+        echo "$name $(($(sed -n 's/^summary: //p' "$T/cg.$name") / 10)) $(sed -n 's/.*series=\([0-9]*\).*/\1/p' "$T/cg.$name.out")"
+}
+F="$top/tests/fixtures"
+python3 - "$T/cpu64" <<'PY'
+import os, sys
+os.makedirs(os.path.join(sys.argv[1], "proc"))
+with open(os.path.join(sys.argv[1], "proc", "stat"), "w") as f:
+    f.write("cpu  0 0 0 0 0 0 0 0 0 0\n")
+    for c in range(64):
+        f.write("cpu%d %s\n" % (c, " ".join(str(c * 1000 + i * 7 + 13) for i in range(10))))
+    f.write("intr 1\nctxt 1\nbtime 1\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n")
+PY
+{
+        callgrind live --gzip "${flags[@]}"
+        callgrind live-text "${flags[@]}"
+        for c in "cpu4 $F/cpu/regular/proc" "cpu64 $T/cpu64/proc" "cpu256 $F/cpu/cpu256/proc"; do
+                set -- $c
+                callgrind "$1" --collector.disable-defaults --collector.cpu --web.disable-exporter-metrics --path.procfs="$2"
+        done
+        callgrind mounts10 --collector.disable-defaults --collector.filesystem --web.disable-exporter-metrics \
+                --path.procfs="$F/filesystem/regular/proc"
+        callgrind mounts500 --collector.disable-defaults --collector.filesystem --web.disable-exporter-metrics \
+                --path.procfs="$F/filesystem/mounts500/proc"
+        callgrind disks4 --collector.disable-defaults --collector.diskstats --web.disable-exporter-metrics \
+                --path.procfs="$F/diskstats/regular/proc" --path.udev.data="$F/diskstats/regular/udev"
+        callgrind disks64 --collector.disable-defaults --collector.diskstats --web.disable-exporter-metrics \
+                --path.procfs="$F/diskstats/disks64/proc"
+} >"$T/callgrind.txt"
+
+python3 tests/bench/report.py "$T" "$VIGIE" /usr/bin/prometheus-node-exporter "$series_vigie" "$series_ne" \
+        >tests/bench/RESULTS.md
+echo "bench: written to tests/bench/RESULTS.md" >&2
+cat tests/bench/RESULTS.md

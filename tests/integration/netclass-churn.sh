@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# netclass keeps interface attributes open between scrapes: an interface
+# that goes away must disappear from the next scrape and give its
+# descriptors back, and one made again under the same name must show its
+# new attributes. veth pairs in a network namespace of the test's own.
+if [ -z "${VIGIE_IN_NS:-}" ]; then
+        [ "$(id -u)" -eq 0 ] || { echo "SKIP: interfaces in a private namespace need root here"; exit 77; }
+        command -v unshare >/dev/null || { echo "SKIP: unshare is missing"; exit 77; }
+        exec unshare --mount --net --propagation private env VIGIE_IN_NS=1 bash "$0" "$@"
+fi
+source "$(dirname "$0")/lib.sh"
+need ip curl
+mount -t sysfs sysfs /sys
+ip link set lo up
+ip link add churn0 type veth peer name churn1 || skip "cannot make veth interfaces here"
+ip link set churn0 mtu 1400
+
+start_vigie vigie --collector.disable-defaults --collector.netclass
+mtu() { serves "$VIGIE_URL/metrics" "^node_network_mtu_bytes{device=\"churn0\"} $1\$"; }
+mtu 1400 || fail "churn0 not reported with mtu 1400"
+fds0=$(ls "/proc/$VIGIE_PID/fd" | wc -l)
+
+ip link del churn0
+serves_without "$VIGIE_URL/metrics" 'device="churn0"' || fail "churn0 still reported after it was deleted"
+serves_without "$VIGIE_URL/metrics" 'device="churn1"' || fail "churn1 still reported after it was deleted"
+fds1=$(ls "/proc/$VIGIE_PID/fd" | wc -l)
+[ "$fds1" -lt "$fds0" ] || fail "descriptors of deleted interfaces kept: $fds0 -> $fds1"
+
+ip link add churn0 type veth peer name churn1
+ip link set churn0 mtu 1300
+mtu 1300 || fail "churn0 made again: the new mtu is not reported"
+for i in $(seq 20); do curl -fsS -o /dev/null "$VIGIE_URL/metrics"; done
+fds2=$(ls "/proc/$VIGIE_PID/fd" | wc -l)
+[ "$fds2" -le "$fds0" ] || fail "descriptors grew over scrapes: $fds0 -> $fds2"
+echo "fds: $fds0 with two veths, $fds1 without, $fds2 with them again"
+stop_pid "$VIGIE_PID" || fail "vigie exited with $?"
+echo "netclass-churn: ok"
