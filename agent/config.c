@@ -13,10 +13,12 @@
 
 #include "collector.h"
 #include "listen.h"
+#include "metric.h"
 #include "parse.h"
 #include "registry.h"
 
-enum key_type { K_BOOL, K_UINT, K_DURATION_S, K_PATH, K_TELEMETRY, K_LISTEN, K_LOG_LEVEL, K_LOG_TARGET };
+enum key_type { K_BOOL, K_UINT, K_DURATION_S, K_PATH, K_TELEMETRY, K_LISTEN, K_LOG_LEVEL, K_LOG_TARGET,
+                K_DURATION_MS, K_SIZE, K_STRING };
 
 struct key_def {
         const char *section;
@@ -41,6 +43,12 @@ static const struct key_def key_defs[] = {
         {"paths", "rootfs", K_PATH, OFF(rootfs), 0, 0},
         {"paths", "udev_data", K_PATH, OFF(udev_data), 0, 0},
         {"collectors", "disable_defaults", K_BOOL, OFF(disable_defaults), 0, 0},
+        {"push", "interval", K_DURATION_MS, OFF(push_interval_ms), 1000, 86400000},
+        {"push", "queue_dir", K_PATH, OFF(push_queue_dir), 0, 0},
+        {"push", "queue_max_bytes", K_SIZE, OFF(push_queue_max_bytes), 0, 0},
+        {"push", "fsync", K_BOOL, OFF(push_fsync), 0, 0},
+        {"push", "instance", K_STRING, OFF(push_instance), 0, 0},
+        {"push", "job", K_STRING, OFF(push_job), 0, 0},
 };
 #undef OFF
 
@@ -70,17 +78,41 @@ static void listen_clear(struct config *cfg) {
         cfg->n_listen_addresses = 0;
 }
 
+int parse_size(const char *s, uint64_t *ret) {
+        static const struct {
+                const char *suffix;
+                uint64_t factor;
+        } units[] = {{"", 1}, {"B", 1}, {"k", 1000}, {"K", 1000}, {"KiB", 1024}, {"M", 1000000}, {"MiB", 1 << 20},
+                     {"G", 1000000000}, {"GiB", 1 << 30}, {"kB", 1000}, {"MB", 1000000}, {"GB", 1000000000}};
+        size_t digits = strspn(s, "0123456789");
+        uint64_t v;
+        if (digits == 0 || parse_u64(s, digits, &v) < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (strcmp(s + digits, units[i].suffix) == 0) {
+                        if (v > UINT64_MAX / units[i].factor)
+                                return -ERANGE;
+                        *ret = v * units[i].factor;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
 int config_init_defaults(struct config *cfg) {
         *cfg = (struct config){
                 .log_level = LOG_LEVEL_INFO,
                 .log_target = LOG_TARGET_AUTO,
                 .max_requests = 40,
                 .connection_timeout_s = 10,
+                .push_interval_ms = 15000,
+                .push_queue_max_bytes = 256u << 20,
+                .push_fsync = true,
         };
         memset(cfg->collector_enabled, -1, sizeof(cfg->collector_enabled));
         if (listen_add(cfg, ":9100") < 0 || strdup_into(&cfg->telemetry_path, "/metrics") < 0 ||
             strdup_into(&cfg->procfs, "/proc") < 0 || strdup_into(&cfg->sysfs, "/sys") < 0 ||
-            strdup_into(&cfg->rootfs, "/") < 0 || strdup_into(&cfg->udev_data, "/run/udev/data") < 0) {
+            strdup_into(&cfg->rootfs, "/") < 0 || strdup_into(&cfg->udev_data, "/run/udev/data") < 0 ||
+            strdup_into(&cfg->push_queue_dir, "/var/lib/vigie/queue") < 0 || strdup_into(&cfg->push_job, "vigie") < 0) {
                 config_free(cfg);
                 return -ENOMEM;
         }
@@ -96,6 +128,24 @@ void config_free(struct config *cfg) {
         free(cfg->sysfs);
         free(cfg->rootfs);
         free(cfg->udev_data);
+        free(cfg->push_queue_dir);
+        free(cfg->push_instance);
+        free(cfg->push_job);
+        for (size_t i = 0; i < cfg->n_push_labels; i++) {
+                free(cfg->push_labels[i].key);
+                free(cfg->push_labels[i].value);
+        }
+        free(cfg->push_labels);
+        for (size_t i = 0; i < cfg->n_push_targets; i++) {
+                struct config_section *s = &cfg->push_targets[i];
+                for (size_t k = 0; k < s->n_entries; k++) {
+                        free(s->entries[k].key);
+                        free(s->entries[k].value);
+                }
+                free(s->entries);
+                free(s->name);
+        }
+        free(cfg->push_targets);
         for (size_t i = 0; i < cfg->n_sections; i++) {
                 struct config_section *s = &cfg->sections[i];
                 for (size_t k = 0; k < s->n_entries; k++) {
@@ -328,6 +378,24 @@ static int set_known_key(struct loader *l, size_t k, const char *value) {
                 if (log_target_from_string(value, field) < 0)
                         return fail(l, "[%s] %s: '%s' is not one of auto, stderr, journal", d->section, d->key, value);
                 break;
+        case K_DURATION_MS: {
+                uint64_t ms;
+                if (parse_duration_ms(value, &ms) < 0 || ms < d->min || ms > d->max)
+                        return fail(l, "[%s] %s: '%s' is not a duration from %ums to %ums (e.g. 15s, 1m)", d->section,
+                                    d->key, value, d->min, d->max);
+                *(uint64_t *) field = ms;
+                break;
+        }
+        case K_SIZE:
+                if (parse_size(value, field) < 0 || *(uint64_t *) field < 65536)
+                        return fail(l, "[%s] %s: '%s' is not a size of at least 64KiB (e.g. 256MiB, 1G)", d->section,
+                                    d->key, value);
+                break;
+        case K_STRING:
+                if (value[0] == '\0')
+                        return fail(l, "[%s] %s: empty", d->section, d->key);
+                r = strdup_into(field, value);
+                break;
         }
         if (r < 0)
                 return fail(l, "out of memory");
@@ -418,6 +486,86 @@ static int set_collector_option(struct loader *l, const char *name, const char *
         return 1;
 }
 
+static const char *const push_target_keys[] = {"url", "interval", "bearer_token", "bearer_token_file", "username",
+                                               "password", "password_file", "ca_file", "cert_file", "key_file",
+                                               "insecure_skip_verify", "timeout", NULL};
+
+static struct config_section *push_target_get(struct config *cfg, const char *name, bool create) {
+        for (size_t i = 0; i < cfg->n_push_targets; i++)
+                if (strcmp(cfg->push_targets[i].name, name) == 0)
+                        return &cfg->push_targets[i];
+        if (!create)
+                return NULL;
+        struct config_section *p = reallocarray(cfg->push_targets, cfg->n_push_targets + 1, sizeof(*p));
+        if (!p)
+                return NULL;
+        cfg->push_targets = p;
+        struct config_section *s = &p[cfg->n_push_targets];
+        *s = (struct config_section){.name = strdup(name), .file = cfg->path};
+        if (!s->name)
+                return NULL;
+        cfg->n_push_targets++;
+        return s;
+}
+
+static int entry_add(struct config_section *s, const char *key, const char *value, unsigned line) {
+        struct config_entry *p = reallocarray(s->entries, s->n_entries + 1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        s->entries = p;
+        p[s->n_entries] = (struct config_entry){.key = strdup(key), .value = strdup(value), .line = line};
+        if (!p[s->n_entries].key || !p[s->n_entries].value) {
+                free(p[s->n_entries].key);
+                free(p[s->n_entries].value);
+                return -ENOMEM;
+        }
+        s->n_entries++;
+        return 0;
+}
+
+static int push_target_set(struct loader *l, const char *name, const char *key, const char *value) {
+        bool known = strncmp(key, "header.", 7) == 0 && key[7];
+        for (const char *const *k = push_target_keys; *k && !known; k++)
+                known = strcmp(*k, key) == 0;
+        if (!known)
+                return fail(l, "[push.target.%s] %s: unknown key", name, key);
+        struct config_section *s = push_target_get(l->cfg, name, true);
+        if (!s)
+                return fail(l, "out of memory");
+        const struct config_entry *e = config_section_get(s, key);
+        if (e)
+                return fail(l, "[push.target.%s] %s: given twice (first on line %u)", name, key, e->line);
+        return entry_add(s, key, value, l->line) < 0 ? fail(l, "out of memory") : 1;
+}
+
+int config_add_push_label(struct config *cfg, const char *name, const char *value) {
+        for (size_t i = 0; i < cfg->n_push_labels; i++)
+                if (strcmp(cfg->push_labels[i].key, name) == 0) {
+                        char *v = strdup(value);
+                        if (!v)
+                                return -ENOMEM;
+                        free(cfg->push_labels[i].value);
+                        cfg->push_labels[i].value = v;
+                        return 0;
+                }
+        struct config_entry *p = reallocarray(cfg->push_labels, cfg->n_push_labels + 1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        cfg->push_labels = p;
+        p[cfg->n_push_labels] = (struct config_entry){.key = strdup(name), .value = strdup(value)};
+        if (!p[cfg->n_push_labels].key || !p[cfg->n_push_labels].value)
+                return -ENOMEM;
+        cfg->n_push_labels++;
+        return 0;
+}
+
+int config_add_push_url(struct config *cfg, const char *url) {
+        char name[32];
+        (void) snprintf(name, sizeof(name), "url%zu", cfg->n_push_targets + 1);
+        struct config_section *s = push_target_get(cfg, name, true);
+        return s ? entry_add(s, "url", url, 0) : -ENOMEM;
+}
+
 static int loader_handle(void *user, const char *section, const char *key, const char *value) {
         struct loader *l = user;
         if (value[0] == LONG_VALUE_MARK) {
@@ -428,6 +576,20 @@ static int loader_handle(void *user, const char *section, const char *key, const
                 return fail(l, "%s: key outside of any [section]", key);
         if (strncmp(section, "collector.", 10) == 0)
                 return set_collector_option(l, section + 10, key, value);
+        if (strcmp(section, "push") == 0 && strncmp(key, "label.", 6) == 0) {
+                if (!metric_label_name_valid(key + 6))
+                        return fail(l, "[push] %s: '%s' is not a label name", key, key + 6);
+                for (size_t i = 0; i < l->cfg->n_push_labels; i++)
+                        if (strcmp(l->cfg->push_labels[i].key, key + 6) == 0)
+                                return fail(l, "[push] %s: given twice", key);
+                return config_add_push_label(l->cfg, key + 6, value) < 0 ? fail(l, "out of memory") : 1;
+        }
+        if (strncmp(section, "push.target.", 12) == 0) {
+                const char *name = section + 12;
+                if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(name))
+                        return fail(l, "[%s]: a target name is letters, digits, '-' and '_'", section);
+                return push_target_set(l, name, key, value);
+        }
 
         bool section_known = false;
         for (size_t k = 0; k < ELEMENTSOF(key_defs); k++) {
@@ -445,7 +607,7 @@ static int loader_handle(void *user, const char *section, const char *key, const
                 return set_collector_switch(l, key, value);
         if (!section_known)
                 return fail(l, "[%s]: unknown section (known: [log], [web], [paths], [collectors], "
-                               "[collector.NAME])", section);
+                               "[collector.NAME], [push], [push.target.NAME])", section);
         return fail(l, "[%s] %s: unknown key", section, key);
 }
 

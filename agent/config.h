@@ -50,6 +50,18 @@ struct config {
 
         struct config_section *sections;
         size_t n_sections;
+
+        /* [push]: defaults for every target; [push.target.NAME]: one each */
+        uint64_t push_interval_ms;
+        char *push_queue_dir;
+        uint64_t push_queue_max_bytes;
+        bool push_fsync;
+        char *push_instance; /* NULL: the host name */
+        char *push_job;
+        struct config_entry *push_labels; /* external labels: key = name, value */
+        size_t n_push_labels;
+        struct config_section *push_targets; /* name = the target's name */
+        size_t n_push_targets;
 };
 
 /* Fills cfg with the embedded defaults. 0 or -ENOMEM. */
@@ -79,6 +91,12 @@ int config_entry_error(const struct config_section *s, const struct config_entry
 int config_set_collector_option(struct config *cfg, const char *name, const char *key, const char *value);
 /* Whether the collector accepts key in its section. */
 bool config_collector_accepts(const char *name, const char *key);
+
+/* Adds an external label or a push target from a flag (over the file). */
+int config_add_push_label(struct config *cfg, const char *name, const char *value);
+int config_add_push_url(struct config *cfg, const char *url);
+/* Parses "256MiB", "1G", "500k", "1048576" into bytes. */
+int parse_size(const char *s, uint64_t *ret);
 
 /* Checks a telemetry path as given in a config or a flag. */
 int config_check_telemetry_path(const char *path);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "options.h"
 #include "prom_text.h"
+#include "push.h"
 #include "registry.h"
 #include "scrape.h"
 #include "version.h"
@@ -150,12 +151,14 @@ static void reload(const struct options *o, struct config *cfg, struct scrape_en
                           (unsigned long long) now.tv_sec * 1000000ULL + (unsigned long long) now.tv_nsec / 1000);
         if (load_config(o, &next, &diag) < 0)
                 goto refused;
-        if (scrape_engine_configure(e, &next, &diag) < 0) {
+        if (push_check(&next, &diag) < 0 || scrape_engine_configure(e, &next, &diag) < 0) {
                 config_free(&next);
                 goto refused;
         }
         if (web_settings_differ(cfg, &next))
                 log_warn("listen addresses, max_requests and connection_timeout take effect at the next restart");
+        if (cfg->n_push_targets > 0 || next.n_push_targets > 0)
+                log_info("push settings take effect at the next restart");
         (void) http_server_set_telemetry_path(srv, next.telemetry_path);
         log_setup(next.log_level, next.log_target);
         config_free(cfg);
@@ -196,6 +199,16 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
         if (r < 0)
                 return log_errno(LOG_LEVEL_ERROR, r, "cannot start the HTTP server"), EXIT_FAILURE;
 
+        struct diag diag = {0};
+        struct push *push = NULL;
+        if (push_start(cfg, e, &push, &diag) < 0) {
+                log_error("cannot start pushing: %s", diag.msg[0] ? diag.msg : "out of memory");
+                http_server_stop(srv);
+                return EXIT_FAILURE;
+        }
+        if (push)
+                scrape_engine_set_source(e, push_metrics, push);
+
         uint64_t watchdog_usec = 0;
         bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;
         log_info("vigie %s started: %zu collector(s), metrics at %s%s", VIGIE_VERSION, scrape_engine_count(e),
@@ -225,6 +238,8 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
         (void) sd_notify(0, "STOPPING=1\nSTATUS=stopping");
         http_server_set_ready(srv, false);
         http_server_stop(srv);
+        scrape_engine_set_source(e, NULL, NULL);
+        push_stop(push); /* what is queued stays on disk */
         log_info("stopped");
         return EXIT_SUCCESS;
 }
@@ -261,7 +276,7 @@ int main(int argc, char **argv) {
         if (scrape_engine_new(&e) < 0) {
                 fprintf(stderr, "vigie: out of memory\n");
                 ret = EXIT_FAILURE;
-        } else if (scrape_engine_configure(e, &cfg, &diag) < 0) {
+        } else if (scrape_engine_configure(e, &cfg, &diag) < 0 || push_check(&cfg, &diag) < 0) {
                 fprintf(stderr, "vigie: %s\n", diag.msg);
                 ret = EXIT_BAD_CONFIG;
         } else if (opts.check_config) {

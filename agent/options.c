@@ -12,6 +12,7 @@
 #include "listen.h"
 #include "parse.h"
 #include "log.h"
+#include "metric.h"
 #include "registry.h"
 
 enum {
@@ -30,6 +31,10 @@ enum {
         OPT_DISABLE_DEFAULTS,
         OPT_LOG_LEVEL,
         OPT_LOG_TARGET,
+        OPT_PUSH_URL,
+        OPT_PUSH_INTERVAL,
+        OPT_PUSH_QUEUE_DIR,
+        OPT_PUSH_LABEL,
         OPT_COLLECTOR = 0x1000,    /* + registry index */
         OPT_NO_COLLECTOR = 0x2000, /* + registry index */
 };
@@ -52,6 +57,10 @@ static const struct option fixed_options[] = {
         {"collector.disable-defaults", no_argument, NULL, OPT_DISABLE_DEFAULTS},
         {"log.level", required_argument, NULL, OPT_LOG_LEVEL},
         {"log.target", required_argument, NULL, OPT_LOG_TARGET},
+        {"push.url", required_argument, NULL, OPT_PUSH_URL},
+        {"push.interval", required_argument, NULL, OPT_PUSH_INTERVAL},
+        {"push.queue-dir", required_argument, NULL, OPT_PUSH_QUEUE_DIR},
+        {"push.label", required_argument, NULL, OPT_PUSH_LABEL},
 };
 
 void options_print_help(FILE *f, const char *argv0) {
@@ -81,6 +90,12 @@ void options_print_help(FILE *f, const char *argv0) {
                 "      --collector.NAME.OPTION[=VALUE]  set OPTION of collector NAME, as KEY in its\n"
                 "                                  [collector.NAME] section (dashes for underscores;\n"
                 "                                  --no-collector.NAME.OPTION sets a boolean to false)\n"
+                "      --push.url URL              push every sample to this Prometheus Remote-Write\n"
+                "                                  endpoint (repeatable, one target each)\n"
+                "      --push.interval DURATION    how often to collect and push (default 15s)\n"
+                "      --push.queue-dir DIR        where batches wait until acknowledged\n"
+                "                                  (default /var/lib/vigie/queue)\n"
+                "      --push.label NAME=VALUE     an external label on every pushed series (repeatable)\n"
                 "      --log.level LEVEL           error, warn, info (default) or debug\n"
                 "      --log.target TARGET         auto (default: the journal under systemd, else stderr),\n"
                 "                                  stderr or journal\n"
@@ -188,6 +203,44 @@ static int parse_one(struct options *o, int c, const char *arg, struct diag *dia
         case OPT_DISABLE_DEFAULTS:
                 o->disable_defaults = true;
                 return 0;
+        case OPT_PUSH_URL: {
+                if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
+                        return diag_set(diag, "--push.url: '%s' is not an http:// or https:// URL", arg);
+                const char **p = reallocarray(o->push_urls, o->n_push_urls + 1, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                o->push_urls = p;
+                p[o->n_push_urls++] = arg;
+                return 0;
+        }
+        case OPT_PUSH_INTERVAL: {
+                uint64_t ms;
+                if (parse_duration_ms(arg, &ms) < 0 || ms < 1000 || ms > 86400000)
+                        return diag_set(diag, "--push.interval: '%s' is not a duration from 1s to 24h", arg);
+                o->push_interval_ms = ms;
+                return 0;
+        }
+        case OPT_PUSH_QUEUE_DIR:
+                if (arg[0] != '/')
+                        return diag_set(diag, "--push.queue-dir: '%s' is not an absolute path", arg);
+                o->push_queue_dir = arg;
+                return 0;
+        case OPT_PUSH_LABEL: {
+                const char *eq = strchr(arg, '=');
+                char name[128];
+                if (!eq || (size_t) (eq - arg) >= sizeof(name))
+                        return diag_set(diag, "--push.label: '%s' is not NAME=VALUE", arg);
+                memcpy(name, arg, (size_t) (eq - arg));
+                name[eq - arg] = '\0';
+                if (!metric_label_name_valid(name))
+                        return diag_set(diag, "--push.label: '%s' is not a label name", name);
+                const char **p = reallocarray(o->push_labels, o->n_push_labels + 1, sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                o->push_labels = p;
+                p[o->n_push_labels++] = arg;
+                return 0;
+        }
         case OPT_LOG_LEVEL: {
                 enum log_level l;
                 if (log_level_from_string(arg, &l) < 0)
@@ -338,6 +391,9 @@ void options_free(struct options *o) {
         free(o->collector_options);
         o->collector_options = NULL;
         o->n_collector_options = 0;
+        free(o->push_urls);
+        free(o->push_labels);
+        o->push_urls = o->push_labels = NULL;
         free(o->listen_addresses);
         o->listen_addresses = NULL;
         o->n_listen_addresses = 0;
@@ -391,6 +447,21 @@ int options_apply(const struct options *o, struct config *cfg) {
                 if (config_set_collector_option(cfg, o->collector_options[3 * i], o->collector_options[3 * i + 1],
                                                 o->collector_options[3 * i + 2]) < 0)
                         return -ENOMEM;
+        for (size_t i = 0; i < o->n_push_urls; i++)
+                if (config_add_push_url(cfg, o->push_urls[i]) < 0)
+                        return -ENOMEM;
+        for (size_t i = 0; i < o->n_push_labels; i++) {
+                const char *eq = strchr(o->push_labels[i], '=');
+                char name[128];
+                memcpy(name, o->push_labels[i], (size_t) (eq - o->push_labels[i]));
+                name[eq - o->push_labels[i]] = '\0';
+                if (config_add_push_label(cfg, name, eq + 1) < 0)
+                        return -ENOMEM;
+        }
+        if (o->push_interval_ms)
+                cfg->push_interval_ms = o->push_interval_ms;
+        if (replace(&cfg->push_queue_dir, o->push_queue_dir) < 0)
+                return -ENOMEM;
         if (o->log_level >= 0)
                 cfg->log_level = (enum log_level) o->log_level;
         if (o->log_target >= 0)

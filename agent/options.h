@@ -29,6 +29,13 @@ struct options {
         char **collector_options;
         size_t n_collector_options; /* triples */
 
+        const char **push_urls; /* points into argv */
+        size_t n_push_urls;
+        const char **push_labels; /* "NAME=VALUE", into argv */
+        size_t n_push_labels;
+        uint64_t push_interval_ms; /* 0: not given */
+        const char *push_queue_dir;
+
         int log_level;  /* -1: not given, else enum log_level */
         int log_target; /* -1: not given, else enum log_target */
 };

@@ -49,6 +49,8 @@ struct scrape_engine {
         struct metric_set set;
         struct self_metrics self;
         bool self_ok;
+        int (*source)(struct metric_set *set, void *userdata);
+        void *source_data;
 };
 
 static void generation_free(struct generation *g) {
@@ -199,6 +201,21 @@ static void collect_all(struct scrape_engine *e) {
                 }
                 (void) self_metrics_build_info(set);
         }
+        if (e->source) {
+                struct metric_mark mark = metric_set_mark(set);
+                if (e->source(set, e->source_data) < 0) {
+                        metric_set_rollback(set, mark);
+                        set->error = 0;
+                }
+        }
+}
+
+void scrape_engine_set_source(struct scrape_engine *e, int (*fn)(struct metric_set *set, void *userdata),
+                              void *userdata) {
+        (void) pthread_mutex_lock(&e->lock);
+        e->source = fn;
+        e->source_data = userdata;
+        (void) pthread_mutex_unlock(&e->lock);
 }
 
 int scrape_engine_collect(struct scrape_engine *e, int (*consume)(const struct metric_set *set, void *userdata),

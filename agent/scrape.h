@@ -20,6 +20,11 @@ void scrape_engine_free(struct scrape_engine *e);
  * and diag says why. The engine keeps no pointer into cfg. */
 int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, struct diag *diag);
 
+/* Adds fn's series to every collection, after the collectors (the push
+ * targets' own metrics). One source; NULL removes it. */
+void scrape_engine_set_source(struct scrape_engine *e, int (*fn)(struct metric_set *set, void *userdata),
+                              void *userdata);
+
 /* Collects once and calls consume(set, userdata) under the engine lock;
  * returns what consume returned. */
 int scrape_engine_collect(struct scrape_engine *e, int (*consume)(const struct metric_set *set, void *userdata),

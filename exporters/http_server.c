@@ -213,11 +213,11 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
                 }
                 struct MHD_Daemon *d = MHD_start_daemon(
                         MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, s,
+                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                         MHD_OPTION_LISTEN_SOCKET, (MHD_socket) fds[i],
                         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) cfg->max_connections,
                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) cfg->connection_timeout,
                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (32 * 1024),
-                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                         MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
                         MHD_OPTION_END);
                 if (!d) {

@@ -94,7 +94,15 @@ static void test_errors(_unused_ void **state) {
         } table[] = {
                 {"[web]\nlisten_adress = :9100\n", "F:2: [web] listen_adress: unknown key"},
                 {"[webb]\nx = 1\n", "F:2: [webb]: unknown section (known: [log], [web], [paths], [collectors], "
-                                    "[collector.NAME])"},
+                                    "[collector.NAME], [push], [push.target.NAME])"},
+                {"[push]\ninterval = 500ms\n", "F:2: [push] interval: '500ms' is not a duration from 1000ms to 86400000ms (e.g. 15s, 1m)"},
+                {"[push]\nqueue_max_bytes = 1k\n", "F:2: [push] queue_max_bytes: '1k' is not a size of at least 64KiB (e.g. 256MiB, 1G)"},
+                {"[push]\nqueue_dir = queue\n", "F:2: [push] queue_dir: 'queue' is not an absolute path"},
+                {"[push]\nlabel.bad-name = x\n", "F:2: [push] label.bad-name: 'bad-name' is not a label name"},
+                {"[push]\nlabel.site = a\nlabel.site = b\n", "F:3: [push] label.site: given twice"},
+                {"[push.target.central]\nurll = http://x\n", "F:2: [push.target.central] urll: unknown key"},
+                {"[push.target.cen tral]\nurl = http://x\n", "F:2: [push.target.cen tral]: a target name is letters, digits, '-' and '_'"},
+                {"[push.target.a]\nurl = http://x\nurl = http://y\n", "F:3: [push.target.a] url: given twice (first on line 2)"},
                 {"level = info\n", "F:1: level: key outside of any [section]"},
                 {"[log]\nlevel = loud\n", "F:2: [log] level: 'loud' is not one of error, warn, info, debug"},
                 {"[log]\ntarget = syslog\n", "F:2: [log] target: 'syslog' is not one of auto, stderr, journal"},
@@ -208,6 +216,55 @@ static int parse(const char *const *args, struct options *o, struct diag *diag) 
                 argv[argc++] = (char *) *args;
         argv[argc] = NULL;
         return options_parse(argc, argv, o, diag);
+}
+
+static void test_push_config(_unused_ void **state) {
+        struct config cfg;
+        char msg[600];
+        assert_int_equal(load("[push]\ninterval = 30s\nqueue_max_bytes = 1GiB\nfsync = false\njob = node\n"
+                              "label.site = mairie\nlabel.authority = commune-42\n"
+                              "[push.target.central]\nurl = https://central.mairie.local/api/v1/write\n"
+                              "header.X-Scope-OrgID = commune-42\n",
+                              &cfg, msg, sizeof(msg)),
+                         0);
+        assert_int_equal(cfg.push_interval_ms, 30000);
+        assert_int_equal(cfg.push_queue_max_bytes, 1ull << 30);
+        assert_false(cfg.push_fsync);
+        assert_string_equal(cfg.push_job, "node");
+        assert_int_equal(cfg.n_push_labels, 2);
+        assert_string_equal(cfg.push_labels[1].key, "authority");
+        assert_int_equal(cfg.n_push_targets, 1);
+        assert_string_equal(config_section_get(&cfg.push_targets[0], "header.X-Scope-OrgID")->value, "commune-42");
+
+        /* flags add targets and labels over the file */
+        struct options o;
+        struct diag diag = {0};
+        const char *args[] = {"--push.url=http://127.0.0.1:9090/api/v1/write", "--push.label", "site=ecole",
+                              "--push.interval=5s", NULL};
+        assert_int_equal(parse(args, &o, &diag), 0);
+        assert_int_equal(options_apply(&o, &cfg), 0);
+        assert_int_equal(cfg.n_push_targets, 2);
+        assert_string_equal(cfg.push_targets[1].name, "url2");
+        assert_string_equal(cfg.push_labels[0].value, "ecole");
+        assert_int_equal(cfg.push_interval_ms, 5000);
+        options_free(&o);
+        config_free(&cfg);
+
+        static const struct {
+                const char *arg, *msg;
+        } bad[] = {
+                {"--push.url=ftp://x", "--push.url: 'ftp://x' is not an http:// or https:// URL"},
+                {"--push.interval=100ms", "--push.interval: '100ms' is not a duration from 1s to 24h"},
+                {"--push.label=site", "--push.label: 'site' is not NAME=VALUE"},
+                {"--push.label=__x=1", "--push.label: '__x' is not a label name"},
+                {"--push.queue-dir=q", "--push.queue-dir: 'q' is not an absolute path"},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                struct diag d = {0};
+                const char *a[] = {bad[i].arg, NULL};
+                assert_int_equal(parse(a, &o, &d), -EINVAL);
+                assert_string_equal(d.msg, bad[i].msg);
+        }
 }
 
 static void test_flags(_unused_ void **state) {
@@ -358,6 +415,7 @@ int main(void) {
                 cmocka_unit_test(test_long_lines),
                 cmocka_unit_test(test_unreadable),
                 cmocka_unit_test(test_collector_option_error_has_line),
+                cmocka_unit_test(test_push_config),
                 cmocka_unit_test(test_flags),
                 cmocka_unit_test(test_collector_option_flags),
                 cmocka_unit_test(test_flag_errors),

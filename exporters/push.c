@@ -1,0 +1,496 @@
+/* Push targets. Each target's thread: at every interval, collect, encode
+ * (remote_write.c) and append to the disk queue (push_queue.c); then send
+ * the queue oldest first, one batch at a time, so that every series stays
+ * in time order, after a restart too. 2xx: the batch is removed; 5xx, 429
+ * and network errors: retried with capped exponential backoff and jitter;
+ * any other 4xx: the batch is dropped and counted (one bad batch must not
+ * block those behind it). */
+#include "push.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "log.h"
+#include "push_queue.h"
+#include "remote_write.h"
+
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 30000
+
+struct target {
+        struct push *push;
+        char *name;
+        char *url;
+        uint64_t interval_ms, timeout_ms;
+        char *bearer, *username, *password, *ca_file, *cert_file, *key_file;
+        bool insecure;
+        struct curl_slist *headers;
+        struct push_queue *queue;
+        pthread_t thread;
+        bool started;
+        struct buf encoded, body;
+
+        pthread_mutex_t lock; /* the counters below */
+        uint64_t sent, failed, retries, dropped_4xx;
+        double last_success;
+        int last_status; /* to log a change of state once */
+};
+
+struct push {
+        struct scrape_engine *engine;
+        struct target *targets;
+        size_t n;
+        struct rw_labels labels;
+        char **label_storage;
+        pthread_mutex_t lock;
+        pthread_cond_t wake;
+        atomic_bool stopping;
+};
+
+static const char *const target_label[] = {"target"};
+static const char *const target_reason[] = {"reason", "target"};
+#define PUSH(name, help, type, n, labels) {"vigie_push_" name, help, type, n, labels}
+static const struct metric_desc sent_desc =
+        PUSH("samples_sent_total", "Samples the target acknowledged.", METRIC_COUNTER, 1, target_label);
+static const struct metric_desc failed_desc =
+        PUSH("samples_failed_total", "Samples in sends that failed and are retried.", METRIC_COUNTER, 1, target_label);
+static const struct metric_desc retries_desc =
+        PUSH("retries_total", "Sends that failed (5xx, 429, network) and are retried.", METRIC_COUNTER, 1, target_label);
+static const struct metric_desc dropped_desc =
+        PUSH("samples_dropped_total",
+             "Samples given up: http_4xx (refused by the target), queue_full (oldest dropped to stay in the disk "
+             "budget), write_error (could not be queued, disk full).",
+             METRIC_COUNTER, 2, target_reason);
+static const struct metric_desc corrupt_desc =
+        PUSH("queue_corrupt_records_total", "Damaged queue records skipped (checksum mismatch).", METRIC_COUNTER, 1,
+             target_label);
+static const struct metric_desc qbytes_desc =
+        PUSH("queue_bytes", "Bytes waiting in the disk queue.", METRIC_GAUGE, 1, target_label);
+static const struct metric_desc qbatches_desc =
+        PUSH("queue_batches", "Batches waiting in the disk queue.", METRIC_GAUGE, 1, target_label);
+static const struct metric_desc qsamples_desc =
+        PUSH("queue_samples", "Samples waiting in the disk queue.", METRIC_GAUGE, 1, target_label);
+static const struct metric_desc oldest_desc =
+        PUSH("oldest_queued_sample_age_seconds", "Age of the oldest queued sample.", METRIC_GAUGE, 1, target_label);
+static const struct metric_desc success_desc =
+        PUSH("last_success_timestamp_seconds", "When the target last acknowledged a batch.", METRIC_GAUGE, 1,
+             target_label);
+
+static uint64_t now_ms(clockid_t clock) {
+        struct timespec ts;
+        (void) clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* --- configuration --- */
+
+static int read_secret(const struct config_section *s, const char *key, const char *file_key, char **ret,
+                       struct diag *diag) {
+        const struct config_entry *e = config_section_get(s, key);
+        const struct config_entry *f = config_section_get(s, file_key);
+        if (e && f)
+                return config_entry_error(s, f, diag, "give %s or %s, not both", key, file_key);
+        if (e)
+                return (*ret = strdup(e->value)) ? 0 : -ENOMEM;
+        if (!f)
+                return 0;
+        char v[4096];
+        int r = read_attr(f->value, v, sizeof(v));
+        if (r < 0)
+                return config_entry_error(s, f, diag, "cannot read %s: %s", f->value, strerror(-r));
+        return (*ret = strdup(v)) ? 0 : -ENOMEM;
+}
+
+static void target_free(struct target *t) {
+        free(t->name);
+        free(t->url);
+        free(t->bearer);
+        free(t->username);
+        free(t->password);
+        free(t->ca_file);
+        free(t->cert_file);
+        free(t->key_file);
+        curl_slist_free_all(t->headers);
+        push_queue_close(t->queue);
+        buf_free(&t->encoded);
+        buf_free(&t->body);
+        (void) pthread_mutex_destroy(&t->lock);
+}
+
+static int target_init(struct target *t, const struct config *cfg, const struct config_section *s, struct diag *diag) {
+        (void) pthread_mutex_init(&t->lock, NULL);
+        const struct config_entry *url = config_section_get(s, "url");
+        if (!url)
+                return diag_set(diag, "%s[push.target.%s]: no url", s->file ? s->file : "", s->name);
+        if (strncmp(url->value, "http://", 7) != 0 && strncmp(url->value, "https://", 8) != 0)
+                return config_entry_error(s, url, diag, "'%s' is not an http:// or https:// URL", url->value);
+        t->name = strdup(s->name);
+        t->url = strdup(url->value);
+        if (!t->name || !t->url)
+                return -ENOMEM;
+        int r = config_section_duration_ms(s, "interval", cfg->push_interval_ms, 1000, 86400000, &t->interval_ms, diag);
+        if (r >= 0)
+                r = config_section_duration_ms(s, "timeout", 10000, 100, 600000, &t->timeout_ms, diag);
+        if (r >= 0)
+                r = config_section_bool(s, "insecure_skip_verify", false, &t->insecure, diag);
+        if (r >= 0)
+                r = read_secret(s, "bearer_token", "bearer_token_file", &t->bearer, diag);
+        if (r >= 0)
+                r = read_secret(s, "password", "password_file", &t->password, diag);
+        if (r < 0)
+                return r;
+        const char *u = config_section_string(s, "username", NULL);
+        if (u && !(t->username = strdup(u)))
+                return -ENOMEM;
+        if (!!t->username != !!t->password)
+                return diag_set(diag, "[push.target.%s]: username and password go together", s->name);
+        const char *files[][2] = {{"ca_file", NULL}, {"cert_file", NULL}, {"key_file", NULL}};
+        char **dst[] = {&t->ca_file, &t->cert_file, &t->key_file};
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                const struct config_entry *e = config_section_get(s, files[i][0]);
+                if (!e)
+                        continue;
+                if (access(e->value, R_OK) < 0)
+                        return config_entry_error(s, e, diag, "cannot read %s: %s", e->value, strerror(errno));
+                if (!(*dst[i] = strdup(e->value)))
+                        return -ENOMEM;
+        }
+        if (!!t->cert_file != !!t->key_file)
+                return diag_set(diag, "[push.target.%s]: cert_file and key_file go together", s->name);
+
+        static const char *const fixed[] = {"Content-Encoding: snappy", "Content-Type: application/x-protobuf",
+                                            "X-Prometheus-Remote-Write-Version: 0.1.0",
+                                            "User-Agent: vigie/" VIGIE_VERSION};
+        for (size_t i = 0; i < ELEMENTSOF(fixed); i++) {
+                struct curl_slist *l = curl_slist_append(t->headers, fixed[i]);
+                if (!l)
+                        return -ENOMEM;
+                t->headers = l;
+        }
+        char line[4200];
+        if (t->bearer) {
+                (void) snprintf(line, sizeof(line), "Authorization: Bearer %s", t->bearer);
+                struct curl_slist *l = curl_slist_append(t->headers, line);
+                if (!l)
+                        return -ENOMEM;
+                t->headers = l;
+        }
+        for (size_t i = 0; i < s->n_entries; i++) {
+                const struct config_entry *e = &s->entries[i];
+                if (strncmp(e->key, "header.", 7) != 0)
+                        continue;
+                if (strpbrk(e->value, "\r\n") || strpbrk(e->key + 7, ": \r\n"))
+                        return config_entry_error(s, e, diag, "not a valid header");
+                (void) snprintf(line, sizeof(line), "%s: %s", e->key + 7, e->value);
+                struct curl_slist *l = curl_slist_append(t->headers, line);
+                if (!l)
+                        return -ENOMEM;
+                t->headers = l;
+        }
+        return 0;
+}
+
+int push_check(const struct config *cfg, struct diag *diag) {
+        for (size_t i = 0; i < cfg->n_push_targets; i++) {
+                struct target t = {0};
+                int r = target_init(&t, cfg, &cfg->push_targets[i], diag);
+                target_free(&t);
+                if (r < 0)
+                        return r == -ENOMEM ? diag_set(diag, "out of memory") : r;
+        }
+        return 0;
+}
+
+/* --- sending --- */
+
+static size_t discard(_unused_ void *p, size_t size, size_t n, _unused_ void *u) { return size * n; }
+
+/* POSTs body; returns the HTTP status, or 0 for a network error. */
+static long post(struct target *t, CURL *curl, const struct buf *body, char *err, size_t err_size) {
+        curl_easy_reset(curl);
+        (void) curl_easy_setopt(curl, CURLOPT_URL, t->url);
+        (void) curl_easy_setopt(curl, CURLOPT_POST, 1L);
+        (void) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data);
+        (void) curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long) body->len);
+        (void) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, t->headers);
+        (void) curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) t->timeout_ms);
+        (void) curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        (void) curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+        (void) curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+        (void) curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
+        if (t->username) {
+                (void) curl_easy_setopt(curl, CURLOPT_USERNAME, t->username);
+                (void) curl_easy_setopt(curl, CURLOPT_PASSWORD, t->password);
+        }
+        if (t->ca_file)
+                (void) curl_easy_setopt(curl, CURLOPT_CAINFO, t->ca_file);
+        if (t->cert_file) {
+                (void) curl_easy_setopt(curl, CURLOPT_SSLCERT, t->cert_file);
+                (void) curl_easy_setopt(curl, CURLOPT_SSLKEY, t->key_file);
+        }
+        if (t->insecure) {
+                (void) curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+                (void) curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+        }
+        err[0] = '\0';
+        CURLcode c = curl_easy_perform(curl);
+        if (c != CURLE_OK) {
+                if (!err[0])
+                        (void) snprintf(err, err_size, "%s", curl_easy_strerror(c));
+                return 0;
+        }
+        long status = 0;
+        (void) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        return status;
+}
+
+static int queue_batch(const struct metric_set *set, void *userdata) {
+        struct target *t = userdata;
+        size_t n = 0;
+        int64_t ts = (int64_t) now_ms(CLOCK_REALTIME);
+        int r = remote_write_encode(set, &t->push->labels, ts, &t->encoded, &n);
+        if (r < 0)
+                return r;
+        r = push_queue_append(t->queue, t->encoded.data, t->encoded.len, (uint32_t) n, ts);
+        if (r < 0)
+                return r;
+        /* one line per batch at debug level: what a test counts against the receiver */
+        log_debug("push %s: queued %zu samples at %lld", t->name, n, (long long) ts);
+        return 0;
+}
+
+/* Sends queued batches until the queue is empty, a send fails (returns the
+ * backoff to wait) or the next collection is due. */
+static uint64_t send_queue(struct target *t, CURL *curl, uint64_t next_tick, uint64_t *backoff) {
+        char err[CURL_ERROR_SIZE];
+        while (!atomic_load(&t->push->stopping)) {
+                uint32_t n;
+                int64_t ts;
+                if (push_queue_peek(t->queue, &t->body, &n, &ts) < 0)
+                        return 0;
+                long status = post(t, curl, &t->body, err, sizeof(err));
+                (void) pthread_mutex_lock(&t->lock);
+                int state = status >= 200 && status < 300 ? 0 : status == 0 || status == 429 || status >= 500 ? 1 : 2;
+                if (state == 0) {
+                        t->sent += n;
+                        t->last_success = (double) now_ms(CLOCK_REALTIME) / 1000.0;
+                } else if (state == 1) {
+                        t->failed += n;
+                        t->retries++;
+                } else
+                        t->dropped_4xx += n;
+                bool changed = t->last_status != (int) status;
+                t->last_status = (int) status;
+                (void) pthread_mutex_unlock(&t->lock);
+
+                if (state == 1) {
+                        if (changed)
+                                log_warn("push %s: %s; batches stay queued and are retried", t->name,
+                                         status ? (status == 429 ? "HTTP 429 too many requests" : "HTTP 5xx from the target")
+                                                : err);
+                        *backoff = *backoff ? *backoff * 2 : BACKOFF_MIN_MS;
+                        if (*backoff > BACKOFF_MAX_MS)
+                                *backoff = BACKOFF_MAX_MS;
+                        /* jitter: from 80% to 120%, so that a fleet does not retry in step */
+                        return *backoff * (80 + (uint64_t) (rand() % 41)) / 100;
+                }
+                if (state == 2)
+                        log_warn("push %s: HTTP %ld: the target refused a batch of %u samples; dropped (counted in "
+                                 "vigie_push_samples_dropped_total)",
+                                 t->name, status, n);
+                else if (changed)
+                        log_info("push %s: delivering", t->name);
+                *backoff = 0;
+                (void) push_queue_pop(t->queue);
+                if (now_ms(CLOCK_MONOTONIC) >= next_tick)
+                        return 0;
+        }
+        return 0;
+}
+
+static void *target_main(void *arg) {
+        struct target *t = arg;
+        struct push *p = t->push;
+        CURL *curl = curl_easy_init();
+        if (!curl) {
+                log_error("push %s: cannot start libcurl; not pushing", t->name);
+                return NULL;
+        }
+        uint64_t next_tick = now_ms(CLOCK_MONOTONIC), retry_at = 0, backoff = 0;
+        while (!atomic_load(&p->stopping)) {
+                uint64_t now = now_ms(CLOCK_MONOTONIC);
+                if (now >= next_tick) {
+                        int r = scrape_engine_collect(p->engine, queue_batch, t);
+                        if (r < 0)
+                                log_errno(LOG_LEVEL_WARN, r, "push %s: cannot queue a batch", t->name);
+                        next_tick += t->interval_ms;
+                        if (next_tick <= now)
+                                next_tick = now + t->interval_ms; /* a late tick is not made up twice */
+                }
+                if (now >= retry_at) {
+                        uint64_t wait = send_queue(t, curl, next_tick, &backoff);
+                        retry_at = wait ? now_ms(CLOCK_MONOTONIC) + wait : 0;
+                }
+                uint64_t until = retry_at && retry_at < next_tick ? retry_at : next_tick;
+                struct timespec ts;
+                (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+                uint64_t cur = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+                if (until > cur) {
+                        uint64_t d = until - cur;
+                        ts.tv_sec += (time_t) (d / 1000);
+                        ts.tv_nsec += (long) (d % 1000) * 1000000L;
+                        if (ts.tv_nsec >= 1000000000L) {
+                                ts.tv_sec++;
+                                ts.tv_nsec -= 1000000000L;
+                        }
+                        (void) pthread_mutex_lock(&p->lock);
+                        if (!atomic_load(&p->stopping))
+                                (void) pthread_cond_timedwait(&p->wake, &p->lock, &ts);
+                        (void) pthread_mutex_unlock(&p->lock);
+                }
+        }
+        curl_easy_cleanup(curl);
+        return NULL;
+}
+
+/* --- lifecycle --- */
+
+int push_start(const struct config *cfg, struct scrape_engine *engine, struct push **ret, struct diag *diag) {
+        *ret = NULL;
+        if (cfg->n_push_targets == 0)
+                return 0;
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+                return diag_set(diag, "cannot start libcurl");
+        struct push *p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        (void) pthread_mutex_init(&p->lock, NULL);
+        pthread_condattr_t ca;
+        (void) pthread_condattr_init(&ca);
+        (void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        (void) pthread_cond_init(&p->wake, &ca);
+        (void) pthread_condattr_destroy(&ca);
+        p->engine = engine;
+
+        /* identity: instance (the host name unless set), job, external labels */
+        size_t n_labels = 2 + cfg->n_push_labels;
+        p->labels.names = calloc(n_labels, sizeof(char *));
+        p->labels.values = calloc(n_labels, sizeof(char *));
+        p->label_storage = calloc(1, sizeof(char *));
+        p->targets = calloc(cfg->n_push_targets, sizeof(*p->targets));
+        char host[256] = "";
+        (void) gethostname(host, sizeof(host) - 1);
+        if (!p->labels.names || !p->labels.values || !p->label_storage || !p->targets ||
+            !(p->label_storage[0] = strdup(cfg->push_instance ? cfg->push_instance : host))) {
+                push_stop(p);
+                return -ENOMEM;
+        }
+        p->labels.names[0] = "instance";
+        p->labels.values[0] = p->label_storage[0];
+        p->labels.names[1] = "job";
+        p->labels.values[1] = cfg->push_job;
+        for (size_t i = 0; i < cfg->n_push_labels; i++) {
+                p->labels.names[2 + i] = cfg->push_labels[i].key;
+                p->labels.values[2 + i] = cfg->push_labels[i].value;
+        }
+        p->labels.n = n_labels;
+
+        int r = 0;
+        for (size_t i = 0; i < cfg->n_push_targets && r >= 0; i++) {
+                struct target *t = &p->targets[p->n++];
+                t->push = p;
+                r = target_init(t, cfg, &cfg->push_targets[i], diag);
+                char dir[PATH_MAX];
+                if (r >= 0 && mkdir(cfg->push_queue_dir, 0700) < 0 && errno != EEXIST)
+                        r = diag_set(diag, "push: cannot make the queue directory %s: %s", cfg->push_queue_dir,
+                                     strerror(errno));
+                if (r >= 0 && path_join(dir, sizeof(dir), cfg->push_queue_dir, t->name) < 0)
+                        r = -ENAMETOOLONG;
+                if (r >= 0) {
+                        r = push_queue_open(dir, cfg->push_queue_max_bytes, cfg->push_fsync, &t->queue);
+                        if (r < 0)
+                                (void) diag_set(diag, "push %s: cannot open the queue in %s: %s", t->name, dir,
+                                                strerror(-r));
+                }
+        }
+        if (r < 0) {
+                push_stop(p);
+                return r;
+        }
+        for (size_t i = 0; i < p->n; i++) {
+                struct target *t = &p->targets[i];
+                struct push_queue_stats st;
+                push_queue_stats(t->queue, &st);
+                log_info("push %s: to %s every %llu ms; %llu samples queued from before", t->name, t->url,
+                         (unsigned long long) t->interval_ms, (unsigned long long) st.samples);
+                if (pthread_create(&t->thread, NULL, target_main, t) == 0)
+                        t->started = true;
+        }
+        *ret = p;
+        return 0;
+}
+
+void push_stop(struct push *p) {
+        if (!p)
+                return;
+        atomic_store(&p->stopping, true);
+        (void) pthread_mutex_lock(&p->lock);
+        (void) pthread_cond_broadcast(&p->wake);
+        (void) pthread_mutex_unlock(&p->lock);
+        for (size_t i = 0; i < p->n; i++) {
+                if (p->targets[i].started)
+                        (void) pthread_join(p->targets[i].thread, NULL);
+                target_free(&p->targets[i]);
+        }
+        free(p->targets);
+        if (p->label_storage)
+                free(p->label_storage[0]);
+        free(p->label_storage);
+        free(p->labels.names);
+        free(p->labels.values);
+        (void) pthread_cond_destroy(&p->wake);
+        (void) pthread_mutex_destroy(&p->lock);
+        free(p);
+        curl_global_cleanup();
+}
+
+static void gauge(struct metric_set *set, const struct metric_desc *d, double v, const char *target) {
+        (void) metric_set_family(set, d);
+        (void) metric_set_sample1(set, v, target);
+}
+
+int push_metrics(struct metric_set *set, void *userdata) {
+        struct push *p = userdata;
+        double now = (double) now_ms(CLOCK_REALTIME) / 1000.0;
+        for (size_t i = 0; p && i < p->n; i++) {
+                struct target *t = &p->targets[i];
+                struct push_queue_stats st;
+                push_queue_stats(t->queue, &st);
+                (void) pthread_mutex_lock(&t->lock);
+                gauge(set, &sent_desc, (double) t->sent, t->name);
+                gauge(set, &failed_desc, (double) t->failed, t->name);
+                gauge(set, &retries_desc, (double) t->retries, t->name);
+                (void) metric_set_family(set, &dropped_desc);
+                (void) metric_set_sample2(set, (double) t->dropped_4xx, "http_4xx", t->name);
+                (void) metric_set_sample2(set, (double) st.dropped_budget_samples, "queue_full", t->name);
+                (void) metric_set_sample2(set, (double) st.dropped_write_samples, "write_error", t->name);
+                gauge(set, &corrupt_desc, (double) st.corrupt_records, t->name);
+                gauge(set, &qbytes_desc, (double) st.bytes, t->name);
+                gauge(set, &qbatches_desc, (double) st.records, t->name);
+                gauge(set, &qsamples_desc, (double) st.samples, t->name);
+                gauge(set, &oldest_desc, st.oldest_ms ? now - (double) st.oldest_ms / 1000.0 : 0, t->name);
+                gauge(set, &success_desc, t->last_success, t->name);
+                (void) pthread_mutex_unlock(&t->lock);
+        }
+        return set->error;
+}

@@ -1,0 +1,60 @@
+# Helpers for the push tests (sourced after lib.sh): a Prometheus remote-
+# write receiver that can be stopped and started again on the same data.
+need prometheus curl python3
+
+PROM_PORT=$(free_port)
+PROM_URL="http://127.0.0.1:$PROM_PORT"
+PROM_PID=
+printf 'global:\n  scrape_interval: 1h\n' >"$T/prometheus.yml"
+
+# start_receiver [extra prometheus flags...]
+start_receiver() {
+        prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/tsdb" \
+                --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-remote-write-receiver --log.level=warn \
+                "$@" >>"$T/prometheus.log" 2>&1 &
+        PROM_PID=$!
+        PIDS+=("$PROM_PID")
+        wait_for 30 curl -fsSk "$PROM_URL/-/ready" "${PROM_CURL[@]}" || fail "prometheus did not start: $(tail -5 "$T/prometheus.log")"
+}
+PROM_CURL=()
+
+stop_receiver() {
+        kill "$PROM_PID"
+        wait "$PROM_PID" 2>/dev/null || true
+}
+
+# query EXPR: the value of a one-element instant vector, or "none"
+query() {
+        curl -fsSk "${PROM_CURL[@]}" --get --data-urlencode "query=$1" "$PROM_URL/api/v1/query" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if r else "none")'
+}
+
+# received SELECTOR: how many samples Prometheus holds for the selector
+# over the last hour (raw samples of a range selector: count_over_time
+# would drop __name__ and make series of different metrics collide)
+received() {
+        curl -fsSk "${PROM_CURL[@]}" --get --data-urlencode "query=$1[1h]" "$PROM_URL/api/v1/query" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print(sum(len(s["values"]) for s in r))'
+}
+
+# metric NAME{labels}: vigie's own value of a series, from its /metrics
+metric() {
+        curl -fsS "$VIGIE_URL/metrics" -o "$T/self.prom" && python3 - "$1" "$T/self.prom" <<'PY'
+import sys
+want = sys.argv[1]
+for line in open(sys.argv[2]):
+    if line.startswith(want + " "):
+        print(line.split()[-1])
+        break
+else:
+    print("none")
+PY
+}
+
+# queued LOG...: batches and samples vigie says it queued (debug log lines)
+queued_samples() { cat "$@" | sed -n 's/.*push [^:]*: queued \([0-9]*\) samples at .*/\1/p' | awk '{s+=$1} END {print s+0}'; }
+queued_batches() { cat "$@" | grep -c ': queued [0-9]* samples at ' || true; }
