@@ -44,6 +44,7 @@ struct target {
         uint64_t sent, failed, retries, dropped_4xx;
         double last_success;
         int last_status; /* to log a change of state once */
+        int last_queue_result;
 };
 
 struct push {
@@ -262,8 +263,10 @@ static int queue_batch(const struct metric_set *set, void *userdata) {
         if (r < 0)
                 return r;
         r = push_queue_append(t->queue, t->encoded.data, t->encoded.len, (uint32_t) n, ts);
-        if (r < 0)
+        if (r < 0) {
+                log_errno(LOG_LEVEL_DEBUG, r, "push %s: could not queue %zu samples at %lld", t->name, n, (long long) ts);
                 return r;
+        }
         /* one line per batch at debug level: what a test counts against the receiver */
         log_debug("push %s: queued %zu samples at %lld", t->name, n, (long long) ts);
         return 0;
@@ -331,8 +334,13 @@ static void *target_main(void *arg) {
                 uint64_t now = now_ms(CLOCK_MONOTONIC);
                 if (now >= next_tick) {
                         int r = scrape_engine_collect(p->engine, queue_batch, t);
-                        if (r < 0)
-                                log_errno(LOG_LEVEL_WARN, r, "push %s: cannot queue a batch", t->name);
+                        if (r < 0 && t->last_queue_result >= 0)
+                                log_errno(LOG_LEVEL_WARN, r,
+                                          "push %s: cannot queue batches (counted in vigie_push_samples_dropped_total)",
+                                          t->name);
+                        else if (r >= 0 && t->last_queue_result < 0)
+                                log_info("push %s: queueing again", t->name);
+                        t->last_queue_result = r;
                         next_tick += t->interval_ms;
                         if (next_tick <= now)
                                 next_tick = now + t->interval_ms; /* a late tick is not made up twice */
@@ -382,26 +390,32 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
         (void) pthread_condattr_destroy(&ca);
         p->engine = engine;
 
-        /* identity: instance (the host name unless set), job, external labels */
+        /* identity: instance (the host name unless set), job, external
+         * labels; copied, since a reload frees the configuration */
         size_t n_labels = 2 + cfg->n_push_labels;
         p->labels.names = calloc(n_labels, sizeof(char *));
         p->labels.values = calloc(n_labels, sizeof(char *));
-        p->label_storage = calloc(1, sizeof(char *));
+        p->label_storage = calloc(2 * n_labels + 1, sizeof(char *));
         p->targets = calloc(cfg->n_push_targets, sizeof(*p->targets));
-        char host[256] = "";
-        (void) gethostname(host, sizeof(host) - 1);
-        if (!p->labels.names || !p->labels.values || !p->label_storage || !p->targets ||
-            !(p->label_storage[0] = strdup(cfg->push_instance ? cfg->push_instance : host))) {
+        if (!p->labels.names || !p->labels.values || !p->label_storage || !p->targets) {
                 push_stop(p);
                 return -ENOMEM;
         }
-        p->labels.names[0] = "instance";
-        p->labels.values[0] = p->label_storage[0];
-        p->labels.names[1] = "job";
-        p->labels.values[1] = cfg->push_job;
-        for (size_t i = 0; i < cfg->n_push_labels; i++) {
-                p->labels.names[2 + i] = cfg->push_labels[i].key;
-                p->labels.values[2 + i] = cfg->push_labels[i].value;
+        char host[256] = "";
+        (void) gethostname(host, sizeof(host) - 1);
+        const char *names[2] = {"instance", "job"}, *values[2] = {cfg->push_instance ? cfg->push_instance : host,
+                                                                   cfg->push_job};
+        for (size_t i = 0; i < n_labels; i++) {
+                const char *name = i < 2 ? names[i] : cfg->push_labels[i - 2].key;
+                const char *value = i < 2 ? values[i] : cfg->push_labels[i - 2].value;
+                p->label_storage[2 * i] = strdup(name);
+                p->label_storage[2 * i + 1] = strdup(value);
+                if (!p->label_storage[2 * i] || !p->label_storage[2 * i + 1]) {
+                        push_stop(p);
+                        return -ENOMEM;
+                }
+                p->labels.names[i] = p->label_storage[2 * i];
+                p->labels.values[i] = p->label_storage[2 * i + 1];
         }
         p->labels.n = n_labels;
 
@@ -453,8 +467,8 @@ void push_stop(struct push *p) {
                 target_free(&p->targets[i]);
         }
         free(p->targets);
-        if (p->label_storage)
-                free(p->label_storage[0]);
+        for (size_t i = 0; p->label_storage && p->label_storage[i]; i++)
+                free(p->label_storage[i]);
         free(p->label_storage);
         free(p->labels.names);
         free(p->labels.values);

@@ -24,7 +24,8 @@
 
 #define MAGIC 0x31514756u /* "VGQ1" */
 #define HEADER 24
-#define SEGMENT_MAX (1u << 20)
+/* small enough that a draining queue gives disk space back as it goes */
+#define SEGMENT_MAX (256u << 10)
 #define RECORD_MAX (64u << 20)
 
 struct header {
@@ -403,6 +404,18 @@ int push_queue_pop(struct push_queue *q) {
                 q->peeked = false;
                 if (q->head_off >= q->sizes[0] && q->n_segs > 1)
                         drop_head_segment(q);
+                else if (q->head_off >= q->sizes[0]) {
+                        /* empty: the last segment goes too, or its space would
+                         * stay taken (a full disk would stay full) */
+                        char path[PATH_MAX + 32];
+                        seg_path(q, q->segs[0], path, sizeof(path));
+                        if (q->tail_fd >= 0)
+                                (void) close(q->tail_fd);
+                        q->tail_fd = -1;
+                        (void) unlink(path);
+                        q->n_segs = 0;
+                        q->head_off = 0;
+                }
                 recount_bytes(q);
                 r = save_head(q);
         }

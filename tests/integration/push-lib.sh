@@ -55,6 +55,16 @@ else:
 PY
 }
 
+# metric_is SERIES OP VALUE: vigie's value compared with test(1)'s OP,
+# read anew on each call (for wait_for, which would otherwise retry a
+# value expanded once)
+metric_is() {
+        local v
+        v=$(metric "$1")
+        [ "$v" != none ] && [ "$v" "$2" "$3" ]
+}
+
 # queued LOG...: batches and samples vigie says it queued (debug log lines)
 queued_samples() { cat "$@" | sed -n 's/.*push [^:]*: queued \([0-9]*\) samples at .*/\1/p' | awk '{s+=$1} END {print s+0}'; }
+not_queued_samples() { cat "$@" | sed -n 's/.*push [^:]*: could not queue \([0-9]*\) samples at .*/\1/p' | awk '{s+=$1} END {print s+0}'; }
 queued_batches() { cat "$@" | grep -c ': queued [0-9]* samples at ' || true; }

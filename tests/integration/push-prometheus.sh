@@ -9,7 +9,8 @@ source "$(dirname "$0")/push-lib.sh"
 start_receiver
 start_vigie vigie --log.level=debug --push.url="$PROM_URL/api/v1/write" --push.interval=1s \
         --push.queue-dir="$T/queue" --push.label=site=mairie-de-test --push.label=authority=commune-42
-wait_for 30 test "$(query 'count(vigie_build_info{job="vigie",site="mairie-de-test",authority="commune-42"})')" = 1 ||
+arrived() { [ "$(query 'count(vigie_build_info{job="vigie",site="mairie-de-test",authority="commune-42"})')" = 1 ]; }
+wait_for 30 arrived ||
         fail "vigie_build_info did not arrive: $(tail -5 "$T/vigie.log")"
 host=$(hostname)
 [ "$(query "count(node_boot_time_seconds{instance=\"$host\",job=\"vigie\"})")" = 1 ] || fail "instance label is not the host name"

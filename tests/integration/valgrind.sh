@@ -29,7 +29,12 @@ VIGIE_WRAPPED="$T/vigie-under-valgrind"
 printf '#!/bin/sh\nexec %s --log-file=%s %s "$@"\n' "${vg[*]}" "$T/daemon.vg" "$VIGIE_REAL" >"$VIGIE_WRAPPED"
 chmod +x "$VIGIE_WRAPPED"
 VIGIE=$VIGIE_WRAPPED
-start_vigie daemon --config "$T/ok.conf"
+# with a push target nothing listens on: encoding, the disk queue and
+# libcurl's error path run too
+start_vigie daemon --config "$T/ok.conf" --push.url="http://127.0.0.1:$(free_port)/api/v1/write" --push.interval=1s \
+        --push.queue-dir="$T/queue"
+queued_any() { ls "$T"/queue/url1/*.seg >/dev/null 2>&1; }
+wait_for 60 queued_any || fail "nothing queued under valgrind"
 for i in $(seq 20); do
         curl -fsS "$VIGIE_URL/metrics" >/dev/null
         curl -fsS --compressed "$VIGIE_URL/metrics" >/dev/null
