@@ -169,9 +169,9 @@ static int target_init(struct target *t, const struct config *cfg, const struct 
         if (!!t->cert_file != !!t->key_file)
                 return diag_set(diag, "[push.target.%s]: cert_file and key_file go together", s->name);
 
+        static const char user_agent[] = "User-Agent: vigie/" VIGIE_VERSION;
         static const char *const fixed[] = {"Content-Encoding: snappy", "Content-Type: application/x-protobuf",
-                                            "X-Prometheus-Remote-Write-Version: 0.1.0",
-                                            "User-Agent: vigie/" VIGIE_VERSION};
+                                            "X-Prometheus-Remote-Write-Version: 0.1.0", user_agent};
         for (size_t i = 0; i < ELEMENTSOF(fixed); i++) {
                 struct curl_slist *l = curl_slist_append(t->headers, fixed[i]);
                 if (!l)
