@@ -7,7 +7,6 @@
  * block those behind it). */
 #include "push.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -21,6 +20,7 @@
 
 #include "fileio.h"
 #include "log.h"
+#include "push_libs.h"
 #include "push_queue.h"
 #include "remote_write.h"
 
@@ -29,6 +29,7 @@
 
 struct target {
         struct push *push;
+        const struct push_libs *lib;
         char *name;
         char *url;
         uint64_t interval_ms, timeout_ms;
@@ -121,7 +122,8 @@ static void target_free(struct target *t) {
         free(t->ca_file);
         free(t->cert_file);
         free(t->key_file);
-        curl_slist_free_all(t->headers);
+        if (t->lib)
+                t->lib->slist_free_all(t->headers);
         push_queue_close(t->queue);
         buf_free(&t->encoded);
         buf_free(&t->body);
@@ -130,6 +132,10 @@ static void target_free(struct target *t) {
 
 static int target_init(struct target *t, const struct config *cfg, const struct config_section *s, struct diag *diag) {
         (void) pthread_mutex_init(&t->lock, NULL);
+        char err[256];
+        t->lib = push_libs_get(err, sizeof(err));
+        if (!t->lib)
+                return diag_set(diag, "push needs %s", err);
         const struct config_entry *url = config_section_get(s, "url");
         if (!url)
                 return diag_set(diag, "%s[push.target.%s]: no url", s->file ? s->file : "", s->name);
@@ -173,7 +179,7 @@ static int target_init(struct target *t, const struct config *cfg, const struct 
         static const char *const fixed[] = {"Content-Encoding: snappy", "Content-Type: application/x-protobuf",
                                             "X-Prometheus-Remote-Write-Version: 0.1.0", user_agent};
         for (size_t i = 0; i < ELEMENTSOF(fixed); i++) {
-                struct curl_slist *l = curl_slist_append(t->headers, fixed[i]);
+                struct curl_slist *l = t->lib->slist_append(t->headers, fixed[i]);
                 if (!l)
                         return -ENOMEM;
                 t->headers = l;
@@ -181,7 +187,7 @@ static int target_init(struct target *t, const struct config *cfg, const struct 
         char line[4200];
         if (t->bearer) {
                 (void) snprintf(line, sizeof(line), "Authorization: Bearer %s", t->bearer);
-                struct curl_slist *l = curl_slist_append(t->headers, line);
+                struct curl_slist *l = t->lib->slist_append(t->headers, line);
                 if (!l)
                         return -ENOMEM;
                 t->headers = l;
@@ -193,7 +199,7 @@ static int target_init(struct target *t, const struct config *cfg, const struct 
                 if (strpbrk(e->value, "\r\n") || strpbrk(e->key + 7, ": \r\n"))
                         return config_entry_error(s, e, diag, "not a valid header");
                 (void) snprintf(line, sizeof(line), "%s: %s", e->key + 7, e->value);
-                struct curl_slist *l = curl_slist_append(t->headers, line);
+                struct curl_slist *l = t->lib->slist_append(t->headers, line);
                 if (!l)
                         return -ENOMEM;
                 t->headers = l;
@@ -218,40 +224,40 @@ static size_t discard(_unused_ void *p, size_t size, size_t n, _unused_ void *u)
 
 /* POSTs body; returns the HTTP status, or 0 for a network error. */
 static long post(struct target *t, CURL *curl, const struct buf *body, char *err, size_t err_size) {
-        curl_easy_reset(curl);
-        (void) curl_easy_setopt(curl, CURLOPT_URL, t->url);
-        (void) curl_easy_setopt(curl, CURLOPT_POST, 1L);
-        (void) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data);
-        (void) curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long) body->len);
-        (void) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, t->headers);
-        (void) curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) t->timeout_ms);
-        (void) curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-        (void) curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-        (void) curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-        (void) curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
+        t->lib->easy_reset(curl);
+        (void) t->lib->easy_setopt(curl, CURLOPT_URL, t->url);
+        (void) t->lib->easy_setopt(curl, CURLOPT_POST, 1L);
+        (void) t->lib->easy_setopt(curl, CURLOPT_POSTFIELDS, body->data);
+        (void) t->lib->easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long) body->len);
+        (void) t->lib->easy_setopt(curl, CURLOPT_HTTPHEADER, t->headers);
+        (void) t->lib->easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) t->timeout_ms);
+        (void) t->lib->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        (void) t->lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+        (void) t->lib->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+        (void) t->lib->easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
         if (t->username) {
-                (void) curl_easy_setopt(curl, CURLOPT_USERNAME, t->username);
-                (void) curl_easy_setopt(curl, CURLOPT_PASSWORD, t->password);
+                (void) t->lib->easy_setopt(curl, CURLOPT_USERNAME, t->username);
+                (void) t->lib->easy_setopt(curl, CURLOPT_PASSWORD, t->password);
         }
         if (t->ca_file)
-                (void) curl_easy_setopt(curl, CURLOPT_CAINFO, t->ca_file);
+                (void) t->lib->easy_setopt(curl, CURLOPT_CAINFO, t->ca_file);
         if (t->cert_file) {
-                (void) curl_easy_setopt(curl, CURLOPT_SSLCERT, t->cert_file);
-                (void) curl_easy_setopt(curl, CURLOPT_SSLKEY, t->key_file);
+                (void) t->lib->easy_setopt(curl, CURLOPT_SSLCERT, t->cert_file);
+                (void) t->lib->easy_setopt(curl, CURLOPT_SSLKEY, t->key_file);
         }
         if (t->insecure) {
-                (void) curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-                (void) curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+                (void) t->lib->easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+                (void) t->lib->easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
         }
         err[0] = '\0';
-        CURLcode c = curl_easy_perform(curl);
+        CURLcode c = t->lib->easy_perform(curl);
         if (c != CURLE_OK) {
                 if (!err[0])
-                        (void) snprintf(err, err_size, "%s", curl_easy_strerror(c));
+                        (void) snprintf(err, err_size, "%s", t->lib->easy_strerror(c));
                 return 0;
         }
         long status = 0;
-        (void) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        (void) t->lib->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
         return status;
 }
 
@@ -324,7 +330,7 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t next_tick, uin
 static void *target_main(void *arg) {
         struct target *t = arg;
         struct push *p = t->push;
-        CURL *curl = curl_easy_init();
+        CURL *curl = t->lib->easy_init();
         if (!curl) {
                 log_error("push %s: cannot start libcurl; not pushing", t->name);
                 return NULL;
@@ -367,7 +373,7 @@ static void *target_main(void *arg) {
                         (void) pthread_mutex_unlock(&p->lock);
                 }
         }
-        curl_easy_cleanup(curl);
+        t->lib->easy_cleanup(curl);
         return NULL;
 }
 
@@ -377,7 +383,11 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
         *ret = NULL;
         if (cfg->n_push_targets == 0)
                 return 0;
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        char err[256];
+        const struct push_libs *lib = push_libs_get(err, sizeof(err));
+        if (!lib)
+                return diag_set(diag, "push needs %s", err);
+        if (lib->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                 return diag_set(diag, "cannot start libcurl");
         struct push *p = calloc(1, sizeof(*p));
         if (!p)
@@ -475,7 +485,9 @@ void push_stop(struct push *p) {
         (void) pthread_cond_destroy(&p->wake);
         (void) pthread_mutex_destroy(&p->lock);
         free(p);
-        curl_global_cleanup();
+        const struct push_libs *lib = push_libs_get(NULL, 0);
+        if (lib)
+                lib->global_cleanup();
 }
 
 static void gauge(struct metric_set *set, const struct metric_desc *d, double v, const char *target) {

@@ -4,10 +4,10 @@
 #include "remote_write.h"
 
 #include <errno.h>
-#include <snappy-c.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "push_libs.h"
 #include "remote_write.pb-c.h"
 #include "sort.h"
 
@@ -194,19 +194,25 @@ int remote_write_encode(const struct metric_set *set, const struct rw_labels *ex
         m.req.metadata = m.meta_ptrs;
         m.req.n_metadata = md;
 
+        char err[256];
+        const struct push_libs *lib = push_libs_get(err, sizeof(err));
+        if (!lib) {
+                r = -ELIBACC;
+                goto out;
+        }
         size_t plain_len = prometheus__write_request__get_packed_size(&m.req);
         uint8_t *plain = malloc(plain_len ? plain_len : 1);
         if (!plain)
                 goto out;
         (void) prometheus__write_request__pack(&m.req, plain);
-        size_t max = snappy_max_compressed_length(plain_len);
+        size_t max = lib->snappy_max_compressed_length(plain_len);
         buf_reset(out);
         if (buf_reserve(out, max) < 0) {
                 free(plain);
                 goto out;
         }
         size_t clen = max;
-        if (snappy_compress((const char *) plain, plain_len, out->data, &clen) != SNAPPY_OK) {
+        if (lib->snappy_compress((const char *) plain, plain_len, out->data, &clen) != SNAPPY_OK) {
                 free(plain);
                 r = -EINVAL;
                 goto out;
@@ -222,13 +228,16 @@ out:
 }
 
 int remote_write_count(const void *data, size_t len, size_t *ret_samples) {
+        const struct push_libs *lib = push_libs_get(NULL, 0);
+        if (!lib)
+                return -ELIBACC;
         size_t plain_len;
-        if (snappy_uncompressed_length(data, len, &plain_len) != SNAPPY_OK)
+        if (lib->snappy_uncompressed_length(data, len, &plain_len) != SNAPPY_OK)
                 return -EBADMSG;
         char *plain = malloc(plain_len ? plain_len : 1);
         if (!plain)
                 return -ENOMEM;
-        if (snappy_uncompress(data, len, plain, &plain_len) != SNAPPY_OK) {
+        if (lib->snappy_uncompress(data, len, plain, &plain_len) != SNAPPY_OK) {
                 free(plain);
                 return -EBADMSG;
         }

@@ -5,7 +5,8 @@ source "$(dirname "$0")/lib.sh"
 need valgrind curl
 
 vg=(valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all
-        --track-fds=no)
+        --suppressions="$(dirname "$0")/valgrind.supp"
+        --track-fds=no --num-callers=40)
 
 "${vg[@]}" --log-file="$T/once.log" "$VIGIE" --once >"$T/once.prom" ||
         fail "valgrind --once: $(cat "$T/once.log")"
