@@ -49,10 +49,10 @@ int read_file_at(const char *root, const char *rel, struct buf *b) {
         return 0;
 }
 
-static int read_attr_open_fd(int fd, char *buf, size_t size) {
+int read_attr_pread(int fd, char *buf, size_t size) {
         ssize_t n;
         do
-                n = read(fd, buf, size);
+                n = pread(fd, buf, size, 0);
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return -errno;
@@ -72,7 +72,7 @@ int read_attr_fd(int dirfd, const char *name, char *buf, size_t size) {
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
-        return read_attr_open_fd(fd, buf, size);
+        return read_attr_pread(fd, buf, size);
 }
 
 static int parse_i64(const char *v, int64_t *ret) {

@@ -27,6 +27,9 @@ int read_attr_at(const char *dir, const char *name, char *buf, size_t size);
  * spares the kernel a path walk (through /sys/class symlinks) per file. */
 int read_attr_fd(int dirfd, const char *name, char *buf, size_t size);
 int read_attr_i64_fd(int dirfd, const char *name, int64_t *ret);
+/* The same from a descriptor kept open: sysfs makes the attribute anew on
+ * every read from offset 0. */
+int read_attr_pread(int fd, char *buf, size_t size);
 /* An attribute holding one integer ("-1" too). -EBADMSG if it holds
  * anything else; other errors are the kernel's (-EINVAL for the speed of a
  * link that is down: no value, not garbage). */

@@ -147,15 +147,7 @@ static int attr_read(const struct iface_fds *c, int dirfd, size_t a, char *buf, 
                 return read_attr_fd(dirfd, a < N_TEXT ? text_attrs[a] : properties[a - N_TEXT].attr, buf, size);
         if (c->fd[a] < 0)
                 return -ENOENT;
-        ssize_t n = pread(c->fd[a], buf, size, 0);
-        if (n < 0)
-                return -errno;
-        if ((size_t) n == size)
-                return -EFBIG;
-        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\0'))
-                n--;
-        buf[n] = '\0';
-        return (int) n;
+        return read_attr_pread(c->fd[a], buf, size);
 }
 
 static void netclass_free(void *state) {

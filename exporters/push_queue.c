@@ -121,10 +121,8 @@ static int add_segment(struct push_queue *q, uint64_t id, uint64_t size) {
         return 0;
 }
 
-/* The head segment is done: delete it (unless it is the tail being written). */
-static void drop_head_segment(struct push_queue *q) {
-        if (q->n_segs <= 1)
-                return;
+/* Deletes the first segment, file and entry. */
+static void remove_first_segment(struct push_queue *q) {
         char path[PATH_MAX + 32];
         seg_path(q, q->segs[0], path, sizeof(path));
         (void) unlink(path);
@@ -132,6 +130,12 @@ static void drop_head_segment(struct push_queue *q) {
         memmove(q->sizes, q->sizes + 1, (q->n_segs - 1) * sizeof(*q->sizes));
         q->n_segs--;
         q->head_off = 0;
+}
+
+/* The head segment is done: delete it (unless it is the tail being written). */
+static void drop_head_segment(struct push_queue *q) {
+        if (q->n_segs > 1)
+                remove_first_segment(q);
 }
 
 static int open_segment_fd(const struct push_queue *q, size_t i) {
@@ -220,15 +224,9 @@ int push_queue_open(const char *dir, uint64_t max_bytes, bool fsync_each, struct
                         head_id = head_off = 0;
                 fclose(f);
         }
-        while (q->n_segs > 0 && q->segs[0] < head_id) {
-                q->head_off = 0;
-                char path[PATH_MAX + 32];
-                seg_path(q, q->segs[0], path, sizeof(path));
-                (void) unlink(path);
-                memmove(q->segs, q->segs + 1, (q->n_segs - 1) * sizeof(*q->segs));
-                memmove(q->sizes, q->sizes + 1, (q->n_segs - 1) * sizeof(*q->sizes));
-                q->n_segs--;
-        }
+        /* segments wholly before the head were acknowledged already */
+        while (q->n_segs > 0 && q->segs[0] < head_id)
+                remove_first_segment(q);
         q->head_off = q->n_segs > 0 && q->segs[0] == head_id && head_off <= q->sizes[0] ? head_off : 0;
         recount_bytes(q);
         scan(q);
@@ -407,14 +405,10 @@ int push_queue_pop(struct push_queue *q) {
                 else if (q->head_off >= q->sizes[0]) {
                         /* empty: the last segment goes too, or its space would
                          * stay taken (a full disk would stay full) */
-                        char path[PATH_MAX + 32];
-                        seg_path(q, q->segs[0], path, sizeof(path));
                         if (q->tail_fd >= 0)
                                 (void) close(q->tail_fd);
                         q->tail_fd = -1;
-                        (void) unlink(path);
-                        q->n_segs = 0;
-                        q->head_off = 0;
+                        remove_first_segment(q);
                 }
                 recount_bytes(q);
                 r = save_head(q);
