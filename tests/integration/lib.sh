@@ -93,12 +93,15 @@ serves_without() {
 start_vigie() {
         local name=$1
         shift
-        "$VIGIE" --web.listen-address=127.0.0.1:0 --log.target=stderr "$@" >"$T/$name.log" 2>&1 &
+        # the log exists before vigie starts: reading it below must not race
+        # with the background shell that opens it
+        : >>"$T/$name.log"
+        "$VIGIE" --web.listen-address=127.0.0.1:0 --log.target=stderr "$@" >>"$T/$name.log" 2>&1 &
         VIGIE_PID=$!
         PIDS+=("$VIGIE_PID")
         local port=
         for _ in $(seq 100); do
-                port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/$name.log" | head -n 1)
+                port=$( (sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/$name.log" || true) | head -n 1)
                 [ -n "$port" ] && break
                 kill -0 "$VIGIE_PID" 2>/dev/null || fail "vigie exited at start: $(cat "$T/$name.log")"
                 sleep 0.1
