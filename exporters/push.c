@@ -44,6 +44,7 @@ struct target {
         pthread_mutex_t lock; /* the counters below */
         uint64_t sent, failed, retries, dropped_4xx;
         double last_success;
+        unsigned seed;   /* for the jitter: differs from agent to agent */
         int last_status; /* to log a change of state once */
         int last_queue_result;
 };
@@ -311,7 +312,7 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t next_tick, uin
                         if (*backoff > BACKOFF_MAX_MS)
                                 *backoff = BACKOFF_MAX_MS;
                         /* jitter: from 80% to 120%, so that a fleet does not retry in step */
-                        return *backoff * (80 + (uint64_t) (rand() % 41)) / 100;
+                        return *backoff * (80 + (uint64_t) (rand_r(&t->seed) % 41)) / 100;
                 }
                 if (state == 2)
                         log_warn("push %s: HTTP %ld: the target refused a batch of %u samples; dropped (counted in "
@@ -433,6 +434,8 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
         for (size_t i = 0; i < cfg->n_push_targets && r >= 0; i++) {
                 struct target *t = &p->targets[p->n++];
                 t->push = p;
+                /* every agent of a fleet draws its own jitter */
+                t->seed = (unsigned) getpid() ^ (unsigned) now_ms(CLOCK_REALTIME) ^ (unsigned) (i * 2654435761u);
                 r = target_init(t, cfg, &cfg->push_targets[i], diag);
                 char dir[PATH_MAX];
                 if (r >= 0 && mkdir(cfg->push_queue_dir, 0700) < 0 && errno != EEXIST)
