@@ -573,7 +573,7 @@ static int textfile_collect(void *state, struct collect_ctx *ctx) {
                 const char *h = helped ? str(s, helped->help) : help;
                 if (!helped)
                         (void) snprintf(help, sizeof(help), "Metric read from %s/%s", s->directory,
-                                        dirlist_name(&s->files, first->file));
+                                        dirlist_name(&s->files, first ? first->file : f->file));
                 const char *names[METRIC_MAX_LABELS], *values[METRIC_MAX_LABELS];
                 for (unsigned l = 0; l < smp->n_labels; l++) {
                         names[l] = str(s, smp->names[l]);

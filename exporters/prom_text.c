@@ -48,7 +48,7 @@ void prom_put_value(struct buf *out, double v) {
                         int64_t i = (int64_t) scaled;
                         uint64_t u = i < 0 ? (uint64_t) 0 - (uint64_t) i : (uint64_t) i;
                         uint64_t p = (uint64_t) pow10[k];
-                        char frac[8];
+                        char frac[8] = {0};
                         uint64_t f = u % p;
                         for (int d = k - 1; d >= 0; d--, f /= 10)
                                 frac[d] = (char) ('0' + f % 10);

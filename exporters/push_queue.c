@@ -152,7 +152,7 @@ static void scan(struct push_queue *q) {
                 int fd = open_segment_fd(q, i);
                 if (fd < 0)
                         continue;
-                struct header h;
+                struct header h = {0};
                 for (uint64_t off = i == 0 ? q->head_off : 0;
                      off + HEADER <= q->sizes[i] && read_header(fd, off, &h) == 0; off += HEADER + h.len) {
                         q->st.records++;
@@ -250,7 +250,7 @@ static void drop_oldest(struct push_queue *q) {
         if (q->n_segs == 0)
                 return;
         int fd = open_segment_fd(q, 0);
-        struct header h;
+        struct header h = {0};
         if (fd >= 0 && q->head_off + HEADER <= q->sizes[0] && read_header(fd, q->head_off, &h) == 0 &&
             q->head_off + HEADER + h.len <= q->sizes[0]) {
                 q->head_off += HEADER + h.len;
@@ -328,7 +328,7 @@ out:
 /* Finds the next record whose checksum holds after a damaged one. */
 static bool resync(struct push_queue *q, int fd, struct buf *scratch) {
         for (uint64_t off = q->head_off + 1; off + HEADER <= q->sizes[0]; off++) {
-                struct header h;
+                struct header h = {0};
                 if (read_header(fd, off, &h) < 0 || off + HEADER + h.len > q->sizes[0])
                         continue;
                 buf_reset(scratch);
@@ -360,7 +360,7 @@ int push_queue_peek(struct push_queue *q, struct buf *out, uint32_t *ret_samples
                         q->head_off = q->sizes[0];
                         continue;
                 }
-                struct header h;
+                struct header h = {0};
                 bool ok = read_header(fd, q->head_off, &h) == 0 && q->head_off + HEADER + h.len <= q->sizes[0];
                 if (ok) {
                         buf_reset(out);
@@ -423,7 +423,7 @@ void push_queue_stats(struct push_queue *q, struct push_queue_stats *ret) {
         ret->oldest_ms = 0;
         if (q->n_segs > 0 && q->head_off + HEADER <= q->sizes[0]) {
                 int fd = open_segment_fd(q, 0);
-                struct header h;
+                struct header h = {0};
                 if (fd >= 0 && read_header(fd, q->head_off, &h) == 0)
                         ret->oldest_ms = h.ts_ms;
                 if (fd >= 0)
