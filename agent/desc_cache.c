@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 static bool desc_matches(const struct metric_desc *d, const char *name, const char *help, enum metric_type type,
                          unsigned n_labels, const char *const *labels) {
         if (d->type != type || d->n_labels != n_labels || strcmp(d->name, name) != 0 || strcmp(d->help, help) != 0)
@@ -46,14 +48,8 @@ const struct metric_desc *desc_cache_get(struct desc_cache *c, const char *name,
                         return c->items[i];
                 }
         }
-        if (c->n == c->cap) {
-                size_t cap = c->cap ? c->cap * 2 : 32;
-                struct metric_desc **p = reallocarray(c->items, cap, sizeof(*p));
-                if (!p)
-                        return NULL;
-                c->items = p;
-                c->cap = cap;
-        }
+        if (array_reserve((void **) &c->items, &c->cap, c->n + 1, sizeof(*c->items)) < 0)
+                return NULL;
         struct metric_desc *d = desc_new(name, help, type, n_labels, labels);
         if (!d)
                 return NULL;

@@ -1,5 +1,6 @@
 /* Directory listings with getdents64 and a stack buffer. */
 #include "dirlist.h"
+#include "array.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -34,14 +35,8 @@ int dirlist_read(struct dirlist *l, const char *path) {
                         off += d->d_reclen;
                         if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
                                 continue;
-                        if (l->n == l->cap) {
-                                size_t cap = l->cap ? l->cap * 2 : 64;
-                                size_t *p = reallocarray(l->offsets, cap, sizeof(*p));
-                                if (!p)
-                                        return -ENOMEM;
-                                l->offsets = p;
-                                l->cap = cap;
-                        }
+                        if (array_reserve((void **) &l->offsets, &l->cap, l->n + 1, sizeof(*l->offsets)) < 0)
+                                return -ENOMEM;
                         l->offsets[l->n++] = l->names.len;
                         buf_put(&l->names, d->d_name, strlen(d->d_name) + 1);
                 }

@@ -5,19 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int grow(void **array, size_t *cap, size_t need, size_t elem) {
-        if (need <= *cap)
-                return 0;
-        size_t n = *cap ? *cap * 2 : 16;
-        while (n < need)
-                n *= 2;
-        void *p = reallocarray(*array, n, elem);
-        if (!p)
-                return -ENOMEM;
-        *array = p;
-        *cap = n;
-        return 0;
-}
+#include "array.h"
 
 void metric_set_reset(struct metric_set *set) {
         set->n_families = 0;
@@ -36,7 +24,7 @@ void metric_set_free(struct metric_set *set) {
 int metric_set_family(struct metric_set *set, const struct metric_desc *desc) {
         if (set->error < 0)
                 return set->error;
-        if (grow((void **) &set->families, &set->cap_families, set->n_families + 1, sizeof(*set->families)) < 0)
+        if (array_reserve((void **) &set->families, &set->cap_families, set->n_families + 1, sizeof(*set->families)) < 0)
                 return (set->error = -ENOMEM);
         set->families[set->n_families++] = (struct metric_family){
                 .desc = desc,
@@ -64,7 +52,7 @@ int metric_set_sample_suffix(struct metric_set *set, double value, const char *c
         struct metric_family *f = &set->families[set->n_families - 1];
         if (f->desc->n_labels > 0 && !values)
                 return (set->error = -EINVAL);
-        if (grow((void **) &set->samples, &set->cap_samples, set->n_samples + 1, sizeof(*set->samples)) < 0)
+        if (array_reserve((void **) &set->samples, &set->cap_samples, set->n_samples + 1, sizeof(*set->samples)) < 0)
                 return (set->error = -ENOMEM);
         /* The arena is never empty once a sample exists, so offset 0 is valid
          * for a family without labels too. */

@@ -143,6 +143,16 @@ static void free_names(char **names) {
         free(names);
 }
 
+/* Appends an argument (kept in argv) to a repeatable flag's list. */
+static int args_append(const char ***list, size_t *n, const char *arg) {
+        const char **p = reallocarray(*list, *n + 1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        *list = p;
+        p[(*n)++] = arg;
+        return 0;
+}
+
 static int parse_one(struct options *o, int c, const char *arg, struct diag *diag) {
         char host[256], port[8];
         unsigned u;
@@ -165,12 +175,7 @@ static int parse_one(struct options *o, int c, const char *arg, struct diag *dia
         case OPT_LISTEN: {
                 if (listen_address_parse(arg, host, sizeof(host), port, sizeof(port)) < 0)
                         return diag_set(diag, "--web.listen-address: '%s' is not host:port, [ipv6]:port or :port", arg);
-                const char **p = reallocarray(o->listen_addresses, o->n_listen_addresses + 1, sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                o->listen_addresses = p;
-                p[o->n_listen_addresses++] = arg;
-                return 0;
+                return args_append(&o->listen_addresses, &o->n_listen_addresses, arg);
         }
         case OPT_TELEMETRY:
                 if (config_check_telemetry_path(arg) < 0)
@@ -206,12 +211,7 @@ static int parse_one(struct options *o, int c, const char *arg, struct diag *dia
         case OPT_PUSH_URL: {
                 if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
                         return diag_set(diag, "--push.url: '%s' is not an http:// or https:// URL", arg);
-                const char **p = reallocarray(o->push_urls, o->n_push_urls + 1, sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                o->push_urls = p;
-                p[o->n_push_urls++] = arg;
-                return 0;
+                return args_append(&o->push_urls, &o->n_push_urls, arg);
         }
         case OPT_PUSH_INTERVAL: {
                 uint64_t ms;
@@ -234,12 +234,7 @@ static int parse_one(struct options *o, int c, const char *arg, struct diag *dia
                 name[eq - arg] = '\0';
                 if (!metric_label_name_valid(name))
                         return diag_set(diag, "--push.label: '%s' is not a label name", name);
-                const char **p = reallocarray(o->push_labels, o->n_push_labels + 1, sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                o->push_labels = p;
-                p[o->n_push_labels++] = arg;
-                return 0;
+                return args_append(&o->push_labels, &o->n_push_labels, arg);
         }
         case OPT_LOG_LEVEL: {
                 enum log_level l;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "collector.h"
 #include "fileio.h"
 #include "filter.h"
@@ -163,14 +164,8 @@ static int diskstats_parse(struct diskstats_state *s, struct collect_ctx *ctx) {
                         ctx->parse_errors++;
                         continue;
                 }
-                if (s->n == s->cap) {
-                        size_t cap = s->cap ? s->cap * 2 : 16;
-                        struct disk *p = reallocarray(s->disks, cap, sizeof(*p));
-                        if (!p)
-                                return -ENOMEM;
-                        s->disks = p;
-                        s->cap = cap;
-                }
+                if (array_reserve((void **) &s->disks, &s->cap, s->n + 1, sizeof(*s->disks)) < 0)
+                        return -ENOMEM;
                 struct disk *d = &s->disks[s->n];
                 memcpy(d->name, f[2].s, f[2].n);
                 d->name[f[2].n] = '\0';

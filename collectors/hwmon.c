@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "collector.h"
 #include "desc_cache.h"
 #include "dirlist.h"
@@ -185,14 +186,8 @@ static int read_sensors(struct hwmon_state *s, const char *dir) {
                                 replaced = true;
                         }
                 if (!replaced) {
-                        if (s->n == s->cap) {
-                                size_t cap = s->cap ? s->cap * 2 : 64;
-                                struct reading *p = reallocarray(s->readings, cap, sizeof(*p));
-                                if (!p)
-                                        return -ENOMEM;
-                                s->readings = p;
-                                s->cap = cap;
-                        }
+                        if (array_reserve((void **) &s->readings, &s->cap, s->n + 1, sizeof(*s->readings)) < 0)
+                                return -ENOMEM;
                         r.value = s->values.len;
                         s->readings[s->n++] = r;
                 }
@@ -326,14 +321,8 @@ static int kind_of(struct hwmon_state *s, const struct reading *r, bool has_bare
         int e = describe(s, r->type, r->property, has_bare, ret);
         if (e < 0)
                 return e;
-        if (s->n_kinds == s->cap_kinds) {
-                size_t cap = s->cap_kinds ? s->cap_kinds * 2 : 32;
-                struct reading_kind *p = reallocarray(s->kinds, cap, sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                s->kinds = p;
-                s->cap_kinds = cap;
-        }
+        if (array_reserve((void **) &s->kinds, &s->cap_kinds, s->n_kinds + 1, sizeof(*s->kinds)) < 0)
+                return -ENOMEM;
         struct reading_kind *k = &s->kinds[s->n_kinds++];
         *k = (struct reading_kind){.has_bare = has_bare, .desc = ret->desc, .scale = ret->scale, .div = ret->div};
         memcpy(k->type, r->type, sizeof(k->type));
@@ -379,14 +368,8 @@ static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char
         else {
                 chip_label(dir, entry, chip, sizeof(chip));
                 if (strlen(entry) < sizeof(s->chips_seen->entry)) {
-                        if (s->n_chips_seen == s->cap_chips_seen) {
-                                size_t cap = s->cap_chips_seen ? s->cap_chips_seen * 2 : 8;
-                                struct chip_cache *p = reallocarray(s->chips_seen, cap, sizeof(*p));
-                                if (!p)
-                                        return -ENOMEM;
-                                s->chips_seen = p;
-                                s->cap_chips_seen = cap;
-                        }
+                        if (array_reserve((void **) &s->chips_seen, &s->cap_chips_seen, s->n_chips_seen + 1, sizeof(*s->chips_seen)) < 0)
+                                return -ENOMEM;
                         struct chip_cache *cc = &s->chips_seen[s->n_chips_seen++];
                         (void) snprintf(cc->entry, sizeof(cc->entry), "%s", entry);
                         memcpy(cc->label, chip, sizeof(cc->label));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "collector.h"
 #include "desc_cache.h"
 #include "fileio.h"
@@ -91,15 +92,8 @@ static int meminfo_collect(void *state, struct collect_ctx *ctx) {
                         ctx->parse_errors++;
                         continue;
                 }
-                if (k == s->cap_lines) {
-                        size_t cap = s->cap_lines ? s->cap_lines * 2 : 64;
-                        struct meminfo_line *p = reallocarray(s->lines, cap, sizeof(*p));
-                        if (!p)
-                                return -ENOMEM;
-                        memset(p + s->cap_lines, 0, (cap - s->cap_lines) * sizeof(*p));
-                        s->lines = p;
-                        s->cap_lines = cap;
-                }
+                if (array_reserve((void **) &s->lines, &s->cap_lines, k + 1, sizeof(*s->lines)) < 0)
+                        return -ENOMEM;
                 struct meminfo_line *ml = &s->lines[k];
                 if (!ml->desc || ml->kb != kb || f[0].n >= sizeof(ml->field) || strlen(ml->field) != f[0].n ||
                     memcmp(ml->field, f[0].s, f[0].n) != 0) {

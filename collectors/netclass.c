@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "collector.h"
 #include "dirlist.h"
 #include "fileio.h"
@@ -125,14 +126,8 @@ static struct iface_fds *cache_get(struct netclass_state *s, const char *name, i
                         return &s->cache[i];
         if (strlen(name) >= sizeof(s->cache->name) || (s->n_cache + 1) * N_ATTRS > MAX_CACHED_FDS)
                 return NULL;
-        if (s->n_cache == s->cap_cache) {
-                size_t cap = s->cap_cache ? s->cap_cache * 2 : 8;
-                struct iface_fds *p = reallocarray(s->cache, cap, sizeof(*p));
-                if (!p)
-                        return NULL;
-                s->cache = p;
-                s->cap_cache = cap;
-        }
+        if (array_reserve((void **) &s->cache, &s->cap_cache, s->n_cache + 1, sizeof(*s->cache)) < 0)
+                return NULL;
         struct iface_fds *c = &s->cache[s->n_cache++];
         (void) snprintf(c->name, sizeof(c->name), "%s", name);
         for (size_t a = 0; a < N_ATTRS; a++)

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
+
 /* Beyond this many hung mounts, no more threads are started for them. */
 #define MAX_BLOCKED 32
 
@@ -121,14 +123,8 @@ static void *worker_main(void *arg) {
 }
 
 static int spawn(struct statfs_pool *p) {
-        if (p->n_workers == p->cap_workers) {
-                size_t cap = p->cap_workers ? p->cap_workers * 2 : 8;
-                struct worker **a = reallocarray(p->workers, cap, sizeof(*a));
-                if (!a)
-                        return -ENOMEM;
-                p->workers = a;
-                p->cap_workers = cap;
-        }
+        if (array_reserve((void **) &p->workers, &p->cap_workers, p->n_workers + 1, sizeof(*p->workers)) < 0)
+                return -ENOMEM;
         struct worker *w = calloc(1, sizeof(*w));
         if (!w)
                 return -ENOMEM;

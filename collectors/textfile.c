@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "collector.h"
 #include "desc_cache.h"
 #include "dirlist.h"
@@ -145,14 +146,8 @@ static int find_family(struct textfile_state *s, const char *name, size_t n, siz
                         *ret = i;
                         return 0;
                 }
-        if (s->n_families == s->cap_families) {
-                size_t cap = s->cap_families ? s->cap_families * 2 : 32;
-                struct tf_family *f = reallocarray(s->families, cap, sizeof(*f));
-                if (!f)
-                        return -ENOMEM;
-                s->families = f;
-                s->cap_families = cap;
-        }
+        if (array_reserve((void **) &s->families, &s->cap_families, s->n_families + 1, sizeof(*s->families)) < 0)
+                return -ENOMEM;
         s->families[s->n_families] = (struct tf_family){.name = put_str(s, name, n), .type = METRIC_UNTYPED,
                                                         .file = file};
         *ret = s->n_families++;
@@ -354,14 +349,8 @@ static int parse_sample(struct textfile_state *s, const char *p, const char *end
                 if (*str(s, smp.values[l]))
                         buf_printf(&s->strings, "%s=\"%s\",", str(s, smp.names[l]), str(s, smp.values[l]));
         buf_put(&s->strings, "}", 2);
-        if (s->n_samples == s->cap_samples) {
-                size_t cap = s->cap_samples ? s->cap_samples * 2 : 64;
-                struct tf_sample *q = reallocarray(s->samples, cap, sizeof(*q));
-                if (!q)
-                        return -ENOMEM;
-                s->samples = q;
-                s->cap_samples = cap;
-        }
+        if (array_reserve((void **) &s->samples, &s->cap_samples, s->n_samples + 1, sizeof(*s->samples)) < 0)
+                return -ENOMEM;
         s->samples[s->n_samples++] = smp;
         s->families[smp.family].has_samples = true;
         return s->strings.error;

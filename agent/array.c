@@ -1,0 +1,21 @@
+/* Growable arrays. */
+#include "array.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int array_reserve(void **array, size_t *cap, size_t need, size_t elem) {
+        if (need <= *cap)
+                return 0;
+        size_t n = *cap ? *cap * 2 : 16;
+        while (n < need)
+                n *= 2;
+        char *p = reallocarray(*array, n, elem);
+        if (!p)
+                return -ENOMEM;
+        memset(p + *cap * elem, 0, (n - *cap) * elem);
+        *array = p;
+        *cap = n;
+        return 0;
+}
