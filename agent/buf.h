@@ -19,6 +19,13 @@ struct buf {
 
 /* Makes room for extra more bytes plus a NUL; 0 or -ENOMEM (sticky). */
 int buf_reserve(struct buf *b, size_t extra);
+/* The same with an eighth more: for outputs whose size wobbles from one
+ * scrape to the next (a duration prints with more or fewer digits), so
+ * that a warm buffer does not reallocate when the wobble crosses its
+ * capacity. */
+static inline int buf_reserve_slack(struct buf *b, size_t extra) {
+        return buf_reserve(b, extra > SIZE_MAX / 2 ? extra : extra + extra / 8);
+}
 void buf_put_slow(struct buf *b, const void *s, size_t n);
 void buf_puts(struct buf *b, const char *s);
 

@@ -19,7 +19,7 @@ int gzip_compress(struct gzip_encoder *g, const void *in, size_t len, struct buf
         buf_reset(out);
         if (len > UINT32_MAX)
                 return -E2BIG;
-        int r = buf_reserve(out, deflateBound(&g->zs, (uLong) len));
+        int r = buf_reserve_slack(out, deflateBound(&g->zs, (uLong) len));
         if (r < 0)
                 return r;
         g->zs.next_in = (Bytef *) (uintptr_t) in;

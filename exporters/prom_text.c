@@ -198,6 +198,8 @@ int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, str
                 enc->n_last = n;
         }
 
+        size_t start = out->len;
+        (void) buf_reserve_slack(out, enc->last_len);
         const char *prev = NULL;
         for (size_t i = 0; i < set->n_families; i++) {
                 const struct metric_family *f = &set->families[enc->order[i]];
@@ -219,6 +221,7 @@ int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, str
                 for (uint32_t k = 0; k < f->count; k++)
                         put_sample(out, set, d, &set->samples[f->first + k]);
         }
+        enc->last_len = out->len - start;
         return out->error;
 }
 

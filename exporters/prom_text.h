@@ -16,6 +16,7 @@ struct prom_encoder {
          * the same ones (every steady-state scrape) reuses the order */
         const struct metric_desc **last;
         size_t n_last;
+        size_t last_len; /* bytes the last set took, reserved up front */
 };
 
 /* Appends the exposition of set to out; 0 or -ENOMEM. */
