@@ -17,34 +17,60 @@ static int name_cmp(const void *a, const void *b, void *ctx) {
         return strcmp(l->names.data + *(const size_t *) a, l->names.data + *(const size_t *) b);
 }
 
-int dirlist_read(struct dirlist *l, const char *path) {
+/* Calls each(name, ctx) for every entry but "." and ".."; stops at the
+ * first negative return. */
+static int read_dents(const char *path, int (*each)(const char *name, void *ctx), void *ctx) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        buf_reset(&l->names);
-        l->n = 0;
         char dents[8192] __attribute__((aligned(8)));
         for (;;) {
                 long n = syscall(SYS_getdents64, fd, dents, sizeof(dents));
                 if (n < 0)
                         return -errno;
                 if (n == 0)
-                        break;
+                        return 0;
                 for (long off = 0; off < n;) {
                         struct dirent64 *d = (struct dirent64 *) (dents + off);
                         off += d->d_reclen;
                         if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
                                 continue;
-                        if (array_reserve((void **) &l->offsets, &l->cap, l->n + 1, sizeof(*l->offsets)) < 0)
-                                return -ENOMEM;
-                        l->offsets[l->n++] = l->names.len;
-                        buf_put(&l->names, d->d_name, strlen(d->d_name) + 1);
+                        int r = each(d->d_name, ctx);
+                        if (r < 0)
+                                return r;
                 }
         }
-        if (l->names.error < 0)
-                return l->names.error;
+}
+
+static int add_name(const char *name, void *ctx) {
+        struct dirlist *l = ctx;
+        if (array_reserve((void **) &l->offsets, &l->cap, l->n + 1, sizeof(*l->offsets)) < 0)
+                return -ENOMEM;
+        l->offsets[l->n++] = l->names.len;
+        buf_put(&l->names, name, strlen(name) + 1);
+        return l->names.error;
+}
+
+int dirlist_read(struct dirlist *l, const char *path) {
+        buf_reset(&l->names);
+        l->n = 0;
+        int r = read_dents(path, add_name, l);
+        if (r < 0)
+                return r;
         sort_r(l->offsets, l->n, sizeof(*l->offsets), name_cmp, l);
         return 0;
+}
+
+static int count_name(const char *name, void *ctx) {
+        (void) name;
+        (*(long *) ctx)++;
+        return 0;
+}
+
+long dirlist_count(const char *path) {
+        long n = 0;
+        int r = read_dents(path, count_name, &n);
+        return r < 0 ? r : n;
 }
 
 bool dirlist_has(const struct dirlist *l, const char *name) {

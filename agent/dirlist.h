@@ -17,6 +17,9 @@ struct dirlist {
 /* Lists path (without "." and ".."); 0 or a negative errno. */
 int dirlist_read(struct dirlist *l, const char *path);
 static inline const char *dirlist_name(const struct dirlist *l, size_t i) { return l->names.data + l->offsets[i]; }
+/* The number of entries of path, neither stored nor sorted; or a negative
+ * errno. */
+long dirlist_count(const char *path);
 /* Whether the listing has name (binary search: it is sorted). */
 bool dirlist_has(const struct dirlist *l, const char *name);
 void dirlist_free(struct dirlist *l);

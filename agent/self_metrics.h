@@ -4,7 +4,6 @@
 #pragma once
 
 #include "buf.h"
-#include "dirlist.h"
 #include "fileio.h"
 #include "metric.h"
 
@@ -14,7 +13,6 @@ struct self_metrics {
         double page_size;
         struct kernel_file stat_file; /* /proc/self/stat */
         struct buf file;
-        struct dirlist fds;
 };
 
 int self_metrics_init(struct self_metrics *s);

@@ -4,10 +4,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "dirlist.h"
 #include "listen.h"
 #include "macro.h"
 #include "parse.h"
@@ -147,10 +153,45 @@ static void test_listen_address(_unused_ void **state) {
         }
 }
 
+/* Listings come sorted whatever order the filesystem returns; a count
+ * sees the same entries; a missing directory is an errno. */
+static void test_dirlist(_unused_ void **state) {
+        char dir[] = "/tmp/vigie-test-dirlist.XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        const char *names[] = {"zeta", "alpha", "mid", "b.prom"};
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                char p[128];
+                (void) snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+                int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+                assert_true(fd >= 0);
+                close(fd);
+        }
+        struct dirlist l = {0};
+        assert_int_equal(dirlist_read(&l, dir), 0);
+        assert_int_equal(l.n, 4);
+        assert_string_equal(dirlist_name(&l, 0), "alpha");
+        assert_string_equal(dirlist_name(&l, 1), "b.prom");
+        assert_string_equal(dirlist_name(&l, 3), "zeta");
+        assert_true(dirlist_has(&l, "mid"));
+        assert_false(dirlist_has(&l, "nope"));
+        assert_int_equal(dirlist_count(dir), 4);
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                char p[128];
+                (void) snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+                assert_int_equal(unlink(p), 0);
+        }
+        assert_int_equal(dirlist_count(dir), 0);
+        assert_int_equal(rmdir(dir), 0);
+        assert_int_equal(dirlist_count(dir), -ENOENT);
+        assert_int_equal(dirlist_read(&l, dir), -ENOENT);
+        dirlist_free(&l);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_u64),      cmocka_unit_test(test_bool),  cmocka_unit_test(test_duration),
                 cmocka_unit_test(test_fields),   cmocka_unit_test(test_lines), cmocka_unit_test(test_listen_address),
+                cmocka_unit_test(test_dirlist),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
