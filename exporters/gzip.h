@@ -1,15 +1,15 @@
 /* gzip for /metrics responses (Prometheus always sends Accept-Encoding:
- * gzip), through zlib with one deflate state reused across responses. */
+ * gzip), through libdeflate with one compressor reused across responses. */
 #pragma once
 
 #include <stdbool.h>
-#include <zlib.h>
 
 #include "buf.h"
 
+struct libdeflate_compressor;
+
 struct gzip_encoder {
-        z_stream zs;
-        bool ready;
+        struct libdeflate_compressor *c; /* made at the first response */
 };
 
 /* Replaces out with the gzip member of in[0..len); 0 or a negative errno. */

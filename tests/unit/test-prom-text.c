@@ -294,6 +294,23 @@ static void test_sample_misuse(_unused_ void **state) {
         metric_set_free(&set);
 }
 
+/* Inflates gz with zlib, an independent decoder, and compares with text. */
+static void assert_inflates_to(const struct buf *gz, const struct buf *text) {
+        z_stream zs = {0};
+        assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
+        char *plain = malloc(text->len + 1);
+        assert_non_null(plain);
+        zs.next_in = (Bytef *) gz->data;
+        zs.avail_in = (uInt) gz->len;
+        zs.next_out = (Bytef *) plain;
+        zs.avail_out = (uInt) text->len + 1;
+        assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+        assert_int_equal(zs.total_out, text->len);
+        assert_memory_equal(plain, text->data, text->len);
+        inflateEnd(&zs);
+        free(plain);
+}
+
 static void test_gzip_round_trip(_unused_ void **state) {
         struct buf text = {0};
         for (int i = 0; i < 5000; i++)
@@ -305,23 +322,21 @@ static void test_gzip_round_trip(_unused_ void **state) {
                 assert_true(out.len < text.len / 4);
                 assert_int_equal((unsigned char) out.data[0], 0x1f); /* gzip magic */
                 assert_int_equal((unsigned char) out.data[1], 0x8b);
-
-                z_stream zs = {0};
-                assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
-                char *plain = malloc(text.len + 1);
-                zs.next_in = (Bytef *) out.data;
-                zs.avail_in = (uInt) out.len;
-                zs.next_out = (Bytef *) plain;
-                zs.avail_out = (uInt) text.len + 1;
-                assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
-                assert_int_equal(zs.total_out, text.len);
-                assert_memory_equal(plain, text.data, text.len);
-                inflateEnd(&zs);
-                free(plain);
+                assert_inflates_to(&out, &text);
         }
         /* empty input is a valid empty gzip member */
         assert_int_equal(gzip_compress(&gz, "", 0, &out), 0);
         assert_true(out.len >= 20);
+        /* what does not compress still fits the reserved bound */
+        buf_reset(&text);
+        uint32_t x = 2463534242u;
+        for (int i = 0; i < 100000; i++) {
+                x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift */
+                buf_putc(&text, (char) x);
+        }
+        assert_int_equal(gzip_compress(&gz, text.data, text.len, &out), 0);
+        assert_true(out.len > text.len);
+        assert_inflates_to(&out, &text);
         gzip_encoder_free(&gz);
         buf_free(&out);
         buf_free(&text);
