@@ -152,11 +152,25 @@ static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connectio
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               _unused_ const char *version, _unused_ const char *upload_data,
-                              _unused_ size_t *upload_data_size, _unused_ void **req_cls) {
+                              size_t *upload_data_size, void **req_cls) {
+        static int headers_seen;
         struct http_server *s = cls;
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+                /* at once, without reading a body: MHD then closes the connection */
                 return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
                                  "Method Not Allowed\n");
+        /* MHD calls once with the headers, then with any body, then with
+         * none left. A response queued at the first call is an early one,
+         * after which MHD closes the connection: Prometheus's keep-alive
+         * would then cost a new TCP connection every scrape. */
+        if (!*req_cls) {
+                *req_cls = &headers_seen;
+                return MHD_YES;
+        }
+        if (*upload_data_size > 0) {
+                *upload_data_size = 0; /* a GET with a body: the body is dropped */
+                return MHD_YES;
+        }
 
         char path[256];
         (void) pthread_mutex_lock(&s->path_lock);

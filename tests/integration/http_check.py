@@ -99,6 +99,28 @@ for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "BREW"):
     status, h, _ = request(method, "/metrics", body=b"x=1", headers={"Content-Length": "3"})
     check(status == 405 and h.get("allow") == "GET, HEAD", "%s /metrics: %d allow=%s" % (method, status, h.get("allow")))
 
+# keep-alive, as Prometheus scrapes: several requests on one connection
+import http.client
+conn = http.client.HTTPConnection(HOST, PORT, timeout=5)
+sock = None
+for i in range(3):
+    conn.request("GET", "/metrics", headers={"Accept-Encoding": "gzip"})
+    r = conn.getresponse()
+    body = r.read()
+    check(r.status == 200 and b"node_cpu_seconds_total{" in gzip.decompress(body), "keep-alive scrape %d" % i)
+    check((r.getheader("Connection") or "").lower() != "close", "scrape %d closes the connection" % i)
+    if sock is None:
+        sock = conn.sock
+    check(conn.sock is sock and sock is not None, "scrape %d came on a new connection" % i)
+# a GET with a body: the body is dropped and the connection still serves
+conn.request("GET", "/-/healthy", body=b"x" * 10000)
+r = conn.getresponse()
+check(r.status == 200 and r.read() == b"Healthy\n", "GET with a body: %d" % r.status)
+conn.request("GET", "/-/ready")
+r = conn.getresponse()
+check(r.status == 200 and r.read() == b"Ready\n" and conn.sock is sock, "request after a GET with a body")
+conn.close()
+
 fds0, threads0 = fds(), threads()
 
 # --- hostile requests ---
