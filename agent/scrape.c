@@ -138,10 +138,12 @@ int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, s
         return 0;
 }
 
-static double now_seconds(void) {
+/* Durations are taken in whole nanoseconds, so that they print as short
+ * decimals (0.000076337, not 7.6336998972692527e-05) and without printf. */
+static uint64_t now_ns(void) {
         struct timespec ts;
         (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+        return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
 /* One line when a collector starts failing or recovers, not one per scrape. */
@@ -169,9 +171,9 @@ static void collect_all(struct scrape_engine *e) {
                 struct collector_instance *inst = &g->instances[i];
                 struct collect_ctx ctx = {.set = set};
                 struct metric_mark mark = metric_set_mark(set);
-                double t0 = now_seconds();
+                uint64_t t0 = now_ns();
                 int r = inst->desc->collect(inst->state, &ctx);
-                double dt = now_seconds() - t0;
+                double dt = (double) (now_ns() - t0) / 1e9;
                 if (r < 0) {
                         metric_set_rollback(set, mark);
                         set->error = 0;

@@ -34,8 +34,12 @@ static void test_values(_unused_ void **state) {
                 {0.1, "0.1"},
                 {15.91, "15.91"},
                 {0.30000000000000004, "0.30000000000000004"},
-                {1e-9, "1e-09"},
-                {2.5e-5, "2.5e-05"},
+                {1e-9, "0.000000001"},
+                {2.5e-5, "0.000025"},
+                {76337e-9, "0.000076337"},
+                {7.6336998972692527e-05, "7.6336998972692527e-05"},
+                {12.000000001, "12.000000001"},
+                {1.5e-10, "1.5e-10"},
                 {-3.25, "-3.25"},
                 {-0.5, "-0.5"},
                 {123456.789012, "123456.789012"},
@@ -58,6 +62,29 @@ static void test_values(_unused_ void **state) {
                 assert_string_equal(b.data, table[i].text);
                 buf_free(&b);
         }
+}
+
+/* Whatever the path taken, the text reads back as the same double. */
+static void test_values_round_trip(_unused_ void **state) {
+        uint64_t x = 88172645463325252u;
+        struct buf b = {0};
+        for (int i = 0; i < 300000; i++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+                double v;
+                switch (i % 4) {
+                case 0: v = (double) (x % 10000000000u) / 1e9; break;      /* durations in ns */
+                case 1: v = (double) (int64_t) (x % 2000000) / 100 - 10000; break; /* ticks/100 */
+                case 2: v = (double) (x >> 11) / (double) (1ull << 53) * 1e6; break;
+                default: memcpy(&v, &x, sizeof(v)); /* any bit pattern */
+                }
+                if (isnan(v))
+                        continue;
+                buf_reset(&b);
+                prom_put_value(&b, v);
+                if (strtod(b.data, NULL) != v)
+                        fail_msg("%.17g printed as %s", v, b.data);
+        }
+        buf_free(&b);
 }
 
 static void test_label_escaping(_unused_ void **state) {
@@ -370,7 +397,7 @@ static void test_gzip_accepted(_unused_ void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_values),
+                cmocka_unit_test(test_values), cmocka_unit_test(test_values_round_trip),
                 cmocka_unit_test(test_label_escaping),
                 cmocka_unit_test(test_help_escaping),
                 cmocka_unit_test(test_encode_order_and_merge),
