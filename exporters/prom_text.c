@@ -35,26 +35,24 @@ void prom_put_value(struct buf *out, double v) {
                 return;
         }
         /* Decimals such as 15.91 or 0.95 (ticks/100, ratios) or 0.000076337
-         * (durations in nanoseconds): the fewest decimals k for which
-         * v * 10^k is an integer that divides back to v exactly. Both sides
-         * are correctly rounded, so the text reads back as v; printf and
-         * strtod cost ten times more. */
+         * (durations in nanoseconds): the fewest decimals k for which the
+         * integer nearest v * 10^k, divided by 10^k, gives v back. That
+         * division is correctly rounded, as strtod is, so the text reads
+         * back as v; printf and strtod cost ten times more. */
         static const double pow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
         double a = fabs(v);
         if (a >= 1e-9 && a < 1e9) {
                 for (int k = 1; k < (int) ELEMENTSOF(pow10); k++) {
-                        double scaled = v * pow10[k];
-                        if (scaled != (double) (int64_t) scaled || scaled / pow10[k] != v)
+                        int64_t i = llround(v * pow10[k]); /* below 1e18, exact as a double under 2^53 */
+                        if (i > (INT64_C(1) << 53) || i < -(INT64_C(1) << 53) || (double) i / pow10[k] != v)
                                 continue;
-                        int64_t i = (int64_t) scaled;
                         uint64_t u = i < 0 ? (uint64_t) 0 - (uint64_t) i : (uint64_t) i;
                         uint64_t p = (uint64_t) pow10[k];
                         char frac[16] = {0};
                         uint64_t f = u % p;
                         for (int d = k - 1; d >= 0; d--, f /= 10)
                                 frac[d] = (char) ('0' + f % 10);
-                        /* 0.07 * 100 is not exactly 7: k = 3 gives "070", the same number */
-                        int digits = k;
+                        int digits = k; /* k is the fewest, so frac ends in a nonzero digit */
                         while (digits > 1 && frac[digits - 1] == '0')
                                 digits--;
                         if (i < 0)
