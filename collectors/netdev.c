@@ -23,6 +23,12 @@ struct netdev_state {
         struct kernel_file dev_file;
         struct buf file;
         struct desc_cache descs;
+        /* the column header last seen and its families: the header does
+         * not change while the kernel runs, so a scrape compares it and
+         * builds no family name */
+        char header[512];
+        size_t header_len, n_columns;
+        const struct metric_desc *columns[MAX_COLUMNS];
         /* per scrape: the devices kept and their values, column-major order
          * is what the families need */
         struct buf names;
@@ -61,8 +67,12 @@ static void netdev_free(void *state) {
 }
 
 /* The header's second line: " face |bytes packets ...|bytes packets ..."
- * gives the column names of each direction. */
-static int netdev_header(const char *line, size_t len, char names[][48], size_t *ret_n) {
+ * gives the column names of each direction, and so the families
+ * node_network_{receive,transmit}_<column>_total. */
+static int netdev_header(struct netdev_state *s, const char *line, size_t len) {
+        if (len == s->header_len && s->n_columns > 0 && memcmp(line, s->header, len) == 0)
+                return 0;
+        s->n_columns = s->header_len = 0;
         const char *bar1 = memchr(line, '|', len);
         const char *bar2 = bar1 ? memchr(bar1 + 1, '|', len - (size_t) (bar1 + 1 - line)) : NULL;
         if (!bar2)
@@ -76,14 +86,23 @@ static int netdev_header(const char *line, size_t len, char names[][48], size_t 
                 if (k == 0 || k > MAX_COLUMNS / 2)
                         return -EINVAL;
                 for (size_t i = 0; i < k; i++) {
-                        int w = snprintf(names[n], 48, "%s_%.*s", dir == 0 ? "receive" : "transmit", (int) f[i].n,
-                                         f[i].s);
-                        if (w < 0 || w >= 48)
+                        char name[80], help[96];
+                        const char *d = dir == 0 ? "receive" : "transmit";
+                        if (f[i].n > 40)
                                 return -EINVAL;
-                        n++;
+                        (void) snprintf(name, sizeof(name), "node_network_%s_%.*s_total", d, (int) f[i].n, f[i].s);
+                        (void) snprintf(help, sizeof(help), "Network device statistic %s_%.*s.", d, (int) f[i].n,
+                                        f[i].s);
+                        s->columns[n] = desc_cache_get(&s->descs, name, help, METRIC_COUNTER, 1, device_label);
+                        if (!s->columns[n++])
+                                return -ENOMEM;
                 }
         }
-        *ret_n = n;
+        s->n_columns = n;
+        if (len < sizeof(s->header)) { /* else compared and built again next time */
+                memcpy(s->header, line, len);
+                s->header_len = len;
+        }
         return 0;
 }
 
@@ -110,17 +129,18 @@ static int netdev_collect(void *state, struct collect_ctx *ctx) {
         if (r < 0)
                 return r;
 
-        char columns[MAX_COLUMNS][48];
-        size_t n_columns = 0;
         struct lines lines = lines_of(&s->file, &ctx->parse_errors);
         const char *line;
         size_t len;
         /* two header lines, the second naming the columns */
         if (!lines_next(&lines, &line, &len) || !lines_next(&lines, &line, &len) ||
-            netdev_header(line, len, columns, &n_columns) < 0) {
+            (r = netdev_header(s, line, len)) < 0) {
+                if (r == -ENOMEM)
+                        return r;
                 ctx->parse_errors++;
                 return -EINVAL;
         }
+        size_t n_columns = s->n_columns;
 
         s->n_devices = 0;
         buf_reset(&s->names);
@@ -164,13 +184,7 @@ static int netdev_collect(void *state, struct collect_ctx *ctx) {
                 return s->names.error;
 
         for (size_t c = 0; c < n_columns && s->n_devices > 0; c++) {
-                char name[80], help[96];
-                (void) snprintf(name, sizeof(name), "node_network_%.47s_total", columns[c]);
-                (void) snprintf(help, sizeof(help), "Network device statistic %.47s.", columns[c]);
-                const struct metric_desc *d = desc_cache_get(&s->descs, name, help, METRIC_COUNTER, 1, device_label);
-                if (!d)
-                        return -ENOMEM;
-                (void) metric_set_family(ctx->set, d);
+                (void) metric_set_family(ctx->set, s->columns[c]);
                 for (size_t i = 0; i < s->n_devices; i++)
                         (void) metric_set_sample1(ctx->set, (double) s->values[i * MAX_COLUMNS + c],
                                                   s->names.data + s->name_offs[i]);
