@@ -41,10 +41,13 @@ void prom_put_value(struct buf *out, double v) {
          * back as v; printf and strtod cost ten times more. */
         static const double pow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
         double a = fabs(v);
-        if (a >= 1e-9 && a < 1e9) {
+        if (a >= 1e-9 && a < 1e15) {
                 for (int k = 1; k < (int) ELEMENTSOF(pow10); k++) {
-                        int64_t i = llround(v * pow10[k]); /* below 1e18, exact as a double under 2^53 */
-                        if (i > (INT64_C(1) << 53) || i < -(INT64_C(1) << 53) || (double) i / pow10[k] != v)
+                        double scaled = v * pow10[k];
+                        if (fabs(scaled) > 9007199254740992.0) /* 2^53: past it, integers are not all exact */
+                                break;
+                        int64_t i = llround(scaled);
+                        if ((double) i / pow10[k] != v)
                                 continue;
                         uint64_t u = i < 0 ? (uint64_t) 0 - (uint64_t) i : (uint64_t) i;
                         uint64_t p = (uint64_t) pow10[k];
