@@ -118,12 +118,16 @@ static void cache_drop(struct netclass_state *s, size_t i) {
         s->cache[i] = s->cache[--s->n_cache];
 }
 
-/* The cached descriptors of iface, opened now if it is new; NULL when the
- * cache is full (the caller then opens and closes as it goes). */
-static struct iface_fds *cache_get(struct netclass_state *s, const char *name, int dirfd) {
+static struct iface_fds *cache_find(struct netclass_state *s, const char *name) {
         for (size_t i = 0; i < s->n_cache; i++)
                 if (strcmp(s->cache[i].name, name) == 0)
                         return &s->cache[i];
+        return NULL;
+}
+
+/* Opens the descriptors of a new interface; NULL when the cache is full
+ * (the caller then opens and closes as it goes). */
+static struct iface_fds *cache_add(struct netclass_state *s, const char *name, int dirfd) {
         if (strlen(name) >= sizeof(s->cache->name) || (s->n_cache + 1) * N_ATTRS > MAX_CACHED_FDS)
                 return NULL;
         if (array_reserve((void **) &s->cache, &s->cap_cache, s->n_cache + 1, sizeof(*s->cache)) < 0)
@@ -185,25 +189,32 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
                 const char *name = dirlist_name(&s->ifaces, i);
                 if (!filter_pass(&s->ignored, name))
                         continue;
-                /* bonding_masters and other plain files are not interfaces */
-                _cleanup_close_ int dirfd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dirfd < 0)
-                        continue;
-                struct iface_fds *c = cache_get(s, name, dirfd);
                 struct netclass_iface *f = &s->info[n];
                 char *text[N_TEXT] = {f->operstate, f->address, f->broadcast, f->duplex, f->ifalias};
                 const size_t text_size[N_TEXT] = {sizeof(f->operstate), sizeof(f->address), sizeof(f->broadcast),
                                                   sizeof(f->duplex), sizeof(f->ifalias)};
-                /* an interface removed and made again under the same name: its
-                 * old descriptors read ENODEV; open them anew once */
-                if (c && attr_read(c, dirfd, 0, text[0], text_size[0]) == -ENODEV) {
-                        cache_drop(s, (size_t) (c - s->cache));
-                        c = cache_get(s, name, dirfd);
+                /* a known interface is read through its open descriptors alone;
+                 * one removed and made again under the same name reads ENODEV
+                 * there, and is opened anew */
+                struct iface_fds *c = cache_find(s, name);
+                int r0 = c ? attr_read(c, -1, 0, text[0], text_size[0]) : -ENODEV;
+                _cleanup_close_ int dirfd = -1;
+                if (r0 == -ENODEV) {
+                        if (c)
+                                cache_drop(s, (size_t) (c - s->cache));
+                        /* bonding_masters and other plain files are not interfaces */
+                        dirfd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (dirfd < 0)
+                                continue;
+                        c = cache_add(s, name, dirfd);
+                        r0 = attr_read(c, dirfd, 0, text[0], text_size[0]);
                 }
                 if (c)
                         c->seen = true;
                 f->name = s->ifaces.offsets[i];
-                for (size_t a = 0; a < N_TEXT; a++)
+                if (r0 < 0)
+                        text[0][0] = '\0';
+                for (size_t a = 1; a < N_TEXT; a++)
                         if (attr_read(c, dirfd, a, text[a], text_size[a]) < 0)
                                 text[a][0] = '\0';
                 f->up = strcmp(f->operstate, "up") == 0;
