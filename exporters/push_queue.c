@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libdeflate.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,7 +19,6 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "macro.h"
 
@@ -56,8 +56,10 @@ static uint32_t record_crc(const struct header *h, const void *payload) {
         uint8_t tail[12];
         memcpy(tail, &h->samples, 4);
         memcpy(tail + 4, &h->ts_ms, 8);
-        uLong c = crc32(0L, tail, sizeof(tail));
-        return (uint32_t) crc32(c, payload, h->len);
+        /* libdeflate's CRC-32 is zlib's (the gzip polynomial): queues
+         * written before the switch still read */
+        uint32_t c = libdeflate_crc32(0, tail, sizeof(tail));
+        return libdeflate_crc32(c, payload, h->len);
 }
 
 static int read_header(int fd, uint64_t off, struct header *h) {

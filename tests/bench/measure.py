@@ -2,7 +2,7 @@
 """Measures one running agent over HTTP, as Prometheus scrapes it (gzip,
 keep-alive). Usage: measure.py NAME PID URL SCRAPES SECONDS
 Prints a JSON object: CPU per scrape (from the server's own utime+stime),
-sequential latency p50/p99, RSS and threads before and after, heap (RssAnon)
+user and system parts, sequential latency p50/p99, RSS and threads before and after, heap (RssAnon)
 before and after, idle wake-ups per second, and wrk's throughput and p99."""
 import http.client
 import json
@@ -18,8 +18,9 @@ HZ = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_ticks(p):
+    """(user, system) ticks of the process."""
     fields = open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+    return int(fields[11]), int(fields[12])
 
 
 def status(p, key):
@@ -73,7 +74,9 @@ while len(lat) < scrapes and time.time() < t_end:
 c1 = cpu_ticks(pid)
 lat.sort()
 out["sequential_scrapes"] = len(lat)
-out["cpu_ms_per_scrape"] = (c1 - c0) * 1000.0 / HZ / len(lat)
+out["user_ms_per_scrape"] = (c1[0] - c0[0]) * 1000.0 / HZ / len(lat)
+out["system_ms_per_scrape"] = (c1[1] - c0[1]) * 1000.0 / HZ / len(lat)
+out["cpu_ms_per_scrape"] = out["user_ms_per_scrape"] + out["system_ms_per_scrape"]
 out["p50_ms"] = lat[len(lat) // 2] * 1000
 out["p99_ms"] = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
 out["heap_after_seq_kb"] = status(pid, "RssAnon")
