@@ -36,14 +36,22 @@ void buf_put_slow(struct buf *b, const void *s, size_t n) {
 
 void buf_puts(struct buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
-void buf_put_u64(struct buf *b, uint64_t v) {
+size_t fmt_u64(char out[static 21], uint64_t v) {
         char tmp[20];
         size_t i = sizeof(tmp);
         do {
                 tmp[--i] = (char) ('0' + v % 10);
                 v /= 10;
         } while (v > 0);
-        buf_put(b, tmp + i, sizeof(tmp) - i);
+        size_t n = sizeof(tmp) - i;
+        memcpy(out, tmp + i, n);
+        out[n] = '\0';
+        return n;
+}
+
+void buf_put_u64(struct buf *b, uint64_t v) {
+        char tmp[21];
+        buf_put(b, tmp, fmt_u64(tmp, v));
 }
 
 void buf_put_i64(struct buf *b, int64_t v) {

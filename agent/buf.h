@@ -48,6 +48,8 @@ static inline void buf_putc(struct buf *b, char c) {
                 buf_put_slow(b, &c, 1);
 }
 void buf_put_u64(struct buf *b, uint64_t v);
+/* v in decimal and a NUL into out, without printf; the digits written. */
+size_t fmt_u64(char out[static 21], uint64_t v);
 void buf_put_i64(struct buf *b, int64_t v);
 void buf_printf(struct buf *b, const char *fmt, ...) _printf_(2, 3);
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) _printf_(2, 0);

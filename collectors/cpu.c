@@ -164,10 +164,10 @@ static int cpu_collect(void *state, struct collect_ctx *ctx) {
         if (n == 0)
                 return -EINVAL; /* /proc/stat without a single CPU is not something to report as 0 */
 
-        char cpu[16];
+        char cpu[21];
         (void) metric_set_family(ctx->set, &cpu_seconds_desc);
         for (size_t i = 0; i < n; i++) {
-                (void) snprintf(cpu, sizeof(cpu), "%u", s->lines[i].id);
+                (void) fmt_u64(cpu, s->lines[i].id);
                 for (size_t m = 0; m < ELEMENTSOF(cpu_modes); m++)
                         (void) metric_set_sample2(ctx->set, (double) s->lines[i].ticks[cpu_modes[m].field] / s->hz,
                                                   cpu, cpu_modes[m].mode);
@@ -177,7 +177,7 @@ static int cpu_collect(void *state, struct collect_ctx *ctx) {
                 for (size_t i = 0; i < n; i++) {
                         if (s->lines[i].n_fields <= F_GUEST)
                                 continue;
-                        (void) snprintf(cpu, sizeof(cpu), "%u", s->lines[i].id);
+                        (void) fmt_u64(cpu, s->lines[i].id);
                         for (size_t m = 0; m < ELEMENTSOF(guest_modes); m++) {
                                 if ((unsigned) guest_modes[m].field >= s->lines[i].n_fields)
                                         continue;

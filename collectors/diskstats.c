@@ -72,7 +72,7 @@ static const char *const udev_keys[U_MAX] = {
 };
 
 struct disk {
-        char name[64], major[12], minor[12];
+        char name[64], major[21], minor[21];
         unsigned n_values;
         uint64_t values[N_COLUMNS];
         size_t udev[U_MAX]; /* offsets in udev_values; 0 is "" */
@@ -181,8 +181,8 @@ static int diskstats_parse(struct diskstats_state *s, struct collect_ctx *ctx) {
                         ctx->parse_errors++;
                         continue;
                 }
-                (void) snprintf(d->major, sizeof(d->major), "%llu", (unsigned long long) maj);
-                (void) snprintf(d->minor, sizeof(d->minor), "%llu", (unsigned long long) min);
+                (void) fmt_u64(d->major, maj);
+                (void) fmt_u64(d->minor, min);
                 s->n++;
         }
         return 0;

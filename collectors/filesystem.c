@@ -63,7 +63,7 @@ static const char *const filesystem_config_keys[] = {"mount_points_include", "mo
 
 struct mount {
         size_t device, mountpoint, fstype, path; /* offsets in strings */
-        char major[12], minor[12];
+        char major[21], minor[21];
         bool ro;
 };
 
@@ -271,8 +271,8 @@ static int filesystem_parse_line(struct filesystem_state *s, const char *line, s
         }
         buf_put(&s->strings, label_mp, label_len);
         buf_putc(&s->strings, '\0');
-        (void) snprintf(m->major, sizeof(m->major), "%llu", (unsigned long long) maj);
-        (void) snprintf(m->minor, sizeof(m->minor), "%llu", (unsigned long long) min);
+        (void) fmt_u64(m->major, maj);
+        (void) fmt_u64(m->minor, min);
         m->ro = has_option(f[5], "ro");
         return s->strings.error < 0 ? s->strings.error : 1;
 }
