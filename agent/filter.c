@@ -94,7 +94,7 @@ int filter_init(struct filter *f, const char *include, const char *exclude, char
         return 0;
 }
 
-bool filter_pass(const struct filter *f, const char *name) {
+static bool filter_match(const struct filter *f, const char *name) {
         if (f->has_include && regexec(&f->include, name, 0, NULL, 0) != 0)
                 return false;
         if (f->has_exclude && regexec(&f->exclude, name, 0, NULL, 0) == 0)
@@ -102,11 +102,89 @@ bool filter_pass(const struct filter *f, const char *name) {
         return true;
 }
 
+/* Beyond this many names (a host making containers all day), the memo
+ * starts again empty rather than growing. */
+#define MEMO_MAX_SLOTS 8192
+
+static uint64_t fnv1a(const char *s, size_t len) {
+        uint64_t h = 14695981039346656037u;
+        for (size_t i = 0; i < len; i++)
+                h = (h ^ (unsigned char) s[i]) * 1099511628211u;
+        return h;
+}
+
+static struct filter_memo_slot *memo_slot(struct filter_memo *m, uint64_t hash, const char *name, size_t len) {
+        for (size_t i = hash & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+                struct filter_memo_slot *e = &m->slots[i];
+                if (!e->used || (e->hash == hash && e->len == len && memcmp(m->names.data + e->off, name, len) == 0))
+                        return e;
+        }
+}
+
+/* Room for one more name: doubles the table, or empties it at its most. */
+static int memo_make_room(struct filter_memo *m) {
+        if (m->cap > 0 && (m->n + 1) * 4 <= m->cap * 3)
+                return 0;
+        if (m->cap >= MEMO_MAX_SLOTS) {
+                memset(m->slots, 0, m->cap * sizeof(*m->slots));
+                m->n = 0;
+                buf_reset(&m->names);
+                return 0;
+        }
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        struct filter_memo_slot *slots = calloc(cap, sizeof(*slots));
+        if (!slots)
+                return -ENOMEM;
+        struct filter_memo old = *m;
+        m->slots = slots;
+        m->cap = cap;
+        for (size_t i = 0; i < old.cap; i++) {
+                if (!old.slots[i].used)
+                        continue;
+                size_t j = old.slots[i].hash & (cap - 1);
+                while (slots[j].used)
+                        j = (j + 1) & (cap - 1);
+                slots[j] = old.slots[i];
+        }
+        free(old.slots);
+        return 0;
+}
+
+bool filter_pass(struct filter *f, const char *name) {
+        if (!f->has_include && !f->has_exclude)
+                return true;
+        struct filter_memo *m = &f->memo;
+        size_t len = strlen(name);
+        uint64_t hash = fnv1a(name, len);
+        if (m->cap > 0) {
+                struct filter_memo_slot *e = memo_slot(m, hash, name, len);
+                if (e->used)
+                        return e->pass;
+        }
+        bool pass = filter_match(f, name);
+        /* without memory for the memo, the answer is still right */
+        if (len < UINT32_MAX && memo_make_room(m) == 0) {
+                size_t off = m->names.len;
+                buf_put(&m->names, name, len);
+                if (m->names.error == 0 && off <= UINT32_MAX) {
+                        *memo_slot(m, hash, name, len) = (struct filter_memo_slot){
+                                .hash = hash, .off = (uint32_t) off, .len = (uint32_t) len, .used = true, .pass = pass};
+                        m->n++;
+                } else {
+                        m->names.error = 0;
+                        m->names.len = off;
+                }
+        }
+        return pass;
+}
+
 void filter_free(struct filter *f) {
         if (f->has_include)
                 regfree(&f->include);
         if (f->has_exclude)
                 regfree(&f->exclude);
+        free(f->memo.slots);
+        buf_free(&f->memo.names);
         *f = (struct filter){0};
 }
 

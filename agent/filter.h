@@ -7,19 +7,34 @@
 
 #include <regex.h>
 #include <stdbool.h>
+#include <stdint.h>
 
+#include "buf.h"
 #include "config.h"
 #include "diag.h"
+
+/* The answers already given, by name: the same devices and mount points
+ * come back at every scrape, and regexec costs more than the lookup. */
+struct filter_memo {
+        struct filter_memo_slot {
+                uint64_t hash;
+                uint32_t off, len; /* the name, in names */
+                bool used, pass;
+        } *slots;
+        size_t cap, n;
+        struct buf names;
+};
 
 struct filter {
         regex_t include, exclude;
         bool has_include, has_exclude;
+        struct filter_memo memo;
 };
 
 /* Either pattern may be NULL or empty (no such pattern). On a bad pattern
  * returns -EINVAL and names which one in err (size bytes). */
 int filter_init(struct filter *f, const char *include, const char *exclude, char *err, size_t size);
-bool filter_pass(const struct filter *f, const char *name);
+bool filter_pass(struct filter *f, const char *name);
 void filter_free(struct filter *f);
 
 /* A filter from a collector's section: include_key and exclude_key (either
