@@ -46,7 +46,9 @@ void prom_put_value(struct buf *out, double v) {
                         double scaled = v * pow10[k];
                         if (fabs(scaled) > 9007199254740992.0) /* 2^53: past it, integers are not all exact */
                                 break;
-                        int64_t i = llround(scaled);
+                        /* nearest integer; a tie may go either way, the check below
+                         * decides (and llround would load libm, 300 kB of RSS) */
+                        int64_t i = (int64_t) (scaled + (scaled < 0 ? -0.5 : 0.5));
                         if ((double) i / pow10[k] != v)
                                 continue;
                         uint64_t u = i < 0 ? (uint64_t) 0 - (uint64_t) i : (uint64_t) i;
