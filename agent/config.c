@@ -103,7 +103,7 @@ int config_init_defaults(struct config *cfg) {
                 .log_level = LOG_LEVEL_INFO,
                 .log_target = LOG_TARGET_AUTO,
                 .max_requests = 40,
-                .connection_timeout_s = 10,
+                .connection_timeout_s = 90, /* longer than Prometheus's usual intervals: keep-alive survives */
                 .push_interval_ms = 15000,
                 .push_queue_max_bytes = 256u << 20,
                 .push_fsync = true,
