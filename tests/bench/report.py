@@ -10,8 +10,38 @@ import subprocess
 import sys
 
 T, vigie_bin, ne_bin, series_v, series_n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-v = json.load(open(os.path.join(T, "vigie.json")))
-n = json.load(open(os.path.join(T, "ne.json")))
+def rounds(name):
+    """The measure.py outputs of every round, in order."""
+    out, r = [], 1
+    while os.path.exists(os.path.join(T, "%s.%d.json" % (name, r))):
+        out.append(json.load(open(os.path.join(T, "%s.%d.json" % (name, r)))))
+        r += 1
+    return out
+
+
+def median(objs):
+    """Each numeric figure's median over the rounds."""
+    m = dict(objs[0])
+    for k, x in objs[0].items():
+        if isinstance(x, (int, float)):
+            xs = sorted(o[k] for o in objs if k in o)
+            m[k] = xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+    return m
+
+
+def summary(objs):
+    """Medians, but idle figures from before any load (round 1), and memory
+    and wake-ups at their highest over the rounds."""
+    m = median(objs)
+    for k in ("rss_idle_kb", "threads_idle"):
+        m[k] = objs[0][k]
+    for k in ("rss_after_kb", "pss_after_kb", "heap_after_kb", "threads_after", "idle_wakeups_per_s"):
+        m[k] = max(o.get(k, 0) for o in objs)
+    return m
+
+
+v_rounds, n_rounds = rounds("vigie"), rounds("ne")
+v, n = summary(v_rounds), summary(n_rounds)
 
 
 def kv(path):
@@ -39,21 +69,24 @@ rows = []
 cpu_ratio = n["cpu_ms_per_scrape"] / max(v["cpu_ms_per_scrape"], 1e-9)
 p50_ratio = n["p50_ms"] / v["p50_ms"]
 rps_ratio = v["wrk_rps"] / max(n["wrk_rps"], 1e-9)
-heap_growth = v["heap_after_seq_kb"] - v["heap_warm_kb"]
+heap_growth = max(r["heap_after_seq_kb"] - r["heap_warm_kb"] for r in v_rounds)
 out = []
 out.append("# vigie benchmark\n")
 out.append("Written by `tools/setup.sh bench` (tests/bench/run.sh) on %s, vigie %s. Machine: %d CPU (%s), "
            "Linux %s. vigie's release build and Debian's prometheus-node-exporter 1.5.0 run side by side on "
            "loopback with the same collectors (%s), scraped as Prometheus does (gzip, keep-alive); every ratio "
-           "comes from this one run. Shared machines are noisy: read the ratios, not the absolute times.\n"
+           "comes from this one run, as the median of %d rounds in which the two agents take turns. Shared "
+           "machines are noisy: read the ratios, not the absolute times.\n"
            % (datetime.date.today().isoformat(), rev, os.cpu_count(), cpu_model, platform.release(),
               "cpu, stat, meminfo, loadavg, pressure, uname, os, time, netdev, netclass, diskstats, filesystem, "
-              "hwmon, thermal_zone, powersupplyclass, textfile"))
+              "hwmon, thermal_zone, powersupplyclass, textfile", len(v_rounds)))
 out.append("## Side by side\n")
 out.append("| | vigie | node_exporter | ratio | target | |")
 out.append("|---|---|---|---|---|---|")
 out.append("| CPU per scrape (server's utime+stime) | %.3f ms | %.3f ms | 1/%.1f | at most 1/20 | %s |"
            % (v["cpu_ms_per_scrape"], n["cpu_ms_per_scrape"], cpu_ratio, ok(cpu_ratio >= 20)))
+out.append("| CPU ratio in each round | %s | | | | |" % ", ".join(
+    "1/%.1f" % (b["cpu_ms_per_scrape"] / max(a["cpu_ms_per_scrape"], 1e-9)) for a, b in zip(v_rounds, n_rounds)))
 out.append("| of which in the kernel (stime) / in vigie (utime) | %.3f / %.3f ms | %.3f / %.3f ms | | | |"
            % (v["system_ms_per_scrape"], v["user_ms_per_scrape"], n["system_ms_per_scrape"], n["user_ms_per_scrape"]))
 out.append("| latency p50, sequential | %.3f ms | %.3f ms | 1/%.1f | at most 1/10 | %s |"
