@@ -1,15 +1,16 @@
 /* gzip for /metrics responses (Prometheus always sends Accept-Encoding:
- * gzip), through libdeflate with one compressor reused across responses. */
+ * gzip), through ISA-L's igzip with one state reused across responses. */
 #pragma once
 
 #include <stdbool.h>
 
 #include "buf.h"
 
-struct libdeflate_compressor;
+struct gzip_state;
 
 struct gzip_encoder {
-        struct libdeflate_compressor *c; /* made at the first response */
+        struct gzip_state *s; /* made at the first response */
+        size_t last_len;      /* the last body's size: the next one's first guess */
 };
 
 /* Replaces out with the gzip member of in[0..len); 0 or a negative errno. */

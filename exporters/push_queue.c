@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libdeflate.h>
+#include <isa-l/crc.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -56,10 +56,10 @@ static uint32_t record_crc(const struct header *h, const void *payload) {
         uint8_t tail[12];
         memcpy(tail, &h->samples, 4);
         memcpy(tail + 4, &h->ts_ms, 8);
-        /* libdeflate's CRC-32 is zlib's (the gzip polynomial): queues
-         * written before the switch still read */
-        uint32_t c = libdeflate_crc32(0, tail, sizeof(tail));
-        return libdeflate_crc32(c, payload, h->len);
+        /* ISA-L's gzip CRC-32 is zlib's: queues written before the switch
+         * still read */
+        uint32_t c = crc32_gzip_refl(0, tail, sizeof(tail));
+        return crc32_gzip_refl(c, payload, h->len);
 }
 
 static int read_header(int fd, uint64_t off, struct header *h) {

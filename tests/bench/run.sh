@@ -18,6 +18,7 @@ ninja -C build-release >/dev/null
 VIGIE=build-release/vigie
 BENCH=build-release/tests/bench/bench_scrape
 FLOOR=build-release/tests/bench/bench_floor
+GZIP=build-release/tests/bench/bench_gzip
 
 T=$(mktemp -d /tmp/vigie-bench.XXXXXX)
 PIDS=()
@@ -60,6 +61,8 @@ series_ne=$(curl -fs "http://127.0.0.1:$nport/metrics" | grep -vc '^#')
 
 echo "bench: in-process, floor and callgrind..." >&2
 "$FLOOR" 3000 >"$T/floor.txt"
+curl -fs -o "$T/exposition.txt" "http://127.0.0.1:$vport/metrics"
+"$GZIP" "$T/exposition.txt" 300 >"$T/gzip.txt"
 "$BENCH" 3000 --gzip "${flags[@]}" >"$T/inproc_gzip.txt"
 "$BENCH" 3000 "${flags[@]}" >"$T/inproc_text.txt"
 callgrind() { # callgrind NAME ARGS...: instructions per scrape and series
