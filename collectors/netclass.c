@@ -1,12 +1,20 @@
 /* netclass: interface properties from /sys/class/net/<iface>/, as
  * node_exporter 1.5: node_network_up, node_network_info and one gauge (or
  * counter) per numeric attribute. An attribute the kernel refuses to read
- * (speed of a link that is down) is left out, not reported as 0. */
+ * (speed of a link that is down) is left out, not reported as 0.
+ *
+ * On the live /sys, fifteen of the twenty-two attributes come from one
+ * rtnetlink dump for all interfaces (netlink_links.c), with sysfs's
+ * meaning; the seven that netlink does not carry (duplex, speed, flags as
+ * sysfs shows them, dormant, dev_id, addr_assign_type, name_assign_type)
+ * are read from sysfs. A sysfs tree elsewhere (--path.sysfs) is read
+ * whole, as is an interface the dump did not list. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +23,7 @@
 #include "dirlist.h"
 #include "fileio.h"
 #include "filter.h"
+#include "netlink_links.h"
 
 static const char *const device_label[] = {"device"};
 static const struct metric_desc up_desc = {
@@ -49,7 +58,11 @@ static const struct {
         {"type", PROPERTY("protocol_type", METRIC_GAUGE)},
 };
 #define N_PROPERTIES ELEMENTSOF(properties)
-enum { P_SPEED = 14 };
+/* indexes in properties[] */
+enum {
+        P_ADDR_ASSIGN_TYPE, P_CARRIER, P_CARRIER_CHANGES, P_CARRIER_UP, P_CARRIER_DOWN, P_DEV_ID, P_DORMANT,
+        P_FLAGS, P_IFINDEX, P_IFLINK, P_LINK_MODE, P_MTU, P_NAME_ASSIGN_TYPE, P_GROUP, P_SPEED, P_TXQLEN, P_TYPE,
+};
 
 static const char *const netclass_config_keys[] = {"ignored_devices", "ignore_invalid_speed", NULL};
 
@@ -58,6 +71,21 @@ static const char *const netclass_config_keys[] = {"ignored_devices", "ignore_in
 static const char *const text_attrs[] = {"operstate", "address", "broadcast", "duplex", "ifalias"};
 #define N_TEXT ELEMENTSOF(text_attrs)
 #define N_ATTRS (N_TEXT + N_PROPERTIES)
+enum { T_OPERSTATE, T_ADDRESS, T_BROADCAST, T_DUPLEX, T_IFALIAS };
+
+/* The attributes a netlink dump gives, by index in the list above. */
+static const bool from_netlink[N_ATTRS] = {
+        [T_OPERSTATE] = true, [T_ADDRESS] = true, [T_BROADCAST] = true, [T_IFALIAS] = true,
+        [N_TEXT + P_CARRIER] = true, [N_TEXT + P_CARRIER_CHANGES] = true, [N_TEXT + P_CARRIER_UP] = true,
+        [N_TEXT + P_CARRIER_DOWN] = true, [N_TEXT + P_IFINDEX] = true, [N_TEXT + P_IFLINK] = true,
+        [N_TEXT + P_LINK_MODE] = true, [N_TEXT + P_MTU] = true, [N_TEXT + P_GROUP] = true,
+        [N_TEXT + P_TXQLEN] = true, [N_TEXT + P_TYPE] = true,
+};
+#define FD_NOT_OPENED (-2) /* left to netlink when the interface was first seen */
+
+static const char *attr_name(size_t a) {
+        return a < N_TEXT ? text_attrs[a] : properties[a - N_TEXT].attr;
+}
 /* Most descriptors kept open across scrapes, all interfaces together: a
  * host with hundreds of interfaces must not run out of them. */
 #define MAX_CACHED_FDS 512
@@ -67,7 +95,7 @@ static const char *const text_attrs[] = {"operstate", "address", "broadcast", "d
  * were two thirds of the syscalls of a scrape. */
 struct iface_fds {
         char name[32];
-        int fd[N_ATTRS]; /* -1: the interface has no such attribute */
+        int fd[N_ATTRS]; /* -1: the interface has no such attribute; or FD_NOT_OPENED */
         bool seen;       /* in this scrape's listing */
 };
 
@@ -90,7 +118,18 @@ struct netclass_state {
         struct dirlist ifaces;
         struct netclass_iface *info;
         size_t cap;
+        bool use_netlink; /* sysfs is the live /sys */
+        struct netlink_links nl;
 };
+
+/* Whether path names the live /sys ("/sys", "/sys/"), which describes the
+ * same interfaces as a netlink dump in this network namespace. */
+static bool is_live_sysfs(const char *path) {
+        size_t len = strlen(path);
+        while (len > 1 && path[len - 1] == '/')
+                len--;
+        return len == 4 && memcmp(path, "/sys", 4) == 0;
+}
 
 static int netclass_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
                          void **ret_state) {
@@ -107,6 +146,8 @@ static int netclass_init(const struct collector_env *env, const struct config_se
                 return r;
         }
         s->dirfd = -1;
+        s->use_netlink = is_live_sysfs(env->sysfs);
+        netlink_links_init(&s->nl);
         *ret_state = s;
         return 0;
 }
@@ -125,9 +166,10 @@ static struct iface_fds *cache_find(struct netclass_state *s, const char *name) 
         return NULL;
 }
 
-/* Opens the descriptors of a new interface; NULL when the cache is full
- * (the caller then opens and closes as it goes). */
-static struct iface_fds *cache_add(struct netclass_state *s, const char *name, int dirfd) {
+/* Opens the descriptors of a new interface, but those of attributes that
+ * netlink gives when with_netlink; NULL when the cache is full (the caller
+ * then opens and closes as it goes). */
+static struct iface_fds *cache_add(struct netclass_state *s, const char *name, int dirfd, bool with_netlink) {
         if (strlen(name) >= sizeof(s->cache->name) || (s->n_cache + 1) * N_ATTRS > MAX_CACHED_FDS)
                 return NULL;
         if (array_reserve((void **) &s->cache, &s->cap_cache, s->n_cache + 1, sizeof(*s->cache)) < 0)
@@ -135,18 +177,99 @@ static struct iface_fds *cache_add(struct netclass_state *s, const char *name, i
         struct iface_fds *c = &s->cache[s->n_cache++];
         (void) snprintf(c->name, sizeof(c->name), "%s", name);
         for (size_t a = 0; a < N_ATTRS; a++)
-                c->fd[a] = openat(dirfd, a < N_TEXT ? text_attrs[a] : properties[a - N_TEXT].attr,
-                                  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+                c->fd[a] = with_netlink && from_netlink[a]
+                                   ? FD_NOT_OPENED
+                                   : openat(dirfd, attr_name(a), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         return c;
 }
 
-/* Attribute a of an interface: from its cached descriptor, or opened now. */
-static int attr_read(const struct iface_fds *c, int dirfd, size_t a, char *buf, size_t size) {
-        if (!c)
-                return read_attr_fd(dirfd, a < N_TEXT ? text_attrs[a] : properties[a - N_TEXT].attr, buf, size);
-        if (c->fd[a] < 0)
+/* Attribute a of interface name: from its cached descriptor, or through
+ * its directory, opened in *dirfd on first need. */
+static int attr_read(const struct netclass_state *s, const struct iface_fds *c, int *dirfd, const char *name, size_t a,
+                     char *buf, size_t size) {
+        if (c && c->fd[a] >= 0)
+                return read_attr_pread(c->fd[a], buf, size);
+        if (c && c->fd[a] == -1)
                 return -ENOENT;
-        return read_attr_pread(c->fd[a], buf, size);
+        if (*dirfd < 0) {
+                *dirfd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (*dirfd < 0)
+                        return -errno;
+        }
+        return read_attr_fd(*dirfd, attr_name(a), buf, size);
+}
+
+/* Property p from the dump, as sysfs would give it; false where sysfs
+ * would refuse the read. */
+static bool netlink_property(const struct netlink_link *k, size_t p, int64_t *v) {
+        switch (p) {
+        /* sysfs refuses carrier on an interface that is not up */
+        case P_CARRIER: *v = k->carrier != 0; return k->has_carrier && (k->flags & IFF_UP);
+        case P_CARRIER_CHANGES: *v = k->carrier_changes; return k->has_carrier_changes;
+        case P_CARRIER_UP: *v = k->carrier_up; return k->has_carrier_up;
+        case P_CARRIER_DOWN: *v = k->carrier_down; return k->has_carrier_down;
+        case P_IFINDEX: *v = k->ifindex; return true;
+        case P_IFLINK: *v = k->iflink; return true;
+        case P_LINK_MODE: *v = k->link_mode; return k->has_link_mode;
+        case P_MTU: *v = k->mtu; return k->has_mtu;
+        case P_GROUP: *v = k->group; return k->has_group;
+        case P_TXQLEN: *v = k->txqlen; return k->has_txqlen;
+        case P_TYPE: *v = k->type; return true;
+        default: return false;
+        }
+}
+
+/* Reads an interface's attributes into f, from k (the dump's entry, or
+ * NULL) and sysfs; -ENODEV when a cached descriptor belongs to an
+ * interface since removed (and perhaps made again under the same name). */
+static int read_iface(const struct netclass_state *s, const struct iface_fds *c, int *dirfd, const char *name,
+                      const struct netlink_link *k, struct netclass_iface *f, unsigned *parse_errors) {
+        char *text[N_TEXT] = {f->operstate, f->address, f->broadcast, f->duplex, f->ifalias};
+        const size_t text_size[N_TEXT] = {sizeof(f->operstate), sizeof(f->address), sizeof(f->broadcast),
+                                          sizeof(f->duplex), sizeof(f->ifalias)};
+        for (size_t a = 0; a < N_TEXT; a++) {
+                if (k && from_netlink[a]) {
+                        const char *v = a == T_OPERSTATE ? netlink_operstate_name(k->operstate)
+                                        : a == T_ADDRESS ? k->address
+                                        : a == T_BROADCAST ? k->broadcast
+                                                           : k->ifalias;
+                        (void) snprintf(text[a], text_size[a], "%s", v);
+                        continue;
+                }
+                int r = attr_read(s, c, dirfd, name, a, text[a], text_size[a]);
+                if (r == -ENODEV && c)
+                        return r;
+                if (r < 0)
+                        text[a][0] = '\0';
+        }
+        f->up = strcmp(f->operstate, "up") == 0;
+        for (size_t p = 0; p < N_PROPERTIES; p++) {
+                if (k && from_netlink[N_TEXT + p]) {
+                        f->have[p] = netlink_property(k, p, &f->value[p]);
+                        continue;
+                }
+                char v[32];
+                int r = attr_read(s, c, dirfd, name, N_TEXT + p, v, sizeof(v));
+                if (r == -ENODEV && c)
+                        return r;
+                if (r >= 0) {
+                        char *end;
+                        errno = 0;
+                        long long x = strtoll(v, &end, 0); /* base 0: dev_id and flags are hex */
+                        r = errno != 0 || end == v || *end != '\0' ? -EBADMSG : 0;
+                        f->value[p] = x;
+                }
+                f->have[p] = r == 0;
+                if (r == -EBADMSG)
+                        (*parse_errors)++;
+        }
+        if (f->have[P_SPEED]) {
+                if (f->value[P_SPEED] < 0 && s->ignore_invalid_speed)
+                        f->have[P_SPEED] = false;
+                else
+                        f->value[P_SPEED] = f->value[P_SPEED] * 1000 * 1000 / 8;
+        }
+        return 0;
 }
 
 static void netclass_free(void *state) {
@@ -157,6 +280,7 @@ static void netclass_free(void *state) {
                 cache_drop(s, 0);
         free(s->cache);
         filter_free(&s->ignored);
+        netlink_links_free(&s->nl);
         dirlist_free(&s->ifaces);
         if (s->dirfd >= 0)
                 (void) close(s->dirfd);
@@ -182,6 +306,8 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
                 s->cap = s->ifaces.n;
         }
 
+        /* a failed dump leaves sysfs to say everything, this scrape */
+        bool with_netlink = s->use_netlink && netlink_links_dump(&s->nl) == 0;
         for (size_t c = 0; c < s->n_cache; c++)
                 s->cache[c].seen = false;
         size_t n = 0;
@@ -189,55 +315,32 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
                 const char *name = dirlist_name(&s->ifaces, i);
                 if (!filter_pass(&s->ignored, name))
                         continue;
-                struct netclass_iface *f = &s->info[n];
-                char *text[N_TEXT] = {f->operstate, f->address, f->broadcast, f->duplex, f->ifalias};
-                const size_t text_size[N_TEXT] = {sizeof(f->operstate), sizeof(f->address), sizeof(f->broadcast),
-                                                  sizeof(f->duplex), sizeof(f->ifalias)};
-                /* a known interface is read through its open descriptors alone;
-                 * one removed and made again under the same name reads ENODEV
-                 * there, and is opened anew */
+                const struct netlink_link *k = with_netlink ? netlink_links_find(&s->nl, name) : NULL;
                 struct iface_fds *c = cache_find(s, name);
-                int r0 = c ? attr_read(c, -1, 0, text[0], text_size[0]) : -ENODEV;
                 _cleanup_close_ int dirfd = -1;
-                if (r0 == -ENODEV) {
-                        if (c)
-                                cache_drop(s, (size_t) (c - s->cache));
+                if (!c) {
                         /* bonding_masters and other plain files are not interfaces */
                         dirfd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                         if (dirfd < 0)
                                 continue;
-                        c = cache_add(s, name, dirfd);
-                        r0 = attr_read(c, dirfd, 0, text[0], text_size[0]);
+                        c = cache_add(s, name, dirfd, k != NULL);
+                }
+                struct netclass_iface *f = &s->info[n];
+                r = read_iface(s, c, &dirfd, name, k, f, &ctx->parse_errors);
+                if (r == -ENODEV) {
+                        /* removed and perhaps made again: open it anew, once */
+                        cache_drop(s, (size_t) (c - s->cache));
+                        if (dirfd < 0)
+                                dirfd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (dirfd < 0)
+                                continue;
+                        c = cache_add(s, name, dirfd, k != NULL);
+                        if (read_iface(s, c, &dirfd, name, k, f, &ctx->parse_errors) < 0)
+                                continue;
                 }
                 if (c)
                         c->seen = true;
                 f->name = s->ifaces.offsets[i];
-                if (r0 < 0)
-                        text[0][0] = '\0';
-                for (size_t a = 1; a < N_TEXT; a++)
-                        if (attr_read(c, dirfd, a, text[a], text_size[a]) < 0)
-                                text[a][0] = '\0';
-                f->up = strcmp(f->operstate, "up") == 0;
-                for (size_t p = 0; p < N_PROPERTIES; p++) {
-                        char v[32];
-                        r = attr_read(c, dirfd, N_TEXT + p, v, sizeof(v));
-                        if (r >= 0) {
-                                char *end;
-                                errno = 0;
-                                long long x = strtoll(v, &end, 0); /* base 0: dev_id and flags are hex */
-                                r = errno != 0 || end == v || *end != '\0' ? -EBADMSG : 0;
-                                f->value[p] = x;
-                        }
-                        f->have[p] = r == 0;
-                        if (r == -EBADMSG)
-                                ctx->parse_errors++;
-                }
-                if (f->have[P_SPEED]) {
-                        if (f->value[P_SPEED] < 0 && s->ignore_invalid_speed)
-                                f->have[P_SPEED] = false;
-                        else
-                                f->value[P_SPEED] = f->value[P_SPEED] * 1000 * 1000 / 8;
-                }
                 n++;
         }
         /* interfaces gone since the last scrape give their descriptors back */

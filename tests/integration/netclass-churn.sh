@@ -2,7 +2,9 @@
 # netclass keeps interface attributes open between scrapes: an interface
 # that goes away must disappear from the next scrape and give its
 # descriptors back, and one made again under the same name must show its
-# new attributes. veth pairs in a network namespace of the test's own.
+# new attributes, from netlink and from sysfs alike. And the attributes
+# taken from one netlink dump equal sysfs's, interface by interface. veth
+# pairs in a network namespace of the test's own.
 if [ -z "${VIGIE_IN_NS:-}" ]; then
         [ "$(id -u)" -eq 0 ] || { echo "SKIP: interfaces in a private namespace need root here"; exit 77; }
         command -v unshare >/dev/null || { echo "SKIP: unshare is missing"; exit 77; }
@@ -14,6 +16,20 @@ mount -t sysfs sysfs /sys
 ip link set lo up
 ip link add churn0 type veth peer name churn1 || skip "cannot make veth interfaces here"
 ip link set churn0 mtu 1400
+ip link add churn2 type veth peer name churn3
+ip link set churn2 alias "uplink \"A\" été"
+ip link set churn2 up
+ip link set churn3 up
+ip link set churn3 txqueuelen 77
+
+# --path.sysfs=/sys/. is the same tree, but not the live /sys by name: read whole from sysfs
+netclass() { "$VIGIE" --once --collector.disable-defaults --collector.netclass "$@" | grep '^node_network_'; }
+netclass >"$T/netlink.txt" || fail "vigie --once failed"
+netclass --path.sysfs=/sys/. >"$T/sysfs.txt" || fail "vigie --once --path.sysfs=/sys/. failed"
+diff -u "$T/sysfs.txt" "$T/netlink.txt" || fail "netlink and sysfs disagree (above: - sysfs, + netlink)"
+grep -q 'ifalias="uplink \\"A\\" été"' "$T/netlink.txt" || fail "alias not reported: $(grep churn2 "$T/netlink.txt")"
+echo "netlink and sysfs agree on $(grep -c . "$T/netlink.txt") series"
+ip link del churn2
 
 start_vigie vigie --collector.disable-defaults --collector.netclass
 mtu() { serves "$VIGIE_URL/metrics" "^node_network_mtu_bytes{device=\"churn0\"} $1\$"; }
@@ -28,7 +44,11 @@ fds1=$(ls "/proc/$VIGIE_PID/fd" | wc -l)
 
 ip link add churn0 type veth peer name churn1
 ip link set churn0 mtu 1300
+ip link set churn0 up
 mtu 1300 || fail "churn0 made again: the new mtu is not reported"
+# flags come from sysfs: the old descriptor must not answer for the new interface
+serves "$VIGIE_URL/metrics" '^node_network_flags{device="churn0"} 4099$' ||
+        fail "churn0 made again and up: flags not 4099 (IFF_UP|BROADCAST|MULTICAST)"
 for i in $(seq 20); do curl -fsS -o /dev/null "$VIGIE_URL/metrics"; done
 fds2=$(ls "/proc/$VIGIE_PID/fd" | wc -l)
 [ "$fds2" -le "$fds0" ] || fail "descriptors grew over scrapes: $fds0 -> $fds2"

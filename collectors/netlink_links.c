@@ -1,0 +1,230 @@
+/* One RTM_GETLINK dump per scrape over a socket kept open. Stats are left
+ * out of the dump (RTEXT_FILTER_SKIP_STATS): netdev reads them from
+ * /proc/net/dev, and they are most of what the kernel would write. */
+#include "netlink_links.h"
+
+#include <errno.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "macro.h"
+#include "sort.h"
+
+/* The most the kernel puts in one read of a dump (iproute2 reads 32 kB). */
+#define RX_SIZE 32768
+
+void netlink_links_init(struct netlink_links *l) {
+        *l = (struct netlink_links){.fd = -1};
+}
+
+const char *netlink_operstate_name(uint8_t operstate) {
+        /* IF_OPER_*, the words of net/core/net-sysfs.c */
+        static const char *const names[] = {"unknown", "notpresent", "down", "lowerlayerdown", "testing",
+                                            "dormant", "up"};
+        return operstate < ELEMENTSOF(names) ? names[operstate] : "unknown";
+}
+
+/* Hardware addresses as sysfs prints them: lower-case hex bytes joined by
+ * ':', as much as fits. */
+static void put_hw_address(char *out, size_t size, const uint8_t *a, size_t n) {
+        static const char hex[] = "0123456789abcdef";
+        size_t o = 0;
+        for (size_t i = 0; i < n && o + 3 < size; i++) {
+                if (i > 0)
+                        out[o++] = ':';
+                out[o++] = hex[a[i] >> 4];
+                out[o++] = hex[a[i] & 15];
+        }
+        out[o] = '\0';
+}
+
+static void put_string(char *out, size_t size, const void *data, size_t n) {
+        const char *s = data;
+        size_t len = strnlen(s, n);
+        if (len >= size)
+                len = size - 1;
+        memcpy(out, s, len);
+        out[len] = '\0';
+}
+
+static int get_u32(const struct rtattr *a, uint32_t *v, bool *has) {
+        if (RTA_PAYLOAD(a) < sizeof(uint32_t))
+                return -EBADMSG;
+        memcpy(v, RTA_DATA(a), sizeof(*v));
+        if (has)
+                *has = true;
+        return 0;
+}
+
+static int get_u8(const struct rtattr *a, uint8_t *v, bool *has) {
+        if (RTA_PAYLOAD(a) < 1)
+                return -EBADMSG;
+        *v = *(const uint8_t *) RTA_DATA(a);
+        *has = true;
+        return 0;
+}
+
+static int parse_link(struct netlink_links *l, const struct nlmsghdr *h) {
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+                return -EBADMSG;
+        const struct ifinfomsg *ifi = NLMSG_DATA(h);
+        if (array_reserve((void **) &l->links, &l->cap, l->n + 1, sizeof(*l->links)) < 0)
+                return -ENOMEM;
+        struct netlink_link *k = &l->links[l->n];
+        *k = (struct netlink_link){
+                .ifindex = (uint32_t) ifi->ifi_index, .type = ifi->ifi_type, .flags = ifi->ifi_flags};
+        /* without IFLA_LINK the interface is its own link, as sysfs says */
+        k->iflink = k->ifindex;
+        int len = (int) (h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)));
+        bool named = false, dummy = false;
+        int r = 0;
+        for (const struct rtattr *a = IFLA_RTA(ifi); r >= 0 && RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+                switch (a->rta_type) {
+                case IFLA_IFNAME:
+                        put_string(k->name, sizeof(k->name), RTA_DATA(a), RTA_PAYLOAD(a));
+                        named = k->name[0] != '\0';
+                        break;
+                case IFLA_ADDRESS: put_hw_address(k->address, sizeof(k->address), RTA_DATA(a), RTA_PAYLOAD(a)); break;
+                case IFLA_BROADCAST:
+                        put_hw_address(k->broadcast, sizeof(k->broadcast), RTA_DATA(a), RTA_PAYLOAD(a));
+                        break;
+                case IFLA_IFALIAS: put_string(k->ifalias, sizeof(k->ifalias), RTA_DATA(a), RTA_PAYLOAD(a)); break;
+                case IFLA_LINK: r = get_u32(a, &k->iflink, &dummy); break;
+                case IFLA_MTU: r = get_u32(a, &k->mtu, &k->has_mtu); break;
+                case IFLA_GROUP: r = get_u32(a, &k->group, &k->has_group); break;
+                case IFLA_TXQLEN: r = get_u32(a, &k->txqlen, &k->has_txqlen); break;
+                case IFLA_CARRIER_CHANGES: r = get_u32(a, &k->carrier_changes, &k->has_carrier_changes); break;
+                case IFLA_CARRIER_UP_COUNT: r = get_u32(a, &k->carrier_up, &k->has_carrier_up); break;
+                case IFLA_CARRIER_DOWN_COUNT: r = get_u32(a, &k->carrier_down, &k->has_carrier_down); break;
+                case IFLA_OPERSTATE: {
+                        bool has = false;
+                        r = get_u8(a, &k->operstate, &has);
+                        break;
+                }
+                case IFLA_LINKMODE: r = get_u8(a, &k->link_mode, &k->has_link_mode); break;
+                case IFLA_CARRIER: r = get_u8(a, &k->carrier, &k->has_carrier); break;
+                default: break;
+                }
+        }
+        if (r < 0)
+                return r;
+        if (!named)
+                return -EBADMSG;
+        l->n++;
+        return 0;
+}
+
+int netlink_links_parse(struct netlink_links *l, const void *data, size_t len, uint32_t seq) {
+        const unsigned char *p = data;
+        size_t left = len;
+        while (left >= sizeof(struct nlmsghdr)) {
+                const struct nlmsghdr *h = (const struct nlmsghdr *) p;
+                if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > left)
+                        return -EBADMSG; /* a read cut short, or garbage */
+                size_t step = NLMSG_ALIGN(h->nlmsg_len) < left ? NLMSG_ALIGN(h->nlmsg_len) : left;
+                p += step;
+                left -= step;
+                if (h->nlmsg_seq != seq)
+                        continue; /* not an answer to this dump */
+                if (h->nlmsg_type == NLMSG_DONE)
+                        return 1;
+                if (h->nlmsg_type == NLMSG_ERROR) {
+                        const struct nlmsgerr *e = NLMSG_DATA(h);
+                        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+                                return -EBADMSG;
+                        return e->error < 0 ? e->error : -EPROTO;
+                }
+                if (h->nlmsg_type != RTM_NEWLINK)
+                        continue;
+                int r = parse_link(l, h);
+                if (r < 0)
+                        return r;
+        }
+        return left == 0 ? 0 : -EBADMSG;
+}
+
+static int link_cmp(const void *a, const void *b, _unused_ void *ctx) {
+        return strcmp(((const struct netlink_link *) a)->name, ((const struct netlink_link *) b)->name);
+}
+
+int netlink_links_dump(struct netlink_links *l) {
+        l->n = 0;
+        if (l->fd < 0) {
+                l->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+                if (l->fd < 0)
+                        return -errno;
+        }
+        if (buf_reserve(&l->rx, RX_SIZE - 1) < 0) /* a capacity of RX_SIZE exactly */
+                return -ENOMEM;
+        struct {
+                struct nlmsghdr h;
+                struct ifinfomsg ifi;
+                struct rtattr ext_mask;
+                uint32_t mask;
+        } req = {
+                .h = {.nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+                      .nlmsg_seq = ++l->seq},
+                .ifi = {.ifi_family = AF_UNSPEC},
+                .ext_mask = {.rta_len = RTA_LENGTH(sizeof(uint32_t)), .rta_type = IFLA_EXT_MASK},
+                .mask = RTEXT_FILTER_SKIP_STATS,
+        };
+        struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+        if (sendto(l->fd, &req, sizeof(req), 0, (struct sockaddr *) &kernel, sizeof(kernel)) < 0)
+                return -errno;
+        int r = 0;
+        while (r == 0) {
+                struct iovec iov = {.iov_base = l->rx.data, .iov_len = l->rx.cap};
+                struct sockaddr_nl from;
+                struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1};
+                ssize_t n = recvmsg(l->fd, &msg, 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        r = -errno;
+                else if (n == 0 || (msg.msg_flags & MSG_TRUNC))
+                        r = -EBADMSG;
+                else if (from.nl_pid != 0)
+                        continue; /* only the kernel answers */
+                else
+                        r = netlink_links_parse(l, l->rx.data, (size_t) n, l->seq);
+        }
+        if (r < 0) {
+                /* the socket may hold the rest of the dump: start afresh */
+                (void) close(l->fd);
+                l->fd = -1;
+                l->n = 0;
+                return r;
+        }
+        sort_r(l->links, l->n, sizeof(*l->links), link_cmp, NULL);
+        return 0;
+}
+
+const struct netlink_link *netlink_links_find(const struct netlink_links *l, const char *name) {
+        size_t lo = 0, hi = l->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(name, l->links[mid].name);
+                if (c == 0)
+                        return &l->links[mid];
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return NULL;
+}
+
+void netlink_links_free(struct netlink_links *l) {
+        if (l->fd >= 0)
+                (void) close(l->fd);
+        buf_free(&l->rx);
+        free(l->links);
+        netlink_links_init(l);
+}

@@ -1,0 +1,46 @@
+/* Network interfaces from one rtnetlink dump (RTM_GETLINK): what
+ * /sys/class/net/<iface>/ would give for most attributes, in one request
+ * rather than a file read per attribute and interface. Used by netclass
+ * when it reads the live /sys; the fields keep sysfs's meaning. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct netlink_link {
+        char name[16];     /* IFNAMSIZ */
+        uint32_t ifindex, iflink, type, flags; /* flags as ifi_flags */
+        uint32_t mtu, group, txqlen;
+        uint32_t carrier_changes, carrier_up, carrier_down;
+        uint8_t operstate, link_mode, carrier;
+        bool has_mtu, has_group, has_txqlen, has_link_mode, has_carrier;
+        bool has_carrier_changes, has_carrier_up, has_carrier_down;
+        char address[64], broadcast[64]; /* "aa:bb:...", as sysfs prints them; "" without one */
+        char ifalias[256];
+};
+
+struct netlink_links {
+        int fd; /* -1 until the first dump */
+        uint32_t seq;
+        struct buf rx;
+        struct netlink_link *links; /* sorted by name after a dump */
+        size_t n, cap;
+};
+
+void netlink_links_init(struct netlink_links *l);
+/* Dumps the interfaces of this network namespace; 0 or a negative errno
+ * (then l->n is 0). */
+int netlink_links_dump(struct netlink_links *l);
+/* Parses one batch of RTM_NEWLINK messages into l (appending); 1 at
+ * NLMSG_DONE, 0 when more is to come, a negative errno on NLMSG_ERROR or a
+ * malformed message. seq: the dump's; other messages are skipped. Exposed
+ * for the tests. */
+int netlink_links_parse(struct netlink_links *l, const void *data, size_t len, uint32_t seq);
+/* The interface named name after a dump, or NULL. */
+const struct netlink_link *netlink_links_find(const struct netlink_links *l, const char *name);
+/* sysfs's operstate word for an IF_OPER_* value. */
+const char *netlink_operstate_name(uint8_t operstate);
+void netlink_links_free(struct netlink_links *l);
