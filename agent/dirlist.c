@@ -73,19 +73,14 @@ long dirlist_count(const char *path) {
         return r < 0 ? r : n;
 }
 
+/* cmp(key, element) for bsearch_r: a name against an offset in the listing */
+static int name_key_cmp(const void *key, const void *offset, void *ctx) {
+        const struct dirlist *l = ctx;
+        return strcmp(key, l->names.data + *(const size_t *) offset);
+}
+
 bool dirlist_has(const struct dirlist *l, const char *name) {
-        size_t lo = 0, hi = l->n;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = strcmp(name, dirlist_name(l, mid));
-                if (c == 0)
-                        return true;
-                if (c < 0)
-                        hi = mid;
-                else
-                        lo = mid + 1;
-        }
-        return false;
+        return bsearch_r(name, l->offsets, l->n, sizeof(*l->offsets), name_key_cmp, (void *) l) != NULL;
 }
 
 void dirlist_free(struct dirlist *l) {

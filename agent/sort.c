@@ -1,6 +1,7 @@
 /* In-place heapsort with a context. */
 #include "sort.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static void swap(char *a, char *b, size_t size) {
@@ -41,4 +42,21 @@ void sort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const vo
                 swap(b, b + end * size, size);
                 sift_down(b, 0, end, size, cmp, ctx);
         }
+}
+
+void *bsearch_r(const void *key, const void *base, size_t n, size_t size,
+                int (*cmp)(const void *a, const void *b, void *ctx), void *ctx) {
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                const char *e = (const char *) base + mid * size;
+                int c = cmp(key, e, ctx);
+                if (c == 0)
+                        return (void *) (uintptr_t) e;
+                if (c < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return NULL;
 }

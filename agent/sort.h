@@ -8,3 +8,7 @@
 #include <stddef.h>
 
 void sort_r(void *base, size_t n, size_t size, int (*cmp)(const void *a, const void *b, void *ctx), void *ctx);
+/* bsearch with a context, over what sort_r sorted with the same cmp: an
+ * element equal to *key (cmp(key, element, ctx) == 0), or NULL. */
+void *bsearch_r(const void *key, const void *base, size_t n, size_t size,
+                int (*cmp)(const void *a, const void *b, void *ctx), void *ctx);

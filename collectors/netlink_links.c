@@ -206,19 +206,13 @@ int netlink_links_dump(struct netlink_links *l) {
         return 0;
 }
 
+/* cmp(key, element) for bsearch_r: a name against a link */
+static int name_key_cmp(const void *key, const void *link, _unused_ void *ctx) {
+        return strcmp(key, ((const struct netlink_link *) link)->name);
+}
+
 const struct netlink_link *netlink_links_find(const struct netlink_links *l, const char *name) {
-        size_t lo = 0, hi = l->n;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = strcmp(name, l->links[mid].name);
-                if (c == 0)
-                        return &l->links[mid];
-                if (c < 0)
-                        hi = mid;
-                else
-                        lo = mid + 1;
-        }
-        return NULL;
+        return bsearch_r(name, l->links, l->n, sizeof(*l->links), name_key_cmp, NULL);
 }
 
 void netlink_links_free(struct netlink_links *l) {

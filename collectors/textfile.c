@@ -361,20 +361,8 @@ static int key_cmp(const void *a, const void *b, void *ctx) {
         return strcmp(s->strings.data + *(const size_t *) a, s->strings.data + *(const size_t *) b);
 }
 
-/* bsearch with a context: the first key equal to *key, or NULL */
 static const size_t *find_key(const struct textfile_state *s, const size_t *key) {
-        size_t lo = 0, hi = s->n_keys;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = key_cmp(key, &s->keys[mid], (void *) s);
-                if (c == 0)
-                        return &s->keys[mid];
-                if (c < 0)
-                        hi = mid;
-                else
-                        lo = mid + 1;
-        }
-        return NULL;
+        return bsearch_r(key, s->keys, s->n_keys, sizeof(*s->keys), key_cmp, (void *) s);
 }
 
 /* Adds the keys of samples [first, n) to the sorted key list; -EINVAL if
