@@ -122,10 +122,12 @@ out.append("| vigie over HTTP (server CPU) | %.0f us | %.1f |" % (v["cpu_ms_per_
 floor_enc = floor + gz["encode_us_per_scrape"]
 out.append("| the floor plus encoding (vigie's text encoding and gzip, %.0f us) | %.0f us | %.1f |"
            % (gz["encode_us_per_scrape"], floor_enc, floor_enc / floor))
-out.append("")
-out.append("Target: CPU per scrape within 2x of the floor plus encoding. vigie over HTTP is %.1fx it: %s."
-           % (v["cpu_ms_per_scrape"] * 1000 / floor_enc, ok(v["cpu_ms_per_scrape"] * 1000 <= 2 * floor_enc)))
 out.append("| allocations per scrape in steady state | %.0f | |" % gz["allocs_per_scrape"])
+out.append("")
+out.append("Target: CPU per scrape within 2x of the floor plus encoding. In-process, vigie's collect, encode and "
+           "gzip is %.1fx it; over HTTP, with loopback TCP and the HTTP server, %.1fx: %s (judged over HTTP)."
+           % (gz["cpu_us_per_scrape"] / floor_enc, v["cpu_ms_per_scrape"] * 1000 / floor_enc,
+              ok(v["cpu_ms_per_scrape"] * 1000 <= 2 * floor_enc)))
 out.append("")
 out.append("gzip alone, on this run's exposition (%d bytes; tests/bench/bench_gzip.c): vigie's ISA-L igzip at "
            "level 1 %.0f us for %d bytes; zlib at level 1, its cheapest setting, %.0f us for %d bytes."
