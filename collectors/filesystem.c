@@ -3,12 +3,20 @@
  * from /proc/1/mountinfo (octal escapes decoded). statfs runs through a
  * pool with a deadline: a dead NFS/CIFS mount shows as
  * node_filesystem_device_error 1, with device_error saying why, instead of
- * holding the scrape (node_exporter issue #3058). */
+ * holding the scrape (node_exporter issue #3058).
+ *
+ * The mount table is parsed again only when it changed: the kernel flags
+ * a change of the mount namespace (mount, umount, remount) to poll() on an
+ * open mountinfo, so a scrape with nothing new skips generating and
+ * parsing it. statfs itself runs at every scrape. */
 #include <errno.h>
 #include <limits.h>
+#include <linux/magic.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 
 #include "collector.h"
 #include "fileio.h"
@@ -74,6 +82,8 @@ struct filesystem_state {
         uint64_t timeout_ms;
         struct statfs_pool *pool;
         struct kernel_file mountinfo_file;
+        bool table_valid;       /* mounts[] is mountinfo_file's content, parsed */
+        unsigned table_errors;  /* lines it skipped, counted again at each scrape */
         struct buf file, strings;
         struct mount *mounts;
         struct statfs_request *reqs;
@@ -313,11 +323,16 @@ static const char *error_reason(int r) {
         }
 }
 
-static int filesystem_collect(void *state, struct collect_ctx *ctx) {
-        struct filesystem_state *s = state;
+/* Reads and parses the mount table into mounts[]. */
+static int filesystem_parse(struct filesystem_state *s) {
+        s->table_valid = false;
+        s->table_errors = 0;
+        bool kept = true;
         int r = kernel_file_read(&s->mountinfo_file, s->procfs, "1/mountinfo", &s->file);
-        if (r < 0)
+        if (r < 0) {
+                kept = false;
                 r = read_file_at(s->procfs, "self/mountinfo", &s->file);
+        }
         if (r < 0)
                 return r;
 
@@ -325,7 +340,7 @@ static int filesystem_collect(void *state, struct collect_ctx *ctx) {
         s->n = 0;
         if (s->seen)
                 memset(s->seen, 0, s->seen_cap * sizeof(*s->seen));
-        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
+        struct lines lines = lines_of(&s->file, &s->table_errors);
         const char *line;
         size_t len;
         while (lines_next(&lines, &line, &len)) {
@@ -335,10 +350,35 @@ static int filesystem_collect(void *state, struct collect_ctx *ctx) {
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0)
-                        ctx->parse_errors++;
+                        s->table_errors++;
                 else
                         s->n += (size_t) r;
         }
+        /* only a procfs mountinfo says when it changes (a fixture file never does) */
+        struct statfs st;
+        s->table_valid = kept && fstatfs(s->mountinfo_file.fd, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
+        return 0;
+}
+
+/* Whether the parsed table still holds: no change flagged since the last
+ * poll. The poll comes before any read, so a change after it is flagged at
+ * the next scrape. */
+static bool mount_table_unchanged(struct filesystem_state *s) {
+        if (!s->table_valid)
+                return false;
+        struct pollfd p = {.fd = s->mountinfo_file.fd, .events = POLLPRI};
+        return poll(&p, 1, 0) == 0;
+}
+
+static int filesystem_collect(void *state, struct collect_ctx *ctx) {
+        struct filesystem_state *s = state;
+        int r = 0;
+        if (!mount_table_unchanged(s)) {
+                r = filesystem_parse(s);
+                if (r < 0)
+                        return r;
+        }
+        ctx->parse_errors += s->table_errors;
         /* local file systems inline; the others, which can hang, through the
          * pool (its queue skips the requests already done) */
         size_t pooled = 0;
