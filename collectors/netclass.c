@@ -87,7 +87,8 @@ static const char *attr_name(size_t a) {
         return a < N_TEXT ? text_attrs[a] : properties[a - N_TEXT].attr;
 }
 /* Most descriptors kept open across scrapes, all interfaces together: a
- * host with hundreds of interfaces must not run out of them. */
+ * host with hundreds of interfaces must not run out of them (with netlink,
+ * seven per interface: 73 interfaces kept open). */
 #define MAX_CACHED_FDS 512
 
 /* An interface's attributes stay open from one scrape to the next: sysfs
@@ -113,6 +114,7 @@ struct netclass_state {
         int dirfd; /* sysfs/class/net, opened at the first scrape */
         struct iface_fds *cache;
         size_t n_cache, cap_cache;
+        size_t n_fds; /* descriptors the cache holds open */
         struct filter ignored;
         bool ignore_invalid_speed;
         struct dirlist ifaces;
@@ -154,8 +156,10 @@ static int netclass_init(const struct collector_env *env, const struct config_se
 
 static void cache_drop(struct netclass_state *s, size_t i) {
         for (size_t a = 0; a < N_ATTRS; a++)
-                if (s->cache[i].fd[a] >= 0)
+                if (s->cache[i].fd[a] >= 0) {
                         (void) close(s->cache[i].fd[a]);
+                        s->n_fds--;
+                }
         s->cache[i] = s->cache[--s->n_cache];
 }
 
@@ -170,7 +174,10 @@ static struct iface_fds *cache_find(struct netclass_state *s, const char *name) 
  * netlink gives when with_netlink; NULL when the cache is full (the caller
  * then opens and closes as it goes). */
 static struct iface_fds *cache_add(struct netclass_state *s, const char *name, int dirfd, bool with_netlink) {
-        if (strlen(name) >= sizeof(s->cache->name) || (s->n_cache + 1) * N_ATTRS > MAX_CACHED_FDS)
+        size_t want = 0;
+        for (size_t a = 0; a < N_ATTRS; a++)
+                want += !(with_netlink && from_netlink[a]);
+        if (strlen(name) >= sizeof(s->cache->name) || s->n_fds + want > MAX_CACHED_FDS)
                 return NULL;
         if (array_reserve((void **) &s->cache, &s->cap_cache, s->n_cache + 1, sizeof(*s->cache)) < 0)
                 return NULL;
@@ -180,6 +187,8 @@ static struct iface_fds *cache_add(struct netclass_state *s, const char *name, i
                 c->fd[a] = with_netlink && from_netlink[a]
                                    ? FD_NOT_OPENED
                                    : openat(dirfd, attr_name(a), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        for (size_t a = 0; a < N_ATTRS; a++)
+                s->n_fds += c->fd[a] >= 0;
         return c;
 }
 
