@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "http_server.h"
 #include "listen.h"
@@ -145,10 +146,8 @@ static void notify_status(const struct config *cfg, const char *what) {
 static void reload(const struct options *o, struct config *cfg, struct scrape_engine *e, struct http_server *srv) {
         struct diag diag = {0};
         struct config next = {0};
-        struct timespec now;
-        (void) clock_gettime(CLOCK_MONOTONIC, &now);
         (void) sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-                          (unsigned long long) now.tv_sec * 1000000ULL + (unsigned long long) now.tv_nsec / 1000);
+                          (unsigned long long) (clock_ns(CLOCK_MONOTONIC) / 1000));
         if (load_config(o, &next, &diag) < 0)
                 goto refused;
         if (push_check(&next, &diag) < 0 || scrape_engine_configure(e, &next, &diag) < 0) {

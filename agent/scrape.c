@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "collector.h"
 #include "log.h"
 #include "registry.h"
@@ -138,14 +139,6 @@ int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, s
         return 0;
 }
 
-/* Durations are taken in whole nanoseconds, so that they print as short
- * decimals (0.000076337, not 7.6336998972692527e-05) and without printf. */
-static uint64_t now_ns(void) {
-        struct timespec ts;
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
-
 /* One line when a collector starts failing or recovers, not one per scrape. */
 static void log_transition(struct collector_status *st, int r, unsigned parse_errors) {
         /* a source this host does not have (no hwmon on a VM) is no data, not a fault */
@@ -171,9 +164,11 @@ static void collect_all(struct scrape_engine *e) {
                 struct collector_instance *inst = &g->instances[i];
                 struct collect_ctx ctx = {.set = set};
                 struct metric_mark mark = metric_set_mark(set);
-                uint64_t t0 = now_ns();
+                /* in whole nanoseconds, so that durations print as short
+                 * decimals (0.000076337, not 7.6336998972692527e-05) */
+                uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
                 int r = inst->desc->collect(inst->state, &ctx);
-                double dt = (double) (now_ns() - t0) / 1e9;
+                double dt = (double) (clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
                 if (r < 0) {
                         metric_set_rollback(set, mark);
                         set->error = 0;

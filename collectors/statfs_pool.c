@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "array.h"
+#include "clock.h"
 
 /* Beyond this many hung mounts, no more threads are started for them. */
 #define MAX_BLOCKED 32
@@ -167,14 +168,7 @@ static bool path_blocked(const struct statfs_pool *p, const char *path) {
 }
 
 int statfs_pool_run(struct statfs_pool *p, struct statfs_request *reqs, size_t n, uint64_t timeout_ms) {
-        struct timespec deadline;
-        (void) clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += (time_t) (timeout_ms / 1000);
-        deadline.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-                deadline.tv_sec++;
-                deadline.tv_nsec -= 1000000000L;
-        }
+        struct timespec deadline = monotonic_after_ms(timeout_ms);
 
         (void) pthread_mutex_lock(&p->lock);
         p->gen++;

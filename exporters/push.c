@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fileio.h"
 #include "log.h"
 #include "push_libs.h"
@@ -88,12 +89,6 @@ static const struct metric_desc oldest_desc =
 static const struct metric_desc success_desc =
         PUSH("last_success_timestamp_seconds", "When the target last acknowledged a batch.", METRIC_GAUGE, 1,
              target_label);
-
-static uint64_t now_ms(clockid_t clock) {
-        struct timespec ts;
-        (void) clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
 
 /* --- configuration --- */
 
@@ -265,7 +260,7 @@ static long post(struct target *t, CURL *curl, const struct buf *body, char *err
 static int queue_batch(const struct metric_set *set, void *userdata) {
         struct target *t = userdata;
         size_t n = 0;
-        int64_t ts = (int64_t) now_ms(CLOCK_REALTIME);
+        int64_t ts = (int64_t) clock_ms(CLOCK_REALTIME);
         int r = remote_write_encode(set, &t->push->labels, ts, &t->encoded, &n);
         if (r < 0)
                 return r;
@@ -293,7 +288,7 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t next_tick, uin
                 int state = status >= 200 && status < 300 ? 0 : status == 0 || status == 429 || status >= 500 ? 1 : 2;
                 if (state == 0) {
                         t->sent += n;
-                        t->last_success = (double) now_ms(CLOCK_REALTIME) / 1000.0;
+                        t->last_success = (double) clock_ms(CLOCK_REALTIME) / 1000.0;
                 } else if (state == 1) {
                         t->failed += n;
                         t->retries++;
@@ -322,7 +317,7 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t next_tick, uin
                         log_info("push %s: delivering", t->name);
                 *backoff = 0;
                 (void) push_queue_pop(t->queue);
-                if (now_ms(CLOCK_MONOTONIC) >= next_tick)
+                if (clock_ms(CLOCK_MONOTONIC) >= next_tick)
                         return 0;
         }
         return 0;
@@ -336,9 +331,9 @@ static void *target_main(void *arg) {
                 log_error("push %s: cannot start libcurl; not pushing", t->name);
                 return NULL;
         }
-        uint64_t next_tick = now_ms(CLOCK_MONOTONIC), retry_at = 0, backoff = 0;
+        uint64_t next_tick = clock_ms(CLOCK_MONOTONIC), retry_at = 0, backoff = 0;
         while (!atomic_load(&p->stopping)) {
-                uint64_t now = now_ms(CLOCK_MONOTONIC);
+                uint64_t now = clock_ms(CLOCK_MONOTONIC);
                 if (now >= next_tick) {
                         int r = scrape_engine_collect(p->engine, queue_batch, t);
                         if (r < 0 && t->last_queue_result >= 0)
@@ -354,20 +349,12 @@ static void *target_main(void *arg) {
                 }
                 if (now >= retry_at) {
                         uint64_t wait = send_queue(t, curl, next_tick, &backoff);
-                        retry_at = wait ? now_ms(CLOCK_MONOTONIC) + wait : 0;
+                        retry_at = wait ? clock_ms(CLOCK_MONOTONIC) + wait : 0;
                 }
                 uint64_t until = retry_at && retry_at < next_tick ? retry_at : next_tick;
-                struct timespec ts;
-                (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-                uint64_t cur = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+                uint64_t cur = clock_ms(CLOCK_MONOTONIC);
                 if (until > cur) {
-                        uint64_t d = until - cur;
-                        ts.tv_sec += (time_t) (d / 1000);
-                        ts.tv_nsec += (long) (d % 1000) * 1000000L;
-                        if (ts.tv_nsec >= 1000000000L) {
-                                ts.tv_sec++;
-                                ts.tv_nsec -= 1000000000L;
-                        }
+                        struct timespec ts = monotonic_after_ms(until - cur);
                         (void) pthread_mutex_lock(&p->lock);
                         if (!atomic_load(&p->stopping))
                                 (void) pthread_cond_timedwait(&p->wake, &p->lock, &ts);
@@ -435,7 +422,7 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
                 struct target *t = &p->targets[p->n++];
                 t->push = p;
                 /* every agent of a fleet draws its own jitter */
-                t->seed = (unsigned) getpid() ^ (unsigned) now_ms(CLOCK_REALTIME) ^ (unsigned) (i * 2654435761u);
+                t->seed = (unsigned) getpid() ^ (unsigned) clock_ms(CLOCK_REALTIME) ^ (unsigned) (i * 2654435761u);
                 r = target_init(t, cfg, &cfg->push_targets[i], diag);
                 char dir[PATH_MAX];
                 if (r >= 0 && mkdir(cfg->push_queue_dir, 0700) < 0 && errno != EEXIST)
@@ -500,7 +487,7 @@ static void gauge(struct metric_set *set, const struct metric_desc *d, double v,
 
 int push_metrics(struct metric_set *set, void *userdata) {
         struct push *p = userdata;
-        double now = (double) now_ms(CLOCK_REALTIME) / 1000.0;
+        double now = (double) clock_ms(CLOCK_REALTIME) / 1000.0;
         for (size_t i = 0; p && i < p->n; i++) {
                 struct target *t = &p->targets[i];
                 struct push_queue_stats st;
