@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "fileio.h"
 #include "metric.h"
 
 /* Where a collector reads from. Every read goes through these roots. */
@@ -22,6 +23,7 @@ struct collector_env {
 struct collect_ctx {
         struct metric_set *set;
         unsigned parse_errors; /* lines the collector skipped as garbage */
+        struct shared_files *files; /* kernel files read once per scrape for all */
 };
 
 struct collector {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -47,3 +48,25 @@ struct kernel_file {
 /* Replaces the content of b with root/rel, opened on first use. */
 int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, struct buf *b);
 void kernel_file_close(struct kernel_file *f);
+
+/* Kernel files that several collectors read in the same scrape (cpu and
+ * stat both parse /proc/stat): the first reader of a scrape makes the
+ * kernel generate the file, the others get the same content. The scrape
+ * engine owns one set and moves it to the next scrape before collecting. */
+#define SHARED_FILES_MAX 4
+struct shared_files {
+        uint64_t scrape;
+        size_t n;
+        struct shared_file {
+                char *path; /* root/rel; allocated at first use */
+                struct kernel_file kf;
+                struct buf content;
+                uint64_t scrape; /* when content was read */
+                int result;
+        } items[SHARED_FILES_MAX];
+};
+/* root/rel's content in this scrape, read now or earlier in the same
+ * scrape; 0 or a negative errno. */
+int shared_file_read(struct shared_files *f, const char *root, const char *rel, const struct buf **ret);
+static inline void shared_files_next_scrape(struct shared_files *f) { f->scrape++; }
+void shared_files_free(struct shared_files *f);

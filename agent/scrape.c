@@ -42,6 +42,7 @@ struct generation {
         struct collector_instance *instances;
         size_t n;
         bool exporter_metrics;
+        struct shared_files files; /* this generation's paths */
 };
 
 struct scrape_engine {
@@ -57,6 +58,7 @@ struct scrape_engine {
 static void generation_free(struct generation *g) {
         if (!g)
                 return;
+        shared_files_free(&g->files);
         for (size_t i = 0; i < g->n; i++)
                 if (g->instances[i].desc)
                         g->instances[i].desc->free(g->instances[i].state);
@@ -159,10 +161,11 @@ static void collect_all(struct scrape_engine *e) {
         struct generation *g = e->gen;
         struct metric_set *set = &e->set;
         metric_set_reset(set);
+        shared_files_next_scrape(&g->files);
 
         for (size_t i = 0; i < g->n; i++) {
                 struct collector_instance *inst = &g->instances[i];
-                struct collect_ctx ctx = {.set = set};
+                struct collect_ctx ctx = {.set = set, .files = &g->files};
                 struct metric_mark mark = metric_set_mark(set);
                 /* in whole nanoseconds, so that durations print as short
                  * decimals (0.000076337, not 7.6336998972692527e-05) */

@@ -52,8 +52,6 @@ struct cpu_state {
         const char *procfs;
         bool guest;
         double hz;
-        struct kernel_file stat_file;
-        struct buf file;
         struct cpu_line *lines; /* reused from scrape to scrape */
         size_t cap_lines;
         unsigned char *seen;    /* one byte per CPU id, to refuse a repeated line */
@@ -85,8 +83,6 @@ static void cpu_free(void *state) {
         struct cpu_state *s = state;
         if (!s)
                 return;
-        kernel_file_close(&s->stat_file);
-        buf_free(&s->file);
         free(s->lines);
         free(s->seen);
         free(s);
@@ -133,7 +129,8 @@ static int cpu_reserve(struct cpu_state *s, size_t n_lines, unsigned max_id) {
 
 static int cpu_collect(void *state, struct collect_ctx *ctx) {
         struct cpu_state *s = state;
-        int r = kernel_file_read(&s->stat_file, s->procfs, "stat", &s->file);
+        const struct buf *file; /* /proc/stat, which stat reads in the same scrape */
+        int r = shared_file_read(ctx->files, s->procfs, "stat", &file);
         if (r < 0)
                 return r;
 
@@ -141,7 +138,7 @@ static int cpu_collect(void *state, struct collect_ctx *ctx) {
                 memset(s->seen, 0, s->cap_seen);
         size_t n = 0;
         bool any_guest = false;
-        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
+        struct lines lines = lines_of(file, &ctx->parse_errors);
         const char *line;
         size_t len;
         while (lines_next(&lines, &line, &len)) {

@@ -39,8 +39,6 @@ static const struct {
 
 struct stat_state {
         const char *procfs;
-        struct kernel_file stat_file;
-        struct buf file;
 };
 
 static int stat_init(const struct collector_env *env, _unused_ const struct config_section *section,
@@ -57,20 +55,19 @@ static void stat_free(void *state) {
         struct stat_state *s = state;
         if (!s)
                 return;
-        kernel_file_close(&s->stat_file);
-        buf_free(&s->file);
         free(s);
 }
 
 static int stat_collect(void *state, struct collect_ctx *ctx) {
         struct stat_state *s = state;
-        int r = kernel_file_read(&s->stat_file, s->procfs, "stat", &s->file);
+        const struct buf *file; /* /proc/stat, which cpu reads in the same scrape */
+        int r = shared_file_read(ctx->files, s->procfs, "stat", &file);
         if (r < 0)
                 return r;
 
         uint64_t values[ELEMENTSOF(stat_keys)];
         bool found[ELEMENTSOF(stat_keys)] = {false};
-        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
+        struct lines lines = lines_of(file, &ctx->parse_errors);
         const char *line;
         size_t len;
         while (lines_next(&lines, &line, &len)) {

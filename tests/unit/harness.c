@@ -44,9 +44,11 @@ void fixture_collect(const struct collector *c, const char *case_dir, const stru
                 fail_msg("%s init failed: %s", c->name, diag.msg);
 
         struct metric_set set = {0};
-        struct collect_ctx ctx = {.set = &set};
+        struct shared_files files = {0};
+        struct collect_ctx ctx = {.set = &set, .files = &files};
         *ret = (struct fixture_run){0};
         ret->result = c->collect(state, &ctx);
+        shared_files_free(&files);
         ret->parse_errors = ctx.parse_errors;
 
         struct buf err = {0};

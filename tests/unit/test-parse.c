@@ -18,6 +18,7 @@
 #include <net/if.h>
 
 #include "dirlist.h"
+#include "fileio.h"
 #include "filter.h"
 #include "listen.h"
 #include "netlink_links.h"
@@ -322,12 +323,47 @@ static void test_netlink_links(_unused_ void **state) {
         netlink_links_free(&l);
 }
 
+static void write_file(const char *path, const char *text) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        assert_true(fputs(text, f) >= 0);
+        assert_int_equal(fclose(f), 0);
+}
+
+/* A file shared by collectors is read once per scrape: a second reader in
+ * the same scrape gets the content the first one read, the next scrape
+ * reads again. */
+static void test_shared_files(_unused_ void **state) {
+        char dir[] = "/tmp/vigie-test-shared.XXXXXX", path[64];
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(path, sizeof(path), "%s/stat", dir);
+        write_file(path, "one\n");
+        struct shared_files f = {0};
+        const struct buf *b;
+        shared_files_next_scrape(&f);
+        assert_int_equal(shared_file_read(&f, dir, "stat", &b), 0);
+        assert_string_equal(b->data, "one\n");
+        write_file(path, "two\n"); /* same inode: a pread would see it */
+        assert_int_equal(shared_file_read(&f, dir, "stat", &b), 0);
+        assert_string_equal(b->data, "one\n");
+        shared_files_next_scrape(&f);
+        assert_int_equal(shared_file_read(&f, dir, "stat", &b), 0);
+        assert_string_equal(b->data, "two\n");
+        assert_int_equal(shared_file_read(&f, dir, "missing", &b), -ENOENT);
+        assert_int_equal(shared_file_read(&f, dir, "missing", &b), -ENOENT); /* remembered too */
+        assert_int_equal(f.n, 2);
+        shared_files_free(&f);
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_u64),      cmocka_unit_test(test_bool),  cmocka_unit_test(test_duration),
                 cmocka_unit_test(test_fields),   cmocka_unit_test(test_lines), cmocka_unit_test(test_listen_address),
                 cmocka_unit_test(test_dirlist),
                 cmocka_unit_test(test_filter),
+                cmocka_unit_test(test_shared_files),
                 cmocka_unit_test(test_netlink_links),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
