@@ -1,6 +1,6 @@
 /* gzip alone, on a saved exposition: vigie's gzip_compress (ISA-L's igzip,
- * level 1) against zlib at level 1, its cheapest setting, each with its
- * state reused as a server would. Usage: bench_gzip FILE N
+ * level 0 with a table made from the body) against zlib at level 1, its
+ * cheapest setting, each with its state reused as a server would. Usage: bench_gzip FILE N
  * Prints isal_us, isal_bytes, zlib_us, zlib_bytes (per compression, the
  * best of ten batches of N). */
 #include <stdio.h>
