@@ -20,6 +20,73 @@ static const char *const type_names[] = {
         [METRIC_SUMMARY] = "summary",
 };
 
+/* Writes the shortest decimal that reads back as v, for a non-integer v
+ * with 1e-9 <= |v| < 2^53; false, writing nothing, for any other v.
+ *
+ * Steele and White's free-format digits (Dragon4), in 128-bit integers: v
+ * is mant * 2^-s exactly, and every double strictly closer to v than to its
+ * neighbours reads back as v (or on the boundary, when mant is even, as
+ * strtod rounds ties to even). Digits come out of the fraction one at a
+ * time until stopping here, or rounding the last digit up, lands inside
+ * that interval; it is the same text as Go's strconv 'g' -1 (Prometheus,
+ * node_exporter) in plain notation. The integer part never changes: a
+ * double below 2^53 that is not an integer is further than half its gap
+ * from the nearest integers. Where the compiler has no 128-bit integers
+ * (32-bit targets), printf does it. */
+static bool put_shortest_decimal(struct buf *out, double v) {
+#ifndef __SIZEOF_INT128__
+        (void) out, (void) v;
+        return false;
+#else
+        double a = fabs(v);
+        if (!(a >= 1e-9 && a < 9007199254740992.0))
+                return false;
+        uint64_t bits;
+        memcpy(&bits, &a, sizeof(bits));
+        int biased = (int) (bits >> 52);
+        uint64_t mant = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+        int s = 1075 - biased; /* a = mant / 2^s; 1e-9 gives s <= 82 */
+        if (s <= 0)
+                return false; /* an integer */
+        typedef unsigned __int128 u128;
+        uint64_t ipart = s >= 64 ? 0 : mant >> s;
+        u128 frac = (u128) mant & (((u128) 1 << s) - 1);
+        if (frac == 0)
+                return false;
+        /* in units of a quarter of the gap above v: that gap is 4, half of
+         * it 2; the gap below is the same but for a power of two, where it
+         * is half as wide */
+        int shift = s + 2;
+        u128 one = (u128) 1 << shift, r = frac << 2;
+        u128 m_plus = 2, m_minus = mant == (UINT64_C(1) << 52) ? 1 : 2;
+        bool even = (mant & 1) == 0;
+        char digits[40];
+        size_t n = 0;
+        for (;;) {
+                if (n == sizeof(digits))
+                        return false; /* cannot happen: 17 significant digits always do */
+                r *= 10, m_plus *= 10, m_minus *= 10;
+                int d = (int) (r >> shift);
+                r &= one - 1;
+                bool low = even ? r <= m_minus : r < m_minus;         /* stopping here reads back */
+                bool high = even ? r + m_plus >= one : r + m_plus > one; /* so does rounding up */
+                if (low && high)
+                        d += 2 * r >= one; /* the nearer of the two */
+                else if (high)
+                        d++;
+                digits[n++] = (char) ('0' + d);
+                if (low || high)
+                        break;
+        }
+        if (v < 0)
+                buf_putc(out, '-');
+        buf_put_u64(out, ipart);
+        buf_putc(out, '.');
+        buf_put(out, digits, n);
+        return true;
+#endif
+}
+
 void prom_put_value(struct buf *out, double v) {
         if (isnan(v)) {
                 buf_put(out, "NaN", 3);
@@ -34,45 +101,21 @@ void prom_put_value(struct buf *out, double v) {
                 buf_put_i64(out, (int64_t) v);
                 return;
         }
-        /* Decimals such as 15.91 or 0.95 (ticks/100, ratios) or 0.000076337
-         * (durations in nanoseconds): the fewest decimals k for which the
-         * integer nearest v * 10^k, divided by 10^k, gives v back. That
-         * division is correctly rounded, as strtod is, so the text reads
-         * back as v; printf and strtod cost ten times more. */
-        static const double pow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-        double a = fabs(v);
-        if (a >= 1e-9 && a < 1e15) {
-                for (int k = 1; k < (int) ELEMENTSOF(pow10); k++) {
-                        double scaled = v * pow10[k];
-                        if (fabs(scaled) > 9007199254740992.0) /* 2^53: past it, integers are not all exact */
-                                break;
-                        /* nearest integer; a tie may go either way, the check below
-                         * decides (and llround would load libm, 300 kB of RSS) */
-                        int64_t i = (int64_t) (scaled + (scaled < 0 ? -0.5 : 0.5));
-                        if ((double) i / pow10[k] != v)
-                                continue;
-                        uint64_t u = i < 0 ? (uint64_t) 0 - (uint64_t) i : (uint64_t) i;
-                        uint64_t p = (uint64_t) pow10[k];
-                        char frac[16] = {0};
-                        uint64_t f = u % p;
-                        for (int d = k - 1; d >= 0; d--, f /= 10)
-                                frac[d] = (char) ('0' + f % 10);
-                        int digits = k; /* k is the fewest, so frac ends in a nonzero digit */
-                        while (digits > 1 && frac[digits - 1] == '0')
-                                digits--;
-                        if (i < 0)
-                                buf_putc(out, '-');
-                        buf_put_u64(out, u / p);
-                        buf_putc(out, '.');
-                        buf_put(out, frac, (size_t) digits);
-                        return;
-                }
-        }
-        /* Otherwise the shortest of %.15g/%.17g that reads back the same. */
+        /* Other values from 1e-9 up: the shortest decimal that reads back
+         * as v, in plain notation (15.91, 0.000076337, 25.935000000000002),
+         * without printf, which costs ten times more. */
+        if (put_shortest_decimal(out, v))
+                return;
+        /* Otherwise (below 1e-9, integers past 2^63 such as an unlimited
+         * rlimit, 32-bit builds): the first of %.15g, %.16g, %.17g that reads
+         * back the same, with an exponent where printf puts one. */
         char tmp[32];
-        int n = snprintf(tmp, sizeof(tmp), "%.15g", v);
-        if (strtod(tmp, NULL) != v)
-                n = snprintf(tmp, sizeof(tmp), "%.17g", v);
+        int n = 0;
+        for (int digits = 15; digits <= 17; digits++) {
+                n = snprintf(tmp, sizeof(tmp), "%.*g", digits, v);
+                if (strtod(tmp, NULL) == v)
+                        break;
+        }
         buf_put(out, tmp, (size_t) n);
 }
 
@@ -94,7 +137,9 @@ static size_t utf8_len(const unsigned char *s) {
         return 0;
 }
 
-void prom_put_label_value(struct buf *out, const char *s) {
+/* Writes s escaped; returns the byte after its terminating NUL, where the
+ * next label value of a sample starts. */
+static const char *put_label_value(struct buf *out, const char *s) {
         const unsigned char *p = (const unsigned char *) s;
         while (*p) {
                 /* copy the longest run that needs no escaping in one go */
@@ -130,7 +175,10 @@ void prom_put_label_value(struct buf *out, const char *s) {
                         p += n;
                 }
         }
+        return (const char *) p + 1;
 }
+
+void prom_put_label_value(struct buf *out, const char *s) { (void) put_label_value(out, s); }
 
 void prom_put_help(struct buf *out, const char *s) {
         for (;;) {
@@ -153,9 +201,17 @@ static int family_cmp(const void *a, const void *b, void *ctx) {
         return x < y ? -1 : x > y; /* stable: keep the order of collection */
 }
 
-static void put_sample(struct buf *out, const struct metric_set *set, const struct metric_desc *d,
+/* What every sample of a family starts with, measured once per family. */
+struct family_text {
+        const struct metric_desc *desc;
+        size_t name_len;
+        size_t label_len[8]; /* label names' lengths, for the first eight */
+};
+
+static void put_sample(struct buf *out, const struct metric_set *set, const struct family_text *ft,
                        const struct metric_sample *s) {
-        buf_puts(out, d->name);
+        const struct metric_desc *d = ft->desc;
+        buf_put(out, d->name, ft->name_len);
         if (s->suffix != METRIC_SUFFIX_NONE)
                 buf_puts(out, metric_suffix_name(s->suffix));
         if (d->n_labels > 0) {
@@ -164,11 +220,13 @@ static void put_sample(struct buf *out, const struct metric_set *set, const stru
                 for (unsigned l = 0; l < d->n_labels; l++) {
                         if (l > 0)
                                 buf_putc(out, ',');
-                        buf_puts(out, d->labels[l]);
+                        if (l < ELEMENTSOF(ft->label_len))
+                                buf_put(out, d->labels[l], ft->label_len[l]);
+                        else
+                                buf_puts(out, d->labels[l]);
                         buf_put(out, "=\"", 2);
-                        prom_put_label_value(out, v);
+                        v = put_label_value(out, v);
                         buf_putc(out, '"');
-                        v += strlen(v) + 1;
                 }
                 buf_putc(out, '}');
         }
@@ -210,20 +268,23 @@ int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, str
                 const struct metric_desc *d = f->desc;
                 if (f->count == 0)
                         continue;
+                struct family_text ft = {.desc = d, .name_len = strlen(d->name)};
+                for (unsigned l = 0; l < d->n_labels && l < ELEMENTSOF(ft.label_len); l++)
+                        ft.label_len[l] = strlen(d->labels[l]);
                 if (!prev || strcmp(prev, d->name) != 0) {
                         buf_put(out, "# HELP ", 7);
-                        buf_puts(out, d->name);
+                        buf_put(out, d->name, ft.name_len);
                         buf_putc(out, ' ');
                         prom_put_help(out, d->help);
                         buf_put(out, "\n# TYPE ", 8);
-                        buf_puts(out, d->name);
+                        buf_put(out, d->name, ft.name_len);
                         buf_putc(out, ' ');
                         buf_puts(out, type_names[d->type]);
                         buf_putc(out, '\n');
                         prev = d->name;
                 }
                 for (uint32_t k = 0; k < f->count; k++)
-                        put_sample(out, set, d, &set->samples[f->first + k]);
+                        put_sample(out, set, &ft, &set->samples[f->first + k]);
         }
         enc->last_len = out->len - start;
         return out->error;

@@ -37,7 +37,10 @@ static void test_values(_unused_ void **state) {
                 {1e-9, "0.000000001"},
                 {2.5e-5, "0.000025"},
                 {76337e-9, "0.000076337"},
-                {7.6336998972692527e-05, "7.6336998972692527e-05"},
+                {7.6336998972692527e-05, "0.00007633699897269253"}, /* Go: 7.633699897269253e-05 */
+                {0x1p-20, "0.00000095367431640625"},                    /* a power of two: the gap below is half */
+                {4503599627370495.5, "4503599627370495.5"},           /* 2^52 - 0.5: gap 0.5 */
+                {5e-324, "4.94065645841247e-324"},
                 {12.000000001, "12.000000001"},
                 {1.5e-10, "1.5e-10"},
                 {1795886458.03, "1795886458.03"},
@@ -54,7 +57,7 @@ static void test_values(_unused_ void **state) {
                 {1795879013.2988489, "1795879013.2988489"},
                 {0.07, "0.07"},
                 {2.30, "2.3"},
-                {0.1 + 0.7, "0.79999999999999993"},
+                {0.1 + 0.7, "0.7999999999999999"}, /* as Go prints it: 16 digits suffice */
                 {INFINITY, "+Inf"},
                 {-INFINITY, "-Inf"},
                 {NAN, "NaN"},
@@ -67,17 +70,50 @@ static void test_values(_unused_ void **state) {
         }
 }
 
-/* Whatever the path taken, the text reads back as the same double. */
+/* The significant digits of a plain decimal ("-0.00250" has 3), or 0 for
+ * any other text. */
+static int significant_digits(const char *t) {
+        if (!strchr(t, '.') || strchr(t, 'e'))
+                return 0;
+        int n = 0, lead = 1;
+        for (; *t; t++) {
+                if (*t < '0' || *t > '9')
+                        continue;
+                lead = lead && *t == '0';
+                n += !lead;
+        }
+        return n;
+}
+
+/* The fewest significant digits that read back as v (printf and strtod). */
+static int shortest_digits(double v) {
+        char tmp[40];
+        for (int p = 1; p < 17; p++) {
+                snprintf(tmp, sizeof(tmp), "%.*e", p - 1, v);
+                if (strtod(tmp, NULL) == v)
+                        return p;
+        }
+        return 17;
+}
+
+/* Whatever the path taken, the text reads back as the same double, and a
+ * plain decimal has no more digits than needed. */
 static void test_values_round_trip(_unused_ void **state) {
         uint64_t x = 88172645463325252u;
         struct buf b = {0};
         for (int i = 0; i < 300000; i++) {
                 x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
                 double v;
-                switch (i % 4) {
+                switch (i % 6) {
                 case 0: v = (double) (x % 10000000000u) / 1e9; break;      /* durations in ns */
                 case 1: v = (double) (int64_t) (x % 2000000) / 100 - 10000; break; /* ticks/100 */
                 case 2: v = (double) (x >> 11) / (double) (1ull << 53) * 1e6; break;
+                case 3: v = (double) (x % 100000000u) * 0.001; break; /* ms as node_exporter scales them */
+                case 4: { /* any mantissa, with an exponent from 2^-30 to 2^52 */
+                        uint64_t bits = ((uint64_t) (993 + x % 83) << 52) | (x >> 12);
+                        memcpy(&v, &bits, sizeof(v));
+                        break;
+                }
                 default: memcpy(&v, &x, sizeof(v)); /* any bit pattern */
                 }
                 if (isnan(v))
@@ -86,6 +122,9 @@ static void test_values_round_trip(_unused_ void **state) {
                 prom_put_value(&b, v);
                 if (strtod(b.data, NULL) != v)
                         fail_msg("%.17g printed as %s", v, b.data);
+                int digits = significant_digits(b.data);
+                if (digits && digits != shortest_digits(v))
+                        fail_msg("%.17g printed as %s, not %d digits", v, b.data, shortest_digits(v));
         }
         buf_free(&b);
 }
