@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "clock.h"
 
 int path_join(char *out, size_t size, const char *root, const char *rel) {
         size_t rl = strlen(root);
@@ -47,6 +50,32 @@ int read_file_at(const char *root, const char *rel, struct buf *b) {
         }
         b->data[b->len] = '\0';
         return 0;
+}
+
+bool file_stamp_unchanged(struct file_stamp *stamp, const char *root, const char *rel) {
+        struct file_stamp now = {.taken = true, .at_ns = clock_ns(CLOCK_REALTIME)};
+        char path[PATH_MAX];
+        struct stat st;
+        if (path_join(path, sizeof(path), root, rel) < 0)
+                now.err = ENAMETOOLONG;
+        else if (stat(path, &st) < 0)
+                now.err = errno;
+        else {
+                now.dev = st.st_dev;
+                now.ino = st.st_ino;
+                now.size = st.st_size;
+                now.mtime = st.st_mtim;
+                now.ctime = st.st_ctim;
+        }
+        uint64_t ctime_ns = (uint64_t) stamp->ctime.tv_sec * 1000000000u + (uint64_t) stamp->ctime.tv_nsec;
+        bool same = stamp->taken && now.err == stamp->err && now.dev == stamp->dev && now.ino == stamp->ino &&
+                    now.size == stamp->size && now.mtime.tv_sec == stamp->mtime.tv_sec &&
+                    now.mtime.tv_nsec == stamp->mtime.tv_nsec && now.ctime.tv_sec == stamp->ctime.tv_sec &&
+                    now.ctime.tv_nsec == stamp->ctime.tv_nsec &&
+                    (now.err != 0 || stamp->at_ns >= ctime_ns + 1000000000u);
+        if (!same)
+                *stamp = now;
+        return same;
 }
 
 int read_attr_pread(int fd, char *buf, size_t size) {

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "buf.h"
 
@@ -16,6 +18,27 @@ int path_join(char *out, size_t size, const char *root, const char *rel);
  * negative errno (-ENOENT for a missing file: "no data", not a failure of
  * the agent). The buffer keeps its memory from one call to the next. */
 int read_file_at(const char *root, const char *rel, struct buf *b);
+
+/* What stat(2) says of a file or directory, to tell whether what was read
+ * from it (or from the files in it) still holds: a file replaced by
+ * rename(2) has another inode; a file rewritten in place, or a directory
+ * whose entries changed, has another ctime. Filesystems take those times
+ * from a clock that ticks every few milliseconds, so two changes in one
+ * tick share a ctime: a stamp taken within a second of the last change is
+ * not trusted (git's "racily clean" rule), and the next look reads again. */
+struct file_stamp {
+        bool taken;
+        int err; /* the errno stat(2) gave, or 0 */
+        dev_t dev;
+        ino_t ino;
+        off_t size;
+        struct timespec mtime, ctime;
+        uint64_t at_ns; /* CLOCK_REALTIME when the stamp was taken */
+};
+/* True when root/rel is as the stamp last saw it (a missing file that is
+ * still missing included), so the caller keeps what it read then.
+ * Otherwise the stamp is taken anew and false returned: read it again. */
+bool file_stamp_unchanged(struct file_stamp *stamp, const char *root, const char *rel);
 
 /* Reads a small file (a sysfs attribute) into buf, without the trailing
  * newline, NUL-terminated. Returns the length, or a negative errno

@@ -1,5 +1,7 @@
 /* os: node_os_info and node_os_version from os-release(5), read under
- * --path.rootfs: etc/os-release, or usr/lib/os-release when absent. */
+ * --path.rootfs: etc/os-release, or usr/lib/os-release when absent. As in
+ * node_exporter, the file is parsed again only when stat() says it
+ * changed (an upgrade replaces it); a scrape costs one stat() otherwise. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +32,14 @@ static const struct metric_desc os_version_desc = {
 
 struct os_state {
         const char *rootfs;
+        struct file_stamp etc_stamp, lib_stamp; /* etc/os-release, usr/lib/os-release */
+        bool parsed;                            /* what follows holds for those stamps */
+        int result;
+        unsigned parse_errors;
         struct buf file;
         struct buf values; /* the unquoted values, NUL-separated */
+        size_t offs[N_OS_KEYS];
+        bool have[N_OS_KEYS];
 };
 
 static int os_init(const struct collector_env *env, _unused_ const struct config_section *section,
@@ -87,19 +95,19 @@ static double os_version_number(const char *v) {
         return strtod(tmp, NULL);
 }
 
-static int os_collect(void *state, struct collect_ctx *ctx) {
-        struct os_state *s = state;
+/* Reads and parses os-release into s->values, s->offs and s->have. */
+static int os_parse(struct os_state *s) {
+        s->parse_errors = 0;
         int r = read_file_at(s->rootfs, "etc/os-release", &s->file);
         if (r == -ENOENT)
                 r = read_file_at(s->rootfs, "usr/lib/os-release", &s->file);
         if (r < 0)
                 return r;
 
-        size_t offs[N_OS_KEYS];
-        bool have[N_OS_KEYS] = {false};
+        memset(s->have, 0, sizeof(s->have));
         buf_reset(&s->values);
         buf_putc(&s->values, '\0'); /* offset 0: the empty value of a missing key */
-        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
+        struct lines lines = lines_of(&s->file, &s->parse_errors);
         const char *line;
         size_t len;
         while (lines_next(&lines, &line, &len)) {
@@ -109,7 +117,7 @@ static int os_collect(void *state, struct collect_ctx *ctx) {
                         continue;
                 const char *eq = memchr(line, '=', len);
                 if (!eq) {
-                        ctx->parse_errors++;
+                        s->parse_errors++;
                         continue;
                 }
                 size_t kl = (size_t) (eq - line);
@@ -119,20 +127,33 @@ static int os_collect(void *state, struct collect_ctx *ctx) {
                         size_t off = s->values.len;
                         if (os_unquote(eq + 1, len - kl - 1, &s->values) < 0) {
                                 s->values.len = off;
-                                ctx->parse_errors++;
+                                s->parse_errors++;
                         } else {
-                                offs[k] = off; /* a later assignment wins, as in a shell */
-                                have[k] = true;
+                                s->offs[k] = off; /* a later assignment wins, as in a shell */
+                                s->have[k] = true;
                         }
                         break;
                 }
         }
-        if (s->values.error < 0)
-                return s->values.error;
+        return s->values.error;
+}
+
+static int os_collect(void *state, struct collect_ctx *ctx) {
+        struct os_state *s = state;
+        /* both stamps are taken every time: etc/os-release may appear or go */
+        bool etc_same = file_stamp_unchanged(&s->etc_stamp, s->rootfs, "etc/os-release");
+        bool lib_same = file_stamp_unchanged(&s->lib_stamp, s->rootfs, "usr/lib/os-release");
+        if (!s->parsed || !etc_same || !lib_same) {
+                s->result = os_parse(s);
+                s->parsed = true;
+                ctx->parse_errors += s->parse_errors; /* counted once per version of the file */
+        }
+        if (s->result < 0)
+                return s->result;
 
         const char *values[N_OS_KEYS];
         for (size_t k = 0; k < N_OS_KEYS; k++)
-                values[k] = s->values.data + (have[k] ? offs[k] : 0);
+                values[k] = s->values.data + (s->have[k] ? s->offs[k] : 0);
         (void) metric_set_family(ctx->set, &os_info_desc);
         (void) metric_set_sample(ctx->set, 1, values);
         double version = os_version_number(values[K_VERSION_ID]);

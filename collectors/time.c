@@ -1,10 +1,17 @@
 /* time: the system clock (node_time_seconds), the local time zone and its
- * offset, and the kernel's clock sources from sysfs. */
+ * offset, and the kernel's clock sources from sysfs. The kernel makes its
+ * clocksource devices at boot (one, clocksource0), so they are listed
+ * once and their two attributes kept open: a scrape reads them afresh
+ * with two pread()s instead of listing a directory and opening files. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "array.h"
 #include "collector.h"
 #include "dirlist.h"
 #include "fileio.h"
@@ -22,9 +29,17 @@ static const struct metric_desc current_desc = {
         "node_time_clocksource_current_info", "Current clocksource read from '/sys/devices/system/clocksource'.",
         METRIC_GAUGE, 2, clocksource_labels};
 
+enum { CS_AVAILABLE, CS_CURRENT, CS_ATTRS };
+static const char *const cs_attrs[CS_ATTRS] = {"available_clocksource", "current_clocksource"};
+
 struct time_state {
         char dir[4096]; /* sysfs/devices/system/clocksource */
-        struct dirlist devices;
+        bool listed;
+        struct clocksource {
+                char id[16]; /* "0" for clocksource0 */
+                int fd[CS_ATTRS];
+        } *devices;
+        size_t n, cap;
 };
 
 static int time_init(const struct collector_env *env, _unused_ const struct config_section *section,
@@ -41,31 +56,73 @@ static int time_init(const struct collector_env *env, _unused_ const struct conf
         return 0;
 }
 
+static void time_forget_devices(struct time_state *s) {
+        for (size_t i = 0; i < s->n; i++)
+                for (int a = 0; a < CS_ATTRS; a++)
+                        if (s->devices[i].fd[a] >= 0)
+                                close(s->devices[i].fd[a]);
+        free(s->devices);
+        s->devices = NULL;
+        s->n = s->cap = 0;
+        s->listed = false;
+}
+
 static void time_free(void *state) {
         struct time_state *s = state;
         if (s)
-                dirlist_free(&s->devices);
+                time_forget_devices(s);
         free(s);
 }
 
-/* clocksourceN/{available,current}_clocksource: space-separated names */
-static void time_clocksources(struct time_state *s, struct collect_ctx *ctx, const char *attr,
+/* Lists the clocksourceN directories and opens their attributes; 0, or a
+ * negative errno when there is no such directory (a container without
+ * sysfs: the clock alone then). */
+static int time_list_devices(struct time_state *s) {
+        struct dirlist l = {0};
+        int r = dirlist_read(&l, s->dir);
+        if (r < 0) {
+                dirlist_free(&l);
+                return r;
+        }
+        for (size_t i = 0; i < l.n; i++) {
+                const char *name = dirlist_name(&l, i);
+                if (strncmp(name, "clocksource", 11) != 0 || name[11] == '\0' ||
+                    strlen(name + 11) >= sizeof(s->devices->id))
+                        continue;
+                if (array_reserve((void **) &s->devices, &s->cap, s->n + 1, sizeof(*s->devices)) < 0)
+                        break;
+                struct clocksource *c = &s->devices[s->n++];
+                strcpy(c->id, name + 11);
+                for (int a = 0; a < CS_ATTRS; a++) {
+                        char path[4200];
+                        (void) snprintf(path, sizeof(path), "%s/%s/%s", s->dir, name, cs_attrs[a]);
+                        c->fd[a] = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+                }
+        }
+        dirlist_free(&l);
+        s->listed = true;
+        return 0;
+}
+
+/* clocksourceN/{available,current}_clocksource: space-separated names.
+ * A device whose attribute cannot be read any more has the list made
+ * again at the next scrape. */
+static void time_clocksources(struct time_state *s, struct collect_ctx *ctx, int attr,
                               const struct metric_desc *desc) {
         bool started = false;
-        for (size_t i = 0; i < s->devices.n; i++) {
-                const char *name = dirlist_name(&s->devices, i);
-                if (strncmp(name, "clocksource", 11) != 0 || name[11] == '\0')
+        for (size_t i = 0; i < s->n; i++) {
+                char value[1024];
+                if (s->devices[i].fd[attr] < 0 ||
+                    read_attr_pread(s->devices[i].fd[attr], value, sizeof(value)) < 0) {
+                        s->listed = false;
                         continue;
-                char dir[4200], value[1024];
-                (void) snprintf(dir, sizeof(dir), "%s/%s", s->dir, name);
-                if (read_attr_at(dir, attr, value, sizeof(value)) < 0)
-                        continue;
+                }
                 for (char *save = NULL, *tok = strtok_r(value, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
                         if (!started) {
                                 (void) metric_set_family(ctx->set, desc);
                                 started = true;
                         }
-                        (void) metric_set_sample2(ctx->set, 1, tok, name + 11);
+                        (void) metric_set_sample2(ctx->set, 1, tok, s->devices[i].id);
                 }
         }
 }
@@ -82,11 +139,13 @@ static int time_collect(void *state, struct collect_ctx *ctx) {
         (void) metric_set_family(ctx->set, &zone_desc);
         (void) metric_set_sample1(ctx->set, (double) tm.tm_gmtoff, tm.tm_zone ? tm.tm_zone : "");
 
-        /* no clocksource directory (a container without sysfs): the clock alone */
-        if (dirlist_read(&s->devices, s->dir) == 0) {
-                time_clocksources(s, ctx, "available_clocksource", &available_desc);
-                time_clocksources(s, ctx, "current_clocksource", &current_desc);
+        if (!s->listed) {
+                time_forget_devices(s);
+                if (time_list_devices(s) < 0)
+                        return ctx->set->error;
         }
+        time_clocksources(s, ctx, CS_AVAILABLE, &available_desc);
+        time_clocksources(s, ctx, CS_CURRENT, &current_desc);
         return ctx->set->error;
 }
 

@@ -28,21 +28,7 @@ char *fixture_read(const char *rel) {
         return b.data;
 }
 
-void fixture_collect(const struct collector *c, const char *case_dir, const struct config_section *section,
-                     struct fixture_run *ret) {
-        char procfs[PATH_MAX], sysfs[PATH_MAX], rootfs[PATH_MAX], udev[PATH_MAX];
-        (void) snprintf(procfs, sizeof(procfs), "%s/%s/proc", FIXTURES_DIR, case_dir);
-        (void) snprintf(sysfs, sizeof(sysfs), "%s/%s/sys", FIXTURES_DIR, case_dir);
-        (void) snprintf(rootfs, sizeof(rootfs), "%s/%s/root", FIXTURES_DIR, case_dir);
-        (void) snprintf(udev, sizeof(udev), "%s/%s/udev", FIXTURES_DIR, case_dir);
-        struct collector_env env = {procfs, sysfs, rootfs, udev};
-
-        struct diag diag = {0};
-        void *state = NULL;
-        int r = c->init(&env, section, &diag, &state);
-        if (r < 0)
-                fail_msg("%s init failed: %s", c->name, diag.msg);
-
+void fixture_collect_state(const struct collector *c, void *state, struct fixture_run *ret) {
         struct metric_set set = {0};
         struct shared_files files = {0};
         struct collect_ctx ctx = {.set = &set, .files = &files};
@@ -63,6 +49,24 @@ void fixture_collect(const struct collector *c, const char *case_dir, const stru
         ret->text = out.data;
         prom_encoder_free(&enc);
         metric_set_free(&set);
+}
+
+void fixture_collect(const struct collector *c, const char *case_dir, const struct config_section *section,
+                     struct fixture_run *ret) {
+        char procfs[PATH_MAX], sysfs[PATH_MAX], rootfs[PATH_MAX], udev[PATH_MAX];
+        (void) snprintf(procfs, sizeof(procfs), "%s/%s/proc", FIXTURES_DIR, case_dir);
+        (void) snprintf(sysfs, sizeof(sysfs), "%s/%s/sys", FIXTURES_DIR, case_dir);
+        (void) snprintf(rootfs, sizeof(rootfs), "%s/%s/root", FIXTURES_DIR, case_dir);
+        (void) snprintf(udev, sizeof(udev), "%s/%s/udev", FIXTURES_DIR, case_dir);
+        struct collector_env env = {procfs, sysfs, rootfs, udev};
+
+        struct diag diag = {0};
+        void *state = NULL;
+        int r = c->init(&env, section, &diag, &state);
+        if (r < 0)
+                fail_msg("%s init failed: %s", c->name, diag.msg);
+
+        fixture_collect_state(c, state, ret);
         c->free(state);
 }
 

@@ -14,6 +14,9 @@ struct fixture_run {
 /* case_dir is relative to tests/fixtures, e.g. "cpu/regular". */
 void fixture_collect(const struct collector *c, const char *case_dir, const struct config_section *section,
                      struct fixture_run *ret);
+/* One collect of a collector already started (for tests that change its
+ * files between scrapes). */
+void fixture_collect_state(const struct collector *c, void *state, struct fixture_run *ret);
 void fixture_run_free(struct fixture_run *run);
 /* The whole content of tests/fixtures/rel; fails the test if unreadable. */
 char *fixture_read(const char *rel);

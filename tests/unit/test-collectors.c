@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -197,9 +198,139 @@ static void test_fixtures(_unused_ void **state) {
         }
 }
 
+static void put_file(const char *dir, const char *rel, const char *text) {
+        char path[512], tmp[520];
+        (void) snprintf(path, sizeof(path), "%s/%s", dir, rel);
+        (void) snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+        FILE *f = fopen(tmp, "w");
+        assert_non_null(f);
+        assert_true(fputs(text, f) >= 0);
+        assert_int_equal(fclose(f), 0);
+        assert_int_equal(rename(tmp, path), 0); /* as udev and package managers replace files */
+}
+
+/* Rewrites dir/rel in place, as the kernel changes what its files say
+ * (the collectors keep procfs and sysfs files open). */
+static void overwrite(const char *dir, const char *rel, const char *text) {
+        char path[512];
+        (void) snprintf(path, sizeof(path), "%s/%s", dir, rel);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        assert_true(fputs(text, f) >= 0);
+        assert_int_equal(fclose(f), 0);
+}
+
+/* collects once and checks that the exposition holds want */
+static void assert_collects(const struct collector *c, void *state, const char *want) {
+        struct fixture_run run;
+        fixture_collect_state(c, state, &run);
+        assert_int_equal(run.result, 0);
+        if (!strstr(run.text, want))
+                fail_msg("%s: no \"%s\" in:\n%s", c->name, want, run.text);
+        fixture_run_free(&run);
+}
+
+/* rm (unlink or rmdir) on dir/rels[i], the last first */
+static void remove_all(const char *dir, const char *const *rels, size_t n, int (*rm)(const char *)) {
+        while (n-- > 0) {
+                char path[512];
+                (void) snprintf(path, sizeof(path), "%s/%s", dir, rels[n]);
+                assert_int_equal(rm(path), 0);
+        }
+}
+
+struct two_collectors {
+        const struct collector *os, *disk;
+        void *os_state, *disk_state;
+};
+
+/* os-release's VERSION_ID and sda's udev model, written when dir is set,
+ * then collected */
+static void os_and_disk(const struct two_collectors *t, const char *dir, const char *version, const char *model) {
+        char text[128];
+        if (dir) {
+                (void) snprintf(text, sizeof(text), "ID=debian\nVERSION_ID=\"%s\"\n", version);
+                put_file(dir, "root/etc/os-release", text);
+                (void) snprintf(text, sizeof(text), "E:ID_MODEL=%s\n", model);
+                put_file(dir, "udev/b8:0", text);
+        }
+        (void) snprintf(text, sizeof(text), "version_id=\"%s\"} 1", version);
+        assert_collects(t->os, t->os_state, text);
+        (void) snprintf(text, sizeof(text), "model=\"%s\"", model);
+        assert_collects(t->disk, t->disk_state, text);
+}
+
+/* Collectors that keep what they read from files that seldom change
+ * (os-release, udev's device data) see a change at the next scrape,
+ * whether it comes right after the last one or long after. */
+static void test_cached_files_follow_changes(_unused_ void **state) {
+        char dir[] = "/tmp/vigie-test-cached.XXXXXX", path[256];
+        assert_non_null(mkdtemp(dir));
+        const char *subdirs[] = {"proc", "sys", "sys/devices", "sys/devices/system", "sys/devices/system/clocksource",
+                                 "sys/devices/system/clocksource/clocksource0", "root", "root/etc", "udev"};
+        for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+                (void) snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
+                assert_int_equal(mkdir(path, 0700), 0);
+        }
+        char procfs[256], sysfs[256], rootfs[256], udev[256];
+        (void) snprintf(procfs, sizeof(procfs), "%s/proc", dir);
+        (void) snprintf(sysfs, sizeof(sysfs), "%s/sys", dir);
+        (void) snprintf(rootfs, sizeof(rootfs), "%s/root", dir);
+        (void) snprintf(udev, sizeof(udev), "%s/udev", dir);
+        struct collector_env env = {procfs, sysfs, rootfs, udev};
+        put_file(dir, "proc/diskstats", "   8       0 sda 1 2 3 4 5 6 7 8 9 10 11\n");
+        put_file(dir, "udev/b8:0", "E:ID_MODEL=first\n");
+        put_file(dir, "root/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
+        const char *cs = "sys/devices/system/clocksource/clocksource0/";
+        (void) snprintf(path, sizeof(path), "%savailable_clocksource", cs);
+        put_file(dir, path, "tsc hpet acpi_pm \n");
+        (void) snprintf(path, sizeof(path), "%scurrent_clocksource", cs);
+        put_file(dir, path, "tsc\n");
+        const struct collector *tm = registry_collectors[registry_find("time")];
+        void *tm_state = NULL;
+        assert_int_equal(tm->init(&env, NULL, &(struct diag){0}, &tm_state), 0);
+        assert_collects(tm, tm_state, "node_time_clocksource_current_info{clocksource=\"tsc\",device=\"0\"} 1");
+        overwrite(dir, path, "hpet\n");
+        assert_collects(tm, tm_state, "node_time_clocksource_current_info{clocksource=\"hpet\",device=\"0\"} 1");
+        assert_collects(tm, tm_state, "node_time_clocksource_available_info{clocksource=\"acpi_pm\",device=\"0\"} 1");
+        tm->free(tm_state);
+
+        struct two_collectors t = {registry_collectors[registry_find("os")],
+                                   registry_collectors[registry_find("diskstats")], NULL, NULL};
+        struct diag diag = {0};
+        assert_int_equal(t.os->init(&env, NULL, &diag, &t.os_state), 0);
+        assert_int_equal(t.disk->init(&env, NULL, &diag, &t.disk_state), 0);
+        os_and_disk(&t, NULL, "12", "first");
+        os_and_disk(&t, dir, "13", "second"); /* changed right after a scrape */
+        /* changed long after the last change, when the stamps are trusted */
+        usleep(1100 * 1000);
+        os_and_disk(&t, NULL, "13", "second");
+        os_and_disk(&t, NULL, "13", "second");
+        os_and_disk(&t, dir, "14", "third");
+
+        /* a device that appears is read, one udev forgot is empty again */
+        overwrite(dir, "proc/diskstats",
+                  "   8       0 sda 1 2 3 4 5 6 7 8 9 10 11\n   8      16 sdb 1 2 3 4 5 6 7 8 9 10 11\n");
+        put_file(dir, "udev/b8:16", "E:ID_MODEL=fourth\n");
+        assert_collects(t.disk, t.disk_state, "model=\"fourth\"");
+        (void) snprintf(path, sizeof(path), "%s/udev/b8:0", dir);
+        assert_int_equal(unlink(path), 0);
+        assert_collects(t.disk, t.disk_state, "device=\"sda\",major=\"8\",minor=\"0\",model=\"\"");
+        t.os->free(t.os_state);
+        t.disk->free(t.disk_state);
+
+        const char *files[] = {"proc/diskstats", "udev/b8:16", "root/etc/os-release",
+                               "sys/devices/system/clocksource/clocksource0/available_clocksource",
+                               "sys/devices/system/clocksource/clocksource0/current_clocksource"};
+        remove_all(dir, files, sizeof(files) / sizeof(files[0]), unlink);
+        remove_all(dir, subdirs, sizeof(subdirs) / sizeof(subdirs[0]), rmdir);
+        assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fixtures),
+                cmocka_unit_test(test_cached_files_follow_changes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -357,6 +357,42 @@ static void test_shared_files(_unused_ void **state) {
         assert_int_equal(rmdir(dir), 0);
 }
 
+/* A stamp says "unchanged" only for what did not change, and only once a
+ * second has passed since the last change (two changes in one tick of the
+ * filesystem's clock look alike). */
+static void test_file_stamp(_unused_ void **state) {
+        char dir[] = "/tmp/vigie-test-stamp.XXXXXX", path[64], tmp[64];
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(path, sizeof(path), "%s/f", dir);
+        (void) snprintf(tmp, sizeof(tmp), "%s/f.tmp", dir);
+        struct file_stamp f = {0}, d = {0};
+        assert_false(file_stamp_unchanged(&f, dir, "f")); /* never looked */
+        assert_true(file_stamp_unchanged(&f, dir, "f"));  /* still missing */
+        assert_false(file_stamp_unchanged(&d, dir, "."));
+        write_file(path, "one\n");
+        assert_false(file_stamp_unchanged(&f, dir, "f")); /* appeared */
+        assert_false(file_stamp_unchanged(&f, dir, "f")); /* changed less than a second ago */
+        assert_false(file_stamp_unchanged(&d, dir, "."));
+        usleep(1100 * 1000);
+        assert_false(file_stamp_unchanged(&f, dir, "f")); /* the stamp was taken too soon */
+        assert_true(file_stamp_unchanged(&f, dir, "f"));
+        assert_false(file_stamp_unchanged(&d, dir, "."));
+        assert_true(file_stamp_unchanged(&d, dir, "."));
+        write_file(path, "two\n"); /* in place, same size */
+        assert_false(file_stamp_unchanged(&f, dir, "f"));
+        assert_true(file_stamp_unchanged(&d, dir, ".")); /* the entries did not change */
+        usleep(1100 * 1000);
+        assert_false(file_stamp_unchanged(&f, dir, "f"));
+        assert_true(file_stamp_unchanged(&f, dir, "f"));
+        write_file(tmp, "three\n");
+        assert_int_equal(rename(tmp, path), 0); /* replaced, as udev and package managers do */
+        assert_false(file_stamp_unchanged(&f, dir, "f"));
+        assert_false(file_stamp_unchanged(&d, dir, "."));
+        assert_int_equal(unlink(path), 0);
+        assert_false(file_stamp_unchanged(&f, dir, "f"));
+        assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_u64),      cmocka_unit_test(test_bool),  cmocka_unit_test(test_duration),
@@ -364,6 +400,7 @@ int main(void) {
                 cmocka_unit_test(test_dirlist),
                 cmocka_unit_test(test_filter),
                 cmocka_unit_test(test_shared_files),
+                cmocka_unit_test(test_file_stamp),
                 cmocka_unit_test(test_netlink_links),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
