@@ -2,7 +2,6 @@
  * write(2), so lines from the HTTP threads never interleave. */
 #include "log.h"
 
-#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -10,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <systemd/sd-journal.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "systemd.h"
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 static const char *const target_names[] = {"auto", "stderr", "journal"};
@@ -49,11 +49,9 @@ _printf_(2, 0) static void log_write(enum log_level level, const char *fmt, va_l
         if (err != 0 && (size_t) n < sizeof(msg))
                 (void) snprintf(msg + n, sizeof(msg) - (size_t) n, ": %s", strerror(-err));
 
-        if (atomic_load(&log_to_journal)) {
-                (void) sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%i", level_priority[level],
-                                       "SYSLOG_IDENTIFIER=vigie", NULL);
+        /* a journal that does not take the record: the line goes to stderr */
+        if (atomic_load(&log_to_journal) && journal_send(level_priority[level], "vigie", msg) == 0)
                 return;
-        }
 
         /* logfmt: ts=... level=... msg="..." with quotes and backslashes escaped */
         char line[2300];

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "clock.h"
@@ -21,6 +20,7 @@
 #include "push.h"
 #include "registry.h"
 #include "scrape.h"
+#include "systemd.h"
 #include "version.h"
 
 #define EXIT_BAD_CONFIG 2
@@ -86,7 +86,7 @@ static int run_once(struct scrape_engine *e) {
 
 /* The listening sockets: from systemd when it passed some, else our own. */
 static int open_sockets(const struct config *cfg, int **ret_fds, size_t *ret_n) {
-        int n = sd_listen_fds(1);
+        int n = systemd_listen_fds();
         if (n < 0)
                 return log_errno(LOG_LEVEL_ERROR, n, "cannot read the sockets passed by systemd");
         if (n == 0 && cfg->systemd_socket) {
@@ -100,8 +100,8 @@ static int open_sockets(const struct config *cfg, int **ret_fds, size_t *ret_n) 
         for (size_t i = 0; i < count; i++) {
                 int fd;
                 if (n > 0) {
-                        fd = SD_LISTEN_FDS_START + (int) i;
-                        if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+                        fd = SYSTEMD_LISTEN_FDS_START + (int) i;
+                        if (!systemd_is_listening_stream(fd)) {
                                 log_error("socket %d passed by systemd is not a listening stream socket", fd);
                                 fd = -EINVAL;
                         }
@@ -139,14 +139,14 @@ static bool web_settings_differ(const struct config *a, const struct config *b) 
 static void notify_status(const struct config *cfg, const char *what) {
         char collectors[512];
         describe_collectors(cfg, collectors, sizeof(collectors));
-        (void) sd_notifyf(0, "STATUS=%s; collectors: %s", what, collectors);
+        (void) systemd_notifyf("STATUS=%s; collectors: %s", what, collectors);
 }
 
 /* SIGHUP: a broken new config is refused and the running one stays. */
 static void reload(const struct options *o, struct config *cfg, struct scrape_engine *e, struct http_server *srv) {
         struct diag diag = {0};
         struct config next = {0};
-        (void) sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+        (void) systemd_notifyf("RELOADING=1\nMONOTONIC_USEC=%llu",
                           (unsigned long long) (clock_ns(CLOCK_MONOTONIC) / 1000));
         if (load_config(o, &next, &diag) < 0)
                 goto refused;
@@ -163,13 +163,13 @@ static void reload(const struct options *o, struct config *cfg, struct scrape_en
         config_free(cfg);
         *cfg = next;
         log_info("configuration reloaded from %s", cfg->path ? cfg->path : "the embedded defaults");
-        (void) sd_notify(0, "READY=1");
+        (void) systemd_notify("READY=1");
         notify_status(cfg, "serving");
         return;
 
 refused:
         log_error("reload refused: %s; the running configuration stays", diag.msg);
-        (void) sd_notify(0, "READY=1\nSTATUS=reload refused; running the previous configuration");
+        (void) systemd_notify("READY=1\nSTATUS=reload refused; running the previous configuration");
 }
 
 static int run_daemon(const struct options *o, struct config *cfg, struct scrape_engine *e) {
@@ -208,11 +208,11 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
         if (push)
                 scrape_engine_set_source(e, push_metrics, push);
 
-        uint64_t watchdog_usec = 0;
-        bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;
+        uint64_t watchdog_usec = systemd_watchdog_usec();
+        bool watchdog = watchdog_usec > 0;
         log_info("vigie %s started: %zu collector(s), metrics at %s%s", VIGIE_VERSION, scrape_engine_count(e),
                  cfg->telemetry_path, watchdog ? ", systemd watchdog on" : "");
-        (void) sd_notify(0, "READY=1");
+        (void) systemd_notify("READY=1");
         notify_status(cfg, "serving");
 
         for (;;) {
@@ -222,7 +222,7 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
                 };
                 int sig = sigtimedwait(&mask, NULL, watchdog ? &timeout : NULL);
                 if (watchdog)
-                        (void) sd_notify(0, "WATCHDOG=1");
+                        (void) systemd_notify("WATCHDOG=1");
                 if (sig < 0)
                         continue; /* EAGAIN (watchdog tick) or EINTR */
                 if (sig == SIGHUP) {
@@ -234,7 +234,7 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
                 break;
         }
 
-        (void) sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+        (void) systemd_notify("STOPPING=1\nSTATUS=stopping");
         http_server_set_ready(srv, false);
         http_server_stop(srv);
         scrape_engine_set_source(e, NULL, NULL);
