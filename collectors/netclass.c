@@ -3,12 +3,15 @@
  * counter) per numeric attribute. An attribute the kernel refuses to read
  * (speed of a link that is down) is left out, not reported as 0.
  *
- * On the live /sys, fifteen of the twenty-two attributes come from one
+ * On the live /sys, sixteen of the twenty-two attributes come from one
  * rtnetlink dump for all interfaces (netlink_links.c), with sysfs's
- * meaning; the seven that netlink does not carry (duplex, speed, flags as
- * sysfs shows them, dormant, dev_id, addr_assign_type, name_assign_type)
- * are read from sysfs. A sysfs tree elsewhere (--path.sysfs) is read
- * whole, as is an interface the dump did not list. */
+ * meaning. Of the six that netlink does not carry, two are fixed for an
+ * interface's life and read once (dev_id, set by its driver, and
+ * name_assign_type, which a rename changes, and with it the name); four
+ * are read from sysfs at every scrape (duplex, speed, flags as sysfs shows
+ * them, addr_assign_type). An interface made again under the same name
+ * has another ifindex, and is read anew. A sysfs tree elsewhere
+ * (--path.sysfs) is read whole, as is an interface the dump did not list. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,10 @@
 #include "fileio.h"
 #include "filter.h"
 #include "netlink_links.h"
+
+#ifndef IFF_DORMANT
+#define IFF_DORMANT 0x20000 /* linux/if.h, which clashes with net/if.h */
+#endif
 
 static const char *const device_label[] = {"device"};
 static const struct metric_desc up_desc = {
@@ -77,18 +84,22 @@ enum { T_OPERSTATE, T_ADDRESS, T_BROADCAST, T_DUPLEX, T_IFALIAS };
 static const bool from_netlink[N_ATTRS] = {
         [T_OPERSTATE] = true, [T_ADDRESS] = true, [T_BROADCAST] = true, [T_IFALIAS] = true,
         [N_TEXT + P_CARRIER] = true, [N_TEXT + P_CARRIER_CHANGES] = true, [N_TEXT + P_CARRIER_UP] = true,
-        [N_TEXT + P_CARRIER_DOWN] = true, [N_TEXT + P_IFINDEX] = true, [N_TEXT + P_IFLINK] = true,
+        [N_TEXT + P_CARRIER_DOWN] = true, [N_TEXT + P_DORMANT] = true, [N_TEXT + P_IFINDEX] = true,
+        [N_TEXT + P_IFLINK] = true,
         [N_TEXT + P_LINK_MODE] = true, [N_TEXT + P_MTU] = true, [N_TEXT + P_GROUP] = true,
         [N_TEXT + P_TXQLEN] = true, [N_TEXT + P_TYPE] = true,
 };
-#define FD_NOT_OPENED (-2) /* left to netlink when the interface was first seen */
+/* Attributes fixed for an interface's life: read once, with netlink (which
+ * tells when an interface was made again). */
+static const bool fixed_for_life[N_ATTRS] = {[N_TEXT + P_DEV_ID] = true, [N_TEXT + P_NAME_ASSIGN_TYPE] = true};
+#define FD_NOT_OPENED (-2) /* left to netlink, or read once, when the interface was first seen */
 
 static const char *attr_name(size_t a) {
         return a < N_TEXT ? text_attrs[a] : properties[a - N_TEXT].attr;
 }
 /* Most descriptors kept open across scrapes, all interfaces together: a
  * host with hundreds of interfaces must not run out of them (with netlink,
- * seven per interface: 73 interfaces kept open). */
+ * four per interface: 128 interfaces kept open). */
 #define MAX_CACHED_FDS 512
 
 /* An interface's attributes stay open from one scrape to the next: sysfs
@@ -98,6 +109,10 @@ struct iface_fds {
         char name[32];
         int fd[N_ATTRS]; /* -1: the interface has no such attribute; or FD_NOT_OPENED */
         bool seen;       /* in this scrape's listing */
+        uint32_t ifindex; /* from the dump, when one listed it */
+        bool fixed_read;  /* the fixed_for_life values below were read */
+        bool fixed_have[N_PROPERTIES];
+        int64_t fixed_value[N_PROPERTIES];
 };
 
 struct netclass_iface {
@@ -171,20 +186,24 @@ static struct iface_fds *cache_find(struct netclass_state *s, const char *name) 
 }
 
 /* Opens the descriptors of a new interface, but those of attributes that
- * netlink gives when with_netlink; NULL when the cache is full (the caller
- * then opens and closes as it goes). */
-static struct iface_fds *cache_add(struct netclass_state *s, const char *name, int dirfd, bool with_netlink) {
+ * netlink gives, or that are read once, when k (its dump entry) is given;
+ * NULL when the cache is full (the caller then opens and closes as it
+ * goes). */
+static struct iface_fds *cache_add(struct netclass_state *s, const char *name, int dirfd,
+                                   const struct netlink_link *k) {
+        bool with_netlink = k != NULL;
         size_t want = 0;
         for (size_t a = 0; a < N_ATTRS; a++)
-                want += !(with_netlink && from_netlink[a]);
+                want += !(with_netlink && (from_netlink[a] || fixed_for_life[a]));
         if (strlen(name) >= sizeof(s->cache->name) || s->n_fds + want > MAX_CACHED_FDS)
                 return NULL;
         if (array_reserve((void **) &s->cache, &s->cap_cache, s->n_cache + 1, sizeof(*s->cache)) < 0)
                 return NULL;
         struct iface_fds *c = &s->cache[s->n_cache++];
+        *c = (struct iface_fds){.ifindex = k ? k->ifindex : 0};
         (void) snprintf(c->name, sizeof(c->name), "%s", name);
         for (size_t a = 0; a < N_ATTRS; a++)
-                c->fd[a] = with_netlink && from_netlink[a]
+                c->fd[a] = with_netlink && (from_netlink[a] || fixed_for_life[a])
                                    ? FD_NOT_OPENED
                                    : openat(dirfd, attr_name(a), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         for (size_t a = 0; a < N_ATTRS; a++)
@@ -217,6 +236,8 @@ static bool netlink_property(const struct netlink_link *k, size_t p, int64_t *v)
         case P_CARRIER_CHANGES: *v = k->carrier_changes; return k->has_carrier_changes;
         case P_CARRIER_UP: *v = k->carrier_up; return k->has_carrier_up;
         case P_CARRIER_DOWN: *v = k->carrier_down; return k->has_carrier_down;
+        /* sysfs refuses dormant too on an interface that is not up */
+        case P_DORMANT: *v = (k->flags & IFF_DORMANT) != 0; return k->flags & IFF_UP;
         case P_IFINDEX: *v = k->ifindex; return true;
         case P_IFLINK: *v = k->iflink; return true;
         case P_LINK_MODE: *v = k->link_mode; return k->has_link_mode;
@@ -231,7 +252,7 @@ static bool netlink_property(const struct netlink_link *k, size_t p, int64_t *v)
 /* Reads an interface's attributes into f, from k (the dump's entry, or
  * NULL) and sysfs; -ENODEV when a cached descriptor belongs to an
  * interface since removed (and perhaps made again under the same name). */
-static int read_iface(const struct netclass_state *s, const struct iface_fds *c, int *dirfd, const char *name,
+static int read_iface(const struct netclass_state *s, struct iface_fds *c, int *dirfd, const char *name,
                       const struct netlink_link *k, struct netclass_iface *f, unsigned *parse_errors) {
         char *text[N_TEXT] = {f->operstate, f->address, f->broadcast, f->duplex, f->ifalias};
         const size_t text_size[N_TEXT] = {sizeof(f->operstate), sizeof(f->address), sizeof(f->broadcast),
@@ -257,6 +278,12 @@ static int read_iface(const struct netclass_state *s, const struct iface_fds *c,
                         f->have[p] = netlink_property(k, p, &f->value[p]);
                         continue;
                 }
+                bool fixed = k && c && fixed_for_life[N_TEXT + p];
+                if (fixed && c->fixed_read) {
+                        f->have[p] = c->fixed_have[p];
+                        f->value[p] = c->fixed_value[p];
+                        continue;
+                }
                 char v[32];
                 int r = attr_read(s, c, dirfd, name, N_TEXT + p, v, sizeof(v));
                 if (r == -ENODEV && c)
@@ -271,7 +298,13 @@ static int read_iface(const struct netclass_state *s, const struct iface_fds *c,
                 f->have[p] = r == 0;
                 if (r == -EBADMSG)
                         (*parse_errors)++;
+                if (fixed) {
+                        c->fixed_have[p] = f->have[p];
+                        c->fixed_value[p] = f->value[p];
+                }
         }
+        if (k && c)
+                c->fixed_read = true;
         if (f->have[P_SPEED]) {
                 if (f->value[P_SPEED] < 0 && s->ignore_invalid_speed)
                         f->have[P_SPEED] = false;
@@ -326,13 +359,18 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
                         continue;
                 const struct netlink_link *k = with_netlink ? netlink_links_find(&s->nl, name) : NULL;
                 struct iface_fds *c = cache_find(s, name);
+                if (c && k && c->ifindex != k->ifindex) {
+                        /* made again under the same name (or first seen without a dump) */
+                        cache_drop(s, (size_t) (c - s->cache));
+                        c = NULL;
+                }
                 _cleanup_close_ int dirfd = -1;
                 if (!c) {
                         /* bonding_masters and other plain files are not interfaces */
                         dirfd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                         if (dirfd < 0)
                                 continue;
-                        c = cache_add(s, name, dirfd, k != NULL);
+                        c = cache_add(s, name, dirfd, k);
                 }
                 struct netclass_iface *f = &s->info[n];
                 r = read_iface(s, c, &dirfd, name, k, f, &ctx->parse_errors);
@@ -343,7 +381,7 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
                                 dirfd = openat(s->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                         if (dirfd < 0)
                                 continue;
-                        c = cache_add(s, name, dirfd, k != NULL);
+                        c = cache_add(s, name, dirfd, k);
                         if (read_iface(s, c, &dirfd, name, k, f, &ctx->parse_errors) < 0)
                                 continue;
                 }

@@ -4,7 +4,8 @@
 # descriptors back, and one made again under the same name must show its
 # new attributes, from netlink and from sysfs alike. And the attributes
 # taken from one netlink dump equal sysfs's, interface by interface. veth
-# pairs in a network namespace of the test's own.
+# pairs in a network namespace of the test's own. Attributes fixed for an
+# interface's life are read once: one made again must not keep them.
 if [ -z "${VIGIE_IN_NS:-}" ]; then
         [ "$(id -u)" -eq 0 ] || { echo "SKIP: interfaces in a private namespace need root here"; exit 77; }
         command -v unshare >/dev/null || { echo "SKIP: unshare is missing"; exit 77; }
@@ -51,6 +52,16 @@ serves "$VIGIE_URL/metrics" '^node_network_flags{device="churn0"} 4099$' ||
         fail "churn0 made again and up: flags not 4099 (IFF_UP|BROADCAST|MULTICAST)"
 for i in $(seq 20); do curl -fsS -o /dev/null "$VIGIE_URL/metrics"; done
 fds2=$(ls "/proc/$VIGIE_PID/fd" | wc -l)
+# name_assign_type is read once per interface: made again under the same
+# name (named by the kernel, then renamed), it must not keep the old one
+serves "$VIGIE_URL/metrics" '^node_network_name_assign_type{device="churn0"} 3$' ||
+        fail "churn0, named at creation: name_assign_type not 3 (NET_NAME_USER)"
+ip link del churn0
+ip link add type veth
+ip link set veth0 name churn0
+serves "$VIGIE_URL/metrics" '^node_network_name_assign_type{device="churn0"} 4$' ||
+        fail "churn0 renamed from veth0: name_assign_type not 4 (NET_NAME_RENAMED)"
+ip link del churn0
 [ "$fds2" -le "$fds0" ] || fail "descriptors grew over scrapes: $fds0 -> $fds2"
 echo "fds: $fds0 with two veths, $fds1 without, $fds2 with them again"
 stop_pid "$VIGIE_PID" || fail "vigie exited with $?"
