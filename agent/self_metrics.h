@@ -11,7 +11,8 @@ struct self_metrics {
         double start_time; /* seconds since the epoch */
         double hz;
         double page_size;
-        struct kernel_file stat_file; /* /proc/self/stat */
+        struct kernel_file stat_file;  /* /proc/self/stat, for the start time, at start */
+        struct kernel_file statm_file; /* /proc/self/statm, at every scrape */
         struct buf file;
 };
 

@@ -140,10 +140,12 @@ static int os_parse(struct os_state *s) {
 
 static int os_collect(void *state, struct collect_ctx *ctx) {
         struct os_state *s = state;
-        /* both stamps are taken every time: etc/os-release may appear or go */
-        bool etc_same = file_stamp_unchanged(&s->etc_stamp, s->rootfs, "etc/os-release");
-        bool lib_same = file_stamp_unchanged(&s->lib_stamp, s->rootfs, "usr/lib/os-release");
-        if (!s->parsed || !etc_same || !lib_same) {
+        /* usr/lib/os-release counts only while etc/os-release is missing
+         * (stat follows etc's usual symlink to it) */
+        bool same = file_stamp_unchanged(&s->etc_stamp, s->rootfs, "etc/os-release");
+        if (s->etc_stamp.err == ENOENT)
+                same = file_stamp_unchanged(&s->lib_stamp, s->rootfs, "usr/lib/os-release") && same;
+        if (!s->parsed || !same) {
                 s->result = os_parse(s);
                 s->parsed = true;
                 ctx->parse_errors += s->parse_errors; /* counted once per version of the file */

@@ -101,14 +101,24 @@ void prom_put_value(struct buf *out, double v) {
                 buf_put_i64(out, (int64_t) v);
                 return;
         }
+        /* Past 2^63 up to 2^64, where every double is an integer: an unlimited
+         * rlimit (2^64-1, which is 2^64 as a double) reads back the same */
+        if (v > 9.2e18 && v < 18446744073709551616.0) {
+                buf_put_u64(out, (uint64_t) v);
+                return;
+        }
+        if (v == 18446744073709551616.0) {
+                buf_puts(out, "18446744073709551616");
+                return;
+        }
         /* Other values from 1e-9 up: the shortest decimal that reads back
          * as v, in plain notation (15.91, 0.000076337, 25.935000000000002),
          * without printf, which costs ten times more. */
         if (put_shortest_decimal(out, v))
                 return;
-        /* Otherwise (below 1e-9, integers past 2^63 such as an unlimited
-         * rlimit, 32-bit builds): the first of %.15g, %.16g, %.17g that reads
-         * back the same, with an exponent where printf puts one. */
+        /* Otherwise (below 1e-9, integers past 2^64 or below -2^63, 32-bit
+         * builds): the first of %.15g, %.16g, %.17g that reads back the
+         * same, with an exponent where printf puts one. */
         char tmp[32];
         int n = 0;
         for (int digits = 15; digits <= 17; digits++) {
