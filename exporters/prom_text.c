@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "macro.h"
 #include "sort.h"
 
@@ -218,14 +219,16 @@ struct family_text {
         size_t label_len[8]; /* label names' lengths, for the first eight */
 };
 
-static void put_sample(struct buf *out, const struct metric_set *set, const struct family_text *ft,
-                       const struct metric_sample *s) {
+/* Writes what comes before a sample's value; returns the length of its raw
+ * label values (n_labels NUL-terminated strings). */
+static size_t put_prefix(struct buf *out, const struct metric_set *set, const struct family_text *ft,
+                         const struct metric_sample *s) {
         const struct metric_desc *d = ft->desc;
         buf_put(out, d->name, ft->name_len);
         if (s->suffix != METRIC_SUFFIX_NONE)
                 buf_puts(out, metric_suffix_name(s->suffix));
+        const char *raw = metric_sample_labels(set, s), *v = raw;
         if (d->n_labels > 0) {
-                const char *v = metric_sample_labels(set, s);
                 buf_putc(out, '{');
                 for (unsigned l = 0; l < d->n_labels; l++) {
                         if (l > 0)
@@ -241,8 +244,81 @@ static void put_sample(struct buf *out, const struct metric_set *set, const stru
                 buf_putc(out, '}');
         }
         buf_putc(out, ' ');
-        prom_put_value(out, s->value);
-        buf_putc(out, '\n');
+        return (size_t) (v - raw);
+}
+
+/* The j-th sample's prefix from the last encoding, if it is the same
+ * series: same family, suffix and label values. The raw values compared
+ * hold as many NULs as the family has labels, so equal bytes are equal
+ * values. */
+static const struct prom_prefix *prefix_match(const struct prom_encoder *enc, size_t j, const struct metric_set *set,
+                                              const struct metric_desc *d, const struct metric_sample *s) {
+        if (j >= enc->n_prefixes)
+                return NULL;
+        const struct prom_prefix *p = &enc->prefixes[j];
+        if (p->desc != d || p->suffix != s->suffix || p->labels_len > set->strings.len - s->labels ||
+            memcmp(enc->prefix_labels.data + p->labels, metric_sample_labels(set, s), p->labels_len) != 0)
+                return NULL;
+        return p;
+}
+
+/* Remembers out[start..] as the j-th sample's prefix. */
+static void prefix_remember(struct prom_encoder *enc, size_t j, const struct metric_set *set,
+                            const struct metric_sample *s, const struct metric_desc *d, const struct buf *out,
+                            size_t start, size_t labels_len) {
+        if (out->error < 0 || enc->prefix_text.len > UINT32_MAX / 2 || enc->prefix_labels.len > UINT32_MAX / 2 ||
+            array_reserve((void **) &enc->prefixes, &enc->cap_prefixes, j + 1, sizeof(*enc->prefixes)) < 0) {
+                enc->n_prefixes = 0; /* nothing to reuse next time, nothing wrong either */
+                return;
+        }
+        enc->prefixes[j] = (struct prom_prefix){
+                .desc = d,
+                .text = (uint32_t) enc->prefix_text.len,
+                .text_len = (uint32_t) (out->len - start),
+                .labels = (uint32_t) enc->prefix_labels.len,
+                .labels_len = (uint32_t) labels_len,
+                .suffix = s->suffix,
+        };
+        buf_put(&enc->prefix_text, out->data + start, out->len - start);
+        buf_put(&enc->prefix_labels, metric_sample_labels(set, s), labels_len);
+        if (enc->prefix_text.error < 0 || enc->prefix_labels.error < 0) {
+                buf_reset(&enc->prefix_text);
+                buf_reset(&enc->prefix_labels);
+                enc->n_prefixes = 0;
+                return;
+        }
+        if (j >= enc->n_prefixes)
+                enc->n_prefixes = j + 1;
+}
+
+/* Past the last encoding's n prefixes, and once replaced ones take more
+ * room than the live ones, copies the live ones to the spare buffers. */
+static void prefix_compact(struct prom_encoder *enc, size_t n) {
+        if (n < enc->n_prefixes)
+                enc->n_prefixes = n;
+        size_t live = 0;
+        for (size_t j = 0; j < enc->n_prefixes; j++)
+                live += enc->prefixes[j].text_len + enc->prefixes[j].labels_len;
+        if (enc->prefix_text.len + enc->prefix_labels.len <= 2 * live + 4096)
+                return;
+        buf_reset(&enc->spare_text);
+        buf_reset(&enc->spare_labels);
+        for (size_t j = 0; j < enc->n_prefixes; j++) {
+                struct prom_prefix *p = &enc->prefixes[j];
+                size_t t = enc->spare_text.len, l = enc->spare_labels.len;
+                buf_put(&enc->spare_text, enc->prefix_text.data + p->text, p->text_len);
+                buf_put(&enc->spare_labels, enc->prefix_labels.data + p->labels, p->labels_len);
+                p->text = (uint32_t) t;
+                p->labels = (uint32_t) l;
+        }
+        struct buf b = enc->prefix_text;
+        enc->prefix_text = enc->spare_text;
+        enc->spare_text = b;
+        b = enc->prefix_labels;
+        enc->prefix_labels = enc->spare_labels;
+        enc->spare_labels = b;
+        if (enc->prefix_text.error < 0 || enc->prefix_labels.error < 0)
+                enc->n_prefixes = 0;
 }
 
 int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, struct buf *out) {
@@ -273,6 +349,7 @@ int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, str
         size_t start = out->len;
         (void) buf_reserve_slack(out, enc->last_len);
         const char *prev = NULL;
+        size_t j = 0; /* samples written */
         for (size_t i = 0; i < set->n_families; i++) {
                 const struct metric_family *f = &set->families[enc->order[i]];
                 const struct metric_desc *d = f->desc;
@@ -293,9 +370,21 @@ int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, str
                         buf_putc(out, '\n');
                         prev = d->name;
                 }
-                for (uint32_t k = 0; k < f->count; k++)
-                        put_sample(out, set, &ft, &set->samples[f->first + k]);
+                for (uint32_t k = 0; k < f->count; k++, j++) {
+                        const struct metric_sample *sample = &set->samples[f->first + k];
+                        const struct prom_prefix *p = prefix_match(enc, j, set, d, sample);
+                        if (p)
+                                buf_put(out, enc->prefix_text.data + p->text, p->text_len);
+                        else {
+                                size_t at = out->len;
+                                size_t labels_len = put_prefix(out, set, &ft, sample);
+                                prefix_remember(enc, j, set, sample, d, out, at, labels_len);
+                        }
+                        prom_put_value(out, sample->value);
+                        buf_putc(out, '\n');
+                }
         }
+        prefix_compact(enc, j);
         enc->last_len = out->len - start;
         return out->error;
 }
@@ -303,5 +392,10 @@ int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, str
 void prom_encoder_free(struct prom_encoder *enc) {
         free(enc->order);
         free(enc->last);
+        free(enc->prefixes);
+        buf_free(&enc->prefix_text);
+        buf_free(&enc->prefix_labels);
+        buf_free(&enc->spare_text);
+        buf_free(&enc->spare_labels);
         *enc = (struct prom_encoder){0};
 }

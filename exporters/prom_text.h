@@ -8,6 +8,15 @@
 
 #define PROM_TEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
+/* The text the last encoding wrote before the value of its j-th sample
+ * ("name{label=\"value\"} "), and what it was made from. */
+struct prom_prefix {
+        const struct metric_desc *desc;
+        uint32_t text, text_len;     /* in prom_encoder.prefix_text */
+        uint32_t labels, labels_len; /* the raw label values, in prom_encoder.prefix_labels */
+        uint8_t suffix;
+};
+
 /* Scratch space reused from one encoding to the next. */
 struct prom_encoder {
         size_t *order;
@@ -17,6 +26,13 @@ struct prom_encoder {
         const struct metric_desc **last;
         size_t n_last;
         size_t last_len; /* bytes the last set took, reserved up front */
+        /* A series seen again at the same place copies its text from here
+         * rather than escaping its labels anew: one scrape's series are
+         * the last one's, but for their values. */
+        struct prom_prefix *prefixes;
+        size_t n_prefixes, cap_prefixes;
+        struct buf prefix_text, prefix_labels;
+        struct buf spare_text, spare_labels; /* where the two are compacted */
 };
 
 /* Appends the exposition of set to out; 0 or -ENOMEM. */

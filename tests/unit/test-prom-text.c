@@ -221,6 +221,61 @@ static void test_encode_order_and_merge(_unused_ void **state) {
         metric_set_free(&set);
 }
 
+/* The encoder copies the text of a series it wrote last time: over sets
+ * that change as scrapes do (values every time; now and then a label
+ * value, a series, a family, a label value that needs escaping, a prefix
+ * of another value), its text stays the text of an encoder that starts
+ * afresh, and replaced texts do not pile up. */
+static void test_encode_reuses_prefixes(_unused_ void **state) {
+        static const char *const le[] = {"le"};
+        static const struct metric_desc h = {"req_seconds", "Latency.", METRIC_HISTOGRAM, 1, le};
+        static const struct metric_desc h_plain = {"req_seconds", "Latency.", METRIC_HISTOGRAM, 0, NULL};
+        static const char *const devices[] = {"sda", "sdb", "sd", "sda\"1\"", "d\xe9v\n", "", "sdab"};
+        static const char *const modes[] = {"idle", "user", "idl", "system"};
+        struct prom_encoder kept = {0};
+        struct buf out = {0}, want = {0};
+        uint64_t x = 0x9E3779B97F4A7C15u;
+        size_t max_text = 0;
+        for (int round = 0; round < 3000; round++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                /* most rounds repeat the last shape with other values */
+                uint64_t shape = round % 10 == 9 ? x : (uint64_t) round / 10 * 2654435761u;
+                struct metric_set set = {0};
+                metric_set_family(&set, &zeta);
+                metric_set_sample0(&set, (double) round);
+                metric_set_family(&set, &alpha);
+                for (unsigned i = 0; i < 1 + shape % 5; i++)
+                        metric_set_sample1(&set, (double) (x % 1000) / 8, devices[(shape >> (3 * i)) % 7]);
+                if (shape & 0x100) {
+                        metric_set_family(&set, &mid);
+                        metric_set_sample2(&set, 1, "0", modes[(shape >> 9) % 4]);
+                        metric_set_sample2(&set, 2, "1", modes[(shape >> 11) % 4]);
+                }
+                metric_set_family(&set, &h);
+                metric_set_sample_suffix(&set, 3, (const char *const[]){"0.1"}, METRIC_SUFFIX_BUCKET);
+                metric_set_sample_suffix(&set, 5, (const char *const[]){"+Inf"}, METRIC_SUFFIX_BUCKET);
+                metric_set_family(&set, &h_plain);
+                metric_set_sample_suffix(&set, 1.25, NULL, shape & 0x2000 ? METRIC_SUFFIX_SUM : METRIC_SUFFIX_COUNT);
+                assert_int_equal(set.error, 0);
+
+                struct prom_encoder fresh = {0};
+                buf_reset(&out);
+                buf_reset(&want);
+                assert_int_equal(prom_text_encode(&kept, &set, &out), 0);
+                assert_int_equal(prom_text_encode(&fresh, &set, &want), 0);
+                if (strcmp(out.data, want.data) != 0)
+                        fail_msg("round %d: reused text differs:\n%s\nfrom:\n%s", round, out.data, want.data);
+                prom_encoder_free(&fresh);
+                metric_set_free(&set);
+                if (round > 100 && kept.prefix_text.len > max_text)
+                        max_text = kept.prefix_text.len;
+        }
+        assert_true(max_text < 4096 + 2 * out.len); /* compacted as it goes */
+        buf_free(&out);
+        buf_free(&want);
+        prom_encoder_free(&kept);
+}
+
 static void test_histogram_suffixes(_unused_ void **state) {
         static const char *const le[] = {"le"};
         static const struct metric_desc h = {"req_seconds", "Latency.", METRIC_HISTOGRAM, 1, le};
@@ -464,6 +519,7 @@ int main(void) {
                 cmocka_unit_test(test_help_escaping),
                 cmocka_unit_test(test_encode_order_and_merge),
                 cmocka_unit_test(test_histogram_suffixes),
+                cmocka_unit_test(test_encode_reuses_prefixes),
                 cmocka_unit_test(test_desc_cache),
                 cmocka_unit_test(test_duplicates_caught),
                 cmocka_unit_test(test_rollback),
