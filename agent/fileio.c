@@ -134,7 +134,8 @@ int read_attr_i64(const char *dir, const char *name, int64_t *ret) {
         return r < 0 ? r : parse_i64(v, ret);
 }
 
-int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, struct buf *b) {
+static int kernel_file_read_as(struct kernel_file *f, const char *root, const char *rel, struct buf *b,
+                               bool one_piece) {
         if (!f->open) {
                 char path[PATH_MAX];
                 int r = path_join(path, sizeof(path), root, rel);
@@ -150,7 +151,8 @@ int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, s
                 int r = buf_reserve(b, b->cap > b->len + 1 + 1024 ? b->cap - b->len - 1 : 4096);
                 if (r < 0)
                         return r;
-                ssize_t n = pread(f->fd, b->data + b->len, b->cap - b->len - 1, (off_t) b->len);
+                size_t asked = b->cap - b->len - 1;
+                ssize_t n = pread(f->fd, b->data + b->len, asked, (off_t) b->len);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -161,9 +163,19 @@ int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, s
                 if (n == 0)
                         break;
                 b->len += (size_t) n;
+                if (one_piece && (size_t) n < asked)
+                        break; /* the end: spares the read that would say 0 */
         }
         b->data[b->len] = '\0';
         return 0;
+}
+
+int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, struct buf *b) {
+        return kernel_file_read_as(f, root, rel, b, false);
+}
+
+int kernel_file_read_one_piece(struct kernel_file *f, const char *root, const char *rel, struct buf *b) {
+        return kernel_file_read_as(f, root, rel, b, true);
 }
 
 void kernel_file_close(struct kernel_file *f) {

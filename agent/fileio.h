@@ -70,6 +70,13 @@ struct kernel_file {
 
 /* Replaces the content of b with root/rel, opened on first use. */
 int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, struct buf *b);
+/* The same for a file the kernel makes in one piece, whatever its size,
+ * as a regular file is (procfs's single_open files: meminfo, loadavg, the
+ * pressure files, self/statm): a read that returns less than asked reached
+ * the end, and the read that would return 0 is spared. Not for files made
+ * record by record (net/dev, diskstats, mountinfo), where a read may stop
+ * short of the end at a page's worth. */
+int kernel_file_read_one_piece(struct kernel_file *f, const char *root, const char *rel, struct buf *b);
 void kernel_file_close(struct kernel_file *f);
 
 /* Kernel files that several collectors read in the same scrape (cpu and

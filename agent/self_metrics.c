@@ -111,7 +111,7 @@ static double rlimit_value(int resource) {
 
 /* Virtual and resident size, in pages. */
 static int read_self_statm(struct self_metrics *s, uint64_t ret[STATM_FIELDS]) {
-        int r = kernel_file_read(&s->statm_file, "/proc", "self/statm", &s->file);
+        int r = kernel_file_read_one_piece(&s->statm_file, "/proc", "self/statm", &s->file);
         if (r < 0)
                 return r;
         struct field f[STATM_FIELDS];

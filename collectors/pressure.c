@@ -88,7 +88,8 @@ static int pressure_collect(void *state, struct collect_ctx *ctx) {
                 /* io and memory give two series each: read their file once */
                 if (!loaded || strcmp(loaded, pressure_series[i].file) != 0) {
                         loaded = pressure_series[i].file;
-                        loaded_r = kernel_file_read(&s->files[pressure_series[i].slot], s->procfs, loaded, &s->file);
+                        loaded_r = kernel_file_read_one_piece(&s->files[pressure_series[i].slot], s->procfs, loaded,
+                                                              &s->file);
                 }
                 if (loaded_r < 0)
                         continue;
