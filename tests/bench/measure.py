@@ -94,5 +94,14 @@ for line in open("/proc/%d/smaps_rollup" % pid):
     if line.startswith("Pss:"):
         out["pss_after_kb"] = int(line.split()[1])
 out["heap_after_kb"] = status(pid, "RssAnon")
+# resident kB of each mapped file (libraries), to say where the RSS goes
+by_file, name = {}, None
+for line in open("/proc/%d/smaps" % pid):
+    parts = line.split()
+    if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+        name = os.path.basename(parts[5]) if len(parts) > 5 and parts[5].startswith("/") else None
+    elif parts and parts[0] == "Rss:" and name:
+        by_file[name] = by_file.get(name, 0) + int(parts[1])
+out["rss_by_file_kb"] = by_file
 out["threads_after"] = status(pid, "Threads")
 print(json.dumps(out))

@@ -42,6 +42,12 @@ def summary(objs):
 
 v_rounds, n_rounds = rounds("vigie"), rounds("ne")
 v, n = summary(v_rounds), summary(n_rounds)
+# CPU per scrape from the alternating blocks (interleave.py), which both
+# agents ran through the same spells of the machine
+inter = json.load(open(os.path.join(T, "interleave.json")))
+for k in ("cpu_ms_per_scrape", "user_ms_per_scrape", "system_ms_per_scrape"):
+    v[k], n[k] = inter["a"][k], inter["b"][k]
+block_ratios = sorted(inter["block_ratios"])
 
 
 def kv(path):
@@ -76,7 +82,8 @@ out.append("# vigie benchmark\n")
 out.append("Written by `tools/setup.sh bench` (tests/bench/run.sh) on %s, vigie %s. Machine: %d CPU (%s), "
            "Linux %s. vigie's release build and Debian's prometheus-node-exporter 1.5.0 run side by side on "
            "loopback with the same collectors (%s), scraped as Prometheus does (gzip, keep-alive); every ratio "
-           "comes from this one run, as the median of %d rounds in which the two agents take turns. Shared "
+           "comes from this one run: CPU per scrape from blocks in which the two agents alternate, the rest as the "
+           "median of %d rounds in which they take turns. Shared "
            "machines are noisy: read the ratios, not the absolute times.\n"
            % (datetime.date.today().isoformat(), rev, os.cpu_count(), cpu_model, platform.release(),
               "cpu, stat, meminfo, loadavg, pressure, uname, os, time, netdev, netclass, diskstats, filesystem, "
@@ -84,9 +91,13 @@ out.append("Written by `tools/setup.sh bench` (tests/bench/run.sh) on %s, vigie 
 out.append("## Side by side\n")
 out.append("| | vigie | node_exporter | ratio | target | |")
 out.append("|---|---|---|---|---|---|")
-out.append("| CPU per scrape (server's utime+stime) | %.3f ms | %.3f ms | 1/%.1f | at most 1/20 | %s |"
-           % (v["cpu_ms_per_scrape"], n["cpu_ms_per_scrape"], cpu_ratio, ok(cpu_ratio >= 20)))
-out.append("| CPU ratio in each round | %s | | | | |" % ", ".join(
+out.append("| CPU per scrape (server's utime+stime, %d alternating blocks of %d and %d scrapes) | %.3f ms | %.3f ms "
+           "| 1/%.1f | at most 1/20 | %s |"
+           % (len(block_ratios), inter["a"]["scrapes"] // len(block_ratios), inter["b"]["scrapes"] // len(block_ratios),
+              v["cpu_ms_per_scrape"], n["cpu_ms_per_scrape"], cpu_ratio, ok(cpu_ratio >= 20)))
+out.append("| CPU ratio in the blocks: lowest, median, highest | 1/%.1f, 1/%.1f, 1/%.1f | | | | |"
+           % (block_ratios[0], block_ratios[len(block_ratios) // 2], block_ratios[-1]))
+out.append("| CPU ratio in each round (the sequential scrapes below) | %s | | | | |" % ", ".join(
     "1/%.1f" % (b["cpu_ms_per_scrape"] / max(a["cpu_ms_per_scrape"], 1e-9)) for a, b in zip(v_rounds, n_rounds)))
 out.append("| of which in the kernel (stime) / in vigie (utime) | %.3f / %.3f ms | %.3f / %.3f ms | | | |"
            % (v["system_ms_per_scrape"], v["user_ms_per_scrape"], n["system_ms_per_scrape"], n["user_ms_per_scrape"]))
@@ -148,6 +159,13 @@ for k, label in labels.items():
         i, s = cg[k]
         out.append("| %s | %s | %d | %s |" % (label, format(i, ","), s, format(i // max(s, 1), ",")))
 out.append("")
+# resident kB of the libraries GnuTLS brings, and of libc and ld.so, in
+# the round where vigie's RSS peaked
+peak = max(v_rounds, key=lambda r: r["rss_after_kb"]).get("rss_by_file_kb", {})
+tls_libs = ("libgnutls", "libp11-kit", "libnettle", "libhogweed", "libgmp", "libtasn1", "libunistring", "libidn2",
+            "libffi")
+tls_kb = sum(kb for f, kb in peak.items() if f.startswith(tls_libs))
+libc_kb = sum(kb for f, kb in peak.items() if f.startswith(("libc.so", "ld-linux")))
 gz_share = 1 - cg["live-text"][0] / cg["live"][0] if "live" in cg and "live-text" in cg else 0
 out.append("## Where the time goes, and what would reach the missed targets\n")
 out.append("""- **CPU per scrape** (target: 1/20 of node_exporter's, here %(target).0f us). Of vigie's %(total).0f us,
@@ -155,36 +173,41 @@ out.append("""- **CPU per scrape** (target: 1/20 of node_exporter's, here %(targ
   loopback TCP; and %(user).0f us are vigie's own (utime), of which gzip is about %(gzpct).0f%% by
   instruction count (callgrind, above: %(gzi)s of %(alli)s instructions per scrape). Steady state
   allocates nothing, files stay open between scrapes (pread), connections stay open (keep-alive),
-  numbers print without printf, and gzip is ISA-L's igzip at level 0 with Huffman codes made from a recent body (alone, above: %(isal).0f us against
-  zlib's %(zlib).0f us; libdeflate's fastest level, measured by hand, sat between the two). Fifteen of
-  netclass's twenty-two attributes per interface come from one rtnetlink dump, and the mount table is
-  parsed again only when the kernel flags a change. The floor alone (six files) is %(floor).0f us; vigie
-  reads about thirty, seven of them per network interface in sysfs (speed, duplex, flags and four more
-  that netlink does not carry). In-process, collect, encode and gzip cost %(inproc).1fx the floor plus
-  encoding (table above); over HTTP, %(overhttp).1fx: the difference is
-  loopback TCP (whose receiving side the kernel also charges to the sender), the HTTP server, and
-  caches gone cold while the client runs. What is left: fewer files read (node_exporter compatibility
-  fixes the set), a cheaper TCP path (a Unix socket is not what Prometheus scrapes), and the noise of
-  this shared 2-core VM, on which the absolute figures move by 30%% from run to run (the CPU ratio of
-  each round is shown above); the callgrind counts do not move.
+  numbers print without printf, a series seen in the last scrape copies its name and labels from it,
+  and gzip is ISA-L's igzip at level 0 with Huffman codes made from a recent body (alone, above:
+  %(isal).0f us against zlib's %(zlib).0f us). Sixteen of netclass's twenty-two attributes per interface come
+  from one rtnetlink dump and two are read once per interface; the mount table is parsed again only
+  when the kernel flags a change, os-release and udev's device files when stat() says they changed.
+  The floor alone (six files) is %(floor).0f us; vigie reads about twenty-five, four of them per
+  network interface in sysfs (speed, duplex, flags and addr_assign_type, which netlink does not
+  carry). In-process, collect, encode and gzip cost %(inproc).1fx the floor plus encoding (table
+  above); over HTTP, %(overhttp).1fx: the difference is loopback TCP (whose receiving side the kernel
+  also charges to the sender), the HTTP server, and caches gone cold while the client runs between scrapes. What is left:
+  fewer files read (node_exporter compatibility fixes the set), a cheaper TCP path (a Unix socket is
+  not what Prometheus scrapes), and the noise of this shared 2-core VM, on which the absolute figures
+  move by 30%% from one minute to the next (the CPU ratio of each block is shown above); the callgrind
+  counts do not move.
 - **Latency p50** (target 1/10) follows the CPU per scrape: a scrape is done in one thread, start to end,
   and the client's own time (Python's http.client) is in both figures.
 - **wrk throughput** (target 20x): scrapes run one at a time (one metric set, read fresh for each request;
   concurrent requests are not served a shared result), so throughput is one core divided by the CPU per
   scrape, on a 2-core machine that also runs wrk.
 - **RSS after the load** (target 5 MiB): vigie's own heap and stacks are %(anon).1f MiB; the rest is pages
-  of shared libraries. Debian's libmicrohttpd is built with HTTPS and brings GnuTLS with p11-kit, nettle,
-  gmp and libtasn1 (about 2.3 MiB resident, although vigie never uses TLS); libsystemd brings libgcrypt,
-  liblzma, libzstd and liblz4 (about 1 MiB); ISA-L, for gzip, about 0.3 MiB. PSS, which shares those pages among the processes using
-  them, is %(pss).1f MiB. An HTTP server without a TLS library and the plain sd_notify and journal
-  socket protocols instead of libsystemd would reach the target; both go against the choices of issue 2
-  (libmicrohttpd) and of DESIGN.md (sd-bus for service health), so they are left for a decision. (No
-  push target here: libcurl and libsnappy are loaded only when one is configured, about 6 MiB more.)
+  of shared libraries, of which the C library and the dynamic linker %(libc).1f MiB. Debian's
+  libmicrohttpd is built with HTTPS and loads GnuTLS with p11-kit, nettle, hogweed, gmp, libtasn1,
+  libunistring, libidn2 and libffi: %(tls).1f MiB resident in this run, although vigie never uses TLS.
+  Without them vigie would weigh %(notls).1f MiB. Reaching the target takes an HTTP server without a TLS
+  library: Debian's libmicrohttpd has none without GnuTLS, and issue 2 chose libmicrohttpd, so that
+  is left for a decision. libsystemd, which brought five more libraries (about 1 MiB), is no longer
+  linked: vigie speaks systemd's notification and journal protocols itself. PSS, which shares library
+  pages among the processes using them, is %(pss).1f MiB. (No push target here: libcurl and libsnappy are
+  loaded only when one is configured, about 6 MiB more.)
 """ % {"target": n["cpu_ms_per_scrape"] * 1000 / 20, "total": v["cpu_ms_per_scrape"] * 1000,
        "sys": v["system_ms_per_scrape"] * 1000, "user": v["user_ms_per_scrape"] * 1000, "gzpct": gz_share * 100,
        "gzi": format(cg.get("live", (0, 0))[0] - cg.get("live-text", (0, 0))[0], ","),
        "alli": format(cg.get("live", (0, 0))[0], ","), "floor": floor,
        "isal": gzip_alone["isal_us"], "zlib": gzip_alone["zlib_us"],
        "inproc": gz["cpu_us_per_scrape"] / floor_enc, "overhttp": v["cpu_ms_per_scrape"] * 1000 / floor_enc, "anon": v["heap_after_kb"] / mib,
-       "pss": v.get("pss_after_kb", 0) / mib})
+       "pss": v.get("pss_after_kb", 0) / mib, "tls": tls_kb / mib, "notls": (v["rss_after_kb"] - tls_kb) / mib,
+       "libc": libc_kb / mib})
 print("\n".join(out))

@@ -56,6 +56,12 @@ for r in $(seq "$ROUNDS"); do
         echo "bench: round $r/$ROUNDS: node_exporter over HTTP (up to 1000 scrapes, then wrk)..." >&2
         python3 tests/bench/measure.py node_exporter "$npid" "http://127.0.0.1:$nport/metrics" 1000 40 >"$T/ne.$r.json"
 done
+# CPU per scrape in alternating blocks (1000 scrapes of vigie, 100 of
+# node_exporter, fifteen times): both agents see the same spells of the
+# machine, a finer weave than the rounds above.
+echo "bench: CPU per scrape, the two agents in alternating blocks..." >&2
+python3 tests/bench/interleave.py 15 "$vpid" "http://127.0.0.1:$vport/metrics" 1000 \
+        "$npid" "http://127.0.0.1:$nport/metrics" 100 >"$T/interleave.json"
 series_vigie=$(curl -fs "http://127.0.0.1:$vport/metrics" | grep -vc '^#')
 series_ne=$(curl -fs "http://127.0.0.1:$nport/metrics" | grep -vc '^#')
 
