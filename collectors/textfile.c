@@ -4,7 +4,12 @@
  * when a file could not be used. A file that is malformed (syntax, a
  * timestamp, an invalid name) or inconsistent (a duplicate series, a type
  * or help that contradicts another file) is skipped whole and reported;
- * the rest of the scrape goes on. */
+ * the rest of the scrape goes on.
+ *
+ * The directory is listed and its files read and parsed again only when
+ * stat() says the directory or one of its .prom files changed (a file
+ * replaced by rename, as the textfile convention asks, or rewritten in
+ * place); a scrape costs one stat() per file otherwise. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -67,6 +72,17 @@ struct textfile_state {
         struct desc_cache descs;
         char error[256]; /* why the current file is refused */
         unsigned line;
+
+        /* What the last reading found, kept while the stamps hold */
+        bool read;
+        struct file_stamp dir_stamp;
+        struct file_stamp *stamps; /* of each .prom file, by index in the listing */
+        size_t cap_stamps;
+        bool scrape_error;
+        unsigned parse_errors;
+        size_t n_ok;
+        size_t ok_files[1024]; /* the files used, by index in the listing */
+        double mtimes[1024];
 };
 
 static int textfile_init(_unused_ const struct collector_env *env, const struct config_section *section,
@@ -96,6 +112,7 @@ static void textfile_free(void *state) {
         free(s->families);
         free(s->samples);
         free(s->keys);
+        free(s->stamps);
         desc_cache_free(&s->descs);
         free(s);
 }
@@ -482,54 +499,91 @@ static int textfile_read(struct textfile_state *s, const char *path, double *ret
         return 0;
 }
 
-static int textfile_collect(void *state, struct collect_ctx *ctx) {
-        struct textfile_state *s = state;
-        if (s->directory[0] == '\0')
-                return 0; /* no directory configured: nothing to read, as node_exporter */
+static bool is_prom_file(const char *name) {
+        size_t len = strlen(name);
+        return len >= 6 && strcmp(name + len - 5, ".prom") == 0 && name[0] != '.';
+}
 
+/* Whether the directory and its .prom files are as the last reading saw
+ * them (every stamp is looked at: a file changed makes them all be read). */
+static bool textfile_unchanged(struct textfile_state *s) {
+        if (!s->read || !file_stamp_unchanged(&s->dir_stamp, s->directory, "."))
+                return false;
+        for (size_t i = 0; i < s->files.n; i++) {
+                const char *name = dirlist_name(&s->files, i);
+                if (is_prom_file(name) && !file_stamp_unchanged(&s->stamps[i], s->directory, name))
+                        return false;
+        }
+        return true;
+}
+
+/* Lists the directory, reads and parses its .prom files; each stamp is
+ * taken before what it covers is read, so that a change made meanwhile is
+ * seen at the next scrape. Returns 0 or -ENOMEM. */
+static int textfile_read_all(struct textfile_state *s) {
         buf_reset(&s->strings);
         buf_putc(&s->strings, '\0');
         s->n_families = s->n_samples = s->n_keys = 0;
-        bool error = false;
-        size_t n_ok = 0;
-        double mtimes[1024];
-        size_t ok_files[1024];
+        s->scrape_error = false;
+        s->parse_errors = 0;
+        s->n_ok = 0;
+        s->read = true;
 
+        (void) file_stamp_unchanged(&s->dir_stamp, s->directory, ".");
         int r = dirlist_read(&s->files, s->directory);
+        if (r >= 0 && array_reserve((void **) &s->stamps, &s->cap_stamps, s->files.n, sizeof(*s->stamps)) < 0)
+                return -ENOMEM;
         if (r < 0) {
                 log_errno(LOG_LEVEL_DEBUG, r, "textfile: cannot read directory %s", s->directory);
-                error = true;
+                s->scrape_error = true;
+                s->files.n = 0; /* a listing cut short has no stamps */
         }
-        for (size_t i = 0; r >= 0 && i < s->files.n; i++) {
+        for (size_t i = 0; i < s->files.n; i++) {
                 const char *name = dirlist_name(&s->files, i);
-                size_t len = strlen(name);
-                if (len < 6 || strcmp(name + len - 5, ".prom") != 0 || name[0] == '.')
+                if (!is_prom_file(name))
                         continue;
+                s->stamps[i] = (struct file_stamp){0};
+                (void) file_stamp_unchanged(&s->stamps[i], s->directory, name);
                 char path[PATH_MAX];
                 double mtime = 0;
                 int fr = path_join(path, sizeof(path), s->directory, name);
                 if (fr >= 0)
                         fr = textfile_read(s, path, &mtime);
-                if (fr >= 0 && n_ok == ELEMENTSOF(ok_files))
+                if (fr >= 0 && s->n_ok == ELEMENTSOF(s->ok_files))
                         fr = -E2BIG;
                 if (fr < 0) {
                         log_errno(LOG_LEVEL_DEBUG, fr, "textfile: cannot read %s", path);
-                        error = true;
+                        s->scrape_error = true;
                         continue;
                 }
                 fr = textfile_parse(s, i);
                 if (fr == -ENOMEM)
                         return fr;
                 if (fr < 0) {
-                        /* once per scrape while it stays broken: at debug, the
-                         * series node_textfile_scrape_error says it to dashboards */
+                        /* once per change of the file while it stays broken: at
+                         * debug, the series node_textfile_scrape_error says it */
                         log_debug("textfile: %s skipped: %s", path, s->error);
-                        ctx->parse_errors++;
-                        error = true;
+                        s->parse_errors++;
+                        s->scrape_error = true;
                         continue;
                 }
-                ok_files[n_ok] = i;
-                mtimes[n_ok++] = mtime;
+                s->ok_files[s->n_ok] = i;
+                s->mtimes[s->n_ok++] = mtime;
+        }
+        return 0;
+}
+
+static int textfile_collect(void *state, struct collect_ctx *ctx) {
+        struct textfile_state *s = state;
+        if (s->directory[0] == '\0')
+                return 0; /* no directory configured: nothing to read, as node_exporter */
+        if (!textfile_unchanged(s)) {
+                int r = textfile_read_all(s);
+                if (r < 0) {
+                        s->read = false;
+                        return r;
+                }
+                ctx->parse_errors += s->parse_errors; /* once per version of the files */
         }
 
         for (size_t i = 0; i < s->n_samples; i++) {
@@ -563,16 +617,17 @@ static int textfile_collect(void *state, struct collect_ctx *ctx) {
                 (void) metric_set_family(ctx->set, d);
                 (void) metric_set_sample_suffix(ctx->set, smp->value, values, smp->suffix);
         }
-        if (n_ok > 0) {
+        if (s->n_ok > 0) {
                 (void) metric_set_family(ctx->set, &mtime_desc);
-                for (size_t i = 0; i < n_ok; i++) {
+                for (size_t i = 0; i < s->n_ok; i++) {
                         char path[PATH_MAX];
-                        if (path_join(path, sizeof(path), s->directory, dirlist_name(&s->files, ok_files[i])) == 0)
-                                (void) metric_set_sample1(ctx->set, mtimes[i], path);
+                        if (path_join(path, sizeof(path), s->directory, dirlist_name(&s->files, s->ok_files[i])) ==
+                            0)
+                                (void) metric_set_sample1(ctx->set, s->mtimes[i], path);
                 }
         }
         (void) metric_set_family(ctx->set, &error_desc);
-        (void) metric_set_sample0(ctx->set, error);
+        (void) metric_set_sample0(ctx->set, s->scrape_error);
         return ctx->set->error;
 }
 

@@ -239,35 +239,42 @@ static void remove_all(const char *dir, const char *const *rels, size_t n, int (
         }
 }
 
-struct two_collectors {
-        const struct collector *os, *disk;
-        void *os_state, *disk_state;
+struct cached_collectors {
+        const struct collector *os, *disk, *textfile;
+        void *os_state, *disk_state, *textfile_state;
 };
 
-/* os-release's VERSION_ID and sda's udev model, written when dir is set,
- * then collected */
-static void os_and_disk(const struct two_collectors *t, const char *dir, const char *version, const char *model) {
+/* os-release's VERSION_ID, sda's udev model and textfile/a.prom's value,
+ * written when dir is set (a.prom in place), then collected */
+static void change_and_collect(const struct cached_collectors *t, const char *dir, const char *version,
+                               const char *model) {
         char text[128];
         if (dir) {
                 (void) snprintf(text, sizeof(text), "ID=debian\nVERSION_ID=\"%s\"\n", version);
                 put_file(dir, "root/etc/os-release", text);
                 (void) snprintf(text, sizeof(text), "E:ID_MODEL=%s\n", model);
                 put_file(dir, "udev/b8:0", text);
+                (void) snprintf(text, sizeof(text), "backup_ok %s\n", version);
+                overwrite(dir, "textfile/a.prom", text);
         }
         (void) snprintf(text, sizeof(text), "version_id=\"%s\"} 1", version);
         assert_collects(t->os, t->os_state, text);
         (void) snprintf(text, sizeof(text), "model=\"%s\"", model);
         assert_collects(t->disk, t->disk_state, text);
+        (void) snprintf(text, sizeof(text), "\nbackup_ok %s\n", version);
+        assert_collects(t->textfile, t->textfile_state, text);
 }
 
 /* Collectors that keep what they read from files that seldom change
- * (os-release, udev's device data) see a change at the next scrape,
- * whether it comes right after the last one or long after. */
+ * (os-release, udev's device data, the textfile directory) see a change at
+ * the next scrape, whether it comes right after the last one or long
+ * after. */
 static void test_cached_files_follow_changes(_unused_ void **state) {
         char dir[] = "/tmp/vigie-test-cached.XXXXXX", path[256];
         assert_non_null(mkdtemp(dir));
         const char *subdirs[] = {"proc", "sys", "sys/devices", "sys/devices/system", "sys/devices/system/clocksource",
-                                 "sys/devices/system/clocksource/clocksource0", "root", "root/etc", "udev"};
+                                 "sys/devices/system/clocksource/clocksource0", "root", "root/etc", "udev",
+                                 "textfile"};
         for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
                 (void) snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
                 assert_int_equal(mkdir(path, 0700), 0);
@@ -281,6 +288,7 @@ static void test_cached_files_follow_changes(_unused_ void **state) {
         put_file(dir, "proc/diskstats", "   8       0 sda 1 2 3 4 5 6 7 8 9 10 11\n");
         put_file(dir, "udev/b8:0", "E:ID_MODEL=first\n");
         put_file(dir, "root/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
+        put_file(dir, "textfile/a.prom", "backup_ok 12\n");
         const char *cs = "sys/devices/system/clocksource/clocksource0/";
         (void) snprintf(path, sizeof(path), "%savailable_clocksource", cs);
         put_file(dir, path, "tsc hpet acpi_pm \n");
@@ -295,18 +303,35 @@ static void test_cached_files_follow_changes(_unused_ void **state) {
         assert_collects(tm, tm_state, "node_time_clocksource_available_info{clocksource=\"acpi_pm\",device=\"0\"} 1");
         tm->free(tm_state);
 
-        struct two_collectors t = {registry_collectors[registry_find("os")],
-                                   registry_collectors[registry_find("diskstats")], NULL, NULL};
+        struct cached_collectors t = {registry_collectors[registry_find("os")],
+                                      registry_collectors[registry_find("diskstats")],
+                                      registry_collectors[registry_find("textfile")]};
         struct diag diag = {0};
+        char textfile_dir[256];
+        (void) snprintf(textfile_dir, sizeof(textfile_dir), "%s/textfile", dir);
+        struct config_entry e = {.key = "directory", .value = textfile_dir, .line = 1};
+        struct config_section sec = {.name = "textfile", .file = "test.conf", .entries = &e, .n_entries = 1};
         assert_int_equal(t.os->init(&env, NULL, &diag, &t.os_state), 0);
         assert_int_equal(t.disk->init(&env, NULL, &diag, &t.disk_state), 0);
-        os_and_disk(&t, NULL, "12", "first");
-        os_and_disk(&t, dir, "13", "second"); /* changed right after a scrape */
+        assert_int_equal(t.textfile->init(&env, &sec, &diag, &t.textfile_state), 0);
+        change_and_collect(&t, NULL, "12", "first");
+        change_and_collect(&t, dir, "13", "second"); /* changed right after a scrape */
         /* changed long after the last change, when the stamps are trusted */
         usleep(1100 * 1000);
-        os_and_disk(&t, NULL, "13", "second");
-        os_and_disk(&t, NULL, "13", "second");
-        os_and_disk(&t, dir, "14", "third");
+        change_and_collect(&t, NULL, "13", "second");
+        change_and_collect(&t, NULL, "13", "second");
+        change_and_collect(&t, dir, "14", "third");
+        /* a .prom file that appears is read, one that goes is forgotten */
+        put_file(dir, "textfile/b.prom", "restore_ok 1\n");
+        assert_collects(t.textfile, t.textfile_state, "\nrestore_ok 1\n");
+        (void) snprintf(path, sizeof(path), "%s/textfile/a.prom", dir);
+        assert_int_equal(unlink(path), 0);
+        struct fixture_run run;
+        fixture_collect_state(t.textfile, t.textfile_state, &run);
+        assert_null(strstr(run.text, "backup_ok"));
+        assert_non_null(strstr(run.text, "\nrestore_ok 1\n"));
+        fixture_run_free(&run);
+        t.textfile->free(t.textfile_state);
 
         /* a device that appears is read, one udev forgot is empty again */
         overwrite(dir, "proc/diskstats",
@@ -319,7 +344,7 @@ static void test_cached_files_follow_changes(_unused_ void **state) {
         t.os->free(t.os_state);
         t.disk->free(t.disk_state);
 
-        const char *files[] = {"proc/diskstats", "udev/b8:16", "root/etc/os-release",
+        const char *files[] = {"proc/diskstats", "udev/b8:16", "root/etc/os-release", "textfile/b.prom",
                                "sys/devices/system/clocksource/clocksource0/available_clocksource",
                                "sys/devices/system/clocksource/clocksource0/current_clocksource"};
         remove_all(dir, files, sizeof(files) / sizeof(files[0]), unlink);
