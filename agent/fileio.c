@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "netlink_links.h"
 
 int path_join(char *out, size_t size, const char *root, const char *rel) {
         size_t rl = strlen(root);
@@ -217,6 +218,10 @@ void shared_files_free(struct shared_files *f) {
                 free(f->items[i].path);
                 kernel_file_close(&f->items[i].kf);
                 buf_free(&f->items[i].content);
+        }
+        if (f->links) {
+                netlink_links_free(f->links);
+                free(f->links);
         }
         *f = (struct shared_files){0};
 }

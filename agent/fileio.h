@@ -84,8 +84,14 @@ void kernel_file_close(struct kernel_file *f);
  * kernel generate the file, the others get the same content. The scrape
  * engine owns one set and moves it to the next scrape before collecting. */
 #define SHARED_FILES_MAX 4
+struct netlink_links;
 struct shared_files {
         uint64_t scrape;
+        /* the rtnetlink dump of the interfaces (netlink_links.h:
+         * shared_links_dump), made at first use */
+        struct netlink_links *links;
+        uint64_t links_scrape;
+        int links_result;
         size_t n;
         struct shared_file {
                 char *path; /* root/rel; allocated at first use */

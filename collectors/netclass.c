@@ -136,17 +136,7 @@ struct netclass_state {
         struct netclass_iface *info;
         size_t cap;
         bool use_netlink; /* sysfs is the live /sys */
-        struct netlink_links nl;
 };
-
-/* Whether path names the live /sys ("/sys", "/sys/"), which describes the
- * same interfaces as a netlink dump in this network namespace. */
-static bool is_live_sysfs(const char *path) {
-        size_t len = strlen(path);
-        while (len > 1 && path[len - 1] == '/')
-                len--;
-        return len == 4 && memcmp(path, "/sys", 4) == 0;
-}
 
 static int netclass_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
                          void **ret_state) {
@@ -163,8 +153,7 @@ static int netclass_init(const struct collector_env *env, const struct config_se
                 return r;
         }
         s->dirfd = -1;
-        s->use_netlink = is_live_sysfs(env->sysfs);
-        netlink_links_init(&s->nl);
+        s->use_netlink = netlink_live_root(env->sysfs, "/sys");
         *ret_state = s;
         return 0;
 }
@@ -322,7 +311,6 @@ static void netclass_free(void *state) {
                 cache_drop(s, 0);
         free(s->cache);
         filter_free(&s->ignored);
-        netlink_links_free(&s->nl);
         dirlist_free(&s->ifaces);
         if (s->dirfd >= 0)
                 (void) close(s->dirfd);
@@ -349,7 +337,8 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
         }
 
         /* a failed dump leaves sysfs to say everything, this scrape */
-        bool with_netlink = s->use_netlink && netlink_links_dump(&s->nl) == 0;
+        const struct netlink_links *nl = NULL;
+        bool with_netlink = s->use_netlink && shared_links_dump(ctx->files, &nl) == 0;
         for (size_t c = 0; c < s->n_cache; c++)
                 s->cache[c].seen = false;
         size_t n = 0;
@@ -357,7 +346,7 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
                 const char *name = dirlist_name(&s->ifaces, i);
                 if (!filter_pass(&s->ignored, name))
                         continue;
-                const struct netlink_link *k = with_netlink ? netlink_links_find(&s->nl, name) : NULL;
+                const struct netlink_link *k = with_netlink ? netlink_links_find(nl, name) : NULL;
                 struct iface_fds *c = cache_find(s, name);
                 if (c && k && c->ifindex != k->ifindex) {
                         /* made again under the same name (or first seen without a dump) */

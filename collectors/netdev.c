@@ -1,5 +1,10 @@
-/* netdev: per-interface counters from /proc/net/dev as
- * node_network_{receive,transmit}_<column>_total{device}, with the column
+/* netdev: per-interface counters as
+ * node_network_{receive,transmit}_<column>_total{device}. On the live
+ * /proc they come from the rtnetlink dump that netclass reads too (one per
+ * scrape for both), as node_exporter 1.5 reads them by default: the
+ * columns of /proc/net/dev, summed as the kernel sums them there, and
+ * receive_nohandler, which that file lacks. A procfs tree elsewhere
+ * (--path.procfs), or a failed dump, is read from net/dev, with the column
  * names taken from the file's own header, as node_exporter does. */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +15,7 @@
 #include "desc_cache.h"
 #include "fileio.h"
 #include "filter.h"
+#include "netlink_links.h"
 #include "parse.h"
 
 #define MAX_COLUMNS 32
@@ -17,8 +23,13 @@
 static const char *const device_label[] = {"device"};
 static const char *const netdev_config_keys[] = {"device_include", "device_exclude", NULL};
 
+/* The columns a netlink dump fills, in net/dev's header words */
+static const char netlink_header[] = " face |bytes packets errs drop fifo frame compressed multicast nohandler"
+                                     "|bytes packets errs drop fifo colls carrier compressed";
+
 struct netdev_state {
         const char *procfs;
+        bool use_netlink; /* procfs is the live /proc */
         struct filter filter;
         struct kernel_file dev_file;
         struct buf file;
@@ -48,6 +59,7 @@ static int netdev_init(const struct collector_env *env, const struct config_sect
                 return r;
         }
         s->procfs = env->procfs;
+        s->use_netlink = netlink_live_root(env->procfs, "/proc");
         *ret_state = s;
         return 0;
 }
@@ -123,8 +135,42 @@ static int netdev_reserve(struct netdev_state *s, size_t n_columns) {
         return 0;
 }
 
-static int netdev_collect(void *state, struct collect_ctx *ctx) {
-        struct netdev_state *s = state;
+/* One row per interface of the dump, in netlink_header's order, with the
+ * sums /proc/net/dev makes (dev_seq_printf_stats in the kernel). */
+static int netdev_from_netlink(struct netdev_state *s, const struct netlink_links *nl) {
+        int r = netdev_header(s, netlink_header, sizeof(netlink_header) - 1);
+        if (r < 0)
+                return r;
+        s->n_devices = 0;
+        buf_reset(&s->names);
+        for (size_t i = 0; i < nl->n; i++) {
+                const struct netlink_link *k = &nl->links[i];
+                if (!k->has_stats || !filter_pass(&s->filter, k->name))
+                        continue;
+                if (netdev_reserve(s, s->n_columns) < 0)
+                        return -ENOMEM;
+                const struct rtnl_link_stats64 *t = &k->stats;
+                const uint64_t row[] = {
+                        t->rx_bytes, t->rx_packets, t->rx_errors, t->rx_dropped + t->rx_missed_errors,
+                        t->rx_fifo_errors,
+                        t->rx_length_errors + t->rx_over_errors + t->rx_crc_errors + t->rx_frame_errors,
+                        t->rx_compressed, t->multicast, t->rx_nohandler,
+                        t->tx_bytes, t->tx_packets, t->tx_errors, t->tx_dropped, t->tx_fifo_errors, t->collisions,
+                        t->tx_carrier_errors + t->tx_aborted_errors + t->tx_window_errors + t->tx_heartbeat_errors,
+                        t->tx_compressed,
+                };
+                if (ELEMENTSOF(row) != s->n_columns)
+                        return -EINVAL; /* netlink_header and row disagree: a bug */
+                memcpy(s->values + s->n_devices * MAX_COLUMNS, row, sizeof(row));
+                s->name_offs[s->n_devices++] = s->names.len;
+                buf_puts(&s->names, k->name);
+                buf_putc(&s->names, '\0');
+        }
+        return s->names.error;
+}
+
+/* Rows from net/dev's lines, after its two header lines. */
+static int netdev_from_file(struct netdev_state *s, struct collect_ctx *ctx) {
         int r = kernel_file_read(&s->dev_file, s->procfs, "net/dev", &s->file);
         if (r < 0)
                 return r;
@@ -180,10 +226,22 @@ static int netdev_collect(void *state, struct collect_ctx *ctx) {
                 }
                 s->name_offs[s->n_devices++] = off;
         }
-        if (s->names.error < 0)
-                return s->names.error;
+        return s->names.error;
+}
 
-        for (size_t c = 0; c < n_columns && s->n_devices > 0; c++) {
+static int netdev_collect(void *state, struct collect_ctx *ctx) {
+        struct netdev_state *s = state;
+        const struct netlink_links *nl;
+        int r;
+        /* a failed dump leaves net/dev to say it, this scrape */
+        if (s->use_netlink && shared_links_dump(ctx->files, &nl) == 0)
+                r = netdev_from_netlink(s, nl);
+        else
+                r = netdev_from_file(s, ctx);
+        if (r < 0)
+                return r;
+
+        for (size_t c = 0; c < s->n_columns && s->n_devices > 0; c++) {
                 (void) metric_set_family(ctx->set, s->columns[c]);
                 for (size_t i = 0; i < s->n_devices; i++)
                         (void) metric_set_sample1(ctx->set, (double) s->values[i * MAX_COLUMNS + c],
@@ -194,7 +252,7 @@ static int netdev_collect(void *state, struct collect_ctx *ctx) {
 
 const struct collector netdev_collector = {
         .name = "netdev",
-        .help = "Network interface counters, from /proc/net/dev",
+        .help = "Network interface counters, from rtnetlink or /proc/net/dev",
         .default_enabled = true,
         .config_keys = netdev_config_keys,
         .init = netdev_init,

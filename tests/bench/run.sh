@@ -31,8 +31,8 @@ mkdir "$T/textfile"
 echo 'backup_ok{job="archives"} 1' >"$T/textfile/backup.prom"
 flags=(--collector.disable-defaults --collector.textfile.directory="$T/textfile")
 for c in "${collectors[@]}"; do flags+=("--collector.$c"); done
-# upstream defaults for Debian's binary, and /proc/net/dev as vigie reads
-ne_extra=(--collector.netdev.device-exclude= --no-collector.netdev.netlink
+# upstream defaults for Debian's binary (netdev from netlink for both)
+ne_extra=(--collector.netdev.device-exclude=
         '--collector.filesystem.mount-points-exclude=^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)')
 
 vport=$(free_port)

@@ -3,8 +3,9 @@
 # that goes away must disappear from the next scrape and give its
 # descriptors back, and one made again under the same name must show its
 # new attributes, from netlink and from sysfs alike. And the attributes
-# taken from one netlink dump equal sysfs's, interface by interface. veth
-# pairs in a network namespace of the test's own. Attributes fixed for an
+# taken from one netlink dump equal sysfs's, interface by interface, and
+# netdev's counters from the same dump equal /proc/net/dev's. veth pairs
+# in a network namespace of the test's own. Attributes fixed for an
 # interface's life are read once: one made again must not keep them.
 if [ -z "${VIGIE_IN_NS:-}" ]; then
         [ "$(id -u)" -eq 0 ] || { echo "SKIP: interfaces in a private namespace need root here"; exit 77; }
@@ -30,6 +31,26 @@ netclass --path.sysfs=/sys/. >"$T/sysfs.txt" || fail "vigie --once --path.sysfs=
 diff -u "$T/sysfs.txt" "$T/netlink.txt" || fail "netlink and sysfs disagree (above: - sysfs, + netlink)"
 grep -q 'ifalias="uplink \\"A\\" été"' "$T/netlink.txt" || fail "alias not reported: $(grep churn2 "$T/netlink.txt")"
 echo "netlink and sysfs agree on $(grep -c . "$T/netlink.txt") series"
+
+# netdev: frames sent from churn2 to churn3 (an unknown ethertype: counted
+# as dropped too), then the dump's counters against /proc/net/dev's
+python3 - <<'PY' || fail "cannot send frames on churn2"
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("churn2", 0))
+for _ in range(5):
+    s.send(b"\xff" * 6 + b"\x02" * 6 + b"\x88\xb5" + b"x" * 50)
+PY
+netdev() { "$VIGIE" --once --collector.disable-defaults --collector.netdev "$@" | grep '^node_network_' | sort; }
+netdev >"$T/netdev-netlink.txt" || fail "vigie --once (netdev) failed"
+netdev --path.procfs=/proc/. >"$T/netdev-file.txt" || fail "vigie --once --path.procfs=/proc/. (netdev) failed"
+grep -v _nohandler_ "$T/netdev-netlink.txt" | diff -u "$T/netdev-file.txt" - ||
+        fail "netdev: the netlink dump and /proc/net/dev disagree (above: - file, + netlink)"
+grep -q '^node_network_receive_nohandler_total{device="churn3"} 0$' "$T/netdev-netlink.txt" ||
+        fail "netdev: no receive_nohandler from the dump"
+grep -q '^node_network_receive_drop_total{device="churn3"} [1-9]' "$T/netdev-netlink.txt" ||
+        fail "netdev: the frames sent are not counted: $(grep churn3 "$T/netdev-netlink.txt")"
+echo "netdev: netlink and /proc/net/dev agree on $(grep -c . "$T/netdev-file.txt") series"
 ip link del churn2
 
 start_vigie vigie --collector.disable-defaults --collector.netclass

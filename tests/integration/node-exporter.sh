@@ -9,9 +9,9 @@ need prometheus-node-exporter python3 curl
 collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats filesystem hwmon thermal_zone
         powersupplyclass textfile)
 # Debian patches some of node_exporter's defaults; vigie follows upstream
-# 1.5's, so Debian's binary is given upstream's values here. Its netdev
-# reads netlink by default; /proc/net/dev is what vigie reads.
-ne_flags=(--collector.disable-defaults --collector.netdev.device-exclude= --no-collector.netdev.netlink
+# 1.5's, so Debian's binary is given upstream's values here. Both read
+# netdev's counters from netlink, node_exporter's default.
+ne_flags=(--collector.disable-defaults --collector.netdev.device-exclude=
         '--collector.filesystem.mount-points-exclude=^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)')
 vigie_flags=(--collector.disable-defaults)
 for c in "${collectors[@]}"; do

@@ -273,8 +273,13 @@ static void test_netlink_links(_unused_ void **state) {
         nl_attr(&b, IFLA_IFALIAS, "uplink", 7);
         uint32_t peer = 9;
         nl_attr(&b, IFLA_LINK, &peer, sizeof(peer));
+        struct rtnl_link_stats64 st = {.rx_bytes = 1000, .tx_packets = 7, .rx_nohandler = 3};
+        nl_attr(&b, IFLA_STATS64, &st, sizeof(st));
         nl_link(&b, 6, 3, "other", 9000); /* another request's answer */
         nl_link(&b, 7, 1, "lo", 65536);
+        /* an older kernel's counters, without rx_nohandler */
+        st.rx_nohandler = 0;
+        nl_attr(&b, IFLA_STATS64, &st, offsetof(struct rtnl_link_stats64, rx_nohandler));
         assert_int_equal(netlink_links_parse(&l, b.data, b.len, 7), 0);
         assert_int_equal(l.n, 2);
         const struct netlink_link *e = &l.links[0];
@@ -289,7 +294,14 @@ static void test_netlink_links(_unused_ void **state) {
         assert_string_equal(netlink_operstate_name(e->operstate), "up");
         assert_true(e->has_carrier && e->carrier == 1);
         assert_false(e->has_txqlen);
+        assert_true(e->has_stats);
+        assert_int_equal(e->stats.rx_bytes, 1000);
+        assert_int_equal(e->stats.tx_packets, 7);
+        assert_int_equal(e->stats.rx_nohandler, 3);
         assert_int_equal(l.links[1].iflink, 1); /* its own link without IFLA_LINK */
+        assert_true(l.links[1].has_stats);
+        assert_int_equal(l.links[1].stats.rx_bytes, 1000);
+        assert_int_equal(l.links[1].stats.rx_nohandler, 0);
 
         struct nlbuf done = {0};
         nl_msg(&done, NLMSG_DONE, 7, "\0\0\0\0", 4);
@@ -318,6 +330,7 @@ static void test_netlink_links(_unused_ void **state) {
                 const struct netlink_link *lo = netlink_links_find(&l, "lo");
                 assert_non_null(lo);
                 assert_string_equal(lo->address, "00:00:00:00:00:00");
+                assert_true(lo->has_stats); /* RTEXT_FILTER_SKIP_STATS keeps the counters */
                 assert_null(netlink_links_find(&l, "no-such-interface"));
         }
         netlink_links_free(&l);

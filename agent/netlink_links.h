@@ -1,12 +1,16 @@
 /* Network interfaces from one rtnetlink dump (RTM_GETLINK): what
- * /sys/class/net/<iface>/ would give for most attributes, in one request
- * rather than a file read per attribute and interface. Used by netclass
- * when it reads the live /sys; the fields keep sysfs's meaning. */
+ * /sys/class/net/<iface>/ would give for most attributes, and the counters
+ * of /proc/net/dev, in one request rather than a file read per attribute
+ * and interface. Used by netclass when it reads the live /sys and by
+ * netdev when it reads the live /proc, once per scrape for both
+ * (shared_links_dump); the fields keep sysfs's meaning. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <linux/if_link.h>
 
 #include "buf.h"
 
@@ -20,6 +24,8 @@ struct netlink_link {
         bool has_carrier_changes, has_carrier_up, has_carrier_down;
         char address[64], broadcast[64]; /* "aa:bb:...", as sysfs prints them; "" without one */
         char ifalias[256];
+        bool has_stats; /* IFLA_STATS64; zero where an older kernel sends fewer fields */
+        struct rtnl_link_stats64 stats;
 };
 
 struct netlink_links {
@@ -44,3 +50,15 @@ const struct netlink_link *netlink_links_find(const struct netlink_links *l, con
 /* sysfs's operstate word for an IF_OPER_* value. */
 const char *netlink_operstate_name(uint8_t operstate);
 void netlink_links_free(struct netlink_links *l);
+
+/* Whether root (--path.sysfs, --path.procfs) names the live one, "/sys"
+ * or "/proc" (trailing slashes aside), which describes the same interfaces
+ * as a netlink dump in this network namespace; a tree elsewhere is read
+ * from its files. */
+bool netlink_live_root(const char *root, const char *live);
+
+struct shared_files;
+/* The dump of this scrape, made now or earlier in the same scrape by
+ * another collector (netclass and netdev both read it): 0 and *ret, or a
+ * negative errno. */
+int shared_links_dump(struct shared_files *f, const struct netlink_links **ret);

@@ -1,6 +1,8 @@
-/* One RTM_GETLINK dump per scrape over a socket kept open. Stats are left
- * out of the dump (RTEXT_FILTER_SKIP_STATS): netdev reads them from
- * /proc/net/dev, and they are most of what the kernel would write. */
+/* One RTM_GETLINK dump per scrape over a socket kept open. The per-address
+ * family statistics (IPv6's, VFs') are left out of the dump
+ * (RTEXT_FILTER_SKIP_STATS): nothing reads them, and they are most of what
+ * the kernel would write; the interface counters (IFLA_STATS64) come
+ * all the same. */
 #include "netlink_links.h"
 
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "fileio.h"
 #include "macro.h"
 #include "sort.h"
 
@@ -110,6 +113,12 @@ static int parse_link(struct netlink_links *l, const struct nlmsghdr *h) {
                 }
                 case IFLA_LINKMODE: r = get_u8(a, &k->link_mode, &k->has_link_mode); break;
                 case IFLA_CARRIER: r = get_u8(a, &k->carrier, &k->has_carrier); break;
+                case IFLA_STATS64:
+                        /* a kernel before 4.6 sends the struct without rx_nohandler */
+                        memcpy(&k->stats, RTA_DATA(a),
+                               RTA_PAYLOAD(a) < sizeof(k->stats) ? RTA_PAYLOAD(a) : sizeof(k->stats));
+                        k->has_stats = true;
+                        break;
                 default: break;
                 }
         }
@@ -213,6 +222,29 @@ static int name_key_cmp(const void *key, const void *link, _unused_ void *ctx) {
 
 const struct netlink_link *netlink_links_find(const struct netlink_links *l, const char *name) {
         return bsearch_r(name, l->links, l->n, sizeof(*l->links), name_key_cmp, NULL);
+}
+
+bool netlink_live_root(const char *root, const char *live) {
+        size_t len = strlen(root), n = strlen(live);
+        while (len > 1 && root[len - 1] == '/')
+                len--;
+        return len == n && memcmp(root, live, n) == 0;
+}
+
+int shared_links_dump(struct shared_files *f, const struct netlink_links **ret) {
+        if (!f->links) {
+                f->links = malloc(sizeof(*f->links));
+                if (!f->links)
+                        return -ENOMEM;
+                netlink_links_init(f->links);
+                f->links_scrape = f->scrape - 1; /* not dumped yet */
+        }
+        if (f->links_scrape != f->scrape) {
+                f->links_result = netlink_links_dump(f->links);
+                f->links_scrape = f->scrape;
+        }
+        *ret = f->links;
+        return f->links_result;
 }
 
 void netlink_links_free(struct netlink_links *l) {
