@@ -17,12 +17,9 @@ static int name_cmp(const void *a, const void *b, void *ctx) {
         return strcmp(l->names.data + *(const size_t *) a, l->names.data + *(const size_t *) b);
 }
 
-/* Calls each(name, ctx) for every entry but "." and ".."; stops at the
- * first negative return. */
-static int read_dents(const char *path, int (*each)(const char *name, void *ctx), void *ctx) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
+/* Calls each(name, ctx) for every entry of the open directory fd but "."
+ * and ".."; stops at the first negative return. */
+static int read_dents_fd(int fd, int (*each)(const char *name, void *ctx), void *ctx) {
         char dents[8192] __attribute__((aligned(8)));
         for (;;) {
                 long n = syscall(SYS_getdents64, fd, dents, sizeof(dents));
@@ -42,6 +39,13 @@ static int read_dents(const char *path, int (*each)(const char *name, void *ctx)
         }
 }
 
+static int read_dents(const char *path, int (*each)(const char *name, void *ctx), void *ctx) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return read_dents_fd(fd, each, ctx);
+}
+
 static int add_name(const char *name, void *ctx) {
         struct dirlist *l = ctx;
         if (array_reserve((void **) &l->offsets, &l->cap, l->n + 1, sizeof(*l->offsets)) < 0)
@@ -59,6 +63,34 @@ int dirlist_read(struct dirlist *l, const char *path) {
                 return r;
         sort_r(l->offsets, l->n, sizeof(*l->offsets), name_cmp, l);
         return 0;
+}
+
+int dirlist_read_kept(struct dirlist *l, const char *path) {
+        buf_reset(&l->names);
+        l->n = 0;
+        if (!l->kept) {
+                l->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (l->fd < 0)
+                        return -errno;
+                l->kept = true;
+        } else if (lseek(l->fd, 0, SEEK_SET) < 0) {
+                int r = -errno;
+                dirlist_close(l);
+                return r;
+        }
+        int r = read_dents_fd(l->fd, add_name, l);
+        if (r < 0) {
+                dirlist_close(l); /* opened again next time */
+                return r;
+        }
+        sort_r(l->offsets, l->n, sizeof(*l->offsets), name_cmp, l);
+        return 0;
+}
+
+void dirlist_close(struct dirlist *l) {
+        if (l->kept)
+                (void) close(l->fd);
+        l->kept = false;
 }
 
 static int count_name(const char *name, void *ctx) {
@@ -84,6 +116,7 @@ bool dirlist_has(const struct dirlist *l, const char *name) {
 }
 
 void dirlist_free(struct dirlist *l) {
+        dirlist_close(l);
         buf_free(&l->names);
         free(l->offsets);
         *l = (struct dirlist){0};

@@ -12,10 +12,18 @@ struct dirlist {
         struct buf names;  /* NUL-separated */
         size_t *offsets;
         size_t n, cap;
+        bool kept; /* fd is the directory, open since the first dirlist_read_kept */
+        int fd;
 };
 
 /* Lists path (without "." and ".."); 0 or a negative errno. */
 int dirlist_read(struct dirlist *l, const char *path);
+/* The same through a descriptor kept open from one call to the next and
+ * rewound, for a directory listed at every scrape (sysfs's classes): an
+ * open and a close fewer each time. The kernel lists the directory anew
+ * from its start. */
+int dirlist_read_kept(struct dirlist *l, const char *path);
+void dirlist_close(struct dirlist *l);
 static inline const char *dirlist_name(const struct dirlist *l, size_t i) { return l->names.data + l->offsets[i]; }
 /* The number of entries of path, neither stored nor sorted; or a negative
  * errno. */

@@ -185,7 +185,8 @@ void kernel_file_close(struct kernel_file *f) {
         f->open = false;
 }
 
-int shared_file_read(struct shared_files *f, const char *root, const char *rel, const struct buf **ret) {
+int shared_file_read(struct shared_files *f, const char *root, const char *rel, bool one_piece,
+                     const struct buf **ret) {
         char path[PATH_MAX];
         int r = path_join(path, sizeof(path), root, rel);
         if (r < 0)
@@ -206,7 +207,7 @@ int shared_file_read(struct shared_files *f, const char *root, const char *rel, 
                 f->n++;
         }
         if (item->scrape != f->scrape) {
-                item->result = kernel_file_read(&item->kf, root, rel, &item->content); /* root/rel is path */
+                item->result = kernel_file_read_as(&item->kf, root, rel, &item->content, one_piece);
                 item->scrape = f->scrape;
         }
         *ret = &item->content;

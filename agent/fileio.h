@@ -71,9 +71,9 @@ struct kernel_file {
 /* Replaces the content of b with root/rel, opened on first use. */
 int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, struct buf *b);
 /* The same for a file the kernel makes in one piece, whatever its size,
- * as a regular file is (procfs's single_open files: meminfo, loadavg, the
- * pressure files, self/statm): a read that returns less than asked reached
- * the end, and the read that would return 0 is spared. Not for files made
+ * as a regular file is (procfs's single_open files: stat, meminfo,
+ * loadavg, the pressure files, self/statm): a read that returns less than
+ * asked reached the end, and the read that would return 0 is spared. Not for files made
  * record by record (net/dev, diskstats, mountinfo), where a read may stop
  * short of the end at a page's worth. */
 int kernel_file_read_one_piece(struct kernel_file *f, const char *root, const char *rel, struct buf *b);
@@ -102,7 +102,9 @@ struct shared_files {
         } items[SHARED_FILES_MAX];
 };
 /* root/rel's content in this scrape, read now or earlier in the same
- * scrape; 0 or a negative errno. */
-int shared_file_read(struct shared_files *f, const char *root, const char *rel, const struct buf **ret);
+ * scrape (with kernel_file_read_one_piece when one_piece); 0 or a negative
+ * errno. */
+int shared_file_read(struct shared_files *f, const char *root, const char *rel, bool one_piece,
+                     const struct buf **ret);
 static inline void shared_files_next_scrape(struct shared_files *f) { f->scrape++; }
 void shared_files_free(struct shared_files *f);

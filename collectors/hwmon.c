@@ -420,7 +420,7 @@ static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char
 
 static int hwmon_collect(void *state, struct collect_ctx *ctx) {
         struct hwmon_state *s = state;
-        int r = dirlist_read(&s->chips, s->dir);
+        int r = dirlist_read_kept(&s->chips, s->dir);
         if (r < 0)
                 return r;
         buf_reset(&s->chip_labels);

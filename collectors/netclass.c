@@ -325,7 +325,7 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
                 if (s->dirfd < 0)
                         return -errno;
         }
-        int r = dirlist_read(&s->ifaces, s->dir);
+        int r = dirlist_read_kept(&s->ifaces, s->dir);
         if (r < 0)
                 return r;
         if (s->ifaces.n > s->cap) {

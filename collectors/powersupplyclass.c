@@ -102,7 +102,7 @@ static void powersupply_free(void *state) {
 
 static int powersupply_collect(void *state, struct collect_ctx *ctx) {
         struct powersupply_state *s = state;
-        int r = dirlist_read(&s->supplies, s->dir);
+        int r = dirlist_read_kept(&s->supplies, s->dir);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < s->supplies.n; i++) {

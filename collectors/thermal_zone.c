@@ -57,7 +57,7 @@ static bool read_int(const char *dir, const char *name, int64_t *ret, struct col
 
 static int thermal_collect(void *state, struct collect_ctx *ctx) {
         struct thermal_state *s = state;
-        int r = dirlist_read(&s->entries, s->dir);
+        int r = dirlist_read_kept(&s->entries, s->dir);
         if (r < 0)
                 return r;
         bool zones = false;

@@ -182,6 +182,23 @@ static void test_dirlist(_unused_ void **state) {
         assert_true(dirlist_has(&l, "mid"));
         assert_false(dirlist_has(&l, "nope"));
         assert_int_equal(dirlist_count(dir), 4);
+        /* kept open and rewound: the listing follows the directory */
+        struct dirlist kept = {0};
+        assert_int_equal(dirlist_read_kept(&kept, dir), 0);
+        assert_int_equal(kept.n, 4);
+        char extra[128];
+        (void) snprintf(extra, sizeof(extra), "%s/new", dir);
+        int nfd = open(extra, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        assert_true(nfd >= 0);
+        close(nfd);
+        assert_int_equal(dirlist_read_kept(&kept, dir), 0);
+        assert_int_equal(kept.n, 5);
+        assert_true(dirlist_has(&kept, "new"));
+        assert_int_equal(unlink(extra), 0);
+        assert_int_equal(dirlist_read_kept(&kept, dir), 0);
+        assert_int_equal(kept.n, 4);
+        dirlist_free(&kept);
+        assert_false(kept.kept);
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 char p[128];
                 (void) snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
@@ -354,16 +371,16 @@ static void test_shared_files(_unused_ void **state) {
         struct shared_files f = {0};
         const struct buf *b;
         shared_files_next_scrape(&f);
-        assert_int_equal(shared_file_read(&f, dir, "stat", &b), 0);
+        assert_int_equal(shared_file_read(&f, dir, "stat", false, &b), 0);
         assert_string_equal(b->data, "one\n");
         write_file(path, "two\n"); /* same inode: a pread would see it */
-        assert_int_equal(shared_file_read(&f, dir, "stat", &b), 0);
+        assert_int_equal(shared_file_read(&f, dir, "stat", false, &b), 0);
         assert_string_equal(b->data, "one\n");
         shared_files_next_scrape(&f);
-        assert_int_equal(shared_file_read(&f, dir, "stat", &b), 0);
+        assert_int_equal(shared_file_read(&f, dir, "stat", false, &b), 0);
         assert_string_equal(b->data, "two\n");
-        assert_int_equal(shared_file_read(&f, dir, "missing", &b), -ENOENT);
-        assert_int_equal(shared_file_read(&f, dir, "missing", &b), -ENOENT); /* remembered too */
+        assert_int_equal(shared_file_read(&f, dir, "missing", false, &b), -ENOENT);
+        assert_int_equal(shared_file_read(&f, dir, "missing", false, &b), -ENOENT); /* remembered too */
         assert_int_equal(f.n, 2);
         shared_files_free(&f);
         assert_int_equal(unlink(path), 0);
