@@ -176,17 +176,18 @@ out.append("""- **CPU per scrape** (target: 1/20 of node_exporter's, here %(targ
   numbers print without printf, a series seen in the last scrape copies its name and labels from it,
   and gzip is ISA-L's igzip at level 0 with Huffman codes made from a recent body (alone, above:
   %(isal).0f us against zlib's %(zlib).0f us). Sixteen of netclass's twenty-two attributes per interface come
-  from one rtnetlink dump and two are read once per interface; the mount table is parsed again only
-  when the kernel flags a change, os-release and udev's device files when stat() says they changed.
+  from one rtnetlink dump, netdev's counters from the same dump, and two attributes are read once per
+  interface; the mount table is parsed again only when the kernel flags a change, os-release, udev's
+  device files and the textfile directory when stat() says they changed.
   The floor alone (six files) is %(floor).0f us; vigie reads about twenty-five, four of them per
   network interface in sysfs (speed, duplex, flags and addr_assign_type, which netlink does not
   carry). In-process, collect, encode and gzip cost %(inproc).1fx the floor plus encoding (table
   above); over HTTP, %(overhttp).1fx: the difference is loopback TCP (whose receiving side the kernel
-  also charges to the sender), the HTTP server, and caches gone cold while the client runs between scrapes. What is left:
-  fewer files read (node_exporter compatibility fixes the set), a cheaper TCP path (a Unix socket is
-  not what Prometheus scrapes), and the noise of this shared 2-core VM, on which the absolute figures
-  move by 30%% from one minute to the next (the CPU ratio of each block is shown above); the callgrind
-  counts do not move.
+  also charges to the sender), the HTTP server, and caches gone cold while the client runs
+  between scrapes. What is left: fewer files read (node_exporter compatibility fixes the set), a
+  cheaper TCP path (a Unix socket is not what Prometheus scrapes), and the noise of this shared
+  2-core VM, on which the absolute figures move by 30%% from one minute to the next (the CPU
+  ratio of each block is shown above); the callgrind counts do not move.
 - **Latency p50** (target 1/10) follows the CPU per scrape: a scrape is done in one thread, start to end,
   and the client's own time (Python's http.client) is in both figures.
 - **wrk throughput** (target 20x): scrapes run one at a time (one metric set, read fresh for each request;
