@@ -78,6 +78,11 @@ static const struct metric_desc dropped_desc =
 static const struct metric_desc corrupt_desc =
         PUSH("queue_corrupt_records_total", "Damaged queue records skipped (checksum mismatch).", METRIC_COUNTER, 1,
              target_label);
+static const struct metric_desc corrupt_bytes_desc =
+        PUSH("queue_corrupt_bytes_total",
+             "Bytes of the disk queue skipped with damaged records (more than the records counted when damage "
+             "wiped a record's header).",
+             METRIC_COUNTER, 1, target_label);
 static const struct metric_desc qbytes_desc =
         PUSH("queue_bytes", "Bytes waiting in the disk queue.", METRIC_GAUGE, 1, target_label);
 static const struct metric_desc qbatches_desc =
@@ -501,6 +506,7 @@ int push_metrics(struct metric_set *set, void *userdata) {
                 (void) metric_set_sample2(set, (double) st.dropped_budget_samples, "queue_full", t->name);
                 (void) metric_set_sample2(set, (double) st.dropped_write_samples, "write_error", t->name);
                 gauge(set, &corrupt_desc, (double) st.corrupt_records, t->name);
+                gauge(set, &corrupt_bytes_desc, (double) st.corrupt_bytes, t->name);
                 gauge(set, &qbytes_desc, (double) st.bytes, t->name);
                 gauge(set, &qbatches_desc, (double) st.records, t->name);
                 gauge(set, &qsamples_desc, (double) st.samples, t->name);

@@ -383,8 +383,10 @@ int push_queue_peek(struct push_queue *q, struct buf *out, uint32_t *ret_samples
                 }
                 /* damaged: counted, skipped up to the next sound record */
                 q->st.corrupt_records++;
+                uint64_t damaged_at = q->head_off;
                 if (!resync(q, fd, out))
                         q->head_off = q->sizes[0];
+                q->st.corrupt_bytes += q->head_off - damaged_at;
                 (void) close(fd);
                 (void) save_head(q);
                 recount_bytes(q);

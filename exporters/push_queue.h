@@ -20,6 +20,8 @@ struct push_queue_stats {
         uint64_t dropped_budget_samples;  /* oldest batches dropped to stay in the budget */
         uint64_t dropped_write_samples;   /* batches that could not be written (disk full) */
         uint64_t corrupt_records;         /* damaged records skipped */
+        uint64_t corrupt_bytes;           /* bytes skipped with them: damage that wiped a record's
+                                           * header takes that record too, uncounted above */
 };
 
 int push_queue_open(const char *dir, uint64_t max_bytes, bool fsync_each, struct push_queue **ret);
