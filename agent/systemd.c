@@ -22,8 +22,10 @@
  * ("@..."); its length, or a negative errno. */
 static int unix_address(const char *name, struct sockaddr_un *sa) {
         size_t n = strlen(name);
-        if ((name[0] != '/' && name[0] != '@') || n < 2 || n >= sizeof(sa->sun_path))
+        if ((name[0] != '/' && name[0] != '@') || n < 2)
                 return -EAFNOSUPPORT; /* systemd 252 sets nothing else (vsock: came later) */
+        if (n >= sizeof(sa->sun_path))
+                return -ENAMETOOLONG;
         *sa = (struct sockaddr_un){.sun_family = AF_UNIX};
         memcpy(sa->sun_path, name, n);
         if (name[0] == '@')
