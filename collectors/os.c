@@ -35,7 +35,7 @@ struct os_state {
         struct file_stamp etc_stamp, lib_stamp; /* etc/os-release, usr/lib/os-release */
         bool parsed;                            /* what follows holds for those stamps */
         int result;
-        unsigned parse_errors;
+        unsigned parse_errors; /* lines the parse skipped, counted again at each scrape */
         struct buf file;
         struct buf values; /* the unquoted values, NUL-separated */
         size_t offs[N_OS_KEYS];
@@ -148,8 +148,8 @@ static int os_collect(void *state, struct collect_ctx *ctx) {
         if (!s->parsed || !same) {
                 s->result = os_parse(s);
                 s->parsed = true;
-                ctx->parse_errors += s->parse_errors; /* counted once per version of the file */
         }
+        ctx->parse_errors += s->parse_errors; /* as when the file was read at every scrape */
         if (s->result < 0)
                 return s->result;
 

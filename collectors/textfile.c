@@ -79,7 +79,7 @@ struct textfile_state {
         struct file_stamp *stamps; /* of each .prom file, by index in the listing */
         size_t cap_stamps;
         bool scrape_error;
-        unsigned parse_errors;
+        unsigned parse_errors; /* files skipped, counted again at each scrape */
         size_t n_ok;
         size_t ok_files[1024]; /* the files used, by index in the listing */
         double mtimes[1024];
@@ -560,8 +560,9 @@ static int textfile_read_all(struct textfile_state *s) {
                 if (fr == -ENOMEM)
                         return fr;
                 if (fr < 0) {
-                        /* once per change of the file while it stays broken: at
-                         * debug, the series node_textfile_scrape_error says it */
+                        /* logged once per change of the file while it stays
+                         * broken, at debug: node_textfile_scrape_error and the
+                         * parse error count say it at every scrape */
                         log_debug("textfile: %s skipped: %s", path, s->error);
                         s->parse_errors++;
                         s->scrape_error = true;
@@ -583,8 +584,8 @@ static int textfile_collect(void *state, struct collect_ctx *ctx) {
                         s->read = false;
                         return r;
                 }
-                ctx->parse_errors += s->parse_errors; /* once per version of the files */
         }
+        ctx->parse_errors += s->parse_errors; /* as when the files were read at every scrape */
 
         for (size_t i = 0; i < s->n_samples; i++) {
                 const struct tf_sample *smp = &s->samples[i];

@@ -220,14 +220,17 @@ static void overwrite(const char *dir, const char *rel, const char *text) {
         assert_int_equal(fclose(f), 0);
 }
 
-/* collects once and checks that the exposition holds want */
-static void assert_collects(const struct collector *c, void *state, const char *want) {
+/* collects once and checks that the exposition holds want; the lines it
+ * skipped */
+static unsigned assert_collects(const struct collector *c, void *state, const char *want) {
         struct fixture_run run;
         fixture_collect_state(c, state, &run);
         assert_int_equal(run.result, 0);
         if (!strstr(run.text, want))
                 fail_msg("%s: no \"%s\" in:\n%s", c->name, want, run.text);
+        unsigned skipped = run.parse_errors;
         fixture_run_free(&run);
+        return skipped;
 }
 
 /* rm (unlink or rmdir) on dir/rels[i], the last first */
@@ -245,12 +248,14 @@ struct cached_collectors {
 };
 
 /* os-release's VERSION_ID, sda's udev model and textfile/a.prom's value,
- * written when dir is set (a.prom in place), then collected */
+ * written when dir is set (a.prom in place), then collected. os-release's
+ * garbage line and the broken textfile/c.prom are counted at every scrape,
+ * whether the files are read again or kept. */
 static void change_and_collect(const struct cached_collectors *t, const char *dir, const char *version,
                                const char *model) {
         char text[128];
         if (dir) {
-                (void) snprintf(text, sizeof(text), "ID=debian\nVERSION_ID=\"%s\"\n", version);
+                (void) snprintf(text, sizeof(text), "ID=debian\ngarbage\nVERSION_ID=\"%s\"\n", version);
                 put_file(dir, "root/etc/os-release", text);
                 (void) snprintf(text, sizeof(text), "E:ID_MODEL=%s\n", model);
                 put_file(dir, "udev/b8:0", text);
@@ -258,11 +263,11 @@ static void change_and_collect(const struct cached_collectors *t, const char *di
                 overwrite(dir, "textfile/a.prom", text);
         }
         (void) snprintf(text, sizeof(text), "version_id=\"%s\"} 1", version);
-        assert_collects(t->os, t->os_state, text);
+        assert_int_equal(assert_collects(t->os, t->os_state, text), 1);
         (void) snprintf(text, sizeof(text), "model=\"%s\"", model);
         assert_collects(t->disk, t->disk_state, text);
         (void) snprintf(text, sizeof(text), "\nbackup_ok %s\n", version);
-        assert_collects(t->textfile, t->textfile_state, text);
+        assert_int_equal(assert_collects(t->textfile, t->textfile_state, text), 1);
 }
 
 /* Collectors that keep what they read from files that seldom change
@@ -287,8 +292,9 @@ static void test_cached_files_follow_changes(_unused_ void **state) {
         struct collector_env env = {procfs, sysfs, rootfs, udev};
         put_file(dir, "proc/diskstats", "   8       0 sda 1 2 3 4 5 6 7 8 9 10 11\n");
         put_file(dir, "udev/b8:0", "E:ID_MODEL=first\n");
-        put_file(dir, "root/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
+        put_file(dir, "root/etc/os-release", "ID=debian\ngarbage\nVERSION_ID=\"12\"\n");
         put_file(dir, "textfile/a.prom", "backup_ok 12\n");
+        put_file(dir, "textfile/c.prom", "broken{ 1\n");
         const char *cs = "sys/devices/system/clocksource/clocksource0/";
         (void) snprintf(path, sizeof(path), "%savailable_clocksource", cs);
         put_file(dir, path, "tsc hpet acpi_pm \n");
@@ -345,6 +351,7 @@ static void test_cached_files_follow_changes(_unused_ void **state) {
         t.disk->free(t.disk_state);
 
         const char *files[] = {"proc/diskstats", "udev/b8:16", "root/etc/os-release", "textfile/b.prom",
+                               "textfile/c.prom",
                                "sys/devices/system/clocksource/clocksource0/available_clocksource",
                                "sys/devices/system/clocksource/clocksource0/current_clocksource"};
         remove_all(dir, files, sizeof(files) / sizeof(files[0]), unlink);
