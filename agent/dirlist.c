@@ -55,14 +55,22 @@ static int add_name(const char *name, void *ctx) {
         return l->names.error;
 }
 
-int dirlist_read(struct dirlist *l, const char *path) {
-        buf_reset(&l->names);
-        l->n = 0;
-        int r = read_dents(path, add_name, l);
+/* The listing of the open directory fd, sorted, into an emptied l. */
+static int list_fd(struct dirlist *l, int fd) {
+        int r = read_dents_fd(fd, add_name, l);
         if (r < 0)
                 return r;
         sort_r(l->offsets, l->n, sizeof(*l->offsets), name_cmp, l);
         return 0;
+}
+
+int dirlist_read(struct dirlist *l, const char *path) {
+        buf_reset(&l->names);
+        l->n = 0;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return list_fd(l, fd);
 }
 
 int dirlist_read_kept(struct dirlist *l, const char *path) {
@@ -78,13 +86,10 @@ int dirlist_read_kept(struct dirlist *l, const char *path) {
                 dirlist_close(l);
                 return r;
         }
-        int r = read_dents_fd(l->fd, add_name, l);
-        if (r < 0) {
+        int r = list_fd(l, l->fd);
+        if (r < 0)
                 dirlist_close(l); /* opened again next time */
-                return r;
-        }
-        sort_r(l->offsets, l->n, sizeof(*l->offsets), name_cmp, l);
-        return 0;
+        return r;
 }
 
 void dirlist_close(struct dirlist *l) {

@@ -24,7 +24,8 @@ void metric_set_free(struct metric_set *set) {
 int metric_set_family(struct metric_set *set, const struct metric_desc *desc) {
         if (set->error < 0)
                 return set->error;
-        if (array_reserve((void **) &set->families, &set->cap_families, set->n_families + 1, sizeof(*set->families)) < 0)
+        if (array_reserve((void **) &set->families, &set->cap_families, set->n_families + 1,
+                          sizeof(*set->families)) < 0)
                 return (set->error = -ENOMEM);
         set->families[set->n_families++] = (struct metric_family){
                 .desc = desc,

@@ -70,7 +70,8 @@ static int get_u8(const struct rtattr *a, uint8_t *v, bool *has) {
         if (RTA_PAYLOAD(a) < 1)
                 return -EBADMSG;
         *v = *(const uint8_t *) RTA_DATA(a);
-        *has = true;
+        if (has)
+                *has = true;
         return 0;
 }
 
@@ -86,7 +87,7 @@ static int parse_link(struct netlink_links *l, const struct nlmsghdr *h) {
         /* without IFLA_LINK the interface is its own link, as sysfs says */
         k->iflink = k->ifindex;
         int len = (int) (h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)));
-        bool named = false, dummy = false;
+        bool named = false;
         int r = 0;
         for (const struct rtattr *a = IFLA_RTA(ifi); r >= 0 && RTA_OK(a, len); a = RTA_NEXT(a, len)) {
                 switch (a->rta_type) {
@@ -99,18 +100,14 @@ static int parse_link(struct netlink_links *l, const struct nlmsghdr *h) {
                         put_hw_address(k->broadcast, sizeof(k->broadcast), RTA_DATA(a), RTA_PAYLOAD(a));
                         break;
                 case IFLA_IFALIAS: put_string(k->ifalias, sizeof(k->ifalias), RTA_DATA(a), RTA_PAYLOAD(a)); break;
-                case IFLA_LINK: r = get_u32(a, &k->iflink, &dummy); break;
+                case IFLA_LINK: r = get_u32(a, &k->iflink, NULL); break;
                 case IFLA_MTU: r = get_u32(a, &k->mtu, &k->has_mtu); break;
                 case IFLA_GROUP: r = get_u32(a, &k->group, &k->has_group); break;
                 case IFLA_TXQLEN: r = get_u32(a, &k->txqlen, &k->has_txqlen); break;
                 case IFLA_CARRIER_CHANGES: r = get_u32(a, &k->carrier_changes, &k->has_carrier_changes); break;
                 case IFLA_CARRIER_UP_COUNT: r = get_u32(a, &k->carrier_up, &k->has_carrier_up); break;
                 case IFLA_CARRIER_DOWN_COUNT: r = get_u32(a, &k->carrier_down, &k->has_carrier_down); break;
-                case IFLA_OPERSTATE: {
-                        bool has = false;
-                        r = get_u8(a, &k->operstate, &has);
-                        break;
-                }
+                case IFLA_OPERSTATE: r = get_u8(a, &k->operstate, NULL); break;
                 case IFLA_LINKMODE: r = get_u8(a, &k->link_mode, &k->has_link_mode); break;
                 case IFLA_CARRIER: r = get_u8(a, &k->carrier, &k->has_carrier); break;
                 case IFLA_STATS64:

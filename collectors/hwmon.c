@@ -368,7 +368,8 @@ static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char
         else {
                 chip_label(dir, entry, chip, sizeof(chip));
                 if (strlen(entry) < sizeof(s->chips_seen->entry)) {
-                        if (array_reserve((void **) &s->chips_seen, &s->cap_chips_seen, s->n_chips_seen + 1, sizeof(*s->chips_seen)) < 0)
+                        if (array_reserve((void **) &s->chips_seen, &s->cap_chips_seen, s->n_chips_seen + 1,
+                                          sizeof(*s->chips_seen)) < 0)
                                 return -ENOMEM;
                         struct chip_cache *cc = &s->chips_seen[s->n_chips_seen++];
                         (void) snprintf(cc->entry, sizeof(cc->entry), "%s", entry);
