@@ -266,6 +266,10 @@ static const struct prom_prefix *prefix_match(const struct prom_encoder *enc, si
 static void prefix_remember(struct prom_encoder *enc, size_t j, const struct metric_set *set,
                             const struct metric_sample *s, const struct metric_desc *d, const struct buf *out,
                             size_t start, size_t labels_len) {
+        /* prefixes[0, n_prefixes) are all valid: none past a gap (the cache
+         * emptied earlier in this encoding) */
+        if (j > enc->n_prefixes)
+                return;
         if (out->error < 0 || enc->prefix_text.len > UINT32_MAX / 2 || enc->prefix_labels.len > UINT32_MAX / 2 ||
             array_reserve((void **) &enc->prefixes, &enc->cap_prefixes, j + 1, sizeof(*enc->prefixes)) < 0) {
                 enc->n_prefixes = 0; /* nothing to reuse next time, nothing wrong either */
