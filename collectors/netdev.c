@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "collector.h"
 #include "desc_cache.h"
 #include "fileio.h"
@@ -45,7 +46,7 @@ struct netdev_state {
         struct buf names;
         size_t *name_offs;
         uint64_t *values;
-        size_t n_devices, cap_devices;
+        size_t n_devices, cap_devices, cap_values;
 };
 
 static int netdev_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
@@ -118,20 +119,12 @@ static int netdev_header(struct netdev_state *s, const char *line, size_t len) {
         return 0;
 }
 
-static int netdev_reserve(struct netdev_state *s, size_t n_columns) {
-        if (s->n_devices < s->cap_devices)
-                return 0;
-        size_t cap = s->cap_devices ? s->cap_devices * 2 : 16;
-        size_t *o = reallocarray(s->name_offs, cap, sizeof(*o));
-        if (!o)
+/* Room for one more device's name offset and row of values. */
+static int netdev_reserve(struct netdev_state *s) {
+        if (array_reserve((void **) &s->name_offs, &s->cap_devices, s->n_devices + 1, sizeof(*s->name_offs)) < 0 ||
+            array_reserve((void **) &s->values, &s->cap_values, (s->n_devices + 1) * MAX_COLUMNS,
+                          sizeof(*s->values)) < 0)
                 return -ENOMEM;
-        s->name_offs = o;
-        uint64_t *v = reallocarray(s->values, cap * MAX_COLUMNS, sizeof(*v));
-        if (!v)
-                return -ENOMEM;
-        s->values = v;
-        s->cap_devices = cap;
-        (void) n_columns;
         return 0;
 }
 
@@ -147,7 +140,7 @@ static int netdev_from_netlink(struct netdev_state *s, const struct netlink_link
                 const struct netlink_link *k = &nl->links[i];
                 if (!k->has_stats || !filter_pass(&s->filter, k->name))
                         continue;
-                if (netdev_reserve(s, s->n_columns) < 0)
+                if (netdev_reserve(s) < 0)
                         return -ENOMEM;
                 const struct rtnl_link_stats64 *t = &k->stats;
                 const uint64_t row[] = {
@@ -199,7 +192,7 @@ static int netdev_from_file(struct netdev_state *s, struct collect_ctx *ctx) {
                         continue;
                 }
                 size_t n = split_fields(colon + 1, len - (size_t) (colon + 1 - line), f, MAX_COLUMNS);
-                if (n != n_columns || netdev_reserve(s, n_columns) < 0) {
+                if (n != n_columns || netdev_reserve(s) < 0) {
                         ctx->parse_errors++;
                         continue;
                 }
