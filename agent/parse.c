@@ -88,7 +88,7 @@ int parse_duration_ms(const char *s, uint64_t *ret) {
         return 0;
 }
 
-size_t split_fields(const char *line, size_t len, struct field *out, size_t max) {
+int split_fields(const char *line, size_t len, struct field *out, size_t max) {
         size_t n = 0, i = 0;
         while (i < len) {
                 while (i < len && (line[i] == ' ' || line[i] == '\t'))
@@ -99,10 +99,10 @@ size_t split_fields(const char *line, size_t len, struct field *out, size_t max)
                 while (i < len && line[i] != ' ' && line[i] != '\t')
                         i++;
                 if (n == max)
-                        return max + 1;
+                        return -E2BIG;
                 out[n++] = (struct field){line + start, i - start};
         }
-        return n;
+        return (int) n;
 }
 
 size_t complete_lines_len(const char *s, size_t len, bool *ret_cut) {

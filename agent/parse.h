@@ -3,6 +3,7 @@
  * rather than guessing, and never reads past the bytes it was handed. */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,10 +26,17 @@ int parse_bool(const char *s, bool *ret);
 /* Prometheus-style durations: "250ms", "10s", "1m30s", "2h"; a bare number is an error. */
 int parse_duration_ms(const char *s, uint64_t *ret);
 
-/* Splits [line, line+len) at spaces and tabs into at most max fields.
- * Returns the number of fields found; more than max is returned as max+1
- * so that a caller can tell "too many" from "exactly max". */
-size_t split_fields(const char *line, size_t len, struct field *out, size_t max);
+/* Splits [line, line+len) at spaces and tabs into out[0, max). Returns
+ * the number of fields, never more than max, or -E2BIG when the line has
+ * more: out then holds the first max, for a caller that reads only the
+ * start of a longer line (the first columns of /proc/stat's intr line). */
+int split_fields(const char *line, size_t len, struct field *out, size_t max);
+/* The first max fields of a line that may have more (the kernel appends
+ * fields to /proc/self/stat now and then); false when it has fewer. */
+static inline bool split_leading_fields(const char *line, size_t len, struct field *out, size_t max) {
+        int n = split_fields(line, len, out, max);
+        return n == -E2BIG || (n >= 0 && (size_t) n == max);
+}
 
 /* Length of text up to and including its last newline. Kernel files end
  * with one: a last line without it was cut (a truncated read, a broken

@@ -57,7 +57,7 @@ static int read_self_stat(struct self_metrics *s, uint64_t ret[STAT_FIELDS]) {
         p += 2;
         struct field f[STAT_FIELDS];
         size_t len = strcspn(p, "\n");
-        if (split_fields(p, len, f, STAT_FIELDS) < STAT_FIELDS)
+        if (!split_leading_fields(p, len, f, STAT_FIELDS))
                 return -EINVAL;
         for (size_t i = 1; i < STAT_FIELDS; i++) /* field 0 is the state letter */
                 if (parse_u64_field(f[i], &ret[i]) < 0 && f[i].s[0] != '-')
@@ -115,7 +115,7 @@ static int read_self_statm(struct self_metrics *s, uint64_t ret[STATM_FIELDS]) {
         if (r < 0)
                 return r;
         struct field f[STATM_FIELDS];
-        if (split_fields(s->file.data, strcspn(s->file.data, "\n"), f, STATM_FIELDS) < STATM_FIELDS)
+        if (!split_leading_fields(s->file.data, strcspn(s->file.data, "\n"), f, STATM_FIELDS))
                 return -EINVAL;
         for (size_t i = 0; i < STATM_FIELDS; i++)
                 if (parse_u64_field(f[i], &ret[i]) < 0)

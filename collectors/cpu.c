@@ -91,14 +91,14 @@ static void cpu_free(void *state) {
 /* Parses one "cpuN v v v ..." line; -EINVAL for anything but that. */
 static int cpu_parse_line(const char *line, size_t len, struct cpu_line *ret) {
         struct field f[1 + F_MAX];
-        size_t n = split_fields(line, len, f, ELEMENTSOF(f));
-        if (n < 1 + MIN_FIELDS || n > ELEMENTSOF(f))
+        int n = split_fields(line, len, f, ELEMENTSOF(f));
+        if (n < 1 + MIN_FIELDS) /* -E2BIG too */
                 return -EINVAL;
         uint64_t id;
         if (f[0].n <= 3 || parse_u64(f[0].s + 3, f[0].n - 3, &id) < 0 || id > MAX_CPU_ID)
                 return -EINVAL;
         struct cpu_line c = {.id = (unsigned) id, .n_fields = (unsigned) (n - 1)};
-        for (size_t i = 1; i < n; i++)
+        for (size_t i = 1; i < (size_t) n; i++)
                 if (parse_u64_field(f[i], &c.ticks[i - 1]) < 0)
                         return -EINVAL;
         *ret = c;

@@ -189,8 +189,8 @@ static int diskstats_parse(struct diskstats_state *s, struct collect_ctx *ctx) {
         size_t len;
         s->n = 0;
         while (lines_next(&lines, &line, &len)) {
-                struct field f[3 + N_COLUMNS + 1];
-                size_t n = split_fields(line, len, f, ELEMENTSOF(f) - 1);
+                struct field f[3 + N_COLUMNS];
+                int n = split_fields(line, len, f, ELEMENTSOF(f));
                 uint64_t maj, min;
                 if (n == 0)
                         continue;

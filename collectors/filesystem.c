@@ -223,11 +223,13 @@ static int filesystem_reserve(struct filesystem_state *s) {
  * Returns 1 for a mount kept, 0 for one filtered out, -EINVAL for garbage. */
 static int filesystem_parse_line(struct filesystem_state *s, const char *line, size_t len) {
         struct field f[32];
-        size_t n = split_fields(line, len, f, ELEMENTSOF(f));
+        int n = split_fields(line, len, f, ELEMENTSOF(f));
+        if (n < 0)
+                return -EINVAL; /* more than the 10 fields and few optional ones of a mount */
         size_t sep = 6;
-        while (sep < n && !FIELD_EQ(f[sep], "-"))
+        while (sep < (size_t) n && !FIELD_EQ(f[sep], "-"))
                 sep++;
-        if (n > ELEMENTSOF(f) || sep + 3 > n)
+        if (sep + 3 > (size_t) n)
                 return -EINVAL;
         const char *colon = memchr(f[2].s, ':', f[2].n);
         uint64_t maj, min;

@@ -82,8 +82,8 @@ static int meminfo_collect(void *state, struct collect_ctx *ctx) {
         unsigned emitted = 0;
         struct metric_mark first = metric_set_mark(ctx->set);
         while (lines_next(&lines, &line, &len)) {
-                struct field f[4];
-                size_t n = split_fields(line, len, f, 3);
+                struct field f[3];
+                int n = split_fields(line, len, f, 3);
                 if (n == 0)
                         continue;
                 uint64_t v;

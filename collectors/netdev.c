@@ -94,11 +94,11 @@ static int netdev_header(struct netdev_state *s, const char *line, size_t len) {
         const char *parts[2] = {bar1 + 1, bar2 + 1};
         size_t lens[2] = {(size_t) (bar2 - bar1 - 1), len - (size_t) (bar2 + 1 - line)};
         for (int dir = 0; dir < 2; dir++) {
-                struct field f[MAX_COLUMNS / 2 + 1];
-                size_t k = split_fields(parts[dir], lens[dir], f, MAX_COLUMNS / 2);
-                if (k == 0 || k > MAX_COLUMNS / 2)
+                struct field f[MAX_COLUMNS / 2];
+                int k = split_fields(parts[dir], lens[dir], f, ELEMENTSOF(f));
+                if (k <= 0)
                         return -EINVAL;
-                for (size_t i = 0; i < k; i++) {
+                for (size_t i = 0; i < (size_t) k; i++) {
                         char name[80], help[96];
                         const char *d = dir == 0 ? "receive" : "transmit";
                         if (f[i].n > 40)
@@ -185,20 +185,20 @@ static int netdev_from_file(struct netdev_state *s, struct collect_ctx *ctx) {
         buf_reset(&s->names);
         while (lines_next(&lines, &line, &len)) {
                 const char *colon = memchr(line, ':', len);
-                struct field name_f[2], f[MAX_COLUMNS + 1];
+                struct field name_f[1], f[MAX_COLUMNS];
                 /* "  eth0: 1 2 3 ...": the name has no ':' nor whitespace */
                 if (!colon || split_fields(line, (size_t) (colon - line), name_f, 1) != 1) {
                         ctx->parse_errors++;
                         continue;
                 }
-                size_t n = split_fields(colon + 1, len - (size_t) (colon + 1 - line), f, MAX_COLUMNS);
-                if (n != n_columns || netdev_reserve(s) < 0) {
+                int n = split_fields(colon + 1, len - (size_t) (colon + 1 - line), f, ELEMENTSOF(f));
+                if (n < 0 || (size_t) n != n_columns || netdev_reserve(s) < 0) {
                         ctx->parse_errors++;
                         continue;
                 }
                 uint64_t *v = s->values + s->n_devices * MAX_COLUMNS;
                 bool ok = true;
-                for (size_t i = 0; i < n && ok; i++)
+                for (size_t i = 0; i < n_columns && ok; i++)
                         ok = parse_u64_field(f[i], &v[i]) == 0;
                 size_t off = s->names.len;
                 buf_put(&s->names, name_f[0].s, name_f[0].n);

@@ -66,8 +66,8 @@ static int pressure_total(const struct pressure_state *s, const char *kind, unsi
         size_t len;
         while (lines_next(&lines, &line, &len)) {
                 struct field f[5];
-                size_t n = split_fields(line, len, f, 5);
-                if (n < 1 || f[0].n != 4 || memcmp(f[0].s, kind, 4) != 0)
+                int n = split_fields(line, len, f, 5); /* f[0] is there when -E2BIG too */
+                if (n == 0 || f[0].n != 4 || memcmp(f[0].s, kind, 4) != 0)
                         continue;
                 if (n != 5 || f[4].n < 7 || memcmp(f[4].s, "total=", 6) != 0 ||
                     parse_u64(f[4].s + 6, f[4].n - 6, ret) < 0) {

@@ -73,13 +73,15 @@ static int stat_collect(void *state, struct collect_ctx *ctx) {
         while (lines_next(&lines, &line, &len)) {
                 struct field f[2];
                 /* intr has hundreds of columns: only its first two fields matter */
-                size_t n = split_fields(line, len, f, 2);
-                if (n < 1)
+                int n = split_fields(line, len, f, 2);
+                if (n == 0)
                         continue;
+                bool more = n == -E2BIG; /* f[0] and f[1] are there */
                 for (size_t k = 0; k < ELEMENTSOF(stat_keys); k++) {
                         if (!field_eq(f[0], stat_keys[k].key, stat_keys[k].key_len))
                                 continue;
-                        bool ok = n >= 2 && (n == 2 || stat_keys[k].more_columns) && !found[k] && parse_u64_field(f[1], &values[k]) == 0;
+                        bool ok = (n == 2 || (more && stat_keys[k].more_columns)) && !found[k] &&
+                                  parse_u64_field(f[1], &values[k]) == 0;
                         if (ok)
                                 found[k] = true;
                         else

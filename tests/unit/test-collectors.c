@@ -91,6 +91,8 @@ static const struct {
         /* no "-", x major, two fields, no source after the type */
         {"filesystem", "garbage", 0, 4, {0}},
         {"filesystem", "missing", -ENOENT, 0, {0}},
+        /* 40 fields, without and with a "-" */
+        {"filesystem", "hostile", 0, 2, {0}},
         {"filesystem", "mounts500", 0, 0, {0}},
         {"filesystem", "regular", 0, 0, {"fs_types_exclude", "^(sysfs|proc|nfs4)$"}},
         {"hwmon", "regular", 0, 0, {0}},

@@ -94,8 +94,14 @@ static void test_fields(_unused_ void **state) {
         assert_true(FIELD_EQ(f[0], "cpu0"));
         assert_true(FIELD_EQ(f[1], "1"));
         assert_true(FIELD_EQ(f[2], "22"));
-        /* one more than fits is reported as max + 1 */
-        assert_int_equal(split_fields("a b c d e", 9, f, 3), 4);
+        /* more than fit is -E2BIG, never a count past the array; the
+         * first max are there, and nothing is written past them */
+        struct field g[4] = {[3] = {"sentinel", 8}};
+        assert_int_equal(split_fields("a b c d e", 9, g, 3), -E2BIG);
+        assert_true(FIELD_EQ(g[0], "a") && FIELD_EQ(g[2], "c") && FIELD_EQ(g[3], "sentinel"));
+        assert_true(split_leading_fields("a b c d e", 9, g, 3));
+        assert_true(split_leading_fields("a b c", 5, g, 3));
+        assert_false(split_leading_fields("a b", 3, g, 3));
         assert_int_equal(split_fields("", 0, f, 3), 0);
         assert_int_equal(split_fields("   ", 3, f, 3), 0);
         /* never past len */
