@@ -282,6 +282,11 @@ static int read_iface(const struct netclass_state *s, struct iface_fds *c, int *
                         errno = 0;
                         long long x = strtoll(v, &end, 0); /* base 0: dev_id and flags are hex */
                         r = errno != 0 || end == v || *end != '\0' ? -EBADMSG : 0;
+                        /* the kernel prints speed as a 32-bit int (ethtool's
+                         * u32 Mb/s, -1 unknown): anything wider is not a
+                         * speed, and its bytes would overflow int64 below */
+                        if (p == P_SPEED && (x < INT32_MIN || x > INT32_MAX))
+                                r = -EBADMSG;
                         f->value[p] = x;
                 }
                 f->have[p] = r == 0;

@@ -78,6 +78,8 @@ static const struct {
         /* mtu, speed and flags are not numbers; carrier is empty */
         {"netclass", "garbage", 0, 4, {0}},
         {"netclass", "missing", -ENOENT, 0, {0}},
+        /* speeds of +-2^63: not a 32-bit int as the kernel prints, counted */
+        {"netclass", "hostile", 0, 2, {0}},
         {"diskstats", "regular", 0, 0, {0}},
         {"diskstats", "truncated", 0, 1, {0}},
         /* 3 columns, x major, "eleven", sda again, 13 columns */
