@@ -23,23 +23,26 @@ int path_join(char *out, size_t size, const char *root, const char *rel) {
         return 0;
 }
 
-int read_file_at(const char *root, const char *rel, struct buf *b) {
-        char path[PATH_MAX];
-        int r = path_join(path, sizeof(path), root, rel);
-        if (r < 0)
-                return r;
-
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-
+/* The one read loop. at_start: pread from offset 0, for a descriptor kept
+ * open (procfs makes the file anew at every read from 0); else read from
+ * where fd stands. one_piece: a read that returns less than asked reached
+ * the end (kernel_file_read_one_piece). At most max + 1 bytes are asked
+ * for in all, so that a file longer than max is told from one of exactly
+ * max without reading on. */
+static int read_into(int fd, bool at_start, bool one_piece, size_t max, struct buf *b) {
         buf_reset(b);
         for (;;) {
+                if (b->len > max)
+                        return -EFBIG;
                 /* procfs files report size 0, so grow as we go. */
-                r = buf_reserve(b, b->cap > b->len + 1 + 1024 ? b->cap - b->len - 1 : 4096);
+                int r = buf_reserve(b, b->cap > b->len + 1 + 1024 ? b->cap - b->len - 1 : 4096);
                 if (r < 0)
                         return r;
-                ssize_t n = read(fd, b->data + b->len, b->cap - b->len - 1);
+                size_t asked = b->cap - b->len - 1;
+                if (asked > max + 1 - b->len)
+                        asked = max + 1 - b->len;
+                ssize_t n = at_start ? pread(fd, b->data + b->len, asked, (off_t) b->len)
+                                     : read(fd, b->data + b->len, asked);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -48,9 +51,27 @@ int read_file_at(const char *root, const char *rel, struct buf *b) {
                 if (n == 0)
                         break;
                 b->len += (size_t) n;
+                if (one_piece && (size_t) n < asked)
+                        break; /* the end: spares the read that would say 0 */
         }
         b->data[b->len] = '\0';
         return 0;
+}
+
+int read_fd(int fd, size_t max, struct buf *b) {
+        return read_into(fd, false, false, max, b);
+}
+
+int read_file_at(const char *root, const char *rel, size_t max, struct buf *b) {
+        char path[PATH_MAX];
+        int r = path_join(path, sizeof(path), root, rel);
+        if (r < 0)
+                return r;
+
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        return read_fd(fd, max, b);
 }
 
 bool file_stamp_unchanged(struct file_stamp *stamp, const char *root, const char *rel) {
@@ -135,8 +156,8 @@ int read_attr_i64(const char *dir, const char *name, int64_t *ret) {
         return r < 0 ? r : parse_i64(v, ret);
 }
 
-static int kernel_file_read_as(struct kernel_file *f, const char *root, const char *rel, struct buf *b,
-                               bool one_piece) {
+static int kernel_file_read_as(struct kernel_file *f, const char *root, const char *rel, bool one_piece, size_t max,
+                               struct buf *b) {
         if (!f->open) {
                 char path[PATH_MAX];
                 int r = path_join(path, sizeof(path), root, rel);
@@ -147,36 +168,18 @@ static int kernel_file_read_as(struct kernel_file *f, const char *root, const ch
                         return -errno;
                 f->open = true;
         }
-        buf_reset(b);
-        for (;;) {
-                int r = buf_reserve(b, b->cap > b->len + 1 + 1024 ? b->cap - b->len - 1 : 4096);
-                if (r < 0)
-                        return r;
-                size_t asked = b->cap - b->len - 1;
-                ssize_t n = pread(f->fd, b->data + b->len, asked, (off_t) b->len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        kernel_file_close(f); /* opened again next time */
-                        return r;
-                }
-                if (n == 0)
-                        break;
-                b->len += (size_t) n;
-                if (one_piece && (size_t) n < asked)
-                        break; /* the end: spares the read that would say 0 */
-        }
-        b->data[b->len] = '\0';
-        return 0;
+        int r = read_into(f->fd, true, one_piece, max, b);
+        if (r < 0)
+                kernel_file_close(f); /* opened again next time */
+        return r;
 }
 
-int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, struct buf *b) {
-        return kernel_file_read_as(f, root, rel, b, false);
+int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, size_t max, struct buf *b) {
+        return kernel_file_read_as(f, root, rel, false, max, b);
 }
 
-int kernel_file_read_one_piece(struct kernel_file *f, const char *root, const char *rel, struct buf *b) {
-        return kernel_file_read_as(f, root, rel, b, true);
+int kernel_file_read_one_piece(struct kernel_file *f, const char *root, const char *rel, size_t max, struct buf *b) {
+        return kernel_file_read_as(f, root, rel, true, max, b);
 }
 
 void kernel_file_close(struct kernel_file *f) {
@@ -185,7 +188,7 @@ void kernel_file_close(struct kernel_file *f) {
         f->open = false;
 }
 
-int shared_file_read(struct shared_files *f, const char *root, const char *rel, bool one_piece,
+int shared_file_read(struct shared_files *f, const char *root, const char *rel, bool one_piece, size_t max,
                      const struct buf **ret) {
         char path[PATH_MAX];
         int r = path_join(path, sizeof(path), root, rel);
@@ -207,7 +210,7 @@ int shared_file_read(struct shared_files *f, const char *root, const char *rel, 
                 f->n++;
         }
         if (item->scrape != f->scrape) {
-                item->result = kernel_file_read_as(&item->kf, root, rel, &item->content, one_piece);
+                item->result = kernel_file_read_as(&item->kf, root, rel, one_piece, max, &item->content);
                 item->scrape = f->scrape;
         }
         *ret = &item->content;

@@ -14,10 +14,30 @@
  * does not fit. */
 int path_join(char *out, size_t size, const char *root, const char *rel);
 
-/* Replaces the content of b with the whole file root/rel. Returns 0 or a
- * negative errno (-ENOENT for a missing file: "no data", not a failure of
- * the agent). The buffer keeps its memory from one call to the next. */
-int read_file_at(const char *root, const char *rel, struct buf *b);
+/* The most one read of a file takes in, by kind of file: past it the
+ * file is refused with -EFBIG, so that one that never ends (/dev/zero in a
+ * --path.procfs tree, a FIFO fed forever) fails quickly instead of
+ * growing a buffer until memory runs out. Each is many times the largest
+ * real file of its kind; the buffer only grows to what was read. */
+/* meminfo (2 KB), loadavg, the pressure files, self/stat, statm,
+ * os-release, a udev data file: a few KB at most */
+#define FILE_MAX_SMALL (1u << 20)
+/* /proc/stat: a line per CPU and a count per interrupt number; a 256-CPU
+ * machine with tens of thousands of interrupts writes a few hundred KB */
+#define FILE_MAX_PROC_STAT (4u << 20)
+/* a line per mount, disk or interface (mountinfo, diskstats, net/dev):
+ * 10,000 mounts make a mountinfo of 2 to 3 MB */
+#define FILE_MAX_TABLE (16u << 20)
+
+/* Replaces the content of b with what fd holds from where it stands to
+ * its end, NUL-terminated: 0, -EFBIG past max bytes, or another negative
+ * errno. The buffer keeps its memory from one call to the next. This is
+ * the read loop of every function below. */
+int read_fd(int fd, size_t max, struct buf *b);
+
+/* The same for the whole file root/rel (-ENOENT for a missing file: "no
+ * data", not a failure of the agent). */
+int read_file_at(const char *root, const char *rel, size_t max, struct buf *b);
 
 /* What stat(2) says of a file or directory, to tell whether what was read
  * from it (or from the files in it) still holds: a file replaced by
@@ -68,15 +88,16 @@ struct kernel_file {
         bool open;
 };
 
-/* Replaces the content of b with root/rel, opened on first use. */
-int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, struct buf *b);
+/* Replaces the content of b with root/rel, opened on first use; -EFBIG
+ * past max bytes, as read_fd. */
+int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, size_t max, struct buf *b);
 /* The same for a file the kernel makes in one piece, whatever its size,
  * as a regular file is (procfs's single_open files: stat, meminfo,
  * loadavg, the pressure files, self/statm): a read that returns less than
  * asked reached the end, and the read that would return 0 is spared. Not for files made
  * record by record (net/dev, diskstats, mountinfo), where a read may stop
  * short of the end at a page's worth. */
-int kernel_file_read_one_piece(struct kernel_file *f, const char *root, const char *rel, struct buf *b);
+int kernel_file_read_one_piece(struct kernel_file *f, const char *root, const char *rel, size_t max, struct buf *b);
 void kernel_file_close(struct kernel_file *f);
 
 /* Kernel files that several collectors read in the same scrape (cpu and
@@ -102,9 +123,9 @@ struct shared_files {
         } items[SHARED_FILES_MAX];
 };
 /* root/rel's content in this scrape, read now or earlier in the same
- * scrape (with kernel_file_read_one_piece when one_piece); 0 or a negative
- * errno. */
-int shared_file_read(struct shared_files *f, const char *root, const char *rel, bool one_piece,
+ * scrape (with kernel_file_read_one_piece when one_piece, up to max bytes,
+ * which every reader of the file gives alike); 0 or a negative errno. */
+int shared_file_read(struct shared_files *f, const char *root, const char *rel, bool one_piece, size_t max,
                      const struct buf **ret);
 static inline void shared_files_next_scrape(struct shared_files *f) { f->scrape++; }
 void shared_files_free(struct shared_files *f);

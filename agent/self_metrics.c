@@ -47,7 +47,7 @@ enum { STAT_STARTTIME = 19, STAT_FIELDS = 22 };
 enum { STATM_SIZE, STATM_RESIDENT, STATM_FIELDS };
 
 static int read_self_stat(struct self_metrics *s, uint64_t ret[STAT_FIELDS]) {
-        int r = kernel_file_read(&s->stat_file, "/proc", "self/stat", &s->file);
+        int r = kernel_file_read(&s->stat_file, "/proc", "self/stat", FILE_MAX_SMALL, &s->file);
         if (r < 0)
                 return r;
         /* comm may hold spaces and parentheses: the fields start after the last ')' */
@@ -79,7 +79,7 @@ int self_metrics_init(struct self_metrics *s) {
         kernel_file_close(&s->stat_file); /* not read again */
         if (r < 0)
                 return r;
-        r = read_file_at("/proc", "stat", &s->file);
+        r = read_file_at("/proc", "stat", FILE_MAX_PROC_STAT, &s->file);
         if (r < 0)
                 return r;
         const char *b = strstr(s->file.data, "\nbtime ");
@@ -111,7 +111,7 @@ static double rlimit_value(int resource) {
 
 /* Virtual and resident size, in pages. */
 static int read_self_statm(struct self_metrics *s, uint64_t ret[STATM_FIELDS]) {
-        int r = kernel_file_read_one_piece(&s->statm_file, "/proc", "self/statm", &s->file);
+        int r = kernel_file_read_one_piece(&s->statm_file, "/proc", "self/statm", FILE_MAX_SMALL, &s->file);
         if (r < 0)
                 return r;
         struct field f[STATM_FIELDS];

@@ -142,7 +142,7 @@ static void diskstats_udev_read(struct diskstats_state *s, struct disk *d) {
         memset(d->udev, 0, sizeof(d->udev));
         char rel[64];
         (void) snprintf(rel, sizeof(rel), "b%s:%s", d->major, d->minor);
-        if (read_file_at(s->udev_data, rel, &s->udev_file) < 0)
+        if (read_file_at(s->udev_data, rel, FILE_MAX_SMALL, &s->udev_file) < 0)
                 return;
         struct lines lines = lines_of(&s->udev_file, NULL);
         const char *line;
@@ -242,7 +242,7 @@ static void emit_udev_gauge(struct diskstats_state *s, struct collect_ctx *ctx, 
 
 static int diskstats_collect(void *state, struct collect_ctx *ctx) {
         struct diskstats_state *s = state;
-        int r = kernel_file_read(&s->diskstats_file, s->procfs, "diskstats", &s->file);
+        int r = kernel_file_read(&s->diskstats_file, s->procfs, "diskstats", FILE_MAX_TABLE, &s->file);
         if (r < 0)
                 return r;
         r = diskstats_parse(s, ctx);

@@ -330,10 +330,10 @@ static int filesystem_parse(struct filesystem_state *s) {
         s->table_valid = false;
         s->table_errors = 0;
         bool kept = true;
-        int r = kernel_file_read(&s->mountinfo_file, s->procfs, "1/mountinfo", &s->file);
+        int r = kernel_file_read(&s->mountinfo_file, s->procfs, "1/mountinfo", FILE_MAX_TABLE, &s->file);
         if (r < 0) {
                 kept = false;
-                r = read_file_at(s->procfs, "self/mountinfo", &s->file);
+                r = read_file_at(s->procfs, "self/mountinfo", FILE_MAX_TABLE, &s->file);
         }
         if (r < 0)
                 return r;

@@ -59,7 +59,7 @@ static int parse_load(struct field f, double *ret) {
 
 static int loadavg_collect(void *state, struct collect_ctx *ctx) {
         struct loadavg_state *s = state;
-        int r = kernel_file_read_one_piece(&s->loadavg_file, s->procfs, "loadavg", &s->file);
+        int r = kernel_file_read_one_piece(&s->loadavg_file, s->procfs, "loadavg", FILE_MAX_SMALL, &s->file);
         if (r < 0)
                 return r;
         struct lines lines = lines_of(&s->file, NULL);

@@ -72,7 +72,7 @@ static bool meminfo_key(struct field f, char *out, size_t size) {
 
 static int meminfo_collect(void *state, struct collect_ctx *ctx) {
         struct meminfo_state *s = state;
-        int r = kernel_file_read_one_piece(&s->meminfo_file, s->procfs, "meminfo", &s->file);
+        int r = kernel_file_read_one_piece(&s->meminfo_file, s->procfs, "meminfo", FILE_MAX_SMALL, &s->file);
         if (r < 0)
                 return r;
 

@@ -164,7 +164,7 @@ static int netdev_from_netlink(struct netdev_state *s, const struct netlink_link
 
 /* Rows from net/dev's lines, after its two header lines. */
 static int netdev_from_file(struct netdev_state *s, struct collect_ctx *ctx) {
-        int r = kernel_file_read(&s->dev_file, s->procfs, "net/dev", &s->file);
+        int r = kernel_file_read(&s->dev_file, s->procfs, "net/dev", FILE_MAX_TABLE, &s->file);
         if (r < 0)
                 return r;
 

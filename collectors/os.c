@@ -98,9 +98,9 @@ static double os_version_number(const char *v) {
 /* Reads and parses os-release into s->values, s->offs and s->have. */
 static int os_parse(struct os_state *s) {
         s->parse_errors = 0;
-        int r = read_file_at(s->rootfs, "etc/os-release", &s->file);
+        int r = read_file_at(s->rootfs, "etc/os-release", FILE_MAX_SMALL, &s->file);
         if (r == -ENOENT)
-                r = read_file_at(s->rootfs, "usr/lib/os-release", &s->file);
+                r = read_file_at(s->rootfs, "usr/lib/os-release", FILE_MAX_SMALL, &s->file);
         if (r < 0)
                 return r;
 

@@ -89,7 +89,7 @@ static int pressure_collect(void *state, struct collect_ctx *ctx) {
                 if (!loaded || strcmp(loaded, pressure_series[i].file) != 0) {
                         loaded = pressure_series[i].file;
                         loaded_r = kernel_file_read_one_piece(&s->files[pressure_series[i].slot], s->procfs, loaded,
-                                                              &s->file);
+                                                              FILE_MAX_SMALL, &s->file);
                 }
                 if (loaded_r < 0)
                         continue;

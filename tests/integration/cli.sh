@@ -67,4 +67,17 @@ grep -q '^node_boot_time_seconds 1418183276$' "$T/once4" || fail "--path.procfs 
 grep -q '^node_scrape_collector_success{collector="cpu"} 0$' "$T/once5" || fail "missing /proc/stat not reported"
 grep -q 'collector cpu has no data on this host: No such file or directory' "$T/once5.err" ||
         fail "missing /proc/stat not logged: $(cat "$T/once5.err")"
+# a procfs whose stat and loadavg never end (/dev/zero): those collectors
+# fail at their size bound, quickly, and the others go on
+mkdir "$T/zero"
+ln -s /dev/zero "$T/zero/stat"
+ln -s /dev/zero "$T/zero/loadavg"
+timeout 30 "$VIGIE" --once --path.procfs "$T/zero" >"$T/once6" 2>"$T/once6.err" ||
+        fail "--once on /dev/zero files: exit code $?: $(cat "$T/once6.err")"
+for c in cpu stat loadavg; do
+        grep -q "^node_scrape_collector_success{collector=\"$c\"} 0$" "$T/once6" || fail "$c on /dev/zero not reported"
+        grep -q "collector $c failed; its series are left out until it recovers: File too large" "$T/once6.err" ||
+                fail "$c on /dev/zero not logged: $(cat "$T/once6.err")"
+done
+grep -q '^node_scrape_collector_success{collector="uname"} 1$' "$T/once6" || fail "uname did not go on"
 echo "cli: ok"

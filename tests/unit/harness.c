@@ -22,7 +22,7 @@ const char *fixture_path(const char *rel) {
 
 char *fixture_read(const char *rel) {
         struct buf b = {0};
-        int r = read_file_at(FIXTURES_DIR, rel, &b);
+        int r = read_file_at(FIXTURES_DIR, rel, FILE_MAX_TABLE, &b);
         if (r < 0)
                 fail_msg("cannot read fixture %s: %s", rel, strerror(-r));
         return b.data;

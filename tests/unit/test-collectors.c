@@ -363,10 +363,67 @@ static void test_cached_files_follow_changes(_unused_ void **state) {
         assert_int_equal(rmdir(dir), 0);
 }
 
+/* A tree whose every file is /dev/zero, which never ends: each collector
+ * that reads a whole file refuses it with -EFBIG at its bound, at once,
+ * instead of growing a buffer until memory runs out; a udev data file that
+ * never ends leaves the device's udev values empty. */
+static void test_endless_files(_unused_ void **state) {
+        char dir[] = "/tmp/vigie-test-endless.XXXXXX", path[256];
+        assert_non_null(mkdtemp(dir));
+        static const char *const subdirs[] = {"proc", "proc/1",   "proc/self", "proc/net", "proc/pressure",
+                                              "root", "root/etc", "udev",      "good"};
+        for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
+                (void) snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
+                assert_int_equal(mkdir(path, 0700), 0);
+        }
+        static const char *const zeros[] = {"proc/stat",           "proc/loadavg",        "proc/meminfo",
+                                            "proc/pressure/cpu",   "proc/pressure/io",    "proc/pressure/memory",
+                                            "proc/net/dev",        "proc/diskstats",      "proc/1/mountinfo",
+                                            "proc/self/mountinfo", "root/etc/os-release", "udev/b8:0"};
+        for (size_t i = 0; i < ELEMENTSOF(zeros); i++) {
+                (void) snprintf(path, sizeof(path), "%s/%s", dir, zeros[i]);
+                assert_int_equal(symlink("/dev/zero", path), 0);
+        }
+        char procfs[256], rootfs[256], udev[256], good[256];
+        (void) snprintf(procfs, sizeof(procfs), "%s/proc", dir);
+        (void) snprintf(rootfs, sizeof(rootfs), "%s/root", dir);
+        (void) snprintf(udev, sizeof(udev), "%s/udev", dir);
+        (void) snprintf(good, sizeof(good), "%s/good", dir);
+        struct collector_env env = {procfs, "/nonexistent", rootfs, udev};
+        static const char *const names[] = {"cpu",    "stat",      "loadavg",    "meminfo", "pressure",
+                                            "netdev", "diskstats", "filesystem", "os"};
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                const struct collector *c = registry_collectors[registry_find(names[i])];
+                void *cs = NULL;
+                assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &cs), 0);
+                struct fixture_run run;
+                fixture_collect_state(c, cs, &run);
+                if (run.result != -EFBIG)
+                        fail_msg("%s on /dev/zero: collect returned %d, expected -EFBIG", names[i], run.result);
+                fixture_run_free(&run);
+                c->free(cs);
+        }
+
+        put_file(dir, "good/diskstats", "   8       0 sda 1 2 3 4 5 6 7 8 9 10 11\n");
+        env.procfs = good;
+        const struct collector *c = registry_collectors[registry_find("diskstats")];
+        void *cs = NULL;
+        assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &cs), 0);
+        assert_collects(c, cs, "device=\"sda\",major=\"8\",minor=\"0\",model=\"\"");
+        c->free(cs);
+
+        remove_all(dir, zeros, ELEMENTSOF(zeros), unlink);
+        const char *good_files[] = {"good/diskstats"};
+        remove_all(dir, good_files, 1, unlink);
+        remove_all(dir, subdirs, ELEMENTSOF(subdirs), rmdir);
+        assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fixtures),
                 cmocka_unit_test(test_cached_files_follow_changes),
+                cmocka_unit_test(test_endless_files),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

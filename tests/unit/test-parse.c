@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,16 +378,16 @@ static void test_shared_files(_unused_ void **state) {
         struct shared_files f = {0};
         const struct buf *b;
         shared_files_next_scrape(&f);
-        assert_int_equal(shared_file_read(&f, dir, "stat", false, &b), 0);
+        assert_int_equal(shared_file_read(&f, dir, "stat", false, FILE_MAX_SMALL, &b), 0);
         assert_string_equal(b->data, "one\n");
         write_file(path, "two\n"); /* same inode: a pread would see it */
-        assert_int_equal(shared_file_read(&f, dir, "stat", false, &b), 0);
+        assert_int_equal(shared_file_read(&f, dir, "stat", false, FILE_MAX_SMALL, &b), 0);
         assert_string_equal(b->data, "one\n");
         shared_files_next_scrape(&f);
-        assert_int_equal(shared_file_read(&f, dir, "stat", false, &b), 0);
+        assert_int_equal(shared_file_read(&f, dir, "stat", false, FILE_MAX_SMALL, &b), 0);
         assert_string_equal(b->data, "two\n");
-        assert_int_equal(shared_file_read(&f, dir, "missing", false, &b), -ENOENT);
-        assert_int_equal(shared_file_read(&f, dir, "missing", false, &b), -ENOENT); /* remembered too */
+        assert_int_equal(shared_file_read(&f, dir, "missing", false, FILE_MAX_SMALL, &b), -ENOENT);
+        assert_int_equal(shared_file_read(&f, dir, "missing", false, FILE_MAX_SMALL, &b), -ENOENT); /* remembered too */
         assert_int_equal(f.n, 2);
         shared_files_free(&f);
         assert_int_equal(unlink(path), 0);
@@ -429,15 +430,66 @@ static void test_file_stamp(_unused_ void **state) {
         assert_int_equal(rmdir(dir), 0);
 }
 
+/* Every way of reading a file into memory has a bound: a file of max
+ * bytes is read whole, one byte more is -EFBIG (at the buffer's first
+ * sizes and past them), and /dev/zero, which never ends, is refused
+ * rather than read until memory runs out. */
+static void test_read_bounds(_unused_ void **state) {
+        char dir[] = "/tmp/vigie-test-bounds.XXXXXX", path[64];
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(path, sizeof(path), "%s/zero", dir);
+        assert_int_equal(symlink("/dev/zero", path), 0);
+        (void) snprintf(path, sizeof(path), "%s/file", dir);
+        static const size_t sizes[] = {1, 4095, 4096, 4097, 10000};
+        char text[10000];
+        memset(text, 'x', sizeof(text));
+        struct buf b = {0};
+        for (size_t i = 0; i < ELEMENTSOF(sizes) * 3; i++) {
+                const char *name = i < ELEMENTSOF(sizes) * 2 ? "file" : "zero";
+                size_t size = sizes[i % ELEMENTSOF(sizes)], max = i < ELEMENTSOF(sizes) ? size : size - 1;
+                int want = i < ELEMENTSOF(sizes) ? 0 : -EFBIG;
+                FILE *f = fopen(path, "w");
+                assert_non_null(f);
+                assert_int_equal(fwrite(text, 1, size, f), size);
+                assert_int_equal(fclose(f), 0);
+
+                assert_int_equal(read_file_at(dir, name, max, &b), want);
+                if (want == 0)
+                        assert_int_equal(b.len, size);
+                char rel[PATH_MAX];
+                (void) snprintf(rel, sizeof(rel), "%s/%s", dir, name);
+                int fd = open(rel, O_RDONLY | O_CLOEXEC);
+                assert_true(fd >= 0);
+                assert_int_equal(read_fd(fd, max, &b), want);
+                (void) close(fd);
+                struct kernel_file kf = {0};
+                assert_int_equal(kernel_file_read(&kf, dir, name, max, &b), want);
+                kernel_file_close(&kf);
+                assert_int_equal(kernel_file_read_one_piece(&kf, dir, name, max, &b), want);
+                if (want == 0)
+                        assert_int_equal(b.len, size);
+                kernel_file_close(&kf);
+                struct shared_files sf = {0};
+                const struct buf *content;
+                shared_files_next_scrape(&sf);
+                assert_int_equal(shared_file_read(&sf, dir, name, i % 2, max, &content), want);
+                shared_files_free(&sf);
+        }
+        buf_free(&b);
+        assert_int_equal(unlink(path), 0);
+        (void) snprintf(path, sizeof(path), "%s/zero", dir);
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_u64),      cmocka_unit_test(test_bool),  cmocka_unit_test(test_duration),
-                cmocka_unit_test(test_fields),   cmocka_unit_test(test_lines), cmocka_unit_test(test_listen_address),
-                cmocka_unit_test(test_dirlist),
-                cmocka_unit_test(test_filter),
-                cmocka_unit_test(test_shared_files),
-                cmocka_unit_test(test_file_stamp),
-                cmocka_unit_test(test_netlink_links),
+                cmocka_unit_test(test_u64),          cmocka_unit_test(test_bool),
+                cmocka_unit_test(test_duration),     cmocka_unit_test(test_fields),
+                cmocka_unit_test(test_lines),        cmocka_unit_test(test_listen_address),
+                cmocka_unit_test(test_dirlist),      cmocka_unit_test(test_filter),
+                cmocka_unit_test(test_shared_files), cmocka_unit_test(test_read_bounds),
+                cmocka_unit_test(test_file_stamp),   cmocka_unit_test(test_netlink_links),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
