@@ -1,9 +1,11 @@
 /* Config: embedded defaults and the INI loader. libinih does the syntax;
- * its handler gets no line number, so the file is fed through a reader
- * that counts lines (and refuses lines too long for inih to see whole). */
+ * its handler gets no line number, so the file, read whole (and bounded),
+ * is fed through a reader that counts lines (and refuses lines too long
+ * for inih to see whole). */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "collector.h"
+#include "fileio.h"
 #include "listen.h"
 #include "metric.h"
 #include "parse.h"
@@ -241,15 +244,14 @@ int config_check_telemetry_path(const char *path) {
 struct loader {
         struct config *cfg;
         const char *file;
-        FILE *f;
+        struct buf text; /* the whole file; its lines are cut in place */
+        char *pos;       /* the next line */
         unsigned line;
         unsigned key_lines[ELEMENTSOF(key_defs)];
         unsigned collector_lines[COLLECTORS_MAX];
         bool listen_from_file;
         unsigned error_line; /* of the first error found by the handler or the reader */
         struct diag *diag;
-        char *physical;      /* the line as read, any length */
-        size_t physical_size;
         char **long_values;  /* values of lines too long for inih, by number */
         size_t n_long_values;
 };
@@ -272,44 +274,6 @@ static char *strip_inline_comment(char *v) {
         return v;
 }
 
-static char *loader_read_line(char *str, int num, void *stream) {
-        struct loader *l = stream;
-        ssize_t n = getline(&l->physical, &l->physical_size, l->f);
-        if (n < 0)
-                return NULL;
-        l->line++;
-        if (n < num - 1) {
-                memcpy(str, l->physical, (size_t) n + 1);
-                return str;
-        }
-        char *p = l->physical + strspn(l->physical, " \t");
-        char *eq = strchr(p, '=');
-        str[0] = '\0';
-        if (*p == ';' || *p == '#')
-                return str;
-        if (*p == '[' || !eq || eq - p > num / 2) {
-                if (l->error_line == 0) {
-                        l->error_line = l->line;
-                        (void) diag_at(l->diag, l->file, l->line, "line too long for a section header or key");
-                }
-                return str;
-        }
-        char **v = reallocarray(l->long_values, l->n_long_values + 1, sizeof(*v));
-        char *value = v ? strdup(strip_inline_comment(eq + 1 + strspn(eq + 1, " \t"))) : NULL;
-        if (v)
-                l->long_values = v;
-        if (!value) {
-                if (l->error_line == 0) {
-                        l->error_line = l->line;
-                        (void) diag_at(l->diag, l->file, l->line, "out of memory");
-                }
-                return str;
-        }
-        l->long_values[l->n_long_values] = value;
-        (void) snprintf(str, (size_t) num, "%.*s= %c%zu\n", (int) (eq - p), p, LONG_VALUE_MARK, l->n_long_values++);
-        return str;
-}
-
 static int fail(struct loader *l, const char *fmt, ...) _printf_(2, 3);
 static int fail(struct loader *l, const char *fmt, ...) {
         if (l->error_line == 0) {
@@ -322,6 +286,52 @@ static int fail(struct loader *l, const char *fmt, ...) {
                 (void) diag_at(l->diag, l->file, l->line, "%s", msg);
         }
         return 0; /* inih: go on, the first error is kept */
+}
+
+static char *loader_read_line(char *str, int num, void *stream) {
+        struct loader *l = stream;
+        char *end = l->text.data + l->text.len;
+        if (l->pos >= end)
+                return NULL;
+        char *physical = l->pos; /* the line as read, any length */
+        char *nl = memchr(physical, '\n', (size_t) (end - physical));
+        size_t n = (size_t) ((nl ? nl : end) - physical);
+        l->pos = nl ? nl + 1 : end;
+        l->line++;
+        physical[n] = '\0'; /* in place of its '\n' */
+        str[0] = '\0';
+        if (strlen(physical) != n) {
+                (void) fail(l, "a NUL byte: not a text file");
+                return str;
+        }
+        if (n > CONFIG_LINE_MAX) {
+                (void) fail(l, "line longer than %u bytes", CONFIG_LINE_MAX);
+                return str;
+        }
+        if (n + 1 < (size_t) num - 1) {
+                memcpy(str, physical, n);
+                memcpy(str + n, "\n", 2);
+                return str;
+        }
+        char *p = physical + strspn(physical, " \t");
+        char *eq = strchr(p, '=');
+        if (*p == ';' || *p == '#')
+                return str;
+        if (*p == '[' || !eq || eq - p > num / 2) {
+                (void) fail(l, "line too long for a section header or key");
+                return str;
+        }
+        char **v = reallocarray(l->long_values, l->n_long_values + 1, sizeof(*v));
+        char *value = v ? strdup(strip_inline_comment(eq + 1 + strspn(eq + 1, " \t"))) : NULL;
+        if (v)
+                l->long_values = v;
+        if (!value) {
+                (void) fail(l, "out of memory");
+                return str;
+        }
+        l->long_values[l->n_long_values] = value;
+        (void) snprintf(str, (size_t) num, "%.*s= %c%zu\n", (int) (eq - p), p, LONG_VALUE_MARK, l->n_long_values++);
+        return str;
 }
 
 static int set_known_key(struct loader *l, size_t k, const char *value) {
@@ -615,18 +625,25 @@ int config_load(struct config *cfg, const char *path, struct diag *diag) {
         int r = strdup_into(&cfg->path, path);
         if (r < 0)
                 return r;
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        if (!f)
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
                 return diag_set(diag, "%s: cannot open: %s", path, strerror(errno));
 
-        struct loader l = {.cfg = cfg, .file = cfg->path, .f = f, .diag = diag};
+        struct loader l = {.cfg = cfg, .file = cfg->path, .diag = diag};
+        r = read_fd(fd, CONFIG_FILE_MAX, &l.text);
+        if (r < 0) {
+                buf_free(&l.text);
+                if (r == -EFBIG)
+                        return diag_set(diag, "%s: more than %u MiB: too large for a configuration file", path,
+                                        CONFIG_FILE_MAX >> 20);
+                return diag_set(diag, "%s: cannot read: %s", path, strerror(-r));
+        }
+        l.pos = l.text.data;
         int line = ini_parse_stream(loader_read_line, &l, loader_handle, &l);
-        free(l.physical);
+        buf_free(&l.text);
         for (size_t i = 0; i < l.n_long_values; i++)
                 free(l.long_values[i]);
         free(l.long_values);
-        if (ferror(f))
-                return diag_set(diag, "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
         /* inih reports the first line it could not parse; the handler and
          * the reader record their own. The earlier one is the first error. */
         if (line > 0 && (l.error_line == 0 || (unsigned) line < l.error_line)) {

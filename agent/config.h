@@ -11,6 +11,12 @@
 #include "log.h"
 
 #define COLLECTORS_MAX 64
+/* What a config file may hold: the shipped one is 3 KB, and the longest
+ * line a person writes is a regex of a few hundred bytes. A file or line
+ * past these is refused with its name (and line), not read until memory
+ * runs out (--config /dev/zero). */
+#define CONFIG_FILE_MAX (1u << 20)
+#define CONFIG_LINE_MAX (64u << 10)
 
 struct config_entry {
         char *key;

@@ -18,11 +18,12 @@ grep -q "^  cpu " "$T/help" || fail "--help does not list the cpu collector"
         fail "packaging/vigie.conf: $(cat "$T/out")"
 grep -q "configuration is valid; collectors: cpu, stat, meminfo" "$T/out" || fail "check-config said: $(cat "$T/out")"
 
-# expect_error EXPECTED_MESSAGE ARGS...: exit code 2, the message on stderr, nothing on stdout
+# expect_error EXPECTED_MESSAGE ARGS...: exit code 2, the message on stderr, nothing on stdout,
+# within 30 s (124 if not)
 expect_error() {
         local want=$1 rc=0
         shift
-        "$VIGIE" "$@" >"$T/stdout" 2>"$T/stderr" || rc=$?
+        timeout 30 "$VIGIE" "$@" >"$T/stdout" 2>"$T/stderr" || rc=$?
         [ $rc -eq 2 ] || fail "vigie $*: exit code $rc, expected 2"
         grep -qF -- "$want" "$T/stderr" || fail "vigie $*: stderr '$(cat "$T/stderr")' lacks '$want'"
         [ ! -s "$T/stdout" ] || fail "vigie $*: wrote to stdout: $(cat "$T/stdout")"
@@ -43,6 +44,9 @@ chmod 000 "$T/unreadable.conf"
 if [ "$(id -u)" -ne 0 ]; then
         expect_error "$T/unreadable.conf: cannot open: Permission denied" --check-config --config "$T/unreadable.conf"
 fi
+# a file that never ends is refused at once, not read until memory runs out
+expect_error "/dev/zero: more than 1 MiB: too large for a configuration file" --check-config --config /dev/zero
+expect_error "$T: cannot read: Is a directory" --check-config --config "$T"
 expect_error "unknown option '--bogus'" --bogus
 expect_error "--web.listen-address: 'nope' is not host:port" --web.listen-address nope
 expect_error "unknown option '--collector.nonexistent'" --collector.nonexistent

@@ -16,18 +16,19 @@
 #include "registry.h"
 #include "scrape.h"
 
-static char *write_temp(const char *content) {
+static char *write_temp(const char *content, size_t len) {
         char *path = strdup("/tmp/vigie-test-XXXXXX");
         int fd = mkstemp(path);
         assert_true(fd >= 0);
-        assert_int_equal(write(fd, content, strlen(content)), (ssize_t) strlen(content));
+        assert_int_equal(write(fd, content, len), (ssize_t) len);
         close(fd);
         return path;
 }
 
-/* Loads content; returns the diag message with the temp path replaced by "F". */
-static int load(const char *content, struct config *cfg, char *msg, size_t size) {
-        char *path = write_temp(content);
+/* Loads len bytes of content; returns the diag message with the temp path
+ * replaced by "F". */
+static int load_n(const char *content, size_t len, struct config *cfg, char *msg, size_t size) {
+        char *path = write_temp(content, len);
         struct diag diag = {0};
         assert_int_equal(config_init_defaults(cfg), 0);
         int r = config_load(cfg, path, &diag);
@@ -43,6 +44,10 @@ static int load(const char *content, struct config *cfg, char *msg, size_t size)
         unlink(path);
         free(path);
         return r;
+}
+
+static int load(const char *content, struct config *cfg, char *msg, size_t size) {
+        return load_n(content, strlen(content), cfg, msg, size);
 }
 
 static void test_valid_file(_unused_ void **state) {
@@ -173,6 +178,57 @@ static void test_long_lines(_unused_ void **state) {
         config_free(&cfg);
 }
 
+/* A file of CONFIG_FILE_MAX bytes is read, one byte more is refused, and
+ * so is /dev/zero (quickly: it is not read to its end); a line of
+ * CONFIG_LINE_MAX bytes is read, one byte more is refused with its line;
+ * so is a NUL byte (inih would cut the line there). */
+static void test_bounds(_unused_ void **state) {
+        struct config cfg;
+        char msg[600];
+        char *text = malloc(CONFIG_FILE_MAX + 2);
+        assert_non_null(text);
+        memset(text, 'c', CONFIG_FILE_MAX + 1);
+        for (size_t i = 0; i < CONFIG_FILE_MAX + 1; i += 1024) {
+                text[i] = ';';
+                if (i >= 1024)
+                        text[i - 1] = '\n';
+        }
+        assert_int_equal(load_n(text, CONFIG_FILE_MAX, &cfg, msg, sizeof(msg)), 0);
+        config_free(&cfg);
+        assert_int_equal(load_n(text, CONFIG_FILE_MAX + 1, &cfg, msg, sizeof(msg)), -EINVAL);
+        assert_string_equal(msg, "F: more than 1 MiB: too large for a configuration file");
+        config_free(&cfg);
+        struct diag diag = {0};
+        assert_int_equal(config_init_defaults(&cfg), 0);
+        assert_int_equal(config_load(&cfg, "/dev/zero", &diag), -EINVAL);
+        assert_string_equal(diag.msg, "/dev/zero: more than 1 MiB: too large for a configuration file");
+        config_free(&cfg);
+
+        /* "[web]", then a comment line of CONFIG_LINE_MAX bytes, or one more */
+        memcpy(text, "[web]\n;", 7);
+        memset(text + 7, 'c', CONFIG_LINE_MAX);
+        memcpy(text + 6 + CONFIG_LINE_MAX, "\nmax_requests = 7\n", 19);
+        assert_int_equal(load(text, &cfg, msg, sizeof(msg)), 0);
+        assert_int_equal(cfg.max_requests, 7);
+        config_free(&cfg);
+        text[6 + CONFIG_LINE_MAX] = 'c';
+        memcpy(text + 7 + CONFIG_LINE_MAX, "\nmax_requests = 7\n", 19);
+        assert_int_equal(load(text, &cfg, msg, sizeof(msg)), -EINVAL);
+        assert_string_equal(msg, "F:2: line longer than 65536 bytes");
+        config_free(&cfg);
+        /* a value that long too */
+        memcpy(text, "[web]\nmax_requests = ", 21);
+        assert_int_equal(load(text, &cfg, msg, sizeof(msg)), -EINVAL);
+        assert_string_equal(msg, "F:2: line longer than 65536 bytes");
+        config_free(&cfg);
+        free(text);
+
+        static const char nul[] = "[web]\nmax_requests = 7\0garbage\n";
+        assert_int_equal(load_n(nul, sizeof(nul) - 1, &cfg, msg, sizeof(msg)), -EINVAL);
+        assert_string_equal(msg, "F:2: a NUL byte: not a text file");
+        config_free(&cfg);
+}
+
 static void test_unreadable(_unused_ void **state) {
         struct config cfg;
         struct diag diag = {0};
@@ -191,7 +247,8 @@ static void test_unreadable(_unused_ void **state) {
 static void test_collector_option_error_has_line(_unused_ void **state) {
         struct config cfg;
         char msg[600];
-        char *path = write_temp("[collector.cpu]\n\nguest = sometimes\n");
+        const char *text = "[collector.cpu]\n\nguest = sometimes\n";
+        char *path = write_temp(text, strlen(text));
         struct diag diag = {0};
         assert_int_equal(config_init_defaults(&cfg), 0);
         assert_int_equal(config_load(&cfg, path, &diag), 0);
@@ -413,6 +470,7 @@ int main(void) {
                 cmocka_unit_test(test_valid_file),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_long_lines),
+                cmocka_unit_test(test_bounds),
                 cmocka_unit_test(test_unreadable),
                 cmocka_unit_test(test_collector_option_error_has_line),
                 cmocka_unit_test(test_push_config),
