@@ -166,8 +166,8 @@ static bool has_option(struct field opts, const char *opt) {
 }
 
 static uint64_t mount_hash(const struct filesystem_state *s, const struct mount *m) {
-        uint64_t h = 1469598103934665603ull; /* FNV-1a over the three labels */
-        const size_t offs[] = {m->mountpoint, m->device, m->fstype};
+        uint64_t h = 1469598103934665603ull; /* FNV-1a over the labels every family has */
+        const size_t offs[] = {m->mountpoint, m->device};
         for (size_t k = 0; k < ELEMENTSOF(offs); k++)
                 for (const char *p = s->strings.data + offs[k];; p++) {
                         h = (h ^ (unsigned char) *p) * 1099511628211ull;
@@ -177,8 +177,11 @@ static uint64_t mount_hash(const struct filesystem_state *s, const struct mount 
         return h;
 }
 
-/* Adds mount n to the set; false if the same device, type and mount point
- * is there already (a repeated bind mount would be a duplicate series). */
+/* Adds mount n to the set; false if a mount with the same device and mount
+ * point and either the same type or the same major:minor is there already:
+ * a repeated bind mount would be a duplicate series of the size families,
+ * or of node_filesystem_mount_info. Both share the hash of device and
+ * mount point, so the probe meets every such mount. */
 static bool mount_add_unique(struct filesystem_state *s, size_t n) {
         const struct mount *m = &s->mounts[n];
         for (size_t i = mount_hash(s, m) & (s->seen_cap - 1);; i = (i + 1) & (s->seen_cap - 1)) {
@@ -189,7 +192,8 @@ static bool mount_add_unique(struct filesystem_state *s, size_t n) {
                 const struct mount *o = &s->mounts[s->seen[i] - 1];
                 if (strcmp(s->strings.data + o->mountpoint, s->strings.data + m->mountpoint) == 0 &&
                     strcmp(s->strings.data + o->device, s->strings.data + m->device) == 0 &&
-                    strcmp(s->strings.data + o->fstype, s->strings.data + m->fstype) == 0)
+                    (strcmp(s->strings.data + o->fstype, s->strings.data + m->fstype) == 0 ||
+                     (strcmp(o->major, m->major) == 0 && strcmp(o->minor, m->minor) == 0)))
                         return false;
         }
 }
@@ -266,7 +270,9 @@ static int filesystem_parse_line(struct filesystem_state *s, const char *line, s
                 s->strings.len = mark;
                 return 0;
         }
-        /* the same device, type and mount point twice: keep the first */
+        (void) fmt_u64(m->major, maj);
+        (void) fmt_u64(m->minor, min);
+        /* the same device and mount point twice: keep the first */
         if (!mount_add_unique(s, s->n)) {
                 s->strings.len = mark;
                 return 0;
@@ -283,8 +289,6 @@ static int filesystem_parse_line(struct filesystem_state *s, const char *line, s
         }
         buf_put(&s->strings, label_mp, label_len);
         buf_putc(&s->strings, '\0');
-        (void) fmt_u64(m->major, maj);
-        (void) fmt_u64(m->minor, min);
         m->ro = has_option(f[5], "ro");
         return s->strings.error < 0 ? s->strings.error : 1;
 }

@@ -104,6 +104,9 @@ static int netdev_header(struct netdev_state *s, const char *line, size_t len) {
                         if (f[i].n > 40)
                                 return -EINVAL;
                         (void) snprintf(name, sizeof(name), "node_network_%s_%.*s_total", d, (int) f[i].n, f[i].s);
+                        /* a column name that makes no metric name ("ca-rier"): the header is garbage */
+                        if (!metric_name_valid(name))
+                                return -EINVAL;
                         (void) snprintf(help, sizeof(help), "Network device statistic %s_%.*s.", d, (int) f[i].n,
                                         f[i].s);
                         s->columns[n] = desc_cache_get(&s->descs, name, help, METRIC_COUNTER, 1, device_label);

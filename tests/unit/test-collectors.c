@@ -73,6 +73,7 @@ static const struct {
         /* too few columns, letters, no colon, lo twice */
         {"netdev", "garbage", 0, 4, {0}},
         {"netdev", "missing", -ENOENT, 0, {0}},
+        {"netdev", "hostile", -EINVAL, 1, {0}},
         {"netdev", "regular", 0, 0, {"device_exclude", "^(lo|docker.*)$"}},
         {"netclass", "regular", 0, 0, {0}},
         /* mtu, speed and flags are not numbers; carrier is empty */
@@ -93,7 +94,7 @@ static const struct {
         /* no "-", x major, two fields, no source after the type */
         {"filesystem", "garbage", 0, 4, {0}},
         {"filesystem", "missing", -ENOENT, 0, {0}},
-        /* 40 fields, without and with a "-" */
+        /* 40 fields, without and with a "-"; /var again, as xfs (left out) */
         {"filesystem", "hostile", 0, 2, {0}},
         {"filesystem", "mounts500", 0, 0, {0}},
         {"filesystem", "regular", 0, 0, {"fs_types_exclude", "^(sysfs|proc|nfs4)$"}},
