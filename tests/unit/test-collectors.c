@@ -5,10 +5,12 @@
  * VIGIE_FIXTURES_WRITE=1 rewrites the expected files instead of comparing
  * (then review the diff, and let node-exporter-fixtures check them). */
 #include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,11 +422,155 @@ static void test_endless_files(_unused_ void **state) {
         assert_int_equal(rmdir(dir), 0);
 }
 
+/* Deterministic xorshift64: the same mutations on every run, so that a
+ * failure is found again. */
+static uint64_t fuzz_next(uint64_t *x) {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        return *x;
+}
+
+/* One to four mutations of text, in place (cap bytes of room): a byte
+ * changed to one that means something to the parsers, a range cut, an
+ * extreme number put in, a field repeated up to 48 times (lines with
+ * more fields than any array holds), a line repeated, the end cut. */
+static size_t fuzz_mutate(uint64_t *x, char *text, size_t len, size_t cap) {
+        static const char bytes[] = "0123456789 \t\n-:.=\"\\/x()";
+        static const char *const numbers[] = {
+                "18446744073709551615", "18446744073709551616", "-9223372036854775808",   "9223372036854775807", "-1",
+                "4294967296",           "0x7fffffffffffffff",   "99999999999999999999999"};
+        for (uint64_t k = fuzz_next(x) % 4 + 1; k > 0 && len > 0; k--) {
+                text[len] = '\0'; /* the field and line scans below stop there */
+                size_t at = fuzz_next(x) % len;
+                const char *piece = NULL;
+                size_t piece_len = 0, times = 1;
+                switch (fuzz_next(x) % 6) {
+                case 0: text[at] = bytes[fuzz_next(x) % (sizeof(bytes) - 1)]; break;
+                case 1: {
+                        size_t n = fuzz_next(x) % 16 + 1;
+                        n = n > len - at ? len - at : n;
+                        memmove(text + at, text + at + n, len - at - n);
+                        len -= n;
+                        break;
+                }
+                case 2: { /* in place of the field at 'at' */
+                        while (at > 0 && text[at - 1] != ' ' && text[at - 1] != '\n')
+                                at--;
+                        size_t n = strcspn(text + at, " \n");
+                        memmove(text + at, text + at + n, len - at - n);
+                        len -= n;
+                        piece = numbers[fuzz_next(x) % ELEMENTSOF(numbers)];
+                        piece_len = strlen(piece);
+                        break;
+                }
+                case 3: /* the field at 'at', with the space before it, after it */
+                        while (at > 0 && text[at - 1] != ' ' && text[at - 1] != '\n')
+                                at--;
+                        if (at == 0)
+                                continue;
+                        piece = text + at - 1;
+                        piece_len = strcspn(text + at, " \n") + 1;
+                        at += piece_len - 1;
+                        times = fuzz_next(x) % 48 + 1;
+                        break;
+                case 4:
+                        while (at > 0 && text[at - 1] != '\n')
+                                at--;
+                        piece = text + at;
+                        piece_len = strcspn(text + at, "\n") + 1;
+                        piece_len = piece_len > len - at ? len - at : piece_len;
+                        break;
+                default: len = at; break;
+                }
+                char copy[4096];
+                if (piece_len == 0 || piece_len > sizeof(copy) || len + piece_len * times >= cap)
+                        continue;
+                memcpy(copy, piece, piece_len);
+                for (size_t t = 0; t < times; t++) {
+                        memmove(text + at + piece_len, text + at, len - at);
+                        memcpy(text + at, copy, piece_len);
+                        len += piece_len;
+                }
+        }
+        text[len] = '\0';
+        return len;
+}
+
+/* Every collector's parser on random mutations of its regular fixture,
+ * the mutated file rewritten in place (as the kernel changes its files)
+ * and collected by one instance: whatever it returns, the set it makes
+ * must be valid (no duplicate series); under the sanitized build, no
+ * read past an array or overflow either (40-field mountinfo lines and
+ * speeds of 2^63 are among what it makes). */
+static void test_mutated_fixtures(_unused_ void **state) {
+        static const struct {
+                const char *collector, *case_dir, *file;
+        } targets[] = {
+                {"cpu", "cpu/regular", "proc/stat"},
+                {"stat", "stat/regular", "proc/stat"},
+                {"meminfo", "meminfo/regular", "proc/meminfo"},
+                {"loadavg", "loadavg/regular", "proc/loadavg"},
+                {"pressure", "pressure/regular", "proc/pressure/io"},
+                {"netdev", "netdev/regular", "proc/net/dev"},
+                {"diskstats", "diskstats/regular", "proc/diskstats"},
+                {"filesystem", "filesystem/regular", "proc/1/mountinfo"},
+                {"os", "os/regular", "root/etc/os-release"},
+                {"netclass", "netclass/regular", "sys/devices/virtual/net/eth0/speed"},
+                {"netclass", "netclass/regular", "sys/devices/virtual/net/eth0/flags"},
+                {"hwmon", "hwmon/regular", "sys/devices/platform/coretemp.0/hwmon/hwmon0/temp2_input"},
+                {"thermal_zone", "thermal_zone/regular", "sys/devices/virtual/thermal/thermal_zone0/temp"},
+        };
+        enum { ITERATIONS = 300 };
+        uint64_t x = 0x9e3779b97f4a7c15u;
+        static char text[65536];
+        for (size_t t = 0; t < ELEMENTSOF(targets); t++) {
+                char dir[] = "/tmp/vigie-test-fuzz.XXXXXX", cmd[1024], path[512];
+                assert_non_null(mkdtemp(dir));
+                (void) snprintf(cmd, sizeof(cmd), "cp -a '%s/%s/.' '%s'", FIXTURES_DIR, targets[t].case_dir, dir);
+                assert_int_equal(system(cmd), 0);
+                (void) snprintf(path, sizeof(path), "%s/%s", targets[t].case_dir, targets[t].file);
+                char *orig = fixture_read(path);
+                size_t orig_len = strlen(orig);
+                assert_true(orig_len < sizeof(text) / 4);
+
+                char procfs[300], sysfs[300], rootfs[300], udev[300];
+                (void) snprintf(procfs, sizeof(procfs), "%s/proc", dir);
+                (void) snprintf(sysfs, sizeof(sysfs), "%s/sys", dir);
+                (void) snprintf(rootfs, sizeof(rootfs), "%s/root", dir);
+                (void) snprintf(udev, sizeof(udev), "%s/udev", dir);
+                struct collector_env env = {procfs, sysfs, rootfs, udev};
+                const struct collector *c = registry_collectors[registry_find(targets[t].collector)];
+                void *cs = NULL;
+                assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &cs), 0);
+                (void) snprintf(path, sizeof(path), "%s/%s", dir, targets[t].file);
+                for (unsigned i = 0; i < ITERATIONS; i++) {
+                        memcpy(text, orig, orig_len + 1);
+                        size_t len = fuzz_mutate(&x, text, orig_len, sizeof(text));
+                        int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+                        assert_true(fd >= 0);
+                        assert_int_equal(write(fd, text, len), (ssize_t) len);
+                        assert_int_equal(close(fd), 0);
+                        struct fixture_run run;
+                        fixture_collect_state(c, cs, &run);
+                        if (run.result > 0 || run.validation)
+                                fail_msg("%s, %s mutated to:\n%s\nreturned %d: %s", targets[t].collector,
+                                         targets[t].file, text, run.result, run.validation ? run.validation : "");
+                        fixture_run_free(&run);
+                }
+                c->free(cs);
+                free(orig);
+                (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+                assert_int_equal(system(cmd), 0);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fixtures),
                 cmocka_unit_test(test_cached_files_follow_changes),
                 cmocka_unit_test(test_endless_files),
+                cmocka_unit_test(test_mutated_fixtures),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
