@@ -21,6 +21,7 @@ extern const struct collector hwmon_collector;
 extern const struct collector thermal_zone_collector;
 extern const struct collector powersupplyclass_collector;
 extern const struct collector textfile_collector;
+extern const struct collector entropy_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -39,6 +40,7 @@ const struct collector *const registry_collectors[] = {
         &thermal_zone_collector,
         &powersupplyclass_collector,
         &textfile_collector,
+        &entropy_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);
