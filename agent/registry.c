@@ -22,6 +22,7 @@ extern const struct collector thermal_zone_collector;
 extern const struct collector powersupplyclass_collector;
 extern const struct collector textfile_collector;
 extern const struct collector entropy_collector;
+extern const struct collector filefd_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -41,6 +42,7 @@ const struct collector *const registry_collectors[] = {
         &powersupplyclass_collector,
         &textfile_collector,
         &entropy_collector,
+        &filefd_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -24,6 +24,7 @@ MOVING = {
     "node_filesystem_avail_bytes": (256 << 20, 0),
     "node_filesystem_files_free": (10000, 0),
     "node_entropy_available_bits": (4096, 0),
+    "node_filefd_allocated": (1000, 0.05),
 }
 
 

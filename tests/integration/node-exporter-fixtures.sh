@@ -64,5 +64,6 @@ check thermal_zone/regular/expected.prom thermal_zone --path.sysfs="$F/thermal_z
 check powersupplyclass/regular/expected.prom powersupplyclass --path.sysfs="$F/powersupplyclass/regular/sys"
 check textfile/regular/expected-directory.prom textfile --collector.textfile.directory="$F/textfile/regular/dir"
 check entropy/regular/expected.prom entropy --path.procfs="$F/entropy/regular/proc"
+check filefd/regular/expected.prom filefd --path.procfs="$F/filefd/regular/proc"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

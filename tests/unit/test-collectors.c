@@ -115,6 +115,11 @@ static const struct {
         /* entropy_avail -1 */
         {"entropy", "garbage", 0, 1, {0}},
         {"entropy", "missing", -ENOENT, 0, {0}},
+        {"filefd", "regular", 0, 0, {0}},
+        {"filefd", "truncated", -EINVAL, 1, {0}},
+        /* two numbers, not three */
+        {"filefd", "garbage", -EINVAL, 1, {0}},
+        {"filefd", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -372,6 +377,7 @@ static const struct {
         const char *collector, *rel, *content;
 } optional_sources[] = {
         {"entropy", "proc/sys/kernel/random/poolsize", "4096\n"},
+        {"filefd", "proc/sys/fs/file-nr", "768\t0\t2466170\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
