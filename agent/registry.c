@@ -23,6 +23,7 @@ extern const struct collector powersupplyclass_collector;
 extern const struct collector textfile_collector;
 extern const struct collector entropy_collector;
 extern const struct collector filefd_collector;
+extern const struct collector sockstat_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -43,6 +44,7 @@ const struct collector *const registry_collectors[] = {
         &textfile_collector,
         &entropy_collector,
         &filefd_collector,
+        &sockstat_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -25,6 +25,9 @@ MOVING = {
     "node_filesystem_files_free": (10000, 0),
     "node_entropy_available_bits": (4096, 0),
     "node_filefd_allocated": (1000, 0.05),
+    "node_sockstat_TCP_mem_bytes": (4 << 20, 0.1),
+    "node_sockstat_UDP_mem_bytes": (4 << 20, 0.1),
+    "node_sockstat_": (64, 0.1),
 }
 
 

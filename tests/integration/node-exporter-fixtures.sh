@@ -65,5 +65,7 @@ check powersupplyclass/regular/expected.prom powersupplyclass --path.sysfs="$F/p
 check textfile/regular/expected-directory.prom textfile --collector.textfile.directory="$F/textfile/regular/dir"
 check entropy/regular/expected.prom entropy --path.procfs="$F/entropy/regular/proc"
 check filefd/regular/expected.prom filefd --path.procfs="$F/filefd/regular/proc"
+check sockstat/regular/expected.prom sockstat --path.procfs="$F/sockstat/regular/proc"
+check sockstat/ipv4only/expected.prom sockstat --path.procfs="$F/sockstat/ipv4only/proc"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -120,6 +120,15 @@ static const struct {
         /* two numbers, not three */
         {"filefd", "garbage", -EINVAL, 1, {0}},
         {"filefd", "missing", -ENOENT, 0, {0}},
+        /* mem_bytes is mem in pages of 4096 bytes (test_fixtures checks the page size) */
+        {"sockstat", "regular", 0, 0, {0}},
+        {"sockstat", "ipv4only", 0, 0, {0}},
+        {"sockstat", "truncated", 0, 1, {0}},
+        /* an odd field count, x, no colon, Bad-Name, a bare UDPLITE:, FRAG
+         * again, inuse twice; FRAG's unknown key is ignored, as
+         * sockstat6's sockets line is */
+        {"sockstat", "garbage", 0, 7, {0}},
+        {"sockstat", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -163,6 +172,8 @@ static void test_fixtures(_unused_ void **state) {
         bool write_mode = getenv("VIGIE_FIXTURES_WRITE") != NULL;
         if (sysconf(_SC_CLK_TCK) != 100)
                 fail_msg("USER_HZ is %ld here; the cpu fixtures are written for 100", sysconf(_SC_CLK_TCK));
+        if (sysconf(_SC_PAGESIZE) != 4096)
+                fail_msg("pages are %ld bytes here; the sockstat fixtures are written for 4096", sysconf(_SC_PAGESIZE));
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 int idx = registry_find(cases[i].collector);
                 assert_true(idx >= 0);
@@ -378,6 +389,7 @@ static const struct {
 } optional_sources[] = {
         {"entropy", "proc/sys/kernel/random/poolsize", "4096\n"},
         {"filefd", "proc/sys/fs/file-nr", "768\t0\t2466170\n"},
+        {"sockstat", "proc/net/sockstat", "sockets: used 1\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
