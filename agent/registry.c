@@ -24,6 +24,7 @@ extern const struct collector textfile_collector;
 extern const struct collector entropy_collector;
 extern const struct collector filefd_collector;
 extern const struct collector sockstat_collector;
+extern const struct collector softnet_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -45,6 +46,7 @@ const struct collector *const registry_collectors[] = {
         &entropy_collector,
         &filefd_collector,
         &sockstat_collector,
+        &softnet_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -67,5 +67,7 @@ check entropy/regular/expected.prom entropy --path.procfs="$F/entropy/regular/pr
 check filefd/regular/expected.prom filefd --path.procfs="$F/filefd/regular/proc"
 check sockstat/regular/expected.prom sockstat --path.procfs="$F/sockstat/regular/proc"
 check sockstat/ipv4only/expected.prom sockstat --path.procfs="$F/sockstat/ipv4only/proc"
+check softnet/regular/expected.prom softnet --path.procfs="$F/softnet/regular/proc"
+check softnet/softnet256/expected.prom softnet --path.procfs="$F/softnet/softnet256/proc"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -129,6 +129,13 @@ static const struct {
          * sockstat6's sockets line is */
         {"sockstat", "garbage", 0, 7, {0}},
         {"sockstat", "missing", -ENOENT, 0, {0}},
+        {"softnet", "regular", 0, 0, {0}},
+        /* cut inside cpu1's line: cpu0 stays */
+        {"softnet", "truncated", 0, 1, {0}},
+        /* four columns, a "g", nine digits; the cpu label stays the line's position */
+        {"softnet", "garbage", 0, 3, {0}},
+        {"softnet", "missing", -ENOENT, 0, {0}},
+        {"softnet", "softnet256", 0, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -390,6 +397,7 @@ static const struct {
         {"entropy", "proc/sys/kernel/random/poolsize", "4096\n"},
         {"filefd", "proc/sys/fs/file-nr", "768\t0\t2466170\n"},
         {"sockstat", "proc/net/sockstat", "sockets: used 1\n"},
+        {"softnet", "proc/net/softnet_stat", "00000001 00000000 00000000 0 0 0 0 0 0 0 0\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
