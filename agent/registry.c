@@ -25,6 +25,7 @@ extern const struct collector entropy_collector;
 extern const struct collector filefd_collector;
 extern const struct collector sockstat_collector;
 extern const struct collector softnet_collector;
+extern const struct collector conntrack_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -47,6 +48,7 @@ const struct collector *const registry_collectors[] = {
         &filefd_collector,
         &sockstat_collector,
         &softnet_collector,
+        &conntrack_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -69,5 +69,7 @@ check sockstat/regular/expected.prom sockstat --path.procfs="$F/sockstat/regular
 check sockstat/ipv4only/expected.prom sockstat --path.procfs="$F/sockstat/ipv4only/proc"
 check softnet/regular/expected.prom softnet --path.procfs="$F/softnet/regular/proc"
 check softnet/softnet256/expected.prom softnet --path.procfs="$F/softnet/softnet256/proc"
+check conntrack/regular/expected.prom conntrack --path.procfs="$F/conntrack/regular/proc"
+check conntrack/nostat/expected.prom conntrack --path.procfs="$F/conntrack/nostat/proc"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -136,6 +136,14 @@ static const struct {
         {"softnet", "garbage", 0, 3, {0}},
         {"softnet", "missing", -ENOENT, 0, {0}},
         {"softnet", "softnet256", 0, 0, {0}},
+        {"conntrack", "regular", 0, 0, {0}},
+        /* size and limit alone, as in a network namespace without statistics */
+        {"conntrack", "nostat", 0, 0, {0}},
+        /* cut inside cpu3's line: the sums of the first three */
+        {"conntrack", "truncated", 0, 1, {0}},
+        /* 16 columns (Linux before 2.6.35), an x */
+        {"conntrack", "garbage", 0, 2, {0}},
+        {"conntrack", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -392,12 +400,14 @@ static void test_cached_files_follow_changes(_unused_ void **state) {
  * host without IPv6 or nf_conntrack pays no failed open per scrape): the
  * file made after the first scrape is not read yet. */
 static const struct {
-        const char *collector, *rel, *content;
+        const char *collector, *rel, *content, *rel2, *content2; /* rel2: a second file it needs, if any */
 } optional_sources[] = {
         {"entropy", "proc/sys/kernel/random/poolsize", "4096\n"},
         {"filefd", "proc/sys/fs/file-nr", "768\t0\t2466170\n"},
         {"sockstat", "proc/net/sockstat", "sockets: used 1\n"},
         {"softnet", "proc/net/softnet_stat", "00000001 00000000 00000000 0 0 0 0 0 0 0 0\n"},
+        {"conntrack", "proc/sys/net/netfilter/nf_conntrack_count", "1\n", "proc/sys/net/netfilter/nf_conntrack_max",
+         "2\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
@@ -415,14 +425,18 @@ static void test_missing_source_remembered(_unused_ void **state) {
                 fixture_run_free(&run);
 
                 /* the file appears: still no data until the next look */
-                char sub[512];
-                (void) snprintf(sub, sizeof(sub), "%s/%s", dir, optional_sources[i].rel);
-                for (char *p = sub + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
-                        *p = '\0';
-                        assert_int_equal(mkdir(sub, 0700), 0);
-                        *p = '/';
+                const char *rels[] = {optional_sources[i].rel, optional_sources[i].rel2};
+                const char *contents[] = {optional_sources[i].content, optional_sources[i].content2};
+                for (size_t k = 0; k < 2 && rels[k]; k++) {
+                        char sub[512];
+                        (void) snprintf(sub, sizeof(sub), "%s/%s", dir, rels[k]);
+                        for (char *p = sub + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+                                *p = '\0';
+                                assert_true(mkdir(sub, 0700) == 0 || errno == EEXIST);
+                                *p = '/';
+                        }
+                        put_file(dir, rels[k], contents[k]);
                 }
-                put_file(dir, optional_sources[i].rel, optional_sources[i].content);
                 fixture_collect_state(c, st, &run);
                 if (run.result != -ENOENT)
                         fail_msg("%s read %s again right after finding it missing", c->name, optional_sources[i].rel);
