@@ -26,6 +26,7 @@ extern const struct collector filefd_collector;
 extern const struct collector sockstat_collector;
 extern const struct collector softnet_collector;
 extern const struct collector conntrack_collector;
+extern const struct collector udp_queues_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -49,6 +50,7 @@ const struct collector *const registry_collectors[] = {
         &sockstat_collector,
         &softnet_collector,
         &conntrack_collector,
+        &udp_queues_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -29,6 +29,7 @@ MOVING = {
     "node_sockstat_UDP_mem_bytes": (4 << 20, 0.1),
     "node_sockstat_": (64, 0.1),
     "node_nf_conntrack_entries": (1000, 0.1),
+    "node_udp_queues": (1 << 20, 0.1),
 }
 
 

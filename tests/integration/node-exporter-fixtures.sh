@@ -71,5 +71,7 @@ check softnet/regular/expected.prom softnet --path.procfs="$F/softnet/regular/pr
 check softnet/softnet256/expected.prom softnet --path.procfs="$F/softnet/softnet256/proc"
 check conntrack/regular/expected.prom conntrack --path.procfs="$F/conntrack/regular/proc"
 check conntrack/nostat/expected.prom conntrack --path.procfs="$F/conntrack/nostat/proc"
+check udp_queues/regular/expected.prom udp_queues --path.procfs="$F/udp_queues/regular/proc"
+check udp_queues/ipv4only/expected.prom udp_queues --path.procfs="$F/udp_queues/ipv4only/proc"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -144,6 +144,13 @@ static const struct {
         /* 16 columns (Linux before 2.6.35), an x */
         {"conntrack", "garbage", 0, 2, {0}},
         {"conntrack", "missing", -ENOENT, 0, {0}},
+        {"udp_queues", "regular", 0, 0, {0}},
+        {"udp_queues", "ipv4only", 0, 0, {0}},
+        /* cut inside the last v4 socket: the sums of the others */
+        {"udp_queues", "truncated", 0, 1, {0}},
+        /* too few columns, a 7-digit address, an x, no colon after sl; a v4 address in udp6 */
+        {"udp_queues", "garbage", 0, 5, {0}},
+        {"udp_queues", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -408,6 +415,7 @@ static const struct {
         {"softnet", "proc/net/softnet_stat", "00000001 00000000 00000000 0 0 0 0 0 0 0 0\n"},
         {"conntrack", "proc/sys/net/netfilter/nf_conntrack_count", "1\n", "proc/sys/net/netfilter/nf_conntrack_max",
          "2\n"},
+        {"udp_queues", "proc/net/udp6", "  sl  local_address\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
