@@ -27,6 +27,7 @@ extern const struct collector sockstat_collector;
 extern const struct collector softnet_collector;
 extern const struct collector conntrack_collector;
 extern const struct collector udp_queues_collector;
+extern const struct collector schedstat_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -51,6 +52,7 @@ const struct collector *const registry_collectors[] = {
         &softnet_collector,
         &conntrack_collector,
         &udp_queues_collector,
+        &schedstat_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -73,5 +73,7 @@ check conntrack/regular/expected.prom conntrack --path.procfs="$F/conntrack/regu
 check conntrack/nostat/expected.prom conntrack --path.procfs="$F/conntrack/nostat/proc"
 check udp_queues/regular/expected.prom udp_queues --path.procfs="$F/udp_queues/regular/proc"
 check udp_queues/ipv4only/expected.prom udp_queues --path.procfs="$F/udp_queues/ipv4only/proc"
+check schedstat/regular/expected.prom schedstat --path.procfs="$F/schedstat/regular/proc"
+check schedstat/schedstat256/expected.prom schedstat --path.procfs="$F/schedstat/schedstat256/proc"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

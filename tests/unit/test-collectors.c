@@ -151,6 +151,13 @@ static const struct {
         /* too few columns, a 7-digit address, an x, no colon after sl; a v4 address in udp6 */
         {"udp_queues", "garbage", 0, 5, {0}},
         {"udp_queues", "missing", -ENOENT, 0, {0}},
+        {"schedstat", "regular", 0, 0, {0}},
+        /* cut inside cpu2's line */
+        {"schedstat", "truncated", 0, 1, {0}},
+        /* eight numbers, an x, cpu0 again, cpuX; cpu3's tenth number is let be */
+        {"schedstat", "garbage", 0, 4, {0}},
+        {"schedstat", "missing", -ENOENT, 0, {0}},
+        {"schedstat", "schedstat256", 0, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -416,6 +423,7 @@ static const struct {
         {"conntrack", "proc/sys/net/netfilter/nf_conntrack_count", "1\n", "proc/sys/net/netfilter/nf_conntrack_max",
          "2\n"},
         {"udp_queues", "proc/net/udp6", "  sl  local_address\n"},
+        {"schedstat", "proc/schedstat", "version 15\ncpu0 0 0 1 2 3 4 5 6 7\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
