@@ -21,6 +21,13 @@ extern const struct collector hwmon_collector;
 extern const struct collector thermal_zone_collector;
 extern const struct collector powersupplyclass_collector;
 extern const struct collector textfile_collector;
+extern const struct collector entropy_collector;
+extern const struct collector filefd_collector;
+extern const struct collector sockstat_collector;
+extern const struct collector softnet_collector;
+extern const struct collector conntrack_collector;
+extern const struct collector udp_queues_collector;
+extern const struct collector schedstat_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -39,6 +46,13 @@ const struct collector *const registry_collectors[] = {
         &thermal_zone_collector,
         &powersupplyclass_collector,
         &textfile_collector,
+        &entropy_collector,
+        &filefd_collector,
+        &sockstat_collector,
+        &softnet_collector,
+        &conntrack_collector,
+        &udp_queues_collector,
+        &schedstat_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

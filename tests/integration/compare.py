@@ -23,6 +23,13 @@ MOVING = {
     "node_filesystem_free_bytes": (256 << 20, 0),
     "node_filesystem_avail_bytes": (256 << 20, 0),
     "node_filesystem_files_free": (10000, 0),
+    "node_entropy_available_bits": (4096, 0),
+    "node_filefd_allocated": (1000, 0.05),
+    "node_sockstat_TCP_mem_bytes": (4 << 20, 0.1),
+    "node_sockstat_UDP_mem_bytes": (4 << 20, 0.1),
+    "node_sockstat_": (64, 0.1),
+    "node_nf_conntrack_entries": (1000, 0.1),
+    "node_udp_queues": (1 << 20, 0.1),
 }
 
 

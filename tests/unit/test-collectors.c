@@ -116,6 +116,55 @@ static const struct {
         /* six refused files, one line each */
         {"textfile", "garbage", 0, 6, {"directory", "@FIXTURES@/textfile/garbage/dir"}},
         {"textfile", "missing", 0, 0, {"directory", "@FIXTURES@/textfile/missing/nonexistent"}},
+        {"entropy", "regular", 0, 0, {0}},
+        /* entropy_avail cut short; poolsize stays */
+        {"entropy", "truncated", 0, 1, {0}},
+        /* entropy_avail -1 */
+        {"entropy", "garbage", 0, 1, {0}},
+        {"entropy", "missing", -ENOENT, 0, {0}},
+        {"filefd", "regular", 0, 0, {0}},
+        {"filefd", "truncated", -EINVAL, 1, {0}},
+        /* two numbers, not three */
+        {"filefd", "garbage", -EINVAL, 1, {0}},
+        {"filefd", "missing", -ENOENT, 0, {0}},
+        /* mem_bytes is mem in pages of 4096 bytes (test_fixtures checks the page size) */
+        {"sockstat", "regular", 0, 0, {0}},
+        {"sockstat", "ipv4only", 0, 0, {0}},
+        {"sockstat", "truncated", 0, 1, {0}},
+        /* an odd field count, x, no colon, Bad-Name, a bare UDPLITE:, FRAG
+         * again, inuse twice; FRAG's unknown key is ignored, as
+         * sockstat6's sockets line is */
+        {"sockstat", "garbage", 0, 7, {0}},
+        {"sockstat", "missing", -ENOENT, 0, {0}},
+        {"softnet", "regular", 0, 0, {0}},
+        /* cut inside cpu1's line: cpu0 stays */
+        {"softnet", "truncated", 0, 1, {0}},
+        /* four columns, a "g", nine digits; the cpu label stays the line's position */
+        {"softnet", "garbage", 0, 3, {0}},
+        {"softnet", "missing", -ENOENT, 0, {0}},
+        {"softnet", "softnet256", 0, 0, {0}},
+        {"conntrack", "regular", 0, 0, {0}},
+        /* size and limit alone, as in a network namespace without statistics */
+        {"conntrack", "nostat", 0, 0, {0}},
+        /* cut inside cpu3's line: the sums of the first three */
+        {"conntrack", "truncated", 0, 1, {0}},
+        /* 16 columns (Linux before 2.6.35), an x */
+        {"conntrack", "garbage", 0, 2, {0}},
+        {"conntrack", "missing", -ENOENT, 0, {0}},
+        {"udp_queues", "regular", 0, 0, {0}},
+        {"udp_queues", "ipv4only", 0, 0, {0}},
+        /* cut inside the last v4 socket: the sums of the others */
+        {"udp_queues", "truncated", 0, 1, {0}},
+        /* too few columns, a 7-digit address, an x, no colon after sl; a v4 address in udp6 */
+        {"udp_queues", "garbage", 0, 5, {0}},
+        {"udp_queues", "missing", -ENOENT, 0, {0}},
+        {"schedstat", "regular", 0, 0, {0}},
+        /* cut inside cpu2's line */
+        {"schedstat", "truncated", 0, 1, {0}},
+        /* eight numbers, an x, cpu0 again, cpuX; cpu3's tenth number is let be */
+        {"schedstat", "garbage", 0, 4, {0}},
+        {"schedstat", "missing", -ENOENT, 0, {0}},
+        {"schedstat", "schedstat256", 0, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -159,6 +208,8 @@ static void test_fixtures(_unused_ void **state) {
         bool write_mode = getenv("VIGIE_FIXTURES_WRITE") != NULL;
         if (sysconf(_SC_CLK_TCK) != 100)
                 fail_msg("USER_HZ is %ld here; the cpu fixtures are written for 100", sysconf(_SC_CLK_TCK));
+        if (sysconf(_SC_PAGESIZE) != 4096)
+                fail_msg("pages are %ld bytes here; the sockstat fixtures are written for 4096", sysconf(_SC_PAGESIZE));
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 int idx = registry_find(cases[i].collector);
                 assert_true(idx >= 0);
@@ -565,12 +616,74 @@ static void test_mutated_fixtures(_unused_ void **state) {
         }
 }
 
+/* A source found missing is not looked for again at the next scrapes (a
+ * host without IPv6 or nf_conntrack pays no failed open per scrape): the
+ * file made after the first scrape is not read yet. */
+static const struct {
+        const char *collector, *rel, *content, *rel2, *content2; /* rel2: a second file it needs, if any */
+} optional_sources[] = {
+        {"entropy", "proc/sys/kernel/random/poolsize", "4096\n"},
+        {"filefd", "proc/sys/fs/file-nr", "768\t0\t2466170\n"},
+        {"sockstat", "proc/net/sockstat", "sockets: used 1\n"},
+        {"softnet", "proc/net/softnet_stat", "00000001 00000000 00000000 0 0 0 0 0 0 0 0\n"},
+        {"conntrack", "proc/sys/net/netfilter/nf_conntrack_count", "1\n", "proc/sys/net/netfilter/nf_conntrack_max",
+         "2\n"},
+        {"udp_queues", "proc/net/udp6", "  sl  local_address\n"},
+        {"schedstat", "proc/schedstat", "version 15\ncpu0 0 0 1 2 3 4 5 6 7\n"},
+};
+
+static void test_missing_source_remembered(_unused_ void **state) {
+        for (size_t i = 0; i < sizeof(optional_sources) / sizeof(optional_sources[0]); i++) {
+                char dir[] = "/tmp/vigie-test-optional.XXXXXX", procfs[256], path[512];
+                assert_non_null(mkdtemp(dir));
+                (void) snprintf(procfs, sizeof(procfs), "%s/proc", dir);
+                struct collector_env env = {procfs, procfs, procfs, procfs};
+                const struct collector *c = registry_collectors[registry_find(optional_sources[i].collector)];
+                void *st = NULL;
+                assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &st), 0);
+                struct fixture_run run;
+                fixture_collect_state(c, st, &run);
+                assert_int_equal(run.result, -ENOENT);
+                fixture_run_free(&run);
+
+                /* the file appears: still no data until the next look */
+                const char *rels[] = {optional_sources[i].rel, optional_sources[i].rel2};
+                const char *contents[] = {optional_sources[i].content, optional_sources[i].content2};
+                for (size_t k = 0; k < 2 && rels[k]; k++) {
+                        char sub[512];
+                        (void) snprintf(sub, sizeof(sub), "%s/%s", dir, rels[k]);
+                        for (char *p = sub + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+                                *p = '\0';
+                                assert_true(mkdir(sub, 0700) == 0 || errno == EEXIST);
+                                *p = '/';
+                        }
+                        put_file(dir, rels[k], contents[k]);
+                }
+                fixture_collect_state(c, st, &run);
+                if (run.result != -ENOENT)
+                        fail_msg("%s read %s again right after finding it missing", c->name, optional_sources[i].rel);
+                fixture_run_free(&run);
+                c->free(st);
+
+                /* a fresh instance finds it */
+                assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &st), 0);
+                fixture_collect_state(c, st, &run);
+                assert_int_equal(run.result, 0);
+                fixture_run_free(&run);
+                c->free(st);
+
+                (void) snprintf(path, sizeof(path), "rm -r '%s'", dir);
+                assert_int_equal(system(path), 0);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fixtures),
                 cmocka_unit_test(test_cached_files_follow_changes),
                 cmocka_unit_test(test_endless_files),
                 cmocka_unit_test(test_mutated_fixtures),
+                cmocka_unit_test(test_missing_source_remembered),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,25 @@
+/* Kernel files a host may lack (no IPv6, nf_conntrack not loaded, a kernel
+ * built without schedstats): once found missing, a file is not looked for
+ * again for a minute, so a collector whose source is absent costs a clock
+ * read per scrape, not a failed open. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fileio.h"
+
+struct optional_file {
+        struct kernel_file kf;
+        uint64_t missing_until_ns; /* CLOCK_MONOTONIC; 0 while the file is there */
+};
+
+/* kernel_file_read (kernel_file_read_one_piece when one_piece) of
+ * root/rel, -EFBIG past max bytes, or -ENOENT at once while it was found missing less than a
+ * minute ago. */
+int optional_file_read(struct optional_file *f, const char *root, const char *rel, bool one_piece, size_t max,
+                       struct buf *b);
+/* The same for a file holding one decimal number on one line (a sysctl):
+ * -EBADMSG if it holds anything else. */
+int optional_file_read_u64(struct optional_file *f, const char *root, const char *rel, struct buf *b, uint64_t *ret);
+void optional_file_close(struct optional_file *f);
