@@ -433,7 +433,9 @@ static void test_endless_files(_unused_ void **state) {
         static const char *const zeros[] = {"proc/stat",           "proc/loadavg",        "proc/meminfo",
                                             "proc/pressure/cpu",   "proc/pressure/io",    "proc/pressure/memory",
                                             "proc/net/dev",        "proc/diskstats",      "proc/1/mountinfo",
-                                            "proc/self/mountinfo", "root/etc/os-release", "udev/b8:0"};
+                                            "proc/self/mountinfo", "root/etc/os-release", "udev/b8:0",
+                                            "proc/net/softnet_stat", "proc/schedstat",    "proc/net/sockstat",
+                                            "proc/net/udp"};
         for (size_t i = 0; i < ELEMENTSOF(zeros); i++) {
                 (void) snprintf(path, sizeof(path), "%s/%s", dir, zeros[i]);
                 assert_int_equal(symlink("/dev/zero", path), 0);
@@ -445,7 +447,8 @@ static void test_endless_files(_unused_ void **state) {
         (void) snprintf(good, sizeof(good), "%s/good", dir);
         struct collector_env env = {procfs, "/nonexistent", rootfs, udev};
         static const char *const names[] = {"cpu",    "stat",      "loadavg",    "meminfo", "pressure",
-                                            "netdev", "diskstats", "filesystem", "os"};
+                                            "netdev", "diskstats", "filesystem", "os",      "softnet",
+                                            "schedstat", "sockstat", "udp_queues"};
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 const struct collector *c = registry_collectors[registry_find(names[i])];
                 void *cs = NULL;
@@ -571,6 +574,14 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"netclass", "netclass/regular", "sys/devices/virtual/net/eth0/flags"},
                 {"hwmon", "hwmon/regular", "sys/devices/platform/coretemp.0/hwmon/hwmon0/temp2_input"},
                 {"thermal_zone", "thermal_zone/regular", "sys/devices/virtual/thermal/thermal_zone0/temp"},
+                {"entropy", "entropy/regular", "proc/sys/kernel/random/entropy_avail"},
+                {"filefd", "filefd/regular", "proc/sys/fs/file-nr"},
+                {"sockstat", "sockstat/regular", "proc/net/sockstat"},
+                {"sockstat", "sockstat/regular", "proc/net/sockstat6"},
+                {"softnet", "softnet/regular", "proc/net/softnet_stat"},
+                {"conntrack", "conntrack/regular", "proc/net/stat/nf_conntrack"},
+                {"udp_queues", "udp_queues/regular", "proc/net/udp"},
+                {"schedstat", "schedstat/regular", "proc/schedstat"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
