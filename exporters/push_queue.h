@@ -3,8 +3,9 @@
  * the central collector acknowledged it. A kill -9 or a reboot loses
  * nothing; past the byte budget the oldest batches go first, counted. A
  * record whose checksum does not match (a power cut, a bad disk) is
- * skipped and counted, and the rest is delivered. One thread uses a queue;
- * push_queue_stats may be called from another. */
+ * skipped and counted, and the rest is delivered. One thread may append
+ * while another peeks and pops; push_queue_stats may be called from any
+ * thread and never waits on the disk. */
 #pragma once
 
 #include <stdbool.h>
@@ -12,6 +13,7 @@
 
 #include "buf.h"
 
+struct diag;
 struct push_queue;
 
 struct push_queue_stats {
@@ -19,11 +21,17 @@ struct push_queue_stats {
         int64_t oldest_ms;                /* timestamp of the oldest queued batch; 0 when empty */
         uint64_t dropped_budget_samples;  /* oldest batches dropped to stay in the budget */
         uint64_t dropped_write_samples;   /* batches that could not be written (disk full) */
-        uint64_t corrupt_records;         /* damaged records skipped */
+        uint64_t corrupt_records;         /* damaged records skipped (a segment shorter than its
+                                           * acknowledged part counts as one) */
         uint64_t corrupt_bytes;           /* bytes skipped with them: damage that wiped a record's
                                            * header takes that record too, uncounted above */
 };
 
+/* Opens (makes) the queue in dir, which must belong to the effective user
+ * and not be writable by group or others; its files are never followed
+ * through symbolic links. With diag set, a refusal says why there. */
+int push_queue_open_diag(const char *dir, uint64_t max_bytes, bool fsync_each, struct diag *diag,
+                         struct push_queue **ret);
 int push_queue_open(const char *dir, uint64_t max_bytes, bool fsync_each, struct push_queue **ret);
 void push_queue_close(struct push_queue *q);
 

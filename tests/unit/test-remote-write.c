@@ -2,9 +2,7 @@
  * sorted with __name__, identity and external labels added without ever
  * repeating a name, empty labels left out, non-UTF-8 bytes replaced,
  * histogram suffixes, one sample per series at the given timestamp, and
- * metadata. Then the disk queue: order, budget, corruption, restart. */
-#include <errno.h>
-#include <fcntl.h>
+ * metadata. */
 #include <setjmp.h>
 #include <snappy-c.h>
 #include <stdarg.h>
@@ -12,12 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
-#include "push_queue.h"
 #include "remote_write.h"
 #include "remote_write.pb-c.h"
 
@@ -90,126 +85,9 @@ static void test_encode(_unused_ void **state) {
         metric_set_free(&set);
 }
 
-static char *temp_dir(void) {
-        char *d = strdup("/tmp/vigie-queue-XXXXXX");
-        assert_non_null(mkdtemp(d));
-        return d;
-}
-
-static void remove_dir(const char *d) {
-        char cmd[300];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
-        assert_int_equal(system(cmd), 0);
-}
-
-static void test_queue_order_and_restart(_unused_ void **state) {
-        char *dir = temp_dir();
-        struct push_queue *q;
-        assert_int_equal(push_queue_open(dir, 1 << 20, true, &q), 0);
-        char payload[3000];
-        for (int i = 0; i < 900; i++) { /* crosses segment boundaries (1 MiB) */
-                memset(payload, 'a' + i % 26, sizeof(payload));
-                assert_int_equal(push_queue_append(q, payload, 1500 + (size_t) i % 7, (uint32_t) i, 1000 + i), 0);
-        }
-        struct push_queue_stats st;
-        push_queue_stats(q, &st);
-        /* 1 MiB budget: the oldest went to make room */
-        assert_true(st.dropped_budget_samples > 0);
-        assert_true(st.bytes <= 1 << 20);
-        uint64_t first_kept = st.records;
-        struct buf out = {0};
-        uint32_t n;
-        int64_t ts, last = 0;
-        for (int i = 0; i < 10; i++) {
-                assert_int_equal(push_queue_peek(q, &out, &n, &ts), 0);
-                assert_true(ts > last);
-                last = ts;
-                assert_int_equal(push_queue_pop(q), 0);
-        }
-        push_queue_close(q);
-        /* a restart (or a kill -9) resumes after the last acknowledged batch */
-        assert_int_equal(push_queue_open(dir, 1 << 20, true, &q), 0);
-        push_queue_stats(q, &st);
-        if (st.records != first_kept - 10) fail_msg("records after reopen %llu, before %llu - 10", (unsigned long long) st.records, (unsigned long long) first_kept);
-        assert_int_equal(push_queue_peek(q, &out, &n, &ts), 0);
-        assert_int_equal(ts, last + 1);
-        /* drain in order */
-        size_t count = 0;
-        while (push_queue_peek(q, &out, &n, &ts) == 0) {
-                assert_true(ts > last);
-                last = ts;
-                assert_int_equal(push_queue_pop(q), 0);
-                count++;
-        }
-        assert_int_equal(count, first_kept - 10);
-        assert_int_equal(last, 1899);
-        push_queue_stats(q, &st);
-        assert_int_equal(st.records, 0);
-        assert_int_equal(st.bytes, 0);
-        /* an empty queue holds no segment: its disk space is back */
-        char cmd[300];
-        snprintf(cmd, sizeof(cmd), "ls %s/*.seg >/dev/null 2>&1", dir);
-        assert_int_not_equal(system(cmd), 0);
-        /* and it works on */
-        assert_int_equal(push_queue_append(q, "abc", 3, 1, 5000), 0);
-        assert_int_equal(push_queue_peek(q, &out, &n, &ts), 0);
-        assert_int_equal(ts, 5000);
-        push_queue_close(q);
-        buf_free(&out);
-        remove_dir(dir);
-        free(dir);
-}
-
-static void test_queue_corruption(_unused_ void **state) {
-        char *dir = temp_dir();
-        struct push_queue *q;
-        assert_int_equal(push_queue_open(dir, 64 << 20, false, &q), 0);
-        char payload[500];
-        for (int i = 0; i < 20; i++) {
-                memset(payload, 'x', sizeof(payload));
-                assert_int_equal(push_queue_append(q, payload, sizeof(payload), 1, i), 0);
-        }
-        push_queue_close(q);
-        /* flip a byte in the 5th record's payload, and cut the last record */
-        char path[300];
-        snprintf(path, sizeof(path), "%s/%016x.seg", dir, 1);
-        (void) path;
-        int fd = open(path, O_RDWR);
-        assert_true(fd >= 0);
-        off_t rec = 24 + 500;
-        assert_int_equal(pwrite(fd, "Z", 1, 4 * rec + 24 + 100), 1);
-        assert_int_equal(ftruncate(fd, 20 * rec - 10), 0);
-        close(fd);
-
-        assert_int_equal(push_queue_open(dir, 64 << 20, false, &q), 0);
-        struct buf out = {0};
-        uint32_t n;
-        int64_t ts;
-        int64_t seen[20];
-        size_t k = 0;
-        while (push_queue_peek(q, &out, &n, &ts) == 0) {
-                seen[k++] = ts;
-                assert_int_equal(push_queue_pop(q), 0);
-        }
-        /* 0-3 and 5-18 delivered: the damaged one and the cut one skipped and counted */
-        assert_int_equal(k, 18);
-        assert_int_equal(seen[3], 3);
-        assert_int_equal(seen[4], 5);
-        assert_int_equal(seen[17], 18);
-        struct push_queue_stats st;
-        push_queue_stats(q, &st);
-        assert_int_equal(st.corrupt_records, 2);
-        push_queue_close(q);
-        buf_free(&out);
-        remove_dir(dir);
-        free(dir);
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_encode),
-                cmocka_unit_test(test_queue_order_and_restart),
-                cmocka_unit_test(test_queue_corruption),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
