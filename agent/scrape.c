@@ -31,7 +31,8 @@ static const struct metric_desc parse_errors_desc = {
 struct collector_instance {
         const struct collector *desc;
         void *state;
-        struct collector_status status;
+        struct collector_status status; /* the engine lock's */
+        struct collector_status shown;  /* status_lock's: as of the last finished collection */
 };
 
 /* What one configuration built: the collectors and the paths they read,
@@ -47,7 +48,10 @@ struct generation {
 
 struct scrape_engine {
         pthread_mutex_t lock;
-        struct generation *gen;
+        /* Held only to copy statuses, so that the landing page never waits
+         * on a running collection; taken inside lock, never around it. */
+        pthread_mutex_t status_lock;
+        struct generation *gen; /* swapped under both locks */
         struct metric_set set;
         struct self_metrics self;
         bool self_ok;
@@ -99,6 +103,7 @@ static int generation_new(const struct config *cfg, struct diag *diag, struct ge
                 }
                 inst->desc = c;
                 inst->status = (struct collector_status){.name = c->name, .help = c->help};
+                inst->shown = inst->status;
                 g->n++;
         }
         *ret = g;
@@ -110,6 +115,7 @@ int scrape_engine_new(struct scrape_engine **ret) {
         if (!e)
                 return -ENOMEM;
         (void) pthread_mutex_init(&e->lock, NULL);
+        (void) pthread_mutex_init(&e->status_lock, NULL);
         int r = self_metrics_init(&e->self);
         if (r < 0)
                 log_errno(LOG_LEVEL_WARN, r, "cannot read the agent's own /proc/self/stat; process_* metrics left out");
@@ -125,6 +131,7 @@ void scrape_engine_free(struct scrape_engine *e) {
         metric_set_free(&e->set);
         self_metrics_free(&e->self);
         (void) pthread_mutex_destroy(&e->lock);
+        (void) pthread_mutex_destroy(&e->status_lock);
         free(e);
 }
 
@@ -134,8 +141,10 @@ int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, s
         if (r < 0)
                 return r;
         (void) pthread_mutex_lock(&e->lock);
+        (void) pthread_mutex_lock(&e->status_lock);
         struct generation *old = e->gen;
         e->gen = g;
+        (void) pthread_mutex_unlock(&e->status_lock);
         (void) pthread_mutex_unlock(&e->lock);
         generation_free(old);
         return 0;
@@ -192,6 +201,10 @@ static void collect_all(struct scrape_engine *e) {
         (void) metric_set_family(set, &parse_errors_desc);
         for (size_t i = 0; i < g->n; i++)
                 (void) metric_set_sample1(set, (double) g->instances[i].status.parse_errors, g->instances[i].desc->name);
+        (void) pthread_mutex_lock(&e->status_lock);
+        for (size_t i = 0; i < g->n; i++)
+                g->instances[i].shown = g->instances[i].status;
+        (void) pthread_mutex_unlock(&e->status_lock);
 
         if (g->exporter_metrics) {
                 if (e->self_ok) {
@@ -232,10 +245,10 @@ int scrape_engine_collect(struct scrape_engine *e, int (*consume)(const struct m
 
 void scrape_engine_for_each_status(struct scrape_engine *e, void (*fn)(const struct collector_status *st, void *userdata),
                                    void *userdata) {
-        (void) pthread_mutex_lock(&e->lock);
+        (void) pthread_mutex_lock(&e->status_lock);
         for (size_t i = 0; e->gen && i < e->gen->n; i++)
-                fn(&e->gen->instances[i].status, userdata);
-        (void) pthread_mutex_unlock(&e->lock);
+                fn(&e->gen->instances[i].shown, userdata);
+        (void) pthread_mutex_unlock(&e->status_lock);
 }
 
 size_t scrape_engine_count(struct scrape_engine *e) {

@@ -39,7 +39,8 @@ struct collector_status {
         unsigned long long parse_errors;
 };
 
-/* Calls fn for each enabled collector, in run order, under the lock. */
+/* Calls fn for each enabled collector, in run order, with its status as of
+ * the last finished collection; a running collection does not hold it. */
 void scrape_engine_for_each_status(struct scrape_engine *e, void (*fn)(const struct collector_status *st, void *userdata),
                                    void *userdata);
 size_t scrape_engine_count(struct scrape_engine *e);

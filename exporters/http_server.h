@@ -1,6 +1,7 @@
 /* The HTTP side: /metrics (or the configured path), a landing page at /,
  * /-/healthy and /-/ready, on libmicrohttpd. One event-driven thread per
- * listening socket; scrapes serialise on the scrape engine's lock. */
+ * listening socket answers all but scrapes, which wait for one collection
+ * thread: the scrapes that arrive during a collection share the next. */
 #pragma once
 
 #include <stdbool.h>

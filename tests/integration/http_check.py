@@ -121,6 +121,14 @@ r = conn.getresponse()
 check(r.status == 200 and r.read() == b"Ready\n" and conn.sock is sock, "request after a GET with a body")
 conn.close()
 
+# pipelined scrapes: each waits for a collection in turn, on one connection
+n_pipelined = 200
+one = b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n"
+last = b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n"
+reply = raw(one * (n_pipelined - 1) + last, timeout=30)
+answered = reply.count(b"HTTP/1.1 200 OK\r\n")
+check(answered == n_pipelined, "pipelined scrapes: %d answered of %d" % (answered, n_pipelined))
+
 fds0, threads0 = fds(), threads()
 
 # --- hostile requests ---
