@@ -8,6 +8,7 @@
 #include "push.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -33,6 +34,7 @@ struct target {
         const struct push_libs *lib;
         char *name;
         char *url;
+        char *shown_url; /* url with its password masked: what the log says */
         uint64_t interval_ms, timeout_ms;
         char *bearer, *username, *password, *ca_file, *cert_file, *key_file;
         bool insecure;
@@ -97,26 +99,121 @@ static const struct metric_desc success_desc =
 
 /* --- configuration --- */
 
+/* Whether v can go into a request header as it is: no control character
+ * (CR or LF would end the header and start another one). */
+static bool header_value_ok(const char *v, size_t len) {
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char) v[i] < 0x20 || v[i] == 0x7f)
+                        return false;
+        return true;
+}
+
+/* An entry of s that goes into a request header as it is. */
+static int check_header_value(const struct config_section *s, const struct config_entry *e, struct diag *diag) {
+        if (!header_value_ok(e->value, strlen(e->value)))
+                return config_entry_error(s, e, diag,
+                                          "a control character: refused, it would end up in a request "
+                                          "header");
+        return 0;
+}
+
+/* A secret file, read as ssh reads a private key: owned by the agent's
+ * user (or root), no access for group or others, a regular file. Its
+ * trailing newlines are stripped; a control character inside is refused. */
+static int read_secret_file(const struct config_section *s, const struct config_entry *f, char **ret,
+                            struct diag *diag) {
+        _cleanup_close_ int fd = open(f->value, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return config_entry_error(s, f, diag, "cannot read %s: %s", f->value, strerror(errno));
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return config_entry_error(s, f, diag, "cannot read %s: %s", f->value, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return config_entry_error(s, f, diag, "%s is not a regular file", f->value);
+        if (st.st_uid != geteuid() && st.st_uid != 0)
+                return config_entry_error(s, f, diag,
+                                          "%s is owned by uid %u, neither vigie's user (uid %u) nor root: refused "
+                                          "(a secret must not be in another user's hands)",
+                                          f->value, (unsigned) st.st_uid, (unsigned) geteuid());
+        if (st.st_mode & (S_IRWXG | S_IRWXO))
+                return config_entry_error(s, f, diag,
+                                          "permissions %04o for %s are too open: refused (a secret must be for vigie "
+                                          "alone: chmod 600)",
+                                          (unsigned) (st.st_mode & 07777), f->value);
+        char v[4096];
+        int r = read_attr_pread(fd, v, sizeof(v));
+        if (r < 0)
+                return config_entry_error(s, f, diag, "cannot read %s: %s", f->value, strerror(-r));
+        if (!header_value_ok(v, (size_t) r))
+                return config_entry_error(s, f, diag,
+                                          "%s holds a control character (a line break inside?): refused, it would "
+                                          "end up in a request header",
+                                          f->value);
+        return (*ret = strdup(v)) ? 0 : -ENOMEM;
+}
+
 static int read_secret(const struct config_section *s, const char *key, const char *file_key, char **ret,
                        struct diag *diag) {
         const struct config_entry *e = config_section_get(s, key);
         const struct config_entry *f = config_section_get(s, file_key);
         if (e && f)
                 return config_entry_error(s, f, diag, "give %s or %s, not both", key, file_key);
-        if (e)
-                return (*ret = strdup(e->value)) ? 0 : -ENOMEM;
-        if (!f)
+        if (f)
+                return read_secret_file(s, f, ret, diag);
+        if (!e)
                 return 0;
-        char v[4096];
-        int r = read_attr(f->value, v, sizeof(v));
+        int r = check_header_value(s, e, diag);
         if (r < 0)
-                return config_entry_error(s, f, diag, "cannot read %s: %s", f->value, strerror(-r));
-        return (*ret = strdup(v)) ? 0 : -ENOMEM;
+                return r;
+        return (*ret = strdup(e->value)) ? 0 : -ENOMEM;
+}
+
+/* The parts of an absolute URL: the scheme, the userinfo (without its '@';
+ * NULL if none) and the host with its port, up to the path. */
+struct url_parts {
+        const char *scheme, *userinfo, *hostport;
+        size_t scheme_len, userinfo_len, hostport_len;
+};
+
+static int url_split(const char *url, struct url_parts *ret) {
+        const char *sep = strstr(url, "://");
+        if (!sep || sep == url)
+                return -EINVAL;
+        const char *auth = sep + 3;
+        size_t len = strcspn(auth, "/?#");
+        const char *at = NULL;
+        for (const char *p = auth; p < auth + len; p++)
+                if (*p == '@')
+                        at = p; /* the last one: a password may hold an '@' */
+        *ret = (struct url_parts){.scheme = url, .scheme_len = (size_t) (sep - url)};
+        if (at) {
+                ret->userinfo = auth;
+                ret->userinfo_len = (size_t) (at - auth);
+                auth = at + 1;
+                len -= ret->userinfo_len + 1;
+        }
+        ret->hostport = auth;
+        ret->hostport_len = len;
+        return 0;
+}
+
+void push_url_redact(const char *url, char *out, size_t size) {
+        struct url_parts u;
+        if (url_split(url, &u) < 0 || !u.userinfo) {
+                (void) snprintf(out, size, "%s", url);
+                return;
+        }
+        /* the user name stays (it says which account); what follows its ':' goes */
+        const char *colon = memchr(u.userinfo, ':', u.userinfo_len);
+        int user_len = colon ? (int) (colon - u.userinfo) : 0;
+        (void) snprintf(out, size, "%.*s://%.*s%sxxxxx@%s", (int) u.scheme_len, u.scheme, user_len, u.userinfo,
+                        colon ? ":" : "", u.hostport);
 }
 
 static void target_free(struct target *t) {
         free(t->name);
         free(t->url);
+        free(t->shown_url);
         free(t->bearer);
         free(t->username);
         free(t->password);
@@ -140,11 +237,14 @@ static int target_init(struct target *t, const struct config *cfg, const struct 
         const struct config_entry *url = config_section_get(s, "url");
         if (!url)
                 return diag_set(diag, "%s[push.target.%s]: no url", s->file ? s->file : "", s->name);
+        char shown[2048];
+        push_url_redact(url->value, shown, sizeof(shown));
         if (strncmp(url->value, "http://", 7) != 0 && strncmp(url->value, "https://", 8) != 0)
-                return config_entry_error(s, url, diag, "'%s' is not an http:// or https:// URL", url->value);
+                return config_entry_error(s, url, diag, "'%s' is not an http:// or https:// URL", shown);
         t->name = strdup(s->name);
         t->url = strdup(url->value);
-        if (!t->name || !t->url)
+        t->shown_url = strdup(shown);
+        if (!t->name || !t->url || !t->shown_url)
                 return -ENOMEM;
         int r = config_section_duration_ms(s, "interval", cfg->push_interval_ms, 1000, 86400000, &t->interval_ms, diag);
         if (r >= 0)
@@ -157,8 +257,10 @@ static int target_init(struct target *t, const struct config *cfg, const struct 
                 r = read_secret(s, "password", "password_file", &t->password, diag);
         if (r < 0)
                 return r;
-        const char *u = config_section_string(s, "username", NULL);
-        if (u && !(t->username = strdup(u)))
+        const struct config_entry *u = config_section_get(s, "username");
+        if (u && check_header_value(s, u, diag) < 0)
+                return -EINVAL;
+        if (u && !(t->username = strdup(u->value)))
                 return -ENOMEM;
         if (!!t->username != !!t->password)
                 return diag_set(diag, "[push.target.%s]: username and password go together", s->name);
@@ -197,8 +299,9 @@ static int target_init(struct target *t, const struct config *cfg, const struct 
                 const struct config_entry *e = &s->entries[i];
                 if (strncmp(e->key, "header.", 7) != 0)
                         continue;
-                if (strpbrk(e->value, "\r\n") || strpbrk(e->key + 7, ": \r\n"))
-                        return config_entry_error(s, e, diag, "not a valid header");
+                if (!header_value_ok(e->value, strlen(e->value)) || !header_value_ok(e->key + 7, strlen(e->key + 7)) ||
+                    strpbrk(e->key + 7, ": "))
+                        return config_entry_error(s, e, diag, "not a valid header (a control character?)");
                 (void) snprintf(line, sizeof(line), "%s: %s", e->key + 7, e->value);
                 struct curl_slist *l = t->lib->slist_append(t->headers, line);
                 if (!l)
@@ -450,7 +553,7 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
                 struct target *t = &p->targets[i];
                 struct push_queue_stats st;
                 push_queue_stats(t->queue, &st);
-                log_info("push %s: to %s every %llu ms; %llu samples queued from before", t->name, t->url,
+                log_info("push %s: to %s every %llu ms; %llu samples queued from before", t->name, t->shown_url,
                          (unsigned long long) t->interval_ms, (unsigned long long) st.samples);
                 if (pthread_create(&t->thread, NULL, target_main, t) == 0)
                         t->started = true;

@@ -3,6 +3,8 @@
  * queue in order over Prometheus Remote-Write 1.0 with libcurl. */
 #pragma once
 
+#include <stddef.h>
+
 #include "config.h"
 #include "diag.h"
 #include "metric.h"
@@ -18,3 +20,6 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
 void push_stop(struct push *p);
 /* The vigie_push_* series of every target (a scrape engine source). */
 int push_metrics(struct metric_set *set, void *userdata);
+/* url with the password of its userinfo masked (http://alice:xxxxx@host/),
+ * into out (size bytes): what the log and diagnostics show. */
+void push_url_redact(const char *url, char *out, size_t size);
