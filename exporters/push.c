@@ -3,7 +3,9 @@
  * the queue oldest first, one batch at a time, so that every series stays
  * in time order, after a restart too. 2xx: the batch is removed; 5xx, 429
  * and network errors: retried with capped exponential backoff and jitter;
- * any other 4xx: the batch is dropped and counted (one bad batch must not
+ * 307 and 308 within the target's origin: followed with the body; any
+ * other redirect: a configuration error, retried likewise and logged; any
+ * other 4xx: the batch is dropped and counted (one bad batch must not
  * block those behind it). */
 #include "push.h"
 
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,8 +50,9 @@ struct target {
         pthread_mutex_t lock; /* the counters below */
         uint64_t sent, failed, retries, dropped_4xx;
         double last_success;
-        unsigned seed;   /* for the jitter: differs from agent to agent */
-        int last_status; /* to log a change of state once */
+        unsigned seed;           /* for the jitter: differs from agent to agent */
+        int last_status;         /* to log a change of state once */
+        char last_redirect[512]; /* why the last redirect was not followed, or "" */
         int last_queue_result;
 };
 
@@ -210,6 +214,48 @@ void push_url_redact(const char *url, char *out, size_t size) {
                         colon ? ":" : "", u.hostport);
 }
 
+/* The host and port of u.hostport (the scheme's port when none is given). */
+static int url_host_port(const struct url_parts *u, const char **ret_host, size_t *ret_host_len, unsigned *ret_port) {
+        const char *h = u->hostport, *end = h + u->hostport_len, *colon;
+        if (h < end && *h == '[') { /* an IPv6 literal */
+                const char *close = memchr(h, ']', u->hostport_len);
+                if (!close)
+                        return -EINVAL;
+                colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
+                if (!colon && close + 1 != end)
+                        return -EINVAL;
+        } else
+                colon = memchr(h, ':', u->hostport_len);
+        size_t host_len = (size_t) ((colon ? colon : end) - h);
+        unsigned port = u->scheme_len == 5 && strncasecmp(u->scheme, "https", 5) == 0 ? 443 : 80;
+        if (colon && colon + 1 < end) {
+                port = 0;
+                for (const char *p = colon + 1; p < end; p++) {
+                        if (*p < '0' || *p > '9' || port > 65535)
+                                return -EINVAL;
+                        port = port * 10 + (unsigned) (*p - '0');
+                }
+                if (port > 65535)
+                        return -EINVAL;
+        }
+        *ret_host = h;
+        *ret_host_len = host_len;
+        *ret_port = port;
+        return 0;
+}
+
+bool push_url_same_origin(const char *a, const char *b) {
+        struct url_parts ua, ub;
+        const char *ha, *hb;
+        size_t la, lb;
+        unsigned pa, pb;
+        if (url_split(a, &ua) < 0 || url_split(b, &ub) < 0 || url_host_port(&ua, &ha, &la, &pa) < 0 ||
+            url_host_port(&ub, &hb, &lb, &pb) < 0)
+                return false;
+        return ua.scheme_len == ub.scheme_len && strncasecmp(ua.scheme, ub.scheme, ua.scheme_len) == 0 && la == lb &&
+               strncasecmp(ha, hb, la) == 0 && pa == pb;
+}
+
 static void target_free(struct target *t) {
         free(t->name);
         free(t->url);
@@ -324,12 +370,17 @@ int push_check(const struct config *cfg, struct diag *diag) {
 
 /* --- sending --- */
 
+#define REDIRECTS_MAX 5
+
 static size_t discard(_unused_ void *p, size_t size, size_t n, _unused_ void *u) { return size * n; }
 
-/* POSTs body; returns the HTTP status, or 0 for a network error. */
-static long post(struct target *t, CURL *curl, const struct buf *body, char *err, size_t err_size) {
+/* POSTs body to url; returns the HTTP status, or 0 for a network error
+ * (err says which). For a 3xx, *ret_location is where it points (to free;
+ * NULL if nowhere, or out of memory). */
+static long post(struct target *t, CURL *curl, const char *url, const struct buf *body, char *err, size_t err_size,
+                 char **ret_location) {
         t->lib->easy_reset(curl);
-        (void) t->lib->easy_setopt(curl, CURLOPT_URL, t->url);
+        (void) t->lib->easy_setopt(curl, CURLOPT_URL, url);
         (void) t->lib->easy_setopt(curl, CURLOPT_POST, 1L);
         (void) t->lib->easy_setopt(curl, CURLOPT_POSTFIELDS, body->data);
         (void) t->lib->easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long) body->len);
@@ -354,6 +405,7 @@ static long post(struct target *t, CURL *curl, const struct buf *body, char *err
                 (void) t->lib->easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
         }
         err[0] = '\0';
+        *ret_location = NULL;
         CURLcode c = t->lib->easy_perform(curl);
         if (c != CURLE_OK) {
                 if (!err[0])
@@ -362,7 +414,51 @@ static long post(struct target *t, CURL *curl, const struct buf *body, char *err
         }
         long status = 0;
         (void) t->lib->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        const char *to = NULL;
+        if (status >= 300 && status < 400 && t->lib->easy_getinfo(curl, CURLINFO_REDIRECT_URL, &to) == CURLE_OK && to)
+                *ret_location = strdup(to);
         return status;
+}
+
+/* POSTs body to the target, following 307 and 308 (which keep the method
+ * and the body) within the target's origin, REDIRECTS_MAX times at most.
+ * Redirects are followed here rather than by libcurl: it would follow 301,
+ * 302 and 303 too (as a GET unless told otherwise) and to any host, with
+ * the extra headers (a tenant) going along. Returns the last status; for a
+ * redirect not followed, why goes into err. */
+static long post_following(struct target *t, CURL *curl, const struct buf *body, char *err, size_t err_size) {
+        _cleanup_free_ char *url = NULL; /* where the last redirect pointed */
+        for (unsigned hops = 0;; hops++) {
+                _cleanup_free_ char *location = NULL;
+                long status = post(t, curl, url ? url : t->url, body, err, err_size, &location);
+                if (status < 300 || status >= 400)
+                        return status;
+                char shown[2048];
+                push_url_redact(location ? location : "", shown, sizeof(shown));
+                if (!location)
+                        (void) snprintf(err, err_size, "HTTP %ld with no Location", status);
+                else if (status != 307 && status != 308)
+                        (void) snprintf(err, err_size,
+                                        "HTTP %ld to %s: only 307 and 308 are followed (they keep the POST "
+                                        "body); set the target's url to where it points",
+                                        status, shown);
+                else if (!push_url_same_origin(t->url, location))
+                        (void) snprintf(err, err_size,
+                                        "HTTP %ld to %s, another origin (scheme, host, port): not followed, "
+                                        "samples and credentials stay with the configured one; set the "
+                                        "target's url to it if it is right",
+                                        status, shown);
+                else if (hops == REDIRECTS_MAX)
+                        (void) snprintf(err, err_size, "HTTP %ld to %s: more than %d redirects in a row", status, shown,
+                                        REDIRECTS_MAX);
+                else {
+                        free(url);
+                        url = location;
+                        location = NULL;
+                        continue;
+                }
+                return status;
+        }
 }
 
 static int queue_batch(const struct metric_set *set, void *userdata) {
@@ -382,32 +478,54 @@ static int queue_batch(const struct metric_set *set, void *userdata) {
         return 0;
 }
 
+enum send_state { SEND_DELIVERED, SEND_RETRIED, SEND_REDIRECTED, SEND_REFUSED };
+
+static enum send_state send_state(long status) {
+        if (status >= 200 && status < 300)
+                return SEND_DELIVERED;
+        if (status == 0 || status == 429 || status >= 500)
+                return SEND_RETRIED;
+        if (status >= 300 && status < 400)
+                return SEND_REDIRECTED; /* a redirect not followed: the configuration's fault, not the batch's */
+        return SEND_REFUSED;
+}
+
 /* Sends queued batches until the queue is empty, a send fails (returns the
  * backoff to wait) or the next collection is due. */
 static uint64_t send_queue(struct target *t, CURL *curl, uint64_t next_tick, uint64_t *backoff) {
-        char err[CURL_ERROR_SIZE];
+        char err[CURL_ERROR_SIZE + 2048];
         while (!atomic_load(&t->push->stopping)) {
                 uint32_t n;
                 int64_t ts;
                 if (push_queue_peek(t->queue, &t->body, &n, &ts) < 0)
                         return 0;
-                long status = post(t, curl, &t->body, err, sizeof(err));
+                long status = post_following(t, curl, &t->body, err, sizeof(err));
+                enum send_state state = send_state(status);
                 (void) pthread_mutex_lock(&t->lock);
-                int state = status >= 200 && status < 300 ? 0 : status == 0 || status == 429 || status >= 500 ? 1 : 2;
-                if (state == 0) {
+                if (state == SEND_DELIVERED) {
                         t->sent += n;
                         t->last_success = (double) clock_ms(CLOCK_REALTIME) / 1000.0;
-                } else if (state == 1) {
+                } else if (state == SEND_REFUSED)
+                        t->dropped_4xx += n;
+                else {
                         t->failed += n;
                         t->retries++;
-                } else
-                        t->dropped_4xx += n;
-                bool changed = t->last_status != (int) status;
+                }
+                /* a redirect that points elsewhere is news even with the same status */
+                const char *redirect = state == SEND_REDIRECTED ? err : "";
+                bool changed = t->last_status != (int) status ||
+                               strncmp(t->last_redirect, redirect, sizeof(t->last_redirect) - 1) != 0;
                 t->last_status = (int) status;
+                (void) snprintf(t->last_redirect, sizeof(t->last_redirect), "%.*s", (int) sizeof(t->last_redirect) - 1,
+                                redirect);
                 (void) pthread_mutex_unlock(&t->lock);
 
-                if (state == 1) {
-                        if (changed)
+                if (state == SEND_RETRIED || state == SEND_REDIRECTED) {
+                        if (changed && state == SEND_REDIRECTED)
+                                log_error("push %s: %s; nothing is sent until it is fixed: batches stay queued and "
+                                          "are retried",
+                                          t->name, err);
+                        else if (changed)
                                 log_warn("push %s: %s; batches stay queued and are retried", t->name,
                                          status ? (status == 429 ? "HTTP 429 too many requests" : "HTTP 5xx from the target")
                                                 : err);
@@ -417,7 +535,7 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t next_tick, uin
                         /* jitter: from 80% to 120%, so that a fleet does not retry in step */
                         return *backoff * (80 + (uint64_t) (rand_r(&t->seed) % 41)) / 100;
                 }
-                if (state == 2)
+                if (state == SEND_REFUSED)
                         log_warn("push %s: HTTP %ld: the target refused a batch of %u samples; dropped (counted in "
                                  "vigie_push_samples_dropped_total)",
                                  t->name, status, n);

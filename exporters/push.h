@@ -3,6 +3,7 @@
  * queue in order over Prometheus Remote-Write 1.0 with libcurl. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -23,3 +24,5 @@ int push_metrics(struct metric_set *set, void *userdata);
 /* url with the password of its userinfo masked (http://alice:xxxxx@host/),
  * into out (size bytes): what the log and diagnostics show. */
 void push_url_redact(const char *url, char *out, size_t size);
+/* Whether two absolute URLs have the same scheme, host and port. */
+bool push_url_same_origin(const char *a, const char *b);

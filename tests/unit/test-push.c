@@ -1,5 +1,6 @@
-/* The sender's checks that need no receiver: URLs as the log shows them,
- * and the secret files a target's configuration may name. */
+/* The sender's checks that need no receiver: URLs as the log shows them
+ * and the same-origin rule of redirects, and the secret files and header
+ * values a target's configuration may hold. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,6 +32,32 @@ static void test_url_redact(_unused_ void **state) {
                 char out[256];
                 push_url_redact(cases[i].url, out, sizeof(out));
                 assert_string_equal(out, cases[i].shown);
+        }
+}
+
+static void test_url_same_origin(_unused_ void **state) {
+        static const struct {
+                const char *a, *b;
+                bool same;
+        } cases[] = {
+                {"http://h:9090/api/v1/write", "http://h:9090/elsewhere?x=1", true},
+                {"http://h/api/v1/write", "http://h:80/x", true},
+                {"https://h/x", "https://H:443/y", true},
+                {"HTTP://h/x", "http://h/y", true},
+                {"http://alice:pw@h/x", "http://h/y", true},
+                {"http://[::1]:9090/x", "http://[::1]:9090/y", true},
+                {"http://h:9090/x", "http://h:9091/x", false},
+                {"http://h/x", "https://h/x", false},
+                {"http://h/x", "http://h.evil/x", false},
+                {"http://h/x", "http://evil/@h/x", false},
+                {"http://[::1]:9090/x", "http://[::2]:9090/x", false},
+                {"http://h:99999/x", "http://h:99999/x", false},
+                {"http://h/x", "/relative", false},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                bool same = push_url_same_origin(cases[i].a, cases[i].b);
+                if (same != cases[i].same)
+                        fail_msg("%s vs %s: %d", cases[i].a, cases[i].b, same);
         }
 }
 
@@ -93,6 +120,7 @@ static void test_secret_files(_unused_ void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_url_redact),
+                cmocka_unit_test(test_url_same_origin),
                 cmocka_unit_test(test_secret_files),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
