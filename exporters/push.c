@@ -1,12 +1,14 @@
-/* Push targets. Each target's thread: at every interval, collect, encode
- * (remote_write.c) and append to the disk queue (push_queue.c); then send
- * the queue oldest first, one batch at a time, so that every series stays
- * in time order, after a restart too. 2xx: the batch is removed; 5xx, 429
- * and network errors: retried with capped exponential backoff and jitter;
- * 307 and 308 within the target's origin: followed with the body; any
- * other redirect: a configuration error, retried likewise and logged; any
- * other 4xx: the batch is dropped and counted (one bad batch must not
- * block those behind it). */
+/* Push targets. Each target has two threads. The collector, at every
+ * interval of its own clock, collects, encodes (remote_write.c) and
+ * appends to the disk queue (push_queue.c): a receiver that does not
+ * answer never holds it up. The sender sends the queue oldest first, one
+ * batch at a time, so that every series stays in time order, after a
+ * restart too. 2xx: the batch is removed; 5xx, 429 and network errors:
+ * retried with capped exponential backoff and jitter; 307 and 308 within
+ * the target's origin: followed with the body; any other redirect: a
+ * configuration error, retried likewise and logged; any other 4xx: the
+ * batch is dropped and counted (one bad batch must not block those behind
+ * it). */
 #include "push.h"
 
 #include <errno.h>
@@ -43,17 +45,21 @@ struct target {
         bool insecure;
         struct curl_slist *headers;
         struct push_queue *queue;
-        pthread_t thread;
-        bool started;
-        struct buf encoded, body;
+        pthread_t collector, sender;
+        bool collector_started, sender_started;
+        struct buf encoded; /* the collector's */
+        struct buf body;    /* the sender's */
 
-        pthread_mutex_t lock; /* the counters below */
-        uint64_t sent, failed, retries, dropped_4xx;
+        pthread_mutex_t lock; /* the counters and the wake-up below */
+        pthread_cond_t wake;  /* signalled when a batch is queued and at stop */
+        bool appended;
+        uint64_t sent, failed, retries, dropped_4xx, skipped;
         double last_success;
         unsigned seed;           /* for the jitter: differs from agent to agent */
-        int last_status;         /* to log a change of state once */
-        char last_redirect[512]; /* why the last redirect was not followed, or "" */
-        int last_queue_result;
+        int last_status;         /* the sender's, to log a change of state once; -1 before the first send */
+        char last_redirect[512]; /* the sender's: why the last redirect was not followed, or "" */
+        int last_queue_result;   /* the collector's, likewise */
+        bool late;               /* the collector's: the last tick was late */
 };
 
 struct push {
@@ -62,8 +68,6 @@ struct push {
         size_t n;
         struct rw_labels labels;
         char **label_storage;
-        pthread_mutex_t lock;
-        pthread_cond_t wake;
         atomic_bool stopping;
 };
 
@@ -97,6 +101,11 @@ static const struct metric_desc qsamples_desc =
         PUSH("queue_samples", "Samples waiting in the disk queue.", METRIC_GAUGE, 1, target_label);
 static const struct metric_desc oldest_desc =
         PUSH("oldest_queued_sample_age_seconds", "Age of the oldest queued sample.", METRIC_GAUGE, 1, target_label);
+static const struct metric_desc skipped_desc =
+        PUSH("collections_skipped_total",
+             "Collections not made because the one before took longer than the interval (collecting or queueing to "
+             "disk; never the network).",
+             METRIC_COUNTER, 1, target_label);
 static const struct metric_desc success_desc =
         PUSH("last_success_timestamp_seconds", "When the target last acknowledged a batch.", METRIC_GAUGE, 1,
              target_label);
@@ -271,11 +280,18 @@ static void target_free(struct target *t) {
         push_queue_close(t->queue);
         buf_free(&t->encoded);
         buf_free(&t->body);
+        (void) pthread_cond_destroy(&t->wake);
         (void) pthread_mutex_destroy(&t->lock);
 }
 
 static int target_init(struct target *t, const struct config *cfg, const struct config_section *s, struct diag *diag) {
         (void) pthread_mutex_init(&t->lock, NULL);
+        pthread_condattr_t ca;
+        (void) pthread_condattr_init(&ca);
+        (void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        (void) pthread_cond_init(&t->wake, &ca);
+        (void) pthread_condattr_destroy(&ca);
+        t->last_status = -1;
         char err[256];
         t->lib = push_libs_get(err, sizeof(err));
         if (!t->lib)
@@ -374,6 +390,14 @@ int push_check(const struct config *cfg, struct diag *diag) {
 
 static size_t discard(_unused_ void *p, size_t size, size_t n, _unused_ void *u) { return size * n; }
 
+/* Called by libcurl about once a second while a request waits: a stop does
+ * not wait for a receiver that never answers. */
+static int abort_at_stop(void *userdata, _unused_ curl_off_t dltotal, _unused_ curl_off_t dlnow,
+                         _unused_ curl_off_t ultotal, _unused_ curl_off_t ulnow) {
+        const struct target *t = userdata;
+        return atomic_load(&t->push->stopping) ? 1 : 0;
+}
+
 /* POSTs body to url; returns the HTTP status, or 0 for a network error
  * (err says which). For a 3xx, *ret_location is where it points (to free;
  * NULL if nowhere, or out of memory). */
@@ -387,6 +411,9 @@ static long post(struct target *t, CURL *curl, const char *url, const struct buf
         (void) t->lib->easy_setopt(curl, CURLOPT_HTTPHEADER, t->headers);
         (void) t->lib->easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) t->timeout_ms);
         (void) t->lib->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        (void) t->lib->easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        (void) t->lib->easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, abort_at_stop);
+        (void) t->lib->easy_setopt(curl, CURLOPT_XFERINFODATA, t);
         (void) t->lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
         (void) t->lib->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
         (void) t->lib->easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
@@ -478,6 +505,23 @@ static int queue_batch(const struct metric_set *set, void *userdata) {
         return 0;
 }
 
+/* Waits until the CLOCK_MONOTONIC time until (ms), a stop, or, when flag
+ * is given, until *flag is set (and clears it). */
+static void target_wait(struct target *t, uint64_t until, bool *flag) {
+        (void) pthread_mutex_lock(&t->lock);
+        while (!atomic_load(&t->push->stopping) && !(flag && *flag)) {
+                uint64_t cur = clock_ms(CLOCK_MONOTONIC);
+                if (until <= cur)
+                        break;
+                /* at most an hour at a time: "until a batch comes" is UINT64_MAX */
+                struct timespec ts = monotonic_after_ms(until - cur < 3600000 ? until - cur : 3600000);
+                (void) pthread_cond_timedwait(&t->wake, &t->lock, &ts);
+        }
+        if (flag)
+                *flag = false;
+        (void) pthread_mutex_unlock(&t->lock);
+}
+
 enum send_state { SEND_DELIVERED, SEND_RETRIED, SEND_REDIRECTED, SEND_REFUSED };
 
 static enum send_state send_state(long status) {
@@ -490,9 +534,9 @@ static enum send_state send_state(long status) {
         return SEND_REFUSED;
 }
 
-/* Sends queued batches until the queue is empty, a send fails (returns the
- * backoff to wait) or the next collection is due. */
-static uint64_t send_queue(struct target *t, CURL *curl, uint64_t next_tick, uint64_t *backoff) {
+/* Sends queued batches until the queue is empty (returns 0) or a send
+ * fails (returns the backoff to wait). */
+static uint64_t send_queue(struct target *t, CURL *curl, uint64_t *backoff) {
         char err[CURL_ERROR_SIZE + 2048];
         while (!atomic_load(&t->push->stopping)) {
                 uint32_t n;
@@ -500,6 +544,8 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t next_tick, uin
                 if (push_queue_peek(t->queue, &t->body, &n, &ts) < 0)
                         return 0;
                 long status = post_following(t, curl, &t->body, err, sizeof(err));
+                if (atomic_load(&t->push->stopping))
+                        return 0; /* aborted: the batch stays queued for the next start */
                 enum send_state state = send_state(status);
                 (void) pthread_mutex_lock(&t->lock);
                 if (state == SEND_DELIVERED) {
@@ -543,51 +589,64 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t next_tick, uin
                         log_info("push %s: delivering", t->name);
                 *backoff = 0;
                 (void) push_queue_pop(t->queue);
-                if (clock_ms(CLOCK_MONOTONIC) >= next_tick)
-                        return 0;
         }
         return 0;
 }
 
-static void *target_main(void *arg) {
+/* The sender: the queue, oldest first, whenever a batch is queued or the
+ * backoff ends; it alone waits on the network. */
+static void *target_send_main(void *arg) {
         struct target *t = arg;
-        struct push *p = t->push;
         CURL *curl = t->lib->easy_init();
         if (!curl) {
-                log_error("push %s: cannot start libcurl; not pushing", t->name);
+                log_error("push %s: cannot start libcurl; batches are queued but not sent", t->name);
                 return NULL;
         }
-        uint64_t next_tick = clock_ms(CLOCK_MONOTONIC), retry_at = 0, backoff = 0;
-        while (!atomic_load(&p->stopping)) {
-                uint64_t now = clock_ms(CLOCK_MONOTONIC);
-                if (now >= next_tick) {
-                        int r = scrape_engine_collect(p->engine, queue_batch, t);
-                        if (r < 0 && t->last_queue_result >= 0)
-                                log_errno(LOG_LEVEL_WARN, r,
-                                          "push %s: cannot queue batches (counted in vigie_push_samples_dropped_total)",
-                                          t->name);
-                        else if (r >= 0 && t->last_queue_result < 0)
-                                log_info("push %s: queueing again", t->name);
-                        t->last_queue_result = r;
-                        next_tick += t->interval_ms;
-                        if (next_tick <= now)
-                                next_tick = now + t->interval_ms; /* a late tick is not made up twice */
-                }
-                if (now >= retry_at) {
-                        uint64_t wait = send_queue(t, curl, next_tick, &backoff);
-                        retry_at = wait ? clock_ms(CLOCK_MONOTONIC) + wait : 0;
-                }
-                uint64_t until = retry_at && retry_at < next_tick ? retry_at : next_tick;
-                uint64_t cur = clock_ms(CLOCK_MONOTONIC);
-                if (until > cur) {
-                        struct timespec ts = monotonic_after_ms(until - cur);
-                        (void) pthread_mutex_lock(&p->lock);
-                        if (!atomic_load(&p->stopping))
-                                (void) pthread_cond_timedwait(&p->wake, &p->lock, &ts);
-                        (void) pthread_mutex_unlock(&p->lock);
-                }
+        uint64_t backoff = 0;
+        while (!atomic_load(&t->push->stopping)) {
+                uint64_t wait = send_queue(t, curl, &backoff);
+                if (wait)
+                        target_wait(t, clock_ms(CLOCK_MONOTONIC) + wait, NULL); /* new batches wait too */
+                else
+                        target_wait(t, UINT64_MAX, &t->appended);
         }
         t->lib->easy_cleanup(curl);
+        return NULL;
+}
+
+/* The collector: a batch at every tick of its own clock (absolute
+ * CLOCK_MONOTONIC deadlines, whatever the network does). A tick missed
+ * because the one before took longer than the interval is counted, not
+ * made up: the next one is the next on the grid. */
+static void *target_collect_main(void *arg) {
+        struct target *t = arg;
+        struct push *p = t->push;
+        uint64_t deadline = clock_ms(CLOCK_MONOTONIC);
+        while (!atomic_load(&p->stopping)) {
+                int r = scrape_engine_collect(p->engine, queue_batch, t);
+                if (r < 0 && t->last_queue_result >= 0)
+                        log_errno(LOG_LEVEL_WARN, r,
+                                  "push %s: cannot queue batches (counted in vigie_push_samples_dropped_total)",
+                                  t->name);
+                else if (r >= 0 && t->last_queue_result < 0)
+                        log_info("push %s: queueing again", t->name);
+                t->last_queue_result = r;
+
+                uint64_t now = clock_ms(CLOCK_MONOTONIC);
+                uint64_t missed = now > deadline ? (now - deadline) / t->interval_ms : 0;
+                (void) pthread_mutex_lock(&t->lock);
+                t->appended = true;
+                t->skipped += missed;
+                (void) pthread_cond_broadcast(&t->wake);
+                (void) pthread_mutex_unlock(&t->lock);
+                if (missed && !t->late)
+                        log_warn("push %s: a collection took %llu ms, longer than the interval; %llu skipped "
+                                 "(counted in vigie_push_collections_skipped_total)",
+                                 t->name, (unsigned long long) (now - deadline), (unsigned long long) missed);
+                t->late = missed > 0;
+                deadline += (missed + 1) * t->interval_ms;
+                target_wait(t, deadline, NULL);
+        }
         return NULL;
 }
 
@@ -606,12 +665,6 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
         struct push *p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        (void) pthread_mutex_init(&p->lock, NULL);
-        pthread_condattr_t ca;
-        (void) pthread_condattr_init(&ca);
-        (void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        (void) pthread_cond_init(&p->wake, &ca);
-        (void) pthread_condattr_destroy(&ca);
         p->engine = engine;
 
         /* identity: instance (the host name unless set), job, external
@@ -673,8 +726,10 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
                 push_queue_stats(t->queue, &st);
                 log_info("push %s: to %s every %llu ms; %llu samples queued from before", t->name, t->shown_url,
                          (unsigned long long) t->interval_ms, (unsigned long long) st.samples);
-                if (pthread_create(&t->thread, NULL, target_main, t) == 0)
-                        t->started = true;
+                t->sender_started = pthread_create(&t->sender, NULL, target_send_main, t) == 0;
+                t->collector_started = pthread_create(&t->collector, NULL, target_collect_main, t) == 0;
+                if (!t->sender_started || !t->collector_started)
+                        log_error("push %s: cannot start its threads; not pushing", t->name);
         }
         *ret = p;
         return 0;
@@ -684,13 +739,19 @@ void push_stop(struct push *p) {
         if (!p)
                 return;
         atomic_store(&p->stopping, true);
-        (void) pthread_mutex_lock(&p->lock);
-        (void) pthread_cond_broadcast(&p->wake);
-        (void) pthread_mutex_unlock(&p->lock);
         for (size_t i = 0; i < p->n; i++) {
-                if (p->targets[i].started)
-                        (void) pthread_join(p->targets[i].thread, NULL);
-                target_free(&p->targets[i]);
+                struct target *t = &p->targets[i];
+                (void) pthread_mutex_lock(&t->lock);
+                (void) pthread_cond_broadcast(&t->wake);
+                (void) pthread_mutex_unlock(&t->lock);
+        }
+        for (size_t i = 0; i < p->n; i++) {
+                struct target *t = &p->targets[i];
+                if (t->collector_started)
+                        (void) pthread_join(t->collector, NULL);
+                if (t->sender_started)
+                        (void) pthread_join(t->sender, NULL);
+                target_free(t);
         }
         free(p->targets);
         for (size_t i = 0; p->label_storage && p->label_storage[i]; i++)
@@ -698,8 +759,6 @@ void push_stop(struct push *p) {
         free(p->label_storage);
         free(p->labels.names);
         free(p->labels.values);
-        (void) pthread_cond_destroy(&p->wake);
-        (void) pthread_mutex_destroy(&p->lock);
         free(p);
         const struct push_libs *lib = push_libs_get(NULL, 0);
         if (lib)
@@ -732,6 +791,7 @@ int push_metrics(struct metric_set *set, void *userdata) {
                 gauge(set, &qbatches_desc, (double) st.records, t->name);
                 gauge(set, &qsamples_desc, (double) st.samples, t->name);
                 gauge(set, &oldest_desc, st.oldest_ms ? now - (double) st.oldest_ms / 1000.0 : 0, t->name);
+                gauge(set, &skipped_desc, (double) t->skipped, t->name);
                 gauge(set, &success_desc, t->last_success, t->name);
                 (void) pthread_mutex_unlock(&t->lock);
         }
