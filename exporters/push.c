@@ -1,19 +1,25 @@
-/* Push targets. Each target's thread: at every interval, collect, encode
- * (remote_write.c) and append to the disk queue (push_queue.c); then send
- * the queue oldest first, one batch at a time, so that every series stays
- * in time order, after a restart too. 2xx: the batch is removed; 5xx, 429
- * and network errors: retried with capped exponential backoff and jitter;
- * any other 4xx: the batch is dropped and counted (one bad batch must not
- * block those behind it). */
+/* Push targets. Each target has two threads. The collector, at every
+ * interval of its own clock, collects, encodes (remote_write.c) and
+ * appends to the disk queue (push_queue.c): a receiver that does not
+ * answer never holds it up. The sender sends the queue oldest first, one
+ * batch at a time, so that every series stays in time order, after a
+ * restart too. 2xx: the batch is removed; 5xx, 429 and network errors:
+ * retried with capped exponential backoff and jitter; 307 and 308 within
+ * the target's origin: followed with the body; any other redirect: a
+ * configuration error, retried likewise and logged; any other 4xx: the
+ * batch is dropped and counted (one bad batch must not block those behind
+ * it). */
 #include "push.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,21 +39,27 @@ struct target {
         const struct push_libs *lib;
         char *name;
         char *url;
+        char *shown_url; /* url with its password masked: what the log says */
         uint64_t interval_ms, timeout_ms;
         char *bearer, *username, *password, *ca_file, *cert_file, *key_file;
         bool insecure;
         struct curl_slist *headers;
         struct push_queue *queue;
-        pthread_t thread;
-        bool started;
-        struct buf encoded, body;
+        pthread_t collector, sender;
+        bool collector_started, sender_started;
+        struct buf encoded; /* the collector's */
+        struct buf body;    /* the sender's */
 
-        pthread_mutex_t lock; /* the counters below */
-        uint64_t sent, failed, retries, dropped_4xx;
+        pthread_mutex_t lock; /* the counters and the wake-up below */
+        pthread_cond_t wake;  /* signalled when a batch is queued and at stop */
+        bool appended;
+        uint64_t sent, failed, retries, dropped_4xx, skipped;
         double last_success;
-        unsigned seed;   /* for the jitter: differs from agent to agent */
-        int last_status; /* to log a change of state once */
-        int last_queue_result;
+        unsigned seed;           /* for the jitter: differs from agent to agent */
+        int last_status;         /* the sender's, to log a change of state once; -1 before the first send */
+        char last_redirect[512]; /* the sender's: why the last redirect was not followed, or "" */
+        int last_queue_result;   /* the collector's, likewise */
+        bool late;               /* the collector's: the last tick was late */
 };
 
 struct push {
@@ -56,8 +68,6 @@ struct push {
         size_t n;
         struct rw_labels labels;
         char **label_storage;
-        pthread_mutex_t lock;
-        pthread_cond_t wake;
         atomic_bool stopping;
 };
 
@@ -91,11 +101,69 @@ static const struct metric_desc qsamples_desc =
         PUSH("queue_samples", "Samples waiting in the disk queue.", METRIC_GAUGE, 1, target_label);
 static const struct metric_desc oldest_desc =
         PUSH("oldest_queued_sample_age_seconds", "Age of the oldest queued sample.", METRIC_GAUGE, 1, target_label);
+static const struct metric_desc skipped_desc =
+        PUSH("collections_skipped_total",
+             "Collections not made because the one before took longer than the interval (collecting or queueing to "
+             "disk; never the network).",
+             METRIC_COUNTER, 1, target_label);
 static const struct metric_desc success_desc =
         PUSH("last_success_timestamp_seconds", "When the target last acknowledged a batch.", METRIC_GAUGE, 1,
              target_label);
 
 /* --- configuration --- */
+
+/* Whether v can go into a request header as it is: no control character
+ * (CR or LF would end the header and start another one). */
+static bool header_value_ok(const char *v, size_t len) {
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char) v[i] < 0x20 || v[i] == 0x7f)
+                        return false;
+        return true;
+}
+
+/* An entry of s that goes into a request header as it is. */
+static int check_header_value(const struct config_section *s, const struct config_entry *e, struct diag *diag) {
+        if (!header_value_ok(e->value, strlen(e->value)))
+                return config_entry_error(s, e, diag,
+                                          "a control character: refused, it would end up in a request "
+                                          "header");
+        return 0;
+}
+
+/* A secret file, read as ssh reads a private key: owned by the agent's
+ * user (or root), no access for group or others, a regular file. Its
+ * trailing newlines are stripped; a control character inside is refused. */
+static int read_secret_file(const struct config_section *s, const struct config_entry *f, char **ret,
+                            struct diag *diag) {
+        _cleanup_close_ int fd = open(f->value, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return config_entry_error(s, f, diag, "cannot read %s: %s", f->value, strerror(errno));
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return config_entry_error(s, f, diag, "cannot read %s: %s", f->value, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return config_entry_error(s, f, diag, "%s is not a regular file", f->value);
+        if (st.st_uid != geteuid() && st.st_uid != 0)
+                return config_entry_error(s, f, diag,
+                                          "%s is owned by uid %u, neither vigie's user (uid %u) nor root: refused "
+                                          "(a secret must not be in another user's hands)",
+                                          f->value, (unsigned) st.st_uid, (unsigned) geteuid());
+        if (st.st_mode & (S_IRWXG | S_IRWXO))
+                return config_entry_error(s, f, diag,
+                                          "permissions %04o for %s are too open: refused (a secret must be for vigie "
+                                          "alone: chmod 600)",
+                                          (unsigned) (st.st_mode & 07777), f->value);
+        char v[4096];
+        int r = read_attr_pread(fd, v, sizeof(v));
+        if (r < 0)
+                return config_entry_error(s, f, diag, "cannot read %s: %s", f->value, strerror(-r));
+        if (!header_value_ok(v, (size_t) r))
+                return config_entry_error(s, f, diag,
+                                          "%s holds a control character (a line break inside?): refused, it would "
+                                          "end up in a request header",
+                                          f->value);
+        return (*ret = strdup(v)) ? 0 : -ENOMEM;
+}
 
 static int read_secret(const struct config_section *s, const char *key, const char *file_key, char **ret,
                        struct diag *diag) {
@@ -103,20 +171,104 @@ static int read_secret(const struct config_section *s, const char *key, const ch
         const struct config_entry *f = config_section_get(s, file_key);
         if (e && f)
                 return config_entry_error(s, f, diag, "give %s or %s, not both", key, file_key);
-        if (e)
-                return (*ret = strdup(e->value)) ? 0 : -ENOMEM;
-        if (!f)
+        if (f)
+                return read_secret_file(s, f, ret, diag);
+        if (!e)
                 return 0;
-        char v[4096];
-        int r = read_attr(f->value, v, sizeof(v));
+        int r = check_header_value(s, e, diag);
         if (r < 0)
-                return config_entry_error(s, f, diag, "cannot read %s: %s", f->value, strerror(-r));
-        return (*ret = strdup(v)) ? 0 : -ENOMEM;
+                return r;
+        return (*ret = strdup(e->value)) ? 0 : -ENOMEM;
+}
+
+/* The parts of an absolute URL: the scheme, the userinfo (without its '@';
+ * NULL if none) and the host with its port, up to the path. */
+struct url_parts {
+        const char *scheme, *userinfo, *hostport;
+        size_t scheme_len, userinfo_len, hostport_len;
+};
+
+static int url_split(const char *url, struct url_parts *ret) {
+        const char *sep = strstr(url, "://");
+        if (!sep || sep == url)
+                return -EINVAL;
+        const char *auth = sep + 3;
+        size_t len = strcspn(auth, "/?#");
+        const char *at = NULL;
+        for (const char *p = auth; p < auth + len; p++)
+                if (*p == '@')
+                        at = p; /* the last one: a password may hold an '@' */
+        *ret = (struct url_parts){.scheme = url, .scheme_len = (size_t) (sep - url)};
+        if (at) {
+                ret->userinfo = auth;
+                ret->userinfo_len = (size_t) (at - auth);
+                auth = at + 1;
+                len -= ret->userinfo_len + 1;
+        }
+        ret->hostport = auth;
+        ret->hostport_len = len;
+        return 0;
+}
+
+void push_url_redact(const char *url, char *out, size_t size) {
+        struct url_parts u;
+        if (url_split(url, &u) < 0 || !u.userinfo) {
+                (void) snprintf(out, size, "%s", url);
+                return;
+        }
+        /* the user name stays (it says which account); what follows its ':' goes */
+        const char *colon = memchr(u.userinfo, ':', u.userinfo_len);
+        int user_len = colon ? (int) (colon - u.userinfo) : 0;
+        (void) snprintf(out, size, "%.*s://%.*s%sxxxxx@%s", (int) u.scheme_len, u.scheme, user_len, u.userinfo,
+                        colon ? ":" : "", u.hostport);
+}
+
+/* The host and port of u.hostport (the scheme's port when none is given). */
+static int url_host_port(const struct url_parts *u, const char **ret_host, size_t *ret_host_len, unsigned *ret_port) {
+        const char *h = u->hostport, *end = h + u->hostport_len, *colon;
+        if (h < end && *h == '[') { /* an IPv6 literal */
+                const char *close = memchr(h, ']', u->hostport_len);
+                if (!close)
+                        return -EINVAL;
+                colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
+                if (!colon && close + 1 != end)
+                        return -EINVAL;
+        } else
+                colon = memchr(h, ':', u->hostport_len);
+        size_t host_len = (size_t) ((colon ? colon : end) - h);
+        unsigned port = u->scheme_len == 5 && strncasecmp(u->scheme, "https", 5) == 0 ? 443 : 80;
+        if (colon && colon + 1 < end) {
+                port = 0;
+                for (const char *p = colon + 1; p < end; p++) {
+                        if (*p < '0' || *p > '9' || port > 65535)
+                                return -EINVAL;
+                        port = port * 10 + (unsigned) (*p - '0');
+                }
+                if (port > 65535)
+                        return -EINVAL;
+        }
+        *ret_host = h;
+        *ret_host_len = host_len;
+        *ret_port = port;
+        return 0;
+}
+
+bool push_url_same_origin(const char *a, const char *b) {
+        struct url_parts ua, ub;
+        const char *ha, *hb;
+        size_t la, lb;
+        unsigned pa, pb;
+        if (url_split(a, &ua) < 0 || url_split(b, &ub) < 0 || url_host_port(&ua, &ha, &la, &pa) < 0 ||
+            url_host_port(&ub, &hb, &lb, &pb) < 0)
+                return false;
+        return ua.scheme_len == ub.scheme_len && strncasecmp(ua.scheme, ub.scheme, ua.scheme_len) == 0 && la == lb &&
+               strncasecmp(ha, hb, la) == 0 && pa == pb;
 }
 
 static void target_free(struct target *t) {
         free(t->name);
         free(t->url);
+        free(t->shown_url);
         free(t->bearer);
         free(t->username);
         free(t->password);
@@ -128,11 +280,18 @@ static void target_free(struct target *t) {
         push_queue_close(t->queue);
         buf_free(&t->encoded);
         buf_free(&t->body);
+        (void) pthread_cond_destroy(&t->wake);
         (void) pthread_mutex_destroy(&t->lock);
 }
 
 static int target_init(struct target *t, const struct config *cfg, const struct config_section *s, struct diag *diag) {
         (void) pthread_mutex_init(&t->lock, NULL);
+        pthread_condattr_t ca;
+        (void) pthread_condattr_init(&ca);
+        (void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        (void) pthread_cond_init(&t->wake, &ca);
+        (void) pthread_condattr_destroy(&ca);
+        t->last_status = -1;
         char err[256];
         t->lib = push_libs_get(err, sizeof(err));
         if (!t->lib)
@@ -140,11 +299,14 @@ static int target_init(struct target *t, const struct config *cfg, const struct 
         const struct config_entry *url = config_section_get(s, "url");
         if (!url)
                 return diag_set(diag, "%s[push.target.%s]: no url", s->file ? s->file : "", s->name);
+        char shown[2048];
+        push_url_redact(url->value, shown, sizeof(shown));
         if (strncmp(url->value, "http://", 7) != 0 && strncmp(url->value, "https://", 8) != 0)
-                return config_entry_error(s, url, diag, "'%s' is not an http:// or https:// URL", url->value);
+                return config_entry_error(s, url, diag, "'%s' is not an http:// or https:// URL", shown);
         t->name = strdup(s->name);
         t->url = strdup(url->value);
-        if (!t->name || !t->url)
+        t->shown_url = strdup(shown);
+        if (!t->name || !t->url || !t->shown_url)
                 return -ENOMEM;
         int r = config_section_duration_ms(s, "interval", cfg->push_interval_ms, 1000, 86400000, &t->interval_ms, diag);
         if (r >= 0)
@@ -157,8 +319,10 @@ static int target_init(struct target *t, const struct config *cfg, const struct 
                 r = read_secret(s, "password", "password_file", &t->password, diag);
         if (r < 0)
                 return r;
-        const char *u = config_section_string(s, "username", NULL);
-        if (u && !(t->username = strdup(u)))
+        const struct config_entry *u = config_section_get(s, "username");
+        if (u && check_header_value(s, u, diag) < 0)
+                return -EINVAL;
+        if (u && !(t->username = strdup(u->value)))
                 return -ENOMEM;
         if (!!t->username != !!t->password)
                 return diag_set(diag, "[push.target.%s]: username and password go together", s->name);
@@ -197,8 +361,9 @@ static int target_init(struct target *t, const struct config *cfg, const struct 
                 const struct config_entry *e = &s->entries[i];
                 if (strncmp(e->key, "header.", 7) != 0)
                         continue;
-                if (strpbrk(e->value, "\r\n") || strpbrk(e->key + 7, ": \r\n"))
-                        return config_entry_error(s, e, diag, "not a valid header");
+                if (!header_value_ok(e->value, strlen(e->value)) || !header_value_ok(e->key + 7, strlen(e->key + 7)) ||
+                    strpbrk(e->key + 7, ": "))
+                        return config_entry_error(s, e, diag, "not a valid header (a control character?)");
                 (void) snprintf(line, sizeof(line), "%s: %s", e->key + 7, e->value);
                 struct curl_slist *l = t->lib->slist_append(t->headers, line);
                 if (!l)
@@ -221,18 +386,34 @@ int push_check(const struct config *cfg, struct diag *diag) {
 
 /* --- sending --- */
 
+#define REDIRECTS_MAX 5
+
 static size_t discard(_unused_ void *p, size_t size, size_t n, _unused_ void *u) { return size * n; }
 
-/* POSTs body; returns the HTTP status, or 0 for a network error. */
-static long post(struct target *t, CURL *curl, const struct buf *body, char *err, size_t err_size) {
+/* Called by libcurl about once a second while a request waits: a stop does
+ * not wait for a receiver that never answers. */
+static int abort_at_stop(void *userdata, _unused_ curl_off_t dltotal, _unused_ curl_off_t dlnow,
+                         _unused_ curl_off_t ultotal, _unused_ curl_off_t ulnow) {
+        const struct target *t = userdata;
+        return atomic_load(&t->push->stopping) ? 1 : 0;
+}
+
+/* POSTs body to url; returns the HTTP status, or 0 for a network error
+ * (err says which). For a 3xx, *ret_location is where it points (to free;
+ * NULL if nowhere, or out of memory). */
+static long post(struct target *t, CURL *curl, const char *url, const struct buf *body, char *err, size_t err_size,
+                 char **ret_location) {
         t->lib->easy_reset(curl);
-        (void) t->lib->easy_setopt(curl, CURLOPT_URL, t->url);
+        (void) t->lib->easy_setopt(curl, CURLOPT_URL, url);
         (void) t->lib->easy_setopt(curl, CURLOPT_POST, 1L);
         (void) t->lib->easy_setopt(curl, CURLOPT_POSTFIELDS, body->data);
         (void) t->lib->easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long) body->len);
         (void) t->lib->easy_setopt(curl, CURLOPT_HTTPHEADER, t->headers);
         (void) t->lib->easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) t->timeout_ms);
         (void) t->lib->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        (void) t->lib->easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        (void) t->lib->easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, abort_at_stop);
+        (void) t->lib->easy_setopt(curl, CURLOPT_XFERINFODATA, t);
         (void) t->lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
         (void) t->lib->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
         (void) t->lib->easy_setopt(curl, CURLOPT_ERRORBUFFER, err);
@@ -251,6 +432,7 @@ static long post(struct target *t, CURL *curl, const struct buf *body, char *err
                 (void) t->lib->easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
         }
         err[0] = '\0';
+        *ret_location = NULL;
         CURLcode c = t->lib->easy_perform(curl);
         if (c != CURLE_OK) {
                 if (!err[0])
@@ -259,7 +441,51 @@ static long post(struct target *t, CURL *curl, const struct buf *body, char *err
         }
         long status = 0;
         (void) t->lib->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        const char *to = NULL;
+        if (status >= 300 && status < 400 && t->lib->easy_getinfo(curl, CURLINFO_REDIRECT_URL, &to) == CURLE_OK && to)
+                *ret_location = strdup(to);
         return status;
+}
+
+/* POSTs body to the target, following 307 and 308 (which keep the method
+ * and the body) within the target's origin, REDIRECTS_MAX times at most.
+ * Redirects are followed here rather than by libcurl: it would follow 301,
+ * 302 and 303 too (as a GET unless told otherwise) and to any host, with
+ * the extra headers (a tenant) going along. Returns the last status; for a
+ * redirect not followed, why goes into err. */
+static long post_following(struct target *t, CURL *curl, const struct buf *body, char *err, size_t err_size) {
+        _cleanup_free_ char *url = NULL; /* where the last redirect pointed */
+        for (unsigned hops = 0;; hops++) {
+                _cleanup_free_ char *location = NULL;
+                long status = post(t, curl, url ? url : t->url, body, err, err_size, &location);
+                if (status < 300 || status >= 400)
+                        return status;
+                char shown[2048];
+                push_url_redact(location ? location : "", shown, sizeof(shown));
+                if (!location)
+                        (void) snprintf(err, err_size, "HTTP %ld with no Location", status);
+                else if (status != 307 && status != 308)
+                        (void) snprintf(err, err_size,
+                                        "HTTP %ld to %s: only 307 and 308 are followed (they keep the POST "
+                                        "body); set the target's url to where it points",
+                                        status, shown);
+                else if (!push_url_same_origin(t->url, location))
+                        (void) snprintf(err, err_size,
+                                        "HTTP %ld to %s, another origin (scheme, host, port): not followed, "
+                                        "samples and credentials stay with the configured one; set the "
+                                        "target's url to it if it is right",
+                                        status, shown);
+                else if (hops == REDIRECTS_MAX)
+                        (void) snprintf(err, err_size, "HTTP %ld to %s: more than %d redirects in a row", status, shown,
+                                        REDIRECTS_MAX);
+                else {
+                        free(url);
+                        url = location;
+                        location = NULL;
+                        continue;
+                }
+                return status;
+        }
 }
 
 static int queue_batch(const struct metric_set *set, void *userdata) {
@@ -279,32 +505,73 @@ static int queue_batch(const struct metric_set *set, void *userdata) {
         return 0;
 }
 
-/* Sends queued batches until the queue is empty, a send fails (returns the
- * backoff to wait) or the next collection is due. */
-static uint64_t send_queue(struct target *t, CURL *curl, uint64_t next_tick, uint64_t *backoff) {
-        char err[CURL_ERROR_SIZE];
+/* Waits until the CLOCK_MONOTONIC time until (ms), a stop, or, when flag
+ * is given, until *flag is set (and clears it). */
+static void target_wait(struct target *t, uint64_t until, bool *flag) {
+        (void) pthread_mutex_lock(&t->lock);
+        while (!atomic_load(&t->push->stopping) && !(flag && *flag)) {
+                uint64_t cur = clock_ms(CLOCK_MONOTONIC);
+                if (until <= cur)
+                        break;
+                /* at most an hour at a time: "until a batch comes" is UINT64_MAX */
+                struct timespec ts = monotonic_after_ms(until - cur < 3600000 ? until - cur : 3600000);
+                (void) pthread_cond_timedwait(&t->wake, &t->lock, &ts);
+        }
+        if (flag)
+                *flag = false;
+        (void) pthread_mutex_unlock(&t->lock);
+}
+
+enum send_state { SEND_DELIVERED, SEND_RETRIED, SEND_REDIRECTED, SEND_REFUSED };
+
+static enum send_state send_state(long status) {
+        if (status >= 200 && status < 300)
+                return SEND_DELIVERED;
+        if (status == 0 || status == 429 || status >= 500)
+                return SEND_RETRIED;
+        if (status >= 300 && status < 400)
+                return SEND_REDIRECTED; /* a redirect not followed: the configuration's fault, not the batch's */
+        return SEND_REFUSED;
+}
+
+/* Sends queued batches until the queue is empty (returns 0) or a send
+ * fails (returns the backoff to wait). */
+static uint64_t send_queue(struct target *t, CURL *curl, uint64_t *backoff) {
+        char err[CURL_ERROR_SIZE + 2048];
         while (!atomic_load(&t->push->stopping)) {
                 uint32_t n;
                 int64_t ts;
                 if (push_queue_peek(t->queue, &t->body, &n, &ts) < 0)
                         return 0;
-                long status = post(t, curl, &t->body, err, sizeof(err));
+                long status = post_following(t, curl, &t->body, err, sizeof(err));
+                if (atomic_load(&t->push->stopping))
+                        return 0; /* aborted: the batch stays queued for the next start */
+                enum send_state state = send_state(status);
                 (void) pthread_mutex_lock(&t->lock);
-                int state = status >= 200 && status < 300 ? 0 : status == 0 || status == 429 || status >= 500 ? 1 : 2;
-                if (state == 0) {
+                if (state == SEND_DELIVERED) {
                         t->sent += n;
                         t->last_success = (double) clock_ms(CLOCK_REALTIME) / 1000.0;
-                } else if (state == 1) {
+                } else if (state == SEND_REFUSED)
+                        t->dropped_4xx += n;
+                else {
                         t->failed += n;
                         t->retries++;
-                } else
-                        t->dropped_4xx += n;
-                bool changed = t->last_status != (int) status;
+                }
+                /* a redirect that points elsewhere is news even with the same status */
+                const char *redirect = state == SEND_REDIRECTED ? err : "";
+                bool changed = t->last_status != (int) status ||
+                               strncmp(t->last_redirect, redirect, sizeof(t->last_redirect) - 1) != 0;
                 t->last_status = (int) status;
+                (void) snprintf(t->last_redirect, sizeof(t->last_redirect), "%.*s", (int) sizeof(t->last_redirect) - 1,
+                                redirect);
                 (void) pthread_mutex_unlock(&t->lock);
 
-                if (state == 1) {
-                        if (changed)
+                if (state == SEND_RETRIED || state == SEND_REDIRECTED) {
+                        if (changed && state == SEND_REDIRECTED)
+                                log_error("push %s: %s; nothing is sent until it is fixed: batches stay queued and "
+                                          "are retried",
+                                          t->name, err);
+                        else if (changed)
                                 log_warn("push %s: %s; batches stay queued and are retried", t->name,
                                          status ? (status == 429 ? "HTTP 429 too many requests" : "HTTP 5xx from the target")
                                                 : err);
@@ -314,7 +581,7 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t next_tick, uin
                         /* jitter: from 80% to 120%, so that a fleet does not retry in step */
                         return *backoff * (80 + (uint64_t) (rand_r(&t->seed) % 41)) / 100;
                 }
-                if (state == 2)
+                if (state == SEND_REFUSED)
                         log_warn("push %s: HTTP %ld: the target refused a batch of %u samples; dropped (counted in "
                                  "vigie_push_samples_dropped_total)",
                                  t->name, status, n);
@@ -322,51 +589,64 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t next_tick, uin
                         log_info("push %s: delivering", t->name);
                 *backoff = 0;
                 (void) push_queue_pop(t->queue);
-                if (clock_ms(CLOCK_MONOTONIC) >= next_tick)
-                        return 0;
         }
         return 0;
 }
 
-static void *target_main(void *arg) {
+/* The sender: the queue, oldest first, whenever a batch is queued or the
+ * backoff ends; it alone waits on the network. */
+static void *target_send_main(void *arg) {
         struct target *t = arg;
-        struct push *p = t->push;
         CURL *curl = t->lib->easy_init();
         if (!curl) {
-                log_error("push %s: cannot start libcurl; not pushing", t->name);
+                log_error("push %s: cannot start libcurl; batches are queued but not sent", t->name);
                 return NULL;
         }
-        uint64_t next_tick = clock_ms(CLOCK_MONOTONIC), retry_at = 0, backoff = 0;
-        while (!atomic_load(&p->stopping)) {
-                uint64_t now = clock_ms(CLOCK_MONOTONIC);
-                if (now >= next_tick) {
-                        int r = scrape_engine_collect(p->engine, queue_batch, t);
-                        if (r < 0 && t->last_queue_result >= 0)
-                                log_errno(LOG_LEVEL_WARN, r,
-                                          "push %s: cannot queue batches (counted in vigie_push_samples_dropped_total)",
-                                          t->name);
-                        else if (r >= 0 && t->last_queue_result < 0)
-                                log_info("push %s: queueing again", t->name);
-                        t->last_queue_result = r;
-                        next_tick += t->interval_ms;
-                        if (next_tick <= now)
-                                next_tick = now + t->interval_ms; /* a late tick is not made up twice */
-                }
-                if (now >= retry_at) {
-                        uint64_t wait = send_queue(t, curl, next_tick, &backoff);
-                        retry_at = wait ? clock_ms(CLOCK_MONOTONIC) + wait : 0;
-                }
-                uint64_t until = retry_at && retry_at < next_tick ? retry_at : next_tick;
-                uint64_t cur = clock_ms(CLOCK_MONOTONIC);
-                if (until > cur) {
-                        struct timespec ts = monotonic_after_ms(until - cur);
-                        (void) pthread_mutex_lock(&p->lock);
-                        if (!atomic_load(&p->stopping))
-                                (void) pthread_cond_timedwait(&p->wake, &p->lock, &ts);
-                        (void) pthread_mutex_unlock(&p->lock);
-                }
+        uint64_t backoff = 0;
+        while (!atomic_load(&t->push->stopping)) {
+                uint64_t wait = send_queue(t, curl, &backoff);
+                if (wait)
+                        target_wait(t, clock_ms(CLOCK_MONOTONIC) + wait, NULL); /* new batches wait too */
+                else
+                        target_wait(t, UINT64_MAX, &t->appended);
         }
         t->lib->easy_cleanup(curl);
+        return NULL;
+}
+
+/* The collector: a batch at every tick of its own clock (absolute
+ * CLOCK_MONOTONIC deadlines, whatever the network does). A tick missed
+ * because the one before took longer than the interval is counted, not
+ * made up: the next one is the next on the grid. */
+static void *target_collect_main(void *arg) {
+        struct target *t = arg;
+        struct push *p = t->push;
+        uint64_t deadline = clock_ms(CLOCK_MONOTONIC);
+        while (!atomic_load(&p->stopping)) {
+                int r = scrape_engine_collect(p->engine, queue_batch, t);
+                if (r < 0 && t->last_queue_result >= 0)
+                        log_errno(LOG_LEVEL_WARN, r,
+                                  "push %s: cannot queue batches (counted in vigie_push_samples_dropped_total)",
+                                  t->name);
+                else if (r >= 0 && t->last_queue_result < 0)
+                        log_info("push %s: queueing again", t->name);
+                t->last_queue_result = r;
+
+                uint64_t now = clock_ms(CLOCK_MONOTONIC);
+                uint64_t missed = now > deadline ? (now - deadline) / t->interval_ms : 0;
+                (void) pthread_mutex_lock(&t->lock);
+                t->appended = true;
+                t->skipped += missed;
+                (void) pthread_cond_broadcast(&t->wake);
+                (void) pthread_mutex_unlock(&t->lock);
+                if (missed && !t->late)
+                        log_warn("push %s: a collection took %llu ms, longer than the interval; %llu skipped "
+                                 "(counted in vigie_push_collections_skipped_total)",
+                                 t->name, (unsigned long long) (now - deadline), (unsigned long long) missed);
+                t->late = missed > 0;
+                deadline += (missed + 1) * t->interval_ms;
+                target_wait(t, deadline, NULL);
+        }
         return NULL;
 }
 
@@ -385,12 +665,6 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
         struct push *p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        (void) pthread_mutex_init(&p->lock, NULL);
-        pthread_condattr_t ca;
-        (void) pthread_condattr_init(&ca);
-        (void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        (void) pthread_cond_init(&p->wake, &ca);
-        (void) pthread_condattr_destroy(&ca);
         p->engine = engine;
 
         /* identity: instance (the host name unless set), job, external
@@ -450,10 +724,12 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
                 struct target *t = &p->targets[i];
                 struct push_queue_stats st;
                 push_queue_stats(t->queue, &st);
-                log_info("push %s: to %s every %llu ms; %llu samples queued from before", t->name, t->url,
+                log_info("push %s: to %s every %llu ms; %llu samples queued from before", t->name, t->shown_url,
                          (unsigned long long) t->interval_ms, (unsigned long long) st.samples);
-                if (pthread_create(&t->thread, NULL, target_main, t) == 0)
-                        t->started = true;
+                t->sender_started = pthread_create(&t->sender, NULL, target_send_main, t) == 0;
+                t->collector_started = pthread_create(&t->collector, NULL, target_collect_main, t) == 0;
+                if (!t->sender_started || !t->collector_started)
+                        log_error("push %s: cannot start its threads; not pushing", t->name);
         }
         *ret = p;
         return 0;
@@ -463,13 +739,19 @@ void push_stop(struct push *p) {
         if (!p)
                 return;
         atomic_store(&p->stopping, true);
-        (void) pthread_mutex_lock(&p->lock);
-        (void) pthread_cond_broadcast(&p->wake);
-        (void) pthread_mutex_unlock(&p->lock);
         for (size_t i = 0; i < p->n; i++) {
-                if (p->targets[i].started)
-                        (void) pthread_join(p->targets[i].thread, NULL);
-                target_free(&p->targets[i]);
+                struct target *t = &p->targets[i];
+                (void) pthread_mutex_lock(&t->lock);
+                (void) pthread_cond_broadcast(&t->wake);
+                (void) pthread_mutex_unlock(&t->lock);
+        }
+        for (size_t i = 0; i < p->n; i++) {
+                struct target *t = &p->targets[i];
+                if (t->collector_started)
+                        (void) pthread_join(t->collector, NULL);
+                if (t->sender_started)
+                        (void) pthread_join(t->sender, NULL);
+                target_free(t);
         }
         free(p->targets);
         for (size_t i = 0; p->label_storage && p->label_storage[i]; i++)
@@ -477,8 +759,6 @@ void push_stop(struct push *p) {
         free(p->label_storage);
         free(p->labels.names);
         free(p->labels.values);
-        (void) pthread_cond_destroy(&p->wake);
-        (void) pthread_mutex_destroy(&p->lock);
         free(p);
         const struct push_libs *lib = push_libs_get(NULL, 0);
         if (lib)
@@ -511,6 +791,7 @@ int push_metrics(struct metric_set *set, void *userdata) {
                 gauge(set, &qbatches_desc, (double) st.records, t->name);
                 gauge(set, &qsamples_desc, (double) st.samples, t->name);
                 gauge(set, &oldest_desc, st.oldest_ms ? now - (double) st.oldest_ms / 1000.0 : 0, t->name);
+                gauge(set, &skipped_desc, (double) t->skipped, t->name);
                 gauge(set, &success_desc, t->last_success, t->name);
                 (void) pthread_mutex_unlock(&t->lock);
         }
