@@ -209,6 +209,9 @@ static int parse_one(struct options *o, int c, const char *arg, struct diag *dia
                 o->disable_defaults = true;
                 return 0;
         case OPT_PUSH_URL: {
+                /* a URL with userinfo may hold a password: not repeated */
+                if ((strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0) && strchr(arg, '@'))
+                        return diag_set(diag, "--push.url: not an http:// or https:// URL");
                 if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
                         return diag_set(diag, "--push.url: '%s' is not an http:// or https:// URL", arg);
                 return args_append(&o->push_urls, &o->n_push_urls, arg);

@@ -710,7 +710,7 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
                 if (r >= 0 && path_join(dir, sizeof(dir), cfg->push_queue_dir, t->name) < 0)
                         r = -ENAMETOOLONG;
                 if (r >= 0) {
-                        r = push_queue_open(dir, cfg->push_queue_max_bytes, cfg->push_fsync, &t->queue);
+                        r = push_queue_open_diag(dir, cfg->push_queue_max_bytes, cfg->push_fsync, diag, &t->queue);
                         if (r < 0)
                                 (void) diag_set(diag, "push %s: cannot open the queue in %s: %s", t->name, dir,
                                                 strerror(-r));

@@ -95,4 +95,9 @@ rc=0
 [ $rc = 2 ] && grep -qF "'ftp://alice:xxxxx@127.0.0.1/x' is not an http:// or https:// URL" "$T/scheme.out" ||
         fail "the ftp URL: $(cat "$T/scheme.out")"
 ! grep -q hunter2 "$T/scheme.out" || fail "the URL's password reached --check-config's output"
+# and so is one given as a flag
+rc=0
+"$VIGIE" --push.url ftp://alice:hunter2@127.0.0.1/x --check-config >"$T/flag.out" 2>&1 || rc=$?
+[ $rc = 2 ] && grep -qF "not an http:// or https:// URL" "$T/flag.out" || fail "the ftp URL flag: $(cat "$T/flag.out")"
+! grep -q hunter2 "$T/flag.out" || fail "the flag URL's password reached the error message"
 echo "push-secrets: ok"
