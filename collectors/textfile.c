@@ -360,11 +360,19 @@ static int parse_sample(struct textfile_state *s, const char *p, const char *end
                 return refuse(s, "client-side timestamps are not supported");
 
         /* the series key: family, suffix and the non-empty labels */
+        /* appended piece by piece from the buffer itself, which buf_puts
+         * allows (buf_printf's arguments would dangle once it grows) */
         smp.key = s->strings.len;
-        buf_printf(&s->strings, "%s%s{", str(s, s->families[smp.family].name), metric_suffix_name(smp.suffix));
+        buf_puts(&s->strings, str(s, s->families[smp.family].name));
+        buf_puts(&s->strings, metric_suffix_name(smp.suffix));
+        buf_putc(&s->strings, '{');
         for (unsigned l = 0; l < smp.n_labels; l++)
-                if (*str(s, smp.values[l]))
-                        buf_printf(&s->strings, "%s=\"%s\",", str(s, smp.names[l]), str(s, smp.values[l]));
+                if (*str(s, smp.values[l])) {
+                        buf_puts(&s->strings, str(s, smp.names[l]));
+                        buf_put(&s->strings, "=\"", 2);
+                        buf_puts(&s->strings, str(s, smp.values[l]));
+                        buf_put(&s->strings, "\",", 2);
+                }
         buf_put(&s->strings, "}", 2);
         if (array_reserve((void **) &s->samples, &s->cap_samples, s->n_samples + 1, sizeof(*s->samples)) < 0)
                 return -ENOMEM;

@@ -327,6 +327,22 @@ static void test_desc_cache(_unused_ void **state) {
         desc_cache_free(&c);
 }
 
+/* A piece of a buffer appended to the same buffer, across the growth that
+ * moves it. */
+static void test_buf_append_from_itself(_unused_ void **state) {
+        struct buf b = {0};
+        buf_puts(&b, "ab");
+        for (int i = 0; i < 16; i++)
+                buf_put(&b, b.data, b.len); /* doubles: each append grows the buffer */
+        assert_int_equal(b.error, 0);
+        assert_int_equal(b.len, 2u << 16);
+        for (size_t i = 0; i < b.len; i++)
+                assert_int_equal(b.data[i], i % 2 ? 'b' : 'a');
+        buf_puts(&b, b.data + b.len - 3);
+        assert_string_equal(b.data + b.len - 7, "ababbab");
+        buf_free(&b);
+}
+
 static void test_duplicates_caught(_unused_ void **state) {
         struct metric_set set = {0};
         struct buf err = {0};
@@ -528,6 +544,7 @@ int main(void) {
                 cmocka_unit_test(test_histogram_suffixes),
                 cmocka_unit_test(test_encode_reuses_prefixes),
                 cmocka_unit_test(test_desc_cache),
+                cmocka_unit_test(test_buf_append_from_itself),
                 cmocka_unit_test(test_duplicates_caught),
                 cmocka_unit_test(test_rollback),
                 cmocka_unit_test(test_sample_misuse),
