@@ -327,6 +327,13 @@ static void prefix_compact(struct prom_encoder *enc, size_t n) {
 
 int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, struct buf *out) {
         size_t n = set->n_families;
+        /* a descriptor freed since: an address remembered may be another's now */
+        uint64_t generation = metric_desc_generation();
+        if (generation != enc->desc_generation) {
+                enc->n_last = 0;
+                enc->n_prefixes = 0;
+                enc->desc_generation = generation;
+        }
         bool same = n == enc->n_last;
         for (size_t i = 0; same && i < n; i++)
                 same = set->families[i].desc == enc->last[i];

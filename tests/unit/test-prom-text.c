@@ -324,6 +324,23 @@ static void test_desc_cache(_unused_ void **state) {
         assert_string_equal(a->labels[1], "sensor");
         /* another type or help is another descriptor */
         assert_ptr_not_equal(desc_cache_get(&c, "node_x", "X.", METRIC_COUNTER, 2, l1), a);
+        /* a sweep frees what was not asked for since the last one */
+        assert_int_equal(desc_cache_sweep(&c), 0);
+        assert_int_equal(c.n, 103);
+        uint64_t generation = metric_desc_generation();
+        for (int round = 0; round < 3; round++) {
+                assert_ptr_equal(desc_cache_get(&c, "node_y", "Y.", METRIC_COUNTER, 0, NULL), b);
+                assert_ptr_equal(desc_cache_get(&c, "node_x", "X.", METRIC_GAUGE, 2, l1), a);
+                char help[32];
+                snprintf(help, sizeof(help), "Run %d.", round); /* a help that changes at every round */
+                assert_non_null(desc_cache_get(&c, "node_run", help, METRIC_GAUGE, 0, NULL));
+                assert_int_equal(desc_cache_sweep(&c), round == 0 ? 101 : 1);
+                assert_int_equal(c.n, 3);
+        }
+        /* whoever remembers descriptors by address is told */
+        assert_true(metric_desc_generation() > generation);
+        assert_ptr_equal(desc_cache_get(&c, "node_x", "X.", METRIC_GAUGE, 2, l1), a);
+        assert_string_equal(a->labels[1], "sensor");
         desc_cache_free(&c);
 }
 
