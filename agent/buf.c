@@ -2,6 +2,7 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,14 @@ int buf_reserve(struct buf *b, size_t extra) {
 }
 
 void buf_put_slow(struct buf *b, const void *s, size_t n) {
+        /* s may lie in b itself (a string of the buffer appended again):
+         * growing moves it, so it is found again by its offset */
+        uintptr_t at = (uintptr_t) s, start = (uintptr_t) b->data;
+        bool inside = b->data && at >= start && at < start + b->cap;
         if (buf_reserve(b, n) < 0)
                 return;
+        if (inside)
+                s = b->data + (at - start);
         if (n > 0)
                 memcpy(b->data + b->len, s, n);
         b->len += n;

@@ -26,6 +26,8 @@ int buf_reserve(struct buf *b, size_t extra);
 static inline int buf_reserve_slack(struct buf *b, size_t extra) {
         return buf_reserve(b, extra > SIZE_MAX / 2 ? extra : extra + extra / 8);
 }
+/* buf_put and buf_puts may append a piece of b to b itself; buf_printf's
+ * arguments must not point into b (growing it would leave them dangling). */
 void buf_put_slow(struct buf *b, const void *s, size_t n);
 void buf_puts(struct buf *b, const char *s);
 

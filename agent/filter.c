@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "macro.h"
 
 /* Rewrites the RE2 classes \d \D \s \S \w \W into POSIX bracket forms. */
@@ -106,13 +107,6 @@ static bool filter_match(const struct filter *f, const char *name) {
  * starts again empty rather than growing. */
 #define MEMO_MAX_SLOTS 8192
 
-static uint64_t fnv1a(const char *s, size_t len) {
-        uint64_t h = 14695981039346656037u;
-        for (size_t i = 0; i < len; i++)
-                h = (h ^ (unsigned char) s[i]) * 1099511628211u;
-        return h;
-}
-
 static struct filter_memo_slot *memo_slot(struct filter_memo *m, uint64_t hash, const char *name, size_t len) {
         for (size_t i = hash & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
                 struct filter_memo_slot *e = &m->slots[i];
@@ -155,7 +149,7 @@ bool filter_pass(struct filter *f, const char *name) {
                 return true;
         struct filter_memo *m = &f->memo;
         size_t len = strlen(name);
-        uint64_t hash = fnv1a(name, len);
+        uint64_t hash = hash_fnv1a(HASH_FNV1A_INIT, name, len);
         if (m->cap > 0) {
                 struct filter_memo_slot *e = memo_slot(m, hash, name, len);
                 if (e->used)

@@ -7,6 +7,19 @@
 
 #include "array.h"
 
+/* Process-wide, as addresses are: a descriptor freed by one collector may
+ * come back as another collector's. Atomic: encoders run on the HTTP
+ * server's threads and the sender's. */
+static uint64_t desc_generation;
+
+void metric_desc_retired(void) {
+        (void) __atomic_add_fetch(&desc_generation, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t metric_desc_generation(void) {
+        return __atomic_load_n(&desc_generation, __ATOMIC_RELAXED);
+}
+
 void metric_set_reset(struct metric_set *set) {
         set->n_families = 0;
         set->n_samples = 0;

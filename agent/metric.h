@@ -27,6 +27,14 @@ struct metric_desc {
         const char *const *labels; /* n_labels label names */
 };
 
+/* A descriptor that is not static (desc_cache) may be freed once no set
+ * being read points at it, and its address then reused for another one.
+ * Whoever remembers descriptors by address from one set to the next (the
+ * text encoder) forgets them when this count moves; it moves at each such
+ * free, which is rare (a textfile family gone, a reload). */
+void metric_desc_retired(void);
+uint64_t metric_desc_generation(void);
+
 /* One family entry of a set: its samples are samples[first .. first+count). */
 struct metric_family {
         const struct metric_desc *desc;

@@ -132,3 +132,31 @@ bool next_line(const char **pos, const char *end, const char **ret_line, size_t 
         *pos = nl ? nl + 1 : end;
         return true;
 }
+
+size_t utf8_char_len(const char *str) {
+        const unsigned char *s = (const unsigned char *) str;
+        unsigned char c = s[0];
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xC2 && c <= 0xDF)
+                return (s[1] & 0xC0) == 0x80 ? 2 : 0;
+        if (c >= 0xE0 && c <= 0xEF) {
+                unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+                return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+        }
+        if (c >= 0xF0 && c <= 0xF4) {
+                unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+                return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4 : 0;
+        }
+        return 0;
+}
+
+bool utf8_valid(const char *s) {
+        while (*s) {
+                size_t n = utf8_char_len(s);
+                if (n == 0)
+                        return false;
+                s += n;
+        }
+        return true;
+}

@@ -55,6 +55,12 @@ struct lines lines_of(const struct buf *b, unsigned *parse_errors);
  * line without its '\n' and advances *pos; false at the end. */
 bool next_line(const char **pos, const char *end, const char **ret_line, size_t *ret_len);
 
+/* Length of the valid UTF-8 sequence s starts with (1 to 4 bytes), or 0
+ * if it starts none; s is NUL-terminated, and a NUL ends any sequence. */
+size_t utf8_char_len(const char *s);
+/* Whether the NUL-terminated s is valid UTF-8 throughout. */
+bool utf8_valid(const char *s);
+
 static inline bool field_eq(struct field f, const char *lit, size_t lit_len) {
         return f.n == lit_len && __builtin_memcmp(f.s, lit, lit_len) == 0;
 }

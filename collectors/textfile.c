@@ -9,7 +9,10 @@
  * The directory is listed and its files read and parsed again only when
  * stat() says the directory or one of its .prom files changed (a file
  * replaced by rename, as the textfile convention asks, or rewritten in
- * place); a scrape costs one stat() per file otherwise. */
+ * place); a scrape costs one stat() per file otherwise. Names and series
+ * keys are found by hash and each sample's descriptor is resolved once
+ * per reading, so that the cost grows with the files' size, not its
+ * square; descriptors no longer used are freed at the reading. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,10 +28,13 @@
 #include "desc_cache.h"
 #include "dirlist.h"
 #include "fileio.h"
+#include "hash.h"
 #include "log.h"
+#include "parse.h"
 #include "sort.h"
 
 #define MAX_FILE_SIZE (64u << 20)
+#define NONE SIZE_MAX
 
 static const char *const file_label[] = {"file"};
 static const struct metric_desc mtime_desc = {
@@ -43,10 +49,20 @@ static const char *const textfile_config_keys[] = {"directory", NULL};
 /* A family as one file declares it: HELP and TYPE apply to that file's
  * samples only, as when node_exporter parses each file on its own. */
 struct tf_family {
-        size_t name, help; /* offsets in strings; help 0 when the file gave none */
+        size_t metric; /* its name, by index in metrics */
+        size_t help;   /* offset in strings; 0 when the file gave none */
         enum metric_type type;
         bool typed, has_samples;
         size_t file; /* index of the file in the directory listing */
+};
+
+/* A metric name across the files of one reading: what the accepted files
+ * said of it, and its family in the file being parsed. Never undone when
+ * a file is refused (the name stays, with nothing accepted). */
+struct tf_metric {
+        size_t name;          /* offset in names */
+        size_t first, helped; /* the first accepted families with samples and with HELP; NONE */
+        size_t file, family;  /* family is its family in file, the one being parsed when it is that one */
 };
 
 struct tf_sample {
@@ -55,7 +71,33 @@ struct tf_sample {
         unsigned n_labels;
         size_t names[METRIC_MAX_LABELS], values[METRIC_MAX_LABELS]; /* offsets, sorted by name */
         double value;
-        size_t key; /* offset in strings of the series key, for duplicates */
+        /* the series key, for duplicates: the name with its suffix and the
+         * non-empty labels, each with a NUL (no value holds one) */
+        size_t key, key_len;
+        uint64_t key_hash;
+        const struct metric_desc *desc; /* set once the whole directory is read */
+};
+
+/* Open addressing over (hash, value) pairs; the caller compares keys. */
+struct tf_slot {
+        uint64_t hash;
+        size_t value; /* + 1; 0 for an empty slot */
+};
+struct tf_index {
+        struct tf_slot *slots;
+        size_t cap, n; /* cap a power of two, at least twice n */
+};
+
+/* A file used, and its mtime. */
+struct tf_ok {
+        size_t file; /* by index in the listing */
+        double mtime;
+};
+
+/* A file refused, as it was when it was said so. */
+struct tf_warned {
+        size_t name; /* offset in warned_names */
+        struct file_stamp stamp;
 };
 
 struct textfile_state {
@@ -63,12 +105,17 @@ struct textfile_state {
         struct dirlist files;
         struct buf content;
         struct buf strings; /* offset 0 is "" */
+        struct buf names;   /* of metrics */
         struct tf_family *families;
         size_t n_families, cap_families;
+        struct tf_metric *metrics;
+        size_t n_metrics, cap_metrics;
+        struct tf_index metric_index; /* metrics by name */
         struct tf_sample *samples;
         size_t n_samples, cap_samples;
-        size_t *keys; /* sorted series keys of the accepted files */
-        size_t n_keys, cap_keys;
+        struct tf_index key_index; /* series keys of the accepted files, by sample */
+        size_t *order;             /* scratch: one file's samples sorted by key */
+        size_t cap_order;
         struct desc_cache descs;
         char error[256]; /* why the current file is refused */
         unsigned line;
@@ -80,9 +127,13 @@ struct textfile_state {
         size_t cap_stamps;
         bool scrape_error;
         unsigned parse_errors; /* files skipped, counted again at each scrape */
-        size_t n_ok;
-        size_t ok_files[1024]; /* the files used, by index in the listing */
-        double mtimes[1024];
+        struct tf_ok *ok;      /* the files used */
+        size_t n_ok, cap_ok;
+        /* the files refused and said so (by name order), this reading's and
+         * the last one's: a file is warned of once per change */
+        struct tf_warned *warned, *warned_old;
+        size_t n_warned, cap_warned, n_warned_old, cap_warned_old;
+        struct buf warned_names, warned_names_old;
 };
 
 static int textfile_init(_unused_ const struct collector_env *env, const struct config_section *section,
@@ -109,21 +160,79 @@ static void textfile_free(void *state) {
         dirlist_free(&s->files);
         buf_free(&s->content);
         buf_free(&s->strings);
+        buf_free(&s->names);
         free(s->families);
+        free(s->metrics);
+        free(s->metric_index.slots);
         free(s->samples);
-        free(s->keys);
+        free(s->key_index.slots);
+        free(s->order);
         free(s->stamps);
+        free(s->ok);
+        free(s->warned);
+        free(s->warned_old);
+        buf_free(&s->warned_names);
+        buf_free(&s->warned_names_old);
         desc_cache_free(&s->descs);
         free(s);
 }
 
 static const char *str(const struct textfile_state *s, size_t off) { return s->strings.data + off; }
 
+static const char *family_name(const struct textfile_state *s, const struct tf_family *f) {
+        return s->names.data + s->metrics[f->metric].name;
+}
+
 static size_t put_str(struct textfile_state *s, const char *p, size_t n) {
         size_t off = s->strings.len;
         buf_put(&s->strings, p, n);
         buf_putc(&s->strings, '\0');
         return off;
+}
+
+/* The values stored under hash, one per call, from *pos = 0 on. */
+static bool index_next(const struct tf_index *x, uint64_t hash, size_t *pos, size_t *ret_value) {
+        while (x->cap > 0) {
+                const struct tf_slot *sl = &x->slots[(hash + (*pos)++) & (x->cap - 1)];
+                if (sl->value == 0)
+                        return false;
+                if (sl->hash == hash) {
+                        *ret_value = sl->value - 1;
+                        return true;
+                }
+        }
+        return false;
+}
+
+static void index_put(struct tf_slot *slots, size_t cap, struct tf_slot sl) {
+        size_t i = sl.hash & (cap - 1);
+        while (slots[i].value != 0)
+                i = (i + 1) & (cap - 1);
+        slots[i] = sl;
+}
+
+static int index_add(struct tf_index *x, uint64_t hash, size_t value) {
+        if ((x->n + 1) * 2 > x->cap) {
+                size_t cap = x->cap ? x->cap * 2 : 64;
+                struct tf_slot *slots = calloc(cap, sizeof(*slots));
+                if (!slots)
+                        return -ENOMEM;
+                for (size_t i = 0; i < x->cap; i++)
+                        if (x->slots[i].value != 0)
+                                index_put(slots, cap, x->slots[i]);
+                free(x->slots);
+                x->slots = slots;
+                x->cap = cap;
+        }
+        index_put(x->slots, x->cap, (struct tf_slot){hash, value + 1});
+        x->n++;
+        return 0;
+}
+
+static void index_clear(struct tf_index *x) {
+        if (x->cap > 0)
+                memset(x->slots, 0, x->cap * sizeof(*x->slots));
+        x->n = 0;
 }
 
 static int refuse(struct textfile_state *s, const char *fmt, ...) _printf_(2, 3);
@@ -156,17 +265,41 @@ static const char *skip_blank(const char *p, const char *end) {
         return p;
 }
 
+/* The metric called name[0..n), or NONE. */
+static size_t metric_find(const struct textfile_state *s, const char *name, size_t n, uint64_t hash) {
+        size_t pos = 0, m;
+        while (index_next(&s->metric_index, hash, &pos, &m)) {
+                const char *mn = s->names.data + s->metrics[m].name;
+                if (memcmp(mn, name, n) == 0 && mn[n] == '\0')
+                        return m;
+        }
+        return NONE;
+}
+
 /* This file's family called name[0..n), created (untyped) if new. */
 static int find_family(struct textfile_state *s, const char *name, size_t n, size_t file, size_t *ret) {
-        for (size_t i = s->n_families; i-- > 0 && s->families[i].file == file;)
-                if (strlen(str(s, s->families[i].name)) == n && memcmp(str(s, s->families[i].name), name, n) == 0) {
-                        *ret = i;
-                        return 0;
-                }
+        uint64_t hash = hash_fnv1a(HASH_FNV1A_INIT, name, n);
+        size_t m = metric_find(s, name, n, hash);
+        if (m != NONE && s->metrics[m].file == file) {
+                *ret = s->metrics[m].family;
+                return 0;
+        }
         if (array_reserve((void **) &s->families, &s->cap_families, s->n_families + 1, sizeof(*s->families)) < 0)
                 return -ENOMEM;
-        s->families[s->n_families] = (struct tf_family){.name = put_str(s, name, n), .type = METRIC_UNTYPED,
-                                                        .file = file};
+        if (m == NONE) {
+                if (array_reserve((void **) &s->metrics, &s->cap_metrics, s->n_metrics + 1, sizeof(*s->metrics)) < 0 ||
+                    index_add(&s->metric_index, hash, s->n_metrics) < 0)
+                        return -ENOMEM;
+                m = s->n_metrics++;
+                s->metrics[m] = (struct tf_metric){.name = s->names.len, .first = NONE, .helped = NONE};
+                buf_put(&s->names, name, n);
+                buf_putc(&s->names, '\0');
+                if (s->names.error < 0)
+                        return s->names.error;
+        }
+        s->metrics[m].file = file;
+        s->metrics[m].family = s->n_families;
+        s->families[s->n_families] = (struct tf_family){.metric = m, .type = METRIC_UNTYPED, .file = file};
         *ret = s->n_families++;
         return 0;
 }
@@ -273,16 +406,15 @@ static int resolve_family(struct textfile_state *s, const char *name, size_t n, 
                 size_t sl = strlen(suffixes[k].suffix);
                 if (n <= sl || memcmp(name + n - sl, suffixes[k].suffix, sl) != 0)
                         continue;
-                for (size_t i = s->n_families; i-- > 0 && s->families[i].file == file;) {
-                        const struct tf_family *f = &s->families[i];
-                        const char *fn = str(s, f->name);
-                        bool histogram = f->type == METRIC_HISTOGRAM, summary = f->type == METRIC_SUMMARY;
-                        if ((histogram || (summary && suffixes[k].id != METRIC_SUFFIX_BUCKET)) && strlen(fn) == n - sl &&
-                            memcmp(fn, name, n - sl) == 0) {
-                                *ret_family = i;
-                                *ret_suffix = suffixes[k].id;
-                                return 0;
-                        }
+                size_t m = metric_find(s, name, n - sl, hash_fnv1a(HASH_FNV1A_INIT, name, n - sl));
+                if (m == NONE || s->metrics[m].file != file)
+                        continue;
+                const struct tf_family *f = &s->families[s->metrics[m].family];
+                bool histogram = f->type == METRIC_HISTOGRAM, summary = f->type == METRIC_SUMMARY;
+                if (histogram || (summary && suffixes[k].id != METRIC_SUFFIX_BUCKET)) {
+                        *ret_family = s->metrics[m].family;
+                        *ret_suffix = suffixes[k].id;
+                        return 0;
                 }
         }
         *ret_suffix = METRIC_SUFFIX_NONE;
@@ -326,6 +458,10 @@ static int parse_sample(struct textfile_state *s, const char *p, const char *end
                         buf_putc(&s->strings, '\0');
                         if (p >= end)
                                 return refuse(s, "unterminated label value");
+                        /* as node_exporter: exposed, invalid bytes would all read
+                         * U+FFFD, and two values one series */
+                        if (s->strings.error == 0 && !utf8_valid(str(s, lval)))
+                                return refuse(s, "label value of %s is not valid UTF-8", str(s, lname));
                         /* keep the labels sorted by name; the same name twice is an error */
                         unsigned k = smp.n_labels++;
                         while (k > 0 && strcmp(str(s, smp.names[k - 1]), str(s, lname)) > 0) {
@@ -359,13 +495,24 @@ static int parse_sample(struct textfile_state *s, const char *p, const char *end
         if (p != end)
                 return refuse(s, "client-side timestamps are not supported");
 
-        /* the series key: family, suffix and the non-empty labels */
+        /* the series key: family, suffix and the non-empty labels,
+         * appended from the buffer itself, which buf_put allows
+         * (buf_printf's arguments would dangle once it grows) */
         smp.key = s->strings.len;
-        buf_printf(&s->strings, "%s%s{", str(s, s->families[smp.family].name), metric_suffix_name(smp.suffix));
+        const char *fname = family_name(s, &s->families[smp.family]);
+        buf_put(&s->strings, fname, strlen(fname));
+        buf_puts(&s->strings, metric_suffix_name(smp.suffix));
+        buf_putc(&s->strings, '\0');
         for (unsigned l = 0; l < smp.n_labels; l++)
-                if (*str(s, smp.values[l]))
-                        buf_printf(&s->strings, "%s=\"%s\",", str(s, smp.names[l]), str(s, smp.values[l]));
-        buf_put(&s->strings, "}", 2);
+                if (*str(s, smp.values[l])) {
+                        buf_put(&s->strings, str(s, smp.names[l]), strlen(str(s, smp.names[l])) + 1);
+                        buf_put(&s->strings, str(s, smp.values[l]), strlen(str(s, smp.values[l])) + 1);
+                }
+        if (s->strings.error < 0)
+                return s->strings.error;
+        smp.key_len = s->strings.len - smp.key;
+        smp.key_hash = hash_fnv1a(HASH_FNV1A_INIT, str(s, smp.key), smp.key_len);
+        buf_putc(&s->strings, '\0');
         if (array_reserve((void **) &s->samples, &s->cap_samples, s->n_samples + 1, sizeof(*s->samples)) < 0)
                 return -ENOMEM;
         s->samples[s->n_samples++] = smp;
@@ -373,69 +520,100 @@ static int parse_sample(struct textfile_state *s, const char *p, const char *end
         return s->strings.error;
 }
 
+/* name{a="x",b="y"} for a message, cut to what fits. */
+static const char *series_text(const struct textfile_state *s, const struct tf_sample *smp, char *out, size_t size) {
+        int n = snprintf(out, size, "%s%s{", family_name(s, &s->families[smp->family]),
+                         metric_suffix_name(smp->suffix));
+        for (unsigned l = 0; l < smp->n_labels && n >= 0 && (size_t) n < size; l++)
+                if (*str(s, smp->values[l]))
+                        n += snprintf(out + n, size - (size_t) n, "%s%s=\"%s\"", out[n - 1] == '{' ? "" : ",",
+                                      str(s, smp->names[l]), str(s, smp->values[l]));
+        if (n >= 0 && (size_t) n < size)
+                (void) snprintf(out + n, size - (size_t) n, "}");
+        return out;
+}
+
+static bool same_key(const struct textfile_state *s, const struct tf_sample *a, const struct tf_sample *b) {
+        return a->key_hash == b->key_hash && a->key_len == b->key_len &&
+               memcmp(str(s, a->key), str(s, b->key), a->key_len) == 0;
+}
+
 static int key_cmp(const void *a, const void *b, void *ctx) {
         const struct textfile_state *s = ctx;
-        return strcmp(s->strings.data + *(const size_t *) a, s->strings.data + *(const size_t *) b);
+        const struct tf_sample *x = &s->samples[*(const size_t *) a], *y = &s->samples[*(const size_t *) b];
+        int c = memcmp(str(s, x->key), str(s, y->key), x->key_len < y->key_len ? x->key_len : y->key_len);
+        return c ? c : (x->key_len > y->key_len) - (x->key_len < y->key_len);
 }
 
-static const size_t *find_key(const struct textfile_state *s, const size_t *key) {
-        return bsearch_r(key, s->keys, s->n_keys, sizeof(*s->keys), key_cmp, (void *) s);
-}
-
-/* Adds the keys of samples [first, n) to the sorted key list; -EINVAL if
- * one is already there (or twice in the file). */
-static int merge_keys(struct textfile_state *s, size_t first) {
-        size_t add = s->n_samples - first;
-        if (s->n_keys + add > s->cap_keys) {
-                size_t cap = s->cap_keys ? s->cap_keys : 64;
-                while (cap < s->n_keys + add)
-                        cap *= 2;
-                size_t *k = reallocarray(s->keys, cap, sizeof(*k));
-                if (!k)
-                        return -ENOMEM;
-                s->keys = k;
-                s->cap_keys = cap;
+/* The samples [first, n) must be series of their own: not in an accepted
+ * file, and not twice in this one; -EINVAL otherwise. */
+static int check_keys(struct textfile_state *s, size_t first) {
+        char text[128];
+        for (size_t i = first; i < s->n_samples; i++) {
+                const struct tf_sample *smp = &s->samples[i];
+                size_t pos = 0, k;
+                while (index_next(&s->key_index, smp->key_hash, &pos, &k))
+                        if (same_key(s, &s->samples[k], smp))
+                                return refuse(s, "series %s is also in another file",
+                                              series_text(s, smp, text, sizeof(text)));
         }
-        for (size_t i = first; i < s->n_samples; i++)
-                if (find_key(s, &s->samples[i].key))
-                        return refuse(s, "series %s is also in another file", str(s, s->samples[i].key));
-        /* duplicates within the file: sort its keys on their own first, so
-         * that a refusal leaves the accepted keys as they were */
-        size_t n0 = s->n_keys;
-        for (size_t i = first; i < s->n_samples; i++)
-                s->keys[n0 + i - first] = s->samples[i].key;
-        sort_r(s->keys + n0, add, sizeof(size_t), key_cmp, s);
-        for (size_t i = n0 + 1; i < n0 + add; i++)
-                if (key_cmp(&s->keys[i - 1], &s->keys[i], s) == 0)
-                        return refuse(s, "duplicate series %s", str(s, s->keys[i]));
-        s->n_keys = n0 + add;
-        sort_r(s->keys, s->n_keys, sizeof(size_t), key_cmp, s);
+        /* within the file: its samples sorted by key, neighbours compared */
+        size_t add = s->n_samples - first;
+        if (array_reserve((void **) &s->order, &s->cap_order, add, sizeof(*s->order)) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < add; i++)
+                s->order[i] = first + i;
+        sort_r(s->order, add, sizeof(*s->order), key_cmp, s);
+        for (size_t i = 1; i < add; i++)
+                if (same_key(s, &s->samples[s->order[i - 1]], &s->samples[s->order[i]]))
+                        return refuse(s, "duplicate series %s",
+                                      series_text(s, &s->samples[s->order[i]], text, sizeof(text)));
         return 0;
 }
 
 /* A family with samples in this file and in an earlier one must have the
- * same type, and the same help where both files give one. */
+ * same type, and the same help where both files give one. The accepted
+ * files agree with one another: the first family of a name and the first
+ * with HELP stand for them all. */
 static int check_other_files(struct textfile_state *s, size_t first_family) {
         for (size_t i = first_family; i < s->n_families; i++) {
                 const struct tf_family *g = &s->families[i];
-                if (!g->has_samples)
+                const struct tf_metric *m = &s->metrics[g->metric];
+                if (!g->has_samples || m->first == NONE)
                         continue;
-                for (size_t j = 0; j < first_family; j++) {
-                        const struct tf_family *h = &s->families[j];
-                        if (!h->has_samples || strcmp(str(s, g->name), str(s, h->name)) != 0)
-                                continue;
-                        if (g->type != h->type)
-                                return refuse(s, "%s has another TYPE in %s", str(s, g->name),
-                                              dirlist_name(&s->files, h->file));
-                        if (g->help && h->help && strcmp(str(s, g->help), str(s, h->help)) != 0)
-                                return refuse(s, "%s has another HELP in %s", str(s, g->name),
-                                              dirlist_name(&s->files, h->file));
-                }
+                const struct tf_family *h = &s->families[m->first];
+                if (g->type != h->type)
+                        return refuse(s, "%s has another TYPE in %s", family_name(s, g),
+                                      dirlist_name(&s->files, h->file));
+                h = m->helped != NONE ? &s->families[m->helped] : NULL;
+                if (g->help && h && strcmp(str(s, g->help), str(s, h->help)) != 0)
+                        return refuse(s, "%s has another HELP in %s", family_name(s, g),
+                                      dirlist_name(&s->files, h->file));
         }
         return 0;
 }
 
-/* Parses one file; on any error everything it added is undone. */
+/* Takes in the families [first_family, n) and samples [first_sample, n)
+ * of a file found good. */
+static int accept_file(struct textfile_state *s, size_t first_family, size_t first_sample) {
+        for (size_t i = first_family; i < s->n_families; i++) {
+                const struct tf_family *g = &s->families[i];
+                struct tf_metric *m = &s->metrics[g->metric];
+                if (!g->has_samples)
+                        continue;
+                if (m->first == NONE)
+                        m->first = i;
+                if (g->help && m->helped == NONE)
+                        m->helped = i;
+        }
+        for (size_t i = first_sample; i < s->n_samples; i++)
+                if (index_add(&s->key_index, s->samples[i].key_hash, i) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+/* Parses one file; on any error everything it added is undone (but the
+ * names it brought, which nothing accepted refers to). */
 static int textfile_parse(struct textfile_state *s, size_t file) {
         size_t n_families = s->n_families, n_samples = s->n_samples, n_strings = s->strings.len;
         s->error[0] = '\0';
@@ -457,27 +635,52 @@ static int textfile_parse(struct textfile_state *s, size_t file) {
         if (r >= 0)
                 r = check_other_files(s, n_families);
         if (r >= 0)
-                r = merge_keys(s, n_samples);
+                r = check_keys(s, n_samples);
         if (r >= 0 && s->strings.error < 0)
                 r = s->strings.error;
-        if (r < 0) {
-                s->n_families = n_families;
-                s->n_samples = n_samples;
-                s->strings.len = n_strings;
-                s->strings.error = 0;
-        }
+        if (r >= 0)
+                return accept_file(s, n_families, n_samples);
+        s->n_families = n_families;
+        s->n_samples = n_samples;
+        s->strings.len = n_strings;
+        s->strings.error = 0;
         return r;
 }
 
+static const char *file_kind(mode_t mode) {
+        switch (mode & S_IFMT) {
+        case S_IFDIR: return "a directory";
+        case S_IFIFO: return "a FIFO";
+        case S_IFCHR:
+        case S_IFBLK: return "a device";
+        case S_IFSOCK: return "a socket";
+        default: return "not a regular file";
+        }
+}
+
+/* Reads path into s->content; a negative errno, with s->error saying why.
+ * Only a regular file is opened (a FIFO would block, a device may do
+ * anything); O_NONBLOCK covers one swapped in between. */
 static int textfile_read(struct textfile_state *s, const char *path, double *ret_mtime) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EISDIR;
-        if (st.st_size > MAX_FILE_SIZE)
-                return -EFBIG;
+        int r = 0;
+        _cleanup_close_ int fd = -1;
+        if (stat(path, &st) < 0)
+                r = -errno;
+        else if (!S_ISREG(st.st_mode))
+                r = -EINVAL;
+        else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0 || fstat(fd, &st) < 0)
+                r = -errno;
+        else if (!S_ISREG(st.st_mode))
+                r = -EINVAL;
+        else if (st.st_size > MAX_FILE_SIZE)
+                r = -EFBIG;
+        if (r == -EINVAL)
+                (void) snprintf(s->error, sizeof(s->error), "not a regular file (%s)", file_kind(st.st_mode));
+        else if (r < 0)
+                (void) snprintf(s->error, sizeof(s->error), "%s", strerror(-r));
+        if (r < 0)
+                return r;
         buf_reset(&s->content);
         if (buf_reserve(&s->content, (size_t) st.st_size + 1) < 0)
                 return -ENOMEM;
@@ -487,13 +690,14 @@ static int textfile_read(struct textfile_state *s, const char *path, double *ret
                 ssize_t n = read(fd, s->content.data + s->content.len, s->content.cap - s->content.len - 1);
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n < 0)
-                        return -errno;
+                if (n < 0 || s->content.len + (size_t) (n > 0 ? n : 0) > MAX_FILE_SIZE) {
+                        r = n < 0 ? -errno : -EFBIG;
+                        (void) snprintf(s->error, sizeof(s->error), "%s", strerror(-r));
+                        return r;
+                }
                 if (n == 0)
                         break;
                 s->content.len += (size_t) n;
-                if (s->content.len > MAX_FILE_SIZE)
-                        return -EFBIG;
         }
         *ret_mtime = (double) st.st_mtim.tv_sec;
         return 0;
@@ -517,17 +721,100 @@ static bool textfile_unchanged(struct textfile_state *s) {
         return true;
 }
 
+static bool same_file(const struct file_stamp *a, const struct file_stamp *b) {
+        return a->err == b->err && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+               a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+               a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+}
+
+/* Says that file i is skipped and why (s->error): a warning the first
+ * time, at debug while it stays as it was. The last reading's refusals
+ * are in name order, as the listing: *cursor walks them once. */
+static void textfile_skipped(struct textfile_state *s, size_t i, const char *path, size_t *cursor) {
+        const char *name = dirlist_name(&s->files, i);
+        bool told = false;
+        for (; *cursor < s->n_warned_old; (*cursor)++) {
+                const struct tf_warned *w = &s->warned_old[*cursor];
+                int c = strcmp(s->warned_names_old.data + w->name, name);
+                if (c > 0)
+                        break;
+                if (c == 0) {
+                        told = same_file(&w->stamp, &s->stamps[i]);
+                        break;
+                }
+        }
+        log_msg(told ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN, "textfile: %s skipped: %s", path, s->error);
+        /* without memory for the record, the file is warned of again next time */
+        if (array_reserve((void **) &s->warned, &s->cap_warned, s->n_warned + 1, sizeof(*s->warned)) < 0)
+                return;
+        size_t off = s->warned_names.len;
+        buf_put(&s->warned_names, name, strlen(name) + 1);
+        if (s->warned_names.error == 0)
+                s->warned[s->n_warned++] = (struct tf_warned){.name = off, .stamp = s->stamps[i]};
+}
+
+/* The descriptor of each sample, once the whole directory is read: a
+ * name's help is the first file's HELP, else where it was read. Then the
+ * descriptors no sample uses any more are freed. */
+static int textfile_resolve(struct textfile_state *s) {
+        const struct tf_sample *prev = NULL;
+        char help[PATH_MAX + 32];
+        for (size_t i = 0; i < s->n_samples; prev = &s->samples[i++]) {
+                struct tf_sample *smp = &s->samples[i];
+                const char *names[METRIC_MAX_LABELS];
+                bool same = prev && prev->family == smp->family && prev->n_labels == smp->n_labels;
+                for (unsigned l = 0; l < smp->n_labels; l++) {
+                        names[l] = str(s, smp->names[l]);
+                        same = same && strcmp(names[l], str(s, prev->names[l])) == 0;
+                }
+                if (same) {
+                        smp->desc = prev->desc;
+                        continue;
+                }
+                const struct tf_family *f = &s->families[smp->family];
+                const struct tf_metric *m = &s->metrics[f->metric];
+                const char *h = help;
+                if (m->helped != NONE)
+                        h = str(s, s->families[m->helped].help);
+                else
+                        (void) snprintf(help, sizeof(help), "Metric read from %s/%s", s->directory,
+                                        dirlist_name(&s->files, s->families[m->first].file));
+                smp->desc = desc_cache_get(&s->descs, family_name(s, f), h, f->type, smp->n_labels, names);
+                if (!smp->desc)
+                        return -ENOMEM;
+        }
+        (void) desc_cache_sweep(&s->descs);
+        return 0;
+}
+
 /* Lists the directory, reads and parses its .prom files; each stamp is
  * taken before what it covers is read, so that a change made meanwhile is
  * seen at the next scrape. Returns 0 or -ENOMEM. */
 static int textfile_read_all(struct textfile_state *s) {
         buf_reset(&s->strings);
         buf_putc(&s->strings, '\0');
-        s->n_families = s->n_samples = s->n_keys = 0;
+        buf_reset(&s->names);
+        s->n_families = s->n_samples = s->n_metrics = 0;
+        index_clear(&s->metric_index);
+        index_clear(&s->key_index);
         s->scrape_error = false;
         s->parse_errors = 0;
         s->n_ok = 0;
         s->read = true;
+        /* this reading's refusals start empty; the last one's are kept to compare */
+        struct tf_warned *w = s->warned_old;
+        s->warned_old = s->warned;
+        s->warned = w;
+        size_t cap = s->cap_warned_old;
+        s->cap_warned_old = s->cap_warned;
+        s->cap_warned = cap;
+        s->n_warned_old = s->n_warned;
+        s->n_warned = 0;
+        struct buf b = s->warned_names_old;
+        s->warned_names_old = s->warned_names;
+        s->warned_names = b;
+        buf_reset(&s->warned_names);
+        size_t cursor = 0;
 
         (void) file_stamp_unchanged(&s->dir_stamp, s->directory, ".");
         int r = dirlist_read(&s->files, s->directory);
@@ -547,12 +834,15 @@ static int textfile_read_all(struct textfile_state *s) {
                 char path[PATH_MAX];
                 double mtime = 0;
                 int fr = path_join(path, sizeof(path), s->directory, name);
-                if (fr >= 0)
-                        fr = textfile_read(s, path, &mtime);
-                if (fr >= 0 && s->n_ok == ELEMENTSOF(s->ok_files))
-                        fr = -E2BIG;
                 if (fr < 0) {
-                        log_errno(LOG_LEVEL_DEBUG, fr, "textfile: cannot read %s", path);
+                        (void) snprintf(s->error, sizeof(s->error), "%s", strerror(-fr));
+                        (void) snprintf(path, sizeof(path), "%s", name);
+                } else
+                        fr = textfile_read(s, path, &mtime);
+                if (fr == -ENOMEM)
+                        return fr;
+                if (fr < 0) {
+                        textfile_skipped(s, i, path, &cursor);
                         s->scrape_error = true;
                         continue;
                 }
@@ -560,18 +850,16 @@ static int textfile_read_all(struct textfile_state *s) {
                 if (fr == -ENOMEM)
                         return fr;
                 if (fr < 0) {
-                        /* logged once per change of the file while it stays
-                         * broken, at debug: node_textfile_scrape_error and the
-                         * parse error count say it at every scrape */
-                        log_debug("textfile: %s skipped: %s", path, s->error);
+                        textfile_skipped(s, i, path, &cursor);
                         s->parse_errors++;
                         s->scrape_error = true;
                         continue;
                 }
-                s->ok_files[s->n_ok] = i;
-                s->mtimes[s->n_ok++] = mtime;
+                if (array_reserve((void **) &s->ok, &s->cap_ok, s->n_ok + 1, sizeof(*s->ok)) < 0)
+                        return -ENOMEM;
+                s->ok[s->n_ok++] = (struct tf_ok){i, mtime};
         }
-        return 0;
+        return textfile_resolve(s);
 }
 
 static int textfile_collect(void *state, struct collect_ctx *ctx) {
@@ -587,44 +875,23 @@ static int textfile_collect(void *state, struct collect_ctx *ctx) {
         }
         ctx->parse_errors += s->parse_errors; /* as when the files were read at every scrape */
 
+        const struct metric_desc *d = NULL;
         for (size_t i = 0; i < s->n_samples; i++) {
                 const struct tf_sample *smp = &s->samples[i];
-                const struct tf_family *f = &s->families[smp->family];
-                /* one help per name: the first file's HELP, else where it was read */
-                const struct tf_family *first = NULL, *helped = NULL;
-                for (size_t k = 0; k < s->n_families && !helped; k++) {
-                        const struct tf_family *g = &s->families[k];
-                        if (!g->has_samples || strcmp(str(s, g->name), str(s, f->name)) != 0)
-                                continue;
-                        if (!first)
-                                first = g;
-                        if (g->help)
-                                helped = g;
-                }
-                char help[PATH_MAX + 32];
-                const char *h = helped ? str(s, helped->help) : help;
-                if (!helped)
-                        (void) snprintf(help, sizeof(help), "Metric read from %s/%s", s->directory,
-                                        dirlist_name(&s->files, first ? first->file : f->file));
-                const char *names[METRIC_MAX_LABELS], *values[METRIC_MAX_LABELS];
-                for (unsigned l = 0; l < smp->n_labels; l++) {
-                        names[l] = str(s, smp->names[l]);
+                const char *values[METRIC_MAX_LABELS];
+                for (unsigned l = 0; l < smp->n_labels; l++)
                         values[l] = str(s, smp->values[l]);
-                }
-                const struct metric_desc *d =
-                        desc_cache_get(&s->descs, str(s, f->name), h, f->type, smp->n_labels, names);
-                if (!d)
-                        return -ENOMEM;
-                (void) metric_set_family(ctx->set, d);
+                /* one family entry for a run of samples of one descriptor */
+                if (smp->desc != d)
+                        (void) metric_set_family(ctx->set, d = smp->desc);
                 (void) metric_set_sample_suffix(ctx->set, smp->value, values, smp->suffix);
         }
         if (s->n_ok > 0) {
                 (void) metric_set_family(ctx->set, &mtime_desc);
                 for (size_t i = 0; i < s->n_ok; i++) {
                         char path[PATH_MAX];
-                        if (path_join(path, sizeof(path), s->directory, dirlist_name(&s->files, s->ok_files[i])) ==
-                            0)
-                                (void) metric_set_sample1(ctx->set, s->mtimes[i], path);
+                        if (path_join(path, sizeof(path), s->directory, dirlist_name(&s->files, s->ok[i].file)) == 0)
+                                (void) metric_set_sample1(ctx->set, s->ok[i].mtime, path);
                 }
         }
         (void) metric_set_family(ctx->set, &error_desc);

@@ -11,6 +11,7 @@
 
 #include "array.h"
 #include "macro.h"
+#include "parse.h"
 #include "sort.h"
 
 static const char *const type_names[] = {
@@ -130,24 +131,6 @@ void prom_put_value(struct buf *out, double v) {
         buf_put(out, tmp, (size_t) n);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s) {
-        unsigned char c = s[0];
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xC2 && c <= 0xDF)
-                return (s[1] & 0xC0) == 0x80 ? 2 : 0;
-        if (c >= 0xE0 && c <= 0xEF) {
-                unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-                return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
-        }
-        if (c >= 0xF0 && c <= 0xF4) {
-                unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-                return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4 : 0;
-        }
-        return 0;
-}
-
 /* Writes s escaped; returns the byte after its terminating NUL, where the
  * next label value of a sample starts. */
 static const char *put_label_value(struct buf *out, const char *s) {
@@ -176,7 +159,7 @@ static const char *put_label_value(struct buf *out, const char *s) {
                 default:
                         break;
                 }
-                size_t n = utf8_len(p);
+                size_t n = utf8_char_len((const char *) p);
                 if (n == 0) {
                         buf_put(out, "\xEF\xBF\xBD", 3); /* U+FFFD for a byte that is not UTF-8 */
                         p++;
@@ -327,6 +310,13 @@ static void prefix_compact(struct prom_encoder *enc, size_t n) {
 
 int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, struct buf *out) {
         size_t n = set->n_families;
+        /* a descriptor freed since: an address remembered may be another's now */
+        uint64_t generation = metric_desc_generation();
+        if (generation != enc->desc_generation) {
+                enc->n_last = 0;
+                enc->n_prefixes = 0;
+                enc->desc_generation = generation;
+        }
         bool same = n == enc->n_last;
         for (size_t i = 0; same && i < n; i++)
                 same = set->families[i].desc == enc->last[i];

@@ -25,6 +25,7 @@ struct prom_encoder {
          * the same ones (every steady-state scrape) reuses the order */
         const struct metric_desc **last;
         size_t n_last;
+        uint64_t desc_generation; /* metric_desc_generation() when last and prefixes were made */
         size_t last_len; /* bytes the last set took, reserved up front */
         /* A series seen again at the same place copies its text from here
          * rather than escaping its labels anew: one scrape's series are

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
 #include "push_libs.h"
 #include "remote_write.pb-c.h"
 #include "sort.h"
@@ -22,18 +23,7 @@ static char *utf8_clean(const char *s, struct buf *scratch) {
                 return (char *) s;
         buf_reset(scratch);
         for (p = (const unsigned char *) s; *p;) {
-                size_t n = 0;
-                unsigned char c = *p;
-                if (c < 0x80)
-                        n = 1;
-                else if (c >= 0xC2 && c <= 0xDF && (p[1] & 0xC0) == 0x80)
-                        n = 2;
-                else if (c >= 0xE0 && c <= 0xEF && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
-                         !(c == 0xE0 && p[1] < 0xA0) && !(c == 0xED && p[1] > 0x9F))
-                        n = 3;
-                else if (c >= 0xF0 && c <= 0xF4 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 &&
-                         (p[3] & 0xC0) == 0x80 && !(c == 0xF0 && p[1] < 0x90) && !(c == 0xF4 && p[1] > 0x8F))
-                        n = 4;
+                size_t n = utf8_char_len((const char *) p);
                 if (n == 0) {
                         buf_put(scratch, "\xEF\xBF\xBD", 3);
                         p++;

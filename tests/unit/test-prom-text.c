@@ -324,7 +324,40 @@ static void test_desc_cache(_unused_ void **state) {
         assert_string_equal(a->labels[1], "sensor");
         /* another type or help is another descriptor */
         assert_ptr_not_equal(desc_cache_get(&c, "node_x", "X.", METRIC_COUNTER, 2, l1), a);
+        /* a sweep frees what was not asked for since the last one */
+        assert_int_equal(desc_cache_sweep(&c), 0);
+        assert_int_equal(c.n, 103);
+        uint64_t generation = metric_desc_generation();
+        for (int round = 0; round < 3; round++) {
+                assert_ptr_equal(desc_cache_get(&c, "node_y", "Y.", METRIC_COUNTER, 0, NULL), b);
+                assert_ptr_equal(desc_cache_get(&c, "node_x", "X.", METRIC_GAUGE, 2, l1), a);
+                char help[32];
+                snprintf(help, sizeof(help), "Run %d.", round); /* a help that changes at every round */
+                assert_non_null(desc_cache_get(&c, "node_run", help, METRIC_GAUGE, 0, NULL));
+                assert_int_equal(desc_cache_sweep(&c), round == 0 ? 101 : 1);
+                assert_int_equal(c.n, 3);
+        }
+        /* whoever remembers descriptors by address is told */
+        assert_true(metric_desc_generation() > generation);
+        assert_ptr_equal(desc_cache_get(&c, "node_x", "X.", METRIC_GAUGE, 2, l1), a);
+        assert_string_equal(a->labels[1], "sensor");
         desc_cache_free(&c);
+}
+
+/* A piece of a buffer appended to the same buffer, across the growth that
+ * moves it. */
+static void test_buf_append_from_itself(_unused_ void **state) {
+        struct buf b = {0};
+        buf_puts(&b, "ab");
+        for (int i = 0; i < 16; i++)
+                buf_put(&b, b.data, b.len); /* doubles: each append grows the buffer */
+        assert_int_equal(b.error, 0);
+        assert_int_equal(b.len, 2u << 16);
+        for (size_t i = 0; i < b.len; i++)
+                assert_int_equal(b.data[i], i % 2 ? 'b' : 'a');
+        buf_puts(&b, b.data + b.len - 3);
+        assert_string_equal(b.data + b.len - 7, "ababbab");
+        buf_free(&b);
 }
 
 static void test_duplicates_caught(_unused_ void **state) {
@@ -528,6 +561,7 @@ int main(void) {
                 cmocka_unit_test(test_histogram_suffixes),
                 cmocka_unit_test(test_encode_reuses_prefixes),
                 cmocka_unit_test(test_desc_cache),
+                cmocka_unit_test(test_buf_append_from_itself),
                 cmocka_unit_test(test_duplicates_caught),
                 cmocka_unit_test(test_rollback),
                 cmocka_unit_test(test_sample_misuse),
