@@ -28,6 +28,7 @@ extern const struct collector softnet_collector;
 extern const struct collector conntrack_collector;
 extern const struct collector udp_queues_collector;
 extern const struct collector schedstat_collector;
+extern const struct collector timex_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -53,6 +54,7 @@ const struct collector *const registry_collectors[] = {
         &conntrack_collector,
         &udp_queues_collector,
         &schedstat_collector,
+        &timex_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -30,6 +30,12 @@ MOVING = {
     "node_sockstat_": (64, 0.1),
     "node_nf_conntrack_entries": (1000, 0.1),
     "node_udp_queues": (1 << 20, 0.1),
+    # the clock discipline as NTP steers it (maxerror grows 500 us a second
+    # until the next update); a status change lies between the two reads
+    "node_timex_offset_seconds": (0.01, 0),
+    "node_timex_frequency_adjustment_ratio": (1e-5, 0),
+    "node_timex_maxerror_seconds": (0.1, 0),
+    "node_timex_estimated_error_seconds": (0.01, 0),
 }
 
 
