@@ -29,6 +29,7 @@ extern const struct collector conntrack_collector;
 extern const struct collector udp_queues_collector;
 extern const struct collector schedstat_collector;
 extern const struct collector timex_collector;
+extern const struct collector vmstat_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -55,6 +56,7 @@ const struct collector *const registry_collectors[] = {
         &udp_queues_collector,
         &schedstat_collector,
         &timex_collector,
+        &vmstat_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -75,5 +75,8 @@ check udp_queues/regular/expected.prom udp_queues --path.procfs="$F/udp_queues/r
 check udp_queues/ipv4only/expected.prom udp_queues --path.procfs="$F/udp_queues/ipv4only/proc"
 check schedstat/regular/expected.prom schedstat --path.procfs="$F/schedstat/regular/proc"
 check schedstat/schedstat256/expected.prom schedstat --path.procfs="$F/schedstat/schedstat256/proc"
+check vmstat/regular/expected.prom vmstat --path.procfs="$F/vmstat/regular/proc"
+check vmstat/regular/expected-fields.prom vmstat --path.procfs="$F/vmstat/regular/proc" \
+        '--collector.vmstat.fields=^(nr_free_pages|pgsteal_.*|thp_fault_alloc)$'
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

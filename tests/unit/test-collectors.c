@@ -166,6 +166,15 @@ static const struct {
         {"schedstat", "garbage", 0, 4, {0}},
         {"schedstat", "missing", -ENOENT, 0, {0}},
         {"schedstat", "schedstat256", 0, 0, {0}},
+        /* the default fields: oom_kill, pgpg*, pswp*, pg*fault* */
+        {"vmstat", "regular", 0, 0, {0}},
+        {"vmstat", "regular", 0, 0, {"fields", "^(nr_free_pages|pgsteal_.*|thp_fault_alloc)$"}},
+        /* cut inside pgfault's line: the paging lines before it stay */
+        {"vmstat", "truncated", 0, 1, {0}},
+        /* abc, one field, three fields, pg-fault, -1, 2^64, pgfault again;
+         * the x of a field the filter leaves out is not read */
+        {"vmstat", "garbage", 0, 7, {0}},
+        {"vmstat", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -436,7 +445,7 @@ static void test_endless_files(_unused_ void **state) {
                                             "proc/net/dev",        "proc/diskstats",      "proc/1/mountinfo",
                                             "proc/self/mountinfo", "root/etc/os-release", "udev/b8:0",
                                             "proc/net/softnet_stat", "proc/schedstat",    "proc/net/sockstat",
-                                            "proc/net/udp"};
+                                            "proc/net/udp",        "proc/vmstat"};
         for (size_t i = 0; i < ELEMENTSOF(zeros); i++) {
                 (void) snprintf(path, sizeof(path), "%s/%s", dir, zeros[i]);
                 assert_int_equal(symlink("/dev/zero", path), 0);
@@ -447,9 +456,9 @@ static void test_endless_files(_unused_ void **state) {
         (void) snprintf(udev, sizeof(udev), "%s/udev", dir);
         (void) snprintf(good, sizeof(good), "%s/good", dir);
         struct collector_env env = {procfs, "/nonexistent", rootfs, udev};
-        static const char *const names[] = {"cpu",    "stat",      "loadavg",    "meminfo", "pressure",
-                                            "netdev", "diskstats", "filesystem", "os",      "softnet",
-                                            "schedstat", "sockstat", "udp_queues"};
+        static const char *const names[] = {"cpu",       "stat",      "loadavg",    "meminfo", "pressure",
+                                            "netdev",    "diskstats", "filesystem", "os",      "softnet",
+                                            "schedstat", "sockstat",  "udp_queues", "vmstat"};
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 const struct collector *c = registry_collectors[registry_find(names[i])];
                 void *cs = NULL;
@@ -583,6 +592,7 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"conntrack", "conntrack/regular", "proc/net/stat/nf_conntrack"},
                 {"udp_queues", "udp_queues/regular", "proc/net/udp"},
                 {"schedstat", "schedstat/regular", "proc/schedstat"},
+                {"vmstat", "vmstat/regular", "proc/vmstat"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
