@@ -30,6 +30,7 @@ extern const struct collector udp_queues_collector;
 extern const struct collector schedstat_collector;
 extern const struct collector timex_collector;
 extern const struct collector vmstat_collector;
+extern const struct collector netstat_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -57,6 +58,7 @@ const struct collector *const registry_collectors[] = {
         &schedstat_collector,
         &timex_collector,
         &vmstat_collector,
+        &netstat_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -30,6 +30,7 @@ MOVING = {
     "node_sockstat_": (64, 0.1),
     "node_nf_conntrack_entries": (1000, 0.1),
     "node_udp_queues": (1 << 20, 0.1),
+    "node_netstat_Tcp_CurrEstab": (64, 0.1),
     # the clock discipline as NTP steers it (maxerror grows 500 us a second
     # until the next update); a status change lies between the two reads
     "node_timex_offset_seconds": (0.01, 0),

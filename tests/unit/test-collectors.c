@@ -175,6 +175,17 @@ static const struct {
          * the x of a field the filter leaves out is not read */
         {"vmstat", "garbage", 0, 7, {0}},
         {"vmstat", "missing", -ENOENT, 0, {0}},
+        /* Tcp MaxConn is -1: signed values */
+        {"netstat", "regular", 0, 0, {0}},
+        {"netstat", "regular", 0, 0, {"fields", "^(Tcp_.*|Ip6_In.*|IcmpMsg_.*)$"}},
+        {"netstat", "ipv4only", 0, 0, {0}},
+        /* cut inside Tcp's values: the cut line, and Tcp's names without values */
+        {"netstat", "truncated", 0, 2, {0}},
+        /* netstat: too few values, an x, Bad-Proto, names of MPTcpExt with
+         * values of TcpExt, a name twice; snmp: 2^64, Tcp again, Icmp's names
+         * alone; snmp6: an x, no value, no 6, three fields, Ip6OutOctets again */
+        {"netstat", "garbage", 0, 13, {0}},
+        {"netstat", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -445,7 +456,7 @@ static void test_endless_files(_unused_ void **state) {
                                             "proc/net/dev",        "proc/diskstats",      "proc/1/mountinfo",
                                             "proc/self/mountinfo", "root/etc/os-release", "udev/b8:0",
                                             "proc/net/softnet_stat", "proc/schedstat",    "proc/net/sockstat",
-                                            "proc/net/udp",        "proc/vmstat"};
+                                            "proc/net/udp",        "proc/vmstat",         "proc/net/netstat"};
         for (size_t i = 0; i < ELEMENTSOF(zeros); i++) {
                 (void) snprintf(path, sizeof(path), "%s/%s", dir, zeros[i]);
                 assert_int_equal(symlink("/dev/zero", path), 0);
@@ -458,7 +469,8 @@ static void test_endless_files(_unused_ void **state) {
         struct collector_env env = {procfs, "/nonexistent", rootfs, udev};
         static const char *const names[] = {"cpu",       "stat",      "loadavg",    "meminfo", "pressure",
                                             "netdev",    "diskstats", "filesystem", "os",      "softnet",
-                                            "schedstat", "sockstat",  "udp_queues", "vmstat"};
+                                            "schedstat", "sockstat",  "udp_queues", "vmstat",
+                                            "netstat"};
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 const struct collector *c = registry_collectors[registry_find(names[i])];
                 void *cs = NULL;
@@ -593,6 +605,9 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"udp_queues", "udp_queues/regular", "proc/net/udp"},
                 {"schedstat", "schedstat/regular", "proc/schedstat"},
                 {"vmstat", "vmstat/regular", "proc/vmstat"},
+                {"netstat", "netstat/regular", "proc/net/netstat"},
+                {"netstat", "netstat/regular", "proc/net/snmp"},
+                {"netstat", "netstat/regular", "proc/net/snmp6"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
