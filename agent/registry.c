@@ -28,6 +28,9 @@ extern const struct collector softnet_collector;
 extern const struct collector conntrack_collector;
 extern const struct collector udp_queues_collector;
 extern const struct collector schedstat_collector;
+extern const struct collector timex_collector;
+extern const struct collector vmstat_collector;
+extern const struct collector netstat_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -53,6 +56,9 @@ const struct collector *const registry_collectors[] = {
         &conntrack_collector,
         &udp_queues_collector,
         &schedstat_collector,
+        &timex_collector,
+        &vmstat_collector,
+        &netstat_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -20,6 +20,8 @@ MOVING = {
     "node_procs_blocked": (8, 0),
     "node_memory_": (64 << 20, 0.02),
     "node_load": (0.5, 0.1),
+    # I/Os in flight: a busy machine's disks go from idle to a few and back
+    "node_disk_io_now": (64, 0),
     "node_filesystem_free_bytes": (256 << 20, 0),
     "node_filesystem_avail_bytes": (256 << 20, 0),
     "node_filesystem_files_free": (10000, 0),
@@ -30,6 +32,13 @@ MOVING = {
     "node_sockstat_": (64, 0.1),
     "node_nf_conntrack_entries": (1000, 0.1),
     "node_udp_queues": (1 << 20, 0.1),
+    "node_netstat_Tcp_CurrEstab": (64, 0.1),
+    # the clock discipline as NTP steers it (maxerror grows 500 us a second
+    # until the next update); a status change lies between the two reads
+    "node_timex_offset_seconds": (0.01, 0),
+    "node_timex_frequency_adjustment_ratio": (1e-5, 0),
+    "node_timex_maxerror_seconds": (0.1, 0),
+    "node_timex_estimated_error_seconds": (0.01, 0),
 }
 
 

@@ -4,15 +4,15 @@
 source "$(dirname "$0")/lib.sh"
 need promtool curl
 
-# promtool's remarks allowed: camelCase in node_memory_* names
-# (node_memory_AnonHugePages_bytes...) and the bits of node_entropy_*_bits,
+# promtool's remarks allowed: camelCase in node_memory_* and node_netstat_*
+# names (node_memory_AnonHugePages_bytes, node_netstat_Tcp_InSegs...) and the bits of node_entropy_*_bits,
 # which are node_exporter's own and which dashboards query; node_exporter
 # gets the very same remarks.
 check() {
         local what=$1 file=$2 out rest
         out=$(promtool check metrics <"$file" 2>&1) || true
         rest=$(printf '%s\n' "$out" |
-                grep -v "^node_memory_[A-Za-z0-9_]* metric names should be written in 'snake_case' not 'camelCase'$" |
+                grep -Ev "^node_(memory|netstat)_[A-Za-z0-9_]* metric names should be written in 'snake_case' not 'camelCase'$" |
                 grep -v '^node_entropy_[a-z_]*_bits use base unit "bytes" instead of "bits"$' | grep -v '^$' || true)
         [ -z "$rest" ] || fail "$what: promtool complained: $rest"
 }

@@ -21,6 +21,7 @@
 
 #include "harness.h"
 #include "registry.h"
+#include "timex.h"
 
 struct option_kv {
         const char *key, *value; /* value may hold @FIXTURES@ */
@@ -165,6 +166,26 @@ static const struct {
         {"schedstat", "garbage", 0, 4, {0}},
         {"schedstat", "missing", -ENOENT, 0, {0}},
         {"schedstat", "schedstat256", 0, 0, {0}},
+        /* the default fields: oom_kill, pgpg*, pswp*, pg*fault* */
+        {"vmstat", "regular", 0, 0, {0}},
+        {"vmstat", "regular", 0, 0, {"fields", "^(nr_free_pages|pgsteal_.*|thp_fault_alloc)$"}},
+        /* cut inside pgfault's line: the paging lines before it stay */
+        {"vmstat", "truncated", 0, 1, {0}},
+        /* abc, one field, three fields, pg-fault, -1, 2^64, pgfault again;
+         * the x of a field the filter leaves out is not read */
+        {"vmstat", "garbage", 0, 7, {0}},
+        {"vmstat", "missing", -ENOENT, 0, {0}},
+        /* Tcp MaxConn is -1: signed values */
+        {"netstat", "regular", 0, 0, {0}},
+        {"netstat", "regular", 0, 0, {"fields", "^(Tcp_.*|Ip6_In.*|IcmpMsg_.*)$"}},
+        {"netstat", "ipv4only", 0, 0, {0}},
+        /* cut inside Tcp's values: the cut line, and Tcp's names without values */
+        {"netstat", "truncated", 0, 2, {0}},
+        /* netstat: too few values, an x, Bad-Proto, names of MPTcpExt with
+         * values of TcpExt, a name twice; snmp: 2^64, Tcp again, Icmp's names
+         * alone; snmp6: an x, no value, no 6, three fields, Ip6OutOctets again */
+        {"netstat", "garbage", 0, 13, {0}},
+        {"netstat", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -435,7 +456,7 @@ static void test_endless_files(_unused_ void **state) {
                                             "proc/net/dev",        "proc/diskstats",      "proc/1/mountinfo",
                                             "proc/self/mountinfo", "root/etc/os-release", "udev/b8:0",
                                             "proc/net/softnet_stat", "proc/schedstat",    "proc/net/sockstat",
-                                            "proc/net/udp"};
+                                            "proc/net/udp",        "proc/vmstat",         "proc/net/netstat"};
         for (size_t i = 0; i < ELEMENTSOF(zeros); i++) {
                 (void) snprintf(path, sizeof(path), "%s/%s", dir, zeros[i]);
                 assert_int_equal(symlink("/dev/zero", path), 0);
@@ -446,9 +467,10 @@ static void test_endless_files(_unused_ void **state) {
         (void) snprintf(udev, sizeof(udev), "%s/udev", dir);
         (void) snprintf(good, sizeof(good), "%s/good", dir);
         struct collector_env env = {procfs, "/nonexistent", rootfs, udev};
-        static const char *const names[] = {"cpu",    "stat",      "loadavg",    "meminfo", "pressure",
-                                            "netdev", "diskstats", "filesystem", "os",      "softnet",
-                                            "schedstat", "sockstat", "udp_queues"};
+        static const char *const names[] = {"cpu",       "stat",      "loadavg",    "meminfo", "pressure",
+                                            "netdev",    "diskstats", "filesystem", "os",      "softnet",
+                                            "schedstat", "sockstat",  "udp_queues", "vmstat",
+                                            "netstat"};
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 const struct collector *c = registry_collectors[registry_find(names[i])];
                 void *cs = NULL;
@@ -582,6 +604,10 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"conntrack", "conntrack/regular", "proc/net/stat/nf_conntrack"},
                 {"udp_queues", "udp_queues/regular", "proc/net/udp"},
                 {"schedstat", "schedstat/regular", "proc/schedstat"},
+                {"vmstat", "vmstat/regular", "proc/vmstat"},
+                {"netstat", "netstat/regular", "proc/net/netstat"},
+                {"netstat", "netstat/regular", "proc/net/snmp"},
+                {"netstat", "netstat/regular", "proc/net/snmp6"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -688,6 +714,189 @@ static void test_missing_source_remembered(_unused_ void **state) {
         }
 }
 
+/* adjtimex(2) cannot be pointed at a fixture tree: the timex collector
+ * reads these answers instead, worked out by hand. The same raw offset
+ * (1500000) and jitter (2500) read as nanoseconds under STA_NANO and as
+ * microseconds without it; maxerror, esterror and tick are microseconds
+ * either way; freq, ppsfreq and stabil are ppm with 16 fractional bits
+ * (655360 is 10 ppm: a ratio of 1.00001); TIME_ERROR is sync_status 0. */
+static int timex_nano_synced(struct timex *t) {
+        *t = (struct timex){.offset = 1500000,
+                            .freq = 655360,
+                            .maxerror = 250000,
+                            .esterror = 1500,
+                            .status = STA_PLL | STA_NANO,
+                            .constant = 7,
+                            .tick = 10000,
+                            .ppsfreq = -131072,
+                            .jitter = 2500,
+                            .shift = 4,
+                            .stabil = 32768,
+                            .jitcnt = 3,
+                            .calcnt = 12,
+                            .errcnt = 1,
+                            .stbcnt = 2,
+                            .tai = 37};
+        return TIME_OK;
+}
+
+static int timex_micro_unsynced(struct timex *t) {
+        *t = (struct timex){.offset = 1500000,
+                            .freq = -2621440,
+                            .maxerror = 16000000,
+                            .esterror = 16000000,
+                            .status = STA_UNSYNC,
+                            .constant = 2,
+                            .tick = 10000,
+                            .jitter = 2500};
+        return TIME_ERROR;
+}
+
+static int timex_refused(_unused_ struct timex *t) {
+        errno = EPERM;
+        return -1;
+}
+
+static int timex_invalid(_unused_ struct timex *t) {
+        errno = EINVAL;
+        return -1;
+}
+
+static const char timex_nano_synced_prom[] =
+        "# HELP node_timex_estimated_error_seconds Estimated error in seconds.\n"
+        "# TYPE node_timex_estimated_error_seconds gauge\n"
+        "node_timex_estimated_error_seconds 0.0015\n"
+        "# HELP node_timex_frequency_adjustment_ratio Local clock frequency adjustment.\n"
+        "# TYPE node_timex_frequency_adjustment_ratio gauge\n"
+        "node_timex_frequency_adjustment_ratio 1.00001\n"
+        "# HELP node_timex_loop_time_constant Phase-locked loop time constant.\n"
+        "# TYPE node_timex_loop_time_constant gauge\n"
+        "node_timex_loop_time_constant 7\n"
+        "# HELP node_timex_maxerror_seconds Maximum error in seconds.\n"
+        "# TYPE node_timex_maxerror_seconds gauge\n"
+        "node_timex_maxerror_seconds 0.25\n"
+        "# HELP node_timex_offset_seconds Time offset in between local system and reference clock.\n"
+        "# TYPE node_timex_offset_seconds gauge\n"
+        "node_timex_offset_seconds 0.0015\n"
+        "# HELP node_timex_pps_calibration_total Pulse per second count of calibration intervals.\n"
+        "# TYPE node_timex_pps_calibration_total counter\n"
+        "node_timex_pps_calibration_total 12\n"
+        "# HELP node_timex_pps_error_total Pulse per second count of calibration errors.\n"
+        "# TYPE node_timex_pps_error_total counter\n"
+        "node_timex_pps_error_total 1\n"
+        "# HELP node_timex_pps_frequency_hertz Pulse per second frequency.\n"
+        "# TYPE node_timex_pps_frequency_hertz gauge\n"
+        "node_timex_pps_frequency_hertz -0.000002\n"
+        "# HELP node_timex_pps_jitter_seconds Pulse per second jitter.\n"
+        "# TYPE node_timex_pps_jitter_seconds gauge\n"
+        "node_timex_pps_jitter_seconds 0.0000025\n"
+        "# HELP node_timex_pps_jitter_total Pulse per second count of jitter limit exceeded events.\n"
+        "# TYPE node_timex_pps_jitter_total counter\n"
+        "node_timex_pps_jitter_total 3\n"
+        "# HELP node_timex_pps_shift_seconds Pulse per second interval duration.\n"
+        "# TYPE node_timex_pps_shift_seconds gauge\n"
+        "node_timex_pps_shift_seconds 4\n"
+        "# HELP node_timex_pps_stability_exceeded_total Pulse per second count of stability limit exceeded events.\n"
+        "# TYPE node_timex_pps_stability_exceeded_total counter\n"
+        "node_timex_pps_stability_exceeded_total 2\n"
+        "# HELP node_timex_pps_stability_hertz Pulse per second stability, average of recent frequency changes.\n"
+        "# TYPE node_timex_pps_stability_hertz gauge\n"
+        "node_timex_pps_stability_hertz 0.0000005\n"
+        "# HELP node_timex_status Value of the status array bits.\n"
+        "# TYPE node_timex_status gauge\n"
+        "node_timex_status 8193\n"
+        "# HELP node_timex_sync_status Is clock synchronized to a reliable server (1 = yes, 0 = no).\n"
+        "# TYPE node_timex_sync_status gauge\n"
+        "node_timex_sync_status 1\n"
+        "# HELP node_timex_tai_offset_seconds International Atomic Time (TAI) offset.\n"
+        "# TYPE node_timex_tai_offset_seconds gauge\n"
+        "node_timex_tai_offset_seconds 37\n"
+        "# HELP node_timex_tick_seconds Seconds between clock ticks.\n"
+        "# TYPE node_timex_tick_seconds gauge\n"
+        "node_timex_tick_seconds 0.01\n";
+
+static const char timex_micro_unsynced_prom[] =
+        "# HELP node_timex_estimated_error_seconds Estimated error in seconds.\n"
+        "# TYPE node_timex_estimated_error_seconds gauge\n"
+        "node_timex_estimated_error_seconds 16\n"
+        "# HELP node_timex_frequency_adjustment_ratio Local clock frequency adjustment.\n"
+        "# TYPE node_timex_frequency_adjustment_ratio gauge\n"
+        "node_timex_frequency_adjustment_ratio 0.99996\n"
+        "# HELP node_timex_loop_time_constant Phase-locked loop time constant.\n"
+        "# TYPE node_timex_loop_time_constant gauge\n"
+        "node_timex_loop_time_constant 2\n"
+        "# HELP node_timex_maxerror_seconds Maximum error in seconds.\n"
+        "# TYPE node_timex_maxerror_seconds gauge\n"
+        "node_timex_maxerror_seconds 16\n"
+        "# HELP node_timex_offset_seconds Time offset in between local system and reference clock.\n"
+        "# TYPE node_timex_offset_seconds gauge\n"
+        "node_timex_offset_seconds 1.5\n"
+        "# HELP node_timex_pps_calibration_total Pulse per second count of calibration intervals.\n"
+        "# TYPE node_timex_pps_calibration_total counter\n"
+        "node_timex_pps_calibration_total 0\n"
+        "# HELP node_timex_pps_error_total Pulse per second count of calibration errors.\n"
+        "# TYPE node_timex_pps_error_total counter\n"
+        "node_timex_pps_error_total 0\n"
+        "# HELP node_timex_pps_frequency_hertz Pulse per second frequency.\n"
+        "# TYPE node_timex_pps_frequency_hertz gauge\n"
+        "node_timex_pps_frequency_hertz 0\n"
+        "# HELP node_timex_pps_jitter_seconds Pulse per second jitter.\n"
+        "# TYPE node_timex_pps_jitter_seconds gauge\n"
+        "node_timex_pps_jitter_seconds 0.0025\n"
+        "# HELP node_timex_pps_jitter_total Pulse per second count of jitter limit exceeded events.\n"
+        "# TYPE node_timex_pps_jitter_total counter\n"
+        "node_timex_pps_jitter_total 0\n"
+        "# HELP node_timex_pps_shift_seconds Pulse per second interval duration.\n"
+        "# TYPE node_timex_pps_shift_seconds gauge\n"
+        "node_timex_pps_shift_seconds 0\n"
+        "# HELP node_timex_pps_stability_exceeded_total Pulse per second count of stability limit exceeded events.\n"
+        "# TYPE node_timex_pps_stability_exceeded_total counter\n"
+        "node_timex_pps_stability_exceeded_total 0\n"
+        "# HELP node_timex_pps_stability_hertz Pulse per second stability, average of recent frequency changes.\n"
+        "# TYPE node_timex_pps_stability_hertz gauge\n"
+        "node_timex_pps_stability_hertz 0\n"
+        "# HELP node_timex_status Value of the status array bits.\n"
+        "# TYPE node_timex_status gauge\n"
+        "node_timex_status 64\n"
+        "# HELP node_timex_sync_status Is clock synchronized to a reliable server (1 = yes, 0 = no).\n"
+        "# TYPE node_timex_sync_status gauge\n"
+        "node_timex_sync_status 0\n"
+        "# HELP node_timex_tai_offset_seconds International Atomic Time (TAI) offset.\n"
+        "# TYPE node_timex_tai_offset_seconds gauge\n"
+        "node_timex_tai_offset_seconds 0\n"
+        "# HELP node_timex_tick_seconds Seconds between clock ticks.\n"
+        "# TYPE node_timex_tick_seconds gauge\n"
+        "node_timex_tick_seconds 0.01\n";
+
+static void test_timex_conversion(_unused_ void **state) {
+        static const struct {
+                timex_source_fn source;
+                int result;
+                const char *want;
+        } answers[] = {
+                {timex_nano_synced, 0, timex_nano_synced_prom},
+                {timex_micro_unsynced, 0, timex_micro_unsynced_prom},
+                /* refused by a seccomp filter: no data */
+                {timex_refused, -ENOENT, ""},
+                {timex_invalid, -EINVAL, ""},
+        };
+        const struct collector *c = registry_collectors[registry_find("timex")];
+        struct collector_env env = {"/nonexistent", "/nonexistent", "/nonexistent", "/nonexistent"};
+        for (size_t i = 0; i < ELEMENTSOF(answers); i++) {
+                void *cs = NULL;
+                assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &cs), 0);
+                timex_use_source(cs, answers[i].source);
+                struct fixture_run run;
+                fixture_collect_state(c, cs, &run);
+                assert_int_equal(run.result, answers[i].result);
+                assert_int_equal(run.parse_errors, 0);
+                assert_null(run.validation);
+                assert_string_equal(run.text, answers[i].want);
+                fixture_run_free(&run);
+                c->free(cs);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fixtures),
@@ -695,6 +904,7 @@ int main(void) {
                 cmocka_unit_test(test_endless_files),
                 cmocka_unit_test(test_mutated_fixtures),
                 cmocka_unit_test(test_missing_source_remembered),
+                cmocka_unit_test(test_timex_conversion),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
