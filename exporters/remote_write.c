@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "parse.h"
 #include "push_libs.h"
 #include "remote_write.pb-c.h"
@@ -96,8 +97,14 @@ int remote_write_encode(const struct metric_set *set, const struct rw_labels *ex
         m.meta = calloc(set->n_families ? set->n_families : 1, sizeof(*m.meta));
         m.meta_ptrs = calloc(set->n_families ? set->n_families : 1, sizeof(*m.meta_ptrs));
         m.owned = calloc((n ? n : 1) * (max_labels + 1), sizeof(*m.owned));
+        /* a power of two at least twice the families: the probe ends */
+        size_t meta_mask = 1;
+        while (meta_mask < 2 * set->n_families)
+                meta_mask <<= 1;
+        const char **meta_seen = calloc(meta_mask, sizeof(*meta_seen));
+        meta_mask--;
         if (!m.series || !m.series_ptrs || !m.samples || !m.sample_ptrs || !m.labels || !m.label_ptrs || !m.meta ||
-            !m.meta_ptrs || !m.owned)
+            !m.meta_ptrs || !m.owned || !meta_seen)
                 goto out;
 
         prometheus__write_request__init(&m.req);
@@ -107,11 +114,13 @@ int remote_write_encode(const struct metric_set *set, const struct rw_labels *ex
                 const struct metric_desc *d = fam->desc;
                 if (fam->count == 0)
                         continue;
-                /* one metadata entry per name */
-                bool seen = false;
-                for (size_t k = 0; k < md && !seen; k++)
-                        seen = strcmp(m.meta[k].metric_family_name, d->name) == 0;
-                if (!seen) {
+                /* one metadata entry per name, found through a hash of the
+                 * names seen (40,000 textfile families must not cost n²) */
+                size_t slot = (size_t) hash_fnv1a(HASH_FNV1A_INIT, d->name, strlen(d->name)) & meta_mask;
+                while (meta_seen[slot] && strcmp(meta_seen[slot], d->name) != 0)
+                        slot = (slot + 1) & meta_mask;
+                if (!meta_seen[slot]) {
+                        meta_seen[slot] = d->name;
                         prometheus__metric_metadata__init(&m.meta[md]);
                         m.meta[md].type = meta_type(d->type);
                         m.meta[md].metric_family_name = (char *) d->name;
@@ -212,6 +221,7 @@ int remote_write_encode(const struct metric_set *set, const struct rw_labels *ex
         *ret_samples = s;
         r = 0;
 out:
+        free(meta_seen);
         buf_free(&scratch);
         message_free(&m);
         return r;

@@ -85,9 +85,38 @@ static void test_encode(_unused_ void **state) {
         metric_set_free(&set);
 }
 
+/* One metadata entry per name, however many families share it and in
+ * whatever order they come (textfile's files each add their own). */
+static void test_metadata_once_per_name(_unused_ void **state) {
+        enum { NAMES = 3000 };
+        static char names[NAMES][16];
+        static struct metric_desc descs[2][NAMES];
+        struct metric_set set = {0};
+        for (int pass = 0; pass < 2; pass++)
+                for (int i = 0; i < NAMES; i++) {
+                        (void) snprintf(names[i], sizeof(names[i]), "m%d", i);
+                        descs[pass][i] = (struct metric_desc){names[i], "Help.", METRIC_GAUGE, 0, NULL};
+                        metric_set_family(&set, &descs[pass][i]);
+                        metric_set_sample0(&set, i);
+                }
+        struct rw_labels extra = {NULL, NULL, 0};
+        struct buf out = {0};
+        size_t n = 0;
+        assert_int_equal(remote_write_encode(&set, &extra, 1700000000123, &out, &n), 0);
+        assert_int_equal(n, 2 * NAMES);
+        Prometheus__WriteRequest *r = decode(&out);
+        assert_int_equal(r->n_metadata, NAMES);
+        for (int i = 0; i < NAMES; i++)
+                assert_string_equal(r->metadata[i]->metric_family_name, names[i]);
+        prometheus__write_request__free_unpacked(r, NULL);
+        buf_free(&out);
+        metric_set_free(&set);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_encode),
+                cmocka_unit_test(test_metadata_once_per_name),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
