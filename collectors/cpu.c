@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "collector.h"
 #include "fileio.h"
 #include "parse.h"
@@ -106,24 +107,9 @@ static int cpu_parse_line(const char *line, size_t len, struct cpu_line *ret) {
 }
 
 static int cpu_reserve(struct cpu_state *s, size_t n_lines, unsigned max_id) {
-        if (n_lines > s->cap_lines) {
-                size_t cap = s->cap_lines ? s->cap_lines * 2 : 64;
-                while (cap < n_lines)
-                        cap *= 2;
-                struct cpu_line *p = reallocarray(s->lines, cap, sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                s->lines = p;
-                s->cap_lines = cap;
-        }
-        if ((size_t) max_id + 1 > s->cap_seen) {
-                unsigned char *p = realloc(s->seen, (size_t) max_id + 1);
-                if (!p)
-                        return -ENOMEM;
-                memset(p + s->cap_seen, 0, (size_t) max_id + 1 - s->cap_seen);
-                s->seen = p;
-                s->cap_seen = (size_t) max_id + 1;
-        }
+        if (array_reserve((void **) &s->lines, &s->cap_lines, n_lines, sizeof(*s->lines)) < 0 ||
+            array_reserve((void **) &s->seen, &s->cap_seen, (size_t) max_id + 1, sizeof(*s->seen)) < 0)
+                return -ENOMEM;
         return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/vfs.h>
 
+#include "array.h"
 #include "collector.h"
 #include "fileio.h"
 #include "filter.h"
@@ -86,8 +87,8 @@ struct filesystem_state {
         unsigned table_errors;  /* lines it skipped, counted again at each scrape */
         struct buf file, strings;
         struct mount *mounts;
-        struct statfs_request *reqs;
-        size_t n, cap;
+        struct statfs_request *reqs; /* one per mount, as many as mounts can hold */
+        size_t n, cap, cap_reqs;
         /* open-addressing set of the mounts kept so far in this scrape,
          * to drop repeats in linear time (500 mounts are common on a NAS) */
         size_t *seen;      /* index + 1 into mounts; 0 is empty */
@@ -201,23 +202,16 @@ static bool mount_add_unique(struct filesystem_state *s, size_t n) {
 static int filesystem_reserve(struct filesystem_state *s) {
         if (s->n < s->cap)
                 return 0;
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        struct mount *m = reallocarray(s->mounts, cap, sizeof(*m));
-        if (!m)
+        if (array_reserve((void **) &s->mounts, &s->cap, s->n + 1, sizeof(*s->mounts)) < 0 ||
+            array_reserve((void **) &s->reqs, &s->cap_reqs, s->cap, sizeof(*s->reqs)) < 0)
                 return -ENOMEM;
-        s->mounts = m;
-        struct statfs_request *q = reallocarray(s->reqs, cap, sizeof(*q));
-        if (!q)
-                return -ENOMEM;
-        s->reqs = q;
         /* the set is rebuilt from the mounts kept so far */
-        size_t *t = calloc(cap * 2, sizeof(*t));
+        size_t *t = calloc(s->cap * 2, sizeof(*t));
         if (!t)
                 return -ENOMEM;
         free(s->seen);
         s->seen = t;
-        s->seen_cap = cap * 2;
-        s->cap = cap;
+        s->seen_cap = s->cap * 2;
         for (size_t i = 0; i < s->n; i++)
                 (void) mount_add_unique(s, i);
         return 0;

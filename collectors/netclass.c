@@ -333,13 +333,8 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
         int r = dirlist_read_kept(&s->ifaces, s->dir);
         if (r < 0)
                 return r;
-        if (s->ifaces.n > s->cap) {
-                struct netclass_iface *p = reallocarray(s->info, s->ifaces.n, sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                s->info = p;
-                s->cap = s->ifaces.n;
-        }
+        if (array_reserve((void **) &s->info, &s->cap, s->ifaces.n, sizeof(*s->info)) < 0)
+                return -ENOMEM;
 
         /* a failed dump leaves sysfs to say everything, this scrape */
         const struct netlink_links *nl = NULL;

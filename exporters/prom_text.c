@@ -321,17 +321,9 @@ int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, str
         for (size_t i = 0; same && i < n; i++)
                 same = set->families[i].desc == enc->last[i];
         if (!same) {
-                if (n > enc->cap) {
-                        size_t *p = reallocarray(enc->order, n, sizeof(*p));
-                        if (!p)
-                                return -ENOMEM;
-                        enc->order = p;
-                        const struct metric_desc **l = reallocarray(enc->last, n, sizeof(*l));
-                        if (!l)
-                                return -ENOMEM;
-                        enc->last = l;
-                        enc->cap = n;
-                }
+                if (array_reserve((void **) &enc->order, &enc->cap, n, sizeof(*enc->order)) < 0 ||
+                    array_reserve((void **) &enc->last, &enc->cap_last, n, sizeof(*enc->last)) < 0)
+                        return -ENOMEM;
                 for (size_t i = 0; i < n; i++) {
                         enc->order[i] = i;
                         enc->last[i] = set->families[i].desc;

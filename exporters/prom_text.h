@@ -24,7 +24,7 @@ struct prom_encoder {
         /* the descriptors of the last set, in collection order: a set with
          * the same ones (every steady-state scrape) reuses the order */
         const struct metric_desc **last;
-        size_t n_last;
+        size_t n_last, cap_last;
         uint64_t desc_generation; /* metric_desc_generation() when last and prefixes were made */
         size_t last_len; /* bytes the last set took, reserved up front */
         /* A series seen again at the same place copies its text from here
