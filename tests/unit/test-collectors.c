@@ -225,56 +225,57 @@ static char *mask_mtimes(char *text) {
         return b.data;
 }
 
-static void test_fixtures(_unused_ void **state) {
+/* One fixture case (cases[*state]): a cmocka test of its own, so that the
+ * first mismatch does not hide the others. */
+static void test_fixture_case(void **state) {
+        const size_t i = *(const size_t *) *state;
         bool write_mode = getenv("VIGIE_FIXTURES_WRITE") != NULL;
         if (sysconf(_SC_CLK_TCK) != 100)
                 fail_msg("USER_HZ is %ld here; the cpu fixtures are written for 100", sysconf(_SC_CLK_TCK));
         if (sysconf(_SC_PAGESIZE) != 4096)
                 fail_msg("pages are %ld bytes here; the sockstat fixtures are written for 4096", sysconf(_SC_PAGESIZE));
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                int idx = registry_find(cases[i].collector);
-                assert_true(idx >= 0);
-                char dir[256], expected[300], value[4096];
-                (void) snprintf(dir, sizeof(dir), "%s/%s", cases[i].collector, cases[i].case_dir);
-                struct config_entry e = {0};
-                struct config_section sec = {.name = (char *) cases[i].collector, .file = "test.conf"};
-                if (cases[i].option.key) {
-                        char *v = replace_all(strdup(cases[i].option.value), "@FIXTURES@", FIXTURES_DIR);
-                        (void) snprintf(value, sizeof(value), "%s", v);
-                        free(v);
-                        e = (struct config_entry){.key = (char *) cases[i].option.key, .value = value, .line = 1};
-                        sec.entries = &e;
-                        sec.n_entries = 1;
-                        (void) snprintf(expected, sizeof(expected), "%s/expected-%s.prom", dir, cases[i].option.key);
-                } else
-                        (void) snprintf(expected, sizeof(expected), "%s/expected.prom", dir);
+        int idx = registry_find(cases[i].collector);
+        assert_true(idx >= 0);
+        char dir[256], expected[300], value[4096];
+        (void) snprintf(dir, sizeof(dir), "%s/%s", cases[i].collector, cases[i].case_dir);
+        struct config_entry e = {0};
+        struct config_section sec = {.name = (char *) cases[i].collector, .file = "test.conf"};
+        if (cases[i].option.key) {
+                char *v = replace_all(strdup(cases[i].option.value), "@FIXTURES@", FIXTURES_DIR);
+                (void) snprintf(value, sizeof(value), "%s", v);
+                free(v);
+                e = (struct config_entry){.key = (char *) cases[i].option.key, .value = value, .line = 1};
+                sec.entries = &e;
+                sec.n_entries = 1;
+                (void) snprintf(expected, sizeof(expected), "%s/expected-%s.prom", dir, cases[i].option.key);
+        } else
+                (void) snprintf(expected, sizeof(expected), "%s/expected.prom", dir);
 
-                struct fixture_run run;
-                fixture_collect(registry_collectors[idx], dir, cases[i].option.key ? &sec : NULL, &run);
-                if (run.result != cases[i].result)
-                        fail_msg("%s: collect returned %d, expected %d", dir, run.result, cases[i].result);
-                if (run.parse_errors != cases[i].parse_errors)
-                        fail_msg("%s: %u lines skipped, expected %u", dir, run.parse_errors, cases[i].parse_errors);
-                if (run.validation)
-                        fail_msg("%s: %s", dir, run.validation);
-                char *got = mask_mtimes(replace_all(run.text, FIXTURES_DIR, "@FIXTURES@"));
-                run.text = NULL;
-                if (run.result < 0) {
-                        assert_string_equal(got, "");
-                } else if (write_mode) {
-                        FILE *f = fopen(fixture_path(expected), "w");
-                        assert_non_null(f);
-                        fputs(got, f);
-                        fclose(f);
-                } else {
-                        char *want = fixture_read(expected);
-                        if (strcmp(got, want) != 0)
-                                fail_msg("%s: the exposition differs from %s:\n%s", dir, expected, got);
-                        free(want);
-                }
-                free(got);
-                fixture_run_free(&run);
+        struct fixture_run run;
+        fixture_collect(registry_collectors[idx], dir, cases[i].option.key ? &sec : NULL, &run);
+        if (run.result != cases[i].result)
+                fail_msg("%s: collect returned %d, expected %d", dir, run.result, cases[i].result);
+        if (run.parse_errors != cases[i].parse_errors)
+                fail_msg("%s: %u lines skipped, expected %u", dir, run.parse_errors, cases[i].parse_errors);
+        if (run.validation)
+                fail_msg("%s: %s", dir, run.validation);
+        char *got = mask_mtimes(replace_all(run.text, FIXTURES_DIR, "@FIXTURES@"));
+        run.text = NULL;
+        if (run.result < 0) {
+                assert_string_equal(got, "");
+        } else if (write_mode) {
+                FILE *f = fopen(fixture_path(expected), "w");
+                assert_non_null(f);
+                fputs(got, f);
+                fclose(f);
+        } else {
+                char *want = fixture_read(expected);
+                if (strcmp(got, want) != 0)
+                        fail_msg("%s: the exposition differs from %s:\n%s", dir, expected, got);
+                free(want);
         }
+        free(got);
+        fixture_run_free(&run);
 }
 
 static void put_file(const char *dir, const char *rel, const char *text) {
@@ -898,13 +899,28 @@ static void test_timex_conversion(_unused_ void **state) {
 }
 
 int main(void) {
+        enum { N_CASES = sizeof(cases) / sizeof(cases[0]) };
+        static size_t case_index[N_CASES];
+        static char case_names[N_CASES][128];
+        static struct CMUnitTest case_tests[N_CASES];
+        for (size_t i = 0; i < N_CASES; i++) {
+                case_index[i] = i;
+                if (cases[i].option.key)
+                        (void) snprintf(case_names[i], sizeof(case_names[i]), "%s/%s [%s=%s]", cases[i].collector,
+                                        cases[i].case_dir, cases[i].option.key, cases[i].option.value);
+                else
+                        (void) snprintf(case_names[i], sizeof(case_names[i]), "%s/%s", cases[i].collector,
+                                        cases[i].case_dir);
+                case_tests[i] = (struct CMUnitTest){case_names[i], test_fixture_case, NULL, NULL, &case_index[i]};
+        }
+        int failed = _cmocka_run_group_tests("fixtures", case_tests, N_CASES, NULL, NULL);
+
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_fixtures),
                 cmocka_unit_test(test_cached_files_follow_changes),
                 cmocka_unit_test(test_endless_files),
                 cmocka_unit_test(test_mutated_fixtures),
                 cmocka_unit_test(test_missing_source_remembered),
                 cmocka_unit_test(test_timex_conversion),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return failed + cmocka_run_group_tests(tests, NULL, NULL);
 }
