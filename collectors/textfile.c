@@ -126,6 +126,7 @@ struct textfile_state {
         struct file_stamp *stamps; /* of each .prom file, by index in the listing */
         size_t cap_stamps;
         bool scrape_error;
+        int dir_error;         /* why the directory could not be listed, as logged; 0 when it could */
         unsigned parse_errors; /* files skipped, counted again at each scrape */
         struct tf_ok *ok;      /* the files used */
         size_t n_ok, cap_ok;
@@ -821,9 +822,19 @@ static int textfile_read_all(struct textfile_state *s) {
         if (r >= 0 && array_reserve((void **) &s->stamps, &s->cap_stamps, s->files.n, sizeof(*s->stamps)) < 0)
                 return -ENOMEM;
         if (r < 0) {
-                log_errno(LOG_LEVEL_DEBUG, r, "textfile: cannot read directory %s", s->directory);
+                /* said once while it lasts, at error as node_exporter does:
+                 * a cron job's metrics missing is worth a look */
+                if (r != s->dir_error)
+                        log_errno(LOG_LEVEL_ERROR, r,
+                                  "textfile: cannot read the directory %s; node_textfile_scrape_error is 1 until it can "
+                                  "be read",
+                                  s->directory);
+                s->dir_error = r;
                 s->scrape_error = true;
                 s->files.n = 0; /* a listing cut short has no stamps */
+        } else if (s->dir_error != 0) {
+                log_info("textfile: the directory %s can be read again", s->directory);
+                s->dir_error = 0;
         }
         for (size_t i = 0; i < s->files.n; i++) {
                 const char *name = dirlist_name(&s->files, i);
@@ -864,9 +875,8 @@ static int textfile_read_all(struct textfile_state *s) {
 
 static int textfile_collect(void *state, struct collect_ctx *ctx) {
         struct textfile_state *s = state;
-        if (s->directory[0] == '\0')
-                return 0; /* no directory configured: nothing to read, as node_exporter */
-        if (!textfile_unchanged(s)) {
+        /* no directory configured: nothing to read, and no error, as node_exporter says */
+        if (s->directory[0] != '\0' && !textfile_unchanged(s)) {
                 int r = textfile_read_all(s);
                 if (r < 0) {
                         s->read = false;

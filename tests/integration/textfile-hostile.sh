@@ -60,4 +60,24 @@ curl -fsS --max-time 20 "$VIGIE_URL/metrics" -o "$T/many.prom" || fail "/metrics
 [ "$(grep -c '^file_metric{' "$T/many.prom")" -eq 1100 ] || fail "not the 1,100 files' series"
 [ "$(grep -c '^node_textfile_mtime_seconds{' "$T/many.prom")" -eq 1100 ] || fail "not 1,100 mtimes"
 grep -q '^node_textfile_scrape_error 0$' "$T/many.prom" || fail "scrape error with 1,100 good files"
+stop_pid "$VIGIE_PID" || fail "vigie exited with $? at SIGTERM"
+
+# no directory configured: node_textfile_scrape_error 0, as node_exporter serves
+"$VIGIE" --once --collector.disable-defaults --collector.textfile >"$T/nodir.prom" || fail "--once failed"
+grep -q '^node_textfile_scrape_error 0$' "$T/nodir.prom" || fail "no scrape_error 0 without a directory"
+
+# a directory that does not exist: an error at every scrape, logged once;
+# made later, read from the next scrape on, and that said too
+G=$T/gone
+start_vigie gone --collector.disable-defaults --collector.textfile --collector.textfile.directory="$G"
+for _ in 1 2 3; do
+        curl -fsS --max-time 20 "$VIGIE_URL/metrics" -o "$T/gone.prom" || fail "/metrics did not answer"
+        grep -q '^node_textfile_scrape_error 1$' "$T/gone.prom" || fail "a missing directory is not an error"
+done
+[ "$(grep -c 'level=error msg="textfile: cannot read the directory [^"]*/gone' "$T/gone.log")" -eq 1 ] ||
+        fail "the missing directory is not logged once at error: $(grep textfile "$T/gone.log")"
+mkdir "$G" && echo "back 1" >"$G/back.prom"
+wait_for 10 serves "$VIGIE_URL/metrics" '^back 1$' || fail "the directory made later is not read"
+grep -q '^node_textfile_scrape_error 0$' <(curl -fsS "$VIGIE_URL/metrics") || fail "still an error once made"
+grep -q 'msg="textfile: the directory [^"]*/gone can be read again"' "$T/gone.log" || fail "the recovery is not logged"
 echo "textfile-hostile: ok"
