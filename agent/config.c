@@ -199,8 +199,8 @@ int config_section_duration_ms(const struct config_section *s, const char *key, 
                 char lo[32], hi[32];
                 settings_format_duration(min, lo, sizeof(lo));
                 settings_format_duration(max, hi, sizeof(hi));
-                return config_entry_error(s, e, diag, "'%s' is not a duration from %s to %s (e.g. 500ms, 2s)",
-                                          e->value, lo, hi);
+                return config_entry_error(s, e, diag, "'%s' is not a duration from %s to %s (e.g. 500ms, 2s)", e->value,
+                                          lo, hi);
         }
         *ret = ms;
         return 0;
@@ -245,7 +245,9 @@ static int web_config_check(const char *path, char *err, size_t size) {
         return 0;
 }
 
-static bool from_file(unsigned line) { return line > 0 && line != CONFIG_FROM_FLAG; }
+static bool from_file(unsigned line) {
+        return line > 0 && line != CONFIG_FROM_FLAG;
+}
 
 /* Where a value was set, for --check-config: "default", "FILE:LINE" or the flag. */
 static void describe_origin(const struct config *cfg, unsigned line, const char *flag, char *out, size_t size) {
@@ -377,21 +379,18 @@ int config_set(struct config *cfg, size_t idx, const char *value, unsigned line,
                 if (r >= 0)
                         r = strdup_into(field, value);
                 break;
-        case SETTING_LABEL:
-                r = label_set(cfg, value, line, err, size);
-                break;
+        case SETTING_LABEL: r = label_set(cfg, value, line, err, size); break;
         case SETTING_PUSH_URL:
                 /* a URL with userinfo may hold a password: not repeated */
                 if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
-                        (void) snprintf(err, size, strchr(value, '@') ? "not an http:// or https:// URL"
-                                                                       : "'%s' is not an http:// or https:// URL",
+                        (void) snprintf(err, size,
+                                        strchr(value, '@') ? "not an http:// or https:// URL"
+                                                           : "'%s' is not an http:// or https:// URL",
                                         value);
                 else
                         r = config_add_push_url(cfg, value);
                 break;
-        case SETTING_TARGET_KEY:
-                (void) snprintf(err, size, "set in a [push.target.NAME] section");
-                break;
+        case SETTING_TARGET_KEY: (void) snprintf(err, size, "set in a [push.target.NAME] section"); break;
         }
         if (err[0])
                 return -EINVAL;
@@ -416,7 +415,8 @@ struct loader {
 };
 
 static bool push_target_name_valid(const char *name) {
-        return *name && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == strlen(name);
+        return *name &&
+               strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == strlen(name);
 }
 
 static struct config_section *push_target_get(struct config *cfg, const char *name, unsigned line);
@@ -829,30 +829,14 @@ static void format_size(uint64_t v, char *out, size_t size) {
 static void format_value(const struct config *cfg, const struct setting *d, char *out, size_t size) {
         const void *field = (const char *) cfg + d->offset;
         switch (d->type) {
-        case SETTING_BOOL:
-                (void) snprintf(out, size, "%s", *(const bool *) field ? "true" : "false");
-                return;
-        case SETTING_UINT:
-                (void) snprintf(out, size, "%u", *(const unsigned *) field);
-                return;
-        case SETTING_DURATION_S:
-                settings_format_duration(*(const unsigned *) field * 1000ull, out, size);
-                return;
-        case SETTING_DURATION_MS:
-                settings_format_duration(*(const uint64_t *) field, out, size);
-                return;
-        case SETTING_SIZE:
-                format_size(*(const uint64_t *) field, out, size);
-                return;
-        case SETTING_LOG_LEVEL:
-                (void) snprintf(out, size, "%s", log_level_to_string(cfg->log_level));
-                return;
-        case SETTING_LOG_TARGET:
-                (void) snprintf(out, size, "%s", log_target_to_string(cfg->log_target));
-                return;
-        case SETTING_LOG_FORMAT:
-                (void) snprintf(out, size, "%s", log_format_to_string(cfg->log_format));
-                return;
+        case SETTING_BOOL: (void) snprintf(out, size, "%s", *(const bool *) field ? "true" : "false"); return;
+        case SETTING_UINT: (void) snprintf(out, size, "%u", *(const unsigned *) field); return;
+        case SETTING_DURATION_S: settings_format_duration(*(const unsigned *) field * 1000ull, out, size); return;
+        case SETTING_DURATION_MS: settings_format_duration(*(const uint64_t *) field, out, size); return;
+        case SETTING_SIZE: format_size(*(const uint64_t *) field, out, size); return;
+        case SETTING_LOG_LEVEL: (void) snprintf(out, size, "%s", log_level_to_string(cfg->log_level)); return;
+        case SETTING_LOG_TARGET: (void) snprintf(out, size, "%s", log_target_to_string(cfg->log_target)); return;
+        case SETTING_LOG_FORMAT: (void) snprintf(out, size, "%s", log_format_to_string(cfg->log_format)); return;
         case SETTING_PATH:
         case SETTING_QUEUE_DIR:
         case SETTING_TELEMETRY:
@@ -862,9 +846,7 @@ static void format_value(const struct config *cfg, const struct setting *d, char
                 (void) snprintf(out, size, "%s", v ? v : "");
                 return;
         }
-        default:
-                out[0] = '\0';
-                return;
+        default: out[0] = '\0'; return;
         }
 }
 
@@ -940,7 +922,8 @@ void config_write(const struct config *cfg, FILE *f, bool for_person,
                         for (size_t k = 0; k < registry_count; k++) {
                                 unsigned line = cfg->collector_line[k];
                                 (void) snprintf(key, sizeof(key), "%scollector.%s",
-                                                cfg->collector_enabled[k] == 0 ? "no-" : "", registry_collectors[k]->name);
+                                                cfg->collector_enabled[k] == 0 ? "no-" : "",
+                                                registry_collectors[k]->name);
                                 describe_origin(cfg, line, key, origin, sizeof(origin));
                                 write_line(f, for_person, registry_collectors[k]->name,
                                            config_collector_enabled(cfg, k) ? "true" : "false", origin);
@@ -965,7 +948,10 @@ void config_write(const struct config *cfg, FILE *f, bool for_person,
                                         *p = '-';
                         describe_origin(cfg, e ? (e->line ? e->line : CONFIG_FROM_FLAG) : 0, flag, origin,
                                         sizeof(origin));
-                        write_line(f, for_person, keys[k], e ? e->value : defs[k] ? defs[k] : "(the collector's)",
+                        write_line(f, for_person, keys[k],
+                                   e         ? e->value
+                                   : defs[k] ? defs[k]
+                                             : "(the collector's)",
                                    origin);
                 }
         }

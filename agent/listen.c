@@ -79,8 +79,8 @@ int listen_open(const char *addr) {
         if (host[0] == '\0') {
                 /* ":port" is every address: one dual-stack socket, or IPv4
                  * alone on a host without IPv6 */
-                struct sockaddr_in6 any6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT,
-                                            .sin6_port = htons(port_number)};
+                struct sockaddr_in6 any6 = {
+                        .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT, .sin6_port = htons(port_number)};
                 int fd = open_bound(AF_INET6, (struct sockaddr *) &any6, sizeof(any6), 0);
                 if (fd != -EAFNOSUPPORT)
                         return fd;

@@ -41,7 +41,9 @@ void log_setup(enum log_level level, enum log_target target) {
         atomic_store(&log_to_journal, journal);
 }
 
-void log_set_format(enum log_format format) { atomic_store(&log_format, format); }
+void log_set_format(enum log_format format) {
+        atomic_store(&log_format, format);
+}
 
 enum log_level log_get_level(void) { return atomic_load(&log_level); }
 
@@ -67,8 +69,8 @@ _printf_(2, 0) static void log_write(enum log_level level, const char *fmt, va_l
         (void) clock_gettime(CLOCK_REALTIME, &ts);
         (void) gmtime_r(&ts.tv_sec, &tm);
         size_t len = strftime(line, sizeof(line), json ? "{\"ts\":\"%Y-%m-%dT%H:%M:%S" : "ts=%Y-%m-%dT%H:%M:%S", &tm);
-        len += (size_t) snprintf(line + len, sizeof(line) - len, json ? ".%03ldZ\",\"level\":\"%s\",\"msg\":\""
-                                                                      : ".%03ldZ level=%s msg=\"",
+        len += (size_t) snprintf(line + len, sizeof(line) - len,
+                                 json ? ".%03ldZ\",\"level\":\"%s\",\"msg\":\"" : ".%03ldZ level=%s msg=\"",
                                  ts.tv_nsec / 1000000, level_names[level]);
         for (const char *p = msg; *p && len < sizeof(line) - 8; p++) {
                 unsigned char c = (unsigned char) *p;
@@ -134,4 +136,6 @@ int log_format_from_string(const char *s, enum log_format *ret) {
 
 const char *log_level_to_string(enum log_level level) { return level_names[level]; }
 const char *log_target_to_string(enum log_target target) { return target_names[target]; }
-const char *log_format_to_string(enum log_format format) { return format_names[format]; }
+const char *log_format_to_string(enum log_format format) {
+        return format_names[format];
+}

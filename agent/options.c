@@ -26,44 +26,29 @@ enum {
 };
 
 static const struct option fixed_options[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
-        {"config", required_argument, NULL, 'c'},
-        {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, OPT_VERSION},
+        {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
         {"once", no_argument, NULL, OPT_ONCE},
 };
 
 /* What a flag's value is called in --help, by enum setting_type */
 static const char *value_name(enum setting_type t) {
         switch (t) {
-        case SETTING_BOOL:
-                return "";
-        case SETTING_UINT:
-                return " N";
+        case SETTING_BOOL: return "";
+        case SETTING_UINT: return " N";
         case SETTING_DURATION_S:
-        case SETTING_DURATION_MS:
-                return " DURATION";
+        case SETTING_DURATION_MS: return " DURATION";
         case SETTING_PATH:
-        case SETTING_QUEUE_DIR:
-                return " DIR";
-        case SETTING_TELEMETRY:
-                return " PATH";
-        case SETTING_LISTEN:
-                return " ADDR";
-        case SETTING_LOG_LEVEL:
-                return " LEVEL";
-        case SETTING_LOG_TARGET:
-                return " TARGET";
-        case SETTING_LOG_FORMAT:
-                return " FORMAT";
-        case SETTING_SIZE:
-                return " SIZE";
-        case SETTING_LABEL:
-                return " NAME=VALUE";
-        case SETTING_PUSH_URL:
-                return " URL";
-        default:
-                return " VALUE";
+        case SETTING_QUEUE_DIR: return " DIR";
+        case SETTING_TELEMETRY: return " PATH";
+        case SETTING_LISTEN: return " ADDR";
+        case SETTING_LOG_LEVEL: return " LEVEL";
+        case SETTING_LOG_TARGET: return " TARGET";
+        case SETTING_LOG_FORMAT: return " FORMAT";
+        case SETTING_SIZE: return " SIZE";
+        case SETTING_LABEL: return " NAME=VALUE";
+        case SETTING_PUSH_URL: return " URL";
+        default: return " VALUE";
         }
 }
 
@@ -206,8 +191,7 @@ static int parse_one(struct options *o, struct config *scratch, int c, const cha
         case OPT_ONCE:
                 o->once = true;
                 return 0;
-        default:
-                break;
+        default: break;
         }
         if (c >= OPT_COLLECTOR && c < OPT_COLLECTOR + (int) registry_count) {
                 o->collector_enabled[c - OPT_COLLECTOR] = 1;

@@ -18,7 +18,7 @@ struct options {
         struct option_value {
                 size_t setting;
                 const char *value; /* into argv, or a literal */
-        } *values;
+        } * values;
         size_t n_values;
 
         signed char collector_enabled[COLLECTORS_MAX]; /* -1: not given */

@@ -42,8 +42,8 @@ const struct setting settings[] = {
          "false", "every collector off unless turned on by name"},
         {"push", "interval", "push.interval", SETTING_DURATION_MS, 0, F(push_interval_ms), 1 * S, 86400 * S, "15s",
          "how often to collect and push"},
-        {"push", "queue_dir", "push.queue-dir", SETTING_QUEUE_DIR, 0, F(push_queue_dir), 0, 0,
-         "/var/lib/vigie/queue", "where batches wait until acknowledged"},
+        {"push", "queue_dir", "push.queue-dir", SETTING_QUEUE_DIR, 0, F(push_queue_dir), 0, 0, "/var/lib/vigie/queue",
+         "where batches wait until acknowledged"},
         {"push", "queue_max_bytes", NULL, SETTING_SIZE, 0, F(push_queue_max_bytes), 0, 0, "256MiB",
          "disk budget of each target's queue; past it the oldest batches go first"},
         {"push", "fsync", NULL, SETTING_BOOL, 0, F(push_fsync), 0, 0, "true",
@@ -59,8 +59,7 @@ const struct setting settings[] = {
         {T, "ca_file", NULL, SETTING_TARGET_KEY, 0, 0, 0, 0, "", "the CA of the central side"},
         {T, "cert_file", NULL, SETTING_TARGET_KEY, 0, 0, 0, 0, "", "this server's client certificate (mTLS)"},
         {T, "key_file", NULL, SETTING_TARGET_KEY, 0, 0, 0, 0, "", "its key"},
-        {T, "insecure_skip_verify", NULL, SETTING_TARGET_KEY, 0, 0, 0, 0, "false",
-         "accept any server certificate"},
+        {T, "insecure_skip_verify", NULL, SETTING_TARGET_KEY, 0, 0, 0, 0, "false", "accept any server certificate"},
         {T, "bearer_token", NULL, SETTING_TARGET_KEY, SETTING_SECRET, 0, 0, 0, "", "a bearer token"},
         {T, "bearer_token_file", NULL, SETTING_TARGET_KEY, 0, 0, 0, 0, "", "a file holding it (chmod 600)"},
         {T, "username", NULL, SETTING_TARGET_KEY, 0, 0, 0, 0, "", "basic auth user"},
@@ -140,9 +139,7 @@ void settings_describe(const struct setting *s, char *out, size_t size) {
                                 s->type == SETTING_DURATION_S ? "in whole seconds " : "", lo, hi,
                                 s->type == SETTING_DURATION_S ? "10s, 1m" : "15s, 1m");
                 return;
-        default:
-                (void) snprintf(out, size, "a valid value");
-                return;
+        default: (void) snprintf(out, size, "a valid value"); return;
         }
 }
 
@@ -187,22 +184,16 @@ const char *settings_closest(const char *word, const char *const *candidates, si
 }
 
 bool settings_node_exporter_collector(const char *name) {
-        static const char *const names[] = {
-                "arp",       "bcache",     "bonding",     "btrfs",         "buddyinfo",    "conntrack",
-                "cpu",       "cpufreq",    "diskstats",   "dmi",           "drbd",         "drm",
-                "edac",      "entropy",    "ethtool",     "fibrechannel",  "filefd",       "filesystem",
-                "hwmon",     "infiniband", "interrupts",  "ipvs",          "ksmd",         "lnstat",
-                "loadavg",   "logind",     "mdadm",       "meminfo",       "meminfo_numa", "mountstats",
-                "netclass",  "netdev",     "netstat",     "network_route", "nfs",          "nfsd",
-                "ntp",       "nvme",       "os",          "perf",          "powersupplyclass", "pressure",
-                "processes", "qdisc",      "rapl",        "runit",         "schedstat",    "selinux",
-                "slabinfo",  "sockstat",   "softnet",     "stat",          "supervisord",  "systemd",
-                "tapestats", "tcpstat",    "textfile",    "thermal_zone",  "time",         "timex",
-                "udp_queues", "uname",     "vmstat",      "wifi",          "xfs",          "zfs",
-                "zoneinfo",
-        };
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (strcmp(names[i], name) == 0)
+        static const char names[] =
+                " arp bcache bonding btrfs buddyinfo conntrack cpu cpufreq diskstats dmi drbd drm edac entropy ethtool"
+                " fibrechannel filefd filesystem hwmon infiniband interrupts ipvs ksmd lnstat loadavg logind mdadm"
+                " meminfo meminfo_numa mountstats netclass netdev netstat network_route nfs nfsd ntp nvme os perf"
+                " powersupplyclass pressure processes qdisc rapl runit schedstat selinux slabinfo sockstat softnet"
+                " stat supervisord systemd tapestats tcpstat textfile thermal_zone time timex udp_queues uname vmstat"
+                " wifi xfs zfs zoneinfo ";
+        size_t n = strlen(name);
+        for (const char *p = strstr(names, name); n > 0 && p; p = strstr(p + 1, name))
+                if (p[-1] == ' ' && p[n] == ' ')
                         return true;
         return false;
 }

@@ -168,8 +168,8 @@ static int find_family(struct textfile_state *s, const char *name, size_t n, siz
                 }
         if (array_reserve((void **) &s->families, &s->cap_families, s->n_families + 1, sizeof(*s->families)) < 0)
                 return -ENOMEM;
-        s->families[s->n_families] = (struct tf_family){.name = put_str(s, name, n), .type = METRIC_UNTYPED,
-                                                        .file = file};
+        s->families[s->n_families] =
+                (struct tf_family){.name = put_str(s, name, n), .type = METRIC_UNTYPED, .file = file};
         *ret = s->n_families++;
         return 0;
 }
@@ -280,8 +280,8 @@ static int resolve_family(struct textfile_state *s, const char *name, size_t n, 
                         const struct tf_family *f = &s->families[i];
                         const char *fn = str(s, f->name);
                         bool histogram = f->type == METRIC_HISTOGRAM, summary = f->type == METRIC_SUMMARY;
-                        if ((histogram || (summary && suffixes[k].id != METRIC_SUFFIX_BUCKET)) && strlen(fn) == n - sl &&
-                            memcmp(fn, name, n - sl) == 0) {
+                        if ((histogram || (summary && suffixes[k].id != METRIC_SUFFIX_BUCKET)) &&
+                            strlen(fn) == n - sl && memcmp(fn, name, n - sl) == 0) {
                                 *ret_family = i;
                                 *ret_suffix = suffixes[k].id;
                                 return 0;
@@ -625,8 +625,7 @@ static int textfile_collect(void *state, struct collect_ctx *ctx) {
                 (void) metric_set_family(ctx->set, &mtime_desc);
                 for (size_t i = 0; i < s->n_ok; i++) {
                         char path[PATH_MAX];
-                        if (path_join(path, sizeof(path), s->directory, dirlist_name(&s->files, s->ok_files[i])) ==
-                            0)
+                        if (path_join(path, sizeof(path), s->directory, dirlist_name(&s->files, s->ok_files[i])) == 0)
                                 (void) metric_set_sample1(ctx->set, s->mtimes[i], path);
                 }
         }

@@ -104,7 +104,8 @@ static const struct file_case file_errors[] = {
         {"[webb]\nx = 1\n", "F:2: [webb]: unknown section (known: [log], [web], [paths], [collectors], "
                             "[collector.NAME], [push], [push.target.NAME])"},
         {"[push]\ninterval = 500ms\n", "F:2: [push] interval: '500ms' is not a duration from 1s to 24h (e.g. 15s, 1m)"},
-        {"[push]\nqueue_max_bytes = 1k\n", "F:2: [push] queue_max_bytes: '1k' is not a size of at least 64KiB (e.g. 256MiB, 1G)"},
+        {"[push]\nqueue_max_bytes = 1k\n",
+         "F:2: [push] queue_max_bytes: '1k' is not a size of at least 64KiB (e.g. 256MiB, 1G)"},
         {"[push]\nqueue_dir = queue\n", "F:2: [push] queue_dir: 'queue' is not an absolute path"},
         {"[push]\nlabel.bad-name = x\n", "F:2: [push] label.bad-name: 'bad-name' is not a label name"},
         {"[push]\nlabel.site = a\nlabel.site = b\n", "F:3: [push] label.site: given twice (first on line 2)"},
@@ -112,8 +113,10 @@ static const struct file_case file_errors[] = {
          "F:2: [push.target.central] urll: unknown key; did you mean url? ([push.target.NAME] has url, interval, "
          "timeout, ca_file, cert_file, key_file, insecure_skip_verify, bearer_token, bearer_token_file, username, "
          "password, password_file, header.NAME)"},
-        {"[push.target.cen tral]\nurl = http://x\n", "F:2: [push.target.cen tral]: a target name is letters, digits, '-' and '_'"},
-        {"[push.target.a]\nurl = http://x\nurl = http://y\n", "F:3: [push.target.a] url: given twice (first on line 2)"},
+        {"[push.target.cen tral]\nurl = http://x\n",
+         "F:2: [push.target.cen tral]: a target name is letters, digits, '-' and '_'"},
+        {"[push.target.a]\nurl = http://x\nurl = http://y\n",
+         "F:3: [push.target.a] url: given twice (first on line 2)"},
         {"[push]\njob = x\n[push.target.central]\n;url = https://x/api/v1/write\n",
          "F:3: [push.target.central]: no url (this target would push nothing)"},
         {"level = info\n", "F:1: level: key outside of any [section]"},
@@ -126,14 +129,12 @@ static const struct file_case file_errors[] = {
          "F:2: [web] max_requests: 'ten' is not a whole number from 0 (no limit) to 10000"},
         {"[web]\nconnection_timeout = 10\n",
          "F:2: [web] connection_timeout: '10' is not a duration in whole seconds from 1s to 1h (e.g. 10s, 1m)"},
-        {"[web]\nlisten_address = 9100\n",
-         "F:2: [web] listen_address: '9100' is not host:port, [ipv6]:port or :port"},
+        {"[web]\nlisten_address = 9100\n", "F:2: [web] listen_address: '9100' is not host:port, [ipv6]:port or :port"},
         {"[web]\ntelemetry_path = metrics\n",
          "F:2: [web] telemetry_path: 'metrics' is not a usable path (it starts with /, is not / and not under /-/)"},
         {"[web]\ntelemetry_path = /-/healthy\n",
          "F:2: [web] telemetry_path: '/-/healthy' is not a usable path (it starts with /, is not / and not under /-/)"},
-        {"[web]\nsystemd_socket = perhaps\n",
-         "F:2: [web] systemd_socket: 'perhaps' is not a boolean (true or false)"},
+        {"[web]\nsystemd_socket = perhaps\n", "F:2: [web] systemd_socket: 'perhaps' is not a boolean (true or false)"},
         {"[web]\nconfig_file = /nonexistent/web.yml\n",
          "F:2: [web] config_file: cannot open '/nonexistent/web.yml': No such file or directory"},
         {"[paths]\nprocfs = proc\n", "F:2: [paths] procfs: 'proc' is not an absolute path"},
@@ -162,8 +163,7 @@ static const struct file_case file_errors[] = {
         {"[web]\nbogus = 1\nno equals\n",
          "F:2: [web] bogus: unknown key ([web] has listen_address, telemetry_path, max_requests, connection_timeout, "
          "systemd_socket, disable_exporter_metrics, config_file)"},
-        {"[web]\nno equals\nbogus = 1\n",
-         "F:2: syntax error: expected [section], key = value, or a comment (; or #)"},
+        {"[web]\nno equals\nbogus = 1\n", "F:2: syntax error: expected [section], key = value, or a comment (; or #)"},
 };
 
 static void test_file_error(void **state) {
@@ -438,7 +438,8 @@ struct flag_case {
 
 static const struct flag_case flag_errors[] = {
         {{"--bogus", NULL}, "unknown option '--bogus'; see --help"},
-        {{"--web.listen-adress=:9100", NULL}, "unknown option '--web.listen-adress=:9100'; did you mean --web.listen-address?"},
+        {{"--web.listen-adress=:9100", NULL},
+         "unknown option '--web.listen-adress=:9100'; did you mean --web.listen-address?"},
         {{"--collector.nope", NULL}, "unknown option '--collector.nope'; see --help"},
         {{"--web.listen-address", NULL}, "--web.listen-address: needs a value"},
         {{"--web.listen-address=9100", NULL}, "--web.listen-address: '9100' is not host:port, [ipv6]:port or :port"},
@@ -522,8 +523,8 @@ static void test_node_exporter_option_names(_unused_ void **state) {
                 struct config cfg;
                 const char *args[] = {table[i].arg, NULL};
                 parse_apply(args, &o, &cfg);
-                const struct config_entry *e = config_section_get(config_collector_section(&cfg, table[i].collector),
-                                                                  table[i].key);
+                const struct config_entry *e =
+                        config_section_get(config_collector_section(&cfg, table[i].collector), table[i].key);
                 if (!e)
                         fail_msg("%s: no [collector.%s] %s", table[i].arg, table[i].collector, table[i].key);
                 assert_string_equal(e->value, strchr(table[i].arg, '=') + 1);
@@ -613,9 +614,8 @@ static void test_web_config_file(_unused_ void **state) {
 static void test_push_target_error_names_its_section(_unused_ void **state) {
         struct config cfg;
         char msg[600];
-        assert_int_equal(load("[push.target.central]\nurl = https://x/api/v1/write\ntimeout = 1\n", &cfg, msg,
-                              sizeof(msg)),
-                         0);
+        assert_int_equal(
+                load("[push.target.central]\nurl = https://x/api/v1/write\ntimeout = 1\n", &cfg, msg, sizeof(msg)), 0);
         struct diag diag = {0};
         const struct config_section *s = &cfg.push_targets[0];
         assert_int_equal(config_entry_error(s, config_section_get(s, "timeout"), &diag, "bad"), -EINVAL);
