@@ -1,4 +1,6 @@
-/* Config: embedded defaults and the INI loader. libinih does the syntax;
+/* Config: the values of the settings table (settings.c): each row's
+ * default, then the INI file, then the flags, all through config_set; and
+ * --check-config's listing of them. libinih does the file's syntax;
  * its handler gets no line number, so the file, read whole (and bounded),
  * is fed through a reader that counts lines (and refuses lines too long
  * for inih to see whole). */
