@@ -26,11 +26,24 @@ struct collect_ctx {
         struct shared_files *files; /* kernel files read once per scrape for all */
 };
 
+/* One key of a [collector.NAME] section (--collector.NAME.KEY, dashes for
+ * underscores), for --help, --check-config and the tests that hold the
+ * README and packaging/vigie.conf to it. init reads the value itself. */
+struct collector_option {
+        const char *key;
+        const char *def; /* as written in the file; "" for none */
+        const char *help;
+};
+
 struct collector {
         const char *name;
         const char *help;        /* one line, for --help and the landing page */
         bool default_enabled;
-        /* Keys accepted in the [collector.NAME] config section; NULL-terminated, or NULL for none. */
+        /* Keys accepted in the [collector.NAME] config section, ending
+         * with {NULL}; or NULL for none. */
+        const struct collector_option *options;
+        /* The same as bare names, NULL-terminated (no default or help
+         * shown): the older form, still accepted. */
         const char *const *config_keys;
 
         /* Reads its own section (may be NULL) and returns private state.

@@ -1,4 +1,6 @@
-/* Config: embedded defaults and the INI loader. libinih does the syntax;
+/* Config: the values of the settings table (settings.c): each row's
+ * default, then the INI file, then the flags, all through config_set; and
+ * --check-config's listing of them. libinih does the file's syntax;
  * its handler gets no line number, so the file, read whole (and bounded),
  * is fed through a reader that counts lines (and refuses lines too long
  * for inih to see whole). */
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collector.h"
 #include "fileio.h"
@@ -19,41 +22,6 @@
 #include "metric.h"
 #include "parse.h"
 #include "registry.h"
-
-enum key_type { K_BOOL, K_UINT, K_DURATION_S, K_PATH, K_TELEMETRY, K_LISTEN, K_LOG_LEVEL, K_LOG_TARGET,
-                K_DURATION_MS, K_SIZE, K_STRING };
-
-struct key_def {
-        const char *section;
-        const char *key;
-        enum key_type type;
-        size_t offset;
-        unsigned min, max; /* K_UINT and K_DURATION_S */
-};
-
-#define OFF(f) offsetof(struct config, f)
-static const struct key_def key_defs[] = {
-        {"log", "level", K_LOG_LEVEL, OFF(log_level), 0, 0},
-        {"log", "target", K_LOG_TARGET, OFF(log_target), 0, 0},
-        {"web", "listen_address", K_LISTEN, 0, 0, 0},
-        {"web", "telemetry_path", K_TELEMETRY, OFF(telemetry_path), 0, 0},
-        {"web", "max_requests", K_UINT, OFF(max_requests), 1, 10000},
-        {"web", "connection_timeout", K_DURATION_S, OFF(connection_timeout_s), 1, 3600},
-        {"web", "systemd_socket", K_BOOL, OFF(systemd_socket), 0, 0},
-        {"web", "disable_exporter_metrics", K_BOOL, OFF(disable_exporter_metrics), 0, 0},
-        {"paths", "procfs", K_PATH, OFF(procfs), 0, 0},
-        {"paths", "sysfs", K_PATH, OFF(sysfs), 0, 0},
-        {"paths", "rootfs", K_PATH, OFF(rootfs), 0, 0},
-        {"paths", "udev_data", K_PATH, OFF(udev_data), 0, 0},
-        {"collectors", "disable_defaults", K_BOOL, OFF(disable_defaults), 0, 0},
-        {"push", "interval", K_DURATION_MS, OFF(push_interval_ms), 1000, 86400000},
-        {"push", "queue_dir", K_PATH, OFF(push_queue_dir), 0, 0},
-        {"push", "queue_max_bytes", K_SIZE, OFF(push_queue_max_bytes), 0, 0},
-        {"push", "fsync", K_BOOL, OFF(push_fsync), 0, 0},
-        {"push", "instance", K_STRING, OFF(push_instance), 0, 0},
-        {"push", "job", K_STRING, OFF(push_job), 0, 0},
-};
-#undef OFF
 
 static int strdup_into(char **dst, const char *src) {
         char *p = strdup(src);
@@ -101,23 +69,22 @@ int parse_size(const char *s, uint64_t *ret) {
         return -EINVAL;
 }
 
+static bool is_field_type(enum setting_type t) {
+        return t != SETTING_LABEL && t != SETTING_PUSH_URL && t != SETTING_TARGET_KEY;
+}
+
 int config_init_defaults(struct config *cfg) {
-        *cfg = (struct config){
-                .log_level = LOG_LEVEL_INFO,
-                .log_target = LOG_TARGET_AUTO,
-                .max_requests = 40,
-                .connection_timeout_s = 90, /* longer than Prometheus's usual intervals: keep-alive survives */
-                .push_interval_ms = 15000,
-                .push_queue_max_bytes = 256u << 20,
-                .push_fsync = true,
-        };
+        *cfg = (struct config){0};
         memset(cfg->collector_enabled, -1, sizeof(cfg->collector_enabled));
-        if (listen_add(cfg, ":9100") < 0 || strdup_into(&cfg->telemetry_path, "/metrics") < 0 ||
-            strdup_into(&cfg->procfs, "/proc") < 0 || strdup_into(&cfg->sysfs, "/sys") < 0 ||
-            strdup_into(&cfg->rootfs, "/") < 0 || strdup_into(&cfg->udev_data, "/run/udev/data") < 0 ||
-            strdup_into(&cfg->push_queue_dir, "/var/lib/vigie/queue") < 0 || strdup_into(&cfg->push_job, "vigie") < 0) {
-                config_free(cfg);
-                return -ENOMEM;
+        for (size_t i = 0; i < settings_count; i++) {
+                char err[200];
+                if (!is_field_type(settings[i].type) || !settings[i].def[0])
+                        continue;
+                int r = config_set(cfg, i, settings[i].def, 0, err, sizeof(err));
+                if (r < 0) {
+                        config_free(cfg);
+                        return r;
+                }
         }
         return 0;
 }
@@ -127,6 +94,7 @@ void config_free(struct config *cfg) {
         free(cfg->listen_addresses);
         free(cfg->path);
         free(cfg->telemetry_path);
+        free(cfg->web_config_file);
         free(cfg->procfs);
         free(cfg->sysfs);
         free(cfg->rootfs);
@@ -189,6 +157,9 @@ int config_entry_error(const struct config_section *s, const struct config_entry
         va_start(ap, fmt);
         (void) vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
+        bool target = s->kind && strcmp(s->kind, "push.target") == 0;
+        if (e->line == 0 && target)
+                return diag_set(diag, "--push.url: %s", msg);
         if (e->line == 0) {
                 /* flags are written with dashes: device_exclude came from --collector.X.device-exclude */
                 char flag[128];
@@ -198,7 +169,8 @@ int config_entry_error(const struct config_section *s, const struct config_entry
                                 *p = '-';
                 return diag_set(diag, "--collector.%s.%s: %s", s->name, flag, msg);
         }
-        return diag_at(diag, s->file, e->line, "[collector.%s] %s: %s", s->name, e->key, msg);
+        return diag_at(diag, s->file, e->line, "[%s.%s] %s: %s", target ? "push.target" : "collector", s->name, e->key,
+                       msg);
 }
 
 int config_section_bool(const struct config_section *s, const char *key, bool def, bool *ret, struct diag *diag) {
@@ -225,9 +197,13 @@ int config_section_duration_ms(const struct config_section *s, const char *key, 
                 return 0;
         }
         uint64_t ms;
-        if (parse_duration_ms(e->value, &ms) < 0 || ms < min || ms > max)
-                return config_entry_error(s, e, diag, "'%s' is not a duration from %llums to %llums (e.g. 500ms, 2s)",
-                                          e->value, (unsigned long long) min, (unsigned long long) max);
+        if (parse_duration_ms(e->value, &ms) < 0 || ms < min || ms > max) {
+                char lo[32], hi[32];
+                settings_format_duration(min, lo, sizeof(lo));
+                settings_format_duration(max, hi, sizeof(hi));
+                return config_entry_error(s, e, diag, "'%s' is not a duration from %s to %s (e.g. 500ms, 2s)", e->value,
+                                          lo, hi);
+        }
         *ret = ms;
         return 0;
 }
@@ -239,6 +215,193 @@ int config_check_telemetry_path(const char *path) {
         return 0;
 }
 
+/* node_exporter's --web.config.file turns on TLS or basic auth for
+ * /metrics. vigie does not do either yet: a file that asks for anything
+ * is refused, never ignored (that would serve plain HTTP to whoever
+ * thinks it is protected). An empty file, or comments alone, is nothing. */
+static int web_config_check(const char *path, char *err, size_t size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                (void) snprintf(err, size, "cannot open '%s': %s", path, strerror(errno));
+                return -EINVAL;
+        }
+        _cleanup_(buf_free) struct buf text = {0};
+        int r = read_fd(fd, CONFIG_FILE_MAX, &text);
+        if (r < 0) {
+                (void) snprintf(err, size, "cannot read '%s': %s", path, strerror(-r));
+                return r == -ENOMEM ? r : -EINVAL;
+        }
+        const char *pos = text.data, *end = text.data + text.len, *line;
+        size_t len;
+        while (next_line(&pos, end, &line, &len)) {
+                size_t key = strcspn(line, ":\n");
+                if (len == 0 || line[0] == '#' || line[0] == ' ' || line[0] == '\t' || line[0] == '\r' ||
+                    strncmp(line, "---", 3) == 0 || key > len)
+                        continue;
+                (void) snprintf(err, size,
+                                "'%s' sets %.*s, which vigie does not support yet: refused rather than serving "
+                                "/metrics without it",
+                                path, (int) (key < 64 ? key : 64), line);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static bool from_file(unsigned line) {
+        return line > 0 && line != CONFIG_FROM_FLAG;
+}
+
+/* Where a value was set, for --check-config: "default", "FILE:LINE" or the flag. */
+static void describe_origin(const struct config *cfg, unsigned line, const char *flag, char *out, size_t size) {
+        if (line == 0)
+                (void) snprintf(out, size, "default");
+        else if (line == CONFIG_FROM_FLAG)
+                (void) snprintf(out, size, "flag --%s", flag);
+        else
+                (void) snprintf(out, size, "%s:%u", cfg->path ? cfg->path : "?", line);
+}
+
+static int label_set(struct config *cfg, const char *name_value, unsigned line, char *err, size_t size) {
+        const char *eq = strchr(name_value, '=');
+        char name[128];
+        if (!eq || (size_t) (eq - name_value) >= sizeof(name)) {
+                (void) snprintf(err, size, "'%s' is not NAME=VALUE", name_value);
+                return -EINVAL;
+        }
+        memcpy(name, name_value, (size_t) (eq - name_value));
+        name[eq - name_value] = '\0';
+        if (!metric_label_name_valid(name)) {
+                (void) snprintf(err, size, "'%s' is not a label name", name);
+                return -EINVAL;
+        }
+        int r = config_add_push_label(cfg, name, eq + 1);
+        if (r >= 0)
+                for (size_t i = 0; i < cfg->n_push_labels; i++)
+                        if (strcmp(cfg->push_labels[i].key, name) == 0)
+                                cfg->push_labels[i].line = line == CONFIG_FROM_FLAG ? 0 : line;
+        return r;
+}
+
+int config_set(struct config *cfg, size_t idx, const char *value, unsigned line, char *err, size_t size) {
+        const struct setting *d = &settings[idx];
+        void *field = (char *) cfg + d->offset;
+        char what[160];
+        int r = 0;
+        settings_describe(d, what, sizeof(what));
+        err[0] = '\0';
+        switch (d->type) {
+        case SETTING_BOOL:
+                if (parse_bool(value, field) < 0)
+                        (void) snprintf(err, size, "'%s' is not a boolean (true or false)", value);
+                break;
+        case SETTING_UINT: {
+                unsigned u;
+                if (parse_uint_range(value, (unsigned) d->min, (unsigned) d->max, &u) < 0)
+                        (void) snprintf(err, size, "'%s' is not %s", value, what);
+                else
+                        *(unsigned *) field = u;
+                break;
+        }
+        case SETTING_DURATION_S:
+        case SETTING_DURATION_MS: {
+                uint64_t ms;
+                if (parse_duration_ms(value, &ms) < 0 || ms < d->min || ms > d->max ||
+                    (d->type == SETTING_DURATION_S && ms % 1000 != 0))
+                        (void) snprintf(err, size, "'%s' is not %s", value, what);
+                else if (d->type == SETTING_DURATION_S)
+                        *(unsigned *) field = (unsigned) (ms / 1000);
+                else
+                        *(uint64_t *) field = ms;
+                break;
+        }
+        case SETTING_PATH:
+        case SETTING_QUEUE_DIR:
+                /* node_exporter takes a relative --path.* from where it starts;
+                 * made absolute here, it stays right across a reload */
+                if (d->type == SETTING_PATH && value[0] && value[0] != '/' && line == CONFIG_FROM_FLAG) {
+                        char cwd[4096];
+                        _cleanup_free_ char *abs = NULL;
+                        if (!getcwd(cwd, sizeof(cwd)) || asprintf(&abs, "%s/%s", cwd, value) < 0)
+                                return -ENOMEM;
+                        r = strdup_into(field, abs);
+                } else if (value[0] != '/')
+                        (void) snprintf(err, size, "'%s' is not an absolute path", value);
+                else
+                        r = strdup_into(field, value);
+                break;
+        case SETTING_TELEMETRY:
+                if (config_check_telemetry_path(value) < 0)
+                        (void) snprintf(err, size,
+                                        "'%s' is not a usable path (it starts with /, is not / and not under /-/)",
+                                        value);
+                else
+                        r = strdup_into(field, value);
+                break;
+        case SETTING_LISTEN: {
+                char host[256], port[8];
+                if (listen_address_parse(value, host, sizeof(host), port, sizeof(port)) < 0) {
+                        (void) snprintf(err, size, "'%s' is not host:port, [ipv6]:port or :port", value);
+                        break;
+                }
+                /* the file's addresses replace the default, the flags' the file's */
+                unsigned was = cfg->setting_line[idx];
+                if (was == 0 || from_file(was) != from_file(line))
+                        listen_clear(cfg);
+                r = listen_add(cfg, value);
+                break;
+        }
+        case SETTING_LOG_LEVEL:
+                if (log_level_from_string(value, field) < 0)
+                        (void) snprintf(err, size, "'%s' is not one of error, warn, info, debug", value);
+                break;
+        case SETTING_LOG_TARGET:
+                if (log_target_from_string(value, field) < 0)
+                        (void) snprintf(err, size, "'%s' is not one of auto, stderr, journal", value);
+                break;
+        case SETTING_LOG_FORMAT:
+                if (log_format_from_string(value, field) < 0)
+                        (void) snprintf(err, size, "'%s' is not one of logfmt, json", value);
+                break;
+        case SETTING_SIZE: {
+                uint64_t v;
+                if (parse_size(value, &v) < 0 || v < 65536)
+                        (void) snprintf(err, size, "'%s' is not a size of at least 64KiB (e.g. 256MiB, 1G)", value);
+                else
+                        *(uint64_t *) field = v;
+                break;
+        }
+        case SETTING_STRING:
+                if (value[0] == '\0')
+                        (void) snprintf(err, size, "empty");
+                else
+                        r = strdup_into(field, value);
+                break;
+        case SETTING_WEB_CONFIG:
+                r = web_config_check(value, err, size);
+                if (r >= 0)
+                        r = strdup_into(field, value);
+                break;
+        case SETTING_LABEL: r = label_set(cfg, value, line, err, size); break;
+        case SETTING_PUSH_URL:
+                /* a URL with userinfo may hold a password: not repeated */
+                if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
+                        (void) snprintf(err, size,
+                                        strchr(value, '@') ? "not an http:// or https:// URL"
+                                                           : "'%s' is not an http:// or https:// URL",
+                                        value);
+                else
+                        r = config_add_push_url(cfg, value);
+                break;
+        case SETTING_TARGET_KEY: (void) snprintf(err, size, "set in a [push.target.NAME] section"); break;
+        }
+        if (err[0])
+                return -EINVAL;
+        if (r < 0)
+                return r == -EINVAL ? r : -ENOMEM;
+        cfg->setting_line[idx] = line;
+        return 0;
+}
+
 /* --- loading --- */
 
 struct loader {
@@ -247,14 +410,18 @@ struct loader {
         struct buf text; /* the whole file; its lines are cut in place */
         char *pos;       /* the next line */
         unsigned line;
-        unsigned key_lines[ELEMENTSOF(key_defs)];
-        unsigned collector_lines[COLLECTORS_MAX];
-        bool listen_from_file;
         unsigned error_line; /* of the first error found by the handler or the reader */
         struct diag *diag;
         char **long_values;  /* values of lines too long for inih, by number */
         size_t n_long_values;
 };
+
+static bool push_target_name_valid(const char *name) {
+        return *name &&
+               strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == strlen(name);
+}
+
+static struct config_section *push_target_get(struct config *cfg, const char *name, unsigned line);
 
 /* Debian builds libinih with 200-byte lines, short for a regex. The reader
  * reads whole lines itself; a longer "key = value" reaches inih as
@@ -308,6 +475,17 @@ static char *loader_read_line(char *str, int num, void *stream) {
                 (void) fail(l, "line longer than %u bytes", CONFIG_LINE_MAX);
                 return str;
         }
+        /* inih tells nothing of a section with no key: a [push.target.X]
+         * left without its url is known from its header */
+        char *h = physical + strspn(physical, " \t");
+        if (strncmp(h, "[push.target.", 13) == 0) {
+                size_t hl = strcspn(h + 13, "]");
+                _cleanup_free_ char *name = strndup(h + 13, hl);
+                if (!name)
+                        (void) fail(l, "out of memory");
+                else if (h[13 + hl] == ']' && push_target_name_valid(name) && !push_target_get(l->cfg, name, l->line))
+                        (void) fail(l, "out of memory");
+        }
         if (n + 1 < (size_t) num - 1) {
                 memcpy(str, physical, n);
                 memcpy(str + n, "\n", 2);
@@ -334,123 +512,93 @@ static char *loader_read_line(char *str, int num, void *stream) {
         return str;
 }
 
-static int set_known_key(struct loader *l, size_t k, const char *value) {
-        const struct key_def *d = &key_defs[k];
-        void *field = (char *) l->cfg + d->offset;
-        int r = 0;
-        switch (d->type) {
-        case K_BOOL:
-                if (parse_bool(value, field) < 0)
-                        return fail(l, "[%s] %s: '%s' is not a boolean (true or false)", d->section, d->key, value);
-                break;
-        case K_UINT:
-                if (parse_uint_range(value, d->min, d->max, field) < 0)
-                        return fail(l, "[%s] %s: '%s' is not a whole number from %u to %u", d->section, d->key,
-                                    value, d->min, d->max);
-                break;
-        case K_DURATION_S: {
-                uint64_t ms;
-                if (parse_duration_ms(value, &ms) < 0 || ms % 1000 != 0 || ms / 1000 < d->min || ms / 1000 > d->max)
-                        return fail(l, "[%s] %s: '%s' is not a duration in whole seconds from %us to %us (e.g. 10s, 1m)",
-                                    d->section, d->key, value, d->min, d->max);
-                *(unsigned *) field = (unsigned) (ms / 1000);
-                break;
-        }
-        case K_PATH:
-                if (value[0] != '/')
-                        return fail(l, "[%s] %s: '%s' is not an absolute path", d->section, d->key, value);
-                r = strdup_into(field, value);
-                break;
-        case K_TELEMETRY:
-                if (config_check_telemetry_path(value) < 0)
-                        return fail(l, "[%s] %s: '%s' is not a usable path (it starts with /, is not / and not under /-/)",
-                                    d->section, d->key, value);
-                r = strdup_into(field, value);
-                break;
-        case K_LISTEN: {
-                char host[256], port[8];
-                if (listen_address_parse(value, host, sizeof(host), port, sizeof(port)) < 0)
-                        return fail(l, "[%s] %s: '%s' is not host:port, [ipv6]:port or :port", d->section, d->key,
-                                    value);
-                if (!l->listen_from_file) {
-                        listen_clear(l->cfg); /* the file's addresses replace the default */
-                        l->listen_from_file = true;
-                }
-                r = listen_add(l->cfg, value);
-                break;
-        }
-        case K_LOG_LEVEL:
-                if (log_level_from_string(value, field) < 0)
-                        return fail(l, "[%s] %s: '%s' is not one of error, warn, info, debug", d->section, d->key,
-                                    value);
-                break;
-        case K_LOG_TARGET:
-                if (log_target_from_string(value, field) < 0)
-                        return fail(l, "[%s] %s: '%s' is not one of auto, stderr, journal", d->section, d->key, value);
-                break;
-        case K_DURATION_MS: {
-                uint64_t ms;
-                if (parse_duration_ms(value, &ms) < 0 || ms < d->min || ms > d->max)
-                        return fail(l, "[%s] %s: '%s' is not a duration from %ums to %ums (e.g. 15s, 1m)", d->section,
-                                    d->key, value, d->min, d->max);
-                *(uint64_t *) field = ms;
-                break;
-        }
-        case K_SIZE:
-                if (parse_size(value, field) < 0 || *(uint64_t *) field < 65536)
-                        return fail(l, "[%s] %s: '%s' is not a size of at least 64KiB (e.g. 256MiB, 1G)", d->section,
-                                    d->key, value);
-                break;
-        case K_STRING:
-                if (value[0] == '\0')
-                        return fail(l, "[%s] %s: empty", d->section, d->key);
-                r = strdup_into(field, value);
-                break;
-        }
-        if (r < 0)
-                return fail(l, "out of memory");
-        return 1;
-}
-
 static int set_collector_switch(struct loader *l, const char *name, const char *value) {
         int idx = registry_find(name);
         if (idx < 0)
                 return fail(l, "[collectors] %s: no such collector", name);
-        if (l->collector_lines[idx])
-                return fail(l, "[collectors] %s: given twice (first on line %u)", name, l->collector_lines[idx]);
+        if (l->cfg->collector_line[idx])
+                return fail(l, "[collectors] %s: given twice (first on line %u)", name, l->cfg->collector_line[idx]);
         bool on;
         if (parse_bool(value, &on) < 0)
                 return fail(l, "[collectors] %s: '%s' is not a boolean (true or false)", name, value);
-        l->collector_lines[idx] = l->line;
+        l->cfg->collector_line[idx] = l->line;
         l->cfg->collector_enabled[idx] = on;
         return 1;
 }
 
+/* The keys of collector c (its options, or its older config_keys) into
+ * keys (at most max); their defaults into defs (NULL when not declared). */
+static size_t collector_keys(const struct collector *c, const char **keys, const char **defs, size_t max) {
+        size_t n = 0;
+        for (const struct collector_option *o = c->options; o && o->key && n < max; o++, n++) {
+                keys[n] = o->key;
+                defs[n] = o->def;
+        }
+        for (const char *const *k = c->config_keys; !c->options && k && *k && n < max; k++, n++) {
+                keys[n] = *k;
+                defs[n] = NULL;
+        }
+        return n;
+}
+
 bool config_collector_accepts(const char *name, const char *key) {
         int idx = registry_find(name);
-        if (idx < 0)
-                return false;
-        for (const char *const *k = registry_collectors[idx]->config_keys; k && *k; k++)
-                if (strcmp(*k, key) == 0)
+        const char *keys[32], *defs[32];
+        size_t n = idx < 0 ? 0 : collector_keys(registry_collectors[idx], keys, defs, ELEMENTSOF(keys));
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(keys[i], key) == 0)
                         return true;
         return false;
+}
+
+static void join(const char *const *words, size_t n, char *out, size_t size) {
+        size_t len = 0;
+        out[0] = '\0';
+        for (size_t i = 0; i < n && len < size; i++)
+                len += (size_t) snprintf(out + len, size - len, "%s%s", i ? ", " : "", words[i]);
+}
+
+void config_collector_keys(const char *name, char *out, size_t size) {
+        int idx = registry_find(name);
+        const char *keys[32], *defs[32];
+        size_t n = idx < 0 ? 0 : collector_keys(registry_collectors[idx], keys, defs, ELEMENTSOF(keys));
+        join(keys, n, out, size);
+}
+
+/* "unknown key; did you mean K? (WHO has A, B, C)" for key among keys */
+static int fail_unknown_key(struct loader *l, const char *section, const char *key, const char *who,
+                            const char *const *keys, size_t n) {
+        char list[600];
+        join(keys, n, list, sizeof(list));
+        const char *close = settings_closest(key, keys, n);
+        if (close)
+                return fail(l, "[%s] %s: unknown key; did you mean %s? (%s has %s)", section, key, close, who, list);
+        return fail(l, "[%s] %s: unknown key (%s has %s)", section, key, who, list);
+}
+
+static struct config_section *section_get(struct config_section **sections, size_t *n, const char *kind,
+                                          const char *name, const char *file, unsigned line) {
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp((*sections)[i].name, name) == 0)
+                        return &(*sections)[i];
+        struct config_section *p = reallocarray(*sections, *n + 1, sizeof(*p));
+        if (!p)
+                return NULL;
+        *sections = p;
+        struct config_section *s = &p[*n];
+        *s = (struct config_section){.name = strdup(name), .kind = kind, .file = file, .line = line};
+        if (!s->name)
+                return NULL;
+        (*n)++;
+        return s;
 }
 
 /* Finds or adds [collector.name] and sets key in it; an existing entry
  * (from the file, when a flag overrides it) is replaced. line 0: a flag. */
 static int section_set(struct config *cfg, const char *name, const char *key, const char *value, unsigned line) {
-        struct config_section *s = (struct config_section *) config_collector_section(cfg, name);
-        if (!s) {
-                struct config_section *p = reallocarray(cfg->sections, cfg->n_sections + 1, sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                cfg->sections = p;
-                s = &p[cfg->n_sections];
-                *s = (struct config_section){.name = strdup(name), .file = cfg->path};
-                if (!s->name)
-                        return -ENOMEM;
-                cfg->n_sections++;
-        }
+        struct config_section *s = section_get(&cfg->sections, &cfg->n_sections, "collector", name, cfg->path, line);
+        if (!s)
+                return -ENOMEM;
         char *v = strdup(value);
         if (!v)
                 return -ENOMEM;
@@ -484,10 +632,16 @@ static int set_collector_option(struct loader *l, const char *name, const char *
         int idx = registry_find(name);
         if (idx < 0)
                 return fail(l, "[collector.%s]: no such collector", name);
-        const struct collector *c = registry_collectors[idx];
-        if (!config_collector_accepts(name, key))
-                return fail(l, "[collector.%s] %s: unknown key (the %s collector has %s)", name, key, name,
-                            c->config_keys ? "other keys" : "no options");
+        if (!config_collector_accepts(name, key)) {
+                const char *keys[32], *defs[32];
+                size_t n = collector_keys(registry_collectors[idx], keys, defs, ELEMENTSOF(keys));
+                char section[128], who[128];
+                (void) snprintf(section, sizeof(section), "collector.%s", name);
+                (void) snprintf(who, sizeof(who), "the %s collector", name);
+                if (n == 0)
+                        return fail(l, "[%s] %s: unknown key (the %s collector has no options)", section, key, name);
+                return fail_unknown_key(l, section, key, who, keys, n);
+        }
         const struct config_entry *e = config_section_get(config_collector_section(l->cfg, name), key);
         if (e)
                 return fail(l, "[collector.%s] %s: given twice (first on line %u)", name, key, e->line);
@@ -496,26 +650,8 @@ static int set_collector_option(struct loader *l, const char *name, const char *
         return 1;
 }
 
-static const char *const push_target_keys[] = {"url", "interval", "bearer_token", "bearer_token_file", "username",
-                                               "password", "password_file", "ca_file", "cert_file", "key_file",
-                                               "insecure_skip_verify", "timeout", NULL};
-
-static struct config_section *push_target_get(struct config *cfg, const char *name, bool create) {
-        for (size_t i = 0; i < cfg->n_push_targets; i++)
-                if (strcmp(cfg->push_targets[i].name, name) == 0)
-                        return &cfg->push_targets[i];
-        if (!create)
-                return NULL;
-        struct config_section *p = reallocarray(cfg->push_targets, cfg->n_push_targets + 1, sizeof(*p));
-        if (!p)
-                return NULL;
-        cfg->push_targets = p;
-        struct config_section *s = &p[cfg->n_push_targets];
-        *s = (struct config_section){.name = strdup(name), .file = cfg->path};
-        if (!s->name)
-                return NULL;
-        cfg->n_push_targets++;
-        return s;
+static struct config_section *push_target_get(struct config *cfg, const char *name, unsigned line) {
+        return section_get(&cfg->push_targets, &cfg->n_push_targets, "push.target", name, cfg->path, line);
 }
 
 static int entry_add(struct config_section *s, const char *key, const char *value, unsigned line) {
@@ -533,18 +669,28 @@ static int entry_add(struct config_section *s, const char *key, const char *valu
         return 0;
 }
 
-static int push_target_set(struct loader *l, const char *name, const char *key, const char *value) {
-        bool known = strncmp(key, "header.", 7) == 0 && key[7];
-        for (const char *const *k = push_target_keys; *k && !known; k++)
-                known = strcmp(*k, key) == 0;
-        if (!known)
-                return fail(l, "[push.target.%s] %s: unknown key", name, key);
-        struct config_section *s = push_target_get(l->cfg, name, true);
+/* The keys settings[] has for section, for messages. */
+static size_t section_keys(const char *section, const char **keys, size_t max) {
+        size_t n = 0;
+        for (size_t i = 0; i < settings_count && n < max; i++)
+                if (strcmp(settings[i].section, section) == 0)
+                        keys[n++] = settings[i].key;
+        return n;
+}
+
+static int push_target_set(struct loader *l, const char *section, const char *name, const char *key,
+                           const char *value) {
+        if (settings_find(section, key) < 0) {
+                const char *keys[SETTINGS_MAX];
+                size_t n = section_keys("push.target.NAME", keys, ELEMENTSOF(keys));
+                return fail_unknown_key(l, section, key, "[push.target.NAME]", keys, n);
+        }
+        struct config_section *s = push_target_get(l->cfg, name, l->line);
         if (!s)
                 return fail(l, "out of memory");
         const struct config_entry *e = config_section_get(s, key);
         if (e)
-                return fail(l, "[push.target.%s] %s: given twice (first on line %u)", name, key, e->line);
+                return fail(l, "[%s] %s: given twice (first on line %u)", section, key, e->line);
         return entry_add(s, key, value, l->line) < 0 ? fail(l, "out of memory") : 1;
 }
 
@@ -572,7 +718,7 @@ int config_add_push_label(struct config *cfg, const char *name, const char *valu
 int config_add_push_url(struct config *cfg, const char *url) {
         char name[32];
         (void) snprintf(name, sizeof(name), "url%zu", cfg->n_push_targets + 1);
-        struct config_section *s = push_target_get(cfg, name, true);
+        struct config_section *s = push_target_get(cfg, name, 0);
         return s ? entry_add(s, "url", url, 0) : -ENOMEM;
 }
 
@@ -586,39 +732,41 @@ static int loader_handle(void *user, const char *section, const char *key, const
                 return fail(l, "%s: key outside of any [section]", key);
         if (strncmp(section, "collector.", 10) == 0)
                 return set_collector_option(l, section + 10, key, value);
-        if (strcmp(section, "push") == 0 && strncmp(key, "label.", 6) == 0) {
-                if (!metric_label_name_valid(key + 6))
-                        return fail(l, "[push] %s: '%s' is not a label name", key, key + 6);
-                for (size_t i = 0; i < l->cfg->n_push_labels; i++)
-                        if (strcmp(l->cfg->push_labels[i].key, key + 6) == 0)
-                                return fail(l, "[push] %s: given twice", key);
-                return config_add_push_label(l->cfg, key + 6, value) < 0 ? fail(l, "out of memory") : 1;
-        }
         if (strncmp(section, "push.target.", 12) == 0) {
-                const char *name = section + 12;
-                if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(name))
+                if (!push_target_name_valid(section + 12))
                         return fail(l, "[%s]: a target name is letters, digits, '-' and '_'", section);
-                return push_target_set(l, name, key, value);
+                return push_target_set(l, section, section + 12, key, value);
         }
-
-        bool section_known = false;
-        for (size_t k = 0; k < ELEMENTSOF(key_defs); k++) {
-                if (strcmp(key_defs[k].section, section) != 0)
-                        continue;
-                section_known = true;
-                if (strcmp(key_defs[k].key, key) != 0)
-                        continue;
-                if (l->key_lines[k] && key_defs[k].type != K_LISTEN)
-                        return fail(l, "[%s] %s: given twice (first on line %u)", section, key, l->key_lines[k]);
-                l->key_lines[k] = l->line;
-                return set_known_key(l, k, value);
-        }
-        if (strcmp(section, "collectors") == 0)
+        int idx = settings_find(section, key);
+        if (idx < 0 && strcmp(section, "collectors") == 0)
                 return set_collector_switch(l, key, value);
-        if (!section_known)
+        if (idx < 0 && !settings_section_known(section))
                 return fail(l, "[%s]: unknown section (known: [log], [web], [paths], [collectors], "
                                "[collector.NAME], [push], [push.target.NAME])", section);
-        return fail(l, "[%s] %s: unknown key", section, key);
+        if (idx < 0) {
+                const char *keys[SETTINGS_MAX];
+                char who[64];
+                size_t n = section_keys(section, keys, ELEMENTSOF(keys));
+                (void) snprintf(who, sizeof(who), "[%s]", section);
+                return fail_unknown_key(l, section, key, who, keys, n);
+        }
+        const struct setting *d = &settings[idx];
+        char err[600];
+        _cleanup_free_ char *label = NULL;
+        if (d->type == SETTING_LABEL) {
+                for (size_t i = 0; i < l->cfg->n_push_labels; i++)
+                        if (strcmp(l->cfg->push_labels[i].key, key + 6) == 0)
+                                return fail(l, "[%s] %s: given twice (first on line %u)", section, key,
+                                            l->cfg->push_labels[i].line);
+                if (asprintf(&label, "%s=%s", key + 6, value) < 0)
+                        return fail(l, "out of memory");
+                value = label;
+        } else if (from_file(l->cfg->setting_line[idx]) && d->type != SETTING_LISTEN)
+                return fail(l, "[%s] %s: given twice (first on line %u)", section, key, l->cfg->setting_line[idx]);
+        int r = config_set(l->cfg, (size_t) idx, value, l->line, err, sizeof(err));
+        if (r == -EINVAL)
+                return fail(l, "[%s] %s: %s", section, key, err);
+        return r < 0 ? fail(l, "out of memory") : 1;
 }
 
 int config_load(struct config *cfg, const char *path, struct diag *diag) {
@@ -655,5 +803,158 @@ int config_load(struct config *cfg, const char *path, struct diag *diag) {
                 return -EINVAL;
         if (line < 0)
                 return diag_set(diag, "%s: cannot read: %s", path, line == -1 ? "cannot open" : "out of memory");
+        /* a target without a url would push nothing, without a word */
+        for (size_t i = 0; i < cfg->n_push_targets; i++)
+                if (cfg->push_targets[i].line > 0 && !config_section_get(&cfg->push_targets[i], "url"))
+                        return diag_at(diag, path, cfg->push_targets[i].line,
+                                       "[push.target.%s]: no url (this target would push nothing)",
+                                       cfg->push_targets[i].name);
         return 0;
+}
+
+/* --- writing the effective settings --- */
+
+static void format_size(uint64_t v, char *out, size_t size) {
+        static const struct {
+                const char *suffix;
+                uint64_t factor;
+        } units[] = {{"GiB", 1u << 30}, {"MiB", 1u << 20}, {"KiB", 1u << 10}};
+        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                if (v >= units[i].factor && v % units[i].factor == 0) {
+                        (void) snprintf(out, size, "%llu%s", (unsigned long long) (v / units[i].factor),
+                                        units[i].suffix);
+                        return;
+                }
+        (void) snprintf(out, size, "%llu", (unsigned long long) v);
+}
+
+static void format_value(const struct config *cfg, const struct setting *d, char *out, size_t size) {
+        const void *field = (const char *) cfg + d->offset;
+        switch (d->type) {
+        case SETTING_BOOL: (void) snprintf(out, size, "%s", *(const bool *) field ? "true" : "false"); return;
+        case SETTING_UINT: (void) snprintf(out, size, "%u", *(const unsigned *) field); return;
+        case SETTING_DURATION_S: settings_format_duration(*(const unsigned *) field * 1000ull, out, size); return;
+        case SETTING_DURATION_MS: settings_format_duration(*(const uint64_t *) field, out, size); return;
+        case SETTING_SIZE: format_size(*(const uint64_t *) field, out, size); return;
+        case SETTING_LOG_LEVEL: (void) snprintf(out, size, "%s", log_level_to_string(cfg->log_level)); return;
+        case SETTING_LOG_TARGET: (void) snprintf(out, size, "%s", log_target_to_string(cfg->log_target)); return;
+        case SETTING_LOG_FORMAT: (void) snprintf(out, size, "%s", log_format_to_string(cfg->log_format)); return;
+        case SETTING_PATH:
+        case SETTING_QUEUE_DIR:
+        case SETTING_TELEMETRY:
+        case SETTING_STRING:
+        case SETTING_WEB_CONFIG: {
+                const char *v = *(char *const *) field;
+                (void) snprintf(out, size, "%s", v ? v : "");
+                return;
+        }
+        default: out[0] = '\0'; return;
+        }
+}
+
+static void write_line(FILE *f, bool for_person, const char *key, const char *value, const char *origin) {
+        if (!for_person) {
+                fprintf(f, "%s = %s\n", key, value);
+                return;
+        }
+        int n = fprintf(f, "%s = %s", key, value);
+        fprintf(f, "%*s ; %s\n", n < 40 ? 40 - n : 0, "", origin);
+}
+
+/* A header value may be a credential (Authorization, X-Api-Key...). */
+static bool header_is_secret(const char *name) {
+        static const char *const words[] = {"auth", "token", "key", "secret", "cookie", "pass"};
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (strcasestr(name, words[i]))
+                        return true;
+        return false;
+}
+
+static void write_target(const struct config *cfg, const struct config_section *s, FILE *f, bool for_person,
+                         void (*redact_url)(const char *url, char *out, size_t size)) {
+        fprintf(f, "\n[push.target.%s]\n", s->name);
+        for (size_t k = 0; k < s->n_entries; k++) {
+                const struct config_entry *e = &s->entries[k];
+                char value[2048], origin[300];
+                int idx = settings_find("push.target.x", e->key);
+                bool secret = (idx >= 0 && settings[idx].flags & SETTING_SECRET) ||
+                              (strncmp(e->key, "header.", 7) == 0 && header_is_secret(e->key + 7));
+                if (for_person && secret)
+                        (void) snprintf(value, sizeof(value), "(secret)");
+                else if (for_person && strcmp(e->key, "url") == 0 && redact_url)
+                        redact_url(e->value, value, sizeof(value));
+                else
+                        (void) snprintf(value, sizeof(value), "%s", e->value);
+                describe_origin(cfg, e->line ? e->line : CONFIG_FROM_FLAG, "push.url", origin, sizeof(origin));
+                write_line(f, for_person, e->key, value, origin);
+        }
+}
+
+void config_write(const struct config *cfg, FILE *f, bool for_person,
+                  void (*redact_url)(const char *url, char *out, size_t size)) {
+        const char *section = "";
+        char value[2048], origin[300], key[160];
+        for (size_t i = 0; i < settings_count; i++) {
+                const struct setting *d = &settings[i];
+                if (d->type == SETTING_PUSH_URL || d->type == SETTING_TARGET_KEY)
+                        continue;
+                if (strcmp(section, d->section) != 0) {
+                        section = d->section;
+                        fprintf(f, "%s[%s]\n", i ? "\n" : "", section);
+                }
+                describe_origin(cfg, cfg->setting_line[i], d->flag, origin, sizeof(origin));
+                if (d->type == SETTING_LISTEN) {
+                        for (size_t k = 0; k < cfg->n_listen_addresses; k++)
+                                write_line(f, for_person, d->key, cfg->listen_addresses[k], origin);
+                        continue;
+                }
+                if (d->type == SETTING_LABEL) {
+                        for (size_t k = 0; k < cfg->n_push_labels; k++) {
+                                const struct config_entry *e = &cfg->push_labels[k];
+                                (void) snprintf(key, sizeof(key), "label.%s", e->key);
+                                describe_origin(cfg, e->line ? e->line : CONFIG_FROM_FLAG, d->flag, origin,
+                                                sizeof(origin));
+                                write_line(f, for_person, key, e->value, origin);
+                        }
+                        continue;
+                }
+                format_value(cfg, d, value, sizeof(value));
+                write_line(f, for_person, d->key, value, origin);
+                if (strcmp(d->section, "collectors") == 0)
+                        for (size_t k = 0; k < registry_count; k++) {
+                                unsigned line = cfg->collector_line[k];
+                                (void) snprintf(key, sizeof(key), "%scollector.%s",
+                                                cfg->collector_enabled[k] == 0 ? "no-" : "",
+                                                registry_collectors[k]->name);
+                                describe_origin(cfg, line, key, origin, sizeof(origin));
+                                write_line(f, for_person, registry_collectors[k]->name,
+                                           config_collector_enabled(cfg, k) ? "true" : "false", origin);
+                        }
+        }
+        for (size_t i = 0; i < cfg->n_push_targets; i++)
+                write_target(cfg, &cfg->push_targets[i], f, for_person, redact_url);
+        for (size_t i = 0; i < registry_count; i++) {
+                const struct collector *c = registry_collectors[i];
+                const char *keys[32], *defs[32];
+                size_t n = collector_keys(c, keys, defs, ELEMENTSOF(keys));
+                const struct config_section *s = config_collector_section(cfg, c->name);
+                if (n == 0)
+                        continue;
+                fprintf(f, "\n[collector.%s]\n", c->name);
+                for (size_t k = 0; k < n; k++) {
+                        const struct config_entry *e = config_section_get(s, keys[k]);
+                        char flag[160];
+                        (void) snprintf(flag, sizeof(flag), "collector.%s.%s", c->name, keys[k]);
+                        for (char *p = flag + strlen("collector.") + strlen(c->name); *p; p++)
+                                if (*p == '_')
+                                        *p = '-';
+                        describe_origin(cfg, e ? (e->line ? e->line : CONFIG_FROM_FLAG) : 0, flag, origin,
+                                        sizeof(origin));
+                        write_line(f, for_person, keys[k],
+                                   e         ? e->value
+                                   : defs[k] ? defs[k]
+                                             : "(the collector's)",
+                                   origin);
+                }
+        }
 }

@@ -6,9 +6,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "diag.h"
 #include "log.h"
+#include "settings.h"
 
 #define COLLECTORS_MAX 64
 /* What a config file may hold: the shipped one is 3 KB, and the longest
@@ -18,16 +20,23 @@
 #define CONFIG_FILE_MAX (1u << 20)
 #define CONFIG_LINE_MAX (64u << 10)
 
+/* Where a value came from: 0 the embedded default, else its line in the
+ * config file, or CONFIG_FROM_FLAG. */
+#define CONFIG_FROM_FLAG UINT32_MAX
+
 struct config_entry {
         char *key;
         char *value;
-        unsigned line; /* 0: from a --collector.NAME.KEY flag */
+        unsigned line; /* 0: from a flag (--collector.NAME.KEY, --push.url, --push.label) */
 };
 
-/* A [collector.NAME] section, handed as it is to that collector's init. */
+/* A [collector.NAME] or [push.target.NAME] section, handed as it is to the
+ * collector's init or the push exporter. */
 struct config_section {
-        char *name;       /* the collector's name */
+        char *name;       /* the collector's or the target's name */
+        const char *kind; /* "collector" or "push.target": [KIND.NAME] in messages */
         const char *file; /* the config file, for diagnostics */
+        unsigned line;    /* of its [header]; 0: made by a flag */
         struct config_entry *entries;
         size_t n_entries;
 };
@@ -37,6 +46,7 @@ struct config {
 
         enum log_level log_level;
         enum log_target log_target;
+        enum log_format log_format;
 
         char **listen_addresses;
         size_t n_listen_addresses;
@@ -45,6 +55,7 @@ struct config {
         unsigned connection_timeout_s;
         bool systemd_socket;
         bool disable_exporter_metrics;
+        char *web_config_file; /* NULL: none */
 
         char *procfs;
         char *sysfs;
@@ -53,6 +64,7 @@ struct config {
 
         bool disable_defaults;
         signed char collector_enabled[COLLECTORS_MAX]; /* -1: the collector's default */
+        unsigned collector_line[COLLECTORS_MAX];       /* where each switch came from */
 
         struct config_section *sections;
         size_t n_sections;
@@ -68,6 +80,8 @@ struct config {
         size_t n_push_labels;
         struct config_section *push_targets; /* name = the target's name */
         size_t n_push_targets;
+
+        unsigned setting_line[SETTINGS_MAX]; /* where each settings[] row's value came from */
 };
 
 /* Fills cfg with the embedded defaults. 0 or -ENOMEM. */
@@ -93,6 +107,17 @@ int config_section_duration_ms(const struct config_section *s, const char *key, 
  * "--collector.X.key: ...". Returns -EINVAL. */
 int config_entry_error(const struct config_section *s, const struct config_entry *e, struct diag *diag,
                        const char *fmt, ...) _printf_(4, 5);
+/* Sets settings[idx] to value, which came from line (or CONFIG_FROM_FLAG).
+ * A bad value: -EINVAL and what is wrong with it in err (size bytes), as
+ * "'VALUE' is not ...". Otherwise 0 or -ENOMEM. */
+int config_set(struct config *cfg, size_t idx, const char *value, unsigned line, char *err, size_t size);
+/* Writes the effective settings as INI. For a person: with where each one
+ * came from, secrets as "(secret)" and URLs through redact_url (may be
+ * NULL); else everything as it is, to compare two configs. */
+void config_write(const struct config *cfg, FILE *f, bool for_person,
+                  void (*redact_url)(const char *url, char *out, size_t size));
+/* The keys of collector name's section, ", "-separated, in out. */
+void config_collector_keys(const char *name, char *out, size_t size);
 /* Sets key = value in [collector.name] (a flag over the file). 0 or -ENOMEM. */
 int config_set_collector_option(struct config *cfg, const char *name, const char *key, const char *value);
 /* Whether the collector accepts key in its section. */

@@ -14,7 +14,9 @@
 
 #include "parse.h"
 
-int listen_address_parse(const char *addr, char *host, size_t host_size, char *port, size_t port_size) {
+/* listen_address_parse, with the port as a number too */
+static int address_split(const char *addr, char *host, size_t host_size, char *port, size_t port_size,
+                         uint16_t *ret_port) {
         const char *colon, *h = addr;
         size_t hl;
         if (addr[0] == '[') {
@@ -43,7 +45,13 @@ int listen_address_parse(const char *addr, char *host, size_t host_size, char *p
         memcpy(host, h, hl);
         host[hl] = '\0';
         strcpy(port, colon + 1);
+        *ret_port = (uint16_t) p;
         return 0;
+}
+
+int listen_address_parse(const char *addr, char *host, size_t host_size, char *port, size_t port_size) {
+        uint16_t p;
+        return address_split(addr, host, host_size, port, port_size, &p);
 }
 
 static int open_bound(int family, const struct sockaddr *sa, socklen_t len, int v6only) {
@@ -64,14 +72,15 @@ static int open_bound(int family, const struct sockaddr *sa, socklen_t len, int 
 
 int listen_open(const char *addr) {
         char host[256], port[8];
-        if (listen_address_parse(addr, host, sizeof(host), port, sizeof(port)) < 0)
+        uint16_t port_number;
+        if (address_split(addr, host, sizeof(host), port, sizeof(port), &port_number) < 0)
                 return -EINVAL;
 
         if (host[0] == '\0') {
                 /* ":port" is every address: one dual-stack socket, or IPv4
                  * alone on a host without IPv6 */
-                struct sockaddr_in6 any6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT,
-                                            .sin6_port = htons((uint16_t) atoi(port))};
+                struct sockaddr_in6 any6 = {
+                        .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT, .sin6_port = htons(port_number)};
                 int fd = open_bound(AF_INET6, (struct sockaddr *) &any6, sizeof(any6), 0);
                 if (fd != -EAFNOSUPPORT)
                         return fd;

@@ -16,11 +16,13 @@
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 static const char *const target_names[] = {"auto", "stderr", "journal"};
+static const char *const format_names[] = {"logfmt", "json"};
 /* syslog priorities for each level */
 static const int level_priority[] = {3, 4, 6, 7};
 
 static atomic_int log_level = LOG_LEVEL_INFO;
 static atomic_bool log_to_journal = false;
+static atomic_int log_format = LOG_FORMAT_LOGFMT;
 
 /* systemd sets JOURNAL_STREAM=dev:ino when stderr is connected to the
  * journal; then structured records with a priority beat plain text. */
@@ -39,6 +41,10 @@ void log_setup(enum log_level level, enum log_target target) {
         atomic_store(&log_to_journal, journal);
 }
 
+void log_set_format(enum log_format format) {
+        atomic_store(&log_format, format);
+}
+
 enum log_level log_get_level(void) { return atomic_load(&log_level); }
 
 _printf_(2, 0) static void log_write(enum log_level level, const char *fmt, va_list ap, int err) {
@@ -53,21 +59,31 @@ _printf_(2, 0) static void log_write(enum log_level level, const char *fmt, va_l
         if (atomic_load(&log_to_journal) && journal_send(level_priority[level], "vigie", msg) == 0)
                 return;
 
-        /* logfmt: ts=... level=... msg="..." with quotes and backslashes escaped */
+        /* logfmt: ts=... level=... msg="..." with quotes and backslashes
+         * escaped; json: {"ts":"...","level":"...","msg":"..."}, control
+         * characters escaped too */
+        bool json = atomic_load(&log_format) == LOG_FORMAT_JSON;
         char line[2300];
         struct timespec ts;
         struct tm tm;
         (void) clock_gettime(CLOCK_REALTIME, &ts);
         (void) gmtime_r(&ts.tv_sec, &tm);
-        size_t len = strftime(line, sizeof(line), "ts=%Y-%m-%dT%H:%M:%S", &tm);
-        len += (size_t) snprintf(line + len, sizeof(line) - len, ".%03ldZ level=%s msg=\"",
+        size_t len = strftime(line, sizeof(line), json ? "{\"ts\":\"%Y-%m-%dT%H:%M:%S" : "ts=%Y-%m-%dT%H:%M:%S", &tm);
+        len += (size_t) snprintf(line + len, sizeof(line) - len,
+                                 json ? ".%03ldZ\",\"level\":\"%s\",\"msg\":\"" : ".%03ldZ level=%s msg=\"",
                                  ts.tv_nsec / 1000000, level_names[level]);
-        for (const char *p = msg; *p && len < sizeof(line) - 3; p++) {
-                if (*p == '"' || *p == '\\')
+        for (const char *p = msg; *p && len < sizeof(line) - 8; p++) {
+                unsigned char c = (unsigned char) *p;
+                if (c == '"' || c == '\\')
                         line[len++] = '\\';
-                line[len++] = *p == '\n' ? ' ' : *p;
+                if (json && c < 0x20)
+                        len += (size_t) snprintf(line + len, sizeof(line) - len, "\\u%04x", c);
+                else
+                        line[len++] = c == '\n' ? ' ' : (char) c;
         }
         line[len++] = '"';
+        if (json)
+                line[len++] = '}';
         line[len++] = '\n';
         (void) !write(STDERR_FILENO, line, len);
 }
@@ -109,5 +125,17 @@ int log_target_from_string(const char *s, enum log_target *ret) {
         return -EINVAL;
 }
 
+int log_format_from_string(const char *s, enum log_format *ret) {
+        for (size_t i = 0; i < ELEMENTSOF(format_names); i++)
+                if (strcmp(s, format_names[i]) == 0) {
+                        *ret = (enum log_format) i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
 const char *log_level_to_string(enum log_level level) { return level_names[level]; }
 const char *log_target_to_string(enum log_target target) { return target_names[target]; }
+const char *log_format_to_string(enum log_format format) {
+        return format_names[format];
+}

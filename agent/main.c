@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -35,11 +36,8 @@ static int load_config(const struct options *o, struct config *ret, struct diag 
         }
         if (o->config_path)
                 r = config_load(&cfg, o->config_path, diag);
-        if (r >= 0) {
-                r = options_apply(o, &cfg);
-                if (r < 0)
-                        (void) diag_set(diag, "out of memory");
-        }
+        if (r >= 0)
+                r = options_apply(o, &cfg, diag);
         if (r < 0) {
                 config_free(&cfg);
                 return r;
@@ -126,6 +124,41 @@ static int open_sockets(const struct config *cfg, int **ret_fds, size_t *ret_n) 
         return 0;
 }
 
+/* The settings as text, to tell whether a reload changes anything. */
+static char *config_text(const struct config *cfg) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (!f)
+                return NULL;
+        config_write(cfg, f, false, NULL);
+        if (fclose(f) != 0) {
+                free(text);
+                return NULL;
+        }
+        return text;
+}
+
+static bool configs_equal(const struct config *a, const struct config *b) {
+        _cleanup_free_ char *ta = config_text(a), *tb = config_text(b);
+        return ta && tb && strcmp(ta, tb) == 0;
+}
+
+/* MHD's connection limit; --web.max-requests=0 is node_exporter's "no limit" */
+static unsigned connection_limit(const struct config *cfg) {
+        struct rlimit rl;
+        if (cfg->max_requests > 0)
+                return cfg->max_requests;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1000000)
+                return 1000000;
+        return (unsigned) rl.rlim_cur;
+}
+
+static void log_apply(const struct config *cfg, enum log_target target) {
+        log_setup(cfg->log_level, target);
+        log_set_format(cfg->log_format);
+}
+
 static bool web_settings_differ(const struct config *a, const struct config *b) {
         if (a->n_listen_addresses != b->n_listen_addresses || a->max_requests != b->max_requests ||
             a->connection_timeout_s != b->connection_timeout_s || a->systemd_socket != b->systemd_socket)
@@ -150,6 +183,12 @@ static void reload(const struct options *o, struct config *cfg, struct scrape_en
                           (unsigned long long) (clock_ns(CLOCK_MONOTONIC) / 1000));
         if (load_config(o, &next, &diag) < 0)
                 goto refused;
+        if (configs_equal(cfg, &next)) {
+                /* nothing changed: nothing to say, nothing rebuilt */
+                config_free(&next);
+                (void) systemd_notify("READY=1");
+                return;
+        }
         if (push_check(&next, &diag) < 0 || scrape_engine_configure(e, &next, &diag) < 0) {
                 config_free(&next);
                 goto refused;
@@ -159,7 +198,7 @@ static void reload(const struct options *o, struct config *cfg, struct scrape_en
         if (cfg->n_push_targets > 0 || next.n_push_targets > 0)
                 log_info("push settings take effect at the next restart");
         (void) http_server_set_telemetry_path(srv, next.telemetry_path);
-        log_setup(next.log_level, next.log_target);
+        log_apply(&next, next.log_target);
         config_free(cfg);
         *cfg = next;
         log_info("configuration reloaded from %s", cfg->path ? cfg->path : "the embedded defaults");
@@ -189,7 +228,7 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
                 return EXIT_FAILURE;
         struct http_server_config hc = {
                 .telemetry_path = cfg->telemetry_path,
-                .max_connections = cfg->max_requests,
+                .max_connections = connection_limit(cfg),
                 .connection_timeout = cfg->connection_timeout_s,
         };
         struct http_server *srv = NULL;
@@ -226,7 +265,6 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
                 if (sig < 0)
                         continue; /* EAGAIN (watchdog tick) or EINTR */
                 if (sig == SIGHUP) {
-                        log_info("SIGHUP: reloading the configuration");
                         reload(o, cfg, e, srv);
                         continue;
                 }
@@ -268,7 +306,9 @@ int main(int argc, char **argv) {
                 return EXIT_BAD_CONFIG;
         }
         /* --check-config and --once talk to a person: keep their log on stderr */
-        log_setup(cfg.log_level, opts.check_config || opts.once ? LOG_TARGET_STDERR : cfg.log_target);
+        log_apply(&cfg, opts.check_config || opts.once ? LOG_TARGET_STDERR : cfg.log_target);
+        for (size_t i = 0; i < opts.n_warnings; i++)
+                log_warn("%s", opts.warnings[i]);
 
         struct scrape_engine *e = NULL;
         int ret;
@@ -281,8 +321,10 @@ int main(int argc, char **argv) {
         } else if (opts.check_config) {
                 char collectors[512];
                 describe_collectors(&cfg, collectors, sizeof(collectors));
-                printf("%s: configuration is valid; collectors: %s\n", cfg.path ? cfg.path : "embedded defaults",
+                printf("%s: configuration is valid; collectors: %s\n\n", cfg.path ? cfg.path : "embedded defaults",
                        collectors);
+                printf("; the effective settings, and where each comes from\n");
+                config_write(&cfg, stdout, true, push_url_redact);
                 ret = EXIT_SUCCESS;
         } else if (opts.once)
                 ret = run_once(e);

@@ -59,7 +59,10 @@ struct cpu_state {
         size_t cap_seen;
 };
 
-static const char *const cpu_config_keys[] = {"guest", NULL};
+static const struct collector_option cpu_options[] = {
+        {"guest", "true", "node_cpu_guest_seconds_total (time spent running virtual machines)"},
+        {NULL, NULL, NULL},
+};
 
 static int cpu_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
                     void **ret_state) {
@@ -177,7 +180,7 @@ const struct collector cpu_collector = {
         .name = "cpu",
         .help = "Seconds the CPUs spent in each mode, from /proc/stat",
         .default_enabled = true,
-        .config_keys = cpu_config_keys,
+        .options = cpu_options,
         .init = cpu_init,
         .collect = cpu_collect,
         .free = cpu_free,

@@ -103,7 +103,11 @@ struct diskstats_state {
         struct buf udev_values;
 };
 
-static const char *const diskstats_config_keys[] = {"device_include", "device_exclude", NULL};
+static const struct collector_option diskstats_options[] = {
+        {"device_include", "", "devices to report (a pattern); setting it drops the default exclude"},
+        {"device_exclude", DEFAULT_EXCLUDE, "devices to leave out (partitions, loop and ram devices)"},
+        {NULL, NULL, NULL},
+};
 
 static int diskstats_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
                           void **ret_state) {
@@ -308,7 +312,7 @@ const struct collector diskstats_collector = {
         .name = "diskstats",
         .help = "Block device I/O counters, from /proc/diskstats and udev",
         .default_enabled = true,
-        .config_keys = diskstats_config_keys,
+        .options = diskstats_options,
         .init = diskstats_init,
         .collect = diskstats_collect,
         .free = diskstats_free,

@@ -67,8 +67,14 @@ static const struct metric_desc blocked_desc = {
         "vigie_filesystem_statfs_blocked",
         "Threads still blocked in a statfs that passed mount_timeout (dead network mounts).", METRIC_GAUGE, 0, NULL};
 
-static const char *const filesystem_config_keys[] = {"mount_points_include", "mount_points_exclude", "fs_types_include",
-                                                     "fs_types_exclude", "mount_timeout", NULL};
+static const struct collector_option filesystem_options[] = {
+        {"mount_points_include", "", "mount points to report (a pattern); setting it drops the default exclude"},
+        {"mount_points_exclude", DEFAULT_MOUNT_POINTS_EXCLUDE, "mount points to leave out"},
+        {"fs_types_include", "", "file system types to report (a pattern)"},
+        {"fs_types_exclude", DEFAULT_FS_TYPES_EXCLUDE, "file system types to leave out"},
+        {"mount_timeout", "2s", "a statfs still blocked after this long shows as node_filesystem_device_error 1"},
+        {NULL, NULL, NULL},
+};
 
 struct mount {
         size_t device, mountpoint, fstype, path; /* offsets in strings */
@@ -426,7 +432,7 @@ const struct collector filesystem_collector = {
         .name = "filesystem",
         .help = "Mounted file system sizes and free space; a hung mount never holds the scrape",
         .default_enabled = true,
-        .config_keys = filesystem_config_keys,
+        .options = filesystem_options,
         .init = filesystem_init,
         .collect = filesystem_collect,
         .free = filesystem_free,

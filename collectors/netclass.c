@@ -71,7 +71,11 @@ enum {
         P_FLAGS, P_IFINDEX, P_IFLINK, P_LINK_MODE, P_MTU, P_NAME_ASSIGN_TYPE, P_GROUP, P_SPEED, P_TXQLEN, P_TYPE,
 };
 
-static const char *const netclass_config_keys[] = {"ignored_devices", "ignore_invalid_speed", NULL};
+static const struct collector_option netclass_options[] = {
+        {"ignored_devices", "^$", "interfaces to leave out (a pattern)"},
+        {"ignore_invalid_speed", "false", "leave out node_network_speed_bytes when the kernel reports -1"},
+        {NULL, NULL, NULL},
+};
 
 /* The text attributes, then the numeric ones (properties[]), in one list:
  * the order of an interface's cached descriptors. */
@@ -418,7 +422,7 @@ const struct collector netclass_collector = {
         .name = "netclass",
         .help = "Network interface properties, from /sys/class/net",
         .default_enabled = true,
-        .config_keys = netclass_config_keys,
+        .options = netclass_options,
         .init = netclass_init,
         .collect = netclass_collect,
         .free = netclass_free,

@@ -22,7 +22,11 @@
 #define MAX_COLUMNS 32
 
 static const char *const device_label[] = {"device"};
-static const char *const netdev_config_keys[] = {"device_include", "device_exclude", NULL};
+static const struct collector_option netdev_options[] = {
+        {"device_include", "", "interfaces to report (a pattern)"},
+        {"device_exclude", "", "interfaces to leave out (a pattern)"},
+        {NULL, NULL, NULL},
+};
 
 /* The columns a netlink dump fills, in net/dev's header words */
 static const char netlink_header[] = " face |bytes packets errs drop fifo frame compressed multicast nohandler"
@@ -250,7 +254,7 @@ const struct collector netdev_collector = {
         .name = "netdev",
         .help = "Network interface counters, from rtnetlink or /proc/net/dev",
         .default_enabled = true,
-        .config_keys = netdev_config_keys,
+        .options = netdev_options,
         .init = netdev_init,
         .collect = netdev_collect,
         .free = netdev_free,

@@ -26,7 +26,12 @@
 #define MAX_COLUMNS 512 /* counters a protocol line holds; TcpExt has some 130 */
 #define NAME_MAX_LEN 64 /* of a protocol or counter name */
 
-static const char *const netstat_config_keys[] = {"fields", NULL};
+static const struct collector_option netstat_options[] = {
+        {"fields", NETSTAT_DEFAULT_FIELDS,
+         "the /proc/net/{netstat,snmp,snmp6} counters exported as node_netstat_<Protocol>_<Name>, matched against "
+         "\"<Protocol>_<Name>\""},
+        {NULL, NULL, NULL},
+};
 
 /* The k-th pair of lines of the last scrape: the kernel prints the same
  * names every time, so a scrape compares the names line with this one
@@ -292,7 +297,7 @@ const struct collector netstat_collector = {
         .name = "netstat",
         .help = "Protocol counters (IP, ICMP, TCP, UDP), from /proc/net/netstat, snmp and snmp6",
         .default_enabled = true,
-        .config_keys = netstat_config_keys,
+        .options = netstat_options,
         .init = netstat_init,
         .collect = netstat_collect,
         .free = netstat_free,

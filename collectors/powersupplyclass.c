@@ -64,7 +64,10 @@ static const struct metric_desc info_desc = {
         info_labels};
 static const char *const supply_label[] = {"power_supply"};
 
-static const char *const powersupply_config_keys[] = {"ignored_supplies", NULL};
+static const struct collector_option powersupply_options[] = {
+        {"ignored_supplies", "^$", "power supplies to leave out (a pattern)"},
+        {NULL, NULL, NULL},
+};
 
 struct powersupply_state {
         char dir[PATH_MAX];
@@ -158,7 +161,7 @@ const struct collector powersupplyclass_collector = {
         .name = "powersupplyclass",
         .help = "Batteries, mains and UPS power supplies, from /sys/class/power_supply",
         .default_enabled = true,
-        .config_keys = powersupply_config_keys,
+        .options = powersupply_options,
         .init = powersupply_init,
         .collect = powersupply_collect,
         .free = powersupply_free,

@@ -44,7 +44,10 @@ static const struct metric_desc error_desc = {
         "node_textfile_scrape_error", "1 if there was an error opening or reading a file, 0 otherwise", METRIC_GAUGE,
         0, NULL};
 
-static const char *const textfile_config_keys[] = {"directory", NULL};
+static const struct collector_option textfile_options[] = {
+        {"directory", "", "a directory of *.prom files written by other programs; empty: none is read"},
+        {NULL, NULL, NULL},
+};
 
 /* A family as one file declares it: HELP and TYPE apply to that file's
  * samples only, as when node_exporter parses each file on its own. */
@@ -913,7 +916,7 @@ const struct collector textfile_collector = {
         .name = "textfile",
         .help = "Metrics written by other programs as *.prom files in [collector.textfile] directory",
         .default_enabled = true,
-        .config_keys = textfile_config_keys,
+        .options = textfile_options,
         .init = textfile_init,
         .collect = textfile_collect,
         .free = textfile_free,

@@ -16,7 +16,10 @@
 
 #define VMSTAT_DEFAULT_FIELDS "^(oom_kill|pgpg|pswp|pg.*fault).*"
 
-static const char *const vmstat_config_keys[] = {"fields", NULL};
+static const struct collector_option vmstat_options[] = {
+        {"fields", VMSTAT_DEFAULT_FIELDS, "the /proc/vmstat fields exported as node_vmstat_<field>"},
+        {NULL, NULL, NULL},
+};
 
 /* The k-th line of the last scrape: the kernel lists the same fields in
  * the same order every time, so a scrape compares the name and reuses
@@ -141,7 +144,7 @@ const struct collector vmstat_collector = {
         .name = "vmstat",
         .help = "Virtual memory statistics (paging, swapping, page faults, OOM kills), from /proc/vmstat",
         .default_enabled = true,
-        .config_keys = vmstat_config_keys,
+        .options = vmstat_options,
         .init = vmstat_init,
         .collect = vmstat_collect,
         .free = vmstat_free,

@@ -105,7 +105,7 @@ int main(int argc, char **argv) {
         struct diag diag = {0};
         struct config cfg;
         if (options_parse(argc - skip, argv + skip, &opts, &diag) < 0 || config_init_defaults(&cfg) < 0 ||
-            options_apply(&opts, &cfg) < 0) {
+            options_apply(&opts, &cfg, &diag) < 0) {
                 fprintf(stderr, "bench_scrape: %s\n", diag.msg);
                 return 2;
         }

@@ -9,6 +9,10 @@ for flag in --web.listen-address --web.telemetry-path --path.procfs --path.sysfs
         grep -q -- "$flag" "$T/help" || fail "--help does not mention $flag"
 done
 grep -q "^  cpu " "$T/help" || fail "--help does not list the cpu collector"
+# each collector's options with their defaults, as node_exporter shows them
+grep -q -- "--collector.filesystem.mount-timeout" "$T/help" || fail "--help lacks the filesystem options"
+grep -qF -- '(default "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$")' "$T/help" ||
+        fail "--help lacks diskstats' default exclude"
 
 "$VIGIE" --version | grep -Eq '^vigie [0-9]+\.[0-9]+\.[0-9]+ \(revision [0-9a-f]+|unknown\)$' ||
         fail "--version: $("$VIGIE" --version)"
@@ -17,6 +21,19 @@ grep -q "^  cpu " "$T/help" || fail "--help does not list the cpu collector"
 "$VIGIE" --check-config --config "$SOURCE_ROOT/packaging/vigie.conf" >"$T/out" 2>&1 ||
         fail "packaging/vigie.conf: $(cat "$T/out")"
 grep -q "configuration is valid; collectors: cpu, stat, meminfo" "$T/out" || fail "check-config said: $(cat "$T/out")"
+# and it prints the effective settings, each with where it came from
+"$VIGIE" --check-config --web.max-requests=7 >"$T/out" 2>&1 || fail "--check-config: $(cat "$T/out")"
+grep -Eq '^max_requests = 7 +; flag --web.max-requests$' "$T/out" || fail "check-config listing: $(cat "$T/out")"
+grep -Eq '^telemetry_path = /metrics +; default$' "$T/out" || fail "check-config listing: $(cat "$T/out")"
+
+# node_exporter's flags as in /etc/default/prometheus-node-exporter keep the service up
+"$VIGIE" --check-config --no-collector.arp --collector.systemd --collector.powersupply.ignored-supplies='^BAT' \
+        --collector.filesystem.ignored-mount-points='^/x' --collector.diskstats.ignored-devices='^x$' \
+        --web.max-requests=0 --log.format=json >"$T/out" 2>"$T/err" || fail "node_exporter flags: $(cat "$T/err")"
+grep -qF '"msg":"--no-collector.arp: vigie has no arp collector; ignored"' "$T/err" ||
+        fail "--no-collector.arp: no JSON warning: $(cat "$T/err")"
+grep -Eq '^ignored_supplies = \^BAT +; flag --collector.powersupplyclass.ignored-supplies$' "$T/out" ||
+        fail "--collector.powersupply.ignored-supplies not applied: $(cat "$T/out")"
 
 # expect_error EXPECTED_MESSAGE ARGS...: exit code 2, the message on stderr, nothing on stdout,
 # within 30 s (124 if not)
@@ -30,7 +47,7 @@ expect_error() {
 }
 
 printf '[web]\nlisten_address = :9100\nmax_requests = lots\n' >"$T/bad.conf"
-expect_error "$T/bad.conf:3: [web] max_requests: 'lots' is not a whole number from 1 to 10000" \
+expect_error "$T/bad.conf:3: [web] max_requests: 'lots' is not a whole number from 0 (no limit) to 10000" \
         --check-config --config "$T/bad.conf"
 # the same refusal when starting for real: nothing is started
 expect_error "$T/bad.conf:3:" --config "$T/bad.conf" --web.listen-address=127.0.0.1:0
@@ -48,6 +65,13 @@ fi
 expect_error "/dev/zero: more than 1 MiB: too large for a configuration file" --check-config --config /dev/zero
 expect_error "$T: cannot read: Is a directory" --check-config --config "$T"
 expect_error "unknown option '--bogus'" --bogus
+expect_error "unknown option '--web.listen-adress'; did you mean --web.listen-address?" --web.listen-adress :9100
+printf '[push.target.central]\n;url = https://central/api/v1/write\n' >"$T/nourl.conf"
+expect_error "$T/nourl.conf:1: [push.target.central]: no url (this target would push nothing)" \
+        --check-config --config "$T/nourl.conf"
+printf 'tls_server_config:\n  cert_file: a.crt\n' >"$T/web.yml"
+expect_error "--web.config.file: '$T/web.yml' sets tls_server_config, which vigie does not support yet" \
+        --web.config.file "$T/web.yml" --web.listen-address=127.0.0.1:0
 expect_error "--web.listen-address: 'nope' is not host:port" --web.listen-address nope
 expect_error "unknown option '--collector.nonexistent'" --collector.nonexistent
 
@@ -84,4 +108,15 @@ for c in cpu stat loadavg; do
                 fail "$c on /dev/zero not logged: $(cat "$T/once6.err")"
 done
 grep -q '^node_scrape_collector_success{collector="uname"} 1$' "$T/once6" || fail "uname did not go on"
+# a reload that changes nothing says nothing; one that changes something says so
+printf '[collectors]\ncpu = true\n' >"$T/reload.conf"
+start_vigie reload --config "$T/reload.conf"
+lines=$(wc -l <"$T/reload.log")
+kill -HUP "$VIGIE_PID"
+sleep 1
+kill -0 "$VIGIE_PID" || fail "vigie died on a reload"
+[ "$(wc -l <"$T/reload.log")" -eq "$lines" ] || fail "a reload with no change logged: $(tail -n +$((lines + 1)) "$T/reload.log")"
+printf '[collectors]\ncpu = false\n' >"$T/reload.conf"
+kill -HUP "$VIGIE_PID"
+wait_for 10 grep -q "configuration reloaded" "$T/reload.log" || fail "a changed reload not logged"
 echo "cli: ok"

@@ -17,7 +17,7 @@ grep -q node_cpu_seconds_total "$T/once.prom" || fail "--once under valgrind pri
         fail "valgrind --check-config: $(cat "$T/check.log")"
 [ ! -s "$T/check.log" ] || fail "valgrind --check-config reported: $(cat "$T/check.log")"
 
-printf '[web]\nmax_requests = 0\n' >"$T/bad.conf"
+printf '[web]\nmax_requests = 10001\n' >"$T/bad.conf"
 rc=0
 "${vg[@]}" --log-file="$T/bad.log" "$VIGIE" --check-config --config "$T/bad.conf" >/dev/null 2>&1 || rc=$?
 [ $rc -eq 2 ] || fail "bad config under valgrind: exit $rc: $(cat "$T/bad.log")"
