@@ -50,6 +50,7 @@ static const struct key_def key_defs[] = {
         {"push", "queue_dir", K_PATH, OFF(push_queue_dir), 0, 0},
         {"push", "queue_max_bytes", K_SIZE, OFF(push_queue_max_bytes), 0, 0},
         {"push", "fsync", K_BOOL, OFF(push_fsync), 0, 0},
+        {"push", "queue_memory_batches", K_UINT, OFF(push_queue_memory_batches), 1, 100000},
         {"push", "instance", K_STRING, OFF(push_instance), 0, 0},
         {"push", "job", K_STRING, OFF(push_job), 0, 0},
 };
@@ -110,6 +111,7 @@ int config_init_defaults(struct config *cfg) {
                 .push_interval_ms = 15000,
                 .push_queue_max_bytes = 256u << 20,
                 .push_fsync = true,
+                .push_queue_memory_batches = 64,
         };
         memset(cfg->collector_enabled, -1, sizeof(cfg->collector_enabled));
         if (listen_add(cfg, ":9100") < 0 || strdup_into(&cfg->telemetry_path, "/metrics") < 0 ||
