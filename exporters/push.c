@@ -321,13 +321,19 @@ static void target_free(struct target *t) {
         (void) pthread_mutex_destroy(&t->lock);
 }
 
-static int target_init(struct target *t, const struct config *cfg, const struct config_section *s, struct diag *diag) {
-        (void) pthread_mutex_init(&t->lock, NULL);
+/* A lock and its condition, whose waits count CLOCK_MONOTONIC deadlines
+ * (a clock set back or forth moves no tick). */
+static void lock_init(pthread_mutex_t *lock, pthread_cond_t *cond) {
+        (void) pthread_mutex_init(lock, NULL);
         pthread_condattr_t ca;
         (void) pthread_condattr_init(&ca);
         (void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        (void) pthread_cond_init(&t->wake, &ca);
+        (void) pthread_cond_init(cond, &ca);
         (void) pthread_condattr_destroy(&ca);
+}
+
+static int target_init(struct target *t, const struct config *cfg, const struct config_section *s, struct diag *diag) {
+        lock_init(&t->lock, &t->wake);
         t->last_status = -1;
         char err[256];
         t->lib = push_libs_get(err, sizeof(err));
@@ -822,12 +828,7 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
         if (!p)
                 return -ENOMEM;
         p->engine = engine;
-        (void) pthread_mutex_init(&p->lock, NULL);
-        pthread_condattr_t ca;
-        (void) pthread_condattr_init(&ca);
-        (void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        (void) pthread_cond_init(&p->wake, &ca);
-        (void) pthread_condattr_destroy(&ca);
+        lock_init(&p->lock, &p->wake);
 
         /* identity: instance (the host name unless set), job, external
          * labels; copied, since a reload frees the configuration */
