@@ -913,6 +913,8 @@ void push_stop(struct push *p) {
         (void) pthread_mutex_unlock(&p->lock);
         for (size_t i = 0; i < p->n; i++) {
                 struct target *t = &p->targets[i];
+                if (t->queue)
+                        push_queue_hurry(t->queue);
                 (void) pthread_mutex_lock(&t->lock);
                 (void) pthread_cond_broadcast(&t->wake);
                 (void) pthread_mutex_unlock(&t->lock);
