@@ -48,6 +48,9 @@ const struct setting settings[] = {
          "disk budget of each target's queue; past it the oldest batches go first"},
         {"push", "fsync", NULL, SETTING_BOOL, 0, F(push_fsync), 0, 0, "true",
          "fsync each batch before it is counted as queued"},
+        {"push", "queue_memory_batches", NULL, SETTING_UINT, 0, F(push_queue_memory_batches), 1, 100000, "64",
+         "batches collected while the disk is too slow to take them wait in memory, at most this many (the oldest "
+         "are then dropped, counted as disk_slow)"},
         {"push", "instance", NULL, SETTING_STRING, 0, F(push_instance), 0, 0, "", "instance label (the host name)"},
         {"push", "job", NULL, SETTING_STRING, 0, F(push_job), 0, 0, "vigie", "job label"},
         {"push", "label.NAME", "push.label", SETTING_LABEL, 0, 0, 0, 0, "",

@@ -1,14 +1,18 @@
-/* Push targets. Each target has two threads. The collector, at every
- * interval of its own clock, collects, encodes (remote_write.c) and
- * appends to the disk queue (push_queue.c): a receiver that does not
- * answer never holds it up. The sender sends the queue oldest first, one
- * batch at a time, so that every series stays in time order, after a
- * restart too. 2xx: the batch is removed; 5xx, 429 and network errors:
+/* Push targets. One collection thread serves every target: at each tick
+ * of a target's own clock it collects once for all the targets then due,
+ * encodes under the engine lock into memory (remote_write.c) and hands
+ * each its batch outside it. Each target then has two threads: a writer,
+ * the only one that waits on the disk, appends the batches that wait in
+ * its bounded memory list to the disk queue (push_queue.c), so that
+ * neither a scrape nor the clock waits for an fsync; a sender sends the
+ * queue oldest first, one batch at a time, so that every series stays in
+ * time order, after a restart too. What the sender does with an answer is
+ * push_verdict's: 2xx: the batch is removed; 5xx, 429 and network errors:
  * retried with capped exponential backoff and jitter; 307 and 308 within
- * the target's origin: followed with the body; any other redirect: a
- * configuration error, retried likewise and logged; any other 4xx: the
- * batch is dropped and counted (one bad batch must not block those behind
- * it). */
+ * the target's origin: followed with the body; any other redirect or a
+ * TLS or URL problem: a configuration error, retried likewise and logged;
+ * any other 4xx: the batch is dropped and counted (one bad batch must not
+ * block those behind it). */
 #include "push.h"
 
 #include <errno.h>
@@ -34,6 +38,13 @@
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
 
+/* A batch collected and waiting in memory for the target's writer. */
+struct batch {
+        struct buf data;
+        uint32_t samples;
+        int64_t ts_ms;
+};
+
 struct target {
         struct push *push;
         const struct push_libs *lib;
@@ -45,21 +56,27 @@ struct target {
         bool insecure;
         struct curl_slist *headers;
         struct push_queue *queue;
-        pthread_t collector, sender;
-        bool collector_started, sender_started;
-        struct buf encoded; /* the collector's */
+        pthread_t writer, sender;
+        bool writer_started, sender_started;
+        struct buf writing; /* the writer's: the batch it appends */
         struct buf body;    /* the sender's */
 
-        pthread_mutex_t lock; /* the counters and the wake-up below */
-        pthread_cond_t wake;  /* signalled when a batch is queued and at stop */
+        pthread_mutex_t lock; /* the counters, the memory list and the wake-up below; never held across I/O */
+        pthread_cond_t wake;  /* broadcast when a batch is collected or queued, and at stop */
         bool appended;
-        uint64_t sent, failed, retries, dropped_4xx, skipped;
+        /* batches waiting for the writer: a ring of memory_cap, oldest at memory_first */
+        struct batch *memory;
+        size_t memory_cap, memory_first, memory_n;
+        uint64_t sent, retried, retries, dropped_4xx, dropped_disk_slow, dropped_memory, skipped;
         double last_success;
         unsigned seed;           /* for the jitter: differs from agent to agent */
         int last_status;         /* the sender's, to log a change of state once; -1 before the first send */
         char last_redirect[512]; /* the sender's: why the last redirect was not followed, or "" */
-        int last_queue_result;   /* the collector's, likewise */
-        bool late;               /* the collector's: the last tick was late */
+        uint64_t out_since;      /* the sender's: CLOCK_MONOTONIC ms of an outage's first failure, 0 if none */
+        int last_queue_result;   /* the writer's, to log a change once */
+        uint64_t deadline;       /* the collection thread's: the target's next tick (CLOCK_MONOTONIC ms) */
+        bool late;               /* the collection thread's: the last tick was late */
+        bool dropping;           /* the collection thread's: the memory list was full at the last tick */
 };
 
 struct push {
@@ -69,6 +86,16 @@ struct push {
         struct rw_labels labels;
         char **label_storage;
         atomic_bool stopping;
+
+        /* the collection thread: one collection for the targets due at once */
+        pthread_t collector;
+        bool collector_started;
+        pthread_mutex_t lock; /* its wait */
+        pthread_cond_t wake;  /* broadcast at stop */
+        struct buf encoded;   /* the batch of the last collection, the same for every target */
+        size_t encoded_samples;
+        int64_t encoded_ts;
+        int last_collect_result;
 };
 
 static const char *const target_label[] = {"target"};
@@ -76,14 +103,18 @@ static const char *const target_reason[] = {"reason", "target"};
 #define PUSH(name, help, type, n, labels) {"vigie_push_" name, help, type, n, labels}
 static const struct metric_desc sent_desc =
         PUSH("samples_sent_total", "Samples the target acknowledged.", METRIC_COUNTER, 1, target_label);
-static const struct metric_desc failed_desc =
-        PUSH("samples_failed_total", "Samples in sends that failed and are retried.", METRIC_COUNTER, 1, target_label);
+static const struct metric_desc retried_desc =
+        PUSH("samples_retried_total",
+             "Samples in sends that failed (5xx, 429, network) and will be sent again: kept in the queue, not lost "
+             "(losses are in vigie_push_samples_dropped_total).",
+             METRIC_COUNTER, 1, target_label);
 static const struct metric_desc retries_desc =
         PUSH("retries_total", "Sends that failed (5xx, 429, network) and are retried.", METRIC_COUNTER, 1, target_label);
 static const struct metric_desc dropped_desc =
         PUSH("samples_dropped_total",
              "Samples given up: http_4xx (refused by the target), queue_full (oldest dropped to stay in the disk "
-             "budget), write_error (could not be queued, disk full).",
+             "budget), write_error (could not be queued: disk full, out of memory), disk_slow (collected while "
+             "queue_memory_batches batches already waited for the disk: the oldest went).",
              METRIC_COUNTER, 2, target_reason);
 static const struct metric_desc corrupt_desc =
         PUSH("queue_corrupt_records_total", "Damaged queue records skipped (checksum mismatch).", METRIC_COUNTER, 1,
@@ -99,12 +130,15 @@ static const struct metric_desc qbatches_desc =
         PUSH("queue_batches", "Batches waiting in the disk queue.", METRIC_GAUGE, 1, target_label);
 static const struct metric_desc qsamples_desc =
         PUSH("queue_samples", "Samples waiting in the disk queue.", METRIC_GAUGE, 1, target_label);
+static const struct metric_desc memory_desc = PUSH(
+        "memory_batches", "Batches collected and waiting in memory for the disk queue (at most queue_memory_batches).",
+        METRIC_GAUGE, 1, target_label);
 static const struct metric_desc oldest_desc =
         PUSH("oldest_queued_sample_age_seconds", "Age of the oldest queued sample.", METRIC_GAUGE, 1, target_label);
 static const struct metric_desc skipped_desc =
         PUSH("collections_skipped_total",
-             "Collections not made because the one before took longer than the interval (collecting or queueing to "
-             "disk; never the network).",
+             "Collections not made because the one before took longer than the interval (collecting; never the "
+             "disk or the network).",
              METRIC_COUNTER, 1, target_label);
 static const struct metric_desc success_desc =
         PUSH("last_success_timestamp_seconds", "When the target last acknowledged a batch.", METRIC_GAUGE, 1,
@@ -278,19 +312,28 @@ static void target_free(struct target *t) {
         if (t->lib)
                 t->lib->slist_free_all(t->headers);
         push_queue_close(t->queue);
-        buf_free(&t->encoded);
+        for (size_t i = 0; t->memory && i < t->memory_cap; i++)
+                buf_free(&t->memory[i].data);
+        free(t->memory);
+        buf_free(&t->writing);
         buf_free(&t->body);
         (void) pthread_cond_destroy(&t->wake);
         (void) pthread_mutex_destroy(&t->lock);
 }
 
-static int target_init(struct target *t, const struct config *cfg, const struct config_section *s, struct diag *diag) {
-        (void) pthread_mutex_init(&t->lock, NULL);
+/* A lock and its condition, whose waits count CLOCK_MONOTONIC deadlines
+ * (a clock set back or forth moves no tick). */
+static void lock_init(pthread_mutex_t *lock, pthread_cond_t *cond) {
+        (void) pthread_mutex_init(lock, NULL);
         pthread_condattr_t ca;
         (void) pthread_condattr_init(&ca);
         (void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        (void) pthread_cond_init(&t->wake, &ca);
+        (void) pthread_cond_init(cond, &ca);
         (void) pthread_condattr_destroy(&ca);
+}
+
+static int target_init(struct target *t, const struct config *cfg, const struct config_section *s, struct diag *diag) {
+        lock_init(&t->lock, &t->wake);
         t->last_status = -1;
         char err[256];
         t->lib = push_libs_get(err, sizeof(err));
@@ -386,8 +429,6 @@ int push_check(const struct config *cfg, struct diag *diag) {
 
 /* --- sending --- */
 
-#define REDIRECTS_MAX 5
-
 static size_t discard(_unused_ void *p, size_t size, size_t n, _unused_ void *u) { return size * n; }
 
 /* Called by libcurl about once a second while a request waits: a stop does
@@ -402,7 +443,7 @@ static int abort_at_stop(void *userdata, _unused_ curl_off_t dltotal, _unused_ c
  * (err says which). For a 3xx, *ret_location is where it points (to free;
  * NULL if nowhere, or out of memory). */
 static long post(struct target *t, CURL *curl, const char *url, const struct buf *body, char *err, size_t err_size,
-                 char **ret_location) {
+                 CURLcode *ret_code, char **ret_location) {
         t->lib->easy_reset(curl);
         (void) t->lib->easy_setopt(curl, CURLOPT_URL, url);
         (void) t->lib->easy_setopt(curl, CURLOPT_POST, 1L);
@@ -434,6 +475,7 @@ static long post(struct target *t, CURL *curl, const char *url, const struct buf
         err[0] = '\0';
         *ret_location = NULL;
         CURLcode c = t->lib->easy_perform(curl);
+        *ret_code = c;
         if (c != CURLE_OK) {
                 if (!err[0])
                         (void) snprintf(err, err_size, "%s", t->lib->easy_strerror(c));
@@ -447,91 +489,99 @@ static long post(struct target *t, CURL *curl, const char *url, const struct buf
         return status;
 }
 
+enum push_verdict push_verdict(long status, int curl_code, const char *url, const char *location, unsigned hops,
+                               char *why, size_t why_size) {
+        if (status == 0) {
+                switch (curl_code) {
+                case CURLE_UNSUPPORTED_PROTOCOL:
+                case CURLE_URL_MALFORMAT:
+                case CURLE_SSL_CERTPROBLEM:
+                case CURLE_SSL_CIPHER:
+                case CURLE_PEER_FAILED_VERIFICATION:
+                case CURLE_SSL_CACERT_BADFILE:
+                case CURLE_SSL_CRL_BADFILE:
+                case CURLE_SSL_ISSUER_ERROR:
+                case CURLE_LOGIN_DENIED:
+                        return PUSH_MISCONFIGURED; /* trying again changes nothing until someone fixes it */
+                default: return PUSH_RETRY;        /* refused, reset, timed out, name not resolved yet... */
+                }
+        }
+        if (status >= 200 && status < 300)
+                return PUSH_DELIVERED;
+        if (status == 429 || status >= 500)
+                return PUSH_RETRY;
+        if (status < 300 || status >= 400)
+                return PUSH_DROP;
+        char shown[2048];
+        push_url_redact(location ? location : "", shown, sizeof(shown));
+        if (!location)
+                (void) snprintf(why, why_size, "HTTP %ld with no Location", status);
+        else if (status != 307 && status != 308)
+                (void) snprintf(why, why_size,
+                                "HTTP %ld to %s: only 307 and 308 are followed (they keep the POST body); set the "
+                                "target's url to where it points",
+                                status, shown);
+        else if (!push_url_same_origin(url, location))
+                (void) snprintf(why, why_size,
+                                "HTTP %ld to %s, another origin (scheme, host, port): not followed, samples and "
+                                "credentials stay with the configured one; set the target's url to it if it is right",
+                                status, shown);
+        else if (hops >= PUSH_REDIRECTS_MAX)
+                (void) snprintf(why, why_size, "HTTP %ld to %s: more than %d redirects in a row", status, shown,
+                                PUSH_REDIRECTS_MAX);
+        else
+                return PUSH_FOLLOW;
+        return PUSH_MISCONFIGURED;
+}
+
 /* POSTs body to the target, following 307 and 308 (which keep the method
- * and the body) within the target's origin, REDIRECTS_MAX times at most.
- * Redirects are followed here rather than by libcurl: it would follow 301,
- * 302 and 303 too (as a GET unless told otherwise) and to any host, with
- * the extra headers (a tenant) going along. Returns the last status; for a
- * redirect not followed, why goes into err. */
-static long post_following(struct target *t, CURL *curl, const struct buf *body, char *err, size_t err_size) {
+ * and the body) within the target's origin, PUSH_REDIRECTS_MAX times at
+ * most. Redirects are followed here rather than by libcurl: it would
+ * follow 301, 302 and 303 too (as a GET unless told otherwise) and to any
+ * host, with the extra headers (a tenant) going along. Returns the
+ * verdict on the last answer and its status in *ret_status; err says what
+ * went wrong. */
+static enum push_verdict post_following(struct target *t, CURL *curl, const struct buf *body, char *err,
+                                        size_t err_size, long *ret_status) {
         _cleanup_free_ char *url = NULL; /* where the last redirect pointed */
         for (unsigned hops = 0;; hops++) {
                 _cleanup_free_ char *location = NULL;
-                long status = post(t, curl, url ? url : t->url, body, err, err_size, &location);
-                if (status < 300 || status >= 400)
-                        return status;
-                char shown[2048];
-                push_url_redact(location ? location : "", shown, sizeof(shown));
-                if (!location)
-                        (void) snprintf(err, err_size, "HTTP %ld with no Location", status);
-                else if (status != 307 && status != 308)
-                        (void) snprintf(err, err_size,
-                                        "HTTP %ld to %s: only 307 and 308 are followed (they keep the POST "
-                                        "body); set the target's url to where it points",
-                                        status, shown);
-                else if (!push_url_same_origin(t->url, location))
-                        (void) snprintf(err, err_size,
-                                        "HTTP %ld to %s, another origin (scheme, host, port): not followed, "
-                                        "samples and credentials stay with the configured one; set the "
-                                        "target's url to it if it is right",
-                                        status, shown);
-                else if (hops == REDIRECTS_MAX)
-                        (void) snprintf(err, err_size, "HTTP %ld to %s: more than %d redirects in a row", status, shown,
-                                        REDIRECTS_MAX);
-                else {
-                        free(url);
-                        url = location;
-                        location = NULL;
-                        continue;
-                }
-                return status;
+                CURLcode code = CURLE_OK;
+                long status = post(t, curl, url ? url : t->url, body, err, err_size, &code, &location);
+                enum push_verdict v = push_verdict(status, (int) code, t->url, location, hops, err, err_size);
+                *ret_status = status;
+                if (v != PUSH_FOLLOW)
+                        return v;
+                free(url);
+                url = TAKE_PTR(location);
         }
 }
 
-static int queue_batch(const struct metric_set *set, void *userdata) {
-        struct target *t = userdata;
-        size_t n = 0;
-        int64_t ts = (int64_t) clock_ms(CLOCK_REALTIME);
-        int r = remote_write_encode(set, &t->push->labels, ts, &t->encoded, &n);
-        if (r < 0)
-                return r;
-        r = push_queue_append(t->queue, t->encoded.data, t->encoded.len, (uint32_t) n, ts);
-        if (r < 0) {
-                log_errno(LOG_LEVEL_DEBUG, r, "push %s: could not queue %zu samples at %lld", t->name, n, (long long) ts);
-                return r;
-        }
-        /* one line per batch at debug level: what a test counts against the receiver */
-        log_debug("push %s: queued %zu samples at %lld", t->name, n, (long long) ts);
-        return 0;
+static int encode_batch(const struct metric_set *set, void *userdata) {
+        struct push *p = userdata;
+        p->encoded_ts = (int64_t) clock_ms(CLOCK_REALTIME);
+        return remote_write_encode(set, &p->labels, p->encoded_ts, &p->encoded, &p->encoded_samples);
 }
 
-/* Waits until the CLOCK_MONOTONIC time until (ms), a stop, or, when flag
- * is given, until *flag is set (and clears it). */
-static void target_wait(struct target *t, uint64_t until, bool *flag) {
-        (void) pthread_mutex_lock(&t->lock);
-        while (!atomic_load(&t->push->stopping) && !(flag && *flag)) {
+/* Waits on cond (with lock) until the CLOCK_MONOTONIC time until (ms), a
+ * stop, or, when flag is given, until *flag is set (and clears it). */
+static void wait_until(struct push *p, pthread_mutex_t *lock, pthread_cond_t *cond, uint64_t until, bool *flag) {
+        (void) pthread_mutex_lock(lock);
+        while (!atomic_load(&p->stopping) && !(flag && *flag)) {
                 uint64_t cur = clock_ms(CLOCK_MONOTONIC);
                 if (until <= cur)
                         break;
                 /* at most an hour at a time: "until a batch comes" is UINT64_MAX */
                 struct timespec ts = monotonic_after_ms(until - cur < 3600000 ? until - cur : 3600000);
-                (void) pthread_cond_timedwait(&t->wake, &t->lock, &ts);
+                (void) pthread_cond_timedwait(cond, lock, &ts);
         }
         if (flag)
                 *flag = false;
-        (void) pthread_mutex_unlock(&t->lock);
+        (void) pthread_mutex_unlock(lock);
 }
 
-enum send_state { SEND_DELIVERED, SEND_RETRIED, SEND_REDIRECTED, SEND_REFUSED };
-
-static enum send_state send_state(long status) {
-        if (status >= 200 && status < 300)
-                return SEND_DELIVERED;
-        if (status == 0 || status == 429 || status >= 500)
-                return SEND_RETRIED;
-        if (status >= 300 && status < 400)
-                return SEND_REDIRECTED; /* a redirect not followed: the configuration's fault, not the batch's */
-        return SEND_REFUSED;
+static void target_wait(struct target *t, uint64_t until, bool *flag) {
+        wait_until(t->push, &t->lock, &t->wake, until, flag);
 }
 
 /* Sends queued batches until the queue is empty (returns 0) or a send
@@ -543,31 +593,31 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t *backoff) {
                 int64_t ts;
                 if (push_queue_peek(t->queue, &t->body, &n, &ts) < 0)
                         return 0;
-                long status = post_following(t, curl, &t->body, err, sizeof(err));
+                long status = 0;
+                enum push_verdict v = post_following(t, curl, &t->body, err, sizeof(err), &status);
                 if (atomic_load(&t->push->stopping))
                         return 0; /* aborted: the batch stays queued for the next start */
-                enum send_state state = send_state(status);
                 (void) pthread_mutex_lock(&t->lock);
-                if (state == SEND_DELIVERED) {
+                if (v == PUSH_DELIVERED) {
                         t->sent += n;
                         t->last_success = (double) clock_ms(CLOCK_REALTIME) / 1000.0;
-                } else if (state == SEND_REFUSED)
+                } else if (v == PUSH_DROP)
                         t->dropped_4xx += n;
                 else {
-                        t->failed += n;
+                        t->retried += n;
                         t->retries++;
                 }
-                /* a redirect that points elsewhere is news even with the same status */
-                const char *redirect = state == SEND_REDIRECTED ? err : "";
+                /* a configuration error that says something else is news even with the same status */
+                const char *why = v == PUSH_MISCONFIGURED ? err : "";
                 bool changed = t->last_status != (int) status ||
-                               strncmp(t->last_redirect, redirect, sizeof(t->last_redirect) - 1) != 0;
+                               strncmp(t->last_redirect, why, sizeof(t->last_redirect) - 1) != 0;
                 t->last_status = (int) status;
                 (void) snprintf(t->last_redirect, sizeof(t->last_redirect), "%.*s", (int) sizeof(t->last_redirect) - 1,
-                                redirect);
+                                why);
                 (void) pthread_mutex_unlock(&t->lock);
 
-                if (state == SEND_RETRIED || state == SEND_REDIRECTED) {
-                        if (changed && state == SEND_REDIRECTED)
+                if (v == PUSH_RETRY || v == PUSH_MISCONFIGURED) {
+                        if (changed && v == PUSH_MISCONFIGURED)
                                 log_error("push %s: %s; nothing is sent until it is fixed: batches stay queued and "
                                           "are retried",
                                           t->name, err);
@@ -575,17 +625,29 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t *backoff) {
                                 log_warn("push %s: %s; batches stay queued and are retried", t->name,
                                          status ? (status == 429 ? "HTTP 429 too many requests" : "HTTP 5xx from the target")
                                                 : err);
+                        if (!t->out_since)
+                                t->out_since = clock_ms(CLOCK_MONOTONIC);
                         *backoff = *backoff ? *backoff * 2 : BACKOFF_MIN_MS;
                         if (*backoff > BACKOFF_MAX_MS)
                                 *backoff = BACKOFF_MAX_MS;
                         /* jitter: from 80% to 120%, so that a fleet does not retry in step */
                         return *backoff * (80 + (uint64_t) (rand_r(&t->seed) % 41)) / 100;
                 }
-                if (state == SEND_REFUSED)
+                if (v == PUSH_DROP)
                         log_warn("push %s: HTTP %ld: the target refused a batch of %u samples; dropped (counted in "
                                  "vigie_push_samples_dropped_total)",
                                  t->name, status, n);
-                else if (changed)
+                else if (t->out_since) {
+                        /* the backlog as it stands, this batch included */
+                        struct push_queue_stats st;
+                        push_queue_stats(t->queue, &st);
+                        log_info("push %s: delivering again after %.1f s out; sending the backlog: %llu batches, "
+                                 "%llu samples, %llu bytes",
+                                 t->name, (double) (clock_ms(CLOCK_MONOTONIC) - t->out_since) / 1000.0,
+                                 (unsigned long long) st.records, (unsigned long long) st.samples,
+                                 (unsigned long long) st.bytes);
+                        t->out_since = 0;
+                } else if (changed)
                         log_info("push %s: delivering", t->name);
                 *backoff = 0;
                 (void) push_queue_pop(t->queue);
@@ -614,16 +676,34 @@ static void *target_send_main(void *arg) {
         return NULL;
 }
 
-/* The collector: a batch at every tick of its own clock (absolute
- * CLOCK_MONOTONIC deadlines, whatever the network does). A tick missed
- * because the one before took longer than the interval is counted, not
- * made up: the next one is the next on the grid. */
-static void *target_collect_main(void *arg) {
+/* The writer: appends the batches waiting in memory to the disk queue, in
+ * the order they were collected. Only it waits on the disk (with fsync,
+ * each append does), holding nothing a scrape or the collection takes. */
+static void *target_write_main(void *arg) {
         struct target *t = arg;
-        struct push *p = t->push;
-        uint64_t deadline = clock_ms(CLOCK_MONOTONIC);
-        while (!atomic_load(&p->stopping)) {
-                int r = scrape_engine_collect(p->engine, queue_batch, t);
+        (void) pthread_mutex_lock(&t->lock);
+        while (!atomic_load(&t->push->stopping)) {
+                if (t->memory_n == 0) {
+                        (void) pthread_cond_wait(&t->wake, &t->lock);
+                        continue;
+                }
+                /* swapped, not copied: the slot keeps the buffer for a later batch */
+                struct batch *b = &t->memory[t->memory_first];
+                struct buf data = b->data;
+                b->data = t->writing;
+                t->writing = data;
+                uint32_t n = b->samples;
+                int64_t ts = b->ts_ms;
+                t->memory_first = (t->memory_first + 1) % t->memory_cap;
+                t->memory_n--;
+                (void) pthread_mutex_unlock(&t->lock);
+
+                int r = push_queue_append(t->queue, t->writing.data, t->writing.len, n, ts);
+                if (r < 0)
+                        log_errno(LOG_LEVEL_DEBUG, r, "push %s: could not queue %u samples at %lld", t->name, n,
+                                  (long long) ts);
+                else /* one line per batch at debug level: what a test counts against the receiver */
+                        log_debug("push %s: queued %u samples at %lld", t->name, n, (long long) ts);
                 if (r < 0 && t->last_queue_result >= 0)
                         log_errno(LOG_LEVEL_WARN, r,
                                   "push %s: cannot queue batches (counted in vigie_push_samples_dropped_total)",
@@ -632,20 +712,102 @@ static void *target_collect_main(void *arg) {
                         log_info("push %s: queueing again", t->name);
                 t->last_queue_result = r;
 
-                uint64_t now = clock_ms(CLOCK_MONOTONIC);
-                uint64_t missed = now > deadline ? (now - deadline) / t->interval_ms : 0;
                 (void) pthread_mutex_lock(&t->lock);
                 t->appended = true;
-                t->skipped += missed;
                 (void) pthread_cond_broadcast(&t->wake);
-                (void) pthread_mutex_unlock(&t->lock);
-                if (missed && !t->late)
-                        log_warn("push %s: a collection took %llu ms, longer than the interval; %llu skipped "
-                                 "(counted in vigie_push_collections_skipped_total)",
-                                 t->name, (unsigned long long) (now - deadline), (unsigned long long) missed);
-                t->late = missed > 0;
-                deadline += (missed + 1) * t->interval_ms;
-                target_wait(t, deadline, NULL);
+        }
+        (void) pthread_mutex_unlock(&t->lock);
+        return NULL;
+}
+
+/* Gives t the batch just collected: into its memory list for the writer,
+ * the oldest waiting dropped (and counted) when the list is full, the disk
+ * being slower than the interval. Never waits on the disk. */
+static void target_take_batch(struct target *t, const struct buf *data, uint32_t samples, int64_t ts) {
+        (void) pthread_mutex_lock(&t->lock);
+        bool full = t->memory_n == t->memory_cap;
+        uint32_t dropped = 0;
+        int64_t dropped_ts = 0;
+        if (full) {
+                dropped = t->memory[t->memory_first].samples;
+                dropped_ts = t->memory[t->memory_first].ts_ms;
+                t->dropped_disk_slow += dropped;
+                t->memory_first = (t->memory_first + 1) % t->memory_cap;
+                t->memory_n--;
+        }
+        struct batch *b = &t->memory[(t->memory_first + t->memory_n) % t->memory_cap];
+        buf_reset(&b->data);
+        buf_put(&b->data, data->data, data->len);
+        bool kept = b->data.error >= 0;
+        if (kept) {
+                b->samples = samples;
+                b->ts_ms = ts;
+                t->memory_n++;
+                (void) pthread_cond_broadcast(&t->wake);
+        } else
+                t->dropped_memory += samples;
+        (void) pthread_mutex_unlock(&t->lock);
+
+        if (full && !t->dropping)
+                log_warn("push %s: the disk queue is too slow: %zu batches wait in memory for it; the oldest are "
+                         "dropped (counted in vigie_push_samples_dropped_total{reason=\"disk_slow\"})",
+                         t->name, t->memory_cap);
+        else if (!full && t->dropping)
+                log_info("push %s: the disk queue keeps up again", t->name);
+        t->dropping = full;
+        if (full)
+                log_debug("push %s: dropped %u samples at %lld waiting for the disk", t->name, dropped,
+                          (long long) dropped_ts);
+        if (kept)
+                log_debug("push %s: collected %u samples at %lld", t->name, samples, (long long) ts);
+        else
+                log_warn("push %s: out of memory: a batch of %u samples is dropped (counted in "
+                         "vigie_push_samples_dropped_total{reason=\"write_error\"})",
+                         t->name, samples);
+}
+
+/* The collection thread: at each tick of each target's clock (absolute
+ * CLOCK_MONOTONIC deadlines on the grid of its interval), one collection
+ * for every target due, encoded once (the extra labels are the same for
+ * all). A tick missed because the collection before took longer than the
+ * interval is counted, not made up: the next one is the next on the
+ * grid. */
+static void *collect_main(void *arg) {
+        struct push *p = arg;
+        uint64_t start = clock_ms(CLOCK_MONOTONIC);
+        for (size_t i = 0; i < p->n; i++)
+                p->targets[i].deadline = start;
+        while (!atomic_load(&p->stopping)) {
+                uint64_t now = clock_ms(CLOCK_MONOTONIC);
+                int r = scrape_engine_collect(p->engine, encode_batch, p);
+                if (r < 0 && p->last_collect_result >= 0)
+                        log_errno(LOG_LEVEL_WARN, r, "push: cannot encode a batch; nothing is queued until it works");
+                else if (r >= 0 && p->last_collect_result < 0)
+                        log_info("push: encoding again");
+                p->last_collect_result = r;
+
+                uint64_t after = clock_ms(CLOCK_MONOTONIC), next = UINT64_MAX;
+                for (size_t i = 0; i < p->n; i++) {
+                        struct target *t = &p->targets[i];
+                        if (t->deadline <= now) {
+                                if (r >= 0)
+                                        target_take_batch(t, &p->encoded, (uint32_t) p->encoded_samples, p->encoded_ts);
+                                uint64_t missed = after > t->deadline ? (after - t->deadline) / t->interval_ms : 0;
+                                (void) pthread_mutex_lock(&t->lock);
+                                t->skipped += missed;
+                                (void) pthread_mutex_unlock(&t->lock);
+                                if (missed && !t->late)
+                                        log_warn("push %s: a collection took %llu ms, longer than the interval; %llu "
+                                                 "skipped (counted in vigie_push_collections_skipped_total)",
+                                                 t->name, (unsigned long long) (after - t->deadline),
+                                                 (unsigned long long) missed);
+                                t->late = missed > 0;
+                                t->deadline += (missed + 1) * t->interval_ms;
+                        }
+                        if (t->deadline < next)
+                                next = t->deadline;
+                }
+                wait_until(p, &p->lock, &p->wake, next, NULL);
         }
         return NULL;
 }
@@ -666,6 +828,7 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
         if (!p)
                 return -ENOMEM;
         p->engine = engine;
+        lock_init(&p->lock, &p->wake);
 
         /* identity: instance (the host name unless set), job, external
          * labels; copied, since a reload frees the configuration */
@@ -703,6 +866,9 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
                 /* every agent of a fleet draws its own jitter */
                 t->seed = (unsigned) getpid() ^ (unsigned) clock_ms(CLOCK_REALTIME) ^ (unsigned) (i * 2654435761u);
                 r = target_init(t, cfg, &cfg->push_targets[i], diag);
+                t->memory_cap = cfg->push_queue_memory_batches ? cfg->push_queue_memory_batches : 1;
+                if (r >= 0 && !(t->memory = calloc(t->memory_cap, sizeof(*t->memory))))
+                        r = -ENOMEM;
                 char dir[PATH_MAX];
                 if (r >= 0 && mkdir(cfg->push_queue_dir, 0700) < 0 && errno != EEXIST)
                         r = diag_set(diag, "push: cannot make the queue directory %s: %s", cfg->push_queue_dir,
@@ -727,10 +893,13 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
                 log_info("push %s: to %s every %llu ms; %llu samples queued from before", t->name, t->shown_url,
                          (unsigned long long) t->interval_ms, (unsigned long long) st.samples);
                 t->sender_started = pthread_create(&t->sender, NULL, target_send_main, t) == 0;
-                t->collector_started = pthread_create(&t->collector, NULL, target_collect_main, t) == 0;
-                if (!t->sender_started || !t->collector_started)
+                t->writer_started = pthread_create(&t->writer, NULL, target_write_main, t) == 0;
+                if (!t->sender_started || !t->writer_started)
                         log_error("push %s: cannot start its threads; not pushing", t->name);
         }
+        p->collector_started = pthread_create(&p->collector, NULL, collect_main, p) == 0;
+        if (!p->collector_started)
+                log_error("push: cannot start the collection thread; not pushing");
         *ret = p;
         return 0;
 }
@@ -739,18 +908,35 @@ void push_stop(struct push *p) {
         if (!p)
                 return;
         atomic_store(&p->stopping, true);
+        (void) pthread_mutex_lock(&p->lock);
+        (void) pthread_cond_broadcast(&p->wake);
+        (void) pthread_mutex_unlock(&p->lock);
         for (size_t i = 0; i < p->n; i++) {
                 struct target *t = &p->targets[i];
+                if (t->queue)
+                        push_queue_hurry(t->queue);
                 (void) pthread_mutex_lock(&t->lock);
                 (void) pthread_cond_broadcast(&t->wake);
                 (void) pthread_mutex_unlock(&t->lock);
         }
+        if (p->collector_started)
+                (void) pthread_join(p->collector, NULL);
         for (size_t i = 0; i < p->n; i++) {
                 struct target *t = &p->targets[i];
-                if (t->collector_started)
-                        (void) pthread_join(t->collector, NULL);
+                /* each waits for the fsync it is in, if any: the batches
+                 * still in memory would each take one more */
+                if (t->writer_started)
+                        (void) pthread_join(t->writer, NULL);
                 if (t->sender_started)
                         (void) pthread_join(t->sender, NULL);
+                if (t->memory_n > 0) {
+                        uint64_t samples = 0;
+                        for (size_t j = 0; j < t->memory_n; j++)
+                                samples += t->memory[(t->memory_first + j) % t->memory_cap].samples;
+                        log_warn("push %s: stopping: %zu batches (%llu samples) still waiting for the disk are "
+                                 "not queued",
+                                 t->name, t->memory_n, (unsigned long long) samples);
+                }
                 target_free(t);
         }
         free(p->targets);
@@ -759,6 +945,9 @@ void push_stop(struct push *p) {
         free(p->label_storage);
         free(p->labels.names);
         free(p->labels.values);
+        buf_free(&p->encoded);
+        (void) pthread_cond_destroy(&p->wake);
+        (void) pthread_mutex_destroy(&p->lock);
         free(p);
         const struct push_libs *lib = push_libs_get(NULL, 0);
         if (lib)
@@ -779,17 +968,20 @@ int push_metrics(struct metric_set *set, void *userdata) {
                 push_queue_stats(t->queue, &st);
                 (void) pthread_mutex_lock(&t->lock);
                 gauge(set, &sent_desc, (double) t->sent, t->name);
-                gauge(set, &failed_desc, (double) t->failed, t->name);
+                gauge(set, &retried_desc, (double) t->retried, t->name);
                 gauge(set, &retries_desc, (double) t->retries, t->name);
                 (void) metric_set_family(set, &dropped_desc);
                 (void) metric_set_sample2(set, (double) t->dropped_4xx, "http_4xx", t->name);
                 (void) metric_set_sample2(set, (double) st.dropped_budget_samples, "queue_full", t->name);
-                (void) metric_set_sample2(set, (double) st.dropped_write_samples, "write_error", t->name);
+                (void) metric_set_sample2(set, (double) (st.dropped_write_samples + t->dropped_memory), "write_error",
+                                          t->name);
+                (void) metric_set_sample2(set, (double) t->dropped_disk_slow, "disk_slow", t->name);
                 gauge(set, &corrupt_desc, (double) st.corrupt_records, t->name);
                 gauge(set, &corrupt_bytes_desc, (double) st.corrupt_bytes, t->name);
                 gauge(set, &qbytes_desc, (double) st.bytes, t->name);
                 gauge(set, &qbatches_desc, (double) st.records, t->name);
                 gauge(set, &qsamples_desc, (double) st.samples, t->name);
+                gauge(set, &memory_desc, (double) t->memory_n, t->name);
                 gauge(set, &oldest_desc, st.oldest_ms ? now - (double) st.oldest_ms / 1000.0 : 0, t->name);
                 gauge(set, &skipped_desc, (double) t->skipped, t->name);
                 gauge(set, &success_desc, t->last_success, t->name);

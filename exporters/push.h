@@ -1,7 +1,7 @@
-/* Push to central collectors (DESIGN.md §6): for each target, a thread
- * that collects every interval and queues the batch on disk, and another
- * that sends the queue in order over Prometheus Remote-Write 1.0 with
- * libcurl. */
+/* Push to central collectors: one thread that collects for every target
+ * due, and for each target a thread that queues its batches on disk and
+ * another that sends the queue in order over Prometheus Remote-Write 1.0
+ * with libcurl. */
 #pragma once
 
 #include <stdbool.h>
@@ -16,7 +16,8 @@ struct push;
 
 /* Checks the [push.target.NAME] sections of cfg; diag says what is wrong. */
 int push_check(const struct config *cfg, struct diag *diag);
-/* Starts two threads per target (none configured: *ret is NULL). */
+/* Starts the collection thread and two threads per target (none
+ * configured: *ret is NULL). */
 int push_start(const struct config *cfg, struct scrape_engine *engine, struct push **ret, struct diag *diag);
 /* Stops the threads; what is queued stays on disk for the next start. */
 void push_stop(struct push *p);
@@ -27,3 +28,20 @@ int push_metrics(struct metric_set *set, void *userdata);
 void push_url_redact(const char *url, char *out, size_t size);
 /* Whether two absolute URLs have the same scheme, host and port. */
 bool push_url_same_origin(const char *a, const char *b);
+
+#define PUSH_REDIRECTS_MAX 5
+
+enum push_verdict {
+        PUSH_DELIVERED,     /* 2xx: the batch is removed from the queue */
+        PUSH_RETRY,         /* 5xx, 429, a network error: kept, sent again after a backoff */
+        PUSH_FOLLOW,        /* 307 or 308 within the origin: sent again where it points */
+        PUSH_MISCONFIGURED, /* another redirect, TLS or URL trouble: kept and retried, logged as an error */
+        PUSH_DROP,          /* any other status (4xx): this batch is refused for good, dropped */
+};
+
+/* What the sender does after a POST to url: status is the HTTP status, or
+ * 0 when libcurl failed with curl_code (a CURLcode); location is where a
+ * 3xx points (NULL if nowhere), hops the redirects followed before. For
+ * PUSH_MISCONFIGURED after a 3xx, why (why_size bytes) says what is wrong. */
+enum push_verdict push_verdict(long status, int curl_code, const char *url, const char *location, unsigned hops,
+                               char *why, size_t why_size);

@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <isa-l/crc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,7 @@ struct push_queue {
         int dir_fd;
         uint64_t max_bytes;
         bool fsync_each;
+        atomic_bool hurry;    /* stopping: an acknowledgement no longer waits for fsync */
         struct segment *segs; /* ascending ids; the last is the tail */
         size_t n_segs, cap_segs;
         uint64_t next_id;  /* of the next segment made: above every id used */
@@ -130,6 +132,9 @@ static int read_header(int fd, uint64_t off, uint64_t size, struct header *h) {
  * is made anew, so that a link left in its place is never written
  * through. */
 static int save_head(struct push_queue *q) {
+        /* at a stop, not durable: a power cut right after resends the
+         * batches acknowledged since, it loses nothing */
+        bool sync = q->fsync_each && !atomic_load(&q->hurry);
         char line[64];
         int n = snprintf(line, sizeof(line), "%016" PRIx64 " %" PRIu64 "\n", q->n_segs ? q->segs[0].id : q->next_id,
                          q->n_segs ? q->head_off : 0);
@@ -141,11 +146,11 @@ static int save_head(struct push_queue *q) {
         ssize_t w = write(fd, line, (size_t) n);
         if (w != n)
                 return w < 0 ? -errno : -ENOSPC;
-        if (q->fsync_each && fsync(fd) < 0)
+        if (sync && fsync(fd) < 0)
                 return -errno;
         if (renameat(q->dir_fd, "head.tmp", q->dir_fd, "head") < 0)
                 return -errno;
-        return q->fsync_each && fsync(q->dir_fd) < 0 ? -errno : 0;
+        return sync && !atomic_load(&q->hurry) && fsync(q->dir_fd) < 0 ? -errno : 0;
 }
 
 static int add_segment(struct push_queue *q, uint64_t id, uint64_t size) {
@@ -584,6 +589,10 @@ int push_queue_pop(struct push_queue *q) {
         publish(q);
         (void) pthread_mutex_unlock(&q->lock);
         return r;
+}
+
+void push_queue_hurry(struct push_queue *q) {
+        atomic_store(&q->hurry, true);
 }
 
 void push_queue_stats(struct push_queue *q, struct push_queue_stats *ret) {

@@ -42,3 +42,7 @@ int push_queue_peek(struct push_queue *q, struct buf *out, uint32_t *ret_samples
 /* Removes the batch peek returned. */
 int push_queue_pop(struct push_queue *q);
 void push_queue_stats(struct push_queue *q, struct push_queue_stats *ret);
+/* For a stop, from any thread: acknowledgements (pop) no longer wait for
+ * fsync, so that a stop waits for the fsync in flight at most; a power cut
+ * right after may resend what they acknowledged. Appends stay durable. */
+void push_queue_hurry(struct push_queue *q);

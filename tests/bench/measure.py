@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Measures one running agent over HTTP, as Prometheus scrapes it (gzip,
-keep-alive). Usage: measure.py NAME PID URL SCRAPES SECONDS
+keep-alive), and as a client that opens a connection per scrape does.
+Usage: measure.py NAME PID URL SCRAPES SECONDS
 Prints a JSON object: CPU per scrape (from the server's own utime+stime),
+the same on a new connection each (a tenth of the scrapes),
 user and system parts, sequential latency p50/p99, RSS and threads before and after, heap (RssAnon)
 before and after, idle wake-ups per second, and wrk's throughput and p99."""
 import http.client
@@ -81,6 +83,19 @@ out["p50_ms"] = lat[len(lat) // 2] * 1000
 out["p99_ms"] = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
 out["heap_after_seq_kb"] = status(pid, "RssAnon")
 conn.close()
+
+# a new connection per scrape (a client without keep-alive)
+fresh = 0
+c0 = cpu_ticks(pid)
+t_end = time.time() + seconds / 4
+while fresh < max(1, scrapes // 10) and time.time() < t_end:
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    scrape()
+    conn.close()
+    fresh += 1
+c1 = cpu_ticks(pid)
+out["newconn_scrapes"] = fresh
+out["newconn_cpu_ms_per_scrape"] = (c1[0] - c0[0] + c1[1] - c0[1]) * 1000.0 / HZ / fresh
 
 wrk = subprocess.run(["wrk", "-t2", "-c8", "-d10s", "--latency", "-H", "Accept-Encoding: gzip", url],
                      capture_output=True, text=True, check=True).stdout

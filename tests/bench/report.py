@@ -95,6 +95,11 @@ out.append("| CPU per scrape (server's utime+stime, %d alternating blocks of %d 
            "| 1/%.1f | at most 1/20 | %s |"
            % (len(block_ratios), inter["a"]["scrapes"] // len(block_ratios), inter["b"]["scrapes"] // len(block_ratios),
               v["cpu_ms_per_scrape"], n["cpu_ms_per_scrape"], cpu_ratio, ok(cpu_ratio >= 20)))
+newconn_ratio = n["newconn_cpu_ms_per_scrape"] / max(v["newconn_cpu_ms_per_scrape"], 1e-9)
+out.append("| CPU per scrape on a new connection each (sequential rounds, %d scrapes) | %.3f ms | %.3f ms | 1/%.1f "
+           "| at most 1/20 | %s |"
+           % (v["newconn_scrapes"], v["newconn_cpu_ms_per_scrape"], n["newconn_cpu_ms_per_scrape"], newconn_ratio,
+              ok(newconn_ratio >= 20)))
 out.append("| CPU ratio in the blocks: lowest, median, highest | 1/%.1f, 1/%.1f, 1/%.1f | | | | |"
            % (block_ratios[0], block_ratios[len(block_ratios) // 2], block_ratios[-1]))
 out.append("| CPU ratio in each round (the sequential scrapes below) | %s | | | | |" % ", ".join(

@@ -2,7 +2,8 @@
 # A receiver that accepts the connection and never answers does not hold
 # up collecting: with a 1 s interval and a 5 s timeout, a batch is queued
 # every second all the same, none skipped; the first failure is logged;
-# once the receiver answers, every batch arrives, in order. A stop does
+# once the receiver answers, every batch arrives, in order, and the
+# recovery is logged with how long it was out and its backlog. A stop does
 # not wait for the hung request.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/push-lib.sh"
@@ -38,7 +39,8 @@ grep -q "push central: .*timed out.*; batches stay queued and are retried" "$T/v
 # the receiver answers again: everything arrives, in order
 echo 204 >"$ctl"
 wait_for 60 metric_is 'vigie_push_queue_batches{target="central"}' -eq 0 || fail "the queue did not drain"
-grep -q "push central: delivering" "$T/vigie.log" || fail "the recovery was not logged"
+grep -Eq "push central: delivering again after [0-9]+\.[0-9] s out; sending the backlog: [0-9]+ batches, [0-9]+ samples, [0-9]+ bytes" "$T/vigie.log" ||
+        fail "the recovery was not logged with the outage and the backlog"
 
 # a stop while a request hangs is prompt
 echo hang >"$ctl"

@@ -21,6 +21,10 @@ first=$(sed -n '1s/.*queued \([0-9]*\) samples.*/\1/p' <(grep ': queued ' "$T/vi
 echo "dropped for 4xx: $dropped (the first batch had $first); retries: $retries"
 [ "$dropped" = "$first" ] || fail "the 400 batch was not dropped alone"
 [ "$retries" -ge 3 ] || fail "500, 500 and 429 were not retried"
+# samples of retried sends are counted as retried (kept), never as lost
+retried=$(metric 'vigie_push_samples_retried_total{target="central"}')
+[ "$retried" != none ] && [ "$retried" -ge "$first" ] || fail "retried samples not counted: $retried"
+grep -q '^vigie_push_samples_failed_total' "$T/self.prom" && fail "the old name samples_failed_total is still served"
 grep -q "HTTP 400: the target refused a batch" "$T/vigie.log" || fail "the refusal was not logged"
 stop_pid "$VIGIE_PID" || fail "vigie exited with $?"
 # every request carried the tenant header, and no request was malformed (415)

@@ -1,6 +1,7 @@
-/* The sender's checks that need no receiver: URLs as the log shows them
- * and the same-origin rule of redirects, and the secret files and header
- * values a target's configuration may hold. */
+/* The sender's checks that need no receiver: what it does with each
+ * answer (push_verdict), URLs as the log shows them and the same-origin
+ * rule of redirects, and the secret files and header values a target's
+ * configuration may hold. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,9 +13,108 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "config.h"
 #include "push.h"
+
+#define URL "http://h:9090/api/v1/write"
+
+/* One row: an answer, the verdict, and for PUSH_MISCONFIGURED after a
+ * redirect the start of the reason given. */
+struct verdict_case {
+        long status;
+        CURLcode code;
+        const char *location;
+        unsigned hops;
+        enum push_verdict verdict;
+        const char *why;
+};
+
+static void check_verdicts(const struct verdict_case *cases, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                const struct verdict_case *c = &cases[i];
+                char why[512] = "";
+                enum push_verdict v =
+                        push_verdict(c->status, (int) c->code, URL, c->location, c->hops, why, sizeof(why));
+                if (v != c->verdict)
+                        fail_msg("status %ld, curl %d, location %s, hops %u: verdict %d, expected %d", c->status,
+                                 (int) c->code, c->location ? c->location : "none", c->hops, (int) v, (int) c->verdict);
+                if (c->why && strncmp(why, c->why, strlen(c->why)) != 0)
+                        fail_msg("status %ld to %s: '%s', expected '%s...'", c->status, c->location, why, c->why);
+        }
+}
+
+static void test_verdict_delivered(_unused_ void **state) {
+        static const struct verdict_case cases[] = {
+                {200, CURLE_OK, NULL, 0, PUSH_DELIVERED, NULL},
+                {204, CURLE_OK, NULL, 0, PUSH_DELIVERED, NULL},
+                {299, CURLE_OK, NULL, 0, PUSH_DELIVERED, NULL},
+                {204, CURLE_OK, NULL, 3, PUSH_DELIVERED, NULL}, /* after redirects followed */
+        };
+        check_verdicts(cases, ELEMENTSOF(cases));
+}
+
+static void test_verdict_retry(_unused_ void **state) {
+        static const struct verdict_case cases[] = {
+                {500, CURLE_OK, NULL, 0, PUSH_RETRY, NULL},
+                {502, CURLE_OK, NULL, 0, PUSH_RETRY, NULL},
+                {503, CURLE_OK, NULL, 0, PUSH_RETRY, NULL},
+                {599, CURLE_OK, NULL, 0, PUSH_RETRY, NULL},
+                {429, CURLE_OK, NULL, 0, PUSH_RETRY, NULL},
+                {0, CURLE_COULDNT_CONNECT, NULL, 0, PUSH_RETRY, NULL},
+                {0, CURLE_COULDNT_RESOLVE_HOST, NULL, 0, PUSH_RETRY, NULL},
+                {0, CURLE_OPERATION_TIMEDOUT, NULL, 0, PUSH_RETRY, NULL},
+                {0, CURLE_GOT_NOTHING, NULL, 0, PUSH_RETRY, NULL},
+                {0, CURLE_RECV_ERROR, NULL, 0, PUSH_RETRY, NULL},
+                {0, CURLE_SEND_ERROR, NULL, 0, PUSH_RETRY, NULL},
+                {0, CURLE_SSL_CONNECT_ERROR, NULL, 0, PUSH_RETRY, NULL},   /* a handshake cut short */
+                {0, CURLE_ABORTED_BY_CALLBACK, NULL, 0, PUSH_RETRY, NULL}, /* a stop: the batch stays */
+        };
+        check_verdicts(cases, ELEMENTSOF(cases));
+}
+
+static void test_verdict_follow(_unused_ void **state) {
+        static const struct verdict_case cases[] = {
+                {307, CURLE_OK, "http://h:9090/elsewhere", 0, PUSH_FOLLOW, NULL},
+                {308, CURLE_OK, "http://H:9090/x?y=1", 0, PUSH_FOLLOW, NULL},
+                {308, CURLE_OK, "http://h:9090/x", PUSH_REDIRECTS_MAX - 1, PUSH_FOLLOW, NULL},
+        };
+        check_verdicts(cases, ELEMENTSOF(cases));
+}
+
+static void test_verdict_misconfigured(_unused_ void **state) {
+        static const struct verdict_case cases[] = {
+                {307, CURLE_OK, NULL, 0, PUSH_MISCONFIGURED, "HTTP 307 with no Location"},
+                {301, CURLE_OK, "http://h:9090/x", 0, PUSH_MISCONFIGURED,
+                 "HTTP 301 to http://h:9090/x: only 307 and 308 are followed"},
+                {302, CURLE_OK, "http://h:9090/x", 0, PUSH_MISCONFIGURED, "HTTP 302 to http://h:9090/x: only 307"},
+                {303, CURLE_OK, "http://h:9090/x", 0, PUSH_MISCONFIGURED, "HTTP 303 to http://h:9090/x: only 307"},
+                {308, CURLE_OK, "https://h:9090/x", 0, PUSH_MISCONFIGURED,
+                 "HTTP 308 to https://h:9090/x, another origin"},
+                {307, CURLE_OK, "http://u:pw@evil/x", 0, PUSH_MISCONFIGURED,
+                 "HTTP 307 to http://u:xxxxx@evil/x, another origin"},
+                {307, CURLE_OK, "http://h:9090/x", PUSH_REDIRECTS_MAX, PUSH_MISCONFIGURED,
+                 "HTTP 307 to http://h:9090/x: more than 5 redirects in a row"},
+                {0, CURLE_PEER_FAILED_VERIFICATION, NULL, 0, PUSH_MISCONFIGURED, NULL},
+                {0, CURLE_SSL_CACERT_BADFILE, NULL, 0, PUSH_MISCONFIGURED, NULL},
+                {0, CURLE_SSL_CERTPROBLEM, NULL, 0, PUSH_MISCONFIGURED, NULL},
+                {0, CURLE_UNSUPPORTED_PROTOCOL, NULL, 0, PUSH_MISCONFIGURED, NULL},
+                {0, CURLE_URL_MALFORMAT, NULL, 0, PUSH_MISCONFIGURED, NULL},
+                {0, CURLE_LOGIN_DENIED, NULL, 0, PUSH_MISCONFIGURED, NULL},
+        };
+        check_verdicts(cases, ELEMENTSOF(cases));
+}
+
+static void test_verdict_drop(_unused_ void **state) {
+        static const struct verdict_case cases[] = {
+                {400, CURLE_OK, NULL, 0, PUSH_DROP, NULL}, {401, CURLE_OK, NULL, 0, PUSH_DROP, NULL},
+                {403, CURLE_OK, NULL, 0, PUSH_DROP, NULL}, {404, CURLE_OK, NULL, 0, PUSH_DROP, NULL},
+                {413, CURLE_OK, NULL, 0, PUSH_DROP, NULL}, {499, CURLE_OK, NULL, 0, PUSH_DROP, NULL},
+                {100, CURLE_OK, NULL, 0, PUSH_DROP, NULL},
+        };
+        check_verdicts(cases, ELEMENTSOF(cases));
+}
 
 static void test_url_redact(_unused_ void **state) {
         static const struct {
@@ -119,9 +219,10 @@ static void test_secret_files(_unused_ void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_url_redact),
-                cmocka_unit_test(test_url_same_origin),
-                cmocka_unit_test(test_secret_files),
+                cmocka_unit_test(test_verdict_delivered), cmocka_unit_test(test_verdict_retry),
+                cmocka_unit_test(test_verdict_follow),    cmocka_unit_test(test_verdict_misconfigured),
+                cmocka_unit_test(test_verdict_drop),      cmocka_unit_test(test_url_redact),
+                cmocka_unit_test(test_url_same_origin),   cmocka_unit_test(test_secret_files),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
