@@ -126,6 +126,21 @@ FAKE_COLLECTORS(b)
 FAKE_COLLECTORS(c)
 
 static struct config cfg;
+/* The test's engine, stopped by teardown too, so that a failed test
+ * leaves no refresh running into the next one's fakes. */
+static struct scrape_engine *engine;
+
+static void set_block(struct fake *f, bool block) {
+        (void) pthread_mutex_lock(&f->lock);
+        f->block = block;
+        (void) pthread_cond_broadcast(&f->cond);
+        (void) pthread_mutex_unlock(&f->lock);
+}
+
+static void engine_stop(void) {
+        scrape_engine_free(engine);
+        engine = NULL;
+}
 
 static int setup(void **state) {
         (void) state;
@@ -137,16 +152,23 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
         (void) state;
+        struct fake *fakes[] = {&fake_a, &fake_b, &fake_c};
+        for (size_t i = 0; i < 3; i++)
+                set_block(fakes[i], false);
+        engine_stop();
+        for (size_t i = 0; i < 3; i++)
+                if (fakes[i]->fd >= 0)
+                        (void) close(fakes[i]->fd);
         config_free(&cfg);
         return 0;
 }
 
 static struct scrape_engine *engine_with(const struct collector *const *list, size_t n) {
-        struct scrape_engine *e = NULL;
         struct diag diag = {0};
-        assert_int_equal(scrape_engine_new(&e), 0);
-        assert_int_equal(scrape_engine_configure_collectors(e, &cfg, list, n, &diag), 0);
-        return e;
+        assert_null(engine);
+        assert_int_equal(scrape_engine_new(&engine), 0);
+        assert_int_equal(scrape_engine_configure_collectors(engine, &cfg, list, n, &diag), 0);
+        return engine;
 }
 
 static int encode(const struct metric_set *set, void *userdata) {
@@ -200,13 +222,6 @@ static void expect_line_soon(struct scrape_engine *e, const char *line) {
         expect_line(e, line, true);
 }
 
-static void set_block(struct fake *f, bool block) {
-        (void) pthread_mutex_lock(&f->lock);
-        f->block = block;
-        (void) pthread_cond_broadcast(&f->cond);
-        (void) pthread_mutex_unlock(&f->lock);
-}
-
 /* Waits (2 s at most) until f has returned from min collects; with
  * blocked, until a collect is blocked. */
 static void wait_for(struct fake *f, unsigned min, bool blocked) {
@@ -214,8 +229,12 @@ static void wait_for(struct fake *f, unsigned min, bool blocked) {
         (void) pthread_mutex_lock(&f->lock);
         while (f->collects < min || (blocked && !f->blocked))
                 if (pthread_cond_timedwait(&f->cond, &f->lock, &deadline) == ETIMEDOUT)
-                        fail_msg("%s: %u collect(s), blocked %d, after 2 s", f->desc.name, f->collects, f->blocked);
+                        break;
+        unsigned n = f->collects;
+        bool is_blocked = f->blocked;
         (void) pthread_mutex_unlock(&f->lock);
+        if (n < min || (blocked && !is_blocked))
+                fail_msg("%s: %u collect(s), blocked %d, after 2 s", f->desc.name, n, is_blocked);
 }
 
 static unsigned collects(struct fake *f) {
@@ -280,7 +299,7 @@ static void test_failure_rolls_back(void **state) {
         assert_null(strstr(text, "fake_b"));
         assert_true(has_line(text, "fake_c 3"));
         free(text);
-        scrape_engine_free(e);
+        engine_stop();
 }
 
 static void test_failure_success_zero(void **state) {
@@ -293,7 +312,7 @@ static void test_failure_success_zero(void **state) {
         fake_b.result = 0;
         expect_line(e, "node_scrape_collector_success{collector=\"b\"} 1", true);
         expect_line(e, "fake_b 1", true);
-        scrape_engine_free(e);
+        engine_stop();
 }
 
 static void test_background_blocked_serves_snapshot(void **state) {
@@ -317,14 +336,14 @@ static void test_background_blocked_serves_snapshot(void **state) {
                 free(text);
         }
         set_block(&fake_b, false);
-        scrape_engine_free(e);
+        engine_stop();
 }
 
 static void test_background_blocked_holds_no_other(void **state) {
         (void) state;
         const struct collector *list[] = {&bg_a, &bg_b, &bg_c};
         fake_a.period_ms = fake_b.period_ms = fake_c.period_ms = 10;
-        struct scrape_engine *e = engine_with(list, 3);
+        (void) engine_with(list, 3);
         set_block(&fake_a, true);
         set_block(&fake_b, true);
         wait_for(&fake_a, 0, true);
@@ -333,7 +352,7 @@ static void test_background_blocked_holds_no_other(void **state) {
         wait_for(&fake_c, collects(&fake_c) + 5, false);
         set_block(&fake_a, false);
         set_block(&fake_b, false);
-        scrape_engine_free(e);
+        engine_stop();
 }
 
 static void test_background_stale_dropped(void **state) {
@@ -357,7 +376,7 @@ static void test_background_stale_dropped(void **state) {
         wait_for(&fake_a, n + 1, false);
         expect_line_soon(e, "node_scrape_collector_success{collector=\"a\"} 1");
         expect_line(e, "fake_a 1", true);
-        scrape_engine_free(e);
+        engine_stop();
 }
 
 static void test_background_failure_publishes_nothing(void **state) {
@@ -376,7 +395,7 @@ static void test_background_failure_publishes_nothing(void **state) {
         assert_null(strstr(text, "fake_a"));
         assert_true(has_line(text, "node_scrape_collector_success{collector=\"a\"} 0"));
         free(text);
-        scrape_engine_free(e);
+        engine_stop();
 }
 
 static void test_background_computed_period(void **state) {
@@ -384,9 +403,9 @@ static void test_background_computed_period(void **state) {
         const struct collector *list[] = {&bg_a};
         fake_a.period_ms = 60000;
         fake_a.next_ms = 10; /* it asks for sooner than its schedule says */
-        struct scrape_engine *e = engine_with(list, 1);
+        (void) engine_with(list, 1);
         wait_for(&fake_a, 5, false);
-        scrape_engine_free(e);
+        engine_stop();
 }
 
 static void test_reload_swaps_collectors(void **state) {
@@ -418,7 +437,7 @@ static void test_reload_swaps_collectors(void **state) {
         assert_int_equal(scrape_engine_configure_collectors(e, &cfg, third, 1, &diag), 0);
         assert_true(freed(&fake_b));
         assert_int_equal(thread_count(), threads);
-        scrape_engine_free(e);
+        engine_stop();
 }
 
 static void test_reload_leaves_blocked_refresh(void **state) {
@@ -441,10 +460,11 @@ static void test_reload_leaves_blocked_refresh(void **state) {
         set_block(&fake_a, false);
         struct timespec deadline = realtime_after_ms(2000);
         (void) pthread_mutex_lock(&fake_a.lock);
-        while (!fake_a.freed)
-                assert_int_equal(pthread_cond_timedwait(&fake_a.cond, &fake_a.lock, &deadline), 0);
+        while (!fake_a.freed && pthread_cond_timedwait(&fake_a.cond, &fake_a.lock, &deadline) == 0)
+                ;
         (void) pthread_mutex_unlock(&fake_a.lock);
-        scrape_engine_free(e);
+        assert_true(freed(&fake_a));
+        engine_stop();
         /* the worker's own exit comes just after the free it called */
         for (int i = 0; i < 200 && thread_count() > threads; i++)
                 (void) usleep(10 * 1000);
@@ -473,8 +493,7 @@ static void test_background_fd_driven(void **state) {
         /* the refresh read it all: not called again for a drained descriptor */
         (void) usleep(100 * 1000);
         assert_int_equal(collects(&fake_a), 3);
-        scrape_engine_free(e);
-        (void) close(fd);
+        engine_stop();
 }
 
 static void test_idle_no_thread_no_wakeup(void **state) {
@@ -484,7 +503,7 @@ static void test_idle_no_thread_no_wakeup(void **state) {
         struct scrape_engine *e = engine_with(sync_only, 2);
         expect_line(e, "fake_a 1", true);
         assert_int_equal(thread_count(), threads);
-        scrape_engine_free(e);
+        engine_stop();
 
         /* a background collector with nothing due: its threads sleep */
         int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -499,9 +518,8 @@ static void test_idle_no_thread_no_wakeup(void **state) {
         (void) usleep(300 * 1000);
         assert_int_equal(other_threads_switches(), before);
         assert_int_equal(collects(&fake_a), n + 1);
-        scrape_engine_free(e);
+        engine_stop();
         assert_int_equal(thread_count(), threads);
-        (void) close(fd);
 }
 
 int main(void) {
