@@ -19,12 +19,13 @@ void scrape_engine_free(struct scrape_engine *e);
 
 /* Builds the collectors cfg enables (calling their init) and swaps them in.
  * On error (a bad [collector.X] value, say) the running set is unchanged
- * and diag says why. The engine keeps no pointer into cfg. */
+ * and diag says why. The engine keeps no pointer into cfg. New background
+ * collectors' first refreshes are waited for, a second at most, so that
+ * the next scrape has their series; the old ones are stopped. */
 int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, struct diag *diag);
 /* The same with the given collectors (every one runs, in this order)
  * rather than the registry's that cfg enables: for tests, which hand the
- * engine fake collectors. Background collectors' first refreshes are
- * waited for, a second at most, so that the next scrape has their series. */
+ * engine fake collectors. */
 int scrape_engine_configure_collectors(struct scrape_engine *e, const struct config *cfg,
                                        const struct collector *const *collectors, size_t n, struct diag *diag);
 
