@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,36 @@
 #include "config.h"
 #include "prom_text.h"
 #include "scrape.h"
+
+/* Allocations made by the scraping thread, counted by interposing malloc
+ * and friends as tests/bench/bench_scrape.c does; not under ASan, which
+ * has its own. */
+#include <stdatomic.h>
+static _Thread_local bool counting;
+static atomic_long allocs;
+#if defined(__SANITIZE_ADDRESS__)
+#define ALLOCS_COUNTED false
+#else
+#define ALLOCS_COUNTED true
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+void *malloc(size_t n) {
+        if (counting)
+                atomic_fetch_add(&allocs, 1);
+        return __libc_malloc(n);
+}
+void *calloc(size_t a, size_t b) {
+        if (counting)
+                atomic_fetch_add(&allocs, 1);
+        return __libc_calloc(a, b);
+}
+void *realloc(void *p, size_t n) {
+        if (counting)
+                atomic_fetch_add(&allocs, 1);
+        return __libc_realloc(p, n);
+}
+#endif
 
 /* A fake collector: its state is this control block, which the test
  * drives and the collector reports on. */
@@ -522,6 +553,32 @@ static void test_idle_no_thread_no_wakeup(void **state) {
         assert_int_equal(thread_count(), threads);
 }
 
+static int count_samples(const struct metric_set *set, void *userdata) {
+        *(size_t *) userdata = set->n_samples;
+        return 0;
+}
+
+static void test_background_scrape_allocates_nothing(void **state) {
+        (void) state;
+        if (!ALLOCS_COUNTED)
+                skip();
+        int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        assert_true(fd >= 0);
+        fake_a.fd = fd; /* no refresh during the count */
+        const struct collector *list[] = {&sync_b, &bg_a};
+        (void) engine_with(list, 2);
+        size_t n = 0;
+        for (int i = 0; i < 3; i++)
+                assert_int_equal(scrape_engine_collect(engine, count_samples, &n), 0);
+        atomic_store(&allocs, 0);
+        counting = true;
+        for (int i = 0; i < 100; i++)
+                (void) scrape_engine_collect(engine, count_samples, &n);
+        counting = false;
+        assert_int_equal(atomic_load(&allocs), 0);
+        assert_true(n > 10);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_failure_rolls_back, setup, teardown),
@@ -535,6 +592,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_reload_leaves_blocked_refresh, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_background_fd_driven, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_idle_no_thread_no_wakeup, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_background_scrape_allocates_nothing, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
