@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "diag.h"
@@ -24,6 +25,18 @@ struct collect_ctx {
         struct metric_set *set;
         unsigned parse_errors; /* lines the collector skipped as garbage */
         struct shared_files *files; /* kernel files read once per scrape for all */
+        /* Background collectors only: the delay before the next refresh,
+         * preset to the schedule's period; one that computes its own
+         * period sets it (0: none but its descriptor's). */
+        uint64_t next_refresh_ms;
+};
+
+/* How a background collector is refreshed: on a period, when a
+ * descriptor is readable, or both. */
+struct collector_schedule {
+        uint64_t period_ms;  /* the delay after a refresh before the next one; 0: on fd only */
+        int fd;              /* -1, or the collector's own descriptor, left open until free */
+        uint64_t max_age_ms; /* a snapshot older than this is dropped; 0: three periods (none on fd only) */
 };
 
 /* One key of a [collector.NAME] section (--collector.NAME.KEY, dashes for
@@ -54,4 +67,16 @@ struct collector {
          * A missing file is "no data" (return -ENOENT), never a crash. */
         int (*collect)(void *state, struct collect_ctx *ctx);
         void (*free)(void *state);
+
+        /* Optional: makes the collector a background one. Called once
+         * after init, it fills ret (fd preset to -1). collect then runs on
+         * the engine's scheduler, not in the scrape: at once, then as ret
+         * and next_refresh_ms say, one refresh at a time, on a thread of
+         * its own while it blocks, into a private set that the engine
+         * publishes whole when collect returns (an empty one if it
+         * failed). Scrapes copy the last published set. The descriptors
+         * its families use must live as long as the state (static or a
+         * desc_cache), since a scrape reads a snapshot while the next
+         * refresh runs. */
+        int (*schedule)(void *state, struct collector_schedule *ret);
 };

@@ -103,6 +103,35 @@ int metric_set_sample2(struct metric_set *set, double value, const char *v1, con
         return sample_n(set, value, v, 2);
 }
 
+int metric_set_append(struct metric_set *dst, const struct metric_set *src) {
+        if (dst->error < 0)
+                return dst->error;
+        if (src->n_families == 0)
+                return 0;
+        if (array_reserve((void **) &dst->families, &dst->cap_families, dst->n_families + src->n_families,
+                          sizeof(*dst->families)) < 0 ||
+            array_reserve((void **) &dst->samples, &dst->cap_samples, dst->n_samples + src->n_samples,
+                          sizeof(*dst->samples)) < 0)
+                return (dst->error = -ENOMEM);
+        /* label values move by the length of the arena they join; the
+         * arena stays non-empty, as metric_set_sample_suffix keeps it */
+        size_t off = dst->strings.len;
+        buf_put(&dst->strings, src->strings.data ? src->strings.data : "", src->strings.len);
+        if (dst->strings.error < 0 || dst->strings.len > UINT32_MAX || dst->n_samples + src->n_samples > UINT32_MAX)
+                return (dst->error = -ENOMEM);
+        for (size_t i = 0; i < src->n_families; i++) {
+                struct metric_family f = src->families[i];
+                f.first += (uint32_t) dst->n_samples;
+                dst->families[dst->n_families++] = f;
+        }
+        for (size_t i = 0; i < src->n_samples; i++) {
+                struct metric_sample s = src->samples[i];
+                s.labels += (uint32_t) off;
+                dst->samples[dst->n_samples++] = s;
+        }
+        return 0;
+}
+
 struct metric_mark metric_set_mark(const struct metric_set *set) {
         return (struct metric_mark){set->n_families, set->n_samples, set->strings.len};
 }

@@ -76,6 +76,11 @@ int metric_set_sample0(struct metric_set *set, double value);
 int metric_set_sample1(struct metric_set *set, double value, const char *v1);
 int metric_set_sample2(struct metric_set *set, double value, const char *v1, const char *v2);
 
+/* Appends every family and sample of src to dst (a background collector's
+ * snapshot into a scrape's set). A warm dst allocates nothing. 0 or
+ * -ENOMEM, sticky in dst. */
+int metric_set_append(struct metric_set *dst, const struct metric_set *src);
+
 struct metric_mark metric_set_mark(const struct metric_set *set);
 void metric_set_rollback(struct metric_set *set, struct metric_mark mark);
 

@@ -1,7 +1,9 @@
 /* Scrape engine. Collectors run one after the other in the scraping
  * thread; each one's outcome and duration become node_scrape_collector_*
  * series, and a failing collector's partial output is rolled back so that
- * a scrape never shows half a family. */
+ * a scrape never shows half a family. Background collectors refresh on
+ * the generation's scheduler instead, and the scrape copies the snapshot
+ * each one published last. */
 #include "scrape.h"
 
 #include <errno.h>
@@ -13,7 +15,9 @@
 #include "clock.h"
 #include "collector.h"
 #include "log.h"
+#include "macro.h"
 #include "registry.h"
+#include "scheduler.h"
 #include "self_metrics.h"
 
 static const char *const collector_label[] = {"collector"};
@@ -28,9 +32,44 @@ static const struct metric_desc parse_errors_desc = {
         "Lines (or, for textfile, files) that a collector skipped because they did not parse.", METRIC_COUNTER, 1,
         collector_label};
 
-struct collector_instance {
+static const struct metric_desc last_refresh_desc = {
+        "vigie_collector_last_refresh_timestamp_seconds",
+        "When a background collector last refreshed its series successfully, in seconds since the epoch.", METRIC_GAUGE,
+        1, collector_label};
+
+/* How long configure waits for the first refreshes of background
+ * collectors, so that the first scrape (--once, or right after a reload)
+ * has their series; and how long stopping them waits for a refresh in
+ * progress before leaving it to finish on its own. */
+#define FIRST_REFRESH_WAIT_MS 1000
+#define STOP_GRACE_MS 1000
+
+/* A background collector: its state, what its refresh builds, and the
+ * snapshot scrapes copy. The scheduler owns it once added, and frees it
+ * when the refresh in progress (if any) is over. */
+struct background {
         const struct collector *desc;
         void *state;
+        struct shared_files files;  /* its own: refreshes run beside scrapes */
+        struct metric_set building; /* the refresh's alone */
+        uint64_t period_ms, max_age_ms;
+        bool auto_max_age;    /* three times the last delay asked */
+        pthread_mutex_t lock; /* held to swap or copy what follows, never across collect */
+        struct metric_set published;
+        bool finished; /* a refresh has finished */
+        int last_result;
+        double last_duration;
+        unsigned long long parse_errors;
+        uint64_t finished_ns; /* CLOCK_MONOTONIC, when published was made */
+        uint64_t max_age_ns;  /* as of then; 0: no bound */
+        double last_success;  /* seconds since the epoch; 0: none yet */
+};
+
+struct collector_instance {
+        const struct collector *desc;
+        void *state;                    /* a synchronous collector's */
+        struct background *bg;          /* a background one's */
+        double last_success;            /* bg: as of the last scrape */
         struct collector_status status; /* the engine lock's */
         struct collector_status shown;  /* status_lock's: as of the last finished collection */
 };
@@ -41,9 +80,10 @@ struct generation {
         struct collector_env env;
         char *paths[4];
         struct collector_instance *instances;
-        size_t n;
+        size_t n, n_background;
         bool exporter_metrics;
         struct shared_files files; /* this generation's paths */
+        struct scheduler *scheduler; /* NULL without background collectors */
 };
 
 struct scrape_engine {
@@ -59,12 +99,94 @@ struct scrape_engine {
         void *source_data;
 };
 
+static void background_free(void *userdata) {
+        struct background *b = userdata;
+        b->desc->free(b->state);
+        shared_files_free(&b->files);
+        metric_set_free(&b->building);
+        metric_set_free(&b->published);
+        (void) pthread_mutex_destroy(&b->lock);
+        free(b);
+}
+
+/* The scheduler's run: one refresh, published whole. */
+static uint64_t background_refresh(void *userdata, bool fd_ready) {
+        struct background *b = userdata;
+        (void) fd_ready; /* the collector reads its descriptor without blocking either way */
+        metric_set_reset(&b->building);
+        shared_files_next_scrape(&b->files);
+        struct collect_ctx ctx = {.set = &b->building, .files = &b->files, .next_refresh_ms = b->period_ms};
+        uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+        int r = b->desc->collect(b->state, &ctx);
+        uint64_t t1 = clock_ns(CLOCK_MONOTONIC);
+        if (r >= 0 && b->building.error < 0)
+                r = b->building.error;
+        if (r < 0)
+                metric_set_reset(&b->building);
+        if (b->auto_max_age)
+                b->max_age_ms = ctx.next_refresh_ms * 3;
+
+        (void) pthread_mutex_lock(&b->lock);
+        struct metric_set old = b->published;
+        b->published = b->building;
+        b->building = old;
+        b->finished = true;
+        b->last_result = r < 0 ? r : 0;
+        b->last_duration = (double) (t1 - t0) / 1e9;
+        b->parse_errors += ctx.parse_errors;
+        b->finished_ns = t1;
+        b->max_age_ns = b->max_age_ms * 1000000u;
+        if (r >= 0)
+                b->last_success = (double) clock_ns(CLOCK_REALTIME) / 1e9;
+        (void) pthread_mutex_unlock(&b->lock);
+        return ctx.next_refresh_ms;
+}
+
+/* Hands a started background collector to g's scheduler (made at the
+ * first); on error the collector is freed. */
+static int background_add(struct generation *g, const struct collector *c, void *state, struct diag *diag,
+                          struct background **ret) {
+        struct collector_schedule sched = {.fd = -1};
+        int r = c->schedule(state, &sched);
+        if (r >= 0 && sched.period_ms == 0 && sched.fd < 0)
+                r = -EINVAL;
+        struct background *b = r < 0 ? NULL : calloc(1, sizeof(*b));
+        if (!b) {
+                c->free(state);
+                if (r >= 0)
+                        r = -ENOMEM;
+                else if (diag->msg[0] == '\0')
+                        (void) diag_set(diag, "collector %s: no schedule: %s", c->name, strerror(-r));
+                return r;
+        }
+        *b = (struct background){
+                .desc = c,
+                .state = state,
+                .period_ms = sched.period_ms,
+                .max_age_ms = sched.max_age_ms,
+                .auto_max_age = sched.max_age_ms == 0,
+                .last_result = -EAGAIN,
+        };
+        (void) pthread_mutex_init(&b->lock, NULL);
+        if (!g->scheduler && (r = scheduler_new(background_free, &g->scheduler)) < 0) {
+                background_free(b);
+                return r;
+        }
+        if ((r = scheduler_add(g->scheduler, c->name, sched.fd, background_refresh, b)) < 0) {
+                background_free(b);
+                return r;
+        }
+        *ret = b;
+        return 0;
+}
+
 static void generation_free(struct generation *g) {
         if (!g)
                 return;
+        scheduler_free(g->scheduler, STOP_GRACE_MS); /* frees the background collectors */
         shared_files_free(&g->files);
         for (size_t i = 0; i < g->n; i++)
-                if (g->instances[i].desc)
+                if (g->instances[i].desc && !g->instances[i].bg)
                         g->instances[i].desc->free(g->instances[i].state);
         free(g->instances);
         for (size_t i = 0; i < ELEMENTSOF(g->paths); i++)
@@ -72,7 +194,8 @@ static void generation_free(struct generation *g) {
         free(g);
 }
 
-static int generation_new(const struct config *cfg, struct diag *diag, struct generation **ret) {
+static int generation_new(const struct config *cfg, const struct collector *const *collectors, size_t n,
+                          struct diag *diag, struct generation **ret) {
         struct generation *g = calloc(1, sizeof(*g));
         if (!g)
                 return -ENOMEM;
@@ -84,17 +207,17 @@ static int generation_new(const struct config *cfg, struct diag *diag, struct ge
                         return -ENOMEM;
                 }
         g->env = (struct collector_env){g->paths[0], g->paths[1], g->paths[2], g->paths[3]};
-        g->instances = calloc(registry_count, sizeof(*g->instances));
+        g->instances = calloc(n ? n : 1, sizeof(*g->instances));
         if (!g->instances) {
                 generation_free(g);
                 return -ENOMEM;
         }
-        for (size_t i = 0; i < registry_count; i++) {
-                if (!config_collector_enabled(cfg, i))
-                        continue;
-                const struct collector *c = registry_collectors[i];
+        for (size_t i = 0; i < n; i++) {
+                const struct collector *c = collectors[i];
                 struct collector_instance *inst = &g->instances[g->n];
                 int r = c->init(&g->env, config_collector_section(cfg, c->name), diag, &inst->state);
+                if (r >= 0 && c->schedule && (r = background_add(g, c, TAKE_PTR(inst->state), diag, &inst->bg)) >= 0)
+                        g->n_background++;
                 if (r < 0) {
                         if (diag->msg[0] == '\0')
                                 (void) diag_set(diag, "collector %s: cannot start: %s", c->name, strerror(-r));
@@ -103,8 +226,19 @@ static int generation_new(const struct config *cfg, struct diag *diag, struct ge
                 }
                 inst->desc = c;
                 inst->status = (struct collector_status){.name = c->name, .help = c->help};
+                if (inst->bg)
+                        inst->status.last_result = -EAGAIN; /* no refresh yet */
                 inst->shown = inst->status;
                 g->n++;
+        }
+        if (g->scheduler) {
+                int r = scheduler_start(g->scheduler);
+                if (r < 0) {
+                        (void) diag_set(diag, "cannot start the background collectors' scheduler: %s", strerror(-r));
+                        generation_free(g);
+                        return r;
+                }
+                scheduler_wait_first_runs(g->scheduler, FIRST_REFRESH_WAIT_MS);
         }
         *ret = g;
         return 0;
@@ -136,8 +270,18 @@ void scrape_engine_free(struct scrape_engine *e) {
 }
 
 int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, struct diag *diag) {
+        const struct collector *enabled[REGISTRY_MAX];
+        size_t n = 0;
+        for (size_t i = 0; i < registry_count; i++)
+                if (config_collector_enabled(cfg, i))
+                        enabled[n++] = registry_collectors[i];
+        return scrape_engine_configure_collectors(e, cfg, enabled, n, diag);
+}
+
+int scrape_engine_configure_collectors(struct scrape_engine *e, const struct config *cfg,
+                                       const struct collector *const *collectors, size_t n, struct diag *diag) {
         struct generation *g = NULL;
-        int r = generation_new(cfg, diag, &g);
+        int r = generation_new(cfg, collectors, n, diag, &g);
         if (r < 0)
                 return r;
         (void) pthread_mutex_lock(&e->lock);
@@ -152,8 +296,12 @@ int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, s
 
 /* One line when a collector starts failing or recovers, not one per scrape. */
 static void log_transition(struct collector_status *st, int r, unsigned parse_errors) {
+        if (r == -ETIME && (!st->ran || st->last_result != r))
+                log_warn("collector %s has not finished a refresh within its bound; its last snapshot is dropped "
+                         "until it does",
+                         st->name);
         /* a source this host does not have (no hwmon on a VM) is no data, not a fault */
-        if (r == -ENOENT && (!st->ran || st->last_result != r))
+        else if (r == -ENOENT && (!st->ran || st->last_result != r))
                 log_errno(LOG_LEVEL_INFO, r, "collector %s has no data on this host", st->name);
         else if (r < 0 && (!st->ran || st->last_result >= 0))
                 log_errno(LOG_LEVEL_WARN, r, "collector %s failed; its series are left out until it recovers",
@@ -166,6 +314,30 @@ static void log_transition(struct collector_status *st, int r, unsigned parse_er
                          st->name, parse_errors);
 }
 
+/* Copies what a background collector published last, unless it is older
+ * than its bound (-ETIME); its status is that of its last refresh. */
+static void serve_snapshot(struct collector_instance *inst, struct metric_set *set) {
+        struct background *b = inst->bg;
+        (void) pthread_mutex_lock(&b->lock);
+        int r = b->last_result;
+        if (b->finished && b->max_age_ns > 0 && clock_ns(CLOCK_MONOTONIC) - b->finished_ns > b->max_age_ns)
+                r = -ETIME;
+        if (r >= 0)
+                (void) metric_set_append(set, &b->published);
+        bool finished = b->finished;
+        double duration = b->last_duration;
+        unsigned long long parse_errors = b->parse_errors;
+        inst->last_success = b->last_success;
+        (void) pthread_mutex_unlock(&b->lock);
+        if (!finished)
+                return; /* its first refresh is still running: nothing to say yet */
+        log_transition(&inst->status, r, (unsigned) (parse_errors - inst->status.parse_errors));
+        inst->status.ran = true;
+        inst->status.last_result = r;
+        inst->status.last_duration = duration;
+        inst->status.parse_errors = parse_errors;
+}
+
 static void collect_all(struct scrape_engine *e) {
         struct generation *g = e->gen;
         struct metric_set *set = &e->set;
@@ -174,6 +346,10 @@ static void collect_all(struct scrape_engine *e) {
 
         for (size_t i = 0; i < g->n; i++) {
                 struct collector_instance *inst = &g->instances[i];
+                if (inst->bg) {
+                        serve_snapshot(inst, set);
+                        continue;
+                }
                 struct collect_ctx ctx = {.set = set, .files = &g->files};
                 struct metric_mark mark = metric_set_mark(set);
                 /* in whole nanoseconds, so that durations print as short
@@ -201,6 +377,13 @@ static void collect_all(struct scrape_engine *e) {
         (void) metric_set_family(set, &parse_errors_desc);
         for (size_t i = 0; i < g->n; i++)
                 (void) metric_set_sample1(set, (double) g->instances[i].status.parse_errors, g->instances[i].desc->name);
+        if (g->n_background > 0) {
+                (void) metric_set_family(set, &last_refresh_desc);
+                for (size_t i = 0; i < g->n; i++)
+                        if (g->instances[i].last_success > 0)
+                                (void) metric_set_sample1(set, g->instances[i].last_success,
+                                                          g->instances[i].desc->name);
+        }
         (void) pthread_mutex_lock(&e->status_lock);
         for (size_t i = 0; i < g->n; i++)
                 g->instances[i].shown = g->instances[i].status;

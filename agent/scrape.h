@@ -10,6 +10,8 @@
 #include "diag.h"
 #include "metric.h"
 
+struct collector;
+
 struct scrape_engine;
 
 int scrape_engine_new(struct scrape_engine **ret);
@@ -17,8 +19,15 @@ void scrape_engine_free(struct scrape_engine *e);
 
 /* Builds the collectors cfg enables (calling their init) and swaps them in.
  * On error (a bad [collector.X] value, say) the running set is unchanged
- * and diag says why. The engine keeps no pointer into cfg. */
+ * and diag says why. The engine keeps no pointer into cfg. New background
+ * collectors' first refreshes are waited for, a second at most, so that
+ * the next scrape has their series; the old ones are stopped. */
 int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, struct diag *diag);
+/* The same with the given collectors (every one runs, in this order)
+ * rather than the registry's that cfg enables: for tests, which hand the
+ * engine fake collectors. */
+int scrape_engine_configure_collectors(struct scrape_engine *e, const struct config *cfg,
+                                       const struct collector *const *collectors, size_t n, struct diag *diag);
 
 /* Adds fn's series to every collection, after the collectors (the push
  * targets' own metrics). One source; NULL removes it. */
