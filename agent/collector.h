@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "config_section.h"
 #include "diag.h"
 #include "fileio.h"
 #include "metric.h"

@@ -8,11 +8,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "config_section.h"
+#include "registry.h"
 #include "diag.h"
 #include "log.h"
 #include "settings.h"
 
-#define COLLECTORS_MAX 64
+#define COLLECTORS_MAX REGISTRY_MAX
 /* What a config file may hold: the shipped one is 3 KB, and the longest
  * line a person writes is a regex of a few hundred bytes. A file or line
  * past these is refused with its name (and line), not read until memory
@@ -23,23 +25,6 @@
 /* Where a value came from: 0 the embedded default, else its line in the
  * config file, or CONFIG_FROM_FLAG. */
 #define CONFIG_FROM_FLAG UINT32_MAX
-
-struct config_entry {
-        char *key;
-        char *value;
-        unsigned line; /* 0: from a flag (--collector.NAME.KEY, --push.url, --push.label) */
-};
-
-/* A [collector.NAME] or [push.target.NAME] section, handed as it is to the
- * collector's init or the push exporter. */
-struct config_section {
-        char *name;       /* the collector's or the target's name */
-        const char *kind; /* "collector" or "push.target": [KIND.NAME] in messages */
-        const char *file; /* the config file, for diagnostics */
-        unsigned line;    /* of its [header]; 0: made by a flag */
-        struct config_entry *entries;
-        size_t n_entries;
-};
 
 struct config {
         char *path; /* NULL while only the embedded defaults are in force */
@@ -95,19 +80,6 @@ void config_free(struct config *cfg);
 bool config_collector_enabled(const struct config *cfg, size_t idx);
 const struct config_section *config_collector_section(const struct config *cfg, const char *name);
 
-/* The entry for key in a collector's section, or NULL (section may be NULL). */
-const struct config_entry *config_section_get(const struct config_section *s, const char *key);
-/* Typed getters with a default; a bad value is a diag naming file:line or
- * the flag it came from. */
-int config_section_bool(const struct config_section *s, const char *key, bool def, bool *ret, struct diag *diag);
-/* The string, or def; never NULL unless def is. */
-const char *config_section_string(const struct config_section *s, const char *key, const char *def);
-int config_section_duration_ms(const struct config_section *s, const char *key, uint64_t def, uint64_t min,
-                               uint64_t max, uint64_t *ret, struct diag *diag);
-/* A diag about entry e of s: "file:line: [collector.X] key: ..." or
- * "--collector.X.key: ...". Returns -EINVAL. */
-int config_entry_error(const struct config_section *s, const struct config_entry *e, struct diag *diag,
-                       const char *fmt, ...) _printf_(4, 5);
 /* Sets settings[idx] to value, which came from line (or CONFIG_FROM_FLAG).
  * A bad value: -EINVAL and what is wrong with it in err (size bytes), as
  * "'VALUE' is not ...". Otherwise 0 or -ENOMEM. */

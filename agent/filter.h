@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "config.h"
+#include "config_section.h"
 #include "diag.h"
 
 /* The answers already given, by name: the same devices and mount points

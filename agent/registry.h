@@ -5,7 +5,8 @@
 
 #include "collector.h"
 
-#define REGISTRY_MAX COLLECTORS_MAX
+/* room for every collector, in the config's per-collector arrays too */
+#define REGISTRY_MAX 64
 
 extern const struct collector *const registry_collectors[];
 extern const size_t registry_count;

@@ -1,0 +1,74 @@
+/* A config section's entries and their typed getters. */
+#include "config_section.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "parse.h"
+#include "settings.h"
+
+const struct config_entry *config_section_get(const struct config_section *s, const char *key) {
+        for (size_t i = 0; s && i < s->n_entries; i++)
+                if (strcmp(s->entries[i].key, key) == 0)
+                        return &s->entries[i];
+        return NULL;
+}
+
+int config_entry_error(const struct config_section *s, const struct config_entry *e, struct diag *diag,
+                       const char *fmt, ...) {
+        char msg[400];
+        va_list ap;
+        va_start(ap, fmt);
+        (void) vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        bool target = s->kind && strcmp(s->kind, "push.target") == 0;
+        if (e->line == 0 && target)
+                return diag_set(diag, "--push.url: %s", msg);
+        if (e->line == 0) {
+                /* flags are written with dashes: device_exclude came from --collector.X.device-exclude */
+                char flag[128];
+                (void) snprintf(flag, sizeof(flag), "%s", e->key);
+                for (char *p = flag; *p; p++)
+                        if (*p == '_')
+                                *p = '-';
+                return diag_set(diag, "--collector.%s.%s: %s", s->name, flag, msg);
+        }
+        return diag_at(diag, s->file, e->line, "[%s.%s] %s: %s", target ? "push.target" : "collector", s->name, e->key,
+                       msg);
+}
+
+int config_section_bool(const struct config_section *s, const char *key, bool def, bool *ret, struct diag *diag) {
+        const struct config_entry *e = config_section_get(s, key);
+        if (!e) {
+                *ret = def;
+                return 0;
+        }
+        if (parse_bool(e->value, ret) < 0)
+                return config_entry_error(s, e, diag, "'%s' is not a boolean (true or false)", e->value);
+        return 0;
+}
+
+const char *config_section_string(const struct config_section *s, const char *key, const char *def) {
+        const struct config_entry *e = config_section_get(s, key);
+        return e ? e->value : def;
+}
+
+int config_section_duration_ms(const struct config_section *s, const char *key, uint64_t def, uint64_t min,
+                               uint64_t max, uint64_t *ret, struct diag *diag) {
+        const struct config_entry *e = config_section_get(s, key);
+        if (!e) {
+                *ret = def;
+                return 0;
+        }
+        uint64_t ms;
+        if (parse_duration_ms(e->value, &ms) < 0 || ms < min || ms > max) {
+                char lo[32], hi[32];
+                settings_format_duration(min, lo, sizeof(lo));
+                settings_format_duration(max, hi, sizeof(hi));
+                return config_entry_error(s, e, diag, "'%s' is not a duration from %s to %s (e.g. 500ms, 2s)", e->value,
+                                          lo, hi);
+        }
+        *ret = ms;
+        return 0;
+}

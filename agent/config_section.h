@@ -1,0 +1,42 @@
+/* A config file's section as a collector or a push target reads it:
+ * [collector.NAME] or [push.target.NAME], its keys and values with where
+ * each came from, and the typed getters that say file:line (or the flag)
+ * when a value is bad. All a collector needs of the configuration. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+struct config_entry {
+        char *key;
+        char *value;
+        unsigned line; /* 0: from a flag (--collector.NAME.KEY, --push.url, --push.label) */
+};
+
+/* A [collector.NAME] or [push.target.NAME] section, handed as it is to the
+ * collector's init or the push exporter. */
+struct config_section {
+        char *name;       /* the collector's or the target's name */
+        const char *kind; /* "collector" or "push.target": [KIND.NAME] in messages */
+        const char *file; /* the config file, for diagnostics */
+        unsigned line;    /* of its [header]; 0: made by a flag */
+        struct config_entry *entries;
+        size_t n_entries;
+};
+
+/* The entry for key in a collector's section, or NULL (section may be NULL). */
+const struct config_entry *config_section_get(const struct config_section *s, const char *key);
+/* Typed getters with a default; a bad value is a diag naming file:line or
+ * the flag it came from. */
+int config_section_bool(const struct config_section *s, const char *key, bool def, bool *ret, struct diag *diag);
+/* The string, or def; never NULL unless def is. */
+const char *config_section_string(const struct config_section *s, const char *key, const char *def);
+int config_section_duration_ms(const struct config_section *s, const char *key, uint64_t def, uint64_t min,
+                               uint64_t max, uint64_t *ret, struct diag *diag);
+/* A diag about entry e of s: "file:line: [collector.X] key: ..." or
+ * "--collector.X.key: ...". Returns -EINVAL. */
+int config_entry_error(const struct config_section *s, const struct config_entry *e, struct diag *diag,
+                       const char *fmt, ...) _printf_(4, 5);
