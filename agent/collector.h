@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "fileio.h"
 #include "metric.h"
+#include "scrape_cache.h"
 
 /* Where a collector reads from. Every read goes through these roots. */
 struct collector_env {
@@ -24,7 +25,7 @@ struct collector_env {
 struct collect_ctx {
         struct metric_set *set;
         unsigned parse_errors; /* lines the collector skipped as garbage */
-        struct shared_files *files; /* kernel files read once per scrape for all */
+        struct scrape_cache *cache; /* what collectors of one scrape read alike, read once */
         /* Background collectors only: the delay before the next refresh,
          * preset to the schedule's period; one that computes its own
          * period sets it (0: none but its descriptor's). */

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "netlink_links.h"
 
 int path_join(char *out, size_t size, const char *root, const char *rel) {
         size_t rl = strlen(root);
@@ -186,46 +185,4 @@ void kernel_file_close(struct kernel_file *f) {
         if (f->open)
                 (void) close(f->fd);
         f->open = false;
-}
-
-int shared_file_read(struct shared_files *f, const char *root, const char *rel, bool one_piece, size_t max,
-                     const struct buf **ret) {
-        char path[PATH_MAX];
-        int r = path_join(path, sizeof(path), root, rel);
-        if (r < 0)
-                return r;
-        struct shared_file *item = NULL;
-        for (size_t i = 0; i < f->n && !item; i++)
-                if (strcmp(f->items[i].path, path) == 0)
-                        item = &f->items[i];
-        if (!item) {
-                if (f->n == SHARED_FILES_MAX)
-                        return -E2BIG; /* a bug: SHARED_FILES_MAX is the number of shared files */
-                item = &f->items[f->n];
-                *item = (struct shared_file){0};
-                item->path = strdup(path);
-                if (!item->path)
-                        return -ENOMEM;
-                item->scrape = f->scrape - 1; /* not read yet */
-                f->n++;
-        }
-        if (item->scrape != f->scrape) {
-                item->result = kernel_file_read_as(&item->kf, root, rel, one_piece, max, &item->content);
-                item->scrape = f->scrape;
-        }
-        *ret = &item->content;
-        return item->result;
-}
-
-void shared_files_free(struct shared_files *f) {
-        for (size_t i = 0; i < f->n; i++) {
-                free(f->items[i].path);
-                kernel_file_close(&f->items[i].kf);
-                buf_free(&f->items[i].content);
-        }
-        if (f->links) {
-                netlink_links_free(f->links);
-                free(f->links);
-        }
-        *f = (struct shared_files){0};
 }

@@ -99,33 +99,3 @@ int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, s
  * short of the end at a page's worth. */
 int kernel_file_read_one_piece(struct kernel_file *f, const char *root, const char *rel, size_t max, struct buf *b);
 void kernel_file_close(struct kernel_file *f);
-
-/* Kernel files that several collectors read in the same scrape (cpu and
- * stat both parse /proc/stat): the first reader of a scrape makes the
- * kernel generate the file, the others get the same content. The scrape
- * engine owns one set and moves it to the next scrape before collecting. */
-#define SHARED_FILES_MAX 4
-struct netlink_links;
-struct shared_files {
-        uint64_t scrape;
-        /* the rtnetlink dump of the interfaces (netlink_links.h:
-         * shared_links_dump), made at first use */
-        struct netlink_links *links;
-        uint64_t links_scrape;
-        int links_result;
-        size_t n;
-        struct shared_file {
-                char *path; /* root/rel; allocated at first use */
-                struct kernel_file kf;
-                struct buf content;
-                uint64_t scrape; /* when content was read */
-                int result;
-        } items[SHARED_FILES_MAX];
-};
-/* root/rel's content in this scrape, read now or earlier in the same
- * scrape (with kernel_file_read_one_piece when one_piece, up to max bytes,
- * which every reader of the file gives alike); 0 or a negative errno. */
-int shared_file_read(struct shared_files *f, const char *root, const char *rel, bool one_piece, size_t max,
-                     const struct buf **ret);
-static inline void shared_files_next_scrape(struct shared_files *f) { f->scrape++; }
-void shared_files_free(struct shared_files *f);

@@ -50,7 +50,7 @@ static const struct metric_desc last_refresh_desc = {
 struct background {
         const struct collector *desc;
         void *state;
-        struct shared_files files;  /* its own: refreshes run beside scrapes */
+        struct scrape_cache cache;  /* its own: refreshes run beside scrapes */
         struct metric_set building; /* the refresh's alone */
         uint64_t period_ms, max_age_ms;
         bool auto_max_age;    /* three times the last delay asked */
@@ -82,7 +82,7 @@ struct generation {
         struct collector_instance *instances;
         size_t n, n_background;
         bool exporter_metrics;
-        struct shared_files files; /* this generation's paths */
+        struct scrape_cache cache; /* this generation's paths */
         struct scheduler *scheduler; /* NULL without background collectors */
 };
 
@@ -102,7 +102,7 @@ struct scrape_engine {
 static void background_free(void *userdata) {
         struct background *b = userdata;
         b->desc->free(b->state);
-        shared_files_free(&b->files);
+        scrape_cache_free(&b->cache);
         metric_set_free(&b->building);
         metric_set_free(&b->published);
         (void) pthread_mutex_destroy(&b->lock);
@@ -114,8 +114,8 @@ static uint64_t background_refresh(void *userdata, bool fd_ready) {
         struct background *b = userdata;
         (void) fd_ready; /* the collector reads its descriptor without blocking either way */
         metric_set_reset(&b->building);
-        shared_files_next_scrape(&b->files);
-        struct collect_ctx ctx = {.set = &b->building, .files = &b->files, .next_refresh_ms = b->period_ms};
+        scrape_cache_next(&b->cache);
+        struct collect_ctx ctx = {.set = &b->building, .cache = &b->cache, .next_refresh_ms = b->period_ms};
         uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
         int r = b->desc->collect(b->state, &ctx);
         uint64_t t1 = clock_ns(CLOCK_MONOTONIC);
@@ -184,7 +184,7 @@ static void generation_free(struct generation *g) {
         if (!g)
                 return;
         scheduler_free(g->scheduler, STOP_GRACE_MS); /* frees the background collectors */
-        shared_files_free(&g->files);
+        scrape_cache_free(&g->cache);
         for (size_t i = 0; i < g->n; i++)
                 if (g->instances[i].desc && !g->instances[i].bg)
                         g->instances[i].desc->free(g->instances[i].state);
@@ -342,7 +342,7 @@ static void collect_all(struct scrape_engine *e) {
         struct generation *g = e->gen;
         struct metric_set *set = &e->set;
         metric_set_reset(set);
-        shared_files_next_scrape(&g->files);
+        scrape_cache_next(&g->cache);
 
         for (size_t i = 0; i < g->n; i++) {
                 struct collector_instance *inst = &g->instances[i];
@@ -350,7 +350,7 @@ static void collect_all(struct scrape_engine *e) {
                         serve_snapshot(inst, set);
                         continue;
                 }
-                struct collect_ctx ctx = {.set = set, .files = &g->files};
+                struct collect_ctx ctx = {.set = set, .cache = &g->cache};
                 struct metric_mark mark = metric_set_mark(set);
                 /* in whole nanoseconds, so that durations print as short
                  * decimals (0.000076337, not 7.6336998972692527e-05) */

@@ -119,7 +119,7 @@ static int cpu_reserve(struct cpu_state *s, size_t n_lines, unsigned max_id) {
 static int cpu_collect(void *state, struct collect_ctx *ctx) {
         struct cpu_state *s = state;
         const struct buf *file; /* /proc/stat, which stat reads in the same scrape */
-        int r = shared_file_read(ctx->files, s->procfs, "stat", true, FILE_MAX_PROC_STAT, &file);
+        int r = scrape_cache_file(ctx->cache, s->procfs, "stat", true, FILE_MAX_PROC_STAT, &file);
         if (r < 0)
                 return r;
 

@@ -342,7 +342,7 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
 
         /* a failed dump leaves sysfs to say everything, this scrape */
         const struct netlink_links *nl = NULL;
-        bool with_netlink = s->use_netlink && shared_links_dump(ctx->files, &nl) == 0;
+        bool with_netlink = s->use_netlink && shared_links_dump(ctx->cache, &nl) == 0;
         for (size_t c = 0; c < s->n_cache; c++)
                 s->cache[c].seen = false;
         size_t n = 0;

@@ -234,7 +234,7 @@ static int netdev_collect(void *state, struct collect_ctx *ctx) {
         const struct netlink_links *nl;
         int r;
         /* a failed dump leaves net/dev to say it, this scrape */
-        if (s->use_netlink && shared_links_dump(ctx->files, &nl) == 0)
+        if (s->use_netlink && shared_links_dump(ctx->cache, &nl) == 0)
                 r = netdev_from_netlink(s, nl);
         else
                 r = netdev_from_file(s, ctx);

@@ -61,7 +61,7 @@ static void stat_free(void *state) {
 static int stat_collect(void *state, struct collect_ctx *ctx) {
         struct stat_state *s = state;
         const struct buf *file; /* /proc/stat, which cpu reads in the same scrape */
-        int r = shared_file_read(ctx->files, s->procfs, "stat", true, FILE_MAX_PROC_STAT, &file);
+        int r = scrape_cache_file(ctx->cache, s->procfs, "stat", true, FILE_MAX_PROC_STAT, &file);
         if (r < 0)
                 return r;
 

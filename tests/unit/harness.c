@@ -30,11 +30,11 @@ char *fixture_read(const char *rel) {
 
 void fixture_collect_state(const struct collector *c, void *state, struct fixture_run *ret) {
         struct metric_set set = {0};
-        struct shared_files files = {0};
-        struct collect_ctx ctx = {.set = &set, .files = &files};
+        struct scrape_cache cache = {0};
+        struct collect_ctx ctx = {.set = &set, .cache = &cache};
         *ret = (struct fixture_run){0};
         ret->result = c->collect(state, &ctx);
-        shared_files_free(&files);
+        scrape_cache_free(&cache);
         ret->parse_errors = ctx.parse_errors;
 
         struct buf err = {0};

@@ -25,6 +25,7 @@
 #include "netlink_links.h"
 #include "macro.h"
 #include "parse.h"
+#include "scrape_cache.h"
 
 static void test_u64(_unused_ void **state) {
         static const struct {
@@ -367,33 +368,6 @@ static void write_file(const char *path, const char *text) {
         assert_int_equal(fclose(f), 0);
 }
 
-/* A file shared by collectors is read once per scrape: a second reader in
- * the same scrape gets the content the first one read, the next scrape
- * reads again. */
-static void test_shared_files(_unused_ void **state) {
-        char dir[] = "/tmp/vigie-test-shared.XXXXXX", path[64];
-        assert_non_null(mkdtemp(dir));
-        (void) snprintf(path, sizeof(path), "%s/stat", dir);
-        write_file(path, "one\n");
-        struct shared_files f = {0};
-        const struct buf *b;
-        shared_files_next_scrape(&f);
-        assert_int_equal(shared_file_read(&f, dir, "stat", false, FILE_MAX_SMALL, &b), 0);
-        assert_string_equal(b->data, "one\n");
-        write_file(path, "two\n"); /* same inode: a pread would see it */
-        assert_int_equal(shared_file_read(&f, dir, "stat", false, FILE_MAX_SMALL, &b), 0);
-        assert_string_equal(b->data, "one\n");
-        shared_files_next_scrape(&f);
-        assert_int_equal(shared_file_read(&f, dir, "stat", false, FILE_MAX_SMALL, &b), 0);
-        assert_string_equal(b->data, "two\n");
-        assert_int_equal(shared_file_read(&f, dir, "missing", false, FILE_MAX_SMALL, &b), -ENOENT);
-        assert_int_equal(shared_file_read(&f, dir, "missing", false, FILE_MAX_SMALL, &b), -ENOENT); /* remembered too */
-        assert_int_equal(f.n, 2);
-        shared_files_free(&f);
-        assert_int_equal(unlink(path), 0);
-        assert_int_equal(rmdir(dir), 0);
-}
-
 /* A stamp says "unchanged" only for what did not change, and only once a
  * second has passed since the last change (two changes in one tick of the
  * filesystem's clock look alike). */
@@ -469,11 +443,11 @@ static void test_read_bounds(_unused_ void **state) {
                 if (want == 0)
                         assert_int_equal(b.len, size);
                 kernel_file_close(&kf);
-                struct shared_files sf = {0};
+                struct scrape_cache sc = {0};
                 const struct buf *content;
-                shared_files_next_scrape(&sf);
-                assert_int_equal(shared_file_read(&sf, dir, name, i % 2, max, &content), want);
-                shared_files_free(&sf);
+                scrape_cache_next(&sc);
+                assert_int_equal(scrape_cache_file(&sc, dir, name, i % 2, max, &content), want);
+                scrape_cache_free(&sc);
         }
         buf_free(&b);
         assert_int_equal(unlink(path), 0);
@@ -488,7 +462,7 @@ int main(void) {
                 cmocka_unit_test(test_duration),     cmocka_unit_test(test_fields),
                 cmocka_unit_test(test_lines),        cmocka_unit_test(test_listen_address),
                 cmocka_unit_test(test_dirlist),      cmocka_unit_test(test_filter),
-                cmocka_unit_test(test_shared_files), cmocka_unit_test(test_read_bounds),
+                cmocka_unit_test(test_read_bounds),
                 cmocka_unit_test(test_file_stamp),   cmocka_unit_test(test_netlink_links),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,10 +152,10 @@ struct tf_scraper {
 
 static char *tf_scrape(const struct tf_test *t, struct tf_scraper *sc) {
         metric_set_reset(&sc->set);
-        struct shared_files files = {0};
-        struct collect_ctx ctx = {.set = &sc->set, .files = &files};
+        struct scrape_cache cache = {0};
+        struct collect_ctx ctx = {.set = &sc->set, .cache = &cache};
         assert_int_equal(t->c->collect(t->state, &ctx), 0);
-        shared_files_free(&files);
+        scrape_cache_free(&cache);
         struct buf out = {0};
         buf_puts(&out, "");
         assert_int_equal(prom_text_encode(&sc->enc, &sc->set, &out), 0);

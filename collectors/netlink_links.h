@@ -57,8 +57,8 @@ void netlink_links_free(struct netlink_links *l);
  * from its files. */
 bool netlink_live_root(const char *root, const char *live);
 
-struct shared_files;
+struct scrape_cache;
 /* The dump of this scrape, made now or earlier in the same scrape by
- * another collector (netclass and netdev both read it): 0 and *ret, or a
- * negative errno. */
-int shared_links_dump(struct shared_files *f, const struct netlink_links **ret);
+ * another collector (netclass and netdev both read it), kept in the
+ * scrape's cache: 0 and *ret, or a negative errno. */
+int shared_links_dump(struct scrape_cache *c, const struct netlink_links **ret);

@@ -18,6 +18,7 @@
 #include "array.h"
 #include "fileio.h"
 #include "macro.h"
+#include "scrape_cache.h"
 #include "sort.h"
 
 /* The most the kernel puts in one read of a dump (iproute2 reads 32 kB). */
@@ -228,20 +229,16 @@ bool netlink_live_root(const char *root, const char *live) {
         return len == n && memcmp(root, live, n) == 0;
 }
 
-int shared_links_dump(struct shared_files *f, const struct netlink_links **ret) {
-        if (!f->links) {
-                f->links = malloc(sizeof(*f->links));
-                if (!f->links)
-                        return -ENOMEM;
-                netlink_links_init(f->links);
-                f->links_scrape = f->scrape - 1; /* not dumped yet */
-        }
-        if (f->links_scrape != f->scrape) {
-                f->links_result = netlink_links_dump(f->links);
-                f->links_scrape = f->scrape;
-        }
-        *ret = f->links;
-        return f->links_result;
+static void links_init(void *l) { netlink_links_init(l); }
+static int links_dump(void *l) { return netlink_links_dump(l); }
+static void links_free(void *l) { netlink_links_free(l); }
+
+int shared_links_dump(struct scrape_cache *c, const struct netlink_links **ret) {
+        void *l = NULL;
+        int r = scrape_cache_once(c, SCRAPE_CACHE_NETLINK_LINKS, sizeof(struct netlink_links), links_init, links_dump,
+                                  links_free, &l);
+        *ret = l;
+        return r;
 }
 
 void netlink_links_free(struct netlink_links *l) {
