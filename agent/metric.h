@@ -94,8 +94,3 @@ bool metric_label_name_valid(const char *name);
 
 const char *metric_suffix_name(enum metric_suffix suffix);
 
-/* Checks what a collector must never produce: invalid names, one name with
- * two types or helps, and duplicate series (label sets may differ within a
- * family; an empty label value is the same as no label, as in Prometheus).
- * Returns 0, or -EINVAL with a description in err. For tests; allocates. */
-int metric_set_validate(const struct metric_set *set, struct buf *err);

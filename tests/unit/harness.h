@@ -22,3 +22,9 @@ void fixture_run_free(struct fixture_run *run);
 char *fixture_read(const char *rel);
 /* The absolute path of tests/fixtures/rel (static buffer). */
 const char *fixture_path(const char *rel);
+
+/* Checks what a collector must never produce: invalid names, one name with
+ * two types or helps, and duplicate series (label sets may differ within a
+ * family; an empty label value is the same as no label, as in Prometheus).
+ * Returns 0, or -EINVAL with a description in err. Allocates. */
+int metric_set_validate(const struct metric_set *set, struct buf *err);

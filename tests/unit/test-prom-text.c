@@ -14,6 +14,7 @@
 
 #include "desc_cache.h"
 #include "gzip.h"
+#include "harness.h"
 #include "metric.h"
 #include "prom_text.h"
 
