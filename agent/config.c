@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "collector.h"
 #include "fileio.h"
 #include "listen.h"
@@ -348,7 +349,7 @@ struct loader {
         unsigned error_line; /* of the first error found by the handler or the reader */
         struct diag *diag;
         char **long_values;  /* values of lines too long for inih, by number */
-        size_t n_long_values;
+        size_t n_long_values, cap_long_values;
 };
 
 static bool push_target_name_valid(const char *name) {
@@ -434,10 +435,9 @@ static char *loader_read_line(char *str, int num, void *stream) {
                 (void) fail(l, "line too long for a section header or key");
                 return str;
         }
-        char **v = reallocarray(l->long_values, l->n_long_values + 1, sizeof(*v));
-        char *value = v ? strdup(strip_inline_comment(eq + 1 + strspn(eq + 1, " \t"))) : NULL;
-        if (v)
-                l->long_values = v;
+        bool room = array_reserve((void **) &l->long_values, &l->cap_long_values, l->n_long_values + 1,
+                                  sizeof(*l->long_values)) == 0;
+        char *value = room ? strdup(strip_inline_comment(eq + 1 + strspn(eq + 1, " \t"))) : NULL;
         if (!value) {
                 (void) fail(l, "out of memory");
                 return str;
@@ -511,16 +511,14 @@ static int fail_unknown_key(struct loader *l, const char *section, const char *k
         return fail(l, "[%s] %s: unknown key (%s has %s)", section, key, who, list);
 }
 
-static struct config_section *section_get(struct config_section **sections, size_t *n, const char *kind,
-                                          const char *name, const char *file, unsigned line) {
+static struct config_section *section_get(struct config_section **sections, size_t *n, size_t *cap,
+                                          const char *kind, const char *name, const char *file, unsigned line) {
         for (size_t i = 0; i < *n; i++)
                 if (strcmp((*sections)[i].name, name) == 0)
                         return &(*sections)[i];
-        struct config_section *p = reallocarray(*sections, *n + 1, sizeof(*p));
-        if (!p)
+        if (array_reserve((void **) sections, cap, *n + 1, sizeof(**sections)) < 0)
                 return NULL;
-        *sections = p;
-        struct config_section *s = &p[*n];
+        struct config_section *s = &(*sections)[*n];
         *s = (struct config_section){.name = strdup(name), .kind = kind, .file = file, .line = line};
         if (!s->name)
                 return NULL;
@@ -528,34 +526,36 @@ static struct config_section *section_get(struct config_section **sections, size
         return s;
 }
 
-/* Finds or adds [collector.name] and sets key in it; an existing entry
- * (from the file, when a flag overrides it) is replaced. line 0: a flag. */
-static int section_set(struct config *cfg, const char *name, const char *key, const char *value, unsigned line) {
-        struct config_section *s = section_get(&cfg->sections, &cfg->n_sections, "collector", name, cfg->path, line);
-        if (!s)
+static int entry_add(struct config_section *s, const char *key, const char *value, unsigned line) {
+        if (array_reserve((void **) &s->entries, &s->cap_entries, s->n_entries + 1, sizeof(*s->entries)) < 0)
                 return -ENOMEM;
-        char *v = strdup(value);
-        if (!v)
-                return -ENOMEM;
-        struct config_entry *e = (struct config_entry *) config_section_get(s, key);
-        if (e) {
-                free(e->value);
-                e->value = v;
-                e->line = line;
-                return 0;
-        }
-        struct config_entry *p = reallocarray(s->entries, s->n_entries + 1, sizeof(*p));
-        if (!p) {
-                free(v);
-                return -ENOMEM;
-        }
-        s->entries = p;
-        p[s->n_entries] = (struct config_entry){.key = strdup(key), .value = v, .line = line};
-        if (!p[s->n_entries].key) {
-                free(v);
+        struct config_entry *p = s->entries;
+        p[s->n_entries] = (struct config_entry){.key = strdup(key), .value = strdup(value), .line = line};
+        if (!p[s->n_entries].key || !p[s->n_entries].value) {
+                free(p[s->n_entries].key);
+                free(p[s->n_entries].value);
                 return -ENOMEM;
         }
         s->n_entries++;
+        return 0;
+}
+
+/* Finds or adds [collector.name] and sets key in it; an existing entry
+ * (from the file, when a flag overrides it) is replaced. line 0: a flag. */
+static int section_set(struct config *cfg, const char *name, const char *key, const char *value, unsigned line) {
+        struct config_section *s = section_get(&cfg->sections, &cfg->n_sections, &cfg->cap_sections, "collector", name,
+                                                cfg->path, line);
+        if (!s)
+                return -ENOMEM;
+        struct config_entry *e = (struct config_entry *) config_section_get(s, key);
+        if (!e)
+                return entry_add(s, key, value, line);
+        char *v = strdup(value);
+        if (!v)
+                return -ENOMEM;
+        free(e->value);
+        e->value = v;
+        e->line = line;
         return 0;
 }
 
@@ -586,23 +586,10 @@ static int set_collector_option(struct loader *l, const char *name, const char *
 }
 
 static struct config_section *push_target_get(struct config *cfg, const char *name, unsigned line) {
-        return section_get(&cfg->push_targets, &cfg->n_push_targets, "push.target", name, cfg->path, line);
+        return section_get(&cfg->push_targets, &cfg->n_push_targets, &cfg->cap_push_targets, "push.target", name,
+                           cfg->path, line);
 }
 
-static int entry_add(struct config_section *s, const char *key, const char *value, unsigned line) {
-        struct config_entry *p = reallocarray(s->entries, s->n_entries + 1, sizeof(*p));
-        if (!p)
-                return -ENOMEM;
-        s->entries = p;
-        p[s->n_entries] = (struct config_entry){.key = strdup(key), .value = strdup(value), .line = line};
-        if (!p[s->n_entries].key || !p[s->n_entries].value) {
-                free(p[s->n_entries].key);
-                free(p[s->n_entries].value);
-                return -ENOMEM;
-        }
-        s->n_entries++;
-        return 0;
-}
 
 /* The keys settings[] has for section, for messages. */
 static size_t section_keys(const char *section, const char **keys, size_t max) {

@@ -52,7 +52,7 @@ struct config {
         unsigned collector_line[COLLECTORS_MAX];       /* where each switch came from */
 
         struct config_section *sections;
-        size_t n_sections;
+        size_t n_sections, cap_sections;
 
         /* [push]: defaults for every target; [push.target.NAME]: one each */
         uint64_t push_interval_ms;
@@ -65,7 +65,7 @@ struct config {
         struct config_entry *push_labels; /* external labels: key = name, value */
         size_t n_push_labels;
         struct config_section *push_targets; /* name = the target's name */
-        size_t n_push_targets;
+        size_t n_push_targets, cap_push_targets;
 
         unsigned setting_line[SETTINGS_MAX]; /* where each settings[] row's value came from */
 };

@@ -24,7 +24,7 @@ struct config_section {
         const char *file; /* the config file, for diagnostics */
         unsigned line;    /* of its [header]; 0: made by a flag */
         struct config_entry *entries;
-        size_t n_entries;
+        size_t n_entries, cap_entries;
 };
 
 /* The entry for key in a collector's section, or NULL (section may be NULL). */

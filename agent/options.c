@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "collector.h"
 #include "registry.h"
 #include "settings.h"
@@ -161,10 +162,9 @@ static void free_names(char **names) {
 
 static int warn(struct options *o, const char *fmt, ...) _printf_(2, 3);
 static int warn(struct options *o, const char *fmt, ...) {
-        char **p = reallocarray(o->warnings, o->n_warnings + 1, sizeof(*p));
-        if (!p)
+        if (array_reserve((void **) &o->warnings, &o->cap_warnings, o->n_warnings + 1, sizeof(*o->warnings)) < 0)
                 return -ENOMEM;
-        o->warnings = p;
+        char **p = o->warnings;
         va_list ap;
         va_start(ap, fmt);
         int r = vasprintf(&p[o->n_warnings], fmt, ap);
@@ -211,11 +211,9 @@ static int parse_one(struct options *o, struct config *scratch, int c, const cha
                 return diag_set(diag, "--%s: %s", settings[idx].flag, err);
         if (r < 0)
                 return r;
-        struct option_value *p = reallocarray(o->values, o->n_values + 1, sizeof(*p));
-        if (!p)
+        if (array_reserve((void **) &o->values, &o->cap_values, o->n_values + 1, sizeof(*o->values)) < 0)
                 return -ENOMEM;
-        o->values = p;
-        p[o->n_values++] = (struct option_value){idx, value};
+        o->values[o->n_values++] = (struct option_value){idx, value};
         return 0;
 }
 
@@ -317,10 +315,10 @@ static int take_collector_options(int *argc, char **argv, struct options *o, str
                 }
                 if (!config_collector_accepts(name, key))
                         return unknown_collector_option(a, flag_len, name, key, diag);
-                char **p = reallocarray(o->collector_options, o->n_collector_options * 3 + 3, sizeof(*p));
-                if (!p)
+                if (array_reserve((void **) &o->collector_options, &o->cap_collector_options,
+                                  o->n_collector_options * 3 + 3, sizeof(*o->collector_options)) < 0)
                         return -ENOMEM;
-                o->collector_options = p;
+                char **p = o->collector_options;
                 p[o->n_collector_options * 3] = TAKE_PTR(name);
                 p[o->n_collector_options * 3 + 1] = TAKE_PTR(key);
                 p[o->n_collector_options * 3 + 2] = strdup(value);

@@ -19,18 +19,18 @@ struct options {
                 size_t setting;
                 const char *value; /* into argv, or a literal */
         } * values;
-        size_t n_values;
+        size_t n_values, cap_values;
 
         signed char collector_enabled[COLLECTORS_MAX]; /* -1: not given */
 
         /* --collector.NAME.KEY[=VALUE] flags, in order: NAME, KEY (dashes
          * made underscores) and VALUE, each an allocated string */
         char **collector_options;
-        size_t n_collector_options; /* triples */
+        size_t n_collector_options, cap_collector_options; /* triples; cap in strings */
 
         /* node_exporter flags accepted without effect, to log once started */
         char **warnings;
-        size_t n_warnings;
+        size_t n_warnings, cap_warnings;
 };
 
 /* Parses argv; on a bad flag, diag holds the message (exit code 2). */
