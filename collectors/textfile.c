@@ -685,24 +685,15 @@ static int textfile_read(struct textfile_state *s, const char *path, double *ret
                 (void) snprintf(s->error, sizeof(s->error), "%s", strerror(-r));
         if (r < 0)
                 return r;
-        buf_reset(&s->content);
+        /* room for the file as it stands, read in one go; past
+         * MAX_FILE_SIZE (one still being written, say) it is refused */
         if (buf_reserve(&s->content, (size_t) st.st_size + 1) < 0)
                 return -ENOMEM;
-        for (;;) {
-                if (s->content.len >= s->content.cap - 1 && buf_reserve(&s->content, 4096) < 0)
-                        return -ENOMEM;
-                ssize_t n = read(fd, s->content.data + s->content.len, s->content.cap - s->content.len - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 || s->content.len + (size_t) (n > 0 ? n : 0) > MAX_FILE_SIZE) {
-                        r = n < 0 ? -errno : -EFBIG;
-                        (void) snprintf(s->error, sizeof(s->error), "%s", strerror(-r));
-                        return r;
-                }
-                if (n == 0)
-                        break;
-                s->content.len += (size_t) n;
-        }
+        r = read_fd(fd, MAX_FILE_SIZE, &s->content);
+        if (r < 0 && r != -ENOMEM)
+                (void) snprintf(s->error, sizeof(s->error), "%s", strerror(-r));
+        if (r < 0)
+                return r;
         *ret_mtime = (double) st.st_mtim.tv_sec;
         return 0;
 }
