@@ -31,6 +31,7 @@ extern const struct collector schedstat_collector;
 extern const struct collector timex_collector;
 extern const struct collector vmstat_collector;
 extern const struct collector netstat_collector;
+extern const struct collector nfs_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -59,6 +60,7 @@ const struct collector *const registry_collectors[] = {
         &timex_collector,
         &vmstat_collector,
         &netstat_collector,
+        &nfs_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);
