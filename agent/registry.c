@@ -32,6 +32,7 @@ extern const struct collector timex_collector;
 extern const struct collector vmstat_collector;
 extern const struct collector netstat_collector;
 extern const struct collector nfs_collector;
+extern const struct collector nfsd_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -61,6 +62,7 @@ const struct collector *const registry_collectors[] = {
         &vmstat_collector,
         &netstat_collector,
         &nfs_collector,
+        &nfsd_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -20,4 +20,5 @@ check --collector.disable-defaults --collector.textfile --collector.textfile.dir
 check --collector.disable-defaults --collector.diskstats --path.procfs="$F/diskstats/disks64/proc"
 check --collector.disable-defaults --collector.filesystem --path.procfs="$F/filesystem/mounts500/proc"
 check --collector.disable-defaults --collector.nfs --path.procfs="$F/nfs/regular/proc"
+check --collector.disable-defaults --collector.nfsd --path.procfs="$F/nfsd/regular/proc"
 echo "alloc-steady: ok"

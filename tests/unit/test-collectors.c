@@ -195,6 +195,16 @@ static const struct {
          * again; proc7 is not read */
         {"nfs", "garbage", 0, 4, {0}},
         {"nfs", "missing", -ENOENT, 0, {0}},
+        {"nfsd", "regular", 0, 0, {0}},
+        /* no proc2 (read as 0); wdeleg_getattr, which node_exporter 1.5
+         * fails on, is not read */
+        {"nfsd", "newkernel", 0, 0, {0}},
+        /* cut inside net: the lines from there on are left out */
+        {"nfsd", "truncated", 0, 1, {0}},
+        /* rc with 4 values, io -1, th with one, rpc with 6, proc3 counting 23
+         * with 22, proc4ops counting 38 with 13, fh again */
+        {"nfsd", "garbage", 0, 7, {0}},
+        {"nfsd", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -479,7 +489,8 @@ static void test_endless_files(_unused_ void **state) {
                                             "proc/net/udp",
                                             "proc/vmstat",
                                             "proc/net/netstat",
-                                            "proc/net/rpc/nfs"};
+                                            "proc/net/rpc/nfs",
+                                            "proc/net/rpc/nfsd"};
         for (size_t i = 0; i < ELEMENTSOF(zeros); i++) {
                 (void) snprintf(path, sizeof(path), "%s/%s", dir, zeros[i]);
                 assert_int_equal(symlink("/dev/zero", path), 0);
@@ -631,6 +642,7 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"netstat", "netstat/regular", "proc/net/snmp"},
                 {"netstat", "netstat/regular", "proc/net/snmp6"},
                 {"nfs", "nfs/regular", "proc/net/rpc/nfs"},
+                {"nfsd", "nfsd/regular", "proc/net/rpc/nfsd"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -691,6 +703,7 @@ static const struct {
         {"udp_queues", "proc/net/udp6", "  sl  local_address\n"},
         {"schedstat", "proc/schedstat", "version 15\ncpu0 0 0 1 2 3 4 5 6 7\n"},
         {"nfs", "proc/net/rpc/nfs", "net 0 0 0 0\n"},
+        {"nfsd", "proc/net/rpc/nfsd", "th 8 0\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
