@@ -33,6 +33,7 @@ extern const struct collector vmstat_collector;
 extern const struct collector netstat_collector;
 extern const struct collector nfs_collector;
 extern const struct collector nfsd_collector;
+extern const struct collector xfs_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -63,6 +64,7 @@ const struct collector *const registry_collectors[] = {
         &netstat_collector,
         &nfs_collector,
         &nfsd_collector,
+        &xfs_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

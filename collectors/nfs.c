@@ -7,7 +7,7 @@
 
 #include "collector.h"
 #include "optional_file.h"
-#include "rpc_stats.h"
+#include "counter_lines.h"
 
 enum { LINE_NET, LINE_RPC, LINE_PROC2, LINE_PROC3, LINE_PROC4, N_LINES };
 
@@ -72,16 +72,16 @@ static const char *const nfs_v4_names[] = {"Null",
                                            "LayoutStats",
                                            "Clone"};
 
-_Static_assert(ELEMENTSOF(nfs_v4_names) == 59 && ELEMENTSOF(nfs_v4_names) <= RPC_LINE_MAX_VALUES,
+_Static_assert(ELEMENTSOF(nfs_v4_names) == 59 && ELEMENTSOF(nfs_v4_names) <= COUNTER_LINE_MAX_VALUES,
                "node_exporter 1.5 names 59");
 
-static const struct rpc_line_kind nfs_lines[N_LINES] = {
-        [LINE_NET] = {"net", RPC_FIXED, 4, 0},
-        [LINE_RPC] = {"rpc", RPC_FIXED, 3, 0},
-        [LINE_PROC2] = {"proc2", RPC_COUNTED, 18, 18},
-        [LINE_PROC3] = {"proc3", RPC_COUNTED, 22, 22},
+static const struct counter_line_kind nfs_lines[N_LINES] = {
+        [LINE_NET] = {"net", SHAPE_FIXED, 4, 0},
+        [LINE_RPC] = {"rpc", SHAPE_FIXED, 3, 0},
+        [LINE_PROC2] = {"proc2", SHAPE_COUNTED, 18, 18},
+        [LINE_PROC3] = {"proc3", SHAPE_COUNTED, 22, 22},
         /* older kernels count fewer operations: the others read 0 */
-        [LINE_PROC4] = {"proc4", RPC_COUNTED, ELEMENTSOF(nfs_v4_names), 0},
+        [LINE_PROC4] = {"proc4", SHAPE_COUNTED, ELEMENTSOF(nfs_v4_names), 0},
 };
 
 static const char *const protocol_label[] = {"protocol"};
@@ -102,14 +102,14 @@ static const struct metric_desc requests_desc = {"node_nfs_requests_total", "Num
                                                  METRIC_COUNTER, 2, request_labels};
 static const char *const packet_protocols[] = {"udp", "tcp"};
 
-static const struct rpc_output nfs_outputs[] = {
+static const struct counter_output nfs_outputs[] = {
         {&packets_desc, LINE_NET, 1, 2, packet_protocols, NULL},
         {&connections_desc, LINE_NET, 3, 1, NULL, NULL},
         {&rpcs_desc, LINE_RPC, 0, 1, NULL, NULL},
         {&retransmissions_desc, LINE_RPC, 1, 1, NULL, NULL},
         {&refreshes_desc, LINE_RPC, 2, 1, NULL, NULL},
-        {&requests_desc, LINE_PROC2, 0, ELEMENTSOF(rpc_v2_names), rpc_v2_names, "2"},
-        {&requests_desc, LINE_PROC3, 0, ELEMENTSOF(rpc_v3_names), rpc_v3_names, "3"},
+        {&requests_desc, LINE_PROC2, 0, ELEMENTSOF(nfs_v2_names), nfs_v2_names, "2"},
+        {&requests_desc, LINE_PROC3, 0, ELEMENTSOF(nfs_v3_names), nfs_v3_names, "3"},
         {&requests_desc, LINE_PROC4, 0, ELEMENTSOF(nfs_v4_names), nfs_v4_names, "4"},
 };
 
@@ -117,7 +117,7 @@ struct nfs_state {
         const char *procfs;
         struct optional_file nfs_file;
         struct buf file;
-        struct rpc_line lines[N_LINES];
+        struct counter_line lines[N_LINES];
 };
 
 static int nfs_init(const struct collector_env *env, _unused_ const struct config_section *section,
@@ -144,8 +144,8 @@ static int nfs_collect(void *state, struct collect_ctx *ctx) {
         int r = optional_file_read(&s->nfs_file, s->procfs, "net/rpc/nfs", true, FILE_MAX_SMALL, &s->file);
         if (r < 0)
                 return r;
-        rpc_stats_parse(&s->file, nfs_lines, N_LINES, s->lines, &ctx->parse_errors);
-        return rpc_stats_emit(ctx->set, nfs_outputs, ELEMENTSOF(nfs_outputs), s->lines);
+        counter_lines_parse(&s->file, nfs_lines, N_LINES, s->lines, &ctx->parse_errors);
+        return counter_lines_emit(ctx->set, nfs_outputs, ELEMENTSOF(nfs_outputs), s->lines, NULL);
 }
 
 const struct collector nfs_collector = {

@@ -8,34 +8,45 @@
 
 #include "collector.h"
 #include "optional_file.h"
-#include "rpc_stats.h"
+#include "counter_lines.h"
 
-enum { LINE_RC, LINE_FH, LINE_IO, LINE_TH, LINE_RA, LINE_NET, LINE_RPC, LINE_PROC2, LINE_PROC3, LINE_PROC4OPS, N_LINES };
+enum {
+        LINE_RC,
+        LINE_FH,
+        LINE_IO,
+        LINE_TH,
+        LINE_RA,
+        LINE_NET,
+        LINE_RPC,
+        LINE_PROC2,
+        LINE_PROC3,
+        LINE_PROC4OPS,
+        N_LINES
+};
 
 /* the NFSv4 operations node_exporter 1.5 exports, by operation number (a
  * NULL is one it leaves out) */
 static const char *const nfsd_v4_names[] = {
-        NULL,      NULL,          NULL,          "Access",   "Close",       "Commit",      "Create",
-        "DelegPurge", "DelegReturn", "GetAttr",  "GetFH",    "Link",        "Lock",        "Lockt",
-        "Locku",   "Lookup",      "LookupRoot",  "Nverify",  "Open",        "OpenAttr",    "OpenConfirm",
-        "OpenDgrd", "PutFH",      NULL,          NULL,       "Read",        "ReadDir",     "ReadLink",
-        "Remove",  "Rename",      "Renew",       "RestoreFH", "SaveFH",     "SecInfo",     "SetAttr",
-        "Verify",  "Write",       "RelLockOwner"};
-_Static_assert(ELEMENTSOF(nfsd_v4_names) <= RPC_LINE_MAX_VALUES, "raise RPC_LINE_MAX_VALUES");
+        NULL,          NULL,      NULL,      "Access",   "Close",       "Commit",      "Create", "DelegPurge",
+        "DelegReturn", "GetAttr", "GetFH",   "Link",     "Lock",        "Lockt",       "Locku",  "Lookup",
+        "LookupRoot",  "Nverify", "Open",    "OpenAttr", "OpenConfirm", "OpenDgrd",    "PutFH",  NULL,
+        NULL,          "Read",    "ReadDir", "ReadLink", "Remove",      "Rename",      "Renew",  "RestoreFH",
+        "SaveFH",      "SecInfo", "SetAttr", "Verify",   "Write",       "RelLockOwner"};
+_Static_assert(ELEMENTSOF(nfsd_v4_names) <= COUNTER_LINE_MAX_VALUES, "raise COUNTER_LINE_MAX_VALUES");
 
-static const struct rpc_line_kind nfsd_lines[N_LINES] = {
-        [LINE_RC] = {"rc", RPC_FIXED, 3, 0},
-        [LINE_FH] = {"fh", RPC_FIXED, 5, 0},
-        [LINE_IO] = {"io", RPC_FIXED, 2, 0},
+static const struct counter_line_kind nfsd_lines[N_LINES] = {
+        [LINE_RC] = {"rc", SHAPE_FIXED, 3, 0},
+        [LINE_FH] = {"fh", SHAPE_FIXED, 5, 0},
+        [LINE_IO] = {"io", SHAPE_FIXED, 2, 0},
         /* threads and the times all were busy, then a deprecated histogram */
-        [LINE_TH] = {"th", RPC_AT_LEAST, 2, 0},
-        [LINE_RA] = {"ra", RPC_FIXED, 12, 0},
-        [LINE_NET] = {"net", RPC_FIXED, 4, 0},
-        [LINE_RPC] = {"rpc", RPC_FIXED, 5, 0},
-        [LINE_PROC2] = {"proc2", RPC_COUNTED, 18, 18},
-        [LINE_PROC3] = {"proc3", RPC_COUNTED, 22, 22},
+        [LINE_TH] = {"th", SHAPE_AT_LEAST, 2, 0},
+        [LINE_RA] = {"ra", SHAPE_FIXED, 12, 0},
+        [LINE_NET] = {"net", SHAPE_FIXED, 4, 0},
+        [LINE_RPC] = {"rpc", SHAPE_FIXED, 5, 0},
+        [LINE_PROC2] = {"proc2", SHAPE_COUNTED, 18, 18},
+        [LINE_PROC3] = {"proc3", SHAPE_COUNTED, 22, 22},
         /* procfs (node_exporter 1.5's parser) wants 39 operations at least */
-        [LINE_PROC4OPS] = {"proc4ops", RPC_COUNTED, ELEMENTSOF(nfsd_v4_names), 39},
+        [LINE_PROC4OPS] = {"proc4ops", SHAPE_COUNTED, ELEMENTSOF(nfsd_v4_names), 39},
 };
 
 static const char *const proto_label[] = {"proto"};
@@ -62,9 +73,8 @@ static const struct metric_desc ra_size_desc = {"node_nfsd_read_ahead_cache_size
 static const struct metric_desc packets_desc = {"node_nfsd_packets_total",
                                                 "Total NFSd network packets (sent+received) by protocol type.",
                                                 METRIC_COUNTER, 1, proto_label};
-static const struct metric_desc errors_desc = {"node_nfsd_rpc_errors_total",
-                                               "Total number of NFSd RPC errors by error type.", METRIC_COUNTER, 1,
-                                               error_label};
+static const struct metric_desc errors_desc = {
+        "node_nfsd_rpc_errors_total", "Total number of NFSd RPC errors by error type.", METRIC_COUNTER, 1, error_label};
 static const struct metric_desc requests_desc = {"node_nfsd_requests_total",
                                                  "Total number NFSd Requests by method and protocol.", METRIC_COUNTER,
                                                  2, request_labels};
@@ -72,7 +82,7 @@ static const char *const packet_protos[] = {"udp", "tcp"};
 /* the rpc line: calls, bad calls, then bad format, auth and client */
 static const char *const rpc_errors[] = {"fmt", "auth", "cInt"};
 
-static const struct rpc_output nfsd_outputs[] = {
+static const struct counter_output nfsd_outputs[] = {
         {&hits_desc, LINE_RC, 0, 1, NULL, NULL},
         {&misses_desc, LINE_RC, 1, 1, NULL, NULL},
         {&nocache_desc, LINE_RC, 2, 1, NULL, NULL},
@@ -87,8 +97,8 @@ static const struct rpc_output nfsd_outputs[] = {
         {&rpcs_desc, LINE_RPC, 0, 1, NULL, NULL},
         {&errors_desc, LINE_RPC, 2, 3, rpc_errors, NULL},
         /* node_exporter 1.5 leaves out the server's Null procedures */
-        {&requests_desc, LINE_PROC2, 1, ELEMENTSOF(rpc_v2_names) - 1, rpc_v2_names + 1, "2"},
-        {&requests_desc, LINE_PROC3, 1, ELEMENTSOF(rpc_v3_names) - 1, rpc_v3_names + 1, "3"},
+        {&requests_desc, LINE_PROC2, 1, ELEMENTSOF(nfs_v2_names) - 1, nfs_v2_names + 1, "2"},
+        {&requests_desc, LINE_PROC3, 1, ELEMENTSOF(nfs_v3_names) - 1, nfs_v3_names + 1, "3"},
         {&requests_desc, LINE_PROC4OPS, 0, ELEMENTSOF(nfsd_v4_names), nfsd_v4_names, "4"},
 };
 
@@ -96,7 +106,7 @@ struct nfsd_state {
         const char *procfs;
         struct optional_file nfsd_file;
         struct buf file;
-        struct rpc_line lines[N_LINES];
+        struct counter_line lines[N_LINES];
 };
 
 static int nfsd_init(const struct collector_env *env, _unused_ const struct config_section *section,
@@ -123,8 +133,8 @@ static int nfsd_collect(void *state, struct collect_ctx *ctx) {
         int r = optional_file_read(&s->nfsd_file, s->procfs, "net/rpc/nfsd", true, FILE_MAX_SMALL, &s->file);
         if (r < 0)
                 return r;
-        rpc_stats_parse(&s->file, nfsd_lines, N_LINES, s->lines, &ctx->parse_errors);
-        return rpc_stats_emit(ctx->set, nfsd_outputs, ELEMENTSOF(nfsd_outputs), s->lines);
+        counter_lines_parse(&s->file, nfsd_lines, N_LINES, s->lines, &ctx->parse_errors);
+        return counter_lines_emit(ctx->set, nfsd_outputs, ELEMENTSOF(nfsd_outputs), s->lines, NULL);
 }
 
 const struct collector nfsd_collector = {

@@ -21,4 +21,5 @@ check --collector.disable-defaults --collector.diskstats --path.procfs="$F/disks
 check --collector.disable-defaults --collector.filesystem --path.procfs="$F/filesystem/mounts500/proc"
 check --collector.disable-defaults --collector.nfs --path.procfs="$F/nfs/regular/proc"
 check --collector.disable-defaults --collector.nfsd --path.procfs="$F/nfsd/regular/proc"
+check --collector.disable-defaults --collector.xfs --path.sysfs="$F/xfs/regular/sys"
 echo "alloc-steady: ok"

@@ -205,6 +205,14 @@ static const struct {
          * with 22, proc4ops counting 38 with 13, fh again */
         {"nfsd", "garbage", 0, 7, {0}},
         {"nfsd", "missing", -ENOENT, 0, {0}},
+        /* sda1 and dm-0 (vnodes without free); the global stats are not read */
+        {"xfs", "regular", 0, 0, {0}},
+        /* cut inside sda1's blk_map: the lines from there on are left out */
+        {"xfs", "truncated", 0, 1, {0}},
+        /* sda1: extent_alloc with 3 values, abt with an x, dir with 5, ig -1,
+         * rw again, vnodes with 6; trans is not read; sdb is fine */
+        {"xfs", "garbage", 0, 6, {0}},
+        {"xfs", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -643,6 +651,7 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"netstat", "netstat/regular", "proc/net/snmp6"},
                 {"nfs", "nfs/regular", "proc/net/rpc/nfs"},
                 {"nfsd", "nfsd/regular", "proc/net/rpc/nfsd"},
+                {"xfs", "xfs/regular", "sys/fs/xfs/sda1/stats/stats"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -704,6 +713,7 @@ static const struct {
         {"schedstat", "proc/schedstat", "version 15\ncpu0 0 0 1 2 3 4 5 6 7\n"},
         {"nfs", "proc/net/rpc/nfs", "net 0 0 0 0\n"},
         {"nfsd", "proc/net/rpc/nfsd", "th 8 0\n"},
+        {"xfs", "proc/fs/xfs/sda1/stats/stats", "rw 1 2\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
