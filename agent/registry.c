@@ -31,6 +31,9 @@ extern const struct collector schedstat_collector;
 extern const struct collector timex_collector;
 extern const struct collector vmstat_collector;
 extern const struct collector netstat_collector;
+extern const struct collector nfs_collector;
+extern const struct collector nfsd_collector;
+extern const struct collector xfs_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -59,6 +62,9 @@ const struct collector *const registry_collectors[] = {
         &timex_collector,
         &vmstat_collector,
         &netstat_collector,
+        &nfs_collector,
+        &nfsd_collector,
+        &xfs_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -4,21 +4,39 @@
 #include <errno.h>
 
 #include "clock.h"
+#include "dirlist.h"
 #include "parse.h"
 
 #define OPTIONAL_FILE_RETRY_NS (60 * 1000000000ull)
 
+/* Whether a source found missing is not to be looked for yet. */
+static bool optional_still_missing(uint64_t *missing_until_ns) {
+        if (*missing_until_ns == 0)
+                return false;
+        if (clock_ns(CLOCK_MONOTONIC) < *missing_until_ns)
+                return true;
+        *missing_until_ns = 0;
+        return false;
+}
+
+static int optional_note(uint64_t *missing_until_ns, int r) {
+        if (r == -ENOENT)
+                *missing_until_ns = clock_ns(CLOCK_MONOTONIC) + OPTIONAL_FILE_RETRY_NS;
+        return r;
+}
+
 int optional_file_read(struct optional_file *f, const char *root, const char *rel, bool one_piece, size_t max,
                        struct buf *b) {
-        if (f->missing_until_ns != 0) {
-                if (clock_ns(CLOCK_MONOTONIC) < f->missing_until_ns)
-                        return -ENOENT;
-                f->missing_until_ns = 0;
-        }
+        if (optional_still_missing(&f->missing_until_ns))
+                return -ENOENT;
         int r = one_piece ? kernel_file_read_one_piece(&f->kf, root, rel, max, b) : kernel_file_read(&f->kf, root, rel, max, b);
-        if (r == -ENOENT)
-                f->missing_until_ns = clock_ns(CLOCK_MONOTONIC) + OPTIONAL_FILE_RETRY_NS;
-        return r;
+        return optional_note(&f->missing_until_ns, r);
+}
+
+int optional_dirlist_read(uint64_t *missing_until_ns, struct dirlist *l, const char *path) {
+        if (optional_still_missing(missing_until_ns))
+                return -ENOENT;
+        return optional_note(missing_until_ns, dirlist_read_kept(l, path));
 }
 
 int optional_file_read_u64(struct optional_file *f, const char *root, const char *rel, struct buf *b, uint64_t *ret) {

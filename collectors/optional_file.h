@@ -23,3 +23,8 @@ int optional_file_read(struct optional_file *f, const char *root, const char *re
  * -EBADMSG if it holds anything else. */
 int optional_file_read_u64(struct optional_file *f, const char *root, const char *rel, struct buf *b, uint64_t *ret);
 void optional_file_close(struct optional_file *f);
+/* dirlist_read_kept (dirlist.h) of path with the same once-a-minute rule,
+ * for a sysfs directory a host may lack (/sys/fs/xfs); *missing_until_ns
+ * starts at 0. */
+struct dirlist;
+int optional_dirlist_read(uint64_t *missing_until_ns, struct dirlist *l, const char *path);

@@ -19,4 +19,7 @@ check --collector.disable-defaults --collector.thermal_zone --collector.powersup
 check --collector.disable-defaults --collector.textfile --collector.textfile.directory="$F/textfile/regular/dir"
 check --collector.disable-defaults --collector.diskstats --path.procfs="$F/diskstats/disks64/proc"
 check --collector.disable-defaults --collector.filesystem --path.procfs="$F/filesystem/mounts500/proc"
+check --collector.disable-defaults --collector.nfs --path.procfs="$F/nfs/regular/proc"
+check --collector.disable-defaults --collector.nfsd --path.procfs="$F/nfsd/regular/proc"
+check --collector.disable-defaults --collector.xfs --path.sysfs="$F/xfs/regular/sys"
 echo "alloc-steady: ok"

@@ -82,5 +82,9 @@ check netstat/regular/expected.prom netstat --path.procfs="$F/netstat/regular/pr
 check netstat/regular/expected-fields.prom netstat --path.procfs="$F/netstat/regular/proc" \
         '--collector.netstat.fields=^(Tcp_.*|Ip6_In.*|IcmpMsg_.*)$'
 check netstat/ipv4only/expected.prom netstat --path.procfs="$F/netstat/ipv4only/proc"
+check nfs/regular/expected.prom nfs --path.procfs="$F/nfs/regular/proc"
+check nfs/oldkernel/expected.prom nfs --path.procfs="$F/nfs/oldkernel/proc"
+check nfsd/regular/expected.prom nfsd --path.procfs="$F/nfsd/regular/proc"
+check xfs/regular/expected.prom xfs --path.sysfs="$F/xfs/regular/sys"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -186,6 +186,33 @@ static const struct {
          * alone; snmp6: an x, no value, no 6, three fields, Ip6OutOctets again */
         {"netstat", "garbage", 0, 13, {0}},
         {"netstat", "missing", -ENOENT, 0, {0}},
+        {"nfs", "regular", 0, 0, {0}},
+        /* no proc2 and 48 NFSv4 operations: those past them read 0 */
+        {"nfs", "oldkernel", 0, 0, {0}},
+        /* cut inside proc3: its samples and proc4's are left out, not read as 0 */
+        {"nfs", "truncated", 0, 1, {0}},
+        /* net with 3 values, rpc with an x, proc2 counting 18 with 17, proc3
+         * again; proc7 is not read */
+        {"nfs", "garbage", 0, 4, {0}},
+        {"nfs", "missing", -ENOENT, 0, {0}},
+        {"nfsd", "regular", 0, 0, {0}},
+        /* no proc2 (read as 0); wdeleg_getattr, which node_exporter 1.5
+         * fails on, is not read */
+        {"nfsd", "newkernel", 0, 0, {0}},
+        /* cut inside net: the lines from there on are left out */
+        {"nfsd", "truncated", 0, 1, {0}},
+        /* rc with 4 values, io -1, th with one, rpc with 6, proc3 counting 23
+         * with 22, proc4ops counting 38 with 13, fh again */
+        {"nfsd", "garbage", 0, 7, {0}},
+        {"nfsd", "missing", -ENOENT, 0, {0}},
+        /* sda1 and dm-0 (vnodes without free); the global stats are not read */
+        {"xfs", "regular", 0, 0, {0}},
+        /* cut inside sda1's blk_map: the lines from there on are left out */
+        {"xfs", "truncated", 0, 1, {0}},
+        /* sda1: extent_alloc with 3 values, abt with an x, dir with 5, ig -1,
+         * rw again, vnodes with 6; trans is not read; sdb is fine */
+        {"xfs", "garbage", 0, 6, {0}},
+        {"xfs", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -446,18 +473,32 @@ static void test_cached_files_follow_changes(_unused_ void **state) {
 static void test_endless_files(_unused_ void **state) {
         char dir[] = "/tmp/vigie-test-endless.XXXXXX", path[256];
         assert_non_null(mkdtemp(dir));
-        static const char *const subdirs[] = {"proc", "proc/1",   "proc/self", "proc/net", "proc/pressure",
-                                              "root", "root/etc", "udev",      "good"};
+        static const char *const subdirs[] = {"proc",          "proc/1", "proc/self", "proc/net", "proc/net/rpc",
+                                              "proc/pressure", "root",   "root/etc",  "udev",     "good"};
         for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
                 (void) snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
                 assert_int_equal(mkdir(path, 0700), 0);
         }
-        static const char *const zeros[] = {"proc/stat",           "proc/loadavg",        "proc/meminfo",
-                                            "proc/pressure/cpu",   "proc/pressure/io",    "proc/pressure/memory",
-                                            "proc/net/dev",        "proc/diskstats",      "proc/1/mountinfo",
-                                            "proc/self/mountinfo", "root/etc/os-release", "udev/b8:0",
-                                            "proc/net/softnet_stat", "proc/schedstat",    "proc/net/sockstat",
-                                            "proc/net/udp",        "proc/vmstat",         "proc/net/netstat"};
+        static const char *const zeros[] = {"proc/stat",
+                                            "proc/loadavg",
+                                            "proc/meminfo",
+                                            "proc/pressure/cpu",
+                                            "proc/pressure/io",
+                                            "proc/pressure/memory",
+                                            "proc/net/dev",
+                                            "proc/diskstats",
+                                            "proc/1/mountinfo",
+                                            "proc/self/mountinfo",
+                                            "root/etc/os-release",
+                                            "udev/b8:0",
+                                            "proc/net/softnet_stat",
+                                            "proc/schedstat",
+                                            "proc/net/sockstat",
+                                            "proc/net/udp",
+                                            "proc/vmstat",
+                                            "proc/net/netstat",
+                                            "proc/net/rpc/nfs",
+                                            "proc/net/rpc/nfsd"};
         for (size_t i = 0; i < ELEMENTSOF(zeros); i++) {
                 (void) snprintf(path, sizeof(path), "%s/%s", dir, zeros[i]);
                 assert_int_equal(symlink("/dev/zero", path), 0);
@@ -468,10 +509,9 @@ static void test_endless_files(_unused_ void **state) {
         (void) snprintf(udev, sizeof(udev), "%s/udev", dir);
         (void) snprintf(good, sizeof(good), "%s/good", dir);
         struct collector_env env = {procfs, "/nonexistent", rootfs, udev};
-        static const char *const names[] = {"cpu",       "stat",      "loadavg",    "meminfo", "pressure",
-                                            "netdev",    "diskstats", "filesystem", "os",      "softnet",
-                                            "schedstat", "sockstat",  "udp_queues", "vmstat",
-                                            "netstat"};
+        static const char *const names[] = {"cpu",        "stat",       "loadavg", "meminfo", "pressure",  "netdev",
+                                            "diskstats",  "filesystem", "os",      "softnet", "schedstat", "sockstat",
+                                            "udp_queues", "vmstat",     "netstat", "nfs"};
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 const struct collector *c = registry_collectors[registry_find(names[i])];
                 void *cs = NULL;
@@ -609,6 +649,9 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"netstat", "netstat/regular", "proc/net/netstat"},
                 {"netstat", "netstat/regular", "proc/net/snmp"},
                 {"netstat", "netstat/regular", "proc/net/snmp6"},
+                {"nfs", "nfs/regular", "proc/net/rpc/nfs"},
+                {"nfsd", "nfsd/regular", "proc/net/rpc/nfsd"},
+                {"xfs", "xfs/regular", "sys/fs/xfs/sda1/stats/stats"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -668,6 +711,9 @@ static const struct {
          "2\n"},
         {"udp_queues", "proc/net/udp6", "  sl  local_address\n"},
         {"schedstat", "proc/schedstat", "version 15\ncpu0 0 0 1 2 3 4 5 6 7\n"},
+        {"nfs", "proc/net/rpc/nfs", "net 0 0 0 0\n"},
+        {"nfsd", "proc/net/rpc/nfsd", "th 8 0\n"},
+        {"xfs", "proc/fs/xfs/sda1/stats/stats", "rw 1 2\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
