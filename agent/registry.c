@@ -35,6 +35,7 @@ extern const struct collector nfs_collector;
 extern const struct collector nfsd_collector;
 extern const struct collector xfs_collector;
 extern const struct collector arp_collector;
+extern const struct collector cpufreq_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -67,6 +68,7 @@ const struct collector *const registry_collectors[] = {
         &nfsd_collector,
         &xfs_collector,
         &arp_collector,
+        &cpufreq_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -93,5 +93,8 @@ check arp/regular/expected-device_include.prom arp --path.procfs="$F/arp/regular
         '--collector.arp.device-include=^eth'
 check arp/regular/expected-device_exclude.prom arp --path.procfs="$F/arp/regular/proc" \
         '--collector.arp.device-exclude=^(docker|virbr)'
+for c in regular acpi nocpufreq; do
+        check "cpufreq/$c/expected.prom" cpufreq --path.sysfs="$F/cpufreq/$c/sys"
+done
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

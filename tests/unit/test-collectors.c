@@ -227,6 +227,16 @@ static const struct {
         /* a quote, a backslash, braces and UTF-8 in names */
         {"arp", "hostile", 0, 0, {0}},
         {"arp", "missing", -ENOENT, 0, {0}},
+        /* intel_pstate: no cpuinfo_cur_freq; an offline CPU without cpufreq */
+        {"cpufreq", "regular", 0, 0, {0}},
+        /* acpi-cpufreq: cpuinfo_cur_freq */
+        {"cpufreq", "acpi", 0, 0, {0}},
+        /* abc, -1, "", 1.5e6, 2^64 */
+        {"cpufreq", "garbage", 0, 5, {0}},
+        /* CPUs without cpufreq, as in a virtual machine: no series, no
+         * failure, as node_exporter says */
+        {"cpufreq", "nocpufreq", 0, 0, {0}},
+        {"cpufreq", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -669,6 +679,8 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"nfsd", "nfsd/regular", "proc/net/rpc/nfsd"},
                 {"xfs", "xfs/regular", "sys/fs/xfs/sda1/stats/stats"},
                 {"arp", "arp/regular", "proc/net/arp"},
+                {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy0/cpuinfo_cur_freq"},
+                {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy1/scaling_cur_freq"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -732,6 +744,8 @@ static const struct {
         {"nfsd", "proc/net/rpc/nfsd", "th 8 0\n"},
         {"xfs", "proc/fs/xfs/sda1/stats/stats", "rw 1 2\n"},
         {"arp", "proc/net/arp", "IP address HW type Flags HW address Mask Device\n"},
+        /* sysfs is the same tree here */
+        {"cpufreq", "proc/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "800000\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
