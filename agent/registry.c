@@ -34,6 +34,8 @@ extern const struct collector netstat_collector;
 extern const struct collector nfs_collector;
 extern const struct collector nfsd_collector;
 extern const struct collector xfs_collector;
+extern const struct collector arp_collector;
+extern const struct collector cpufreq_collector;
 
 const struct collector *const registry_collectors[] = {
         &cpu_collector,
@@ -65,6 +67,8 @@ const struct collector *const registry_collectors[] = {
         &nfs_collector,
         &nfsd_collector,
         &xfs_collector,
+        &arp_collector,
+        &cpufreq_collector,
 };
 
 const size_t registry_count = ELEMENTSOF(registry_collectors);

@@ -9,8 +9,7 @@
 
 #define OPTIONAL_FILE_RETRY_NS (60 * 1000000000ull)
 
-/* Whether a source found missing is not to be looked for yet. */
-static bool optional_still_missing(uint64_t *missing_until_ns) {
+bool optional_still_missing(uint64_t *missing_until_ns) {
         if (*missing_until_ns == 0)
                 return false;
         if (clock_ns(CLOCK_MONOTONIC) < *missing_until_ns)
@@ -19,7 +18,7 @@ static bool optional_still_missing(uint64_t *missing_until_ns) {
         return false;
 }
 
-static int optional_note(uint64_t *missing_until_ns, int r) {
+int optional_note(uint64_t *missing_until_ns, int r) {
         if (r == -ENOENT)
                 *missing_until_ns = clock_ns(CLOCK_MONOTONIC) + OPTIONAL_FILE_RETRY_NS;
         return r;

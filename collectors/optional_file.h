@@ -28,3 +28,9 @@ void optional_file_close(struct optional_file *f);
  * starts at 0. */
 struct dirlist;
 int optional_dirlist_read(uint64_t *missing_until_ns, struct dirlist *l, const char *path);
+/* The rule itself, for a source that is neither (the cpufreq directories
+ * of every CPU): whether it was found missing less than a minute ago, so
+ * that the caller does not look; and what a look gave, r as is, -ENOENT
+ * starting the minute. */
+bool optional_still_missing(uint64_t *missing_until_ns);
+int optional_note(uint64_t *missing_until_ns, int r);

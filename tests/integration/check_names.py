@@ -38,6 +38,7 @@ ifaces = names("ifaces") + ["lo"]
 for fam in ("node_network_receive_bytes_total", "node_network_transmit_packets_total", "node_network_up",
             "node_network_info", "node_network_mtu_bytes"):
     expect(fam, values(fam, "device"), ifaces)
+expect("node_arp_entries", values("node_arp_entries", "device"), names("ifaces"))
 expect("hostile_labels", values("hostile_labels", "v"),
        ['quote " backslash \\ newline \n end', '} 1\nnode_fake_total 2\n', "donn\u00e9es \u00e9t\u00e9 \u65e5\u672c"])
 print("%d mount points, %d interfaces, 3 textfile values checked" % (len(mounts), len(ifaces)))

@@ -5,7 +5,8 @@
 # (veth) with quotes, backslashes, braces and non-UTF-8 bytes; textfile
 # label values with every escape. The exposition stays valid for promtool,
 # every name comes back exactly (bytes that are not UTF-8 as U+FFFD), and
-# nothing is injected. Runs in mount, PID and network namespaces of its own.
+# nothing is injected; the interfaces have ARP entries, for arp's device
+# label. Runs in mount, PID and network namespaces of its own.
 if [ -z "${VIGIE_IN_NS:-}" ]; then
         [ "$(id -u)" -eq 0 ] || { echo "SKIP: mounts and interfaces in private namespaces need root here"; exit 77; }
         command -v unshare >/dev/null || { echo "SKIP: unshare is missing"; exit 77; }
@@ -31,9 +32,13 @@ with open(os.path.join(base, b"mounts"), "wb") as out:
 # interface names: at most 15 bytes, no '/', ':' or white space
 pairs = [(b'q"uote', b"back\\sl"), ("\u00e9-\u00fc".encode(), b'a{b="c"}'), (b"\xffbad", b"ok0")]
 with open(os.path.join(base, b"ifaces"), "wb") as out:
-    for a, b in pairs:
+    for i, (a, b) in enumerate(pairs):
         subprocess.check_call([b"ip", b"link", b"add", a, b"type", b"veth", b"peer", b"name", b])
         out.write(a + b"\0" + b + b"\0")
+        # an ARP entry on each, for node_arp_entries{device}
+        for k, dev in enumerate((a, b)):
+            subprocess.check_call([b"ip", b"neigh", b"add", b"10.9.%d.%d" % (i, k + 1), b"lladdr",
+                                   b"02:00:00:00:00:01", b"dev", dev, b"nud", b"permanent"])
 PY
 
 mkdir "$T/textfile"
@@ -45,7 +50,7 @@ hostile_labels{v="} 1\nnode_fake_total 2\n"} 2
 hostile_labels{v="données été 日本"} 3
 PROM
 
-"$VIGIE" --once --collector.disable-defaults --collector.filesystem --collector.netdev --collector.netclass \
+"$VIGIE" --once --collector.disable-defaults --collector.filesystem --collector.netdev --collector.netclass --collector.arp \
         --collector.textfile --collector.textfile.directory="$T/textfile" >"$T/out.prom" 2>"$T/err"
 out=$(promtool check metrics <"$T/out.prom" 2>&1) || fail "promtool: $out"
 [ -z "$out" ] || fail "promtool complained: $out"

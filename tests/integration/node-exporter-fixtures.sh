@@ -86,5 +86,15 @@ check nfs/regular/expected.prom nfs --path.procfs="$F/nfs/regular/proc"
 check nfs/oldkernel/expected.prom nfs --path.procfs="$F/nfs/oldkernel/proc"
 check nfsd/regular/expected.prom nfsd --path.procfs="$F/nfsd/regular/proc"
 check xfs/regular/expected.prom xfs --path.sysfs="$F/xfs/regular/sys"
+for c in regular hostile empty; do
+        check "arp/$c/expected.prom" arp --path.procfs="$F/arp/$c/proc"
+done
+check arp/regular/expected-device_include.prom arp --path.procfs="$F/arp/regular/proc" \
+        '--collector.arp.device-include=^eth'
+check arp/regular/expected-device_exclude.prom arp --path.procfs="$F/arp/regular/proc" \
+        '--collector.arp.device-exclude=^(docker|virbr)'
+for c in regular acpi nocpufreq; do
+        check "cpufreq/$c/expected.prom" cpufreq --path.sysfs="$F/cpufreq/$c/sys"
+done
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

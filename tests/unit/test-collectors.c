@@ -213,6 +213,30 @@ static const struct {
          * rw again, vnodes with 6; trans is not read; sdb is fine */
         {"xfs", "garbage", 0, 6, {0}},
         {"xfs", "missing", -ENOENT, 0, {0}},
+        /* an incomplete entry (flags 0x0) counts, as in node_exporter */
+        {"arp", "regular", 0, 0, {0}},
+        {"arp", "regular", 0, 0, {"device_include", "^eth"}},
+        {"arp", "regular", 0, 0, {"device_exclude", "^(docker|virbr)"}},
+        /* cut inside virbr0's line */
+        {"arp", "truncated", 0, 1, {0}},
+        /* five and seven columns, 192.168.1.256, an IPv6 address, flags
+         * without 0x and 0xZ, a 20-byte name, the header again */
+        {"arp", "garbage", 0, 8, {0}},
+        {"arp", "empty", 0, 0, {0}},
+        {"arp", "nonsense", -EINVAL, 1, {0}},
+        /* a quote, a backslash, braces and UTF-8 in names */
+        {"arp", "hostile", 0, 0, {0}},
+        {"arp", "missing", -ENOENT, 0, {0}},
+        /* intel_pstate: no cpuinfo_cur_freq; an offline CPU without cpufreq */
+        {"cpufreq", "regular", 0, 0, {0}},
+        /* acpi-cpufreq: cpuinfo_cur_freq */
+        {"cpufreq", "acpi", 0, 0, {0}},
+        /* abc, -1, "", 1.5e6, 2^64 */
+        {"cpufreq", "garbage", 0, 5, {0}},
+        /* CPUs without cpufreq, as in a virtual machine: no series, no
+         * failure, as node_exporter says */
+        {"cpufreq", "nocpufreq", 0, 0, {0}},
+        {"cpufreq", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -498,7 +522,8 @@ static void test_endless_files(_unused_ void **state) {
                                             "proc/vmstat",
                                             "proc/net/netstat",
                                             "proc/net/rpc/nfs",
-                                            "proc/net/rpc/nfsd"};
+                                            "proc/net/rpc/nfsd",
+                                            "proc/net/arp"};
         for (size_t i = 0; i < ELEMENTSOF(zeros); i++) {
                 (void) snprintf(path, sizeof(path), "%s/%s", dir, zeros[i]);
                 assert_int_equal(symlink("/dev/zero", path), 0);
@@ -511,7 +536,8 @@ static void test_endless_files(_unused_ void **state) {
         struct collector_env env = {procfs, "/nonexistent", rootfs, udev};
         static const char *const names[] = {"cpu",        "stat",       "loadavg", "meminfo", "pressure",  "netdev",
                                             "diskstats",  "filesystem", "os",      "softnet", "schedstat", "sockstat",
-                                            "udp_queues", "vmstat",     "netstat", "nfs"};
+                                            "udp_queues", "vmstat",     "netstat", "nfs",
+                                            "arp"};
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 const struct collector *c = registry_collectors[registry_find(names[i])];
                 void *cs = NULL;
@@ -652,6 +678,9 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"nfs", "nfs/regular", "proc/net/rpc/nfs"},
                 {"nfsd", "nfsd/regular", "proc/net/rpc/nfsd"},
                 {"xfs", "xfs/regular", "sys/fs/xfs/sda1/stats/stats"},
+                {"arp", "arp/regular", "proc/net/arp"},
+                {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy0/cpuinfo_cur_freq"},
+                {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy1/scaling_cur_freq"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -714,6 +743,9 @@ static const struct {
         {"nfs", "proc/net/rpc/nfs", "net 0 0 0 0\n"},
         {"nfsd", "proc/net/rpc/nfsd", "th 8 0\n"},
         {"xfs", "proc/fs/xfs/sda1/stats/stats", "rw 1 2\n"},
+        {"arp", "proc/net/arp", "IP address HW type Flags HW address Mask Device\n"},
+        /* sysfs is the same tree here */
+        {"cpufreq", "proc/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "800000\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {

@@ -492,11 +492,11 @@ static void parse_apply(const char *const *args, struct options *o, struct confi
 static void test_node_exporter_collectors_accepted(_unused_ void **state) {
         struct options o;
         struct config cfg;
-        const char *args[] = {"--no-collector.arp", "--collector.wifi", "--collector.systemd.unit-include=x.service",
+        const char *args[] = {"--no-collector.rapl", "--collector.wifi", "--collector.systemd.unit-include=x.service",
                               "--collector.filesystem.stat-workers=4", NULL};
         parse_apply(args, &o, &cfg);
         assert_int_equal(o.n_warnings, 4);
-        assert_string_equal(o.warnings[0], "--no-collector.arp: vigie has no arp collector; ignored");
+        assert_string_equal(o.warnings[0], "--no-collector.rapl: vigie has no rapl collector; ignored");
         assert_string_equal(o.warnings[1], "--collector.wifi: vigie has no wifi collector; ignored");
         assert_string_equal(o.warnings[2], "--collector.systemd.unit-include: vigie has no systemd collector; ignored");
         assert_string_equal(o.warnings[3],
