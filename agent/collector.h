@@ -56,9 +56,6 @@ struct collector {
         /* Keys accepted in the [collector.NAME] config section, ending
          * with {NULL}; or NULL for none. */
         const struct collector_option *options;
-        /* The same as bare names, NULL-terminated (no default or help
-         * shown): the older form, still accepted. */
-        const char *const *config_keys;
 
         /* Reads its own section (may be NULL) and returns private state.
          * Cheap: no blocking I/O. Bad values: diag_at() with the key's line. */

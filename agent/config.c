@@ -461,17 +461,13 @@ static int set_collector_switch(struct loader *l, const char *name, const char *
         return 1;
 }
 
-/* The keys of collector c (its options, or its older config_keys) into
- * keys (at most max); their defaults into defs (NULL when not declared). */
+/* The keys of collector c's options into keys (at most max), their
+ * defaults into defs. */
 static size_t collector_keys(const struct collector *c, const char **keys, const char **defs, size_t max) {
         size_t n = 0;
         for (const struct collector_option *o = c->options; o && o->key && n < max; o++, n++) {
                 keys[n] = o->key;
                 defs[n] = o->def;
-        }
-        for (const char *const *k = c->config_keys; !c->options && k && *k && n < max; k++, n++) {
-                keys[n] = *k;
-                defs[n] = NULL;
         }
         return n;
 }

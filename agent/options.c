@@ -109,10 +109,6 @@ void options_print_help(FILE *f, const char *argv0) {
                                         left[k] = '-';
                         print_row(f, left, o->help, o->def, NULL);
                 }
-                for (const char *const *k = c->config_keys; !c->options && k && *k; k++) {
-                        (void) snprintf(left, sizeof(left), "--collector.%s.%s", c->name, *k);
-                        print_row(f, left, "", NULL, NULL);
-                }
         }
         fprintf(f, "\nnode_exporter's flags for collectors vigie does not have are accepted with a warning.\n"
                    "SIGHUP re-reads the config file.\n");
@@ -225,8 +221,6 @@ static int unknown_collector_option(const char *flag, int flag_len, const char *
         size_t n = 0;
         for (const struct collector_option *opt = c->options; opt && opt->key && n < ELEMENTSOF(keys); opt++)
                 keys[n++] = opt->key;
-        for (const char *const *k = c->config_keys; !c->options && k && *k && n < ELEMENTSOF(keys); k++)
-                keys[n++] = *k;
         if (n == 0)
                 return diag_set(diag, "unknown option '%.*s'; the %s collector has no options", flag_len, flag, name);
         char list[600];

@@ -18,7 +18,11 @@
 static const char *const device_label[] = {"device"};
 static const struct metric_desc entries_desc = {"node_arp_entries", "ARP entries by device", METRIC_GAUGE, 1,
                                                 device_label};
-static const char *const arp_config_keys[] = {"device_include", "device_exclude", NULL};
+static const struct collector_option arp_options[] = {
+        {"device_include", "", "the interfaces whose ARP entries node_arp_entries counts (a pattern); empty: all"},
+        {"device_exclude", "", "the interfaces left out (a pattern)"},
+        {NULL, NULL, NULL},
+};
 
 #define ARP_COLUMNS 6      /* IP address, HW type, Flags, HW address, Mask, Device */
 #define ARP_HEADER_WORDS 9 /* "IP address       HW type     Flags       HW address            Mask     Device" */
@@ -155,7 +159,7 @@ const struct collector arp_collector = {
         .name = "arp",
         .help = "ARP table entries per interface, from /proc/net/arp",
         .default_enabled = true,
-        .config_keys = arp_config_keys,
+        .options = arp_options,
         .init = arp_init,
         .collect = arp_collect,
         .free = arp_free,
