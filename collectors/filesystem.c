@@ -30,7 +30,7 @@
 #define DEFAULT_FS_TYPES_EXCLUDE                                                                                       \
         "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|"    \
         "overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$"
-#define DEFAULT_MOUNT_TIMEOUT_MS 2000
+#define DEFAULT_MOUNT_TIMEOUT "2s" /* declared once: the option's default, parsed at init */
 
 /* File systems whose statfs answers from memory: called inline. Every
  * other type (nfs, cifs, fuse, ceph, 9p, and any type not listed) goes
@@ -72,7 +72,7 @@ static const struct collector_option filesystem_options[] = {
         {"mount_points_exclude", DEFAULT_MOUNT_POINTS_EXCLUDE, "mount points to leave out"},
         {"fs_types_include", "", "file system types to report (a pattern)"},
         {"fs_types_exclude", DEFAULT_FS_TYPES_EXCLUDE, "file system types to leave out"},
-        {"mount_timeout", "2s", "a statfs still blocked after this long shows as node_filesystem_device_error 1"},
+        {"mount_timeout", DEFAULT_MOUNT_TIMEOUT, "a statfs still blocked after this long shows as node_filesystem_device_error 1"},
         {NULL, NULL, NULL},
 };
 
@@ -111,9 +111,11 @@ static int filesystem_init(const struct collector_env *env, const struct config_
         if (r >= 0)
                 r = filter_from_config(&s->fs_types, section, "fs_types_include", NULL, "fs_types_exclude",
                                        DEFAULT_FS_TYPES_EXCLUDE, diag);
+        uint64_t default_timeout_ms = 0;
+        (void) parse_duration_ms(DEFAULT_MOUNT_TIMEOUT, &default_timeout_ms);
         if (r >= 0)
-                r = config_section_duration_ms(section, "mount_timeout", DEFAULT_MOUNT_TIMEOUT_MS, 10, 60000,
-                                               &s->timeout_ms, diag);
+                r = config_section_duration_ms(section, "mount_timeout", default_timeout_ms, 10, 60000, &s->timeout_ms,
+                                               diag);
         if (r >= 0)
                 r = statfs_pool_new(STATFS_WORKERS, &s->pool);
         if (r < 0) {

@@ -976,6 +976,37 @@ static void test_timex_conversion(_unused_ void **state) {
         }
 }
 
+/* The defaults a collector declares in .options (what --help, vigie.conf
+ * and the README say) are the ones its init applies: on its regular
+ * fixture, no section and a section giving every declared default collect
+ * the same. */
+static void test_declared_defaults_apply(_unused_ void **state) {
+        size_t checked = 0;
+        for (size_t i = 0; i < registry_count; i++) {
+                const struct collector *c = registry_collectors[i];
+                char dir[128];
+                struct stat st;
+                (void) snprintf(dir, sizeof(dir), "%s/regular", c->name);
+                if (!c->options || stat(fixture_path(dir), &st) < 0)
+                        continue;
+                struct config_entry entries[32];
+                size_t n = 0;
+                for (const struct collector_option *o = c->options; o->key && n < ELEMENTSOF(entries); o++)
+                        entries[n++] = (struct config_entry){(char *) o->key, (char *) o->def, 1};
+                struct config_section sec = {(char *) c->name, "collector", "test.conf", 1, entries, n, 0};
+                struct fixture_run plain, declared;
+                fixture_collect(c, dir, NULL, &plain);
+                fixture_collect(c, dir, &sec, &declared);
+                if (plain.result != declared.result || strcmp(plain.text, declared.text) != 0)
+                        fail_msg("%s: its declared defaults collect otherwise than no section:\n%s\n---\n%s", c->name,
+                                 plain.text, declared.text);
+                fixture_run_free(&plain);
+                fixture_run_free(&declared);
+                checked++;
+        }
+        assert_true(checked >= 5);
+}
+
 int main(void) {
         enum { N_CASES = sizeof(cases) / sizeof(cases[0]) };
         static size_t case_index[N_CASES];
@@ -995,6 +1026,7 @@ int main(void) {
 
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_cached_files_follow_changes),
+                cmocka_unit_test(test_declared_defaults_apply),
                 cmocka_unit_test(test_endless_files),
                 cmocka_unit_test(test_mutated_fixtures),
                 cmocka_unit_test(test_missing_source_remembered),
