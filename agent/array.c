@@ -2,6 +2,7 @@
 #include "array.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,8 +10,11 @@ int array_reserve(void **array, size_t *cap, size_t need, size_t elem) {
         if (need <= *cap)
                 return 0;
         size_t n = *cap ? *cap * 2 : 16;
-        while (n < need)
+        while (n < need) {
+                if (n > SIZE_MAX / 2) /* doubling again would wrap to 0 */
+                        return -ENOMEM;
                 n *= 2;
+        }
         char *p = reallocarray(*array, n, elem);
         if (!p)
                 return -ENOMEM;

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "collector.h"
+#include "config.h"
+#include "options.h"
 
 struct fixture_run {
         int result;            /* what collect returned */
@@ -28,3 +30,19 @@ const char *fixture_path(const char *rel);
  * family; an empty label value is the same as no label, as in Prometheus).
  * Returns 0, or -EINVAL with a description in err. Allocates. */
 int metric_set_validate(const struct metric_set *set, struct buf *err);
+
+/* Configuration files and flags, as the tests of config and options give
+ * them (config_input.c). */
+
+/* A new temporary file holding len bytes of content; its path, to unlink
+ * and free. */
+char *temp_file(const char *content, size_t len);
+/* Loads len bytes of content over the defaults; on failure, msg holds the
+ * diag message with the temporary path replaced by "F". */
+int load_config_n(const char *content, size_t len, struct config *cfg, char *msg, size_t size);
+int load_config(const char *content, struct config *cfg, char *msg, size_t size);
+/* options_parse of "vigie" followed by args (NULL-terminated). */
+int parse_flags(const char *const *args, struct options *o, struct diag *diag);
+/* Parses args and applies them over the defaults; fails the test if
+ * either is refused. */
+void parse_apply_flags(const char *const *args, struct options *o, struct config *cfg);

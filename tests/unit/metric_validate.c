@@ -1,6 +1,6 @@
 /* What the tests hold every collector's output to (metric_set_validate).
- * Kept out of the agent: a scrape never pays for it, and the encoder
- * refuses a duplicate series on its own. */
+ * Kept out of the agent, which never calls it: a scrape would pay for its
+ * allocations and sort. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

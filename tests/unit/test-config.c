@@ -1,5 +1,5 @@
-/* Config files and flags: what is accepted, what wins, and the exact
- * message a person gets for each mistake. */
+/* agent/config.c: configuration files, what is accepted and what wins,
+ * and the exact message a person gets for each mistake. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,65 +12,32 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "harness.h"
 #include "options.h"
 #include "registry.h"
 #include "scrape.h"
 
-static char *write_temp(const char *content, size_t len) {
-        char *path = strdup("/tmp/vigie-test-XXXXXX");
-        int fd = mkstemp(path);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, content, len), (ssize_t) len);
-        close(fd);
-        return path;
-}
-
-/* Loads len bytes of content; returns the diag message with the temp path
- * replaced by "F". */
-static int load_n(const char *content, size_t len, struct config *cfg, char *msg, size_t size) {
-        char *path = write_temp(content, len);
-        struct diag diag = {0};
-        assert_int_equal(config_init_defaults(cfg), 0);
-        int r = config_load(cfg, path, &diag);
-        msg[0] = '\0';
-        if (r < 0) {
-                size_t pl = strlen(path);
-                const char *m = diag.msg;
-                if (strncmp(m, path, pl) == 0)
-                        (void) snprintf(msg, size, "F%s", m + pl);
-                else
-                        (void) snprintf(msg, size, "%s", m);
-        }
-        unlink(path);
-        free(path);
-        return r;
-}
-
-static int load(const char *content, struct config *cfg, char *msg, size_t size) {
-        return load_n(content, strlen(content), cfg, msg, size);
-}
-
 static void test_valid_file(_unused_ void **state) {
         struct config cfg;
         char msg[600];
-        int r = load("; a comment\n"
-                     "# another\n"
-                     "[log]\n"
-                     "level = debug\n"
-                     "target = stderr\n"
-                     "[web]\n"
-                     "listen_address = 127.0.0.1:9101\n"
-                     "listen_address = [::1]:9101\n"
-                     "telemetry_path = /m\n"
-                     "max_requests = 5\n"
-                     "connection_timeout = 1m\n"
-                     "[paths]\n"
-                     "procfs = /host/proc\n"
-                     "[collectors]\n"
-                     "stat = false\n"
-                     "[collector.cpu]\n"
-                     "guest = no\n",
-                     &cfg, msg, sizeof(msg));
+        int r = load_config("; a comment\n"
+                            "# another\n"
+                            "[log]\n"
+                            "level = debug\n"
+                            "target = stderr\n"
+                            "[web]\n"
+                            "listen_address = 127.0.0.1:9101\n"
+                            "listen_address = [::1]:9101\n"
+                            "telemetry_path = /m\n"
+                            "max_requests = 5\n"
+                            "connection_timeout = 1m\n"
+                            "[paths]\n"
+                            "procfs = /host/proc\n"
+                            "[collectors]\n"
+                            "stat = false\n"
+                            "[collector.cpu]\n"
+                            "guest = no\n",
+                            &cfg, msg, sizeof(msg));
         assert_string_equal(msg, "");
         assert_int_equal(r, 0);
         assert_int_equal(cfg.log_level, LOG_LEVEL_DEBUG);
@@ -170,7 +137,7 @@ static void test_file_error(void **state) {
         const struct file_case *c = *state;
         struct config cfg;
         char msg[800];
-        int r = load(c->content, &cfg, msg, sizeof(msg));
+        int r = load_config(c->content, &cfg, msg, sizeof(msg));
         if (r != -EINVAL)
                 fail_msg("loaded, expected '%s'", c->msg);
         assert_string_equal(msg, c->msg);
@@ -187,7 +154,7 @@ static void test_long_lines(_unused_ void **state) {
         strcat(content, "last)$   ; an inline comment\n[web]\nmax_requests = 7\n");
         struct config cfg;
         char msg[600];
-        assert_int_equal(load(content, &cfg, msg, sizeof(msg)), 0);
+        assert_int_equal(load_config(content, &cfg, msg, sizeof(msg)), 0);
         const struct config_entry *e = config_section_get(config_collector_section(&cfg, "filesystem"), "fs_types_exclude");
         assert_non_null(e);
         assert_int_equal(strlen(e->value), 2 + 60 * 16 + 6);
@@ -199,7 +166,7 @@ static void test_long_lines(_unused_ void **state) {
         char bad[1024] = "[web]\n";
         memset(bad + 6, 'k', 400);
         strcat(bad, " = 1\n");
-        assert_int_equal(load(bad, &cfg, msg, sizeof(msg)), -EINVAL);
+        assert_int_equal(load_config(bad, &cfg, msg, sizeof(msg)), -EINVAL);
         assert_string_equal(msg, "F:2: line too long for a section header or key");
         config_free(&cfg);
 }
@@ -219,9 +186,9 @@ static void test_bounds(_unused_ void **state) {
                 if (i >= 1024)
                         text[i - 1] = '\n';
         }
-        assert_int_equal(load_n(text, CONFIG_FILE_MAX, &cfg, msg, sizeof(msg)), 0);
+        assert_int_equal(load_config_n(text, CONFIG_FILE_MAX, &cfg, msg, sizeof(msg)), 0);
         config_free(&cfg);
-        assert_int_equal(load_n(text, CONFIG_FILE_MAX + 1, &cfg, msg, sizeof(msg)), -EINVAL);
+        assert_int_equal(load_config_n(text, CONFIG_FILE_MAX + 1, &cfg, msg, sizeof(msg)), -EINVAL);
         assert_string_equal(msg, "F: more than 1 MiB: too large for a configuration file");
         config_free(&cfg);
         struct diag diag = {0};
@@ -234,23 +201,23 @@ static void test_bounds(_unused_ void **state) {
         memcpy(text, "[web]\n;", 7);
         memset(text + 7, 'c', CONFIG_LINE_MAX);
         memcpy(text + 6 + CONFIG_LINE_MAX, "\nmax_requests = 7\n", 19);
-        assert_int_equal(load(text, &cfg, msg, sizeof(msg)), 0);
+        assert_int_equal(load_config(text, &cfg, msg, sizeof(msg)), 0);
         assert_int_equal(cfg.max_requests, 7);
         config_free(&cfg);
         text[6 + CONFIG_LINE_MAX] = 'c';
         memcpy(text + 7 + CONFIG_LINE_MAX, "\nmax_requests = 7\n", 19);
-        assert_int_equal(load(text, &cfg, msg, sizeof(msg)), -EINVAL);
+        assert_int_equal(load_config(text, &cfg, msg, sizeof(msg)), -EINVAL);
         assert_string_equal(msg, "F:2: line longer than 65536 bytes");
         config_free(&cfg);
         /* a value that long too */
         memcpy(text, "[web]\nmax_requests = ", 21);
-        assert_int_equal(load(text, &cfg, msg, sizeof(msg)), -EINVAL);
+        assert_int_equal(load_config(text, &cfg, msg, sizeof(msg)), -EINVAL);
         assert_string_equal(msg, "F:2: line longer than 65536 bytes");
         config_free(&cfg);
         free(text);
 
         static const char nul[] = "[web]\nmax_requests = 7\0garbage\n";
-        assert_int_equal(load_n(nul, sizeof(nul) - 1, &cfg, msg, sizeof(msg)), -EINVAL);
+        assert_int_equal(load_config_n(nul, sizeof(nul) - 1, &cfg, msg, sizeof(msg)), -EINVAL);
         assert_string_equal(msg, "F:2: a NUL byte: not a text file");
         config_free(&cfg);
 }
@@ -274,7 +241,7 @@ static void test_collector_option_error_has_line(_unused_ void **state) {
         struct config cfg;
         char msg[600];
         const char *text = "[collector.cpu]\n\nguest = sometimes\n";
-        char *path = write_temp(text, strlen(text));
+        char *path = temp_file(text, strlen(text));
         struct diag diag = {0};
         assert_int_equal(config_init_defaults(&cfg), 0);
         assert_int_equal(config_load(&cfg, path, &diag), 0);
@@ -291,24 +258,14 @@ static void test_collector_option_error_has_line(_unused_ void **state) {
         free(path);
 }
 
-static int parse(const char *const *args, struct options *o, struct diag *diag) {
-        char *argv[32];
-        int argc = 0;
-        argv[argc++] = (char *) "vigie";
-        for (; *args; args++)
-                argv[argc++] = (char *) *args;
-        argv[argc] = NULL;
-        return options_parse(argc, argv, o, diag);
-}
-
 static void test_push_config(_unused_ void **state) {
         struct config cfg;
         char msg[600];
-        assert_int_equal(load("[push]\ninterval = 30s\nqueue_max_bytes = 1GiB\nfsync = false\njob = node\n"
-                              "label.site = mairie\nlabel.authority = commune-42\n"
-                              "[push.target.central]\nurl = https://central.mairie.local/api/v1/write\n"
-                              "header.X-Scope-OrgID = commune-42\n",
-                              &cfg, msg, sizeof(msg)),
+        assert_int_equal(load_config("[push]\ninterval = 30s\nqueue_max_bytes = 1GiB\nfsync = false\njob = node\n"
+                                     "label.site = mairie\nlabel.authority = commune-42\n"
+                                     "[push.target.central]\nurl = https://central.mairie.local/api/v1/write\n"
+                                     "header.X-Scope-OrgID = commune-42\n",
+                                     &cfg, msg, sizeof(msg)),
                          0);
         assert_int_equal(cfg.push_interval_ms, 30000);
         assert_int_equal(cfg.push_queue_max_bytes, 1ull << 30);
@@ -324,251 +281,12 @@ static void test_push_config(_unused_ void **state) {
         struct diag diag = {0};
         const char *args[] = {"--push.url=http://127.0.0.1:9090/api/v1/write", "--push.label", "site=ecole",
                               "--push.interval=5s", NULL};
-        assert_int_equal(parse(args, &o, &diag), 0);
+        assert_int_equal(parse_flags(args, &o, &diag), 0);
         assert_int_equal(options_apply(&o, &cfg, &diag), 0);
         assert_int_equal(cfg.n_push_targets, 2);
         assert_string_equal(cfg.push_targets[1].name, "url2");
         assert_string_equal(cfg.push_labels[0].value, "ecole");
         assert_int_equal(cfg.push_interval_ms, 5000);
-        options_free(&o);
-        config_free(&cfg);
-}
-
-static void test_flags(_unused_ void **state) {
-        struct options o;
-        struct diag diag = {0};
-        const char *args[] = {"--web.listen-address=127.0.0.1:9200",
-                              "--web.listen-address", "[::1]:9200",
-                              "--web.telemetry-path", "/x",
-                              "--path.procfs=/host/proc",
-                              "--collector.disable-defaults",
-                              "--collector.stat",
-                              "--no-collector.cpu",
-                              "--log.level", "warn",
-                              "--web.max-requests=3",
-                              NULL};
-        assert_int_equal(parse(args, &o, &diag), 0);
-
-        /* flags win over the file */
-        struct config cfg;
-        char msg[600];
-        assert_int_equal(load("[web]\nlisten_address = :9999\nmax_requests = 9\n[collectors]\ncpu = true\n"
-                              "[log]\nlevel = debug\n",
-                              &cfg, msg, sizeof(msg)),
-                         0);
-        assert_int_equal(options_apply(&o, &cfg, &diag), 0);
-        assert_int_equal(cfg.n_listen_addresses, 2);
-        assert_string_equal(cfg.listen_addresses[0], "127.0.0.1:9200");
-        assert_string_equal(cfg.listen_addresses[1], "[::1]:9200");
-        assert_string_equal(cfg.telemetry_path, "/x");
-        assert_string_equal(cfg.procfs, "/host/proc");
-        assert_int_equal(cfg.max_requests, 3);
-        assert_int_equal(cfg.log_level, LOG_LEVEL_WARN);
-        assert_false(config_collector_enabled(&cfg, (size_t) registry_find("cpu")));
-        assert_true(config_collector_enabled(&cfg, (size_t) registry_find("stat")));
-        config_free(&cfg);
-        options_free(&o);
-
-        /* disable-defaults alone leaves nothing on */
-        const char *none[] = {"--collector.disable-defaults", NULL};
-        assert_int_equal(parse(none, &o, &diag), 0);
-        assert_int_equal(config_init_defaults(&cfg), 0);
-        assert_int_equal(options_apply(&o, &cfg, &diag), 0);
-        for (size_t i = 0; i < registry_count; i++)
-                assert_false(config_collector_enabled(&cfg, i));
-        config_free(&cfg);
-        options_free(&o);
-}
-
-static void test_collector_option_flags(_unused_ void **state) {
-        struct options o;
-        struct diag diag = {0};
-        struct config cfg;
-        char msg[600];
-
-        /* a flag overrides the file's value; --no- makes false */
-        const char *args[] = {"--collector.cpu.guest=false", "--once", NULL};
-        assert_int_equal(parse(args, &o, &diag), 0);
-        assert_true(o.once);
-        assert_int_equal(load("[collector.cpu]\nguest = true\n", &cfg, msg, sizeof(msg)), 0);
-        assert_int_equal(options_apply(&o, &cfg, &diag), 0);
-        const struct config_entry *e = config_section_get(config_collector_section(&cfg, "cpu"), "guest");
-        assert_string_equal(e->value, "false");
-        assert_int_equal(e->line, 0);
-        config_free(&cfg);
-        options_free(&o);
-
-        const char *neg[] = {"--no-collector.cpu.guest", NULL};
-        assert_int_equal(parse(neg, &o, &diag), 0);
-        assert_int_equal(config_init_defaults(&cfg), 0);
-        assert_int_equal(options_apply(&o, &cfg, &diag), 0);
-        assert_string_equal(config_section_get(config_collector_section(&cfg, "cpu"), "guest")->value, "false");
-        config_free(&cfg);
-        options_free(&o);
-
-        /* "--flag value" with a separate value, and a bare flag as true */
-        const char *sep[] = {"--collector.cpu.guest", "no", NULL};
-        assert_int_equal(parse(sep, &o, &diag), 0);
-        assert_string_equal(o.collector_options[2], "no");
-        options_free(&o);
-        const char *bare[] = {"--collector.cpu.guest", "--once", NULL};
-        assert_int_equal(parse(bare, &o, &diag), 0);
-        assert_string_equal(o.collector_options[2], "true");
-        assert_true(o.once);
-        options_free(&o);
-
-        /* a bad value from a flag is reported as the flag */
-        const char *bad[] = {"--collector.cpu.guest=maybe", NULL};
-        assert_int_equal(parse(bad, &o, &diag), 0);
-        assert_int_equal(config_init_defaults(&cfg), 0);
-        assert_int_equal(options_apply(&o, &cfg, &diag), 0);
-        struct scrape_engine *eng;
-        assert_int_equal(scrape_engine_new(&eng), 0);
-        assert_int_equal(scrape_engine_configure(eng, &cfg, &diag), -EINVAL);
-        assert_string_equal(diag.msg, "--collector.cpu.guest: 'maybe' is not a boolean (true or false)");
-        scrape_engine_free(eng);
-        config_free(&cfg);
-        options_free(&o);
-}
-
-struct flag_case {
-        const char *args[4];
-        const char *msg;
-};
-
-static const struct flag_case flag_errors[] = {
-        {{"--bogus", NULL}, "unknown option '--bogus'; see --help"},
-        {{"--web.listen-adress=:9100", NULL},
-         "unknown option '--web.listen-adress=:9100'; did you mean --web.listen-address?"},
-        {{"--collector.nope", NULL}, "unknown option '--collector.nope'; see --help"},
-        {{"--web.listen-address", NULL}, "--web.listen-address: needs a value"},
-        {{"--web.listen-address=9100", NULL}, "--web.listen-address: '9100' is not host:port, [ipv6]:port or :port"},
-        {{"--web.max-requests=10001", NULL},
-         "--web.max-requests: '10001' is not a whole number from 0 (no limit) to 10000"},
-        {{"--path.procfs=", NULL}, "--path.procfs: '' is not an absolute path"},
-        {{"--log.level=loud", NULL}, "--log.level: 'loud' is not one of error, warn, info, debug"},
-        {{"--log.format=xml", NULL}, "--log.format: 'xml' is not one of logfmt, json"},
-        {{"--web.telemetry-path=/", NULL},
-         "--web.telemetry-path: '/' is not a usable path (it starts with /, is not / and not under /-/)"},
-        {{"extra", NULL}, "unexpected argument 'extra'; see --help"},
-        {{"--once=yes", NULL}, "unknown option '--once=yes'; see --help"},
-        {{"--push.url=ftp://x", NULL}, "--push.url: 'ftp://x' is not an http:// or https:// URL"},
-        {{"--push.url=ftp://user:pw@x", NULL}, "--push.url: not an http:// or https:// URL"},
-        {{"--push.interval=100ms", NULL}, "--push.interval: '100ms' is not a duration from 1s to 24h (e.g. 15s, 1m)"},
-        {{"--push.label=site", NULL}, "--push.label: 'site' is not NAME=VALUE"},
-        {{"--push.label=__x=1", NULL}, "--push.label: '__x' is not a label name"},
-        {{"--push.queue-dir=q", NULL}, "--push.queue-dir: 'q' is not an absolute path"},
-        {{"--collector.cpu.gust=1", NULL},
-         "unknown option '--collector.cpu.gust'; did you mean --collector.cpu.guest? (the cpu collector has guest)"},
-        {{"--collector.filesystem.mount-point-exclude=^/x", NULL},
-         "unknown option '--collector.filesystem.mount-point-exclude'; did you mean "
-         "--collector.filesystem.mount-points-exclude? (the filesystem collector has mount_points_include, "
-         "mount_points_exclude, fs_types_include, fs_types_exclude, mount_timeout)"},
-        {{"--collector.stat.x=1", NULL}, "unknown option '--collector.stat.x'; the stat collector has no options"},
-        {{"--collector.nope.x=1", NULL}, "unknown option '--collector.nope.x'; no collector 'nope'"},
-        {{"--no-collector.cpu.guest=1", NULL}, "--no-collector.cpu.guest=1: a --no- flag takes no value"},
-        {{"--web.config.file=/nonexistent/web.yml", NULL},
-         "--web.config.file: cannot open '/nonexistent/web.yml': No such file or directory"},
-};
-
-static void test_flag_error(void **state) {
-        const struct flag_case *c = *state;
-        struct options o;
-        struct diag diag = {0};
-        assert_int_equal(parse(c->args, &o, &diag), -EINVAL);
-        assert_string_equal(diag.msg, c->msg);
-}
-
-/* Parses args and applies them over the defaults. */
-static void parse_apply(const char *const *args, struct options *o, struct config *cfg) {
-        struct diag diag = {0};
-        if (parse(args, o, &diag) < 0)
-                fail_msg("%s", diag.msg);
-        assert_int_equal(config_init_defaults(cfg), 0);
-        assert_int_equal(options_apply(o, cfg, &diag), 0);
-}
-
-/* node_exporter's flags for collectors vigie has not: a warning, not exit 2 */
-static void test_node_exporter_collectors_accepted(_unused_ void **state) {
-        struct options o;
-        struct config cfg;
-        const char *args[] = {"--no-collector.rapl", "--collector.wifi", "--collector.systemd.unit-include=x.service",
-                              "--collector.filesystem.stat-workers=4", NULL};
-        parse_apply(args, &o, &cfg);
-        assert_int_equal(o.n_warnings, 4);
-        assert_string_equal(o.warnings[0], "--no-collector.rapl: vigie has no rapl collector; ignored");
-        assert_string_equal(o.warnings[1], "--collector.wifi: vigie has no wifi collector; ignored");
-        assert_string_equal(o.warnings[2], "--collector.systemd.unit-include: vigie has no systemd collector; ignored");
-        assert_string_equal(o.warnings[3],
-                            "--collector.filesystem.stat-workers: node_exporter's option has no effect in vigie; "
-                            "ignored");
-        options_free(&o);
-        config_free(&cfg);
-}
-
-/* node_exporter's names and 1.5's deprecated aliases land on vigie's keys */
-static void test_node_exporter_option_names(_unused_ void **state) {
-        static const struct {
-                const char *arg, *collector, *key;
-        } table[] = {
-                {"--collector.powersupply.ignored-supplies=^BAT", "powersupplyclass", "ignored_supplies"},
-                {"--collector.filesystem.ignored-mount-points=^/x", "filesystem", "mount_points_exclude"},
-                {"--collector.filesystem.ignored-fs-types=^x$", "filesystem", "fs_types_exclude"},
-                {"--collector.diskstats.ignored-devices=^x$", "diskstats", "device_exclude"},
-                {"--collector.netdev.device-blacklist=^x$", "netdev", "device_exclude"},
-                {"--collector.netdev.device-whitelist=^x$", "netdev", "device_include"},
-        };
-        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-                struct options o;
-                struct config cfg;
-                const char *args[] = {table[i].arg, NULL};
-                parse_apply(args, &o, &cfg);
-                const struct config_entry *e =
-                        config_section_get(config_collector_section(&cfg, table[i].collector), table[i].key);
-                if (!e)
-                        fail_msg("%s: no [collector.%s] %s", table[i].arg, table[i].collector, table[i].key);
-                assert_string_equal(e->value, strchr(table[i].arg, '=') + 1);
-                assert_int_equal(o.n_warnings, 0);
-                options_free(&o);
-                config_free(&cfg);
-        }
-}
-
-static void test_max_requests_zero_is_unlimited(_unused_ void **state) {
-        struct options o;
-        struct config cfg;
-        const char *args[] = {"--web.max-requests=0", NULL};
-        parse_apply(args, &o, &cfg);
-        assert_int_equal(cfg.max_requests, 0);
-        options_free(&o);
-        config_free(&cfg);
-}
-
-static void test_log_format(_unused_ void **state) {
-        struct options o;
-        struct config cfg;
-        const char *args[] = {"--log.format=json", NULL};
-        assert_int_equal(config_init_defaults(&cfg), 0);
-        assert_int_equal(cfg.log_format, LOG_FORMAT_LOGFMT);
-        config_free(&cfg);
-        parse_apply(args, &o, &cfg);
-        assert_int_equal(cfg.log_format, LOG_FORMAT_JSON);
-        options_free(&o);
-        config_free(&cfg);
-}
-
-/* as node_exporter: from the working directory, kept absolute for reloads */
-static void test_relative_path_flags(_unused_ void **state) {
-        struct options o;
-        struct config cfg;
-        char cwd[4096], want[4200];
-        assert_non_null(getcwd(cwd, sizeof(cwd)));
-        const char *args[] = {"--path.procfs=host/proc", "--path.sysfs", "sys", NULL};
-        parse_apply(args, &o, &cfg);
-        (void) snprintf(want, sizeof(want), "%s/host/proc", cwd);
-        assert_string_equal(cfg.procfs, want);
-        (void) snprintf(want, sizeof(want), "%s/sys", cwd);
-        assert_string_equal(cfg.sysfs, want);
         options_free(&o);
         config_free(&cfg);
 }
@@ -580,7 +298,7 @@ static void test_web_config_file(_unused_ void **state) {
                 {"# users\nbasic_auth_users:\n  alice: $2y$10$x\n", "basic_auth_users"},
         };
         for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-                char *path = write_temp(refused[i][0], strlen(refused[i][0]));
+                char *path = temp_file(refused[i][0], strlen(refused[i][0]));
                 char arg[300], want[600];
                 (void) snprintf(arg, sizeof(arg), "--web.config.file=%s", path);
                 (void) snprintf(want, sizeof(want),
@@ -590,19 +308,19 @@ static void test_web_config_file(_unused_ void **state) {
                 struct options o;
                 struct diag diag = {0};
                 const char *args[] = {arg, NULL};
-                assert_int_equal(parse(args, &o, &diag), -EINVAL);
+                assert_int_equal(parse_flags(args, &o, &diag), -EINVAL);
                 assert_string_equal(diag.msg, want);
                 unlink(path);
                 free(path);
         }
         /* an empty one (comments alone) asks for nothing */
-        char *path = write_temp("# nothing yet\n---\n", 18);
+        char *path = temp_file("# nothing yet\n---\n", 18);
         char arg[300];
         (void) snprintf(arg, sizeof(arg), "--web.config.file=%s", path);
         struct options o;
         struct config cfg;
         const char *args[] = {arg, NULL};
-        parse_apply(args, &o, &cfg);
+        parse_apply_flags(args, &o, &cfg);
         assert_string_equal(cfg.web_config_file, path);
         options_free(&o);
         config_free(&cfg);
@@ -614,8 +332,9 @@ static void test_web_config_file(_unused_ void **state) {
 static void test_push_target_error_names_its_section(_unused_ void **state) {
         struct config cfg;
         char msg[600];
-        assert_int_equal(
-                load("[push.target.central]\nurl = https://x/api/v1/write\ntimeout = 1\n", &cfg, msg, sizeof(msg)), 0);
+        assert_int_equal(load_config("[push.target.central]\nurl = https://x/api/v1/write\ntimeout = 1\n", &cfg, msg,
+                                     sizeof(msg)),
+                         0);
         struct diag diag = {0};
         const struct config_section *s = &cfg.push_targets[0];
         assert_int_equal(config_entry_error(s, config_section_get(s, "timeout"), &diag, "bad"), -EINVAL);
@@ -631,7 +350,7 @@ static void test_collector_duration_message(_unused_ void **state) {
         struct config cfg;
         struct diag diag = {0};
         const char *args[] = {"--collector.filesystem.mount-timeout=5ms", NULL};
-        parse_apply(args, &o, &cfg);
+        parse_apply_flags(args, &o, &cfg);
         struct scrape_engine *e;
         assert_int_equal(scrape_engine_new(&e), 0);
         assert_int_equal(scrape_engine_configure(e, &cfg, &diag), -EINVAL);
@@ -646,15 +365,15 @@ static void test_collector_duration_message(_unused_ void **state) {
 static void test_write_effective_settings(_unused_ void **state) {
         struct config cfg;
         char msg[600];
-        assert_int_equal(load("[web]\nmax_requests = 5\n[push]\nlabel.site = mairie\n"
-                              "[push.target.central]\nurl = https://x/api/v1/write\nbearer_token = s3cret\n"
-                              "header.Authorization = Basic czNjcmV0\nheader.X-Scope-OrgID = t1\n",
-                              &cfg, msg, sizeof(msg)),
+        assert_int_equal(load_config("[web]\nmax_requests = 5\n[push]\nlabel.site = mairie\n"
+                                     "[push.target.central]\nurl = https://x/api/v1/write\nbearer_token = s3cret\n"
+                                     "header.Authorization = Basic czNjcmV0\nheader.X-Scope-OrgID = t1\n",
+                                     &cfg, msg, sizeof(msg)),
                          0);
         struct options o;
         struct diag diag = {0};
         const char *args[] = {"--web.telemetry-path=/m", "--no-collector.cpu", NULL};
-        assert_int_equal(parse(args, &o, &diag), 0);
+        assert_int_equal(parse_flags(args, &o, &diag), 0);
         assert_int_equal(options_apply(&o, &cfg, &diag), 0);
         char *text = NULL;
         size_t len = 0;
@@ -699,25 +418,15 @@ int main(void) {
                 cmocka_unit_test(test_unreadable),
                 cmocka_unit_test(test_collector_option_error_has_line),
                 cmocka_unit_test(test_push_config),
-                cmocka_unit_test(test_flags),
-                cmocka_unit_test(test_collector_option_flags),
-                cmocka_unit_test(test_node_exporter_collectors_accepted),
-                cmocka_unit_test(test_node_exporter_option_names),
-                cmocka_unit_test(test_max_requests_zero_is_unlimited),
-                cmocka_unit_test(test_log_format),
-                cmocka_unit_test(test_relative_path_flags),
                 cmocka_unit_test(test_web_config_file),
                 cmocka_unit_test(test_push_target_error_names_its_section),
                 cmocka_unit_test(test_collector_duration_message),
                 cmocka_unit_test(test_write_effective_settings),
         };
         /* one test per table case, so that the first mismatch hides none of the rest */
-        size_t nf = sizeof(fixed) / sizeof(fixed[0]), nfile = sizeof(file_errors) / sizeof(file_errors[0]),
-               nflag = sizeof(flag_errors) / sizeof(flag_errors[0]), n = 0;
-        struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + sizeof(file_errors) / sizeof(file_errors[0]) +
-                                sizeof(flag_errors) / sizeof(flag_errors[0])];
-        static char names[sizeof(file_errors) / sizeof(file_errors[0]) + sizeof(flag_errors) / sizeof(flag_errors[0])]
-                         [96];
+        size_t nf = sizeof(fixed) / sizeof(fixed[0]), nfile = sizeof(file_errors) / sizeof(file_errors[0]), n = 0;
+        struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + sizeof(file_errors) / sizeof(file_errors[0])];
+        static char names[sizeof(file_errors) / sizeof(file_errors[0])][96];
         for (size_t i = 0; i < nf; i++)
                 tests[n++] = fixed[i];
         for (size_t i = 0; i < nfile; i++) {
@@ -728,11 +437,6 @@ int main(void) {
                         (void) snprintf(names[i] + strlen(names[i]), sizeof(names[i]) - strlen(names[i]), " %.*s",
                                         (int) strcspn(nl + 1, "\n"), nl + 1);
                 tests[n++] = (struct CMUnitTest){names[i], test_file_error, NULL, NULL, (void *) &file_errors[i]};
-        }
-        for (size_t i = 0; i < nflag; i++) {
-                char *name = names[nfile + i];
-                (void) snprintf(name, sizeof(names[0]), "flag_error: %s", flag_errors[i].args[0]);
-                tests[n++] = (struct CMUnitTest){name, test_flag_error, NULL, NULL, (void *) &flag_errors[i]};
         }
         return _cmocka_run_group_tests("test-config", tests, n, NULL, NULL);
 }

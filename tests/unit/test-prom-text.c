@@ -1,5 +1,5 @@
-/* The text encoder: escaping, float formatting, family order and merging,
- * gzip, and the duplicate-series check. */
+/* exporters/prom_text.c: the text encoder's escaping, float formatting,
+ * family order and merging, histogram suffixes and reused prefixes. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,12 +8,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include <cmocka.h>
 
-#include "desc_cache.h"
-#include "gzip.h"
 #include "harness.h"
 #include "metric.h"
 #include "prom_text.h"
@@ -306,268 +303,15 @@ static void test_histogram_suffixes(_unused_ void **state) {
         metric_set_free(&set);
 }
 
-static void test_desc_cache(_unused_ void **state) {
-        struct desc_cache c = {0};
-        const char *l1[] = {"chip", "sensor"};
-        const struct metric_desc *a = desc_cache_get(&c, "node_x", "X.", METRIC_GAUGE, 2, l1);
-        const struct metric_desc *b = desc_cache_get(&c, "node_y", "Y.", METRIC_COUNTER, 0, NULL);
-        assert_non_null(a);
-        assert_non_null(b);
-        assert_ptr_not_equal(a, b);
-        /* the same fields find the same descriptor, whatever the order of lookups */
-        for (int i = 0; i < 100; i++) {
-                char name[32];
-                snprintf(name, sizeof(name), "node_z%d", i);
-                assert_non_null(desc_cache_get(&c, name, "Z.", METRIC_GAUGE, 0, NULL));
-        }
-        assert_ptr_equal(desc_cache_get(&c, "node_x", "X.", METRIC_GAUGE, 2, l1), a);
-        assert_ptr_equal(desc_cache_get(&c, "node_y", "Y.", METRIC_COUNTER, 0, NULL), b);
-        assert_string_equal(a->labels[1], "sensor");
-        /* another type or help is another descriptor */
-        assert_ptr_not_equal(desc_cache_get(&c, "node_x", "X.", METRIC_COUNTER, 2, l1), a);
-        /* a sweep frees what was not asked for since the last one */
-        assert_int_equal(desc_cache_sweep(&c), 0);
-        assert_int_equal(c.n, 103);
-        uint64_t generation = metric_desc_generation();
-        for (int round = 0; round < 3; round++) {
-                assert_ptr_equal(desc_cache_get(&c, "node_y", "Y.", METRIC_COUNTER, 0, NULL), b);
-                assert_ptr_equal(desc_cache_get(&c, "node_x", "X.", METRIC_GAUGE, 2, l1), a);
-                char help[32];
-                snprintf(help, sizeof(help), "Run %d.", round); /* a help that changes at every round */
-                assert_non_null(desc_cache_get(&c, "node_run", help, METRIC_GAUGE, 0, NULL));
-                assert_int_equal(desc_cache_sweep(&c), round == 0 ? 101 : 1);
-                assert_int_equal(c.n, 3);
-        }
-        /* whoever remembers descriptors by address is told */
-        assert_true(metric_desc_generation() > generation);
-        assert_ptr_equal(desc_cache_get(&c, "node_x", "X.", METRIC_GAUGE, 2, l1), a);
-        assert_string_equal(a->labels[1], "sensor");
-        desc_cache_free(&c);
-}
-
-/* A piece of a buffer appended to the same buffer, across the growth that
- * moves it. */
-static void test_buf_append_from_itself(_unused_ void **state) {
-        struct buf b = {0};
-        buf_puts(&b, "ab");
-        for (int i = 0; i < 16; i++)
-                buf_put(&b, b.data, b.len); /* doubles: each append grows the buffer */
-        assert_int_equal(b.error, 0);
-        assert_int_equal(b.len, 2u << 16);
-        for (size_t i = 0; i < b.len; i++)
-                assert_int_equal(b.data[i], i % 2 ? 'b' : 'a');
-        buf_puts(&b, b.data + b.len - 3);
-        assert_string_equal(b.data + b.len - 7, "ababbab");
-        buf_free(&b);
-}
-
-static void test_duplicates_caught(_unused_ void **state) {
-        struct metric_set set = {0};
-        struct buf err = {0};
-        metric_set_family(&set, &mid);
-        metric_set_sample2(&set, 1, "0", "idle");
-        metric_set_sample2(&set, 1, "0", "user");
-        metric_set_sample2(&set, 1, "1", "idle");
-        assert_int_equal(metric_set_validate(&set, &err), 0);
-
-        /* the same series again, from a second entry of the family */
-        metric_set_family(&set, &mid);
-        metric_set_sample2(&set, 2, "0", "user");
-        assert_int_equal(metric_set_validate(&set, &err), -EINVAL);
-        assert_string_equal(err.data, "duplicate series mid_seconds_total{cpu=\"0\",mode=\"user\"}");
-        buf_free(&err);
-        metric_set_free(&set);
-
-        /* one name, two types */
-        static const struct metric_desc mid_gauge = {"mid_seconds_total", "Two labels.", METRIC_GAUGE, 2, two_labels};
-        metric_set_family(&set, &mid);
-        metric_set_sample2(&set, 1, "0", "idle");
-        metric_set_family(&set, &mid_gauge);
-        metric_set_sample2(&set, 1, "1", "idle");
-        assert_int_equal(metric_set_validate(&set, &err), -EINVAL);
-        buf_free(&err);
-        metric_set_free(&set);
-
-        /* an empty label value is no label: {device=""} is the same series as {} */
-        static const struct metric_desc alpha_bare = {"alpha_bytes", "First by name.\nTwo lines.", METRIC_GAUGE, 0, NULL};
-        metric_set_family(&set, &alpha);
-        metric_set_sample1(&set, 1, "");
-        metric_set_family(&set, &alpha_bare);
-        metric_set_sample0(&set, 2);
-        assert_int_equal(metric_set_validate(&set, &err), -EINVAL);
-        assert_string_equal(err.data, "duplicate series alpha_bytes{}");
-        buf_free(&err);
-        metric_set_free(&set);
-
-        /* label sets may differ within a family, as node_power_supply_info's do */
-        metric_set_family(&set, &alpha);
-        metric_set_sample1(&set, 1, "sda");
-        metric_set_family(&set, &alpha_bare);
-        metric_set_sample0(&set, 2);
-        assert_int_equal(metric_set_validate(&set, &err), 0);
-        metric_set_free(&set);
-
-        /* an invalid name */
-        static const struct metric_desc bad = {"bad-name", "x", METRIC_GAUGE, 0, NULL};
-        metric_set_family(&set, &bad);
-        metric_set_sample0(&set, 1);
-        assert_int_equal(metric_set_validate(&set, &err), -EINVAL);
-        buf_free(&err);
-        metric_set_free(&set);
-}
-
-static void test_rollback(_unused_ void **state) {
-        struct metric_set set = {0};
-        metric_set_family(&set, &alpha);
-        metric_set_sample1(&set, 1, "sda");
-        struct metric_mark mark = metric_set_mark(&set);
-        metric_set_family(&set, &zeta);
-        metric_set_sample0(&set, 7);
-        metric_set_family(&set, &alpha);
-        metric_set_sample1(&set, 1, "a much longer device name that grows the arena");
-        metric_set_rollback(&set, mark);
-        assert_int_equal(set.n_families, 1);
-        assert_int_equal(set.n_samples, 1);
-
-        struct prom_encoder enc = {0};
-        struct buf out = {0};
-        assert_int_equal(prom_text_encode(&enc, &set, &out), 0);
-        assert_string_equal(out.data, "# HELP alpha_bytes First by name.\\nTwo lines.\n"
-                                      "# TYPE alpha_bytes gauge\n"
-                                      "alpha_bytes{device=\"sda\"} 1\n");
-        buf_free(&out);
-        prom_encoder_free(&enc);
-        metric_set_free(&set);
-}
-
-static void test_sample_misuse(_unused_ void **state) {
-        struct metric_set set = {0};
-        assert_int_equal(metric_set_sample0(&set, 1), -EINVAL); /* no family yet */
-        assert_int_equal(set.error, -EINVAL);
-        metric_set_free(&set);
-
-        /* one label value for a family of two, none for a family of one */
-        metric_set_family(&set, &mid);
-        assert_int_equal(metric_set_sample1(&set, 1, "0"), -EINVAL);
-        metric_set_free(&set);
-        metric_set_family(&set, &alpha);
-        assert_int_equal(metric_set_sample0(&set, 1), -EINVAL);
-        assert_int_equal(metric_set_sample1(&set, 1, "sda"), -EINVAL); /* the error is sticky */
-        metric_set_free(&set);
-}
-
-/* Inflates gz with zlib, an independent decoder, and compares with text. */
-static void assert_inflates_to(const struct buf *gz, const struct buf *text) {
-        z_stream zs = {0};
-        assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
-        char *plain = malloc(text->len + 1);
-        assert_non_null(plain);
-        zs.next_in = (Bytef *) gz->data;
-        zs.avail_in = (uInt) gz->len;
-        zs.next_out = (Bytef *) plain;
-        zs.avail_out = (uInt) text->len + 1;
-        assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
-        assert_int_equal(zs.total_out, text->len);
-        assert_memory_equal(plain, text->data, text->len);
-        inflateEnd(&zs);
-        free(plain);
-}
-
-static void test_gzip_round_trip(_unused_ void **state) {
-        struct buf text = {0};
-        for (int i = 0; i < 5000; i++)
-                buf_printf(&text, "node_cpu_seconds_total{cpu=\"%d\",mode=\"idle\"} %d.%02d\n", i, i * 37, i % 100);
-        struct gzip_encoder gz = {0};
-        struct buf out = {0};
-        for (int round = 0; round < 2; round++) { /* the deflate state is reused */
-                assert_int_equal(gzip_compress(&gz, text.data, text.len, &out), 0);
-                assert_true(out.len < text.len / 4);
-                assert_int_equal((unsigned char) out.data[0], 0x1f); /* gzip magic */
-                assert_int_equal((unsigned char) out.data[1], 0x8b);
-                assert_inflates_to(&out, &text);
-        }
-        /* empty input is a valid empty gzip member */
-        assert_int_equal(gzip_compress(&gz, "", 0, &out), 0);
-        assert_true(out.len >= 20);
-        /* what does not compress still fits the reserved bound, and
-         * round-trips with Huffman codes made from the text above: every
-         * symbol has a code in them */
-        struct buf saved = {0};
-        buf_put(&saved, text.data, text.len);
-        buf_reset(&text);
-        uint32_t x = 2463534242u;
-        for (int i = 0; i < 100000; i++) {
-                x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift */
-                buf_putc(&text, (char) x);
-        }
-        assert_int_equal(gzip_compress(&gz, text.data, text.len, &out), 0);
-        assert_true(out.len > text.len);
-        assert_inflates_to(&out, &text);
-        gzip_encoder_free(&gz);
-        /* codes made from an empty first body still serve the next ones */
-        assert_int_equal(gzip_compress(&gz, "", 0, &out), 0);
-        assert_int_equal(gzip_compress(&gz, saved.data, saved.len, &out), 0);
-        assert_inflates_to(&out, &saved);
-        assert_int_equal(gzip_compress(&gz, text.data, text.len, &out), 0);
-        assert_inflates_to(&out, &text);
-        gzip_encoder_free(&gz);
-        /* codes made from random bytes do not stay: after enough bodies
-         * they are made again from the text, which then compresses better */
-        assert_int_equal(gzip_compress(&gz, text.data, text.len, &out), 0);
-        assert_int_equal(gzip_compress(&gz, saved.data, saved.len, &out), 0);
-        size_t with_random_codes = out.len;
-        assert_inflates_to(&out, &saved);
-        for (int i = 0; i < 300; i++)
-                assert_int_equal(gzip_compress(&gz, saved.data, saved.len, &out), 0);
-        assert_true(out.len < with_random_codes * 9 / 10);
-        assert_inflates_to(&out, &saved);
-        gzip_encoder_free(&gz);
-        buf_free(&saved);
-        buf_free(&out);
-        buf_free(&text);
-}
-
-static void test_gzip_accepted(_unused_ void **state) {
-        static const struct {
-                const char *header;
-                bool ok;
-        } table[] = {
-                {NULL, false},
-                {"", false},
-                {"gzip", true},
-                {"GZIP", true},
-                {"deflate, gzip", true},
-                {"gzip;q=1.0, identity; q=0.5, *;q=0", true},
-                {"gzip;q=0", false},
-                {"gzip ; q=0.001", true},
-                {"identity", false},
-                {"*", true},
-                {"gzip;q=0, *", false},
-                {"x-gzip", false},
-                {"gzipper", false},
-                {"br, zstd", false},
-        };
-        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-                if (gzip_accepted(table[i].header) != table[i].ok)
-                        fail_msg("Accept-Encoding '%s': expected %d", table[i].header ? table[i].header : "(none)",
-                                 table[i].ok);
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_values), cmocka_unit_test(test_values_round_trip),
+                cmocka_unit_test(test_values),
+                cmocka_unit_test(test_values_round_trip),
                 cmocka_unit_test(test_label_escaping),
                 cmocka_unit_test(test_help_escaping),
                 cmocka_unit_test(test_encode_order_and_merge),
                 cmocka_unit_test(test_histogram_suffixes),
                 cmocka_unit_test(test_encode_reuses_prefixes),
-                cmocka_unit_test(test_desc_cache),
-                cmocka_unit_test(test_buf_append_from_itself),
-                cmocka_unit_test(test_duplicates_caught),
-                cmocka_unit_test(test_rollback),
-                cmocka_unit_test(test_sample_misuse),
-                cmocka_unit_test(test_gzip_round_trip),
-                cmocka_unit_test(test_gzip_accepted),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,121 @@
+/* agent/fileio.c: file stamps, and the bound on every way of reading a
+ * file into memory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fileio.h"
+#include "macro.h"
+#include "scrape_cache.h"
+
+static void write_file(const char *path, const char *text) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        assert_true(fputs(text, f) >= 0);
+        assert_int_equal(fclose(f), 0);
+}
+
+/* A stamp says "unchanged" only for what did not change, and only once a
+ * second has passed since the last change (two changes in one tick of the
+ * filesystem's clock look alike). */
+static void test_file_stamp(_unused_ void **state) {
+        char dir[] = "/tmp/vigie-test-stamp.XXXXXX", path[64], tmp[64];
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(path, sizeof(path), "%s/f", dir);
+        (void) snprintf(tmp, sizeof(tmp), "%s/f.tmp", dir);
+        struct file_stamp f = {0}, d = {0};
+        assert_false(file_stamp_unchanged(&f, dir, "f")); /* never looked */
+        assert_true(file_stamp_unchanged(&f, dir, "f"));  /* still missing */
+        assert_false(file_stamp_unchanged(&d, dir, "."));
+        write_file(path, "one\n");
+        assert_false(file_stamp_unchanged(&f, dir, "f")); /* appeared */
+        assert_false(file_stamp_unchanged(&f, dir, "f")); /* changed less than a second ago */
+        assert_false(file_stamp_unchanged(&d, dir, "."));
+        usleep(1100 * 1000);
+        assert_false(file_stamp_unchanged(&f, dir, "f")); /* the stamp was taken too soon */
+        assert_true(file_stamp_unchanged(&f, dir, "f"));
+        assert_false(file_stamp_unchanged(&d, dir, "."));
+        assert_true(file_stamp_unchanged(&d, dir, "."));
+        write_file(path, "two\n"); /* in place, same size */
+        assert_false(file_stamp_unchanged(&f, dir, "f"));
+        assert_true(file_stamp_unchanged(&d, dir, ".")); /* the entries did not change */
+        usleep(1100 * 1000);
+        assert_false(file_stamp_unchanged(&f, dir, "f"));
+        assert_true(file_stamp_unchanged(&f, dir, "f"));
+        write_file(tmp, "three\n");
+        assert_int_equal(rename(tmp, path), 0); /* replaced, as udev and package managers do */
+        assert_false(file_stamp_unchanged(&f, dir, "f"));
+        assert_false(file_stamp_unchanged(&d, dir, "."));
+        assert_int_equal(unlink(path), 0);
+        assert_false(file_stamp_unchanged(&f, dir, "f"));
+        assert_int_equal(rmdir(dir), 0);
+}
+
+/* Every way of reading a file into memory has a bound: a file of max
+ * bytes is read whole, one byte more is -EFBIG (at the buffer's first
+ * sizes and past them), and /dev/zero, which never ends, is refused
+ * rather than read until memory runs out. */
+static void test_read_bounds(_unused_ void **state) {
+        char dir[] = "/tmp/vigie-test-bounds.XXXXXX", path[64];
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(path, sizeof(path), "%s/zero", dir);
+        assert_int_equal(symlink("/dev/zero", path), 0);
+        (void) snprintf(path, sizeof(path), "%s/file", dir);
+        static const size_t sizes[] = {1, 4095, 4096, 4097, 10000};
+        char text[10000];
+        memset(text, 'x', sizeof(text));
+        struct buf b = {0};
+        for (size_t i = 0; i < ELEMENTSOF(sizes) * 3; i++) {
+                const char *name = i < ELEMENTSOF(sizes) * 2 ? "file" : "zero";
+                size_t size = sizes[i % ELEMENTSOF(sizes)], max = i < ELEMENTSOF(sizes) ? size : size - 1;
+                int want = i < ELEMENTSOF(sizes) ? 0 : -EFBIG;
+                FILE *f = fopen(path, "w");
+                assert_non_null(f);
+                assert_int_equal(fwrite(text, 1, size, f), size);
+                assert_int_equal(fclose(f), 0);
+
+                assert_int_equal(read_file_at(dir, name, max, &b), want);
+                if (want == 0)
+                        assert_int_equal(b.len, size);
+                char rel[PATH_MAX];
+                (void) snprintf(rel, sizeof(rel), "%s/%s", dir, name);
+                int fd = open(rel, O_RDONLY | O_CLOEXEC);
+                assert_true(fd >= 0);
+                assert_int_equal(read_fd(fd, max, &b), want);
+                (void) close(fd);
+                struct kernel_file kf = {0};
+                assert_int_equal(kernel_file_read(&kf, dir, name, max, &b), want);
+                kernel_file_close(&kf);
+                assert_int_equal(kernel_file_read_one_piece(&kf, dir, name, max, &b), want);
+                if (want == 0)
+                        assert_int_equal(b.len, size);
+                kernel_file_close(&kf);
+                struct scrape_cache sc = {0};
+                const struct buf *content;
+                scrape_cache_next(&sc);
+                assert_int_equal(scrape_cache_file(&sc, dir, name, i % 2, max, &content), want);
+                scrape_cache_free(&sc);
+        }
+        buf_free(&b);
+        assert_int_equal(unlink(path), 0);
+        (void) snprintf(path, sizeof(path), "%s/zero", dir);
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(rmdir(dir), 0);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_file_stamp),
+                cmocka_unit_test(test_read_bounds),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
