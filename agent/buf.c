@@ -41,7 +41,9 @@ void buf_put_slow(struct buf *b, const void *s, size_t n) {
         b->data[b->len] = '\0';
 }
 
-void buf_puts(struct buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+void buf_puts(struct buf *b, const char *s) {
+        buf_put(b, s, strlen(s));
+}
 
 size_t fmt_u64(char out[static 21], uint64_t v) {
         char tmp[20];

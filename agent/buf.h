@@ -11,10 +11,10 @@
 #include "macro.h"
 
 struct buf {
-        char *data;   /* NUL-terminated once anything was reserved */
+        char *data; /* NUL-terminated once anything was reserved */
         size_t len;
         size_t cap;
-        int error;    /* 0, or -ENOMEM after a failed allocation */
+        int error; /* 0, or -ENOMEM after a failed allocation */
 };
 
 /* Makes room for extra more bytes plus a NUL; 0 or -ENOMEM (sticky). */

@@ -11,7 +11,9 @@ static inline uint64_t clock_ns(clockid_t clock) {
         return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
-static inline uint64_t clock_ms(clockid_t clock) { return clock_ns(clock) / 1000000u; }
+static inline uint64_t clock_ms(clockid_t clock) {
+        return clock_ns(clock) / 1000000u;
+}
 
 /* CLOCK_MONOTONIC now plus ms. */
 static inline struct timespec monotonic_after_ms(uint64_t ms) {

@@ -24,7 +24,7 @@ struct collector_env {
 /* What one collect call gets and gives back besides its samples. */
 struct collect_ctx {
         struct metric_set *set;
-        unsigned parse_errors; /* lines the collector skipped as garbage */
+        unsigned parse_errors;      /* lines the collector skipped as garbage */
         struct scrape_cache *cache; /* what collectors of one scrape read alike, read once */
         /* Background collectors only: the delay before the next refresh,
          * preset to the schedule's period; one that computes its own
@@ -51,7 +51,7 @@ struct collector_option {
 
 struct collector {
         const char *name;
-        const char *help;        /* one line, for --help and the landing page */
+        const char *help; /* one line, for --help and the landing page */
         bool default_enabled;
         /* Keys accepted in the [collector.NAME] config section, ending
          * with {NULL}; or NULL for none. */

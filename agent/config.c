@@ -54,8 +54,9 @@ int parse_size(const char *s, uint64_t *ret) {
         static const struct {
                 const char *suffix;
                 uint64_t factor;
-        } units[] = {{"", 1}, {"B", 1}, {"k", 1000}, {"K", 1000}, {"KiB", 1024}, {"M", 1000000}, {"MiB", 1 << 20},
-                     {"G", 1000000000}, {"GiB", 1 << 30}, {"kB", 1000}, {"MB", 1000000}, {"GB", 1000000000}};
+        } units[] = {{"", 1},          {"B", 1},       {"k", 1000},      {"K", 1000},
+                     {"KiB", 1024},    {"M", 1000000}, {"MiB", 1 << 20}, {"G", 1000000000},
+                     {"GiB", 1 << 30}, {"kB", 1000},   {"MB", 1000000},  {"GB", 1000000000}};
         size_t digits = strspn(s, "0123456789");
         uint64_t v;
         if (digits == 0 || parse_u64(s, digits, &v) < 0)
@@ -348,7 +349,7 @@ struct loader {
         unsigned line;
         unsigned error_line; /* of the first error found by the handler or the reader */
         struct diag *diag;
-        char **long_values;  /* values of lines too long for inih, by number */
+        char **long_values; /* values of lines too long for inih, by number */
         size_t n_long_values, cap_long_values;
 };
 
@@ -507,8 +508,8 @@ static int fail_unknown_key(struct loader *l, const char *section, const char *k
         return fail(l, "[%s] %s: unknown key (%s has %s)", section, key, who, list);
 }
 
-static struct config_section *section_get(struct config_section **sections, size_t *n, size_t *cap,
-                                          const char *kind, const char *name, const char *file, unsigned line) {
+static struct config_section *section_get(struct config_section **sections, size_t *n, size_t *cap, const char *kind,
+                                          const char *name, const char *file, unsigned line) {
         for (size_t i = 0; i < *n; i++)
                 if (strcmp((*sections)[i].name, name) == 0)
                         return &(*sections)[i];
@@ -539,8 +540,8 @@ static int entry_add(struct config_section *s, const char *key, const char *valu
 /* Finds or adds [collector.name] and sets key in it; an existing entry
  * (from the file, when a flag overrides it) is replaced. line 0: a flag. */
 static int section_set(struct config *cfg, const char *name, const char *key, const char *value, unsigned line) {
-        struct config_section *s = section_get(&cfg->sections, &cfg->n_sections, &cfg->cap_sections, "collector", name,
-                                                cfg->path, line);
+        struct config_section *s =
+                section_get(&cfg->sections, &cfg->n_sections, &cfg->cap_sections, "collector", name, cfg->path, line);
         if (!s)
                 return -ENOMEM;
         struct config_entry *e = (struct config_entry *) config_section_get(s, key);
@@ -585,7 +586,6 @@ static struct config_section *push_target_get(struct config *cfg, const char *na
         return section_get(&cfg->push_targets, &cfg->n_push_targets, &cfg->cap_push_targets, "push.target", name,
                            cfg->path, line);
 }
-
 
 /* The keys settings[] has for section, for messages. */
 static size_t section_keys(const char *section, const char **keys, size_t max) {
@@ -659,8 +659,10 @@ static int loader_handle(void *user, const char *section, const char *key, const
         if (idx < 0 && strcmp(section, "collectors") == 0)
                 return set_collector_switch(l, key, value);
         if (idx < 0 && !settings_section_known(section))
-                return fail(l, "[%s]: unknown section (known: [log], [web], [paths], [collectors], "
-                               "[collector.NAME], [push], [push.target.NAME])", section);
+                return fail(l,
+                            "[%s]: unknown section (known: [log], [web], [paths], [collectors], "
+                            "[collector.NAME], [push], [push.target.NAME])",
+                            section);
         if (idx < 0) {
                 const char *keys[SETTINGS_MAX];
                 char who[64];

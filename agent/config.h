@@ -60,7 +60,7 @@ struct config {
         uint64_t push_queue_max_bytes;
         bool push_fsync;
         unsigned push_queue_memory_batches; /* collected, waiting in memory for the disk queue */
-        char *push_instance; /* NULL: the host name */
+        char *push_instance;                /* NULL: the host name */
         char *push_job;
         struct config_entry *push_labels; /* external labels: key = name, value */
         size_t n_push_labels;

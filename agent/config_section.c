@@ -15,8 +15,8 @@ const struct config_entry *config_section_get(const struct config_section *s, co
         return NULL;
 }
 
-int config_entry_error(const struct config_section *s, const struct config_entry *e, struct diag *diag,
-                       const char *fmt, ...) {
+int config_entry_error(const struct config_section *s, const struct config_entry *e, struct diag *diag, const char *fmt,
+                       ...) {
         char msg[400];
         va_list ap;
         va_start(ap, fmt);

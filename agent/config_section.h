@@ -38,5 +38,5 @@ int config_section_duration_ms(const struct config_section *s, const char *key, 
                                uint64_t max, uint64_t *ret, struct diag *diag);
 /* A diag about entry e of s: "file:line: [collector.X] key: ..." or
  * "--collector.X.key: ...". Returns -EINVAL. */
-int config_entry_error(const struct config_section *s, const struct config_entry *e, struct diag *diag,
-                       const char *fmt, ...) _printf_(4, 5);
+int config_entry_error(const struct config_section *s, const struct config_entry *e, struct diag *diag, const char *fmt,
+                       ...) _printf_(4, 5);

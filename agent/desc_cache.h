@@ -23,7 +23,7 @@ struct desc_cache {
         size_t n, cap;
         size_t *slots;  /* open addressing by hash: index + 1 in items, 0 for none */
         size_t n_slots; /* a power of two, at least twice n */
-        size_t hint; /* where the last lookup ended: data comes in the same order every scrape */
+        size_t hint;    /* where the last lookup ended: data comes in the same order every scrape */
 };
 
 /* The descriptor with exactly these fields, created on first use; NULL on

@@ -9,7 +9,7 @@
 #include "buf.h"
 
 struct dirlist {
-        struct buf names;  /* NUL-separated */
+        struct buf names; /* NUL-separated */
         size_t *offsets;
         size_t n, cap;
         bool kept; /* fd is the directory, open since the first dirlist_read_kept */
@@ -24,7 +24,9 @@ int dirlist_read(struct dirlist *l, const char *path);
  * from its start. */
 int dirlist_read_kept(struct dirlist *l, const char *path);
 void dirlist_close(struct dirlist *l);
-static inline const char *dirlist_name(const struct dirlist *l, size_t i) { return l->names.data + l->offsets[i]; }
+static inline const char *dirlist_name(const struct dirlist *l, size_t i) {
+        return l->names.data + l->offsets[i];
+}
 /* The number of entries of path, neither stored nor sorted; or a negative
  * errno. */
 long dirlist_count(const char *path);

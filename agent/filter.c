@@ -23,11 +23,20 @@ static char *re2_to_posix(const char *re) {
                         bool neg = false;
                         switch (p[1]) {
                         case 'd': cls = "0-9"; break;
-                        case 'D': cls = "0-9"; neg = true; break;
+                        case 'D':
+                                cls = "0-9";
+                                neg = true;
+                                break;
                         case 's': cls = "[:space:]"; break;
-                        case 'S': cls = "[:space:]"; neg = true; break;
+                        case 'S':
+                                cls = "[:space:]";
+                                neg = true;
+                                break;
                         case 'w': cls = "[:alnum:]_"; break;
-                        case 'W': cls = "[:alnum:]_"; neg = true; break;
+                        case 'W':
+                                cls = "[:alnum:]_";
+                                neg = true;
+                                break;
                         default: break;
                         }
                         if (cls && in_bracket && !neg) {

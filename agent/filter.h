@@ -20,7 +20,7 @@ struct filter_memo {
                 uint64_t hash;
                 uint32_t off, len; /* the name, in names */
                 bool used, pass;
-        } *slots;
+        } * slots;
         size_t cap, n;
         struct buf names;
 };

@@ -84,12 +84,13 @@ int listen_open(const char *addr) {
                 int fd = open_bound(AF_INET6, (struct sockaddr *) &any6, sizeof(any6), 0);
                 if (fd != -EAFNOSUPPORT)
                         return fd;
-                struct sockaddr_in any4 = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY),
-                                           .sin_port = any6.sin6_port};
+                struct sockaddr_in any4 = {
+                        .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY), .sin_port = any6.sin6_port};
                 return open_bound(AF_INET, (struct sockaddr *) &any4, sizeof(any4), -1);
         }
 
-        struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+        struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                                 .ai_socktype = SOCK_STREAM,
                                  .ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_ADDRCONFIG};
         struct addrinfo *res = NULL;
         int g = getaddrinfo(host, port, &hints, &res);

@@ -45,7 +45,9 @@ void log_set_format(enum log_format format) {
         atomic_store(&log_format, format);
 }
 
-enum log_level log_get_level(void) { return atomic_load(&log_level); }
+enum log_level log_get_level(void) {
+        return atomic_load(&log_level);
+}
 
 _printf_(2, 0) static void log_write(enum log_level level, const char *fmt, va_list ap, int err) {
         char msg[1024];
@@ -134,8 +136,12 @@ int log_format_from_string(const char *s, enum log_format *ret) {
         return -EINVAL;
 }
 
-const char *log_level_to_string(enum log_level level) { return level_names[level]; }
-const char *log_target_to_string(enum log_target target) { return target_names[target]; }
+const char *log_level_to_string(enum log_level level) {
+        return level_names[level];
+}
+const char *log_target_to_string(enum log_target target) {
+        return target_names[target];
+}
 const char *log_format_to_string(enum log_format format) {
         return format_names[format];
 }

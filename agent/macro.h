@@ -12,9 +12,17 @@
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _unused_ __attribute__((unused))
 
-static inline void freep(void *p) { free(*(void **)p); }
-static inline void fclosep(FILE **f) { if (*f) (void) fclose(*f); }
-static inline void closep(int *fd) { if (*fd >= 0) (void) close(*fd); }
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+static inline void fclosep(FILE **f) {
+        if (*f)
+                (void) fclose(*f);
+}
+static inline void closep(int *fd) {
+        if (*fd >= 0)
+                (void) close(*fd);
+}
 
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
@@ -22,11 +30,13 @@ static inline void closep(int *fd) { if (*fd >= 0) (void) close(*fd); }
 
 /* Hands a pointer on and leaves NULL behind, so the cleanup attribute of the
  * variable it came from no longer frees it. */
-#define TAKE_PTR(p)                              \
-        __extension__({                          \
-                __typeof__(p) _take_ = (p);      \
-                (p) = NULL;                      \
-                _take_;                          \
+#define TAKE_PTR(p)                                                                                                    \
+        __extension__({                                                                                                \
+                __typeof__(p) _take_ = (p);                                                                            \
+                (p) = NULL;                                                                                            \
+                _take_;                                                                                                \
         })
 
-static inline const char *strempty(const char *s) { return s ? s : ""; }
+static inline const char *strempty(const char *s) {
+        return s ? s : "";
+}

@@ -180,7 +180,7 @@ static void reload(const struct options *o, struct config *cfg, struct scrape_en
         struct diag diag = {0};
         struct config next = {0};
         (void) systemd_notifyf("RELOADING=1\nMONOTONIC_USEC=%llu",
-                          (unsigned long long) (clock_ns(CLOCK_MONOTONIC) / 1000));
+                               (unsigned long long) (clock_ns(CLOCK_MONOTONIC) / 1000));
         if (load_config(o, &next, &diag) < 0)
                 goto refused;
         if (configs_equal(cfg, &next)) {

@@ -37,8 +37,8 @@ void metric_set_free(struct metric_set *set) {
 int metric_set_family(struct metric_set *set, const struct metric_desc *desc) {
         if (set->error < 0)
                 return set->error;
-        if (array_reserve((void **) &set->families, &set->cap_families, set->n_families + 1,
-                          sizeof(*set->families)) < 0)
+        if (array_reserve((void **) &set->families, &set->cap_families, set->n_families + 1, sizeof(*set->families)) <
+            0)
                 return (set->error = -ENOMEM);
         set->families[set->n_families++] = (struct metric_family){
                 .desc = desc,
@@ -91,7 +91,9 @@ static int sample_n(struct metric_set *set, double value, const char *const *val
         return metric_set_sample(set, value, values);
 }
 
-int metric_set_sample0(struct metric_set *set, double value) { return sample_n(set, value, NULL, 0); }
+int metric_set_sample0(struct metric_set *set, double value) {
+        return sample_n(set, value, NULL, 0);
+}
 
 int metric_set_sample1(struct metric_set *set, double value, const char *v1) {
         const char *v[] = {v1};
@@ -157,11 +159,12 @@ static bool name_valid(const char *s, bool colon) {
         return true;
 }
 
-bool metric_name_valid(const char *name) { return name_valid(name, true); }
+bool metric_name_valid(const char *name) {
+        return name_valid(name, true);
+}
 
 bool metric_label_name_valid(const char *name) {
         return name_valid(name, false) && strncmp(name, "__", 2) != 0;
 }
 
 /* --- validation, for tests --- */
-

@@ -93,4 +93,3 @@ bool metric_name_valid(const char *name);
 bool metric_label_name_valid(const char *name);
 
 const char *metric_suffix_name(enum metric_suffix suffix);
-

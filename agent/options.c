@@ -173,21 +173,11 @@ static int warn(struct options *o, const char *fmt, ...) {
 
 static int parse_one(struct options *o, struct config *scratch, int c, const char *arg, struct diag *diag) {
         switch (c) {
-        case 'h':
-                o->help = true;
-                return 0;
-        case OPT_VERSION:
-                o->version = true;
-                return 0;
-        case 'c':
-                o->config_path = arg;
-                return 0;
-        case OPT_CHECK_CONFIG:
-                o->check_config = true;
-                return 0;
-        case OPT_ONCE:
-                o->once = true;
-                return 0;
+        case 'h': o->help = true; return 0;
+        case OPT_VERSION: o->version = true; return 0;
+        case 'c': o->config_path = arg; return 0;
+        case OPT_CHECK_CONFIG: o->check_config = true; return 0;
+        case OPT_ONCE: o->once = true; return 0;
         default: break;
         }
         if (c >= OPT_COLLECTOR && c < OPT_COLLECTOR + (int) registry_count) {

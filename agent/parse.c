@@ -23,7 +23,9 @@ int parse_u64(const char *s, size_t n, uint64_t *ret) {
         return 0;
 }
 
-int parse_u64_field(struct field f, uint64_t *ret) { return parse_u64(f.s, f.n, ret); }
+int parse_u64_field(struct field f, uint64_t *ret) {
+        return parse_u64(f.s, f.n, ret);
+}
 
 int parse_uint_range(const char *s, unsigned min, unsigned max, unsigned *ret) {
         uint64_t v;

@@ -21,12 +21,12 @@
 #include "self_metrics.h"
 
 static const char *const collector_label[] = {"collector"};
-static const struct metric_desc duration_desc = {
-        "node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.", METRIC_GAUGE,
-        1, collector_label};
-static const struct metric_desc success_desc = {
-        "node_scrape_collector_success", "node_exporter: Whether a collector succeeded.", METRIC_GAUGE, 1,
-        collector_label};
+static const struct metric_desc duration_desc = {"node_scrape_collector_duration_seconds",
+                                                 "node_exporter: Duration of a collector scrape.", METRIC_GAUGE, 1,
+                                                 collector_label};
+static const struct metric_desc success_desc = {"node_scrape_collector_success",
+                                                "node_exporter: Whether a collector succeeded.", METRIC_GAUGE, 1,
+                                                collector_label};
 static const struct metric_desc parse_errors_desc = {
         "vigie_collector_parse_errors_total",
         "Lines (or, for textfile, files) that a collector skipped because they did not parse.", METRIC_COUNTER, 1,
@@ -82,7 +82,7 @@ struct generation {
         struct collector_instance *instances;
         size_t n, n_background;
         bool exporter_metrics;
-        struct scrape_cache cache; /* this generation's paths */
+        struct scrape_cache cache;   /* this generation's paths */
         struct scheduler *scheduler; /* NULL without background collectors */
 };
 
@@ -376,7 +376,8 @@ static void collect_all(struct scrape_engine *e) {
                 (void) metric_set_sample1(set, g->instances[i].status.last_result >= 0, g->instances[i].desc->name);
         (void) metric_set_family(set, &parse_errors_desc);
         for (size_t i = 0; i < g->n; i++)
-                (void) metric_set_sample1(set, (double) g->instances[i].status.parse_errors, g->instances[i].desc->name);
+                (void) metric_set_sample1(set, (double) g->instances[i].status.parse_errors,
+                                          g->instances[i].desc->name);
         if (g->n_background > 0) {
                 (void) metric_set_family(set, &last_refresh_desc);
                 for (size_t i = 0; i < g->n; i++)
@@ -426,8 +427,8 @@ int scrape_engine_collect(struct scrape_engine *e, int (*consume)(const struct m
         return r;
 }
 
-void scrape_engine_for_each_status(struct scrape_engine *e, void (*fn)(const struct collector_status *st, void *userdata),
-                                   void *userdata) {
+void scrape_engine_for_each_status(struct scrape_engine *e,
+                                   void (*fn)(const struct collector_status *st, void *userdata), void *userdata) {
         (void) pthread_mutex_lock(&e->status_lock);
         for (size_t i = 0; e->gen && i < e->gen->n; i++)
                 fn(&e->gen->instances[i].shown, userdata);

@@ -42,14 +42,14 @@ int scrape_engine_collect(struct scrape_engine *e, int (*consume)(const struct m
 struct collector_status {
         const char *name;
         const char *help;
-        bool ran;            /* collected at least once */
-        int last_result;     /* 0 or a negative errno */
+        bool ran;        /* collected at least once */
+        int last_result; /* 0 or a negative errno */
         double last_duration;
         unsigned long long parse_errors;
 };
 
 /* Calls fn for each enabled collector, in run order, with its status as of
  * the last finished collection; a running collection does not hold it. */
-void scrape_engine_for_each_status(struct scrape_engine *e, void (*fn)(const struct collector_status *st, void *userdata),
-                                   void *userdata);
+void scrape_engine_for_each_status(struct scrape_engine *e,
+                                   void (*fn)(const struct collector_status *st, void *userdata), void *userdata);
 size_t scrape_engine_count(struct scrape_engine *e);

@@ -56,5 +56,7 @@ int scrape_cache_file(struct scrape_cache *c, const char *root, const char *rel,
 int scrape_cache_once(struct scrape_cache *c, enum scrape_cache_kind kind, size_t size, void (*init)(void *data),
                       int (*make)(void *data), void (*release)(void *data), void **ret_data);
 
-static inline void scrape_cache_next(struct scrape_cache *c) { c->scrape++; }
+static inline void scrape_cache_next(struct scrape_cache *c) {
+        c->scrape++;
+}
 void scrape_cache_free(struct scrape_cache *c);

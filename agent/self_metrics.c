@@ -20,26 +20,25 @@
 
 static const struct metric_desc cpu_desc = {
         "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", METRIC_COUNTER, 0, NULL};
-static const struct metric_desc max_fds_desc = {
-        "process_max_fds", "Maximum number of open file descriptors.", METRIC_GAUGE, 0, NULL};
-static const struct metric_desc open_fds_desc = {
-        "process_open_fds", "Number of open file descriptors.", METRIC_GAUGE, 0, NULL};
-static const struct metric_desc rss_desc = {
-        "process_resident_memory_bytes", "Resident memory size in bytes.", METRIC_GAUGE, 0, NULL};
+static const struct metric_desc max_fds_desc = {"process_max_fds", "Maximum number of open file descriptors.",
+                                                METRIC_GAUGE, 0, NULL};
+static const struct metric_desc open_fds_desc = {"process_open_fds", "Number of open file descriptors.", METRIC_GAUGE,
+                                                 0, NULL};
+static const struct metric_desc rss_desc = {"process_resident_memory_bytes", "Resident memory size in bytes.",
+                                            METRIC_GAUGE, 0, NULL};
 static const struct metric_desc start_desc = {
-        "process_start_time_seconds", "Start time of the process since unix epoch in seconds.", METRIC_GAUGE, 0,
-        NULL};
-static const struct metric_desc vsize_desc = {
-        "process_virtual_memory_bytes", "Virtual memory size in bytes.", METRIC_GAUGE, 0, NULL};
-static const struct metric_desc vsize_max_desc = {
-        "process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.", METRIC_GAUGE,
-        0, NULL};
+        "process_start_time_seconds", "Start time of the process since unix epoch in seconds.", METRIC_GAUGE, 0, NULL};
+static const struct metric_desc vsize_desc = {"process_virtual_memory_bytes", "Virtual memory size in bytes.",
+                                              METRIC_GAUGE, 0, NULL};
+static const struct metric_desc vsize_max_desc = {"process_virtual_memory_max_bytes",
+                                                  "Maximum amount of virtual memory available in bytes.", METRIC_GAUGE,
+                                                  0, NULL};
 
 static const char *const build_labels[] = {"revision", "version"};
 static const struct metric_desc build_desc = {
         "vigie_build_info",
-        "A metric with a constant '1' value labeled by version and revision from which vigie was built.",
-        METRIC_GAUGE, 2, build_labels};
+        "A metric with a constant '1' value labeled by version and revision from which vigie was built.", METRIC_GAUGE,
+        2, build_labels};
 
 /* Fields of /proc/self/stat after "pid (comm) ", counted from state = 0. */
 enum { STAT_STARTTIME = 19, STAT_FIELDS = 22 };

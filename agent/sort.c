@@ -17,8 +17,8 @@ static void swap(char *a, char *b, size_t size) {
         }
 }
 
-static void sift_down(char *base, size_t root, size_t n, size_t size,
-                      int (*cmp)(const void *, const void *, void *), void *ctx) {
+static void sift_down(char *base, size_t root, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+                      void *ctx) {
         for (;;) {
                 size_t child = 2 * root + 1;
                 if (child >= n)

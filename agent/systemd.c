@@ -103,9 +103,8 @@ bool systemd_is_listening_stream(int fd) {
         struct stat st;
         int type = 0, listening = 0;
         socklen_t l1 = sizeof(type), l2 = sizeof(listening);
-        return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
-               getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l1) == 0 && type == SOCK_STREAM &&
-               getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &l2) == 0 && listening;
+        return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l1) == 0 &&
+               type == SOCK_STREAM && getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &l2) == 0 && listening;
 }
 
 static pthread_once_t journal_once = PTHREAD_ONCE_INIT;

@@ -26,8 +26,11 @@ static const struct metric_desc cpu_seconds_desc = {
         "node_cpu_seconds_total", "Seconds the CPUs spent in each mode.", METRIC_COUNTER, 2, cpu_labels,
 };
 static const struct metric_desc cpu_guest_desc = {
-        "node_cpu_guest_seconds_total", "Seconds the CPUs spent in guests (VMs) for each mode.", METRIC_COUNTER,
-        2, cpu_labels,
+        "node_cpu_guest_seconds_total",
+        "Seconds the CPUs spent in guests (VMs) for each mode.",
+        METRIC_COUNTER,
+        2,
+        cpu_labels,
 };
 
 /* Modes in label order, as node_exporter prints them. */
@@ -35,8 +38,8 @@ static const struct {
         const char *mode;
         int field;
 } cpu_modes[] = {
-        {"idle", F_IDLE}, {"iowait", F_IOWAIT}, {"irq", F_IRQ}, {"nice", F_NICE},
-        {"softirq", F_SOFTIRQ}, {"steal", F_STEAL}, {"system", F_SYSTEM}, {"user", F_USER},
+        {"idle", F_IDLE},       {"iowait", F_IOWAIT}, {"irq", F_IRQ},       {"nice", F_NICE},
+        {"softirq", F_SOFTIRQ}, {"steal", F_STEAL},   {"system", F_SYSTEM}, {"user", F_USER},
 };
 static const struct {
         const char *mode;
@@ -55,7 +58,7 @@ struct cpu_state {
         double hz;
         struct cpu_line *lines; /* reused from scrape to scrape */
         size_t cap_lines;
-        unsigned char *seen;    /* one byte per CPU id, to refuse a repeated line */
+        unsigned char *seen; /* one byte per CPU id, to refuse a repeated line */
         size_t cap_seen;
 };
 
@@ -155,8 +158,8 @@ static int cpu_collect(void *state, struct collect_ctx *ctx) {
         for (size_t i = 0; i < n; i++) {
                 (void) fmt_u64(cpu, s->lines[i].id);
                 for (size_t m = 0; m < ELEMENTSOF(cpu_modes); m++)
-                        (void) metric_set_sample2(ctx->set, (double) s->lines[i].ticks[cpu_modes[m].field] / s->hz,
-                                                  cpu, cpu_modes[m].mode);
+                        (void) metric_set_sample2(ctx->set, (double) s->lines[i].ticks[cpu_modes[m].field] / s->hz, cpu,
+                                                  cpu_modes[m].mode);
         }
         if (s->guest && any_guest) {
                 (void) metric_set_family(ctx->set, &cpu_guest_desc);
@@ -168,8 +171,8 @@ static int cpu_collect(void *state, struct collect_ctx *ctx) {
                                 if ((unsigned) guest_modes[m].field >= s->lines[i].n_fields)
                                         continue;
                                 (void) metric_set_sample2(ctx->set,
-                                                          (double) s->lines[i].ticks[guest_modes[m].field] / s->hz,
-                                                          cpu, guest_modes[m].mode);
+                                                          (double) s->lines[i].ticks[guest_modes[m].field] / s->hz, cpu,
+                                                          guest_modes[m].mode);
                         }
                 }
         }

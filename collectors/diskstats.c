@@ -22,7 +22,8 @@
 #define SECTOR 512.0
 
 static const char *const device_label[] = {"device"};
-#define DISK(name, help, type) {"node_disk_" name, help, type, 1, device_label}
+#define DISK(name, help, type)                                                                                         \
+        { "node_disk_" name, help, type, 1, device_label }
 
 /* The columns of /proc/diskstats after major, minor and name, in order:
  * 11 since 2.6, 15 with discards (4.18), 17 with flushes (5.5). */
@@ -56,11 +57,11 @@ static const struct {
 #define N_COLUMNS ELEMENTSOF(columns)
 
 static const char *const info_labels[] = {"device", "major", "minor", "model", "path", "revision", "serial", "wwn"};
-static const struct metric_desc info_desc = {
-        "node_disk_info", "Info of /sys/block/<block_device>.", METRIC_GAUGE, 8, info_labels};
+static const struct metric_desc info_desc = {"node_disk_info", "Info of /sys/block/<block_device>.", METRIC_GAUGE, 8,
+                                             info_labels};
 static const char *const dm_labels[] = {"device", "lv_layer", "lv_name", "name", "uuid", "vg_name"};
-static const struct metric_desc dm_desc = {
-        "node_disk_device_mapper_info", "Info about disk device mapper.", METRIC_GAUGE, 6, dm_labels};
+static const struct metric_desc dm_desc = {"node_disk_device_mapper_info", "Info about disk device mapper.",
+                                           METRIC_GAUGE, 6, dm_labels};
 static const struct metric_desc ata_write_cache_desc =
         DISK("ata_write_cache", "ATA disk has a write cache.", METRIC_GAUGE);
 static const struct metric_desc ata_write_cache_enabled_desc =
@@ -69,11 +70,36 @@ static const struct metric_desc ata_rotation_desc =
         DISK("ata_rotation_rate_rpm", "ATA disk rotation rate in RPMs (0 for SSDs).", METRIC_GAUGE);
 
 /* udev properties read for each device */
-enum { U_PATH, U_WWN, U_MODEL, U_SERIAL, U_REVISION, U_DM_NAME, U_DM_UUID, U_DM_VG, U_DM_LV, U_DM_LAYER,
-       U_ATA_WC, U_ATA_WC_ON, U_ATA_RPM, U_MAX };
+enum {
+        U_PATH,
+        U_WWN,
+        U_MODEL,
+        U_SERIAL,
+        U_REVISION,
+        U_DM_NAME,
+        U_DM_UUID,
+        U_DM_VG,
+        U_DM_LV,
+        U_DM_LAYER,
+        U_ATA_WC,
+        U_ATA_WC_ON,
+        U_ATA_RPM,
+        U_MAX
+};
 static const char *const udev_keys[U_MAX] = {
-        "ID_PATH", "ID_WWN", "ID_MODEL", "ID_SERIAL_SHORT", "ID_REVISION", "DM_NAME", "DM_UUID", "DM_VG_NAME",
-        "DM_LV_NAME", "DM_LV_LAYER", "ID_ATA_WRITE_CACHE", "ID_ATA_WRITE_CACHE_ENABLED", "ID_ATA_ROTATION_RATE_RPM",
+        "ID_PATH",
+        "ID_WWN",
+        "ID_MODEL",
+        "ID_SERIAL_SHORT",
+        "ID_REVISION",
+        "DM_NAME",
+        "DM_UUID",
+        "DM_VG_NAME",
+        "DM_LV_NAME",
+        "DM_LV_LAYER",
+        "ID_ATA_WRITE_CACHE",
+        "ID_ATA_WRITE_CACHE_ENABLED",
+        "ID_ATA_ROTATION_RATE_RPM",
 };
 
 struct disk {
@@ -98,7 +124,7 @@ struct diskstats_state {
         struct udev_entry {
                 uint64_t dev;
                 size_t udev[U_MAX];
-        } *udev_cache;
+        } * udev_cache;
         size_t udev_n, udev_cap;
         struct buf udev_values;
 };
@@ -272,8 +298,14 @@ static int diskstats_collect(void *state, struct collect_ctx *ctx) {
                 (void) metric_set_family(ctx->set, &info_desc);
         for (size_t i = 0; i < s->n; i++) {
                 const struct disk *d = &s->disks[i];
-                const char *v[] = {d->name, d->major, d->minor, u + d->udev[U_MODEL], u + d->udev[U_PATH],
-                                   u + d->udev[U_REVISION], u + d->udev[U_SERIAL], u + d->udev[U_WWN]};
+                const char *v[] = {d->name,
+                                   d->major,
+                                   d->minor,
+                                   u + d->udev[U_MODEL],
+                                   u + d->udev[U_PATH],
+                                   u + d->udev[U_REVISION],
+                                   u + d->udev[U_SERIAL],
+                                   u + d->udev[U_WWN]};
                 (void) metric_set_sample(ctx->set, 1, v);
         }
         for (size_t c = 0; c < N_COLUMNS; c++) {
@@ -298,8 +330,12 @@ static int diskstats_collect(void *state, struct collect_ctx *ctx) {
                         (void) metric_set_family(ctx->set, &dm_desc);
                         dm_started = true;
                 }
-                const char *v[] = {d->name, u + d->udev[U_DM_LAYER], u + d->udev[U_DM_LV], u + d->udev[U_DM_NAME],
-                                   u + d->udev[U_DM_UUID], u + d->udev[U_DM_VG]};
+                const char *v[] = {d->name,
+                                   u + d->udev[U_DM_LAYER],
+                                   u + d->udev[U_DM_LV],
+                                   u + d->udev[U_DM_NAME],
+                                   u + d->udev[U_DM_UUID],
+                                   u + d->udev[U_DM_VG]};
                 (void) metric_set_sample(ctx->set, 1, v);
         }
         emit_udev_gauge(s, ctx, &ata_write_cache_desc, U_ATA_WC);

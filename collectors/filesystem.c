@@ -26,7 +26,8 @@
 #include "statfs_pool.h"
 
 /* node_exporter 1.5's defaults (upstream, not Debian's patched ones) */
-#define DEFAULT_MOUNT_POINTS_EXCLUDE "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)"
+#define DEFAULT_MOUNT_POINTS_EXCLUDE                                                                                   \
+        "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)"
 #define DEFAULT_FS_TYPES_EXCLUDE                                                                                       \
         "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|"    \
         "overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$"
@@ -35,8 +36,8 @@
 /* File systems whose statfs answers from memory: called inline. Every
  * other type (nfs, cifs, fuse, ceph, 9p, and any type not listed) goes
  * through the pool with its deadline. */
-static const char *const local_fs_types[] = {"btrfs", "exfat", "ext2", "ext3", "ext4", "f2fs", "hfsplus", "jfs",
-                                             "msdos", "ntfs", "ntfs3", "ramfs", "tmpfs", "vfat", "xfs", "zfs"};
+static const char *const local_fs_types[] = {"btrfs", "exfat", "ext2",  "ext3",  "ext4",  "f2fs", "hfsplus", "jfs",
+                                             "msdos", "ntfs",  "ntfs3", "ramfs", "tmpfs", "vfat", "xfs",     "zfs"};
 
 static bool fs_is_local(const char *type) {
         for (size_t i = 0; i < ELEMENTSOF(local_fs_types); i++)
@@ -47,8 +48,10 @@ static bool fs_is_local(const char *type) {
 #define STATFS_WORKERS 2
 
 static const char *const fs_labels[] = {"device", "fstype", "mountpoint"};
-#define FS(name, help) {"node_filesystem_" name, help, METRIC_GAUGE, 3, fs_labels}
-static const struct metric_desc avail_desc = FS("avail_bytes", "Filesystem space available to non-root users in bytes.");
+#define FS(name, help)                                                                                                 \
+        { "node_filesystem_" name, help, METRIC_GAUGE, 3, fs_labels }
+static const struct metric_desc avail_desc =
+        FS("avail_bytes", "Filesystem space available to non-root users in bytes.");
 static const struct metric_desc files_desc = FS("files", "Filesystem total file nodes.");
 static const struct metric_desc files_free_desc = FS("files_free", "Filesystem total free file nodes.");
 static const struct metric_desc free_desc = FS("free_bytes", "Filesystem free space in bytes.");
@@ -61,8 +64,8 @@ static const struct metric_desc error_desc = {
         "node_filesystem_device_error", "Whether an error occurred while getting statistics for the given device.",
         METRIC_GAUGE, 4, error_labels};
 static const char *const mount_labels[] = {"device", "major", "minor", "mountpoint"};
-static const struct metric_desc mount_desc = {
-        "node_filesystem_mount_info", "Filesystem mount information.", METRIC_GAUGE, 4, mount_labels};
+static const struct metric_desc mount_desc = {"node_filesystem_mount_info", "Filesystem mount information.",
+                                              METRIC_GAUGE, 4, mount_labels};
 static const struct metric_desc blocked_desc = {
         "vigie_filesystem_statfs_blocked",
         "Threads still blocked in a statfs that passed mount_timeout (dead network mounts).", METRIC_GAUGE, 0, NULL};
@@ -72,7 +75,8 @@ static const struct collector_option filesystem_options[] = {
         {"mount_points_exclude", DEFAULT_MOUNT_POINTS_EXCLUDE, "mount points to leave out"},
         {"fs_types_include", "", "file system types to report (a pattern)"},
         {"fs_types_exclude", DEFAULT_FS_TYPES_EXCLUDE, "file system types to leave out"},
-        {"mount_timeout", DEFAULT_MOUNT_TIMEOUT, "a statfs still blocked after this long shows as node_filesystem_device_error 1"},
+        {"mount_timeout", DEFAULT_MOUNT_TIMEOUT,
+         "a statfs still blocked after this long shows as node_filesystem_device_error 1"},
         {NULL, NULL, NULL},
 };
 
@@ -89,16 +93,16 @@ struct filesystem_state {
         uint64_t timeout_ms;
         struct statfs_pool *pool;
         struct kernel_file mountinfo_file;
-        bool table_valid;       /* mounts[] is mountinfo_file's content, parsed */
-        unsigned table_errors;  /* lines it skipped, counted again at each scrape */
+        bool table_valid;      /* mounts[] is mountinfo_file's content, parsed */
+        unsigned table_errors; /* lines it skipped, counted again at each scrape */
         struct buf file, strings;
         struct mount *mounts;
         struct statfs_request *reqs; /* one per mount, as many as mounts can hold */
         size_t n, cap, cap_reqs;
         /* open-addressing set of the mounts kept so far in this scrape,
          * to drop repeats in linear time (500 mounts are common on a NAS) */
-        size_t *seen;      /* index + 1 into mounts; 0 is empty */
-        size_t seen_cap;   /* a power of two, at least twice cap */
+        size_t *seen;    /* index + 1 into mounts; 0 is empty */
+        size_t seen_cap; /* a power of two, at least twice cap */
 };
 
 static int filesystem_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
@@ -150,8 +154,8 @@ static void filesystem_free(void *state) {
 static size_t put_unescaped(struct buf *b, struct field f) {
         size_t off = b->len;
         for (size_t i = 0; i < f.n; i++) {
-                if (f.s[i] == '\\' && i + 3 < f.n && f.s[i + 1] >= '0' && f.s[i + 1] <= '3' &&
-                    f.s[i + 2] >= '0' && f.s[i + 2] <= '7' && f.s[i + 3] >= '0' && f.s[i + 3] <= '7') {
+                if (f.s[i] == '\\' && i + 3 < f.n && f.s[i + 1] >= '0' && f.s[i + 1] <= '3' && f.s[i + 2] >= '0' &&
+                    f.s[i + 2] <= '7' && f.s[i + 3] >= '0' && f.s[i + 3] <= '7') {
                         buf_putc(b, (char) ((f.s[i + 1] - '0') * 64 + (f.s[i + 2] - '0') * 8 + (f.s[i + 3] - '0')));
                         i += 3;
                 } else
@@ -295,8 +299,7 @@ static int filesystem_parse_line(struct filesystem_state *s, const char *line, s
         return s->strings.error < 0 ? s->strings.error : 1;
 }
 
-static void emit_stat(struct filesystem_state *s, struct collect_ctx *ctx, const struct metric_desc *desc,
-                      int which) {
+static void emit_stat(struct filesystem_state *s, struct collect_ctx *ctx, const struct metric_desc *desc, int which) {
         bool started = false;
         for (size_t i = 0; i < s->n; i++) {
                 const struct statfs_request *q = &s->reqs[i];

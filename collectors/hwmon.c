@@ -20,16 +20,16 @@
 #include "fileio.h"
 #include "sort.h"
 
-static const char *const sensor_types[] = {"vrm", "beep_enable", "update_interval", "in", "cpu", "fan", "pwm",
-                                           "temp", "curr", "power", "energy", "humidity", "intrusion"};
+static const char *const sensor_types[] = {
+        "vrm",  "beep_enable", "update_interval", "in",     "cpu",      "fan",      "pwm",
+        "temp", "curr",        "power",           "energy", "humidity", "intrusion"};
 static const char *const chip_sensor[] = {"chip", "sensor"};
 static const char *const chip_names_labels[] = {"chip", "chip_name"};
 static const struct metric_desc chip_names_desc = {
-        "node_hwmon_chip_names", "Annotation metric for human-readable chip names", METRIC_GAUGE, 2,
-        chip_names_labels};
+        "node_hwmon_chip_names", "Annotation metric for human-readable chip names", METRIC_GAUGE, 2, chip_names_labels};
 static const char *const sensor_label_labels[] = {"chip", "label", "sensor"};
-static const struct metric_desc sensor_label_desc = {
-        "node_hwmon_sensor_label", "Label for given chip and sensor", METRIC_GAUGE, 3, sensor_label_labels};
+static const struct metric_desc sensor_label_desc = {"node_hwmon_sensor_label", "Label for given chip and sensor",
+                                                     METRIC_GAUGE, 3, sensor_label_labels};
 
 struct reading {
         char sensor[48];   /* "temp1" */
@@ -236,7 +236,8 @@ static bool parse_double(const char *v, double *ret) {
 static int describe(struct hwmon_state *s, const char *t, const char *el, bool has_bare, struct kind_out *k) {
         char name[160], help[256];
         if (strcmp(t, "vrm") == 0)
-                return emit(s, k, "node_hwmon_voltage_regulator_version", "Hardware voltage regulator", METRIC_GAUGE, 1);
+                return emit(s, k, "node_hwmon_voltage_regulator_version", "Hardware voltage regulator", METRIC_GAUGE,
+                            1);
         if (strcmp(t, "update_interval") == 0)
                 return emit(s, k, "node_hwmon_update_interval_seconds", "Hardware monitor update interval",
                             METRIC_GAUGE, 0.001);

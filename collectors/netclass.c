@@ -33,14 +33,15 @@
 #endif
 
 static const char *const device_label[] = {"device"};
-static const struct metric_desc up_desc = {
-        "node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.", METRIC_GAUGE, 1, device_label};
+static const struct metric_desc up_desc = {"node_network_up", "Value is 1 if operstate is 'up', 0 otherwise.",
+                                           METRIC_GAUGE, 1, device_label};
 static const char *const info_labels[] = {"address", "broadcast", "device", "duplex", "ifalias", "operstate"};
-static const struct metric_desc info_desc = {
-        "node_network_info", "Non-numeric data from /sys/class/net/<iface>, value is always 1.", METRIC_GAUGE, 6,
-        info_labels};
+static const struct metric_desc info_desc = {"node_network_info",
+                                             "Non-numeric data from /sys/class/net/<iface>, value is always 1.",
+                                             METRIC_GAUGE, 6, info_labels};
 
-#define PROPERTY(metric, type) {"node_network_" metric, "Network device property: " metric, type, 1, device_label}
+#define PROPERTY(metric, type)                                                                                         \
+        { "node_network_" metric, "Network device property: " metric, type, 1, device_label }
 /* sysfs attribute -> family, in node_exporter's order */
 static const struct {
         const char *attr;
@@ -67,8 +68,23 @@ static const struct {
 #define N_PROPERTIES ELEMENTSOF(properties)
 /* indexes in properties[] */
 enum {
-        P_ADDR_ASSIGN_TYPE, P_CARRIER, P_CARRIER_CHANGES, P_CARRIER_UP, P_CARRIER_DOWN, P_DEV_ID, P_DORMANT,
-        P_FLAGS, P_IFINDEX, P_IFLINK, P_LINK_MODE, P_MTU, P_NAME_ASSIGN_TYPE, P_GROUP, P_SPEED, P_TXQLEN, P_TYPE,
+        P_ADDR_ASSIGN_TYPE,
+        P_CARRIER,
+        P_CARRIER_CHANGES,
+        P_CARRIER_UP,
+        P_CARRIER_DOWN,
+        P_DEV_ID,
+        P_DORMANT,
+        P_FLAGS,
+        P_IFINDEX,
+        P_IFLINK,
+        P_LINK_MODE,
+        P_MTU,
+        P_NAME_ASSIGN_TYPE,
+        P_GROUP,
+        P_SPEED,
+        P_TXQLEN,
+        P_TYPE,
 };
 
 static const struct collector_option netclass_options[] = {
@@ -86,12 +102,14 @@ enum { T_OPERSTATE, T_ADDRESS, T_BROADCAST, T_DUPLEX, T_IFALIAS };
 
 /* The attributes a netlink dump gives, by index in the list above. */
 static const bool from_netlink[N_ATTRS] = {
-        [T_OPERSTATE] = true, [T_ADDRESS] = true, [T_BROADCAST] = true, [T_IFALIAS] = true,
-        [N_TEXT + P_CARRIER] = true, [N_TEXT + P_CARRIER_CHANGES] = true, [N_TEXT + P_CARRIER_UP] = true,
-        [N_TEXT + P_CARRIER_DOWN] = true, [N_TEXT + P_DORMANT] = true, [N_TEXT + P_IFINDEX] = true,
-        [N_TEXT + P_IFLINK] = true,
-        [N_TEXT + P_LINK_MODE] = true, [N_TEXT + P_MTU] = true, [N_TEXT + P_GROUP] = true,
-        [N_TEXT + P_TXQLEN] = true, [N_TEXT + P_TYPE] = true,
+        [T_OPERSTATE] = true,           [T_ADDRESS] = true,
+        [T_BROADCAST] = true,           [T_IFALIAS] = true,
+        [N_TEXT + P_CARRIER] = true,    [N_TEXT + P_CARRIER_CHANGES] = true,
+        [N_TEXT + P_CARRIER_UP] = true, [N_TEXT + P_CARRIER_DOWN] = true,
+        [N_TEXT + P_DORMANT] = true,    [N_TEXT + P_IFINDEX] = true,
+        [N_TEXT + P_IFLINK] = true,     [N_TEXT + P_LINK_MODE] = true,
+        [N_TEXT + P_MTU] = true,        [N_TEXT + P_GROUP] = true,
+        [N_TEXT + P_TXQLEN] = true,     [N_TEXT + P_TYPE] = true,
 };
 /* Attributes fixed for an interface's life: read once, with netlink (which
  * tells when an interface was made again). */
@@ -111,8 +129,8 @@ static const char *attr_name(size_t a) {
  * were two thirds of the syscalls of a scrape. */
 struct iface_fds {
         char name[32];
-        int fd[N_ATTRS]; /* -1: the interface has no such attribute; or FD_NOT_OPENED */
-        bool seen;       /* in this scrape's listing */
+        int fd[N_ATTRS];  /* -1: the interface has no such attribute; or FD_NOT_OPENED */
+        bool seen;        /* in this scrape's listing */
         uint32_t ifindex; /* from the dump, when one listed it */
         bool fixed_read;  /* the fixed_for_life values below were read */
         bool fixed_have[N_PROPERTIES];
@@ -252,8 +270,8 @@ static int read_iface(const struct netclass_state *s, struct iface_fds *c, int *
                                           sizeof(f->duplex), sizeof(f->ifalias)};
         for (size_t a = 0; a < N_TEXT; a++) {
                 if (k && from_netlink[a]) {
-                        const char *v = a == T_OPERSTATE ? netlink_operstate_name(k->operstate)
-                                        : a == T_ADDRESS ? k->address
+                        const char *v = a == T_OPERSTATE   ? netlink_operstate_name(k->operstate)
+                                        : a == T_ADDRESS   ? k->address
                                         : a == T_BROADCAST ? k->broadcast
                                                            : k->ifalias;
                         (void) snprintf(text[a], text_size[a], "%s", v);
@@ -398,8 +416,8 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
         (void) metric_set_family(ctx->set, &info_desc);
         for (size_t i = 0; i < n; i++) {
                 const struct netclass_iface *f = &s->info[i];
-                const char *v[] = {f->address, f->broadcast, s->ifaces.names.data + f->name, f->duplex, f->ifalias,
-                                   f->operstate};
+                const char *v[] = {f->address, f->broadcast, s->ifaces.names.data + f->name,
+                                   f->duplex,  f->ifalias,   f->operstate};
                 (void) metric_set_sample(ctx->set, 1, v);
         }
         for (size_t p = 0; p < N_PROPERTIES; p++) {

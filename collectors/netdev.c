@@ -129,8 +129,8 @@ static int netdev_header(struct netdev_state *s, const char *line, size_t len) {
 /* Room for one more device's name offset and row of values. */
 static int netdev_reserve(struct netdev_state *s) {
         if (array_reserve((void **) &s->name_offs, &s->cap_devices, s->n_devices + 1, sizeof(*s->name_offs)) < 0 ||
-            array_reserve((void **) &s->values, &s->cap_values, (s->n_devices + 1) * MAX_COLUMNS,
-                          sizeof(*s->values)) < 0)
+            array_reserve((void **) &s->values, &s->cap_values, (s->n_devices + 1) * MAX_COLUMNS, sizeof(*s->values)) <
+                    0)
                 return -ENOMEM;
         return 0;
 }
@@ -151,11 +151,21 @@ static int netdev_from_netlink(struct netdev_state *s, const struct netlink_link
                         return -ENOMEM;
                 const struct rtnl_link_stats64 *t = &k->stats;
                 const uint64_t row[] = {
-                        t->rx_bytes, t->rx_packets, t->rx_errors, t->rx_dropped + t->rx_missed_errors,
+                        t->rx_bytes,
+                        t->rx_packets,
+                        t->rx_errors,
+                        t->rx_dropped + t->rx_missed_errors,
                         t->rx_fifo_errors,
                         t->rx_length_errors + t->rx_over_errors + t->rx_crc_errors + t->rx_frame_errors,
-                        t->rx_compressed, t->multicast, t->rx_nohandler,
-                        t->tx_bytes, t->tx_packets, t->tx_errors, t->tx_dropped, t->tx_fifo_errors, t->collisions,
+                        t->rx_compressed,
+                        t->multicast,
+                        t->rx_nohandler,
+                        t->tx_bytes,
+                        t->tx_packets,
+                        t->tx_errors,
+                        t->tx_dropped,
+                        t->tx_fifo_errors,
+                        t->collisions,
                         t->tx_carrier_errors + t->tx_aborted_errors + t->tx_window_errors + t->tx_heartbeat_errors,
                         t->tx_compressed,
                 };

@@ -30,8 +30,8 @@ void netlink_links_init(struct netlink_links *l) {
 
 const char *netlink_operstate_name(uint8_t operstate) {
         /* IF_OPER_*, the words of net/core/net-sysfs.c */
-        static const char *const names[] = {"unknown", "notpresent", "down", "lowerlayerdown", "testing",
-                                            "dormant", "up"};
+        static const char *const names[] = {"unknown", "notpresent", "down", "lowerlayerdown",
+                                            "testing", "dormant",    "up"};
         return operstate < ELEMENTSOF(names) ? names[operstate] : "unknown";
 }
 
@@ -176,7 +176,9 @@ int netlink_links_dump(struct netlink_links *l) {
                 struct rtattr ext_mask;
                 uint32_t mask;
         } req = {
-                .h = {.nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+                .h = {.nlmsg_len = sizeof(req),
+                      .nlmsg_type = RTM_GETLINK,
+                      .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
                       .nlmsg_seq = ++l->seq},
                 .ifi = {.ifi_family = AF_UNSPEC},
                 .ext_mask = {.rta_len = RTA_LENGTH(sizeof(uint32_t)), .rta_type = IFLA_EXT_MASK},
@@ -229,9 +231,15 @@ bool netlink_live_root(const char *root, const char *live) {
         return len == n && memcmp(root, live, n) == 0;
 }
 
-static void links_init(void *l) { netlink_links_init(l); }
-static int links_dump(void *l) { return netlink_links_dump(l); }
-static void links_free(void *l) { netlink_links_free(l); }
+static void links_init(void *l) {
+        netlink_links_init(l);
+}
+static int links_dump(void *l) {
+        return netlink_links_dump(l);
+}
+static void links_free(void *l) {
+        netlink_links_free(l);
+}
 
 int shared_links_dump(struct scrape_cache *c, const struct netlink_links **ret) {
         void *l = NULL;

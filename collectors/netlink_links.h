@@ -15,7 +15,7 @@
 #include "buf.h"
 
 struct netlink_link {
-        char name[16];     /* IFNAMSIZ */
+        char name[16];                         /* IFNAMSIZ */
         uint32_t ifindex, iflink, type, flags; /* flags as ifi_flags */
         uint32_t mtu, group, txqlen;
         uint32_t carrier_changes, carrier_up, carrier_down;

@@ -28,7 +28,8 @@ int optional_file_read(struct optional_file *f, const char *root, const char *re
                        struct buf *b) {
         if (optional_still_missing(&f->missing_until_ns))
                 return -ENOENT;
-        int r = one_piece ? kernel_file_read_one_piece(&f->kf, root, rel, max, b) : kernel_file_read(&f->kf, root, rel, max, b);
+        int r = one_piece ? kernel_file_read_one_piece(&f->kf, root, rel, max, b)
+                          : kernel_file_read(&f->kf, root, rel, max, b);
         return optional_note(&f->missing_until_ns, r);
 }
 

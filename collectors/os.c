@@ -11,24 +11,24 @@
 #include "parse.h"
 
 /* os-release keys, in the label order of node_os_info */
-static const char *const os_keys[] = {"BUILD_ID", "ID", "ID_LIKE", "IMAGE_ID", "IMAGE_VERSION", "NAME",
-                                      "PRETTY_NAME", "VARIANT", "VARIANT_ID", "VERSION", "VERSION_CODENAME",
-                                      "VERSION_ID"};
+static const char *const os_keys[] = {"BUILD_ID",      "ID",      "ID_LIKE",          "IMAGE_ID",
+                                      "IMAGE_VERSION", "NAME",    "PRETTY_NAME",      "VARIANT",
+                                      "VARIANT_ID",    "VERSION", "VERSION_CODENAME", "VERSION_ID"};
 #define N_OS_KEYS ELEMENTSOF(os_keys)
 enum { K_ID = 1, K_ID_LIKE = 2, K_NAME = 5, K_VERSION_ID = 11 };
 
-static const char *const os_labels[N_OS_KEYS] = {"build_id", "id", "id_like", "image_id", "image_version",
-                                                "name", "pretty_name", "variant", "variant_id", "version",
-                                                "version_codename", "version_id"};
+static const char *const os_labels[N_OS_KEYS] = {"build_id",      "id",      "id_like",          "image_id",
+                                                 "image_version", "name",    "pretty_name",      "variant",
+                                                 "variant_id",    "version", "version_codename", "version_id"};
 static const struct metric_desc os_info_desc = {
         "node_os_info",
         "A metric with a constant '1' value labeled by build_id, id, id_like, image_id, image_version, name, "
         "pretty_name, variant, variant_id, version, version_codename, version_id.",
         METRIC_GAUGE, N_OS_KEYS, os_labels};
 static const char *const version_labels[] = {"id", "id_like", "name"};
-static const struct metric_desc os_version_desc = {
-        "node_os_version", "Metric containing the major.minor part of the OS version.", METRIC_GAUGE, 3,
-        version_labels};
+static const struct metric_desc os_version_desc = {"node_os_version",
+                                                   "Metric containing the major.minor part of the OS version.",
+                                                   METRIC_GAUGE, 3, version_labels};
 
 struct os_state {
         const char *rootfs;

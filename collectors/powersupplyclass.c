@@ -22,46 +22,70 @@ static const struct {
         const char *attr, *metric;
         double divisor;
 } numeric[] = {
-        {"authentic", "authentic", 1}, {"calibrate", "calibrate", 1}, {"capacity", "capacity", 1},
-        {"capacity_alert_max", "capacity_alert_max", 1}, {"capacity_alert_min", "capacity_alert_min", 1},
-        {"cycle_count", "cyclecount", 1}, {"online", "online", 1}, {"present", "present", 1},
-        {"time_to_empty_now", "time_to_empty_seconds", 1}, {"time_to_full_now", "time_to_full_seconds", 1},
-        {"current_boot", "current_boot", 1e6}, {"current_max", "current_max", 1e6},
-        {"current_now", "current_ampere", 1e6}, {"energy_empty", "energy_empty", 1e6},
-        {"energy_empty_design", "energy_empty_design", 1e6}, {"energy_full", "energy_full", 1e6},
-        {"energy_full_design", "energy_full_design", 1e6}, {"energy_now", "energy_watthour", 1e6},
-        {"voltage_boot", "voltage_boot", 1e6}, {"voltage_max", "voltage_max", 1e6},
-        {"voltage_max_design", "voltage_max_design", 1e6}, {"voltage_min", "voltage_min", 1e6},
-        {"voltage_min_design", "voltage_min_design", 1e6}, {"voltage_now", "voltage_volt", 1e6},
-        {"voltage_ocv", "voltage_ocv", 1e6}, {"charge_control_limit", "charge_control_limit", 1e6},
-        {"charge_control_limit_max", "charge_control_limit_max", 1e6}, {"charge_counter", "charge_counter", 1e6},
-        {"charge_empty", "charge_empty", 1e6}, {"charge_empty_design", "charge_empty_design", 1e6},
-        {"charge_full", "charge_full", 1e6}, {"charge_full_design", "charge_full_design", 1e6},
-        {"charge_now", "charge_ampere", 1e6}, {"charge_term_current", "charge_term_current", 1e6},
+        {"authentic", "authentic", 1},
+        {"calibrate", "calibrate", 1},
+        {"capacity", "capacity", 1},
+        {"capacity_alert_max", "capacity_alert_max", 1},
+        {"capacity_alert_min", "capacity_alert_min", 1},
+        {"cycle_count", "cyclecount", 1},
+        {"online", "online", 1},
+        {"present", "present", 1},
+        {"time_to_empty_now", "time_to_empty_seconds", 1},
+        {"time_to_full_now", "time_to_full_seconds", 1},
+        {"current_boot", "current_boot", 1e6},
+        {"current_max", "current_max", 1e6},
+        {"current_now", "current_ampere", 1e6},
+        {"energy_empty", "energy_empty", 1e6},
+        {"energy_empty_design", "energy_empty_design", 1e6},
+        {"energy_full", "energy_full", 1e6},
+        {"energy_full_design", "energy_full_design", 1e6},
+        {"energy_now", "energy_watthour", 1e6},
+        {"voltage_boot", "voltage_boot", 1e6},
+        {"voltage_max", "voltage_max", 1e6},
+        {"voltage_max_design", "voltage_max_design", 1e6},
+        {"voltage_min", "voltage_min", 1e6},
+        {"voltage_min_design", "voltage_min_design", 1e6},
+        {"voltage_now", "voltage_volt", 1e6},
+        {"voltage_ocv", "voltage_ocv", 1e6},
+        {"charge_control_limit", "charge_control_limit", 1e6},
+        {"charge_control_limit_max", "charge_control_limit_max", 1e6},
+        {"charge_counter", "charge_counter", 1e6},
+        {"charge_empty", "charge_empty", 1e6},
+        {"charge_empty_design", "charge_empty_design", 1e6},
+        {"charge_full", "charge_full", 1e6},
+        {"charge_full_design", "charge_full_design", 1e6},
+        {"charge_now", "charge_ampere", 1e6},
+        {"charge_term_current", "charge_term_current", 1e6},
         {"constant_charge_current", "constant_charge_current", 1e6},
         {"constant_charge_current_max", "constant_charge_current_max", 1e6},
         {"constant_charge_voltage", "constant_charge_voltage", 1e6},
         {"constant_charge_voltage_max", "constant_charge_voltage_max", 1e6},
-        {"precharge_current", "precharge_current", 1e6}, {"input_current_limit", "input_current_limit", 1e6},
-        {"power_now", "power_watt", 1e6}, {"temp", "temp_celsius", 10},
-        {"temp_alert_max", "temp_alert_max_celsius", 10}, {"temp_alert_min", "temp_alert_min_celsius", 10},
-        {"temp_ambient", "temp_ambient_celsius", 10}, {"temp_ambient_max", "temp_ambient_max_celsius", 10},
-        {"temp_ambient_min", "temp_ambient_min_celsius", 10}, {"temp_max", "temp_max_celsius", 10},
+        {"precharge_current", "precharge_current", 1e6},
+        {"input_current_limit", "input_current_limit", 1e6},
+        {"power_now", "power_watt", 1e6},
+        {"temp", "temp_celsius", 10},
+        {"temp_alert_max", "temp_alert_max_celsius", 10},
+        {"temp_alert_min", "temp_alert_min_celsius", 10},
+        {"temp_ambient", "temp_ambient_celsius", 10},
+        {"temp_ambient_max", "temp_ambient_max_celsius", 10},
+        {"temp_ambient_min", "temp_ambient_min_celsius", 10},
+        {"temp_max", "temp_max_celsius", 10},
         {"temp_min", "temp_min_celsius", 10},
 };
 
 /* text attributes, the labels of node_power_supply_info (an absent one is
  * an empty label, which Prometheus reads as no label, as node_exporter
  * leaves it out) */
-static const char *const info_attrs[] = {"capacity_level", "charge_type", "health", "manufacturer", "model_name",
-                                         "scope", "serial_number", "status", "technology", "type", "usb_type"};
+static const char *const info_attrs[] = {"capacity_level", "charge_type", "health",        "manufacturer",
+                                         "model_name",     "scope",       "serial_number", "status",
+                                         "technology",     "type",        "usb_type"};
 #define N_INFO ELEMENTSOF(info_attrs)
-static const char *const info_labels[N_INFO + 1] = {"capacity_level", "charge_type", "health", "manufacturer",
-                                                    "model_name", "power_supply", "scope", "serial_number",
-                                                    "status", "technology", "type", "usb_type"};
-static const struct metric_desc info_desc = {
-        "node_power_supply_info", "info of /sys/class/power_supply/<power_supply>.", METRIC_GAUGE, N_INFO + 1,
-        info_labels};
+static const char *const info_labels[N_INFO + 1] = {"capacity_level", "charge_type",  "health", "manufacturer",
+                                                    "model_name",     "power_supply", "scope",  "serial_number",
+                                                    "status",         "technology",   "type",   "usb_type"};
+static const struct metric_desc info_desc = {"node_power_supply_info",
+                                             "info of /sys/class/power_supply/<power_supply>.", METRIC_GAUGE,
+                                             N_INFO + 1, info_labels};
 static const char *const supply_label[] = {"power_supply"};
 
 static const struct collector_option powersupply_options[] = {
@@ -132,8 +156,8 @@ static int powersupply_collect(void *state, struct collect_ctx *ctx) {
                         (void) snprintf(metric, sizeof(metric), "node_power_supply_%s", numeric[k].metric);
                         (void) snprintf(help, sizeof(help), "%s value of /sys/class/power_supply/<power_supply>.",
                                         numeric[k].metric);
-                        const struct metric_desc *d = desc_cache_get(&s->descs, metric, help, METRIC_GAUGE, 1,
-                                                                     supply_label);
+                        const struct metric_desc *d =
+                                desc_cache_get(&s->descs, metric, help, METRIC_GAUGE, 1, supply_label);
                         if (!d)
                                 return -ENOMEM;
                         (void) metric_set_family(ctx->set, d);

@@ -15,22 +15,31 @@ static const struct {
         const char *kind; /* "some" or "full" */
         struct metric_desc desc;
 } pressure_series[] = {
-        {"pressure/cpu", 0, "some",
+        {"pressure/cpu",
+         0,
+         "some",
          {"node_pressure_cpu_waiting_seconds_total", "Total time in seconds that processes have waited for CPU time",
           METRIC_COUNTER, 0, NULL}},
-        {"pressure/io", 1, "some",
+        {"pressure/io",
+         1,
+         "some",
          {"node_pressure_io_waiting_seconds_total",
           "Total time in seconds that processes have waited due to IO congestion", METRIC_COUNTER, 0, NULL}},
-        {"pressure/io", 1, "full",
+        {"pressure/io",
+         1,
+         "full",
          {"node_pressure_io_stalled_seconds_total",
           "Total time in seconds no process could make progress due to IO congestion", METRIC_COUNTER, 0, NULL}},
-        {"pressure/memory", 2, "some",
+        {"pressure/memory",
+         2,
+         "some",
          {"node_pressure_memory_waiting_seconds_total", "Total time in seconds that processes have waited for memory",
           METRIC_COUNTER, 0, NULL}},
-        {"pressure/memory", 2, "full",
+        {"pressure/memory",
+         2,
+         "full",
          {"node_pressure_memory_stalled_seconds_total",
-          "Total time in seconds no process could make progress due to memory congestion", METRIC_COUNTER, 0,
-          NULL}},
+          "Total time in seconds no process could make progress due to memory congestion", METRIC_COUNTER, 0, NULL}},
 };
 
 struct pressure_state {

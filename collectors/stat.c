@@ -9,17 +9,17 @@
 #include "fileio.h"
 #include "parse.h"
 
-static const struct metric_desc boot_time_desc = {
-        "node_boot_time_seconds", "Node boot time, in unixtime.", METRIC_GAUGE, 0, NULL};
-static const struct metric_desc context_switches_desc = {
-        "node_context_switches_total", "Total number of context switches.", METRIC_COUNTER, 0, NULL};
+static const struct metric_desc boot_time_desc = {"node_boot_time_seconds", "Node boot time, in unixtime.",
+                                                  METRIC_GAUGE, 0, NULL};
+static const struct metric_desc context_switches_desc = {"node_context_switches_total",
+                                                         "Total number of context switches.", METRIC_COUNTER, 0, NULL};
 static const struct metric_desc forks_desc = {"node_forks_total", "Total number of forks.", METRIC_COUNTER, 0, NULL};
-static const struct metric_desc intr_desc = {
-        "node_intr_total", "Total number of interrupts serviced.", METRIC_COUNTER, 0, NULL};
+static const struct metric_desc intr_desc = {"node_intr_total", "Total number of interrupts serviced.", METRIC_COUNTER,
+                                             0, NULL};
 static const struct metric_desc procs_blocked_desc = {
         "node_procs_blocked", "Number of processes blocked waiting for I/O to complete.", METRIC_GAUGE, 0, NULL};
-static const struct metric_desc procs_running_desc = {
-        "node_procs_running", "Number of processes in runnable state.", METRIC_GAUGE, 0, NULL};
+static const struct metric_desc procs_running_desc = {"node_procs_running", "Number of processes in runnable state.",
+                                                      METRIC_GAUGE, 0, NULL};
 
 /* The /proc/stat key of each family; for intr only the first number, the
  * total, counts (the rest is one column per interrupt line). */

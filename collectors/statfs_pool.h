@@ -17,7 +17,7 @@ struct statfs_request {
         const char *path;
         int result; /* 0, -errno, -ETIMEDOUT (blocked past the deadline), -EAGAIN (not tried: too many hung) */
         struct statfs st;
-        int done;   /* set by the caller: answered already, not to be run */
+        int done; /* set by the caller: answered already, not to be run */
 };
 
 int statfs_pool_new(unsigned free_workers, struct statfs_pool **ret);

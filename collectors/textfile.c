@@ -38,11 +38,10 @@
 
 static const char *const file_label[] = {"file"};
 static const struct metric_desc mtime_desc = {
-        "node_textfile_mtime_seconds", "Unixtime mtime of textfiles successfully read.", METRIC_GAUGE, 1,
-        file_label};
-static const struct metric_desc error_desc = {
-        "node_textfile_scrape_error", "1 if there was an error opening or reading a file, 0 otherwise", METRIC_GAUGE,
-        0, NULL};
+        "node_textfile_mtime_seconds", "Unixtime mtime of textfiles successfully read.", METRIC_GAUGE, 1, file_label};
+static const struct metric_desc error_desc = {"node_textfile_scrape_error",
+                                              "1 if there was an error opening or reading a file, 0 otherwise",
+                                              METRIC_GAUGE, 0, NULL};
 
 static const struct collector_option textfile_options[] = {
         {"directory", "", "a directory of *.prom files written by other programs; empty: none is read"},
@@ -181,7 +180,9 @@ static void textfile_free(void *state) {
         free(s);
 }
 
-static const char *str(const struct textfile_state *s, size_t off) { return s->strings.data + off; }
+static const char *str(const struct textfile_state *s, size_t off) {
+        return s->strings.data + off;
+}
 
 static const char *family_name(const struct textfile_state *s, const struct tf_family *f) {
         return s->names.data + s->metrics[f->metric].name;
@@ -312,8 +313,11 @@ static int parse_type(const char *p, size_t n, enum metric_type *ret) {
         static const struct {
                 const char *name;
                 enum metric_type type;
-        } types[] = {{"counter", METRIC_COUNTER}, {"gauge", METRIC_GAUGE}, {"untyped", METRIC_UNTYPED},
-                     {"histogram", METRIC_HISTOGRAM}, {"summary", METRIC_SUMMARY}};
+        } types[] = {{"counter", METRIC_COUNTER},
+                     {"gauge", METRIC_GAUGE},
+                     {"untyped", METRIC_UNTYPED},
+                     {"histogram", METRIC_HISTOGRAM},
+                     {"summary", METRIC_SUMMARY}};
         for (size_t i = 0; i < ELEMENTSOF(types); i++)
                 if (strlen(types[i].name) == n && memcmp(types[i].name, p, n) == 0) {
                         *ret = types[i].type;
@@ -405,7 +409,8 @@ static int resolve_family(struct textfile_state *s, const char *name, size_t n, 
         static const struct {
                 const char *suffix;
                 uint8_t id;
-        } suffixes[] = {{"_bucket", METRIC_SUFFIX_BUCKET}, {"_sum", METRIC_SUFFIX_SUM}, {"_count", METRIC_SUFFIX_COUNT}};
+        } suffixes[] = {
+                {"_bucket", METRIC_SUFFIX_BUCKET}, {"_sum", METRIC_SUFFIX_SUM}, {"_count", METRIC_SUFFIX_COUNT}};
         for (size_t k = 0; k < ELEMENTSOF(suffixes); k++) {
                 size_t sl = strlen(suffixes[k].suffix);
                 if (n <= sl || memcmp(name + n - sl, suffixes[k].suffix, sl) != 0)
@@ -819,10 +824,11 @@ static int textfile_read_all(struct textfile_state *s) {
                 /* said once while it lasts, at error as node_exporter does:
                  * a cron job's metrics missing is worth a look */
                 if (r != s->dir_error)
-                        log_errno(LOG_LEVEL_ERROR, r,
-                                  "textfile: cannot read the directory %s; node_textfile_scrape_error is 1 until it can "
-                                  "be read",
-                                  s->directory);
+                        log_errno(
+                                LOG_LEVEL_ERROR, r,
+                                "textfile: cannot read the directory %s; node_textfile_scrape_error is 1 until it can "
+                                "be read",
+                                s->directory);
                 s->dir_error = r;
                 s->scrape_error = true;
                 s->files.n = 0; /* a listing cut short has no stamps */

@@ -12,15 +12,15 @@
 #include "fileio.h"
 
 static const char *const zone_labels[] = {"type", "zone"};
-static const struct metric_desc zone_desc = {
-        "node_thermal_zone_temp", "Zone temperature in Celsius", METRIC_GAUGE, 2, zone_labels};
+static const struct metric_desc zone_desc = {"node_thermal_zone_temp", "Zone temperature in Celsius", METRIC_GAUGE, 2,
+                                             zone_labels};
 static const char *const cooling_labels[] = {"name", "type"};
-static const struct metric_desc cur_desc = {
-        "node_cooling_device_cur_state", "Current throttle state of the cooling device", METRIC_GAUGE, 2,
-        cooling_labels};
-static const struct metric_desc max_desc = {
-        "node_cooling_device_max_state", "Maximum throttle state of the cooling device", METRIC_GAUGE, 2,
-        cooling_labels};
+static const struct metric_desc cur_desc = {"node_cooling_device_cur_state",
+                                            "Current throttle state of the cooling device", METRIC_GAUGE, 2,
+                                            cooling_labels};
+static const struct metric_desc max_desc = {"node_cooling_device_max_state",
+                                            "Maximum throttle state of the cooling device", METRIC_GAUGE, 2,
+                                            cooling_labels};
 
 struct thermal_state {
         char dir[PATH_MAX];
@@ -70,7 +70,8 @@ static int thermal_collect(void *state, struct collect_ctx *ctx) {
                                 continue;
                         char dir[PATH_MAX], type[128];
                         int64_t v;
-                        if (path_join(dir, sizeof(dir), s->dir, e) < 0 || read_attr_at(dir, "type", type, sizeof(type)) < 0)
+                        if (path_join(dir, sizeof(dir), s->dir, e) < 0 ||
+                            read_attr_at(dir, "type", type, sizeof(type)) < 0)
                                 continue;
                         const char *attr = pass == 0 ? "temp" : pass == 1 ? "cur_state" : "max_state";
                         if (!read_int(dir, attr, &v, ctx))

@@ -16,18 +16,18 @@
 #include "dirlist.h"
 #include "fileio.h"
 
-static const struct metric_desc time_desc = {
-        "node_time_seconds", "System time in seconds since epoch (1970).", METRIC_GAUGE, 0, NULL};
+static const struct metric_desc time_desc = {"node_time_seconds", "System time in seconds since epoch (1970).",
+                                             METRIC_GAUGE, 0, NULL};
 static const char *const zone_labels[] = {"time_zone"};
-static const struct metric_desc zone_desc = {
-        "node_time_zone_offset_seconds", "System time zone offset in seconds.", METRIC_GAUGE, 1, zone_labels};
+static const struct metric_desc zone_desc = {"node_time_zone_offset_seconds", "System time zone offset in seconds.",
+                                             METRIC_GAUGE, 1, zone_labels};
 static const char *const clocksource_labels[] = {"clocksource", "device"};
-static const struct metric_desc available_desc = {
-        "node_time_clocksource_available_info",
-        "Available clocksources read from '/sys/devices/system/clocksource'.", METRIC_GAUGE, 2, clocksource_labels};
-static const struct metric_desc current_desc = {
-        "node_time_clocksource_current_info", "Current clocksource read from '/sys/devices/system/clocksource'.",
-        METRIC_GAUGE, 2, clocksource_labels};
+static const struct metric_desc available_desc = {"node_time_clocksource_available_info",
+                                                  "Available clocksources read from '/sys/devices/system/clocksource'.",
+                                                  METRIC_GAUGE, 2, clocksource_labels};
+static const struct metric_desc current_desc = {"node_time_clocksource_current_info",
+                                                "Current clocksource read from '/sys/devices/system/clocksource'.",
+                                                METRIC_GAUGE, 2, clocksource_labels};
 
 enum { CS_AVAILABLE, CS_CURRENT, CS_ATTRS };
 static const char *const cs_attrs[CS_ATTRS] = {"available_clocksource", "current_clocksource"};
@@ -38,7 +38,7 @@ struct time_state {
         struct clocksource {
                 char id[16]; /* "0" for clocksource0 */
                 int fd[CS_ATTRS];
-        } *devices;
+        } * devices;
         size_t n, cap;
 };
 
@@ -107,13 +107,11 @@ static int time_list_devices(struct time_state *s) {
 /* clocksourceN/{available,current}_clocksource: space-separated names.
  * A device whose attribute cannot be read any more has the list made
  * again at the next scrape. */
-static void time_clocksources(struct time_state *s, struct collect_ctx *ctx, int attr,
-                              const struct metric_desc *desc) {
+static void time_clocksources(struct time_state *s, struct collect_ctx *ctx, int attr, const struct metric_desc *desc) {
         bool started = false;
         for (size_t i = 0; i < s->n; i++) {
                 char value[1024];
-                if (s->devices[i].fd[attr] < 0 ||
-                    read_attr_pread(s->devices[i].fd[attr], value, sizeof(value)) < 0) {
+                if (s->devices[i].fd[attr] < 0 || read_attr_pread(s->devices[i].fd[attr], value, sizeof(value)) < 0) {
                         s->listed = false;
                         continue;
                 }

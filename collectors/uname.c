@@ -6,9 +6,9 @@
 #include "collector.h"
 
 static const char *const uname_labels[] = {"domainname", "machine", "nodename", "release", "sysname", "version"};
-static const struct metric_desc uname_desc = {
-        "node_uname_info", "Labeled system information as provided by the uname system call.", METRIC_GAUGE, 6,
-        uname_labels};
+static const struct metric_desc uname_desc = {"node_uname_info",
+                                              "Labeled system information as provided by the uname system call.",
+                                              METRIC_GAUGE, 6, uname_labels};
 
 static int uname_init(_unused_ const struct collector_env *env, _unused_ const struct config_section *section,
                       _unused_ struct diag *diag, void **ret_state) {

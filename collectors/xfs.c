@@ -61,8 +61,7 @@ static const struct metric_desc xfs_descs[] = {
         XFS_FAMILY("inode_operation_found", "times the OS looked for and found an XFS inode in the inode cache."),
         XFS_FAMILY("inode_operation_recycled",
                    "times the OS found an XFS inode in the cache, but could not use it as it was being recycled."),
-        XFS_FAMILY("inode_operation_missed",
-                   "times the OS looked for an XFS inode in the cache, but did not find it."),
+        XFS_FAMILY("inode_operation_missed", "times the OS looked for an XFS inode in the cache, but did not find it."),
         XFS_FAMILY("inode_operation_duplicates", "times the OS tried to add a missing XFS inode to the inode cache, "
                                                  "but found it had already been added by another process."),
         XFS_FAMILY("inode_operation_reclaims", "times the OS reclaimed an XFS inode from the inode cache to free "

@@ -251,14 +251,13 @@ static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connectio
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                              _unused_ const char *version, _unused_ const char *upload_data,
-                              size_t *upload_data_size, void **req_cls) {
+                              _unused_ const char *version, _unused_ const char *upload_data, size_t *upload_data_size,
+                              void **req_cls) {
         static int headers_seen;
         struct http_server *s = cls;
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
                 /* at once, without reading a body: MHD then closes the connection */
-                return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-                                 "Method Not Allowed\n");
+                return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", "Method Not Allowed\n");
         /* MHD calls once with the headers, then with any body, then with
          * none left. A response queued at the first call is an early one,
          * after which MHD closes the connection: Prometheus's keep-alive
@@ -311,7 +310,9 @@ static void notify_connection(_unused_ void *cls, struct MHD_Connection *c, void
 
 /* Routes compare the path as sent: no route has an escaped character, and
  * decoding first would make "/%00" read as "/" (MHD's decoder stops at NUL). */
-static size_t keep_escaped(_unused_ void *cls, _unused_ struct MHD_Connection *c, char *s) { return strlen(s); }
+static size_t keep_escaped(_unused_ void *cls, _unused_ struct MHD_Connection *c, char *s) {
+        return strlen(s);
+}
 
 _printf_(2, 0) static void mhd_log(_unused_ void *cls, const char *fmt, va_list ap) {
         char msg[512];
@@ -325,7 +326,8 @@ _printf_(2, 0) static void mhd_log(_unused_ void *cls, const char *fmt, va_list 
 int http_server_start(const int *fds, size_t n_fds, const struct http_server_config *cfg, struct scrape_engine *engine,
                       struct http_server **ret) {
         struct http_server *s = calloc(1, sizeof(*s));
-        if (!s || !(s->daemons = calloc(n_fds, sizeof(*s->daemons))) || !(s->telemetry_path = strdup(cfg->telemetry_path))) {
+        if (!s || !(s->daemons = calloc(n_fds, sizeof(*s->daemons))) ||
+            !(s->telemetry_path = strdup(cfg->telemetry_path))) {
                 if (s)
                         free(s->daemons);
                 free(s);
@@ -346,6 +348,8 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
                         (void) close(fds[i]);
                         continue;
                 }
+                /* an option and its values a line: packed, they would not read */
+                // clang-format off
                 struct MHD_Daemon *d = MHD_start_daemon(
                         MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
                         handle, s,
@@ -357,6 +361,7 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (32 * 1024),
                         MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
                         MHD_OPTION_END);
+                // clang-format on
                 if (!d) {
                         (void) close(fds[i]);
                         r = -EIO;
@@ -383,7 +388,9 @@ int http_server_set_telemetry_path(struct http_server *s, const char *path) {
         return 0;
 }
 
-void http_server_set_ready(struct http_server *s, bool ready) { atomic_store(&s->ready, ready); }
+void http_server_set_ready(struct http_server *s, bool ready) {
+        atomic_store(&s->ready, ready);
+}
 
 void http_server_stop(struct http_server *s) {
         if (!s)

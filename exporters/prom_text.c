@@ -15,11 +15,8 @@
 #include "sort.h"
 
 static const char *const type_names[] = {
-        [METRIC_GAUGE] = "gauge",
-        [METRIC_COUNTER] = "counter",
-        [METRIC_UNTYPED] = "untyped",
-        [METRIC_HISTOGRAM] = "histogram",
-        [METRIC_SUMMARY] = "summary",
+        [METRIC_GAUGE] = "gauge",         [METRIC_COUNTER] = "counter", [METRIC_UNTYPED] = "untyped",
+        [METRIC_HISTOGRAM] = "histogram", [METRIC_SUMMARY] = "summary",
 };
 
 /* Writes the shortest decimal that reads back as v, for a non-integer v
@@ -70,7 +67,7 @@ static bool put_shortest_decimal(struct buf *out, double v) {
                 r *= 10, m_plus *= 10, m_minus *= 10;
                 int d = (int) (r >> shift);
                 r &= one - 1;
-                bool low = even ? r <= m_minus : r < m_minus;         /* stopping here reads back */
+                bool low = even ? r <= m_minus : r < m_minus;            /* stopping here reads back */
                 bool high = even ? r + m_plus >= one : r + m_plus > one; /* so does rounding up */
                 if (low && high)
                         d += 2 * r >= one; /* the nearer of the two */
@@ -156,8 +153,7 @@ static const char *put_label_value(struct buf *out, const char *s) {
                         buf_put(out, "\\n", 2);
                         p++;
                         continue;
-                default:
-                        break;
+                default: break;
                 }
                 size_t n = utf8_char_len((const char *) p);
                 if (n == 0) {
@@ -172,7 +168,9 @@ static const char *put_label_value(struct buf *out, const char *s) {
         return (const char *) p + 1;
 }
 
-void prom_put_label_value(struct buf *out, const char *s) { (void) put_label_value(out, s); }
+void prom_put_label_value(struct buf *out, const char *s) {
+        (void) put_label_value(out, s);
+}
 
 void prom_put_help(struct buf *out, const char *s) {
         for (;;) {

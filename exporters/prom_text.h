@@ -26,7 +26,7 @@ struct prom_encoder {
         const struct metric_desc **last;
         size_t n_last, cap_last;
         uint64_t desc_generation; /* metric_desc_generation() when last and prefixes were made */
-        size_t last_len; /* bytes the last set took, reserved up front */
+        size_t last_len;          /* bytes the last set took, reserved up front */
         /* A series seen again at the same place copies its text from here
          * rather than escaping its labels anew: one scrape's series are
          * the last one's, but for their values. */

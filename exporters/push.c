@@ -100,7 +100,8 @@ struct push {
 
 static const char *const target_label[] = {"target"};
 static const char *const target_reason[] = {"reason", "target"};
-#define PUSH(name, help, type, n, labels) {"vigie_push_" name, help, type, n, labels}
+#define PUSH(name, help, type, n, labels)                                                                              \
+        { "vigie_push_" name, help, type, n, labels }
 static const struct metric_desc sent_desc =
         PUSH("samples_sent_total", "Samples the target acknowledged.", METRIC_COUNTER, 1, target_label);
 static const struct metric_desc retried_desc =
@@ -108,8 +109,8 @@ static const struct metric_desc retried_desc =
              "Samples in sends that failed (5xx, 429, network) and will be sent again: kept in the queue, not lost "
              "(losses are in vigie_push_samples_dropped_total).",
              METRIC_COUNTER, 1, target_label);
-static const struct metric_desc retries_desc =
-        PUSH("retries_total", "Sends that failed (5xx, 429, network) and are retried.", METRIC_COUNTER, 1, target_label);
+static const struct metric_desc retries_desc = PUSH(
+        "retries_total", "Sends that failed (5xx, 429, network) and are retried.", METRIC_COUNTER, 1, target_label);
 static const struct metric_desc dropped_desc =
         PUSH("samples_dropped_total",
              "Samples given up: http_4xx (refused by the target), queue_full (oldest dropped to stay in the disk "
@@ -140,9 +141,8 @@ static const struct metric_desc skipped_desc =
              "Collections not made because the one before took longer than the interval (collecting; never the "
              "disk or the network).",
              METRIC_COUNTER, 1, target_label);
-static const struct metric_desc success_desc =
-        PUSH("last_success_timestamp_seconds", "When the target last acknowledged a batch.", METRIC_GAUGE, 1,
-             target_label);
+static const struct metric_desc success_desc = PUSH(
+        "last_success_timestamp_seconds", "When the target last acknowledged a batch.", METRIC_GAUGE, 1, target_label);
 
 /* --- configuration --- */
 
@@ -429,7 +429,9 @@ int push_check(const struct config *cfg, struct diag *diag) {
 
 /* --- sending --- */
 
-static size_t discard(_unused_ void *p, size_t size, size_t n, _unused_ void *u) { return size * n; }
+static size_t discard(_unused_ void *p, size_t size, size_t n, _unused_ void *u) {
+        return size * n;
+}
 
 /* Called by libcurl about once a second while a request waits: a stop does
  * not wait for a receiver that never answers. */
@@ -623,7 +625,8 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t *backoff) {
                                           t->name, err);
                         else if (changed)
                                 log_warn("push %s: %s; batches stay queued and are retried", t->name,
-                                         status ? (status == 429 ? "HTTP 429 too many requests" : "HTTP 5xx from the target")
+                                         status ? (status == 429 ? "HTTP 429 too many requests"
+                                                                 : "HTTP 5xx from the target")
                                                 : err);
                         if (!t->out_since)
                                 t->out_since = clock_ms(CLOCK_MONOTONIC);
@@ -843,8 +846,8 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
         }
         char host[256] = "";
         (void) gethostname(host, sizeof(host) - 1);
-        const char *names[2] = {"instance", "job"}, *values[2] = {cfg->push_instance ? cfg->push_instance : host,
-                                                                   cfg->push_job};
+        const char *names[2] = {"instance", "job"},
+                   *values[2] = {cfg->push_instance ? cfg->push_instance : host, cfg->push_job};
         for (size_t i = 0; i < n_labels; i++) {
                 const char *name = i < 2 ? names[i] : cfg->push_labels[i - 2].key;
                 const char *value = i < 2 ? values[i] : cfg->push_labels[i - 2].value;

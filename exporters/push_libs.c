@@ -29,7 +29,7 @@ static void load(void) {
                 (void) snprintf(load_error, sizeof(load_error), "%s (package libcurl3-gnutls): %s", curl_so, dlerror());
         if (!s || !c)
                 return;
-        /* dlsym returns void *; a function pointer is assigned through memcpy-free casts as POSIX allows */
+                /* dlsym returns void *; a function pointer is assigned through memcpy-free casts as POSIX allows */
 #define LOAD(h, field, name, lib) *(void **) (&libs.field) = sym(h, name, lib)
         LOAD(s, snappy_compress, "snappy_compress", snappy_so);
         LOAD(s, snappy_uncompress, "snappy_uncompress", snappy_so);
@@ -57,4 +57,3 @@ const struct push_libs *push_libs_get(char *err, size_t size) {
                 (void) snprintf(err, size, "%s", load_error);
         return loaded;
 }
-

@@ -31,4 +31,3 @@ struct push_libs {
 /* The libraries, loaded on first call. NULL if one is missing; then err
  * (size bytes) says which and how to get it. */
 const struct push_libs *push_libs_get(char *err, size_t size);
-

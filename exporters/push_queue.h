@@ -18,13 +18,13 @@ struct push_queue;
 
 struct push_queue_stats {
         uint64_t bytes, records, samples;
-        int64_t oldest_ms;                /* timestamp of the oldest queued batch; 0 when empty */
-        uint64_t dropped_budget_samples;  /* oldest batches dropped to stay in the budget */
-        uint64_t dropped_write_samples;   /* batches that could not be written (disk full) */
-        uint64_t corrupt_records;         /* damaged records skipped (a segment shorter than its
-                                           * acknowledged part counts as one) */
-        uint64_t corrupt_bytes;           /* bytes skipped with them: damage that wiped a record's
-                                           * header takes that record too, uncounted above */
+        int64_t oldest_ms;               /* timestamp of the oldest queued batch; 0 when empty */
+        uint64_t dropped_budget_samples; /* oldest batches dropped to stay in the budget */
+        uint64_t dropped_write_samples;  /* batches that could not be written (disk full) */
+        uint64_t corrupt_records;        /* damaged records skipped (a segment shorter than its
+                                          * acknowledged part counts as one) */
+        uint64_t corrupt_bytes;          /* bytes skipped with them: damage that wiped a record's
+                                          * header takes that record too, uncounted above */
 };
 
 /* Opens (makes) the queue in dir, which must belong to the effective user

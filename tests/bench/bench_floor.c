@@ -28,7 +28,8 @@ static size_t slurp(const char *path) {
 static double cpu_us(void) {
         struct rusage ru;
         (void) getrusage(RUSAGE_SELF, &ru);
-        return (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+        return (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+               (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 int main(int argc, char **argv) {

@@ -14,7 +14,8 @@
 static double cpu_us(void) {
         struct rusage ru;
         (void) getrusage(RUSAGE_SELF, &ru);
-        return (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+        return (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+               (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 static size_t zlib_once(z_stream *zs, const struct buf *in, unsigned char *out, size_t cap) {

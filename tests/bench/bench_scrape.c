@@ -42,7 +42,9 @@ void *realloc(void *p, size_t n) {
                 atomic_fetch_add(&allocs, 1);
         return __libc_realloc(p, n);
 }
-void free(void *p) { __libc_free(p); }
+void free(void *p) {
+        __libc_free(p);
+}
 
 struct out {
         struct prom_encoder enc;
@@ -91,7 +93,8 @@ __attribute__((noinline)) int measure(struct scrape_engine *e, struct out *o, lo
 static double cpu_us(void) {
         struct rusage ru;
         (void) getrusage(RUSAGE_SELF, &ru);
-        return (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+        return (double) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+               (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 int main(int argc, char **argv) {
@@ -127,9 +130,10 @@ int main(int argc, char **argv) {
         double t1 = cpu_us();
         if (r < 0)
                 return 1;
-        printf("scrapes=%ld cpu_us_per_scrape=%.2f encode_us_per_scrape=%.2f allocs_per_scrape=%.3f series=%zu bytes=%zu\n",
-               n, (t1 - t0) / (double) n, o.encode_us / (double) n, (double) atomic_load(&allocs) / (double) n, o.series,
-               use_gzip ? o.gz.len : o.text.len);
+        printf("scrapes=%ld cpu_us_per_scrape=%.2f encode_us_per_scrape=%.2f allocs_per_scrape=%.3f series=%zu "
+               "bytes=%zu\n",
+               n, (t1 - t0) / (double) n, o.encode_us / (double) n, (double) atomic_load(&allocs) / (double) n,
+               o.series, use_gzip ? o.gz.len : o.text.len);
         prom_encoder_free(&o.enc);
         buf_free(&o.text);
         buf_free(&o.gz);

@@ -7,10 +7,10 @@
 #include "options.h"
 
 struct fixture_run {
-        int result;            /* what collect returned */
+        int result; /* what collect returned */
         unsigned parse_errors;
-        char *text;            /* the exposition of the collector's families */
-        char *validation;      /* NULL, or why metric_set_validate refused the set */
+        char *text;       /* the exposition of the collector's families */
+        char *validation; /* NULL, or why metric_set_validate refused the set */
 };
 
 /* case_dir is relative to tests/fixtures, e.g. "cpu/regular". */

@@ -35,7 +35,9 @@ static char *series_key(const struct metric_set *set, const struct metric_desc *
         return b.error < 0 ? (buf_free(&b), NULL) : b.data;
 }
 
-static int key_cmp(const void *a, const void *b) { return strcmp(*(char *const *) a, *(char *const *) b); }
+static int key_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
 
 static bool labels_unique(const struct metric_desc *d) {
         for (unsigned i = 0; i < d->n_labels; i++)

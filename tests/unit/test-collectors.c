@@ -256,7 +256,8 @@ static char *replace_all(char *text, const char *what, const char *with) {
 
 static char *mask_mtimes(char *text) {
         regex_t re;
-        assert_int_equal(regcomp(&re, "^node_textfile_mtime_seconds\\{[^}]*\\} [0-9]+$", REG_EXTENDED | REG_NEWLINE), 0);
+        assert_int_equal(regcomp(&re, "^node_textfile_mtime_seconds\\{[^}]*\\} [0-9]+$", REG_EXTENDED | REG_NEWLINE),
+                         0);
         regmatch_t m;
         struct buf b = {0};
         buf_puts(&b, "");
@@ -408,8 +409,15 @@ static void change_and_collect(const struct cached_collectors *t, const char *di
 static void test_cached_files_follow_changes(_unused_ void **state) {
         char dir[] = "/tmp/vigie-test-cached.XXXXXX", path[256];
         assert_non_null(mkdtemp(dir));
-        const char *subdirs[] = {"proc", "sys", "sys/devices", "sys/devices/system", "sys/devices/system/clocksource",
-                                 "sys/devices/system/clocksource/clocksource0", "root", "root/etc", "udev",
+        const char *subdirs[] = {"proc",
+                                 "sys",
+                                 "sys/devices",
+                                 "sys/devices/system",
+                                 "sys/devices/system/clocksource",
+                                 "sys/devices/system/clocksource/clocksource0",
+                                 "root",
+                                 "root/etc",
+                                 "udev",
                                  "textfile"};
         for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
                 (void) snprintf(path, sizeof(path), "%s/%s", dir, subdirs[i]);
@@ -481,7 +489,10 @@ static void test_cached_files_follow_changes(_unused_ void **state) {
         t.os->free(t.os_state);
         t.disk->free(t.disk_state);
 
-        const char *files[] = {"proc/diskstats", "udev/b8:16", "root/etc/os-release", "textfile/b.prom",
+        const char *files[] = {"proc/diskstats",
+                               "udev/b8:16",
+                               "root/etc/os-release",
+                               "textfile/b.prom",
                                "textfile/c.prom",
                                "sys/devices/system/clocksource/clocksource0/available_clocksource",
                                "sys/devices/system/clocksource/clocksource0/current_clocksource"};
@@ -536,8 +547,7 @@ static void test_endless_files(_unused_ void **state) {
         struct collector_env env = {procfs, "/nonexistent", rootfs, udev};
         static const char *const names[] = {"cpu",        "stat",       "loadavg", "meminfo", "pressure",  "netdev",
                                             "diskstats",  "filesystem", "os",      "softnet", "schedstat", "sockstat",
-                                            "udp_queues", "vmstat",     "netstat", "nfs",
-                                            "arp"};
+                                            "udp_queues", "vmstat",     "netstat", "nfs",     "arp"};
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 const struct collector *c = registry_collectors[registry_find(names[i])];
                 void *cs = NULL;

@@ -155,7 +155,8 @@ static void test_long_lines(_unused_ void **state) {
         struct config cfg;
         char msg[600];
         assert_int_equal(load_config(content, &cfg, msg, sizeof(msg)), 0);
-        const struct config_entry *e = config_section_get(config_collector_section(&cfg, "filesystem"), "fs_types_exclude");
+        const struct config_entry *e =
+                config_section_get(config_collector_section(&cfg, "filesystem"), "fs_types_exclude");
         assert_non_null(e);
         assert_int_equal(strlen(e->value), 2 + 60 * 16 + 6);
         assert_int_equal(e->line, 3);

@@ -59,9 +59,18 @@ static void test_duration(_unused_ void **state) {
                 int r;
                 uint64_t ms;
         } table[] = {
-                {"10s", 0, 10000}, {"250ms", 0, 250}, {"1m30s", 0, 90000}, {"2h", 0, 7200000},
-                {"1d", 0, 86400000}, {"0s", 0, 0}, {"10", -EINVAL, 0}, {"", -EINVAL, 0},
-                {"s", -EINVAL, 0}, {"10x", -EINVAL, 0}, {"-1s", -EINVAL, 0}, {"1.5s", -EINVAL, 0},
+                {"10s", 0, 10000},
+                {"250ms", 0, 250},
+                {"1m30s", 0, 90000},
+                {"2h", 0, 7200000},
+                {"1d", 0, 86400000},
+                {"0s", 0, 0},
+                {"10", -EINVAL, 0},
+                {"", -EINVAL, 0},
+                {"s", -EINVAL, 0},
+                {"10x", -EINVAL, 0},
+                {"-1s", -EINVAL, 0},
+                {"1.5s", -EINVAL, 0},
                 {"99999999999999999999s", -ERANGE, 0},
         };
         for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {

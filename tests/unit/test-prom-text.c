@@ -40,8 +40,8 @@ static void test_values(_unused_ void **state) {
                 {2.5e-5, "0.000025"},
                 {76337e-9, "0.000076337"},
                 {7.6336998972692527e-05, "0.00007633699897269253"}, /* Go: 7.633699897269253e-05 */
-                {0x1p-20, "0.00000095367431640625"},                    /* a power of two: the gap below is half */
-                {4503599627370495.5, "4503599627370495.5"},           /* 2^52 - 0.5: gap 0.5 */
+                {0x1p-20, "0.00000095367431640625"},                /* a power of two: the gap below is half */
+                {4503599627370495.5, "4503599627370495.5"},         /* 2^52 - 0.5: gap 0.5 */
                 {5e-324, "4.94065645841247e-324"},
                 {12.000000001, "12.000000001"},
                 {1.5e-10, "1.5e-10"},
@@ -107,7 +107,7 @@ static void test_values_round_trip(_unused_ void **state) {
                 x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
                 double v;
                 switch (i % 6) {
-                case 0: v = (double) (x % 10000000000u) / 1e9; break;      /* durations in ns */
+                case 0: v = (double) (x % 10000000000u) / 1e9; break;              /* durations in ns */
                 case 1: v = (double) (int64_t) (x % 2000000) / 100 - 10000; break; /* ticks/100 */
                 case 2: v = (double) (x >> 11) / (double) (1ull << 53) * 1e6; break;
                 case 3: v = (double) (x % 100000000u) * 0.001; break; /* ms as node_exporter scales them */

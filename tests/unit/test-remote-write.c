@@ -41,7 +41,7 @@ static void test_encode(_unused_ void **state) {
         static const struct metric_desc hist = {"req_seconds", "Latency.", METRIC_HISTOGRAM, 1, le};
         struct metric_set set = {0};
         metric_set_family(&set, &disk);
-        metric_set_sample2(&set, 1024, "sda", "");            /* empty instance: ours is added */
+        metric_set_sample2(&set, 1024, "sda", "");               /* empty instance: ours is added */
         metric_set_sample2(&set, 2048, "bad\xff", "other-host"); /* its own instance wins */
         metric_set_family(&set, &hist);
         metric_set_sample_suffix(&set, 3, (const char *const[]){"0.1"}, METRIC_SUFFIX_BUCKET);

@@ -94,8 +94,8 @@ static void test_slot_once_per_scrape(_unused_ void **state) {
         assert_int_equal(seen.makes, 1);
         scrape_cache_next(&c);
         for (int i = 0; i < 2; i++)
-                assert_int_equal(scrape_cache_once(&c, SCRAPE_CACHE_NETLINK_LINKS, sizeof(struct counted),
-                                                   counted_init, counted_make, counted_release, &d2),
+                assert_int_equal(scrape_cache_once(&c, SCRAPE_CACHE_NETLINK_LINKS, sizeof(struct counted), counted_init,
+                                                   counted_make, counted_release, &d2),
                                  -EIO);
         assert_ptr_equal(d, d2); /* the same data, kept warm */
         assert_int_equal(seen.makes, 2);
