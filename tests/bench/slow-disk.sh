@@ -101,7 +101,7 @@ echo "bench: slow disk: ${seconds} s of scrapes with the queue on the plain disk
 measure plain "$disk/plain/queue"
 echo "bench: slow disk: ${seconds} s of scrapes with the queue on a disk whose fsync takes 2 s..." >&2
 measure slow "$T/slow/queue"
-python3 - "$T/plain.json" "$T/slow.json" "$(stat -f -c %T "$disk")" "$seconds" >"$out" <<'PY'
+python3 - "$T/plain.json" "$T/slow.json" "$(findmnt -n -o FSTYPE -T "$disk" || stat -f -c %T "$disk")" "$seconds" >"$out" <<'PY'
 import json, sys
 print(json.dumps({"plain": json.load(open(sys.argv[1])), "slow": json.load(open(sys.argv[2])), "plain_fs": sys.argv[3],
                   "fsync_ms": 2000, "seconds": float(sys.argv[4]), "push_interval_s": 1}))
