@@ -186,7 +186,8 @@ else:
                    % (label, r["scrapes"], r["p50_ms"], r["p99_ms"], r["max_ms"], r["collected_per_s"],
                       r["queued_per_s"], r["memory_batches"], r["dropped_disk_slow"]))
     out.append("")
-    held = sl["max_ms"] >= sd["fsync_ms"] / 10 or sl["collected_per_s"] < 0.9 / sd["push_interval_s"]
+    held = (sl["max_ms"] >= sd["fsync_ms"] / 10 or sl["collected_per_s"] < 0.9 / sd["push_interval_s"]
+            or sl["collections_skipped"] > 0)
     out.append("Target: no scrape waits on the queue's disk (the slowest under a tenth of one fsync, a collection "
                "every interval): %s. %s" % (ok(not held), (
         "While each fsync takes %d ms, the slowest of %d scrapes took %.1f ms (%.1f ms with the queue on the plain "

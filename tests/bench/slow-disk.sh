@@ -3,8 +3,9 @@
 # the push queue's disk crawls. vigie pushes at a 1 s interval to a local
 # fake receiver, its queue directory on a FUSE passthrough whose fsync
 # sleeps 2 s (tests/integration/fuse_slow.c), and is scraped as
-# Prometheus scrapes (gzip, one kept-alive connection) for SECONDS; then
-# the same with the queue on the plain disk underneath, for comparison.
+# Prometheus scrapes (gzip, one kept-alive connection) for SECONDS; and,
+# for comparison and first, the same with the queue on the plain disk
+# underneath.
 # Usage: slow-disk.sh OUT.json VIGIE FUSE_SLOW [SECONDS]
 # Writes OUT.json: for "slow" and "plain", scrape latency p50, p99 and max,
 # and the batches collected and queued per second; or, where FUSE cannot
@@ -29,6 +30,8 @@ if [ -z "${VIGIE_IN_NS:-}" ]; then
         # comparison's queue, outside the namespace's tmpfs
         disk=$(mktemp -d "${TMPDIR:-/var/tmp}/vigie-slow-disk.XXXXXX")
         rm -f "$out"
+        echo "bench: slow disk: ${seconds} s of scrapes with the push queue on the plain disk," \
+                "then on one whose fsync takes 2 s..." >&2
         rc=0
         unshare --mount --pid --fork --mount-proc --propagation private \
                 env VIGIE_IN_NS=1 SLOW_DISK_DIR="$disk" VIGIE="$vigie" SOURCE_ROOT="$here/../.." \
@@ -46,7 +49,8 @@ source "$here/../integration/lib.sh"
 need curl python3
 disk=$SLOW_DISK_DIR
 mkdir -p "$disk/backing" "$disk/plain" "$T/slow"
-echo 2000 >"$T/fsync_ms"
+fsync_ms=2000
+echo $fsync_ms >"$T/fsync_ms"
 "$fuse_slow" "$T/fsync_ms" "$disk/backing" "$T/slow" -f -o fsname=vigie-slow >"$T/fuse.log" 2>&1 &
 PIDS+=($!)
 wait_for 10 grep -q "vigie-slow" /proc/self/mountinfo || skip "cannot mount FUSE here: $(cat "$T/fuse.log")"
@@ -94,15 +98,14 @@ PY
         # the figures are in: let the disk be fast for the stop
         echo 0 >"$T/fsync_ms"
         stop_pid "$VIGIE_PID" || fail "vigie exited with $? (log: $T/$name.log)"
-        echo 2000 >"$T/fsync_ms"
+        echo $fsync_ms >"$T/fsync_ms"
 }
 
-echo "bench: slow disk: ${seconds} s of scrapes with the queue on the plain disk..." >&2
 measure plain "$disk/plain/queue"
-echo "bench: slow disk: ${seconds} s of scrapes with the queue on a disk whose fsync takes 2 s..." >&2
 measure slow "$T/slow/queue"
-python3 - "$T/plain.json" "$T/slow.json" "$(findmnt -n -o FSTYPE -T "$disk" || stat -f -c %T "$disk")" "$seconds" >"$out" <<'PY'
+python3 - "$T/plain.json" "$T/slow.json" "$(findmnt -n -o FSTYPE -T "$disk" || stat -f -c %T "$disk")" "$seconds" \
+        "$fsync_ms" >"$out" <<'PY'
 import json, sys
 print(json.dumps({"plain": json.load(open(sys.argv[1])), "slow": json.load(open(sys.argv[2])), "plain_fs": sys.argv[3],
-                  "fsync_ms": 2000, "seconds": float(sys.argv[4]), "push_interval_s": 1}))
+                  "seconds": float(sys.argv[4]), "fsync_ms": int(sys.argv[5]), "push_interval_s": 1}))
 PY
