@@ -19,6 +19,7 @@ VIGIE=build-release/vigie
 BENCH=build-release/tests/bench/bench_scrape
 FLOOR=build-release/tests/bench/bench_floor
 GZIP=build-release/tests/bench/bench_gzip
+FUSE_SLOW=build-release/tests/fuse_slow # built where libfuse3 is found
 
 T=$(mktemp -d /tmp/vigie-bench.XXXXXX)
 PIDS=()
@@ -105,6 +106,10 @@ PY
         callgrind disks64 --collector.disable-defaults --collector.diskstats --web.disable-exporter-metrics \
                 --path.procfs="$F/diskstats/disks64/proc"
 } >"$T/callgrind.txt"
+
+# a push queue on a disk whose fsync takes 2 s, and on the plain disk
+echo "bench: scrapes while the push queue's disk crawls..." >&2
+tests/bench/slow-disk.sh "$T/slow-disk.json" "$VIGIE" "$FUSE_SLOW" 20
 
 python3 tests/bench/report.py "$T" "$VIGIE" /usr/bin/prometheus-node-exporter "$series_vigie" "$series_ne" \
         >tests/bench/RESULTS.md
