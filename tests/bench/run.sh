@@ -111,7 +111,7 @@ PY
 echo "bench: scrapes while the push queue's disk crawls..." >&2
 tests/bench/slow-disk.sh "$T/slow-disk.json" "$VIGIE" "$FUSE_SLOW" 20
 
-python3 tests/bench/report.py "$T" "$VIGIE" /usr/bin/prometheus-node-exporter "$series_vigie" "$series_ne" \
+BENCH_COLLECTORS="${collectors[*]}" python3 tests/bench/report.py "$T" "$VIGIE" /usr/bin/prometheus-node-exporter "$series_vigie" "$series_ne" \
         >tests/bench/RESULTS.md
 echo "bench: written to tests/bench/RESULTS.md" >&2
 cat tests/bench/RESULTS.md
