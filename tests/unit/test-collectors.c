@@ -237,6 +237,17 @@ static const struct {
          * failure, as node_exporter says */
         {"cpufreq", "nocpufreq", 0, 0, {0}},
         {"cpufreq", "missing", -ENOENT, 0, {0}},
+        /* three controllers, one without csrows; csrow10 after csrow1 */
+        {"edac", "regular", 0, 0, {0}},
+        /* mc0: abc, -1, "" (no ue_noinfo_count either), csrow0's 1.5,
+         * csrow1's 2^64 (no ue_count either); mcX and csrowX are other
+         * entries, left alone; mc1 is fine */
+        {"edac", "garbage", 0, 5, {0}},
+        /* the module loaded, no memory controller driver: no series */
+        {"edac", "nomc", 0, 0, {0}},
+        /* no EDAC at all: no series and no failure either, as
+         * node_exporter says */
+        {"edac", "missing", 0, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -691,6 +702,8 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"arp", "arp/regular", "proc/net/arp"},
                 {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy0/cpuinfo_cur_freq"},
                 {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy1/scaling_cur_freq"},
+                {"edac", "edac/regular", "sys/devices/system/edac/mc/mc0/ce_count"},
+                {"edac", "edac/regular", "sys/devices/system/edac/mc/mc0/csrow1/ue_count"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
