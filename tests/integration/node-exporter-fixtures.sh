@@ -99,5 +99,8 @@ done
 for c in regular nomc missing; do
         check "edac/$c/expected.prom" edac --path.sysfs="$F/edac/$c/sys"
 done
+for c in regular hostile; do
+        check "nvme/$c/expected.prom" nvme --path.sysfs="$F/nvme/$c/sys"
+done
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

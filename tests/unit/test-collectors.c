@@ -248,6 +248,13 @@ static const struct {
         /* no EDAC at all: no series and no failure either, as
          * node_exporter says */
         {"edac", "missing", 0, 0, {0}},
+        /* two controllers, their model and serial padded with blanks */
+        {"nvme", "regular", 0, 0, {0}},
+        /* a quote, a backslash, braces and UTF-8 in the model */
+        {"nvme", "hostile", 0, 0, {0}},
+        /* nvme0 without serial, left out; nvme1's model past 256 bytes */
+        {"nvme", "garbage", 0, 1, {0}},
+        {"nvme", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -704,6 +711,7 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy1/scaling_cur_freq"},
                 {"edac", "edac/regular", "sys/devices/system/edac/mc/mc0/ce_count"},
                 {"edac", "edac/regular", "sys/devices/system/edac/mc/mc0/csrow1/ue_count"},
+                {"nvme", "nvme/regular", "sys/class/nvme/nvme0/model"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -769,6 +777,7 @@ static const struct {
         {"arp", "proc/net/arp", "IP address HW type Flags HW address Mask Device\n"},
         /* sysfs is the same tree here */
         {"cpufreq", "proc/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "800000\n"},
+        {"nvme", "proc/class/nvme/.keep", ""},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
