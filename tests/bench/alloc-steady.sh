@@ -24,4 +24,6 @@ check --collector.disable-defaults --collector.nfsd --path.procfs="$F/nfsd/regul
 check --collector.disable-defaults --collector.xfs --path.sysfs="$F/xfs/regular/sys"
 check --collector.disable-defaults --collector.arp --collector.cpufreq --path.procfs="$F/arp/regular/proc" \
         --path.sysfs="$F/cpufreq/regular/sys"
+check --collector.disable-defaults --collector.edac --path.sysfs="$F/edac/regular/sys"
+check --collector.disable-defaults --collector.nvme --path.sysfs="$F/nvme/regular/sys"
 echo "alloc-steady: ok"

@@ -96,5 +96,11 @@ check arp/regular/expected-device_exclude.prom arp --path.procfs="$F/arp/regular
 for c in regular acpi nocpufreq; do
         check "cpufreq/$c/expected.prom" cpufreq --path.sysfs="$F/cpufreq/$c/sys"
 done
+for c in regular nomc missing; do
+        check "edac/$c/expected.prom" edac --path.sysfs="$F/edac/$c/sys"
+done
+for c in regular hostile; do
+        check "nvme/$c/expected.prom" nvme --path.sysfs="$F/nvme/$c/sys"
+done
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

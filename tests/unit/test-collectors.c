@@ -237,6 +237,24 @@ static const struct {
          * failure, as node_exporter says */
         {"cpufreq", "nocpufreq", 0, 0, {0}},
         {"cpufreq", "missing", -ENOENT, 0, {0}},
+        /* three controllers, one without csrows; csrow10 after csrow1 */
+        {"edac", "regular", 0, 0, {0}},
+        /* mc0: abc, -1, "" (no ue_noinfo_count either), csrow0's 1.5,
+         * csrow1's 2^64 (no ue_count either); mcX and csrowX are other
+         * entries, left alone; mc1 is fine */
+        {"edac", "garbage", 0, 5, {0}},
+        /* the module loaded, no memory controller driver: no series */
+        {"edac", "nomc", 0, 0, {0}},
+        /* no EDAC at all: no series and no failure either, as
+         * node_exporter says */
+        {"edac", "missing", 0, 0, {0}},
+        /* two controllers, their model and serial padded with blanks */
+        {"nvme", "regular", 0, 0, {0}},
+        /* a quote, a backslash, braces and UTF-8 in the model */
+        {"nvme", "hostile", 0, 0, {0}},
+        /* nvme0 without serial, left out; nvme1's model past 256 bytes */
+        {"nvme", "garbage", 0, 1, {0}},
+        {"nvme", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -691,6 +709,9 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"arp", "arp/regular", "proc/net/arp"},
                 {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy0/cpuinfo_cur_freq"},
                 {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy1/scaling_cur_freq"},
+                {"edac", "edac/regular", "sys/devices/system/edac/mc/mc0/ce_count"},
+                {"edac", "edac/regular", "sys/devices/system/edac/mc/mc0/csrow1/ue_count"},
+                {"nvme", "nvme/regular", "sys/class/nvme/nvme0/model"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -756,6 +777,7 @@ static const struct {
         {"arp", "proc/net/arp", "IP address HW type Flags HW address Mask Device\n"},
         /* sysfs is the same tree here */
         {"cpufreq", "proc/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "800000\n"},
+        {"nvme", "proc/class/nvme/.keep", ""},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {

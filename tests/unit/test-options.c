@@ -126,7 +126,7 @@ static const struct flag_case flag_errors[] = {
         {{"--bogus", NULL}, "unknown option '--bogus'; see --help"},
         {{"--web.listen-adress=:9100", NULL},
          "unknown option '--web.listen-adress=:9100'; did you mean --web.listen-address?"},
-        {{"--collector.nope", NULL}, "unknown option '--collector.nope'; see --help"},
+        {{"--collector.bogus", NULL}, "unknown option '--collector.bogus'; see --help"},
         {{"--web.listen-address", NULL}, "--web.listen-address: needs a value"},
         {{"--web.listen-address=9100", NULL}, "--web.listen-address: '9100' is not host:port, [ipv6]:port or :port"},
         {{"--web.max-requests=10001", NULL},
