@@ -24,4 +24,5 @@ check --collector.disable-defaults --collector.nfsd --path.procfs="$F/nfsd/regul
 check --collector.disable-defaults --collector.xfs --path.sysfs="$F/xfs/regular/sys"
 check --collector.disable-defaults --collector.arp --collector.cpufreq --path.procfs="$F/arp/regular/proc" \
         --path.sysfs="$F/cpufreq/regular/sys"
+check --collector.disable-defaults --collector.mdadm --path.procfs="$F/mdadm/md64/proc"
 echo "alloc-steady: ok"

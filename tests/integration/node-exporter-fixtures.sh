@@ -96,5 +96,8 @@ check arp/regular/expected-device_exclude.prom arp --path.procfs="$F/arp/regular
 for c in regular acpi nocpufreq; do
         check "cpufreq/$c/expected.prom" cpufreq --path.sysfs="$F/cpufreq/$c/sys"
 done
+for c in regular md64 empty; do
+        check "mdadm/$c/expected.prom" mdadm --path.procfs="$F/mdadm/$c/proc"
+done
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -237,6 +237,20 @@ static const struct {
          * failure, as node_exporter says */
         {"cpufreq", "nocpufreq", 0, 0, {0}},
         {"cpufreq", "missing", -ENOENT, 0, {0}},
+        /* raid0/1/5/6/10 and linear; resync, recovery, check, DELAYED and
+         * PENDING; inactive arrays, failed and spare disks, bitmaps */
+        {"mdadm", "regular", 0, 0, {0}},
+        {"mdadm", "md64", 0, 0, {0}},
+        /* cut inside md120's line */
+        {"mdadm", "truncated", 0, 1, {0}},
+        /* no colon, a state "clean", a status line not indented (and
+         * read as a device line), "sectors", [UX], a sign, a percentage
+         * "lots", blocks "many", a 35-byte name, md0 again, a device
+         * line alone */
+        {"mdadm", "garbage", 0, 12, {0}},
+        {"mdadm", "empty", 0, 0, {0}},
+        {"mdadm", "nonsense", -EINVAL, 1, {0}},
+        {"mdadm", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -534,7 +548,8 @@ static void test_endless_files(_unused_ void **state) {
                                             "proc/net/netstat",
                                             "proc/net/rpc/nfs",
                                             "proc/net/rpc/nfsd",
-                                            "proc/net/arp"};
+                                            "proc/net/arp",
+                                            "proc/mdstat"};
         for (size_t i = 0; i < ELEMENTSOF(zeros); i++) {
                 (void) snprintf(path, sizeof(path), "%s/%s", dir, zeros[i]);
                 assert_int_equal(symlink("/dev/zero", path), 0);
@@ -691,6 +706,7 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"arp", "arp/regular", "proc/net/arp"},
                 {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy0/cpuinfo_cur_freq"},
                 {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy1/scaling_cur_freq"},
+                {"mdadm", "mdadm/regular", "proc/mdstat"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -756,6 +772,7 @@ static const struct {
         {"arp", "proc/net/arp", "IP address HW type Flags HW address Mask Device\n"},
         /* sysfs is the same tree here */
         {"cpufreq", "proc/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "800000\n"},
+        {"mdadm", "proc/mdstat", "Personalities : [raid1]\nunused devices: <none>\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
