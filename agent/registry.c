@@ -37,6 +37,7 @@ extern const struct collector xfs_collector;
 extern const struct collector arp_collector;
 extern const struct collector cpufreq_collector;
 extern const struct collector mdadm_collector;
+extern const struct collector bonding_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -73,6 +74,7 @@ const struct collector *const registry_collectors[] = {
         &arp_collector,
         &cpufreq_collector,
         &mdadm_collector,
+        &bonding_collector,
 };
 // clang-format on
 

@@ -25,4 +25,5 @@ check --collector.disable-defaults --collector.xfs --path.sysfs="$F/xfs/regular/
 check --collector.disable-defaults --collector.arp --collector.cpufreq --path.procfs="$F/arp/regular/proc" \
         --path.sysfs="$F/cpufreq/regular/sys"
 check --collector.disable-defaults --collector.mdadm --path.procfs="$F/mdadm/md64/proc"
+check --collector.disable-defaults --collector.bonding --path.sysfs="$F/bonding/regular/sys"
 echo "alloc-steady: ok"

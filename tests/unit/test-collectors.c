@@ -251,6 +251,17 @@ static const struct {
         {"mdadm", "empty", 0, 0, {0}},
         {"mdadm", "nonsense", -EINVAL, 1, {0}},
         {"mdadm", "missing", -ENOENT, 0, {0}},
+        /* lower_ links, and slave_ ones (before Linux 4.13); a master
+         * without slaves; "going back" is not up */
+        {"bonding", "regular", 0, 0, {0}},
+        /* a quote, a backslash, braces and UTF-8 in master names */
+        {"bonding", "hostile", 0, 0, {0}},
+        /* a master and a slave past 15 bytes, a master with a slash; a
+         * master without a directory (gone between the reads) left out,
+         * bond0 listed twice */
+        {"bonding", "garbage", 0, 4, {0}},
+        {"bonding", "nomasters", 0, 0, {0}},
+        {"bonding", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -707,6 +718,8 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy0/cpuinfo_cur_freq"},
                 {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy1/scaling_cur_freq"},
                 {"mdadm", "mdadm/regular", "proc/mdstat"},
+                {"bonding", "bonding/regular", "sys/class/net/bonding_masters"},
+                {"bonding", "bonding/regular", "sys/class/net/bond1/bonding/slaves"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -773,6 +786,7 @@ static const struct {
         /* sysfs is the same tree here */
         {"cpufreq", "proc/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "800000\n"},
         {"mdadm", "proc/mdstat", "Personalities : [raid1]\nunused devices: <none>\n"},
+        {"bonding", "proc/class/net/bonding_masters", "\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
