@@ -38,6 +38,8 @@ extern const struct collector arp_collector;
 extern const struct collector cpufreq_collector;
 extern const struct collector edac_collector;
 extern const struct collector nvme_collector;
+extern const struct collector mdadm_collector;
+extern const struct collector bonding_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -75,6 +77,8 @@ const struct collector *const registry_collectors[] = {
         &cpufreq_collector,
         &edac_collector,
         &nvme_collector,
+        &mdadm_collector,
+        &bonding_collector,
 };
 // clang-format on
 

@@ -26,4 +26,6 @@ check --collector.disable-defaults --collector.arp --collector.cpufreq --path.pr
         --path.sysfs="$F/cpufreq/regular/sys"
 check --collector.disable-defaults --collector.edac --path.sysfs="$F/edac/regular/sys"
 check --collector.disable-defaults --collector.nvme --path.sysfs="$F/nvme/regular/sys"
+check --collector.disable-defaults --collector.mdadm --path.procfs="$F/mdadm/md64/proc"
+check --collector.disable-defaults --collector.bonding --path.sysfs="$F/bonding/regular/sys"
 echo "alloc-steady: ok"

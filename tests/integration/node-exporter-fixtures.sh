@@ -102,5 +102,11 @@ done
 for c in regular hostile; do
         check "nvme/$c/expected.prom" nvme --path.sysfs="$F/nvme/$c/sys"
 done
+for c in regular md64 empty; do
+        check "mdadm/$c/expected.prom" mdadm --path.procfs="$F/mdadm/$c/proc"
+done
+for c in regular hostile nomasters; do
+        check "bonding/$c/expected.prom" bonding --path.sysfs="$F/bonding/$c/sys"
+done
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

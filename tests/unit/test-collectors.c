@@ -255,6 +255,31 @@ static const struct {
         /* nvme0 without serial, left out; nvme1's model past 256 bytes */
         {"nvme", "garbage", 0, 1, {0}},
         {"nvme", "missing", -ENOENT, 0, {0}},
+        /* raid0/1/5/6/10 and linear; resync, recovery, check, DELAYED and
+         * PENDING; inactive arrays, failed and spare disks, bitmaps */
+        {"mdadm", "regular", 0, 0, {0}},
+        {"mdadm", "md64", 0, 0, {0}},
+        /* cut inside md120's line */
+        {"mdadm", "truncated", 0, 1, {0}},
+        /* no colon, a state "clean", a status line not indented (and
+         * read as a device line), "sectors", [UX], a sign, a percentage
+         * "lots", blocks "many", a 35-byte name, md0 again, a device
+         * line alone */
+        {"mdadm", "garbage", 0, 12, {0}},
+        {"mdadm", "empty", 0, 0, {0}},
+        {"mdadm", "nonsense", -EINVAL, 1, {0}},
+        {"mdadm", "missing", -ENOENT, 0, {0}},
+        /* lower_ links, and slave_ ones (before Linux 4.13); a master
+         * without slaves; "going back" is not up */
+        {"bonding", "regular", 0, 0, {0}},
+        /* a quote, a backslash, braces and UTF-8 in master names */
+        {"bonding", "hostile", 0, 0, {0}},
+        /* a master and a slave past 15 bytes, a master with a slash; a
+         * master without a directory (gone between the reads) left out,
+         * bond0 listed twice */
+        {"bonding", "garbage", 0, 4, {0}},
+        {"bonding", "nomasters", 0, 0, {0}},
+        {"bonding", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -552,7 +577,8 @@ static void test_endless_files(_unused_ void **state) {
                                             "proc/net/netstat",
                                             "proc/net/rpc/nfs",
                                             "proc/net/rpc/nfsd",
-                                            "proc/net/arp"};
+                                            "proc/net/arp",
+                                            "proc/mdstat"};
         for (size_t i = 0; i < ELEMENTSOF(zeros); i++) {
                 (void) snprintf(path, sizeof(path), "%s/%s", dir, zeros[i]);
                 assert_int_equal(symlink("/dev/zero", path), 0);
@@ -712,6 +738,9 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"edac", "edac/regular", "sys/devices/system/edac/mc/mc0/ce_count"},
                 {"edac", "edac/regular", "sys/devices/system/edac/mc/mc0/csrow1/ue_count"},
                 {"nvme", "nvme/regular", "sys/class/nvme/nvme0/model"},
+                {"mdadm", "mdadm/regular", "proc/mdstat"},
+                {"bonding", "bonding/regular", "sys/class/net/bonding_masters"},
+                {"bonding", "bonding/regular", "sys/class/net/bond1/bonding/slaves"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -778,6 +807,8 @@ static const struct {
         /* sysfs is the same tree here */
         {"cpufreq", "proc/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "800000\n"},
         {"nvme", "proc/class/nvme/.keep", ""},
+        {"mdadm", "proc/mdstat", "Personalities : [raid1]\nunused devices: <none>\n"},
+        {"bonding", "proc/class/net/bonding_masters", "\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
