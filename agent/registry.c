@@ -36,6 +36,7 @@ extern const struct collector nfsd_collector;
 extern const struct collector xfs_collector;
 extern const struct collector arp_collector;
 extern const struct collector cpufreq_collector;
+extern const struct collector tapestats_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -71,6 +72,7 @@ const struct collector *const registry_collectors[] = {
         &xfs_collector,
         &arp_collector,
         &cpufreq_collector,
+        &tapestats_collector,
 };
 // clang-format on
 

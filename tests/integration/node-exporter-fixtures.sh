@@ -96,5 +96,8 @@ check arp/regular/expected-device_exclude.prom arp --path.procfs="$F/arp/regular
 for c in regular acpi nocpufreq; do
         check "cpufreq/$c/expected.prom" cpufreq --path.sysfs="$F/cpufreq/$c/sys"
 done
+check tapestats/regular/expected.prom tapestats --path.sysfs="$F/tapestats/regular/sys"
+check tapestats/regular/expected-ignored_devices.prom tapestats --path.sysfs="$F/tapestats/regular/sys" \
+        '--collector.tapestats.ignored-devices=^st1$'
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

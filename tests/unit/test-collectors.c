@@ -237,6 +237,12 @@ static const struct {
          * failure, as node_exporter says */
         {"cpufreq", "nocpufreq", 0, 0, {0}},
         {"cpufreq", "missing", -ENOENT, 0, {0}},
+        /* st0 and st1; their other modes (nst0, st0a...) are not read */
+        {"tapestats", "regular", 0, 0, {0}},
+        {"tapestats", "regular", 0, 0, {"ignored_devices", "^st1$"}},
+        /* st0: abc, -1, "", 2^64; st1 is fine */
+        {"tapestats", "garbage", 0, 4, {0}},
+        {"tapestats", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -691,6 +697,8 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"arp", "arp/regular", "proc/net/arp"},
                 {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy0/cpuinfo_cur_freq"},
                 {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy1/scaling_cur_freq"},
+                {"tapestats", "tapestats/regular",
+                 "sys/devices/pci0000:00/0000:00:1f.0/host7/target7:0:0/7:0:0:0/scsi_tape/st0/stats/io_ns"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -756,6 +764,7 @@ static const struct {
         {"arp", "proc/net/arp", "IP address HW type Flags HW address Mask Device\n"},
         /* sysfs is the same tree here */
         {"cpufreq", "proc/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "800000\n"},
+        {"tapestats", "proc/class/scsi_tape/st0/stats/read_cnt", "1\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
