@@ -37,6 +37,7 @@ extern const struct collector xfs_collector;
 extern const struct collector arp_collector;
 extern const struct collector cpufreq_collector;
 extern const struct collector tapestats_collector;
+extern const struct collector fibrechannel_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -73,6 +74,7 @@ const struct collector *const registry_collectors[] = {
         &arp_collector,
         &cpufreq_collector,
         &tapestats_collector,
+        &fibrechannel_collector,
 };
 // clang-format on
 

@@ -99,5 +99,6 @@ done
 check tapestats/regular/expected.prom tapestats --path.sysfs="$F/tapestats/regular/sys"
 check tapestats/regular/expected-ignored_devices.prom tapestats --path.sysfs="$F/tapestats/regular/sys" \
         '--collector.tapestats.ignored-devices=^st1$'
+check fibrechannel/regular/expected.prom fibrechannel --path.sysfs="$F/fibrechannel/regular/sys"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

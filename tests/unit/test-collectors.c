@@ -243,6 +243,13 @@ static const struct {
         /* st0: abc, -1, "", 2^64; st1 is fine */
         {"tapestats", "garbage", 0, 4, {0}},
         {"tapestats", "missing", -ENOENT, 0, {0}},
+        /* host0 with every counter; host1 with counters its firmware does
+         * not keep (left out), one the kernel lacks (0) and a quote and a
+         * backslash in a label */
+        {"fibrechannel", "regular", 0, 0, {0}},
+        /* a 300-byte symbolic_name (an empty label), abc, 0x, -1, "0x1 2", 2^64 */
+        {"fibrechannel", "garbage", 0, 6, {0}},
+        {"fibrechannel", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -699,6 +706,10 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy1/scaling_cur_freq"},
                 {"tapestats", "tapestats/regular",
                  "sys/devices/pci0000:00/0000:00:1f.0/host7/target7:0:0/7:0:0:0/scsi_tape/st0/stats/io_ns"},
+                {"fibrechannel", "fibrechannel/regular",
+                 "sys/devices/pci0000:00/0000:00:03.0/0000:07:00.1/host1/fc_host/host1/statistics/rx_words"},
+                {"fibrechannel", "fibrechannel/regular",
+                 "sys/devices/pci0000:00/0000:00:03.0/0000:07:00.0/host0/fc_host/host0/symbolic_name"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -765,6 +776,7 @@ static const struct {
         /* sysfs is the same tree here */
         {"cpufreq", "proc/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "800000\n"},
         {"tapestats", "proc/class/scsi_tape/st0/stats/read_cnt", "1\n"},
+        {"fibrechannel", "proc/class/fc_host/host0/port_state", "Online\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
