@@ -38,6 +38,7 @@ extern const struct collector arp_collector;
 extern const struct collector cpufreq_collector;
 extern const struct collector tapestats_collector;
 extern const struct collector fibrechannel_collector;
+extern const struct collector infiniband_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -75,6 +76,7 @@ const struct collector *const registry_collectors[] = {
         &cpufreq_collector,
         &tapestats_collector,
         &fibrechannel_collector,
+        &infiniband_collector,
 };
 // clang-format on
 

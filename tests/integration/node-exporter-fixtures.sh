@@ -100,5 +100,6 @@ check tapestats/regular/expected.prom tapestats --path.sysfs="$F/tapestats/regul
 check tapestats/regular/expected-ignored_devices.prom tapestats --path.sysfs="$F/tapestats/regular/sys" \
         '--collector.tapestats.ignored-devices=^st1$'
 check fibrechannel/regular/expected.prom fibrechannel --path.sysfs="$F/fibrechannel/regular/sys"
+check infiniband/regular/expected.prom infiniband --path.sysfs="$F/infiniband/regular/sys"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

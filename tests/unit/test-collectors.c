@@ -250,6 +250,14 @@ static const struct {
         /* a 300-byte symbolic_name (an empty label), abc, 0x, -1, "0x1 2", 2^64 */
         {"fibrechannel", "garbage", 0, 6, {0}},
         {"fibrechannel", "missing", -ENOENT, 0, {0}},
+        /* mlx5_0 with one port; mlx4_0 with the legacy counters_ext, a port
+         * down, a counter "N/A (no PMA)" (no sample, not garbage), a quote
+         * and a backslash in hca_type */
+        {"infiniband", "regular", 0, 0, {0}},
+        /* a 200-byte board_id; port 1: x: ACTIVE, no colon, fast, abc, -1,
+         * "1 2"; port a; port 2: two colons, 1e3 */
+        {"infiniband", "garbage", 0, 10, {0}},
+        {"infiniband", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -710,6 +718,12 @@ static void test_mutated_fixtures(_unused_ void **state) {
                  "sys/devices/pci0000:00/0000:00:03.0/0000:07:00.1/host1/fc_host/host1/statistics/rx_words"},
                 {"fibrechannel", "fibrechannel/regular",
                  "sys/devices/pci0000:00/0000:00:03.0/0000:07:00.0/host0/fc_host/host0/symbolic_name"},
+                {"infiniband", "infiniband/regular",
+                 "sys/devices/pci0000:00/0000:00:02.0/0000:5e:00.0/infiniband/mlx4_0/ports/2/rate"},
+                {"infiniband", "infiniband/regular",
+                 "sys/devices/pci0000:00/0000:00:02.0/0000:5e:00.0/infiniband/mlx4_0/ports/1/state"},
+                {"infiniband", "infiniband/regular",
+                 "sys/devices/pci0000:00/0000:00:02.0/0000:3b:00.0/infiniband/mlx5_0/ports/1/counters/port_rcv_data"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -777,6 +791,7 @@ static const struct {
         {"cpufreq", "proc/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "800000\n"},
         {"tapestats", "proc/class/scsi_tape/st0/stats/read_cnt", "1\n"},
         {"fibrechannel", "proc/class/fc_host/host0/port_state", "Online\n"},
+        {"infiniband", "proc/class/infiniband/mlx5_0/fw_ver", "16.35.2000\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
