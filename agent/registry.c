@@ -39,6 +39,7 @@ extern const struct collector cpufreq_collector;
 extern const struct collector tapestats_collector;
 extern const struct collector fibrechannel_collector;
 extern const struct collector infiniband_collector;
+extern const struct collector bcache_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -77,6 +78,7 @@ const struct collector *const registry_collectors[] = {
         &tapestats_collector,
         &fibrechannel_collector,
         &infiniband_collector,
+        &bcache_collector,
 };
 // clang-format on
 

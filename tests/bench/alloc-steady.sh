@@ -25,6 +25,7 @@ check --collector.disable-defaults --collector.xfs --path.sysfs="$F/xfs/regular/
 check --collector.disable-defaults --collector.tapestats --path.sysfs="$F/tapestats/regular/sys"
 check --collector.disable-defaults --collector.fibrechannel --path.sysfs="$F/fibrechannel/regular/sys"
 check --collector.disable-defaults --collector.infiniband --path.sysfs="$F/infiniband/regular/sys"
+check --collector.disable-defaults --collector.bcache --path.sysfs="$F/bcache/regular/sys"
 check --collector.disable-defaults --collector.arp --collector.cpufreq --path.procfs="$F/arp/regular/proc" \
         --path.sysfs="$F/cpufreq/regular/sys"
 echo "alloc-steady: ok"

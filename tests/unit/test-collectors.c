@@ -258,6 +258,14 @@ static const struct {
          * "1 2"; port a; port 2: two colons, 1e3 */
         {"infiniband", "garbage", 0, 10, {0}},
         {"infiniband", "missing", -ENOENT, 0, {0}},
+        /* a set with two backing devices and a cache; register and the
+         * other files of /sys/fs/bcache are not sets */
+        {"bcache", "regular", 0, 0, {0}},
+        /* 12x, "", 1..2, -5, 1.5Q; abc/sec, -4.0k without /sec, .5; the
+         * second rate line is taken, the first being garbage */
+        {"bcache", "garbage", 0, 8, {0}},
+        /* no /sys/fs/bcache: no series, and a success, as node_exporter says */
+        {"bcache", "missing", 0, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -724,6 +732,8 @@ static void test_mutated_fixtures(_unused_ void **state) {
                  "sys/devices/pci0000:00/0000:00:02.0/0000:5e:00.0/infiniband/mlx4_0/ports/1/state"},
                 {"infiniband", "infiniband/regular",
                  "sys/devices/pci0000:00/0000:00:02.0/0000:3b:00.0/infiniband/mlx5_0/ports/1/counters/port_rcv_data"},
+                {"bcache", "bcache/regular", "sys/devices/virtual/block/sdb/bcache/writeback_rate_debug"},
+                {"bcache", "bcache/regular", "sys/fs/bcache/deaddd54-c735-46d5-868e-f331c5fd7c74/btree_cache_size"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
