@@ -266,6 +266,16 @@ static const struct {
         {"bcache", "garbage", 0, 8, {0}},
         /* no /sys/fs/bcache: no series, and a success, as node_exporter says */
         {"bcache", "missing", 0, 0, {0}},
+        /* enforce 1 and SELINUX=enforcing among comments */
+        {"selinux", "enforcing", 0, 0, {0}},
+        /* enforce 0, SELINUX="enforcing" (quoted) */
+        {"selinux", "permissive", 0, 0, {0}},
+        /* no /etc/selinux/config: configured mode -1 */
+        {"selinux", "noconfig", 0, 0, {0}},
+        /* no selinuxfs: node_selinux_enabled 0, as node_exporter says */
+        {"selinux", "absent", 0, 0, {0}},
+        /* enforce x (no current mode); "SELINUX = enforcing" is another key */
+        {"selinux", "garbage", 0, 1, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -734,6 +744,8 @@ static void test_mutated_fixtures(_unused_ void **state) {
                  "sys/devices/pci0000:00/0000:00:02.0/0000:3b:00.0/infiniband/mlx5_0/ports/1/counters/port_rcv_data"},
                 {"bcache", "bcache/regular", "sys/devices/virtual/block/sdb/bcache/writeback_rate_debug"},
                 {"bcache", "bcache/regular", "sys/fs/bcache/deaddd54-c735-46d5-868e-f331c5fd7c74/btree_cache_size"},
+                {"selinux", "selinux/enforcing", "sys/fs/selinux/enforce"},
+                {"selinux", "selinux/enforcing", "root/etc/selinux/config"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
