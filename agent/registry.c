@@ -40,6 +40,11 @@ extern const struct collector edac_collector;
 extern const struct collector nvme_collector;
 extern const struct collector mdadm_collector;
 extern const struct collector bonding_collector;
+extern const struct collector tapestats_collector;
+extern const struct collector fibrechannel_collector;
+extern const struct collector infiniband_collector;
+extern const struct collector bcache_collector;
+extern const struct collector selinux_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -79,6 +84,11 @@ const struct collector *const registry_collectors[] = {
         &nvme_collector,
         &mdadm_collector,
         &bonding_collector,
+        &tapestats_collector,
+        &fibrechannel_collector,
+        &infiniband_collector,
+        &bcache_collector,
+        &selinux_collector,
 };
 // clang-format on
 

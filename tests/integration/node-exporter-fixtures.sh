@@ -108,5 +108,11 @@ done
 for c in regular hostile nomasters; do
         check "bonding/$c/expected.prom" bonding --path.sysfs="$F/bonding/$c/sys"
 done
+check tapestats/regular/expected.prom tapestats --path.sysfs="$F/tapestats/regular/sys"
+check tapestats/regular/expected-ignored_devices.prom tapestats --path.sysfs="$F/tapestats/regular/sys" \
+        '--collector.tapestats.ignored-devices=^st1$'
+check fibrechannel/regular/expected.prom fibrechannel --path.sysfs="$F/fibrechannel/regular/sys"
+check infiniband/regular/expected.prom infiniband --path.sysfs="$F/infiniband/regular/sys"
+check bcache/regular/expected.prom bcache --path.sysfs="$F/bcache/regular/sys"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -280,6 +280,45 @@ static const struct {
         {"bonding", "garbage", 0, 4, {0}},
         {"bonding", "nomasters", 0, 0, {0}},
         {"bonding", "missing", -ENOENT, 0, {0}},
+        /* st0 and st1; their other modes (nst0, st0a...) are not read */
+        {"tapestats", "regular", 0, 0, {0}},
+        {"tapestats", "regular", 0, 0, {"ignored_devices", "^st1$"}},
+        /* st0: abc, -1, "", 2^64; st1 is fine */
+        {"tapestats", "garbage", 0, 4, {0}},
+        {"tapestats", "missing", -ENOENT, 0, {0}},
+        /* host0 with every counter; host1 with counters its firmware does
+         * not keep (left out), one the kernel lacks (0) and a quote and a
+         * backslash in a label */
+        {"fibrechannel", "regular", 0, 0, {0}},
+        /* a 300-byte symbolic_name (an empty label), abc, 0x, -1, "0x1 2", 2^64 */
+        {"fibrechannel", "garbage", 0, 6, {0}},
+        {"fibrechannel", "missing", -ENOENT, 0, {0}},
+        /* mlx5_0 with one port; mlx4_0 with the legacy counters_ext, a port
+         * down, a counter "N/A (no PMA)" (no sample, not garbage), a quote
+         * and a backslash in hca_type */
+        {"infiniband", "regular", 0, 0, {0}},
+        /* a 200-byte board_id; port 1: x: ACTIVE, no colon, fast, abc, -1,
+         * "1 2"; port a; port 2: two colons, 1e3 */
+        {"infiniband", "garbage", 0, 10, {0}},
+        {"infiniband", "missing", -ENOENT, 0, {0}},
+        /* a set with two backing devices and a cache; register and the
+         * other files of /sys/fs/bcache are not sets */
+        {"bcache", "regular", 0, 0, {0}},
+        /* 12x, "", 1..2, -5, 1.5Q; abc/sec, -4.0k without /sec, .5; the
+         * second rate line is taken, the first being garbage */
+        {"bcache", "garbage", 0, 8, {0}},
+        /* no /sys/fs/bcache: no series, and a success, as node_exporter says */
+        {"bcache", "missing", 0, 0, {0}},
+        /* enforce 1 and SELINUX=enforcing among comments */
+        {"selinux", "enforcing", 0, 0, {0}},
+        /* enforce 0, SELINUX="enforcing" (quoted) */
+        {"selinux", "permissive", 0, 0, {0}},
+        /* no /etc/selinux/config: configured mode -1 */
+        {"selinux", "noconfig", 0, 0, {0}},
+        /* no selinuxfs: node_selinux_enabled 0, as node_exporter says */
+        {"selinux", "absent", 0, 0, {0}},
+        /* enforce x (no current mode); "SELINUX = enforcing" is another key */
+        {"selinux", "garbage", 0, 1, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -741,6 +780,22 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"mdadm", "mdadm/regular", "proc/mdstat"},
                 {"bonding", "bonding/regular", "sys/class/net/bonding_masters"},
                 {"bonding", "bonding/regular", "sys/class/net/bond1/bonding/slaves"},
+                {"tapestats", "tapestats/regular",
+                 "sys/devices/pci0000:00/0000:00:1f.0/host7/target7:0:0/7:0:0:0/scsi_tape/st0/stats/io_ns"},
+                {"fibrechannel", "fibrechannel/regular",
+                 "sys/devices/pci0000:00/0000:00:03.0/0000:07:00.1/host1/fc_host/host1/statistics/rx_words"},
+                {"fibrechannel", "fibrechannel/regular",
+                 "sys/devices/pci0000:00/0000:00:03.0/0000:07:00.0/host0/fc_host/host0/symbolic_name"},
+                {"infiniband", "infiniband/regular",
+                 "sys/devices/pci0000:00/0000:00:02.0/0000:5e:00.0/infiniband/mlx4_0/ports/2/rate"},
+                {"infiniband", "infiniband/regular",
+                 "sys/devices/pci0000:00/0000:00:02.0/0000:5e:00.0/infiniband/mlx4_0/ports/1/state"},
+                {"infiniband", "infiniband/regular",
+                 "sys/devices/pci0000:00/0000:00:02.0/0000:3b:00.0/infiniband/mlx5_0/ports/1/counters/port_rcv_data"},
+                {"bcache", "bcache/regular", "sys/devices/virtual/block/sdb/bcache/writeback_rate_debug"},
+                {"bcache", "bcache/regular", "sys/fs/bcache/deaddd54-c735-46d5-868e-f331c5fd7c74/btree_cache_size"},
+                {"selinux", "selinux/enforcing", "sys/fs/selinux/enforce"},
+                {"selinux", "selinux/enforcing", "root/etc/selinux/config"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -809,6 +864,9 @@ static const struct {
         {"nvme", "proc/class/nvme/.keep", ""},
         {"mdadm", "proc/mdstat", "Personalities : [raid1]\nunused devices: <none>\n"},
         {"bonding", "proc/class/net/bonding_masters", "\n"},
+        {"tapestats", "proc/class/scsi_tape/st0/stats/read_cnt", "1\n"},
+        {"fibrechannel", "proc/class/fc_host/host0/port_state", "Online\n"},
+        {"infiniband", "proc/class/infiniband/mlx5_0/fw_ver", "16.35.2000\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
