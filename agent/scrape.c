@@ -427,6 +427,11 @@ int scrape_engine_collect(struct scrape_engine *e, int (*consume)(const struct m
         return r;
 }
 
+void scrape_engine_wait_idle(struct scrape_engine *e) {
+        (void) pthread_mutex_lock(&e->lock);
+        (void) pthread_mutex_unlock(&e->lock);
+}
+
 void scrape_engine_for_each_status(struct scrape_engine *e,
                                    void (*fn)(const struct collector_status *st, void *userdata), void *userdata) {
         (void) pthread_mutex_lock(&e->status_lock);

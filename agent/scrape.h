@@ -38,6 +38,8 @@ void scrape_engine_set_source(struct scrape_engine *e, int (*fn)(struct metric_s
  * returns what consume returned. */
 int scrape_engine_collect(struct scrape_engine *e, int (*consume)(const struct metric_set *set, void *userdata),
                           void *userdata);
+/* Returns once no collection runs (the one running, if any, has ended). */
+void scrape_engine_wait_idle(struct scrape_engine *e);
 
 struct collector_status {
         const char *name;

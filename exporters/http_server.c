@@ -1,8 +1,6 @@
 /* HTTP server. Requests are answered from the first call of the access
  * handler: nothing here reads a body, and any method but GET and HEAD is
- * 405. libmicrohttpd bounds connections, their memory and their idle time.
- * A scrape is suspended and answered by the collection thread, so that a
- * slow collection holds no other request on the event thread. */
+ * 405. libmicrohttpd bounds connections, their memory and their idle time. */
 #include "http_server.h"
 
 #include <errno.h>
@@ -19,48 +17,36 @@
 #include "prom_text.h"
 #include "version.h"
 
-/* A connection's place among the scrapes waiting for a collection. Made
- * when the connection opens (its socket context), so that scrapes on a
- * kept-alive connection allocate nothing for it. */
-struct scrape_wait {
-        struct MHD_Connection *connection;
-        struct scrape_wait *next;
-        bool gzip;
-        /* set by the collection thread before it resumes the connection */
-        unsigned status;
-        struct MHD_Response *response; /* NULL: answer status with a short text */
-};
+/* Threads that answer requests, each polling the listening socket: a
+ * scrape runs its collection in the thread that took it, and while it
+ * does, the others accept and answer new connections, so that a slow
+ * collection never holds /-/healthy, /-/ready or the landing page (which
+ * reads the statuses without the engine's lock). Three: two Prometheus
+ * servers of an HA pair scraping at once still leave one free. */
+#define HTTP_THREADS 3
 
 struct http_server {
         struct MHD_Daemon **daemons;
         size_t n_daemons;
         struct scrape_engine *engine;
         atomic_bool ready;
+        atomic_bool stopping; /* scrapes are answered 503 from then on */
 
         pthread_mutex_t path_lock;
         char *telemetry_path;
 
-        /* Scrapes wait here for the collection thread, which takes them all
-         * at once: the scrapes that came during a collection share the
-         * next one. */
-        pthread_mutex_t queue_lock;
-        pthread_cond_t queue_cond;
-        struct scrape_wait *queue;
-        bool stopping;
-        bool thread_started;
-        pthread_t thread;
-
-        /* The collection thread's alone. */
+        /* Only used inside scrape_engine_collect(), under the engine lock. */
         struct prom_encoder encoder;
         struct buf text;
         struct buf gz;
         struct gzip_encoder gzip;
 };
 
-/* What one collection answers: the scrapes that waited for it. */
+/* What the scrape callback produces: the bytes to send. */
 struct metrics_job {
         struct http_server *server;
-        struct scrape_wait *batch;
+        bool gzip;
+        struct MHD_Response *response;
 };
 
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *content_type,
@@ -77,118 +63,45 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, cons
         return ret;
 }
 
-static struct MHD_Response *metrics_response(const struct buf *body, bool gzip) {
-        struct MHD_Response *r = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_COPY);
-        if (!r)
-                return NULL;
-        (void) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_TEXT_CONTENT_TYPE);
-        (void) MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
-        if (gzip)
-                (void) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-        return r;
-}
-
-/* Encodes once (and compresses once, if a scrape accepts gzip) and gives
- * each waiting scrape its own response. */
 static int metrics_consume(const struct metric_set *set, void *userdata) {
         struct metrics_job *job = userdata;
         struct http_server *s = job->server;
+        if (atomic_load(&s->stopping))
+                return -ECANCELED; /* a scrape that waited for the last collection */
         buf_reset(&s->text);
         int r = prom_text_encode(&s->encoder, set, &s->text);
         if (r < 0)
                 return r;
-        bool gzipped = false;
-        for (struct scrape_wait *w = job->batch; w; w = w->next) {
-                if (w->gzip && !gzipped) {
-                        r = gzip_compress(&s->gzip, s->text.data, s->text.len, &s->gz);
-                        if (r < 0)
-                                return r;
-                        gzipped = true;
-                }
-                w->response = metrics_response(w->gzip ? &s->gz : &s->text, w->gzip);
-                if (!w->response)
-                        return -ENOMEM;
+        const struct buf *body = &s->text;
+        if (job->gzip) {
+                r = gzip_compress(&s->gzip, s->text.data, s->text.len, &s->gz);
+                if (r < 0)
+                        return r;
+                body = &s->gz;
         }
-        return 0;
+        job->response = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_COPY);
+        return job->response ? 0 : -ENOMEM;
 }
 
-/* Runs one collection for the batch, then resumes its connections: MHD
- * calls the access handler again, which queues what was left in each. */
-static void answer_scrapes(struct http_server *s, struct scrape_wait *batch, bool stopping) {
-        struct metrics_job job = {.server = s, .batch = batch};
-        int r = stopping ? -ESHUTDOWN : scrape_engine_collect(s->engine, metrics_consume, &job);
-        if (r < 0 && !stopping)
-                log_errno(LOG_LEVEL_ERROR, r, "cannot answer a scrape");
-        while (batch) {
-                struct scrape_wait *w = batch;
-                batch = w->next; /* read first: once resumed, w may wait again */
-                if (r < 0 && w->response) {
-                        MHD_destroy_response(w->response);
-                        w->response = NULL;
-                }
-                w->status = r >= 0     ? MHD_HTTP_OK
-                            : stopping ? MHD_HTTP_SERVICE_UNAVAILABLE
-                                       : MHD_HTTP_INTERNAL_SERVER_ERROR;
-                MHD_resume_connection(w->connection);
-        }
-}
-
-/* One collection at a time, as the engine lock allows anyway; waits on
- * the condition variable, so an idle agent never wakes up. */
-static void *collection_thread(void *userdata) {
-        struct http_server *s = userdata;
-        (void) pthread_mutex_lock(&s->queue_lock);
-        for (;;) {
-                while (!s->queue && !s->stopping)
-                        (void) pthread_cond_wait(&s->queue_cond, &s->queue_lock);
-                struct scrape_wait *batch = s->queue;
-                bool stopping = s->stopping;
-                s->queue = NULL;
-                if (!batch)
-                        break;
-                (void) pthread_mutex_unlock(&s->queue_lock);
-                answer_scrapes(s, batch, stopping);
-                (void) pthread_mutex_lock(&s->queue_lock);
-        }
-        (void) pthread_mutex_unlock(&s->queue_lock);
-        return NULL;
-}
-
-static enum MHD_Result wait_for_collection(struct http_server *s, struct MHD_Connection *c, void **req_cls) {
-        const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-        struct scrape_wait *w = info ? info->socket_context : NULL;
-        if (!w)
-                return MHD_NO; /* no memory for it when the connection opened */
+static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *c) {
         const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-        w->gzip = gzip_accepted(ae);
-        (void) pthread_mutex_lock(&s->queue_lock);
-        if (s->stopping) {
-                (void) pthread_mutex_unlock(&s->queue_lock);
+        struct metrics_job job = {.server = s, .gzip = gzip_accepted(ae)};
+        int r = atomic_load(&s->stopping) ? -ECANCELED : scrape_engine_collect(s->engine, metrics_consume, &job);
+        if (r == -ECANCELED)
                 return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", "Stopping\n");
+        if (r < 0) {
+                log_errno(LOG_LEVEL_ERROR, r, "cannot answer a scrape");
+                if (job.response)
+                        MHD_destroy_response(job.response);
+                return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+                                 "An error has occurred while serving metrics.\n");
         }
-        /* suspended before the collection thread can see it, so that its
-         * resume never comes first */
-        MHD_suspend_connection(c);
-        *req_cls = w;
-        w->next = s->queue;
-        s->queue = w;
-        (void) pthread_mutex_unlock(&s->queue_lock);
-        /* after the unlock: woken under it, the thread would block on it at once */
-        (void) pthread_cond_signal(&s->queue_cond);
-        return MHD_YES;
-}
-
-/* Called again once resumed: queues what the collection left. */
-static enum MHD_Result send_scrape(struct MHD_Connection *c, struct scrape_wait *w) {
-        struct MHD_Response *r = w->response;
-        w->response = NULL;
-        if (!r)
-                return send_text(c, w->status, "text/plain; charset=utf-8",
-                                 w->status == MHD_HTTP_SERVICE_UNAVAILABLE
-                                         ? "Stopping\n"
-                                         : "An error has occurred while serving metrics.\n");
-        enum MHD_Result ret = MHD_queue_response(c, w->status, r);
-        MHD_destroy_response(r);
+        (void) MHD_add_response_header(job.response, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_TEXT_CONTENT_TYPE);
+        (void) MHD_add_response_header(job.response, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+        if (job.gzip)
+                (void) MHD_add_response_header(job.response, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, job.response);
+        MHD_destroy_response(job.response);
         return ret;
 }
 
@@ -270,8 +183,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                 *upload_data_size = 0; /* a GET with a body: the body is dropped */
                 return MHD_YES;
         }
-        if (*req_cls != &headers_seen) /* a scrape, resumed after its collection */
-                return send_scrape(c, *req_cls);
 
         char path[256];
         (void) pthread_mutex_lock(&s->path_lock);
@@ -279,7 +190,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         (void) pthread_mutex_unlock(&s->path_lock);
 
         if (strcmp(url, path) == 0)
-                return wait_for_collection(s, c, req_cls);
+                return serve_metrics(s, c);
         if (strcmp(url, "/") == 0)
                 return serve_landing(s, c, path);
         if (strcmp(url, "/-/healthy") == 0)
@@ -290,22 +201,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                 return send_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", "Not ready\n");
         }
         return send_text(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not Found\n");
-}
-
-static void notify_connection(_unused_ void *cls, struct MHD_Connection *c, void **socket_context,
-                              enum MHD_ConnectionNotificationCode toe) {
-        struct scrape_wait *w = *socket_context;
-        if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-                if ((w = calloc(1, sizeof(*w))))
-                        w->connection = c;
-                *socket_context = w;
-        } else if (w) {
-                /* closed while resumed but not yet answered (MHD stopping) */
-                if (w->response)
-                        MHD_destroy_response(w->response);
-                free(w);
-                *socket_context = NULL;
-        }
 }
 
 /* Routes compare the path as sent: no route has an escaped character, and
@@ -338,11 +233,8 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
         s->engine = engine;
         atomic_store(&s->ready, true);
         (void) pthread_mutex_init(&s->path_lock, NULL);
-        (void) pthread_mutex_init(&s->queue_lock, NULL);
-        (void) pthread_cond_init(&s->queue_cond, NULL);
 
-        int r = -pthread_create(&s->thread, NULL, collection_thread, s);
-        s->thread_started = r == 0;
+        int r = 0;
         for (size_t i = 0; i < n_fds; i++) {
                 if (r < 0) {
                         (void) close(fds[i]);
@@ -351,15 +243,14 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
                 /* an option and its values a line: packed, they would not read */
                 // clang-format off
                 struct MHD_Daemon *d = MHD_start_daemon(
-                        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
-                        handle, s,
+                        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, s,
                         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                        MHD_OPTION_NOTIFY_CONNECTION, notify_connection, NULL,
                         MHD_OPTION_LISTEN_SOCKET, (MHD_socket) fds[i],
                         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) cfg->max_connections,
                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) cfg->connection_timeout,
                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (32 * 1024),
                         MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
+                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) HTTP_THREADS,
                         MHD_OPTION_END);
                 // clang-format on
                 if (!d) {
@@ -395,15 +286,13 @@ void http_server_set_ready(struct http_server *s, bool ready) {
 void http_server_stop(struct http_server *s) {
         if (!s)
                 return;
-        /* every waiting scrape resumed (and answered 503) before MHD stops:
-         * it must not stop with a connection suspended */
-        if (s->thread_started) {
-                (void) pthread_mutex_lock(&s->queue_lock);
-                s->stopping = true;
-                (void) pthread_cond_signal(&s->queue_cond);
-                (void) pthread_mutex_unlock(&s->queue_lock);
-                (void) pthread_join(s->thread, NULL);
-        }
+        /* Not ready, and no new collection; the one running (a slow
+         * collector) is waited for while the other threads still answer,
+         * 503 to /-/ready and to the scrapes that waited for it. */
+        atomic_store(&s->ready, false);
+        atomic_store(&s->stopping, true);
+        if (s->engine)
+                scrape_engine_wait_idle(s->engine);
         /* MHD closes the listening socket it was handed when it stops */
         for (size_t i = 0; i < s->n_daemons; i++)
                 MHD_stop_daemon(s->daemons[i]);
@@ -414,7 +303,5 @@ void http_server_stop(struct http_server *s) {
         gzip_encoder_free(&s->gzip);
         free(s->telemetry_path);
         (void) pthread_mutex_destroy(&s->path_lock);
-        (void) pthread_mutex_destroy(&s->queue_lock);
-        (void) pthread_cond_destroy(&s->queue_cond);
         free(s);
 }

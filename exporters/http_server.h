@@ -1,7 +1,6 @@
 /* The HTTP side: /metrics (or the configured path), a landing page at /,
  * /-/healthy and /-/ready, on libmicrohttpd. One event-driven thread per
- * listening socket answers all but scrapes, which wait for one collection
- * thread: the scrapes that arrive during a collection share the next. */
+ * listening socket; scrapes serialise on the scrape engine's lock. */
 #pragma once
 
 #include <stdbool.h>

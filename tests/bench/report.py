@@ -223,10 +223,7 @@ out.append("""- **CPU per scrape** (target: 1/20 of node_exporter's, here %(targ
   udp_queues, sockstat...): generating /proc/net/netstat, udp, udp6, vmstat, snmp6 and snmp alone
   takes the kernel about 130 us per scrape on this machine (read in a loop, by hand), the same for
   both agents and a large part of vigie's figure, which is why the ratio is lower than when the
-  benchmark ran sixteen collectors. A scrape also passes from the HTTP thread to the collection
-  thread and back (so that a slow collector never holds /-/healthy or the landing page): on the
-  same sixteen collectors, 0.24 ms per scrape before that hand-off and 0.29 ms after it, measured
-  in alternating blocks by hand. In-process, collect, encode and gzip cost %(inproc).1fx the floor plus encoding (table
+  benchmark ran sixteen collectors. In-process, collect, encode and gzip cost %(inproc).1fx the floor plus encoding (table
   above); over HTTP, %(overhttp).1fx: the difference is loopback TCP (whose receiving side the kernel
   also charges to the sender), the HTTP server, and caches gone cold while the client runs
   between scrapes. What is left: fewer files read (node_exporter compatibility fixes the set), a
@@ -235,8 +232,9 @@ out.append("""- **CPU per scrape** (target: 1/20 of node_exporter's, here %(targ
   ratio of each block is shown above); the callgrind counts do not move.
 - **Latency p50** (target 1/10) follows the CPU per scrape, and the client's own time (Python's
   http.client) is in both figures.
-- **wrk throughput** (target 20x): the scrapes that arrive while a collection runs share the next one
-  (one collection, encoded once, for all of them), so concurrent clients cost little more than one.
+- **wrk throughput** (target 20x): scrapes are collected one at a time (one metric set, under the
+  engine's lock), so throughput is one core divided by the CPU per scrape, on a 2-core machine that
+  also runs wrk.
 - **RSS after the load** (target 5 MiB): vigie's own heap and stacks are %(anon).1f MiB; the rest is pages
   of shared libraries, of which the C library and the dynamic linker %(libc).1f MiB. Debian's
   libmicrohttpd is built with HTTPS and loads GnuTLS with p11-kit, nettle, hogweed, gmp, libtasn1,
