@@ -1,6 +1,7 @@
-/* HTTP server. Requests are answered from the first call of the access
- * handler: nothing here reads a body, and any method but GET and HEAD is
- * 405. libmicrohttpd bounds connections, their memory and their idle time. */
+/* HTTP server. Requests are answered once libmicrohttpd has the whole
+ * request (so that connections stay alive); nothing here reads a body, and
+ * any method but GET and HEAD is 405. libmicrohttpd bounds connections,
+ * their memory and their idle time. */
 #include "http_server.h"
 
 #include <errno.h>

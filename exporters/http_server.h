@@ -1,6 +1,7 @@
 /* The HTTP side: /metrics (or the configured path), a landing page at /,
- * /-/healthy and /-/ready, on libmicrohttpd. One event-driven thread per
- * listening socket; scrapes serialise on the scrape engine's lock. */
+ * /-/healthy and /-/ready, on libmicrohttpd. A pool of event-driven
+ * threads per listening socket; a scrape collects in the thread that took
+ * it, and scrapes serialise on the scrape engine's lock. */
 #pragma once
 
 #include <stdbool.h>
