@@ -82,17 +82,6 @@ static void cpufreq_free(void *state) {
         free(s);
 }
 
-/* "cpu" and digits, as the kernel names CPUs (cpufreq and cpuidle are
- * other entries of the directory) */
-static bool cpufreq_is_cpu(const char *name) {
-        if (strncmp(name, "cpu", 3) != 0 || name[3] == '\0')
-                return false;
-        for (const char *p = name + 3; *p; p++)
-                if (*p < '0' || *p > '9')
-                        return false;
-        return true;
-}
-
 /* One CPU's cpufreq directory; -ENOENT if it has none. */
 static int cpufreq_read_cpu(struct cpufreq_state *s, const char *name, unsigned *parse_errors) {
         char dir[PATH_MAX];
@@ -127,7 +116,7 @@ static int cpufreq_collect(void *state, struct collect_ctx *ctx) {
         s->n_rows = 0;
         for (size_t i = 0; i < s->cpus.n; i++) {
                 const char *name = dirlist_name(&s->cpus, i);
-                if (!cpufreq_is_cpu(name))
+                if (!sysfs_numbered_name(name, "cpu", 0)) /* not cpufreq, cpuidle */
                         continue;
                 r = cpufreq_read_cpu(s, name, &ctx->parse_errors);
                 if (r == -ENOMEM)

@@ -81,18 +81,6 @@ static void edac_free(void *state) {
         free(s);
 }
 
-/* The digits past prefix in name, or NULL unless name is prefix and 1 to
- * max digits. */
-static const char *edac_number(const char *name, const char *prefix, size_t max) {
-        size_t n = strlen(prefix);
-        if (strncmp(name, prefix, n) != 0 || name[n] == '\0' || strlen(name + n) > max)
-                return NULL;
-        for (const char *p = name + n; *p; p++)
-                if (*p < '0' || *p > '9')
-                        return NULL;
-        return name + n;
-}
-
 static struct edac_row *edac_add_row(struct edac_state *s, const char *controller, const char *csrow) {
         if (array_reserve((void **) &s->rows, &s->cap_rows, s->n_rows + 1, sizeof(*s->rows)) < 0)
                 return NULL;
@@ -117,7 +105,7 @@ static void edac_read_counts(int dirfd, const char *const attrs[N_KINDS], struct
 
 /* One controller's rows: its totals, its "unknown" csrow, its csrows. */
 static int edac_read_controller(struct edac_state *s, const char *name, unsigned *parse_errors) {
-        const char *number = edac_number(name, "mc", EDAC_NUMBER_MAX);
+        const char *number = sysfs_numbered_name(name, "mc", EDAC_NUMBER_MAX);
         if (!number)
                 return 0;
         char dir[PATH_MAX];
@@ -141,7 +129,7 @@ static int edac_read_controller(struct edac_state *s, const char *name, unsigned
                 return r;
         for (size_t i = 0; i < s->csrows.n; i++) {
                 const char *csrow_name = dirlist_name(&s->csrows, i);
-                const char *csrow = edac_number(csrow_name, "csrow", EDAC_NUMBER_MAX);
+                const char *csrow = sysfs_numbered_name(csrow_name, "csrow", EDAC_NUMBER_MAX);
                 if (!csrow)
                         continue;
                 _cleanup_close_ int csrow_fd = openat(dirfd, csrow_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -10,6 +10,20 @@
 #include "fileio.h"
 #include "parse.h"
 
+/* The digits past prefix in a sysfs entry's name (cpu12, st0, mc1,
+ * csrow10), or NULL unless name is prefix and 1 to max digits (0: any
+ * number of them); the kernel's other entries beside them (cpufreq, power,
+ * uevent) are not numbered. */
+static inline const char *sysfs_numbered_name(const char *name, const char *prefix, size_t max) {
+        size_t n = strlen(prefix);
+        if (strncmp(name, prefix, n) != 0 || name[n] == '\0' || (max && strlen(name + n) > max))
+                return NULL;
+        for (const char *p = name + n; *p; p++)
+                if (*p < '0' || *p > '9')
+                        return NULL;
+        return name + n;
+}
+
 /* dirfd/name's number: 0, -EBADMSG if it holds anything else, or the
  * errno of the read (-ENOENT, -EACCES for root-only attributes). */
 static inline int sysfs_attr_u64_fd(int dirfd, const char *name, uint64_t *ret) {

@@ -125,16 +125,6 @@ static void tapestats_free(void *state) {
         free(s);
 }
 
-/* "st" and digits: the drive itself, as node_exporter 1.5 reads it */
-static bool tapestats_is_drive(const char *name) {
-        if (strncmp(name, "st", 2) != 0 || name[2] == '\0')
-                return false;
-        for (const char *p = name + 2; *p; p++)
-                if (*p < '0' || *p > '9')
-                        return false;
-        return true;
-}
-
 /* One drive's stats directory; -ENOENT if it has none. */
 static int tapestats_read_drive(struct tapestats_state *s, const char *name, unsigned *parse_errors) {
         char dir[PATH_MAX];
@@ -166,7 +156,8 @@ static int tapestats_collect(void *state, struct collect_ctx *ctx) {
         s->n_rows = 0;
         for (size_t i = 0; i < s->tapes.n; i++) {
                 const char *name = dirlist_name(&s->tapes, i);
-                if (!tapestats_is_drive(name) || !filter_pass(&s->ignored, name))
+                /* stN, the drive itself, as node_exporter 1.5 reads it (not nstN, stNa) */
+                if (!sysfs_numbered_name(name, "st", 0) || !filter_pass(&s->ignored, name))
                         continue;
                 r = tapestats_read_drive(s, name, &ctx->parse_errors);
                 if (r == -ENOMEM)
