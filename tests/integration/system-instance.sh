@@ -1,0 +1,89 @@
+# A real systemd *system* instance for the tests that need one (sourced after
+# lib.sh): it boots as PID 1 of a private PID, mount and network namespace,
+# with a real system bus, journald, real cgroups, DynamicUser and
+# sandboxing. Only basic.target starts, so none of the host's enabled
+# services run inside; the private network namespace keeps its ports apart.
+# The test directory $T is visible inside at the same path (bound in before
+# the instance's private /tmp goes on).
+#
+#   si_boot                 boots it (skips the test where it cannot run)
+#   si CMD...               runs CMD inside (all namespaces of PID 1)
+#   si_unit NAME <<EOF      writes a unit file into /run/systemd/system inside
+#   si_stop                 powers it off (also done at exit)
+
+SI_PID=
+
+si_boot() {
+        need unshare nsenter
+        [ -x /lib/systemd/systemd ] || skip "/lib/systemd/systemd is missing"
+        [ "$(id -u)" -eq 0 ] || skip "a systemd system instance in private namespaces needs root"
+        [ -e /usr/share/dbus-1/system.conf ] || skip "dbus is not installed (tools/setup.sh test installs it)"
+        # a script file: the same steps inlined with sh -c did not come up
+        cat >"$T/si-boot.sh" <<BOOT
+#!/bin/sh
+set -e
+mount --make-rprivate /
+mount -t tmpfs tmpfs /run
+mkdir /run/si-t
+mount --bind "$T" /run/si-t
+# at boot systemd-tmpfiles empties /tmp: without a tmpfs of its own it
+# would empty the host's
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /var/tmp
+mkdir -p "$T"
+mount --bind /run/si-t "$T"
+umount /run/si-t
+rmdir /run/si-t
+mount -t proc proc /proc
+ip link set lo up
+exec env container=vigie-test /lib/systemd/systemd --system --unit=basic.target
+BOOT
+        chmod +x "$T/si-boot.sh"
+        unshare --pid --mount --net --fork --kill-child "$T/si-boot.sh" >"$T/si-console.log" 2>&1 &
+        local unshare_pid=$!
+        PIDS+=("$unshare_pid")
+        # PID 1 of the new namespace is the child of unshare
+        local i
+        for i in $(seq 100); do
+                SI_PID=$(pgrep -P "$unshare_pid" 2>/dev/null | head -1) || true
+                [ -n "$SI_PID" ] && break
+                sleep 0.1
+        done
+        [ -n "$SI_PID" ] || skip "the systemd instance did not start: $(tail -3 "$T/si-console.log")"
+        # systemd makes /run/systemd/system and its private socket early at boot:
+        # before them, systemctl says "offline" at once instead of waiting
+        wait_for 30 nsenter -t "$SI_PID" -a test -S /run/systemd/private ||
+                skip "the systemd instance did not start: $(tail -3 "$T/si-console.log")"
+        local state
+        state=$(timeout 60 nsenter -t "$SI_PID" -a systemctl is-system-running --wait 2>&1) || true
+        case "$state" in
+        running | degraded) ;;
+        *) skip "the systemd instance did not come up ($state): $(tail -3 "$T/si-console.log")" ;;
+        esac
+        si test -S /run/dbus/system_bus_socket || si systemctl start dbus.socket
+}
+
+si() {
+        nsenter -t "$SI_PID" -a "$@"
+}
+
+si_unit() {
+        si sh -c "cat >/run/systemd/system/$1"
+        si systemctl daemon-reload
+}
+
+si_stop() {
+        [ -n "$SI_PID" ] || return 0
+        if kill -0 "$SI_PID" 2>/dev/null; then
+                si systemctl poweroff --no-block >/dev/null 2>&1 || true
+                local deadline=$((SECONDS + 15))
+                while kill -0 "$SI_PID" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+                        sleep 0.2
+                done
+        fi
+        SI_PID=
+}
+
+before_cleanup() {
+        si_stop
+}
