@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "fixture_targets.h"
 #include "harness.h"
 #include "registry.h"
 #include "timex.h"
@@ -740,86 +741,28 @@ static size_t fuzz_mutate(uint64_t *x, char *text, size_t len, size_t cap) {
  * read past an array or overflow either (40-field mountinfo lines and
  * speeds of 2^63 are among what it makes). */
 static void test_mutated_fixtures(_unused_ void **state) {
-        static const struct {
-                const char *collector, *case_dir, *file;
-        } targets[] = {
-                {"cpu", "cpu/regular", "proc/stat"},
-                {"stat", "stat/regular", "proc/stat"},
-                {"meminfo", "meminfo/regular", "proc/meminfo"},
-                {"loadavg", "loadavg/regular", "proc/loadavg"},
-                {"pressure", "pressure/regular", "proc/pressure/io"},
-                {"netdev", "netdev/regular", "proc/net/dev"},
-                {"diskstats", "diskstats/regular", "proc/diskstats"},
-                {"filesystem", "filesystem/regular", "proc/1/mountinfo"},
-                {"os", "os/regular", "root/etc/os-release"},
-                {"netclass", "netclass/regular", "sys/devices/virtual/net/eth0/speed"},
-                {"netclass", "netclass/regular", "sys/devices/virtual/net/eth0/flags"},
-                {"hwmon", "hwmon/regular", "sys/devices/platform/coretemp.0/hwmon/hwmon0/temp2_input"},
-                {"thermal_zone", "thermal_zone/regular", "sys/devices/virtual/thermal/thermal_zone0/temp"},
-                {"entropy", "entropy/regular", "proc/sys/kernel/random/entropy_avail"},
-                {"filefd", "filefd/regular", "proc/sys/fs/file-nr"},
-                {"sockstat", "sockstat/regular", "proc/net/sockstat"},
-                {"sockstat", "sockstat/regular", "proc/net/sockstat6"},
-                {"softnet", "softnet/regular", "proc/net/softnet_stat"},
-                {"conntrack", "conntrack/regular", "proc/net/stat/nf_conntrack"},
-                {"udp_queues", "udp_queues/regular", "proc/net/udp"},
-                {"schedstat", "schedstat/regular", "proc/schedstat"},
-                {"vmstat", "vmstat/regular", "proc/vmstat"},
-                {"netstat", "netstat/regular", "proc/net/netstat"},
-                {"netstat", "netstat/regular", "proc/net/snmp"},
-                {"netstat", "netstat/regular", "proc/net/snmp6"},
-                {"nfs", "nfs/regular", "proc/net/rpc/nfs"},
-                {"nfsd", "nfsd/regular", "proc/net/rpc/nfsd"},
-                {"xfs", "xfs/regular", "sys/fs/xfs/sda1/stats/stats"},
-                {"arp", "arp/regular", "proc/net/arp"},
-                {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy0/cpuinfo_cur_freq"},
-                {"cpufreq", "cpufreq/acpi", "sys/devices/system/cpu/cpufreq/policy1/scaling_cur_freq"},
-                {"edac", "edac/regular", "sys/devices/system/edac/mc/mc0/ce_count"},
-                {"edac", "edac/regular", "sys/devices/system/edac/mc/mc0/csrow1/ue_count"},
-                {"nvme", "nvme/regular", "sys/class/nvme/nvme0/model"},
-                {"mdadm", "mdadm/regular", "proc/mdstat"},
-                {"bonding", "bonding/regular", "sys/class/net/bonding_masters"},
-                {"bonding", "bonding/regular", "sys/class/net/bond1/bonding/slaves"},
-                {"tapestats", "tapestats/regular",
-                 "sys/devices/pci0000:00/0000:00:1f.0/host7/target7:0:0/7:0:0:0/scsi_tape/st0/stats/io_ns"},
-                {"fibrechannel", "fibrechannel/regular",
-                 "sys/devices/pci0000:00/0000:00:03.0/0000:07:00.1/host1/fc_host/host1/statistics/rx_words"},
-                {"fibrechannel", "fibrechannel/regular",
-                 "sys/devices/pci0000:00/0000:00:03.0/0000:07:00.0/host0/fc_host/host0/symbolic_name"},
-                {"infiniband", "infiniband/regular",
-                 "sys/devices/pci0000:00/0000:00:02.0/0000:5e:00.0/infiniband/mlx4_0/ports/2/rate"},
-                {"infiniband", "infiniband/regular",
-                 "sys/devices/pci0000:00/0000:00:02.0/0000:5e:00.0/infiniband/mlx4_0/ports/1/state"},
-                {"infiniband", "infiniband/regular",
-                 "sys/devices/pci0000:00/0000:00:02.0/0000:3b:00.0/infiniband/mlx5_0/ports/1/counters/port_rcv_data"},
-                {"bcache", "bcache/regular", "sys/devices/virtual/block/sdb/bcache/writeback_rate_debug"},
-                {"bcache", "bcache/regular", "sys/fs/bcache/deaddd54-c735-46d5-868e-f331c5fd7c74/btree_cache_size"},
-                {"selinux", "selinux/enforcing", "sys/fs/selinux/enforce"},
-                {"selinux", "selinux/enforcing", "root/etc/selinux/config"},
-        };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
         static char text[65536];
-        for (size_t t = 0; t < ELEMENTSOF(targets); t++) {
+        for (size_t t = 0; t < n_fixture_targets; t++) {
                 char dir[] = "/tmp/vigie-test-fuzz.XXXXXX", cmd[1024], path[512];
                 assert_non_null(mkdtemp(dir));
-                (void) snprintf(cmd, sizeof(cmd), "cp -a '%s/%s/.' '%s'", FIXTURES_DIR, targets[t].case_dir, dir);
+                (void) snprintf(cmd, sizeof(cmd), "cp -a '%s/%s/.' '%s'", FIXTURES_DIR, fixture_targets[t].case_dir,
+                                dir);
                 assert_int_equal(system(cmd), 0);
-                (void) snprintf(path, sizeof(path), "%s/%s", targets[t].case_dir, targets[t].file);
+                (void) snprintf(path, sizeof(path), "%s/%s", fixture_targets[t].case_dir, fixture_targets[t].file);
                 char *orig = fixture_read(path);
                 size_t orig_len = strlen(orig);
                 assert_true(orig_len < sizeof(text) / 4);
 
-                char procfs[300], sysfs[300], rootfs[300], udev[300];
-                (void) snprintf(procfs, sizeof(procfs), "%s/proc", dir);
-                (void) snprintf(sysfs, sizeof(sysfs), "%s/sys", dir);
-                (void) snprintf(rootfs, sizeof(rootfs), "%s/root", dir);
-                (void) snprintf(udev, sizeof(udev), "%s/udev", dir);
-                struct collector_env env = {procfs, sysfs, rootfs, udev};
-                const struct collector *c = registry_collectors[registry_find(targets[t].collector)];
+                struct fixture_env fenv;
+                fixture_env_at(dir, &fenv);
+                const struct collector *c = registry_collectors[registry_find(fixture_targets[t].collector)];
                 void *cs = NULL;
-                assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &cs), 0);
-                (void) snprintf(path, sizeof(path), "%s/%s", dir, targets[t].file);
+                struct fixture_section storage;
+                const struct config_section *sec = fixture_target_section(&fixture_targets[t], dir, &storage);
+                assert_int_equal(c->init(&fenv.env, sec, &(struct diag){0}, &cs), 0);
+                (void) snprintf(path, sizeof(path), "%s/%s", dir, fixture_targets[t].file);
                 for (unsigned i = 0; i < ITERATIONS; i++) {
                         memcpy(text, orig, orig_len + 1);
                         size_t len = fuzz_mutate(&x, text, orig_len, sizeof(text));
@@ -830,8 +773,9 @@ static void test_mutated_fixtures(_unused_ void **state) {
                         struct fixture_run run;
                         fixture_collect_state(c, cs, &run);
                         if (run.result > 0 || run.validation)
-                                fail_msg("%s, %s mutated to:\n%s\nreturned %d: %s", targets[t].collector,
-                                         targets[t].file, text, run.result, run.validation ? run.validation : "");
+                                fail_msg("%s, %s mutated to:\n%s\nreturned %d: %s", fixture_targets[t].collector,
+                                         fixture_targets[t].file, text, run.result,
+                                         run.validation ? run.validation : "");
                         fixture_run_free(&run);
                 }
                 c->free(cs);
