@@ -4,6 +4,7 @@
 #   tools/setup.sh run [vigie flags...]
 #   tools/setup.sh test
 #   tools/setup.sh bench   (the benchmark against node_exporter: tests/bench/RESULTS.md)
+#   tools/setup.sh fuzz [SECONDS]   (every libFuzzer harness, SECONDS per target, default 300)
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,9 +13,9 @@ cd "$top"
 mode=${1:-}
 [ $# -gt 0 ] && shift
 case "$mode" in
-run | test | bench) ;;
+run | test | bench | fuzz) ;;
 *)
-        echo "usage: $0 run [vigie flags...] | test | bench" >&2
+        echo "usage: $0 run [vigie flags...] | test | bench | fuzz [SECONDS]" >&2
         exit 2
         ;;
 esac
@@ -77,6 +78,17 @@ if [ "$mode" = bench ]; then
         exec tests/bench/run.sh
 fi
 
+# The libFuzzer harnesses (tests/fuzz): clang, ASan+UBSan, coverage.
+fuzz_build() {
+        CC=clang build build-fuzz -Dtests=true -Dwerror=true -Dfuzz=true -Db_sanitize=address,undefined \
+                -Db_lundef=false -Dbuildtype=debug
+}
+
+if [ "$mode" = fuzz ]; then
+        fuzz_build
+        FUZZ_SECONDS=${1:-300} exec meson test -C build-fuzz --print-errorlogs --suite fuzz --timeout-multiplier 0
+fi
+
 if [ "$mode" = run ]; then
         build build -Dtests=false
         echo "setup: starting vigie with its embedded defaults; metrics on http://localhost:9100/metrics (Ctrl-C stops)"
@@ -85,7 +97,7 @@ fi
 
 # The whole suite: gcc with -Werror (unit + integration), the unit tests and
 # the HTTP tests again under ASan+UBSan, and a clang -Werror build of the
-# unit tests.
+# unit tests; then each libFuzzer harness briefly.
 export CMOCKA_MESSAGE_OUTPUT=stdout
 build build -Dtests=true -Dwerror=true
 meson test -C build --print-errorlogs --num-processes 2
@@ -96,3 +108,6 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
 
 CC=clang build build-clang -Dtests=true -Dwerror=true
 meson test -C build-clang --print-errorlogs --suite unit
+
+fuzz_build
+FUZZ_SECONDS=1 meson test -C build-fuzz --print-errorlogs --suite fuzz
