@@ -36,19 +36,42 @@ static void check_sample(const struct cgroup_cpu_sample *s, const struct want *w
         }
 }
 
-/* The first snapshot, read through each layout: the same services with
- * the same times. A template's instances count under the template, user
- * sessions as user.slice alone, scopes of system.slice not at all. */
-static void test_layouts(_unused_ void **state) {
-        static const struct {
-                const char *root;
-                enum cgroup_layout layout;
-        } cases[] = {
-                {"cgroup/v2/1", CGROUP_LAYOUT_V2},
-                {"cgroup/hybrid/1", CGROUP_LAYOUT_HYBRID},
-                {"cgroup/v1/1", CGROUP_LAYOUT_V1},
-        };
-        static const struct want want[] = {
+static const struct {
+        const char *name;
+        enum cgroup_layout layout;
+} layouts[] = {
+        {"v2", CGROUP_LAYOUT_V2},
+        {"hybrid", CGROUP_LAYOUT_HYBRID},
+        {"v1", CGROUP_LAYOUT_V1},
+};
+
+/* One snapshot of a tree, read twice by one reader (its buffers are
+ * reused), holds what is wanted and no more. */
+static void check_tree(const char *layout, const char *snapshot, enum cgroup_layout want_layout,
+                       const struct want *want, size_t n, unsigned parse_errors) {
+        char rel[64];
+        (void) snprintf(rel, sizeof(rel), "cgroup/%s/%s", layout, snapshot);
+        print_message("%s\n", rel);
+        struct cgroup_cpu *c = NULL;
+        assert_int_equal(cgroup_cpu_open(fixture_path(rel), &c), 0);
+        assert_int_equal(cgroup_cpu_layout(c), want_layout);
+        for (int round = 0; round < 2; round++) {
+                struct cgroup_cpu_sample s;
+                assert_int_equal(cgroup_cpu_read(c, &s), 0);
+                check_sample(&s, want, n);
+                assert_int_equal(s.parse_errors, parse_errors);
+                assert_int_equal(s.dropped, 0);
+        }
+        cgroup_cpu_free(c);
+}
+
+/* The three snapshots, each read through each layout: the same services
+ * with the same times. A template's instances count under the template,
+ * user sessions as user.slice alone, scopes of system.slice not at all;
+ * a service that stopped between snapshots (backup, getty@tty2) is simply
+ * absent. */
+static void test_snapshots(_unused_ void **state) {
+        static const struct want first[] = {
                 {"system.slice/nginx.service", "nginx.service", 10000000000},
                 {"system.slice/postgresql.service", "postgresql.service", 50000000000},
                 {"system.slice/system-getty.slice/getty@tty1.service", "getty@.service", 100000000},
@@ -56,25 +79,6 @@ static void test_layouts(_unused_ void **state) {
                 {"user.slice", "user.slice", 20000000000},
                 {"init.scope", "init.scope", 3000000000},
         };
-        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                print_message("%s\n", cases[i].root);
-                struct cgroup_cpu *c = NULL;
-                assert_int_equal(cgroup_cpu_open(fixture_path(cases[i].root), &c), 0);
-                assert_int_equal(cgroup_cpu_layout(c), cases[i].layout);
-                struct cgroup_cpu_sample s;
-                for (int round = 0; round < 2; round++) { /* buffers reused */
-                        assert_int_equal(cgroup_cpu_read(c, &s), 0);
-                        check_sample(&s, want, ELEMENTSOF(want));
-                        assert_int_equal(s.parse_errors, 0);
-                        assert_int_equal(s.dropped, 0);
-                }
-                cgroup_cpu_free(c);
-        }
-}
-
-/* Between the second and the third snapshot, backup.service and
- * getty@tty2.service stop: they are simply absent. */
-static void test_stopped(_unused_ void **state) {
         static const struct want second[] = {
                 {"system.slice/nginx.service", "nginx.service", 12000000000},
                 {"system.slice/postgresql.service", "postgresql.service", 500000000},
@@ -93,22 +97,18 @@ static void test_stopped(_unused_ void **state) {
                 {"user.slice", "user.slice", 24000000000},
                 {"init.scope", "init.scope", 3100000000},
         };
-        struct cgroup_cpu *c = NULL;
-        struct cgroup_cpu_sample s;
-        assert_int_equal(cgroup_cpu_open(fixture_path("cgroup/v1/2"), &c), 0);
-        assert_int_equal(cgroup_cpu_read(c, &s), 0);
-        check_sample(&s, second, ELEMENTSOF(second));
-        cgroup_cpu_free(c);
-        assert_int_equal(cgroup_cpu_open(fixture_path("cgroup/v2/3"), &c), 0);
-        assert_int_equal(cgroup_cpu_read(c, &s), 0);
-        check_sample(&s, third, ELEMENTSOF(third));
-        cgroup_cpu_free(c);
+        for (size_t i = 0; i < ELEMENTSOF(layouts); i++) {
+                check_tree(layouts[i].name, "1", layouts[i].layout, first, ELEMENTSOF(first), 0);
+                check_tree(layouts[i].name, "2", layouts[i].layout, second, ELEMENTSOF(second), 0);
+                check_tree(layouts[i].name, "3", layouts[i].layout, third, ELEMENTSOF(third), 0);
+        }
 }
 
 /* Garbage lines are skipped and counted, a value is still read among
  * them; a file without the value, with one out of range, or cut before
  * it leaves its service out and counts; a service whose file is gone is
- * absent without a count. */
+ * absent without a count. noisy: 4 lines, the empty one too; nousage,
+ * huge: 1 each; cut: the cut line and the missing value. */
 static void test_garbage(_unused_ void **state) {
         static const struct want want[] = {
                 {"system.slice/good.service", "good.service", 1000000},
@@ -116,15 +116,7 @@ static void test_garbage(_unused_ void **state) {
                 {"system.slice/inner.slice/deep.service", "deep.service", 5000},
                 {"user.slice", "user.slice", 4000000},
         };
-        struct cgroup_cpu *c = NULL;
-        assert_int_equal(cgroup_cpu_open(fixture_path("cgroup/garbage/1"), &c), 0);
-        struct cgroup_cpu_sample s;
-        assert_int_equal(cgroup_cpu_read(c, &s), 0);
-        check_sample(&s, want, ELEMENTSOF(want));
-        /* noisy: 4 lines, the empty one too; nousage, huge: 1 each; cut:
-         * the cut line and the missing value */
-        assert_int_equal(s.parse_errors, 8);
-        cgroup_cpu_free(c);
+        check_tree("garbage", "1", CGROUP_LAYOUT_V2, want, ELEMENTSOF(want), 8);
 }
 
 /* A root without any cgroup hierarchy. */
@@ -137,8 +129,7 @@ static void test_missing(_unused_ void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_layouts),
-                cmocka_unit_test(test_stopped),
+                cmocka_unit_test(test_snapshots),
                 cmocka_unit_test(test_garbage),
                 cmocka_unit_test(test_missing),
         };
