@@ -183,10 +183,13 @@ static int walk_slice(struct cgroup_cpu *c, const char *rel, unsigned depth) {
                         continue;
                 }
                 if (slice) {
-                        /* a slice that vanished since it was listed is simply absent */
                         r = depth < CGROUP_CPU_MAX_DEPTH ? walk_slice(c, child, depth + 1) : 0;
-                        if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+                        if (r == -ENOMEM)
                                 return r;
+                        /* one that vanished since it was listed is simply
+                         * absent; one that cannot be listed is counted */
+                        if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+                                c->parse_errors++;
                         continue;
                 }
                 /* "getty@tty1.service" counts as "getty@.service" */
@@ -218,8 +221,11 @@ int cgroup_cpu_read(struct cgroup_cpu *c, struct cgroup_cpu_sample *ret) {
                 const char *entry = dirlist_name(top, i);
                 if (strcmp(entry, "system.slice") == 0) {
                         r = walk_slice(c, entry, 1);
-                        if (r == -ENOENT || r == -ENOTDIR)
+                        if (r < 0 && r != -ENOMEM) {
+                                if (r != -ENOENT && r != -ENOTDIR)
+                                        c->parse_errors++;
                                 r = 0;
+                        }
                 } else if (strcmp(entry, "init.scope") == 0 || has_suffix(entry, ".slice")) {
                         if (utf8_valid(entry))
                                 r = add_group(c, entry, entry, strlen(entry));

@@ -46,7 +46,8 @@ struct cgroup_cpu_sample {
         const struct cgroup_cpu_usage *usage; /* valid until the next read */
         size_t n;
         /* skipped this read: garbage lines, values out of range, names that
-         * are not UTF-8, files unreadable for another reason than being gone */
+         * are not UTF-8, files and slices unreadable for another reason
+         * than being gone */
         unsigned parse_errors;
         unsigned dropped; /* cgroups past CGROUP_CPU_MAX, left out */
 };
@@ -58,7 +59,8 @@ struct cgroup_cpu;
 int cgroup_cpu_open(const char *sysfs, struct cgroup_cpu **ret);
 enum cgroup_layout cgroup_cpu_layout(const struct cgroup_cpu *c);
 /* Reads every group's CPU time. A group that disappears between the
- * listing and the read is simply absent; only a hierarchy that cannot be
- * listed at all is an error (a negative errno). */
+ * listing and the read is simply absent, one that cannot be read or
+ * listed counts in parse_errors; only a hierarchy whose root cannot be
+ * listed, and -ENOMEM, are errors (a negative errno). */
 int cgroup_cpu_read(struct cgroup_cpu *c, struct cgroup_cpu_sample *ret);
 void cgroup_cpu_free(struct cgroup_cpu *c);
