@@ -20,7 +20,9 @@
  * the time since its previous reading, by its own monotonic clock (the
  * BMC's timestamp is often unset or off by hours), and never over more
  * than a couple of its sampling intervals: past that, the gap is "no
- * data", not a guess. A reading that is not active carries no power. */
+ * data", not a guess. BMCs refresh the reading about once a second, so
+ * asking more often only repeats it. A reading that is not active carries
+ * no power. */
 struct ipmi_dcmi_reading {
         uint16_t current_watts;
         uint16_t minimum_watts; /* over the statistics period */

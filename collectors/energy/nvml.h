@@ -34,7 +34,8 @@ int nvml_open(const char *lib, struct nvml **ret, char *err, size_t err_size);
 unsigned nvml_count(const struct nvml *n);
 /* Reads GPU index (below nvml_count) into *ret, whose strings stay valid
  * until nvml_close. -ENODEV for a GPU that fell off the bus, -EACCES or
- * -EIO when NVML refuses a figure it says it supports. */
+ * -EIO when NVML refuses a figure it says it supports. The driver may take
+ * seconds to answer for a GPU in trouble: call it off the scrape path. */
 int nvml_read(struct nvml *n, unsigned index, struct nvml_reading *ret);
 /* Shuts NVML down and unloads it; NULL is fine. */
 void nvml_close(struct nvml *n);
