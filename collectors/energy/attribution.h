@@ -21,6 +21,15 @@
  * So services + idle + not attributed = the host's energy, exactly but for
  * rounding, and every counter only grows.
  *
+ * CPU time is taken group by group (cgroup_cpu's groups, summed per
+ * name): a group seen in the previous sample adds what it grew by; one
+ * whose time went down (a restart makes a new cgroup, a counter reset) or
+ * one that is new adds its whole time, which it used since it was made
+ * within the interval. No group adds more than the CPU time the host had
+ * in the interval. The first feed, and the one after a feed without
+ * groups, only take the groups' times as a base: their energy is idle and
+ * not attributed.
+ *
  * Each counter is kept apart by the kind of the energy it came from,
  * measured or estimated, so that a figure never passes an estimate off as
  * a measurement. */
@@ -56,14 +65,6 @@ struct attribution_interval {
          * could not be read: then no service gets anything this time */
         const struct cgroup_cpu_sample *cpu;
 };
-
-/* CPU time deltas, group by group: a group seen in the previous sample
- * adds what it grew by; one whose time went down (a restart makes a new
- * cgroup, a counter reset) or one that is new adds its whole time, which
- * it used since it was made within the interval. No group adds more than
- * the CPU time the host had in the interval. The first feed, and the one
- * after a feed without groups, only take the groups' times as a base:
- * their energy is idle and not attributed. */
 
 struct attribution_service {
         char *name; /* "nginx.service", "user.slice": cgroup_cpu's names */
