@@ -64,6 +64,13 @@ fuzz-config)
         replay "$SOURCE_ROOT/tests/fuzz/regressions/$name"
         fuzz config "$T/corpus"
         ;;
+fuzz-dcmi)
+        mkdir -p "$T/corpus"
+        # a Dell iDRAC's answer: 210 W now, active (tests/unit/test-ipmi-dcmi.c)
+        printf '\x00\xdc\xd2\x00\x64\x00\x90\x01\xc8\x00\x00\x10\x5e\x5f\xe8\x03\x00\x00\x40' >"$T/corpus/reading"
+        replay "$SOURCE_ROOT/tests/fuzz/regressions/$name"
+        fuzz dcmi "$T/corpus"
+        ;;
 fuzz-queue)
         : "${QUEUE_DRIVER:?}"
         mkdir -p "$T/corpus"
