@@ -6,18 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_failures.h"
+
 int array_reserve(void **array, size_t *cap, size_t need, size_t elem) {
         if (need <= *cap)
                 return 0;
         size_t n = *cap ? *cap * 2 : 16;
         while (n < need) {
-                if (n > SIZE_MAX / 2) /* doubling again would wrap to 0 */
+                if (n > SIZE_MAX / 2) { /* doubling again would wrap to 0 */
+                        alloc_failure_note();
                         return -ENOMEM;
+                }
                 n *= 2;
         }
         char *p = reallocarray(*array, n, elem);
-        if (!p)
+        if (!p) {
+                alloc_failure_note();
                 return -ENOMEM;
+        }
         memset(p + *cap * elem, 0, (n - *cap) * elem);
         *array = p;
         *cap = n;

@@ -7,11 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_failures.h"
+
 int buf_reserve(struct buf *b, size_t extra) {
         if (b->error < 0)
                 return b->error;
-        if (extra > SIZE_MAX / 2 - b->len)
+        if (extra > SIZE_MAX / 2 - b->len) {
+                alloc_failure_note();
                 return (b->error = -ENOMEM);
+        }
         size_t need = b->len + extra + 1;
         if (need <= b->cap)
                 return 0;
@@ -19,8 +23,10 @@ int buf_reserve(struct buf *b, size_t extra) {
         while (cap < need)
                 cap *= 2;
         char *p = realloc(b->data, cap);
-        if (!p)
+        if (!p) {
+                alloc_failure_note();
                 return (b->error = -ENOMEM);
+        }
         b->data = p;
         b->cap = cap;
         return 0;

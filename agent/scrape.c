@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alloc_failures.h"
 #include "clock.h"
 #include "collector.h"
 #include "log.h"
@@ -109,6 +110,18 @@ static void background_free(void *userdata) {
         free(b);
 }
 
+/* What a collect call that returned r amounts to: a failure too when the
+ * set it wrote into holds an allocation error, or when an allocation of
+ * this thread failed since failures_before, whatever the collector made
+ * of it. */
+static int collect_result(int r, const struct metric_set *set, unsigned long failures_before) {
+        if (r >= 0 && set->error < 0)
+                r = set->error;
+        if (r >= 0 && alloc_failures() != failures_before)
+                r = -ENOMEM;
+        return r;
+}
+
 /* The scheduler's run: one refresh, published whole. */
 static uint64_t background_refresh(void *userdata, bool fd_ready) {
         struct background *b = userdata;
@@ -117,10 +130,10 @@ static uint64_t background_refresh(void *userdata, bool fd_ready) {
         scrape_cache_next(&b->cache);
         struct collect_ctx ctx = {.set = &b->building, .cache = &b->cache, .next_refresh_ms = b->period_ms};
         uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+        unsigned long failures = alloc_failures();
         int r = b->desc->collect(b->state, &ctx);
         uint64_t t1 = clock_ns(CLOCK_MONOTONIC);
-        if (r >= 0 && b->building.error < 0)
-                r = b->building.error;
+        r = collect_result(r, &b->building, failures);
         if (r < 0)
                 metric_set_reset(&b->building);
         if (b->auto_max_age)
@@ -355,7 +368,8 @@ static void collect_all(struct scrape_engine *e) {
                 /* in whole nanoseconds, so that durations print as short
                  * decimals (0.000076337, not 7.6336998972692527e-05) */
                 uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
-                int r = inst->desc->collect(inst->state, &ctx);
+                unsigned long failures = alloc_failures();
+                int r = collect_result(inst->desc->collect(inst->state, &ctx), set, failures);
                 double dt = (double) (clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
                 if (r < 0) {
                         metric_set_rollback(set, mark);
