@@ -138,10 +138,12 @@ static int cpu_collect(void *state, struct collect_ctx *ctx) {
                 if (len < 4 || memcmp(line, "cpu", 3) != 0 || line[3] < '0' || line[3] > '9')
                         continue;
                 struct cpu_line c;
-                if (cpu_parse_line(line, len, &c) < 0 || cpu_reserve(s, n + 1, c.id) < 0) {
+                if (cpu_parse_line(line, len, &c) < 0) {
                         ctx->parse_errors++;
                         continue;
                 }
+                if (cpu_reserve(s, n + 1, c.id) < 0)
+                        return -ENOMEM; /* not a garbage line: the collection fails */
                 if (s->seen[c.id]) {
                         ctx->parse_errors++; /* the same CPU twice would be a duplicate series */
                         continue;

@@ -167,13 +167,16 @@ static void diskstats_free(void *state) {
 }
 
 /* Reads udev's b<major>:<minor> file: "E:KEY=value" lines. A device udev
- * does not know has empty values, as with node_exporter. */
-static void diskstats_udev_read(struct diskstats_state *s, struct disk *d) {
+ * does not know (or whose file cannot be read) has empty values, as with
+ * node_exporter; only running out of memory is an error, since what it
+ * would remember then is not what udev said. */
+static int diskstats_udev_read(struct diskstats_state *s, struct disk *d) {
         memset(d->udev, 0, sizeof(d->udev));
         char rel[64];
         (void) snprintf(rel, sizeof(rel), "b%s:%s", d->major, d->minor);
-        if (read_file_at(s->udev_data, rel, FILE_MAX_SMALL, &s->udev_file) < 0)
-                return;
+        int r = read_file_at(s->udev_data, rel, FILE_MAX_SMALL, &s->udev_file);
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;
         struct lines lines = lines_of(&s->udev_file, NULL);
         const char *line;
         size_t len;
@@ -192,6 +195,7 @@ static void diskstats_udev_read(struct diskstats_state *s, struct disk *d) {
                                 break;
                         }
         }
+        return s->udev_values.error;
 }
 
 /* d's udev values: remembered (the disks come in the same order every
@@ -206,7 +210,9 @@ static int diskstats_udev(struct diskstats_state *s, struct disk *d, size_t i) {
         }
         if (array_reserve((void **) &s->udev_cache, &s->udev_cap, s->udev_n + 1, sizeof(*s->udev_cache)) < 0)
                 return -ENOMEM;
-        diskstats_udev_read(s, d);
+        int r = diskstats_udev_read(s, d);
+        if (r < 0)
+                return r;
         s->udev_cache[s->udev_n].dev = d->dev;
         memcpy(s->udev_cache[s->udev_n].udev, d->udev, sizeof(d->udev));
         s->udev_n++;

@@ -211,12 +211,15 @@ static bool mount_add_unique(struct filesystem_state *s, size_t n) {
         }
 }
 
+/* Room for one more mount: in the mounts, the statfs requests and the set
+ * (twice the mounts' room). Each grows on its own, so that a step that ran
+ * out of memory is taken again at the next call. */
 static int filesystem_reserve(struct filesystem_state *s) {
-        if (s->n < s->cap)
-                return 0;
         if (array_reserve((void **) &s->mounts, &s->cap, s->n + 1, sizeof(*s->mounts)) < 0 ||
             array_reserve((void **) &s->reqs, &s->cap_reqs, s->cap, sizeof(*s->reqs)) < 0)
                 return -ENOMEM;
+        if (s->seen_cap >= s->cap * 2)
+                return 0;
         /* the set is rebuilt from the mounts kept so far */
         size_t *t = calloc(s->cap * 2, sizeof(*t));
         if (!t)
@@ -250,6 +253,8 @@ static int filesystem_parse_line(struct filesystem_state *s, const char *line, s
         size_t mark = s->strings.len;
         struct mount *m = &s->mounts[s->n];
         size_t raw_mp = put_unescaped(&s->strings, f[4]);
+        if (s->strings.error < 0)
+                return s->strings.error;
         /* the label is the mount point as seen from rootfs; statfs goes
          * through rootfs. Offsets, not pointers: appending may move the
          * buffer, so it is reserved before copying from itself. */

@@ -162,7 +162,10 @@ static int reading_cmp(const void *a, const void *b, _unused_ void *ctx) {
 
 /* Reads the sensor files of dir into s->readings. */
 static int read_sensors(struct hwmon_state *s, const char *dir) {
-        if (dirlist_read(&s->files, dir) < 0)
+        int listed = dirlist_read(&s->files, dir);
+        if (listed == -ENOMEM)
+                return listed;
+        if (listed < 0)
                 return 0;
         _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dirfd < 0)

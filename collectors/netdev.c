@@ -209,10 +209,13 @@ static int netdev_from_file(struct netdev_state *s, struct collect_ctx *ctx) {
                         continue;
                 }
                 int n = split_fields(colon + 1, len - (size_t) (colon + 1 - line), f, ELEMENTSOF(f));
-                if (n < 0 || (size_t) n != n_columns || netdev_reserve(s) < 0) {
+                if (n < 0 || (size_t) n != n_columns) {
                         ctx->parse_errors++;
                         continue;
                 }
+                r = netdev_reserve(s);
+                if (r < 0)
+                        return r; /* out of memory is not a garbage line */
                 uint64_t *v = s->values + s->n_devices * MAX_COLUMNS;
                 bool ok = true;
                 for (size_t i = 0; i < n_columns && ok; i++)
@@ -220,6 +223,8 @@ static int netdev_from_file(struct netdev_state *s, struct collect_ctx *ctx) {
                 size_t off = s->names.len;
                 buf_put(&s->names, name_f[0].s, name_f[0].n);
                 buf_putc(&s->names, '\0');
+                if (s->names.error < 0)
+                        return s->names.error;
                 if (!ok) {
                         s->names.len = off;
                         ctx->parse_errors++;

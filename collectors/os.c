@@ -147,7 +147,9 @@ static int os_collect(void *state, struct collect_ctx *ctx) {
                 same = file_stamp_unchanged(&s->lib_stamp, s->rootfs, "usr/lib/os-release") && same;
         if (!s->parsed || !same) {
                 s->result = os_parse(s);
-                s->parsed = true;
+                /* kept until the file changes; running out of memory is
+                 * not what the file says, so the next scrape tries again */
+                s->parsed = s->result != -ENOMEM;
         }
         ctx->parse_errors += s->parse_errors; /* as when the file was read at every scrape */
         if (s->result < 0)

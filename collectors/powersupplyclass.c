@@ -137,7 +137,12 @@ static int powersupply_collect(void *state, struct collect_ctx *ctx) {
                 if (!filter_pass(&s->ignored, name))
                         continue;
                 char dir[PATH_MAX];
-                if (path_join(dir, sizeof(dir), s->dir, name) < 0 || dirlist_read(&s->attrs, dir) < 0)
+                if (path_join(dir, sizeof(dir), s->dir, name) < 0)
+                        continue;
+                r = dirlist_read(&s->attrs, dir);
+                if (r == -ENOMEM)
+                        return r; /* a supply left out for lack of memory would look gone */
+                if (r < 0)
                         continue;
                 _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (dirfd < 0)

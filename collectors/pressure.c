@@ -100,8 +100,13 @@ static int pressure_collect(void *state, struct collect_ctx *ctx) {
                         loaded_r = kernel_file_read_one_piece(&s->files[pressure_series[i].slot], s->procfs, loaded,
                                                               FILE_MAX_SMALL, &s->file);
                 }
-                if (loaded_r < 0)
+                if (loaded_r == -ENOENT)
                         continue;
+                /* a read that failed otherwise (no memory, EIO) fails the
+                 * collector: a scrape never serves the other files' series
+                 * as if they were all there is */
+                if (loaded_r < 0)
+                        return loaded_r;
                 uint64_t usec;
                 if (pressure_total(s, pressure_series[i].kind, &ctx->parse_errors, &usec) < 0)
                         continue;

@@ -73,7 +73,13 @@ static const char *softnet_cpu_name(struct softnet_state *s, size_t cpu) {
                 s->cpu_offs[s->n_cpu_names++] = s->cpu_names.len;
                 buf_put(&s->cpu_names, num, (size_t) len + 1);
         }
-        return s->cpu_names.error ? NULL : s->cpu_names.data + s->cpu_offs[cpu];
+        if (s->cpu_names.error < 0) {
+                /* out of memory: the names are made again next time */
+                buf_reset(&s->cpu_names);
+                s->n_cpu_names = 0;
+                return NULL;
+        }
+        return s->cpu_names.data + s->cpu_offs[cpu];
 }
 
 static int softnet_collect(void *state, struct collect_ctx *ctx) {

@@ -512,7 +512,7 @@ static int parse_sample(struct textfile_state *s, const char *p, const char *end
         buf_put(&s->strings, fname, strlen(fname));
         buf_puts(&s->strings, metric_suffix_name(smp.suffix));
         buf_putc(&s->strings, '\0');
-        for (unsigned l = 0; l < smp.n_labels; l++)
+        for (unsigned l = 0; l < smp.n_labels && s->strings.error == 0; l++)
                 if (*str(s, smp.values[l])) {
                         buf_put(&s->strings, str(s, smp.names[l]), strlen(str(s, smp.names[l])) + 1);
                         buf_put(&s->strings, str(s, smp.values[l]), strlen(str(s, smp.values[l])) + 1);
@@ -692,6 +692,7 @@ static int textfile_read(struct textfile_state *s, const char *path, double *ret
                 return r;
         /* room for the file as it stands, read in one go; past
          * MAX_FILE_SIZE (one still being written, say) it is refused */
+        buf_reset(&s->content);
         if (buf_reserve(&s->content, (size_t) st.st_size + 1) < 0)
                 return -ENOMEM;
         r = read_fd(fd, MAX_FILE_SIZE, &s->content);
@@ -818,6 +819,8 @@ static int textfile_read_all(struct textfile_state *s) {
 
         (void) file_stamp_unchanged(&s->dir_stamp, s->directory, ".");
         int r = dirlist_read(&s->files, s->directory);
+        if (r == -ENOMEM)
+                return r; /* not the directory's fault: nothing said, tried again next scrape */
         if (r >= 0 && array_reserve((void **) &s->stamps, &s->cap_stamps, s->files.n, sizeof(*s->stamps)) < 0)
                 return -ENOMEM;
         if (r < 0) {
