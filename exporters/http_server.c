@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "gzip.h"
 #include "landing_page.h"
 #include "log.h"
@@ -30,6 +31,8 @@ struct http_server {
         struct MHD_Daemon **daemons;
         size_t n_daemons;
         struct scrape_engine *engine;
+        _Atomic(struct push *) push; /* for the landing page; NULL: none */
+        double started;              /* seconds since the epoch */
         atomic_bool ready;
         atomic_bool stopping; /* scrapes are answered 503 from then on */
 
@@ -107,8 +110,18 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 }
 
 static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connection *c, const char *path) {
+        char host[256] = "";
+        (void) gethostname(host, sizeof(host) - 1);
+        struct landing_page page = {
+                .engine = s->engine,
+                .push = atomic_load(&s->push),
+                .host = host,
+                .metrics_path = path,
+                .started = s->started,
+                .now = (double) clock_ms(CLOCK_REALTIME) / 1000,
+        };
         struct buf b = {0};
-        landing_page_write(&b, s->engine, path);
+        landing_page_write(&b, &page);
         if (b.error < 0) {
                 buf_free(&b);
                 return MHD_NO;
@@ -192,6 +205,7 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
                 return -ENOMEM;
         }
         s->engine = engine;
+        s->started = (double) clock_ms(CLOCK_REALTIME) / 1000;
         atomic_store(&s->ready, true);
         (void) pthread_mutex_init(&s->path_lock, NULL);
 
@@ -238,6 +252,10 @@ int http_server_set_telemetry_path(struct http_server *s, const char *path) {
         s->telemetry_path = p;
         (void) pthread_mutex_unlock(&s->path_lock);
         return 0;
+}
+
+void http_server_set_push(struct http_server *s, struct push *push) {
+        atomic_store(&s->push, push);
 }
 
 void http_server_set_ready(struct http_server *s, bool ready) {
