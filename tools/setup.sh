@@ -25,7 +25,7 @@ build_pkgs=(gcc meson ninja-build pkg-config git libmicrohttpd-dev libinih-dev z
         libisal-dev libprotobuf-c-dev protobuf-c-compiler libsnappy-dev libcurl4-gnutls-dev scdoc)
 test_pkgs=(libcmocka-dev clang prometheus prometheus-node-exporter curl python3 valgrind systemd dbus
         dbus-user-session procps libfuse3-dev fuse3 victoria-metrics openssl faketime strace clang-format
-        chromium)
+        chromium python3-yaml)
 
 pkgs=("${build_pkgs[@]}")
 [ "$mode" != run ] && pkgs+=("${test_pkgs[@]}")
