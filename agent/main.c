@@ -245,8 +245,10 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
                 http_server_stop(srv);
                 return EXIT_FAILURE;
         }
-        if (push)
+        if (push) {
                 scrape_engine_set_source(e, push_metrics, push);
+                http_server_set_push(srv, push);
+        }
 
         uint64_t watchdog_usec = systemd_watchdog_usec();
         bool watchdog = watchdog_usec > 0;

@@ -33,8 +33,7 @@ static const struct option fixed_options[] = {
         {"once", no_argument, NULL, OPT_ONCE},
 };
 
-/* What a flag's value is called in --help, by enum setting_type */
-static const char *value_name(enum setting_type t) {
+const char *options_value_name(enum setting_type t) {
         switch (t) {
         case SETTING_BOOL: return "";
         case SETTING_UINT: return " N";
@@ -89,7 +88,7 @@ void options_print_help(FILE *f, const char *argv0) {
         for (size_t i = 0; i < settings_count; i++) {
                 const struct setting *s = &settings[i];
                 if (s->flag)
-                        (void) snprintf(left, sizeof(left), "--%s%s", s->flag, value_name(s->type));
+                        (void) snprintf(left, sizeof(left), "--%s%s", s->flag, options_value_name(s->type));
                 else
                         (void) snprintf(left, sizeof(left), "[%s] %s", s->section, s->key);
                 (void) snprintf(where, sizeof(where), "[%s] %s", s->section, s->key);

@@ -40,3 +40,6 @@ void options_free(struct options *o);
  * still fail (a --web.config.file changed since): diag says so. */
 int options_apply(const struct options *o, struct config *cfg, struct diag *diag);
 void options_print_help(FILE *f, const char *argv0);
+/* What a flag's value is called in --help and the man page (" N",
+ * " DURATION"; "" for a boolean), by enum setting_type. */
+const char *options_value_name(enum setting_type t);

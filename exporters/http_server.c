@@ -13,10 +13,11 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "gzip.h"
+#include "landing_page.h"
 #include "log.h"
 #include "prom_text.h"
-#include "version.h"
 
 /* Threads that answer requests, each polling the listening socket: a
  * scrape runs its collection in the thread that took it, and while it
@@ -30,6 +31,8 @@ struct http_server {
         struct MHD_Daemon **daemons;
         size_t n_daemons;
         struct scrape_engine *engine;
+        _Atomic(struct push *) push; /* for the landing page; NULL: none */
+        double started;              /* seconds since the epoch */
         atomic_bool ready;
         atomic_bool stopping; /* scrapes are answered 503 from then on */
 
@@ -106,49 +109,19 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
         return ret;
 }
 
-static void put_html(struct buf *b, const char *s) {
-        for (; *s; s++) {
-                switch (*s) {
-                case '<': buf_puts(b, "&lt;"); break;
-                case '>': buf_puts(b, "&gt;"); break;
-                case '&': buf_puts(b, "&amp;"); break;
-                case '"': buf_puts(b, "&quot;"); break;
-                case '\'': buf_puts(b, "&#39;"); break;
-                default: buf_putc(b, *s);
-                }
-        }
-}
-
-static void landing_row(const struct collector_status *st, void *userdata) {
-        struct buf *b = userdata;
-        buf_puts(b, "<tr><td>");
-        put_html(b, st->name);
-        buf_puts(b, "</td><td>");
-        if (!st->ran)
-                buf_puts(b, "not scraped yet");
-        else if (st->last_result < 0) {
-                buf_puts(b, "<strong>failed</strong>: ");
-                put_html(b, strerror(-st->last_result));
-        } else
-                buf_puts(b, "ok");
-        buf_puts(b, "</td><td>");
-        if (st->ran)
-                buf_printf(b, "%.6f s", st->last_duration);
-        buf_printf(b, "</td><td>%llu</td><td>", st->parse_errors);
-        put_html(b, st->help);
-        buf_puts(b, "</td></tr>\n");
-}
-
 static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connection *c, const char *path) {
+        char host[256] = "";
+        (void) gethostname(host, sizeof(host) - 1);
+        struct landing_page page = {
+                .engine = s->engine,
+                .push = atomic_load(&s->push),
+                .host = host,
+                .metrics_path = path,
+                .started = s->started,
+                .now = (double) clock_ms(CLOCK_REALTIME) / 1000,
+        };
         struct buf b = {0};
-        buf_puts(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>vigie</title></head><body>\n"
-                     "<h1>vigie</h1>\n<p>Host metrics for Prometheus, version " VIGIE_VERSION " (" VIGIE_REVISION
-                     ").</p>\n<p><a href=\"");
-        put_html(&b, path);
-        buf_puts(&b, "\">Metrics</a></p>\n<h2>Collectors</h2>\n<table>\n<tr><th>collector</th><th>last "
-                     "scrape</th><th>duration</th><th>lines skipped</th><th>reads</th></tr>\n");
-        scrape_engine_for_each_status(s->engine, landing_row, &b);
-        buf_puts(&b, "</table>\n</body></html>\n");
+        landing_page_write(&b, &page);
         if (b.error < 0) {
                 buf_free(&b);
                 return MHD_NO;
@@ -232,6 +205,7 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
                 return -ENOMEM;
         }
         s->engine = engine;
+        s->started = (double) clock_ms(CLOCK_REALTIME) / 1000;
         atomic_store(&s->ready, true);
         (void) pthread_mutex_init(&s->path_lock, NULL);
 
@@ -278,6 +252,10 @@ int http_server_set_telemetry_path(struct http_server *s, const char *path) {
         s->telemetry_path = p;
         (void) pthread_mutex_unlock(&s->path_lock);
         return 0;
+}
+
+void http_server_set_push(struct http_server *s, struct push *push) {
+        atomic_store(&s->push, push);
 }
 
 void http_server_set_ready(struct http_server *s, bool ready) {

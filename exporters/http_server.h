@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "push.h"
 #include "scrape.h"
 
 struct http_server;
@@ -23,6 +24,9 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
                       struct http_server **ret);
 /* Swaps the telemetry path (after a reload). */
 int http_server_set_telemetry_path(struct http_server *s, const char *path);
+/* The push targets the landing page shows (NULL: none); push must outlive
+ * the server or be unset first. */
+void http_server_set_push(struct http_server *s, struct push *push);
 /* /-/ready answers 503 once this is false (while stopping). */
 void http_server_set_ready(struct http_server *s, bool ready);
 void http_server_stop(struct http_server *s);

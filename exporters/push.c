@@ -992,3 +992,28 @@ int push_metrics(struct metric_set *set, void *userdata) {
         }
         return set->error;
 }
+
+void push_for_each_target(struct push *p, void (*fn)(const struct push_target_status *st, void *userdata),
+                          void *userdata) {
+        for (size_t i = 0; p && i < p->n; i++) {
+                struct target *t = &p->targets[i];
+                struct push_queue_stats q;
+                push_queue_stats(t->queue, &q);
+                struct push_target_status st = {
+                        .name = t->name,
+                        .url = t->shown_url,
+                        .interval_ms = t->interval_ms,
+                        .queue_bytes = q.bytes,
+                        .queue_batches = q.records,
+                        .queue_samples = q.samples,
+                        .oldest_ms = q.oldest_ms,
+                        .dropped = q.dropped_budget_samples + q.dropped_write_samples,
+                };
+                (void) pthread_mutex_lock(&t->lock);
+                st.memory_batches = t->memory_n;
+                st.last_success = t->last_success;
+                st.dropped += t->dropped_4xx + t->dropped_memory + t->dropped_disk_slow;
+                (void) pthread_mutex_unlock(&t->lock);
+                fn(&st, userdata);
+        }
+}

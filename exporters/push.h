@@ -23,6 +23,20 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
 void push_stop(struct push *p);
 /* The vigie_push_* series of every target (a scrape engine source). */
 int push_metrics(struct metric_set *set, void *userdata);
+/* A target as the landing page shows it, read at one moment. */
+struct push_target_status {
+        const char *name;
+        const char *url; /* its password masked */
+        uint64_t interval_ms;
+        uint64_t queue_bytes, queue_batches, queue_samples;
+        uint64_t memory_batches; /* collected, waiting for the disk */
+        int64_t oldest_ms;       /* collection time of the oldest queued batch; 0 when empty */
+        double last_success;     /* seconds since the epoch the target last acknowledged; 0: never */
+        uint64_t dropped;        /* samples given up, every reason */
+};
+/* Calls fn for each target of p (NULL: none), outside every lock. */
+void push_for_each_target(struct push *p, void (*fn)(const struct push_target_status *st, void *userdata),
+                          void *userdata);
 /* url with the password of its userinfo masked (http://alice:xxxxx@host/),
  * into out (size bytes): what the log and diagnostics show. */
 void push_url_redact(const char *url, char *out, size_t size);
