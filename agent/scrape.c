@@ -168,11 +168,11 @@ static int background_add(struct generation *g, const struct collector *c, void 
                 .last_result = -EAGAIN,
         };
         (void) pthread_mutex_init(&b->lock, NULL);
-        if (!g->scheduler && (r = scheduler_new(background_free, &g->scheduler)) < 0) {
+        if (!g->scheduler && (r = scheduler_new(&g->scheduler)) < 0) {
                 background_free(b);
                 return r;
         }
-        if ((r = scheduler_add(g->scheduler, c->name, sched.fd, background_refresh, b)) < 0) {
+        if ((r = scheduler_add(g->scheduler, c->name, sched.fd, background_refresh, background_free, b)) < 0) {
                 background_free(b);
                 return r;
         }
