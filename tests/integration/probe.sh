@@ -141,6 +141,15 @@ serves "$VIGIE_URL/metrics" '^probe_success{probe="web"} 1$' || fail "web stoppe
 d2=$(value 'probe_duration_seconds{probe="web"}')
 [ "$d1" != "$d2" ] || fail "the web probe did not run again within 1.5 s (duration $d1 twice)"
 
+# a reload while the hung probe waits out its timeout: the old probes stop
+# (the hung one is left to finish and is freed after), the new ones run
+sed -i '/^\[probe.broken\]/,/^$/d' "$T/vigie.conf"
+kill -HUP "$VIGIE_PID"
+wait_for 5 grep -q 'configuration reloaded' "$T/probes.log" || fail "no reload: $(tail -3 "$T/probes.log")"
+serves_without "$VIGIE_URL/metrics" 'probe="broken"' || fail "the probe taken out of the file still shows"
+serves "$VIGIE_URL/metrics" '^probe_success{probe="ssh"} 1$' || fail "ssh not probed after the reload"
+sleep 2.5 # the hung probe's abandoned run ends meanwhile
+
 # the server gone: its probes say so
 kill "$SERVERS_PID"
 wait_for 5 serves "$VIGIE_URL/metrics" '^vigie_probe_failed{probe="web",reason="connect"} 1$' ||
