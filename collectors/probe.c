@@ -583,20 +583,18 @@ static int probe_init(const struct collector_env *env, _unused_ const struct con
  * writes them out; a probe not run yet has no series. */
 static int probe_collect(void *state, struct collect_ctx *ctx) {
         struct probe_state *st = state;
-        bool any_http = false, any_https = false, any_failed = false;
+        bool any = false, any_http = false, any_https = false, any_failed = false;
         for (size_t i = 0; i < st->n; i++) {
                 struct probe *p = st->probes[i];
                 (void) pthread_mutex_lock(&p->lock);
                 st->seen[i] = p->last;
                 st->seen_ran[i] = p->ran;
                 (void) pthread_mutex_unlock(&p->lock);
+                any |= st->seen_ran[i];
                 any_http |= st->seen_ran[i] && (p->kind == PROBE_HTTP || p->kind == PROBE_HTTPS);
                 any_https |= st->seen_ran[i] && st->seen[i].cert_expiry > 0;
                 any_failed |= st->seen_ran[i] && st->seen[i].reason != REASON_NONE;
         }
-        bool any = false;
-        for (size_t i = 0; i < st->n; i++)
-                any |= st->seen_ran[i];
         if (!any)
                 return 0;
         (void) metric_set_family(ctx->set, &success_desc);
