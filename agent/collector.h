@@ -13,12 +13,22 @@
 #include "metric.h"
 #include "scrape_cache.h"
 
+struct scheduler;
+
 /* Where a collector reads from. Every read goes through these roots. */
 struct collector_env {
         const char *procfs;
         const char *sysfs;
         const char *rootfs;
         const char *udev_data;
+        /* During init only (NULL or 0 in tests that give none): the
+         * [probe.NAME] sections, and the engine's scheduler for work that
+         * is not one snapshot. A collector adds tasks to it (each probe on
+         * its own clock, scheduler_add) and the engine releases them,
+         * before the collector's free, whenever it stops them. */
+        const struct config_section *probes;
+        size_t n_probes;
+        struct scheduler *scheduler;
 };
 
 /* What one collect call gets and gives back besides its samples. */

@@ -72,7 +72,7 @@ int parse_size(const char *s, uint64_t *ret) {
 }
 
 static bool is_field_type(enum setting_type t) {
-        return t != SETTING_LABEL && t != SETTING_PUSH_URL && t != SETTING_TARGET_KEY;
+        return t != SETTING_LABEL && t != SETTING_PUSH_URL && t != SETTING_TARGET_KEY && t != SETTING_PROBE_KEY;
 }
 
 int config_init_defaults(struct config *cfg) {
@@ -89,6 +89,19 @@ int config_init_defaults(struct config *cfg) {
                 }
         }
         return 0;
+}
+
+static void sections_free(struct config_section *sections, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                struct config_section *s = &sections[i];
+                for (size_t k = 0; k < s->n_entries; k++) {
+                        free(s->entries[k].key);
+                        free(s->entries[k].value);
+                }
+                free(s->entries);
+                free(s->name);
+        }
+        free(sections);
 }
 
 void config_free(struct config *cfg) {
@@ -109,26 +122,9 @@ void config_free(struct config *cfg) {
                 free(cfg->push_labels[i].value);
         }
         free(cfg->push_labels);
-        for (size_t i = 0; i < cfg->n_push_targets; i++) {
-                struct config_section *s = &cfg->push_targets[i];
-                for (size_t k = 0; k < s->n_entries; k++) {
-                        free(s->entries[k].key);
-                        free(s->entries[k].value);
-                }
-                free(s->entries);
-                free(s->name);
-        }
-        free(cfg->push_targets);
-        for (size_t i = 0; i < cfg->n_sections; i++) {
-                struct config_section *s = &cfg->sections[i];
-                for (size_t k = 0; k < s->n_entries; k++) {
-                        free(s->entries[k].key);
-                        free(s->entries[k].value);
-                }
-                free(s->entries);
-                free(s->name);
-        }
-        free(cfg->sections);
+        sections_free(cfg->push_targets, cfg->n_push_targets);
+        sections_free(cfg->sections, cfg->n_sections);
+        sections_free(cfg->probes, cfg->n_probes);
         *cfg = (struct config){0};
 }
 
@@ -330,6 +326,7 @@ int config_set(struct config *cfg, size_t idx, const char *value, unsigned line,
                         r = config_add_push_url(cfg, value);
                 break;
         case SETTING_TARGET_KEY: (void) snprintf(err, size, "set in a [push.target.NAME] section"); break;
+        case SETTING_PROBE_KEY: (void) snprintf(err, size, "set in a [probe.NAME] section"); break;
         }
         if (err[0])
                 return -EINVAL;
@@ -353,12 +350,14 @@ struct loader {
         size_t n_long_values, cap_long_values;
 };
 
+/* A push target's or a probe's name: it becomes a label value and a file name. */
 static bool push_target_name_valid(const char *name) {
         return *name &&
                strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == strlen(name);
 }
 
 static struct config_section *push_target_get(struct config *cfg, const char *name, unsigned line);
+static struct config_section *probe_get(struct config *cfg, const char *name, unsigned line);
 
 /* Debian builds libinih with 200-byte lines, short for a regex. The reader
  * reads whole lines itself; a longer "key = value" reaches inih as
@@ -415,12 +414,14 @@ static char *loader_read_line(char *str, int num, void *stream) {
         /* inih tells nothing of a section with no key: a [push.target.X]
          * left without its url is known from its header */
         char *h = physical + strspn(physical, " \t");
-        if (strncmp(h, "[push.target.", 13) == 0) {
-                size_t hl = strcspn(h + 13, "]");
-                _cleanup_free_ char *name = strndup(h + 13, hl);
+        bool target = strncmp(h, "[push.target.", 13) == 0, probe = strncmp(h, "[probe.", 7) == 0;
+        if (target || probe) {
+                size_t at = target ? 13 : 7, hl = strcspn(h + at, "]");
+                _cleanup_free_ char *name = strndup(h + at, hl);
                 if (!name)
                         (void) fail(l, "out of memory");
-                else if (h[13 + hl] == ']' && push_target_name_valid(name) && !push_target_get(l->cfg, name, l->line))
+                else if (h[at + hl] == ']' && push_target_name_valid(name) &&
+                         !(target ? push_target_get(l->cfg, name, l->line) : probe_get(l->cfg, name, l->line)))
                         (void) fail(l, "out of memory");
         }
         if (n + 1 < (size_t) num - 1) {
@@ -587,6 +588,10 @@ static struct config_section *push_target_get(struct config *cfg, const char *na
                            cfg->path, line);
 }
 
+static struct config_section *probe_get(struct config *cfg, const char *name, unsigned line) {
+        return section_get(&cfg->probes, &cfg->n_probes, &cfg->cap_probes, "probe", name, cfg->path, line);
+}
+
 /* The keys settings[] has for section, for messages. */
 static size_t section_keys(const char *section, const char **keys, size_t max) {
         size_t n = 0;
@@ -596,14 +601,20 @@ static size_t section_keys(const char *section, const char **keys, size_t max) {
         return n;
 }
 
-static int push_target_set(struct loader *l, const char *section, const char *name, const char *key,
-                           const char *value) {
+/* key = value in [push.target.NAME] or [probe.NAME]: known to the table,
+ * given once; its value is for the push exporter or the probe collector. */
+static int named_section_set(struct loader *l, const char *section, const char *name, const char *key,
+                             const char *value) {
+        bool probe = strncmp(section, "probe.", 6) == 0;
         if (settings_find(section, key) < 0) {
                 const char *keys[SETTINGS_MAX];
-                size_t n = section_keys("push.target.NAME", keys, ELEMENTSOF(keys));
-                return fail_unknown_key(l, section, key, "[push.target.NAME]", keys, n);
+                const char *pattern = probe ? "probe.NAME" : "push.target.NAME";
+                char who[64];
+                size_t n = section_keys(pattern, keys, ELEMENTSOF(keys));
+                (void) snprintf(who, sizeof(who), "[%s]", pattern);
+                return fail_unknown_key(l, section, key, who, keys, n);
         }
-        struct config_section *s = push_target_get(l->cfg, name, l->line);
+        struct config_section *s = probe ? probe_get(l->cfg, name, l->line) : push_target_get(l->cfg, name, l->line);
         if (!s)
                 return fail(l, "out of memory");
         const struct config_entry *e = config_section_get(s, key);
@@ -653,7 +664,12 @@ static int loader_handle(void *user, const char *section, const char *key, const
         if (strncmp(section, "push.target.", 12) == 0) {
                 if (!push_target_name_valid(section + 12))
                         return fail(l, "[%s]: a target name is letters, digits, '-' and '_'", section);
-                return push_target_set(l, section, section + 12, key, value);
+                return named_section_set(l, section, section + 12, key, value);
+        }
+        if (strncmp(section, "probe.", 6) == 0) {
+                if (!push_target_name_valid(section + 6))
+                        return fail(l, "[%s]: a probe name is letters, digits, '-' and '_'", section);
+                return named_section_set(l, section, section + 6, key, value);
         }
         int idx = settings_find(section, key);
         if (idx < 0 && strcmp(section, "collectors") == 0)
@@ -661,7 +677,7 @@ static int loader_handle(void *user, const char *section, const char *key, const
         if (idx < 0 && !settings_section_known(section))
                 return fail(l,
                             "[%s]: unknown section (known: [log], [web], [paths], [collectors], "
-                            "[collector.NAME], [push], [push.target.NAME])",
+                            "[collector.NAME], [push], [push.target.NAME], [probe.NAME])",
                             section);
         if (idx < 0) {
                 const char *keys[SETTINGS_MAX];
@@ -790,18 +806,21 @@ static bool header_is_secret(const char *name) {
         return false;
 }
 
-static void write_target(const struct config *cfg, const struct config_section *s, FILE *f, bool for_person,
-                         void (*redact_url)(const char *url, char *out, size_t size)) {
-        fprintf(f, "\n[push.target.%s]\n", s->name);
+/* A [push.target.NAME] or [probe.NAME] section as it was given. */
+static void write_named_section(const struct config *cfg, const struct config_section *s, FILE *f, bool for_person,
+                                void (*redact_url)(const char *url, char *out, size_t size)) {
+        char section[160];
+        (void) snprintf(section, sizeof(section), "%s.%s", s->kind, s->name);
+        fprintf(f, "\n[%s]\n", section);
         for (size_t k = 0; k < s->n_entries; k++) {
                 const struct config_entry *e = &s->entries[k];
                 char value[2048], origin[300];
-                int idx = settings_find("push.target.x", e->key);
+                int idx = settings_find(section, e->key);
                 bool secret = (idx >= 0 && settings[idx].flags & SETTING_SECRET) ||
                               (strncmp(e->key, "header.", 7) == 0 && header_is_secret(e->key + 7));
                 if (for_person && secret)
                         (void) snprintf(value, sizeof(value), "(secret)");
-                else if (for_person && strcmp(e->key, "url") == 0 && redact_url)
+                else if (for_person && (strcmp(e->key, "url") == 0 || strcmp(e->key, "target") == 0) && redact_url)
                         redact_url(e->value, value, sizeof(value));
                 else
                         (void) snprintf(value, sizeof(value), "%s", e->value);
@@ -816,7 +835,7 @@ void config_write(const struct config *cfg, FILE *f, bool for_person,
         char value[2048], origin[300], key[160];
         for (size_t i = 0; i < settings_count; i++) {
                 const struct setting *d = &settings[i];
-                if (d->type == SETTING_PUSH_URL || d->type == SETTING_TARGET_KEY)
+                if (d->type == SETTING_PUSH_URL || d->type == SETTING_TARGET_KEY || d->type == SETTING_PROBE_KEY)
                         continue;
                 if (strcmp(section, d->section) != 0) {
                         section = d->section;
@@ -852,7 +871,9 @@ void config_write(const struct config *cfg, FILE *f, bool for_person,
                         }
         }
         for (size_t i = 0; i < cfg->n_push_targets; i++)
-                write_target(cfg, &cfg->push_targets[i], f, for_person, redact_url);
+                write_named_section(cfg, &cfg->push_targets[i], f, for_person, redact_url);
+        for (size_t i = 0; i < cfg->n_probes; i++)
+                write_named_section(cfg, &cfg->probes[i], f, for_person, redact_url);
         for (size_t i = 0; i < registry_count; i++) {
                 const struct collector *c = registry_collectors[i];
                 const char *keys[32], *defs[32];

@@ -67,6 +67,10 @@ struct config {
         struct config_section *push_targets; /* name = the target's name */
         size_t n_push_targets, cap_push_targets;
 
+        /* [probe.NAME]: one each, read by the probe collector */
+        struct config_section *probes;
+        size_t n_probes, cap_probes;
+
         unsigned setting_line[SETTINGS_MAX]; /* where each settings[] row's value came from */
 };
 

@@ -34,8 +34,7 @@ int config_entry_error(const struct config_section *s, const struct config_entry
                                 *p = '-';
                 return diag_set(diag, "--collector.%s.%s: %s", s->name, flag, msg);
         }
-        return diag_at(diag, s->file, e->line, "[%s.%s] %s: %s", target ? "push.target" : "collector", s->name, e->key,
-                       msg);
+        return diag_at(diag, s->file, e->line, "[%s.%s] %s: %s", s->kind ? s->kind : "collector", s->name, e->key, msg);
 }
 
 int config_section_bool(const struct config_section *s, const char *key, bool def, bool *ret, struct diag *diag) {

@@ -1,7 +1,8 @@
-/* A config file's section as a collector or a push target reads it:
- * [collector.NAME] or [push.target.NAME], its keys and values with where
- * each came from, and the typed getters that say file:line (or the flag)
- * when a value is bad. All a collector needs of the configuration. */
+/* A config file's section as a collector, a push target or a probe reads
+ * it: [collector.NAME], [push.target.NAME] or [probe.NAME], its keys and
+ * values with where each came from, and the typed getters that say
+ * file:line (or the flag) when a value is bad. All a collector needs of
+ * the configuration. */
 #pragma once
 
 #include <stdbool.h>
@@ -19,8 +20,8 @@ struct config_entry {
 /* A [collector.NAME] or [push.target.NAME] section, handed as it is to the
  * collector's init or the push exporter. */
 struct config_section {
-        char *name;       /* the collector's or the target's name */
-        const char *kind; /* "collector" or "push.target": [KIND.NAME] in messages */
+        char *name;       /* the collector's, the target's or the probe's name */
+        const char *kind; /* "collector", "push.target" or "probe": [KIND.NAME] in messages */
         const char *file; /* the config file, for diagnostics */
         unsigned line;    /* of its [header]; 0: made by a flag */
         struct config_entry *entries;

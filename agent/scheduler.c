@@ -26,6 +26,7 @@
 struct task {
         const char *name;
         scheduler_run_fn run;
+        scheduler_release_fn release;
         void *userdata;
         int fd;
         uint64_t due_ns;   /* CLOCK_MONOTONIC; UINT64_MAX: only on its fd */
@@ -47,8 +48,7 @@ struct scheduler {
         pthread_mutex_t lock;
         pthread_cond_t work;     /* a task queued, or stopping */
         pthread_cond_t finished; /* a run returned (CLOCK_MONOTONIC) */
-        scheduler_release_fn release;
-        struct task *tasks; /* fixed once started */
+        struct task *tasks;      /* fixed once started */
         size_t n_tasks, cap_tasks;
         struct task **queue; /* a ring of n_tasks: a task is queued at most once */
         size_t q_head, q_len;
@@ -62,7 +62,7 @@ struct scheduler {
         size_t abandoned;   /* detached workers still in a run */
 };
 
-int scheduler_new(scheduler_release_fn release, struct scheduler **ret) {
+int scheduler_new(struct scheduler **ret) {
         struct scheduler *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
@@ -73,20 +73,25 @@ int scheduler_new(scheduler_release_fn release, struct scheduler **ret) {
         (void) pthread_cond_init(&s->work, NULL);
         (void) pthread_cond_init(&s->finished, &ca);
         (void) pthread_condattr_destroy(&ca);
-        s->release = release;
         s->epfd = s->timerfd = s->wakefd = -1;
         s->armed_ns = UINT64_MAX;
         *ret = s;
         return 0;
 }
 
-int scheduler_add(struct scheduler *s, const char *name, int fd, scheduler_run_fn run, void *userdata) {
+int scheduler_add(struct scheduler *s, const char *name, int fd, scheduler_run_fn run, scheduler_release_fn release,
+                  void *userdata) {
         if (s->started)
                 return -EBUSY;
         if (array_reserve((void **) &s->tasks, &s->cap_tasks, s->n_tasks + 1, sizeof(*s->tasks)) < 0)
                 return -ENOMEM;
-        s->tasks[s->n_tasks++] = (struct task){.name = name, .run = run, .userdata = userdata, .fd = fd, .due_ns = 0};
+        s->tasks[s->n_tasks++] = (struct task){
+                .name = name, .run = run, .release = release, .userdata = userdata, .fd = fd, .due_ns = 0};
         return 0;
+}
+
+size_t scheduler_count(const struct scheduler *s) {
+        return s ? s->n_tasks : 0;
 }
 
 static void destroy(struct scheduler *s) {
@@ -161,7 +166,7 @@ static void *worker_main(void *arg) {
                 w->task = NULL;
                 task_done(s, t, delay_ms);
                 if (w->detached) {
-                        s->release(t->userdata);
+                        t->release(t->userdata);
                         bool last = --s->abandoned == 0 && !s->owner_freeing;
                         (void) pthread_mutex_unlock(&s->lock);
                         free(w);
@@ -304,7 +309,7 @@ void scheduler_free(struct scheduler *s, uint64_t grace_ms) {
                 return;
         if (!s->started) {
                 for (size_t i = 0; i < s->n_tasks; i++)
-                        s->release(s->tasks[i].userdata);
+                        s->tasks[i].release(s->tasks[i].userdata);
                 destroy(s);
                 return;
         }
@@ -343,7 +348,7 @@ void scheduler_free(struct scheduler *s, uint64_t grace_ms) {
                 (void) pthread_join(s->workers[i]->thread, NULL);
         for (size_t i = 0; i < s->n_tasks; i++)
                 if (!s->tasks[i].abandoned)
-                        s->release(s->tasks[i].userdata);
+                        s->tasks[i].release(s->tasks[i].userdata);
 
         (void) pthread_mutex_lock(&s->lock);
         s->owner_freeing = false;

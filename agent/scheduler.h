@@ -22,11 +22,15 @@ typedef uint64_t (*scheduler_run_fn)(void *userdata, bool fd_ready);
  * returns. Never while the task runs. */
 typedef void (*scheduler_release_fn)(void *userdata);
 
-int scheduler_new(scheduler_release_fn release, struct scheduler **ret);
+int scheduler_new(struct scheduler **ret);
 /* Adds a task (name, for the log, outlives s) before scheduler_start: its first run comes at once, the
  * next ones as run says and whenever fd (-1: none; the task's, left open)
- * is readable. 0 or -ENOMEM; on error userdata is the caller's still. */
-int scheduler_add(struct scheduler *s, const char *name, int fd, scheduler_run_fn run, void *userdata);
+ * is readable; release lets userdata go. 0 or -ENOMEM; on error userdata
+ * is the caller's still. */
+int scheduler_add(struct scheduler *s, const char *name, int fd, scheduler_run_fn run, scheduler_release_fn release,
+                  void *userdata);
+/* How many tasks were added (0 for NULL). */
+size_t scheduler_count(const struct scheduler *s);
 /* Starts the thread; 0 or a negative errno. */
 int scheduler_start(struct scheduler *s);
 /* Waits until every task has run once, for at most timeout_ms. */

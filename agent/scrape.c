@@ -84,7 +84,7 @@ struct generation {
         size_t n, n_background;
         bool exporter_metrics;
         struct scrape_cache cache;   /* this generation's paths */
-        struct scheduler *scheduler; /* NULL without background collectors */
+        struct scheduler *scheduler; /* NULL without background work */
 };
 
 struct scrape_engine {
@@ -155,8 +155,8 @@ static uint64_t background_refresh(void *userdata, bool fd_ready) {
         return ctx.next_refresh_ms;
 }
 
-/* Hands a started background collector to g's scheduler (made at the
- * first); on error the collector is freed. */
+/* Hands a started background collector to g's scheduler; on error the
+ * collector is freed. */
 static int background_add(struct generation *g, const struct collector *c, void *state, struct diag *diag,
                           struct background **ret) {
         struct collector_schedule sched = {.fd = -1};
@@ -181,11 +181,7 @@ static int background_add(struct generation *g, const struct collector *c, void 
                 .last_result = -EAGAIN,
         };
         (void) pthread_mutex_init(&b->lock, NULL);
-        if (!g->scheduler && (r = scheduler_new(background_free, &g->scheduler)) < 0) {
-                background_free(b);
-                return r;
-        }
-        if ((r = scheduler_add(g->scheduler, c->name, sched.fd, background_refresh, b)) < 0) {
+        if ((r = scheduler_add(g->scheduler, c->name, sched.fd, background_refresh, background_free, b)) < 0) {
                 background_free(b);
                 return r;
         }
@@ -196,7 +192,7 @@ static int background_add(struct generation *g, const struct collector *c, void 
 static void generation_free(struct generation *g) {
         if (!g)
                 return;
-        scheduler_free(g->scheduler, STOP_GRACE_MS); /* frees the background collectors */
+        scheduler_free(g->scheduler, STOP_GRACE_MS); /* frees the background collectors and stops the probes */
         scrape_cache_free(&g->cache);
         for (size_t i = 0; i < g->n; i++)
                 if (g->instances[i].desc && !g->instances[i].bg)
@@ -221,10 +217,14 @@ static int generation_new(const struct config *cfg, const struct collector *cons
                 }
         g->env = (struct collector_env){g->paths[0], g->paths[1], g->paths[2], g->paths[3]};
         g->instances = calloc(n ? n : 1, sizeof(*g->instances));
-        if (!g->instances) {
+        if (!g->instances || scheduler_new(&g->scheduler) < 0) {
                 generation_free(g);
                 return -ENOMEM;
         }
+        /* what only init may read: the config goes when configure returns */
+        g->env.probes = cfg->probes;
+        g->env.n_probes = cfg->n_probes;
+        g->env.scheduler = g->scheduler;
         for (size_t i = 0; i < n; i++) {
                 const struct collector *c = collectors[i];
                 struct collector_instance *inst = &g->instances[g->n];
@@ -243,6 +243,13 @@ static int generation_new(const struct config *cfg, const struct collector *cons
                         inst->status.last_result = -EAGAIN; /* no refresh yet */
                 inst->shown = inst->status;
                 g->n++;
+        }
+        g->env.probes = NULL;
+        g->env.n_probes = 0;
+        g->env.scheduler = NULL;
+        if (scheduler_count(g->scheduler) == 0) { /* nothing in the background: no thread, no wake-up */
+                scheduler_free(g->scheduler, 0);
+                g->scheduler = NULL;
         }
         if (g->scheduler) {
                 int r = scheduler_start(g->scheduler);

@@ -13,6 +13,7 @@
 #define F(field) offsetof(struct config, field)
 #define S 1000ull
 #define T "push.target.NAME"
+#define P "probe.NAME"
 const struct setting settings[] = {
         {"log", "level", "log.level", SETTING_LOG_LEVEL, 0, F(log_level), 0, 0, "info", "error, warn, info or debug"},
         {"log", "target", "log.target", SETTING_LOG_TARGET, 0, F(log_target), 0, 0, "auto",
@@ -69,7 +70,25 @@ const struct setting settings[] = {
         {T, "password", NULL, SETTING_TARGET_KEY, SETTING_SECRET, 0, 0, 0, "", "basic auth password"},
         {T, "password_file", NULL, SETTING_TARGET_KEY, 0, 0, 0, 0, "", "a file holding it (chmod 600)"},
         {T, "header.NAME", NULL, SETTING_TARGET_KEY, 0, 0, 0, 0, "", "an extra header (a tenant)"},
+        {P, "kind", NULL, SETTING_PROBE_KEY, 0, 0, 0, 0, "", "tcp, http, https or unix"},
+        {P, "target", NULL, SETTING_PROBE_KEY, 0, 0, 0, 0, "",
+         "tcp: host:port or [ipv6]:port; http, https: the URL; unix: the socket's path"},
+        {P, "interval", NULL, SETTING_PROBE_KEY, 0, 0, 0, 0, "15s", "how often the probe runs"},
+        {P, "timeout", NULL, SETTING_PROBE_KEY, 0, 0, 0, 0, "5s", "how long one run may take, at most the interval"},
+        {P, "send", NULL, SETTING_PROBE_KEY, 0, 0, 0, 0, "",
+         "tcp, unix: what to send once connected (\\r, \\n, \\t and \\\\ escapes)"},
+        {P, "expect", NULL, SETTING_PROBE_KEY, 0, 0, 0, 0, "",
+         "tcp, unix: a POSIX extended regex that what the server sends first must match"},
+        {P, "valid_status_codes", NULL, SETTING_PROBE_KEY, 0, 0, 0, 0, "",
+         "http, https: the status codes that succeed, as 200, 301 (none given: any 2xx)"},
+        {P, "follow_redirects", NULL, SETTING_PROBE_KEY, 0, 0, 0, 0, "false",
+         "http, https: follow redirects (at most 10) instead of judging the first answer"},
+        {P, "ca_file", NULL, SETTING_PROBE_KEY, 0, 0, 0, 0, "",
+         "https: the CA of the server's certificate (the system's by default)"},
+        {P, "insecure_skip_verify", NULL, SETTING_PROBE_KEY, 0, 0, 0, 0, "false",
+         "https: accept any server certificate (its expiry is still reported)"},
 };
+#undef P
 #undef T
 #undef S
 #undef F
@@ -85,9 +104,11 @@ static bool key_matches(const char *pattern, const char *key) {
         return strncmp(pattern, key, n) == 0 && key[n] != '\0';
 }
 
+/* "push.target.NAME" matches "push.target.central", "probe.NAME" "probe.web" */
 static bool section_matches(const char *pattern, const char *section) {
-        if (strcmp(pattern, "push.target.NAME") == 0)
-                return strncmp(section, "push.target.", 12) == 0 && section[12] != '\0';
+        size_t n = strlen(pattern);
+        if (n > 5 && strcmp(pattern + n - 5, ".NAME") == 0)
+                return strncmp(section, pattern, n - 4) == 0 && section[n - 4] != '\0';
         return strcmp(pattern, section) == 0;
 }
 

@@ -27,6 +27,7 @@ enum setting_type {
         SETTING_WEB_CONFIG, /* node_exporter's --web.config.file */
         SETTING_PUSH_URL,   /* --push.url adds a target */
         SETTING_TARGET_KEY, /* a [push.target.NAME] key, read by the push exporter */
+        SETTING_PROBE_KEY,  /* a [probe.NAME] key, read by the probe collector */
 };
 
 #define SETTING_SECRET 1u    /* never shown: --check-config prints "(secret)" */
@@ -47,7 +48,7 @@ struct setting {
 extern const struct setting settings[];
 extern const size_t settings_count;
 
-#define SETTINGS_MAX 48
+#define SETTINGS_MAX 64
 
 /* The index of [section] key (a target's section is "push.target.X"),
  * or -ENOENT. */

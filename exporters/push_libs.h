@@ -1,4 +1,5 @@
-/* libcurl and libsnappy, loaded when a push target is configured: linked
+/* libcurl and libsnappy, loaded when a push target is configured (libcurl
+ * alone when an http or https probe is): linked
  * in, they cost every server about 4 MiB of resident memory (libcurl's
  * Kerberos, LDAP, SSH and OpenSSL dependencies, snappy's libstdc++), push
  * or not. Loaded once and kept (dlclose would only allocate more at exit;
@@ -31,3 +32,6 @@ struct push_libs {
 /* The libraries, loaded on first call. NULL if one is missing; then err
  * (size bytes) says which and how to get it. */
 const struct push_libs *push_libs_get(char *err, size_t size);
+/* libcurl alone, for the probes: the same struct, its snappy_* NULL unless
+ * push_libs_get loaded them. */
+const struct push_libs *push_libs_curl(char *err, size_t size);

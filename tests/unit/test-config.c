@@ -69,7 +69,7 @@ static const struct file_case file_errors[] = {
          "F:2: [web] listen_adress: unknown key; did you mean listen_address? ([web] has listen_address, "
          "telemetry_path, max_requests, connection_timeout, systemd_socket, disable_exporter_metrics, config_file)"},
         {"[webb]\nx = 1\n", "F:2: [webb]: unknown section (known: [log], [web], [paths], [collectors], "
-                            "[collector.NAME], [push], [push.target.NAME])"},
+                            "[collector.NAME], [push], [push.target.NAME], [probe.NAME])"},
         {"[push]\ninterval = 500ms\n", "F:2: [push] interval: '500ms' is not a duration from 1s to 24h (e.g. 15s, 1m)"},
         {"[push]\nqueue_max_bytes = 1k\n",
          "F:2: [push] queue_max_bytes: '1k' is not a size of at least 64KiB (e.g. 256MiB, 1G)"},
@@ -368,7 +368,8 @@ static void test_write_effective_settings(_unused_ void **state) {
         char msg[600];
         assert_int_equal(load_config("[web]\nmax_requests = 5\n[push]\nlabel.site = mairie\n"
                                      "[push.target.central]\nurl = https://x/api/v1/write\nbearer_token = s3cret\n"
-                                     "header.Authorization = Basic czNjcmV0\nheader.X-Scope-OrgID = t1\n",
+                                     "header.Authorization = Basic czNjcmV0\nheader.X-Scope-OrgID = t1\n"
+                                     "[probe.web]\nkind = http\ntarget = http://127.0.0.1/\n",
                                      &cfg, msg, sizeof(msg)),
                          0);
         struct options o;
@@ -392,6 +393,8 @@ static void test_write_effective_settings(_unused_ void **state) {
                 {"bearer_token = (secret)", "F:7"},
                 {"header.Authorization = (secret)", "F:8"},
                 {"header.X-Scope-OrgID = t1", "F:9"},
+                {"kind = http", "F:11"},
+                {"target = http://127.0.0.1/", "F:12"},
                 {"mount_timeout = 2s", "default"},
         };
         for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
@@ -404,6 +407,7 @@ static void test_write_effective_settings(_unused_ void **state) {
                 if (!strstr(text, want))
                         fail_msg("no '%s' in:\n%s", want, text);
         }
+        assert_non_null(strstr(text, "\n[probe.web]\nkind = http "));
         assert_null(strstr(text, "s3cret"));
         assert_null(strstr(text, "czNjcmV0"));
         free(text);

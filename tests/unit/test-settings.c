@@ -63,8 +63,8 @@ static void no_misses(const struct misses *m, const char *what) {
                 fail_msg("%s lacks:\n%s", what, m->text);
 }
 
-/* vigie.conf: "[section]" or ";[section]" headers (a target's name made
- * NAME), and "key = value" or ";key = value" lines under them */
+/* vigie.conf: "[section]" or ";[section]" headers (a target's or a
+ * probe's name made NAME), and "key = value" or ";key = value" lines under them */
 static const char *conf_value(const char *conf, const char *section, const char *key) {
         static char value[2048];
         char current[128] = "";
@@ -78,6 +78,8 @@ static const char *conf_value(const char *conf, const char *section, const char 
                         (void) snprintf(current, sizeof(current), "%.*s", (int) (len - 2 - (size_t) (p - line)), p + 1);
                         if (strncmp(current, "push.target.", 12) == 0)
                                 strcpy(current + 12, "NAME");
+                        if (strncmp(current, "probe.", 6) == 0)
+                                strcpy(current + 6, "NAME");
                 } else if (strcmp(current, section) == 0) {
                         size_t n = any_name ? klen - 4 : klen;
                         if (strncmp(p, key, n) == 0 && (any_name || strncmp(p + n, " =", 2) == 0)) {
@@ -100,7 +102,8 @@ static void test_vigie_conf(_unused_ void **state) {
         for (size_t i = 0; i < settings_count; i++) {
                 const struct setting *s = &settings[i];
                 const char *v = conf_value(conf, s->section, s->key);
-                bool example = s->type == SETTING_TARGET_KEY || s->type == SETTING_PUSH_URL || s->type == SETTING_LABEL;
+                bool example = s->type == SETTING_TARGET_KEY || s->type == SETTING_PROBE_KEY ||
+                               s->type == SETTING_PUSH_URL || s->type == SETTING_LABEL;
                 if (!v)
                         miss(&m, "[%s] %s", s->section, s->key);
                 else if (!example && strcmp(v, s->def) != 0)
