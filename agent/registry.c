@@ -20,6 +20,7 @@ extern const struct collector filesystem_collector;
 extern const struct collector hwmon_collector;
 extern const struct collector thermal_zone_collector;
 extern const struct collector powersupplyclass_collector;
+extern const struct collector rapl_collector;
 extern const struct collector textfile_collector;
 extern const struct collector entropy_collector;
 extern const struct collector filefd_collector;
@@ -64,6 +65,7 @@ const struct collector *const registry_collectors[] = {
         &hwmon_collector,
         &thermal_zone_collector,
         &powersupplyclass_collector,
+        &rapl_collector,
         &textfile_collector,
         &entropy_collector,
         &filefd_collector,
