@@ -10,6 +10,7 @@
 #include "array.h"
 #include "fileio.h"
 #include "macro.h"
+#include "optional_file.h"
 #include "sysfs_attr.h"
 
 /* Go's path.Clean, which filepath.Join applies to the path label: no
@@ -89,10 +90,10 @@ static void zone_name(const struct powercap_zones *z, const char *raw, struct po
 }
 
 int powercap_zones_read(struct powercap_zones *z) {
-        int r = dirlist_read_kept(&z->entries, z->dir);
+        z->n = 0;
+        int r = optional_dirlist_read(&z->missing_until_ns, &z->entries, z->dir);
         if (r < 0)
                 return r;
-        z->n = 0;
         char clean[PATH_MAX];
         path_clean(z->dir, clean, sizeof(clean));
         for (size_t i = 0; i < z->entries.n; i++) {

@@ -26,6 +26,7 @@ struct powercap_zone {
 struct powercap_zones {
         char dir[PATH_MAX]; /* sysfs/class/powercap */
         struct dirlist entries;
+        uint64_t missing_until_ns; /* optional_file.h: a host without powercap looks once a minute */
         struct powercap_zone *zones;
         size_t n, cap;
 };

@@ -84,6 +84,7 @@ static const struct collector_option energy_options[] = {
 struct source_state {
         const struct energy_source *src;
         void *state;
+        struct energy_zones zones;
         int status;          /* its last read's: 0 or a negative errno */
         bool read_once;      /* status holds a read's */
         bool told_denied;    /* the permission line was logged */
@@ -98,13 +99,13 @@ struct energy_state {
         uint64_t started_ns; /* the first collection, for the embodied counter */
 };
 
-struct energy_zone *energy_zone_get(struct energy_zone **zones, size_t *n, size_t *cap, const char *name) {
-        for (size_t i = 0; i < *n; i++)
-                if (strcmp((*zones)[i].name, name) == 0)
-                        return &(*zones)[i];
-        if (array_reserve((void **) zones, cap, *n + 1, sizeof(**zones)) < 0)
+struct energy_zone *energy_zone_get(struct energy_zones *zones, const char *name) {
+        for (size_t i = 0; i < zones->n; i++)
+                if (strcmp(zones->v[i].name, name) == 0)
+                        return &zones->v[i];
+        if (array_reserve((void **) &zones->v, &zones->cap, zones->n + 1, sizeof(*zones->v)) < 0)
                 return NULL;
-        struct energy_zone *z = &(*zones)[(*n)++];
+        struct energy_zone *z = &zones->v[zones->n++];
         *z = (struct energy_zone){0};
         (void) snprintf(z->name, sizeof(z->name), "%s", name);
         return z;
@@ -114,9 +115,11 @@ static void energy_free(void *state) {
         struct energy_state *s = state;
         if (!s)
                 return;
-        for (size_t i = 0; i < N_SOURCES; i++)
+        for (size_t i = 0; i < N_SOURCES; i++) {
                 if (s->sources[i].src)
                         s->sources[i].src->free(s->sources[i].state);
+                free(s->sources[i].zones.v);
+        }
         (void) pthread_mutex_destroy(&s->lock);
         free(s);
 }
@@ -171,15 +174,13 @@ static const char *status_reason(int status) {
  * counter is root's: collectors leave logging to the engine, but the
  * collector as a whole works, so the engine has nothing to say. */
 static void source_read(struct source_state *ss, const struct energy_read *rd) {
-        ss->status = ss->src->read(ss->state, rd);
+        ss->status = ss->src->read(ss->state, &ss->zones, rd);
         ss->read_once = true;
         /* a zone's counter starts at 0 at the read that finds it: the
          * start of its first interval */
-        size_t n;
-        struct energy_zone *zones = ss->src->zones(ss->state, &n);
-        for (size_t k = 0; k < n; k++)
-                if (zones[k].seen && zones[k].collected_ns == 0)
-                        zones[k].collected_ns = rd->now_ns;
+        for (size_t k = 0; k < ss->zones.n; k++)
+                if (ss->zones.v[k].seen && ss->zones.v[k].collected_ns == 0)
+                        ss->zones.v[k].collected_ns = rd->now_ns;
         if (ss->status == -EACCES && !ss->told_denied) {
                 ss->told_denied = true;
                 log_warn("energy: the %s counters are readable by root only (CVE-2020-8694); install "
@@ -219,8 +220,8 @@ static uint64_t energy_sample(void *state) {
  * *ret_watts. Whether the source gives the host figure now. */
 static bool source_host_delta(struct source_state *ss, uint64_t now_ns, double *ret_joules, double *ret_watts,
                               bool *ret_has_watts) {
-        size_t n;
-        struct energy_zone *zones = ss->src->zones(ss->state, &n);
+        size_t n = ss->zones.n;
+        struct energy_zone *zones = ss->zones.v;
         bool host = false;
         double dj_host = 0, w_host = 0;
         *ret_has_watts = false;
@@ -254,8 +255,8 @@ static bool source_host_delta(struct source_state *ss, uint64_t now_ns, double *
 
 static void emit_source(const struct source_state *ss, struct metric_set *set) {
         const char *method = ss->src->estimated ? "estimated" : "measured";
-        size_t n;
-        const struct energy_zone *zones = ss->src->zones(ss->state, &n);
+        size_t n = ss->zones.n;
+        const struct energy_zone *zones = ss->zones.v;
         (void) metric_set_family(set, &joules_desc);
         for (size_t k = 0; k < n; k++)
                 if (zones[k].seen) {

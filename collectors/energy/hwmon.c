@@ -13,11 +13,11 @@
 #include "array.h"
 #include "dirlist.h"
 #include "fileio.h"
+#include "optional_file.h"
 #include "source.h"
 #include "sysfs_attr.h"
 
 struct hwmon_sensor {
-        size_t zone;      /* in zones */
         bool energy;      /* energy*_input, else power */
         uint64_t last;    /* µW or µJ at the last read */
         uint64_t last_ns; /* 0: not read yet */
@@ -25,10 +25,9 @@ struct hwmon_sensor {
 
 struct hwmon_source {
         char dir[PATH_MAX];
+        uint64_t missing_until_ns; /* optional_file.h: looked for once a minute when absent */
         struct dirlist chips, files;
-        struct energy_zone *zones;
-        size_t n, cap;
-        struct hwmon_sensor *sensors; /* parallel to zones */
+        struct hwmon_sensor *sensors; /* parallel to the zones */
         size_t cap_sensors;
 };
 
@@ -51,7 +50,6 @@ static void hwmon_free(void *state) {
                 return;
         dirlist_free(&s->chips);
         dirlist_free(&s->files);
-        free(s->zones);
         free(s->sensors);
         free(s);
 }
@@ -81,20 +79,20 @@ static bool sensor_file(const struct dirlist *files, const char *file, char *sen
         return false;
 }
 
-static int hwmon_sensor_read(struct hwmon_source *s, int dirfd, const char *chip, const char *entry, const char *file,
-                             const struct energy_read *rd) {
+static int hwmon_sensor_read(struct hwmon_source *s, struct energy_zones *zones, int dirfd, const char *chip,
+                             const char *entry, const char *file, const struct energy_read *rd) {
         char sensor[48], label[192];
         bool energy;
         if (!sensor_file(&s->files, file, sensor, sizeof(sensor), &energy))
                 return 0;
         (void) snprintf(label, sizeof(label), "%s/%s/%s", chip, entry, sensor);
-        size_t before = s->n;
-        struct energy_zone *z = energy_zone_get(&s->zones, &s->n, &s->cap, label);
-        if (!z || array_reserve((void **) &s->sensors, &s->cap_sensors, s->n, sizeof(*s->sensors)) < 0)
+        size_t before = zones->n;
+        struct energy_zone *z = energy_zone_get(zones, label);
+        if (!z || array_reserve((void **) &s->sensors, &s->cap_sensors, zones->n, sizeof(*s->sensors)) < 0)
                 return -ENOMEM;
-        struct hwmon_sensor *h = &s->sensors[z - s->zones];
-        if (s->n > before)
-                *h = (struct hwmon_sensor){.zone = (size_t) (z - s->zones), .energy = energy};
+        struct hwmon_sensor *h = &s->sensors[z - zones->v];
+        if (zones->n > before)
+                *h = (struct hwmon_sensor){.energy = energy};
         uint64_t v;
         int r = sysfs_attr_u64_fd(dirfd, file, &v);
         if (r < 0)
@@ -112,13 +110,12 @@ static int hwmon_sensor_read(struct hwmon_source *s, int dirfd, const char *chip
         return 1;
 }
 
-static int hwmon_read(void *state, const struct energy_read *rd) {
+static int hwmon_read(void *state, struct energy_zones *zones, const struct energy_read *rd) {
         struct hwmon_source *s = state;
-        int r = dirlist_read_kept(&s->chips, s->dir);
+        int r = optional_dirlist_read(&s->missing_until_ns, &s->chips, s->dir);
         if (r < 0)
                 return r;
-        int result = 0;
-        unsigned found = 0;
+        struct energy_tally t = {0};
         for (size_t i = 0; i < s->chips.n; i++) {
                 const char *entry = dirlist_name(&s->chips, i);
                 char dir[PATH_MAX], text[64], chip[64];
@@ -131,27 +128,18 @@ static int hwmon_read(void *state, const struct energy_read *rd) {
                 const char *name = sysfs_attr_text_fd(dirfd, "name", text, sizeof(text), &err);
                 (void) snprintf(chip, sizeof(chip), "%s", name && name[0] ? name : entry);
                 for (size_t k = 0; k < s->files.n; k++) {
-                        int e = hwmon_sensor_read(s, dirfd, chip, entry, dirlist_name(&s->files, k), rd);
+                        int e = hwmon_sensor_read(s, zones, dirfd, chip, entry, dirlist_name(&s->files, k), rd);
                         if (e == -ENOMEM)
                                 return e;
-                        if (e < 0 && result == 0)
-                                result = e;
-                        found += e > 0;
+                        energy_tally_add(&t, e);
                 }
         }
-        return result < 0 ? result : found > 0 ? 0 : -ENOENT;
-}
-
-static struct energy_zone *hwmon_zones(void *state, size_t *ret_n) {
-        struct hwmon_source *s = state;
-        *ret_n = s->n;
-        return s->zones;
+        return energy_tally_result(&t);
 }
 
 const struct energy_source energy_hwmon_source = {
         .name = "hwmon",
         .init = hwmon_init,
         .read = hwmon_read,
-        .zones = hwmon_zones,
         .free = hwmon_free,
 };

@@ -32,7 +32,6 @@ struct model_source {
         double tdp_watts; /* 0: MODEL_TDP_PER_CPU per CPU */
         double min_per_cpu, max_per_cpu, per_gib;
         struct buf stat, meminfo;
-        struct energy_zone zone;
         uint64_t busy, total; /* ticks at the last read */
         uint64_t last_ns;     /* 0: not read yet */
 };
@@ -61,8 +60,6 @@ static int model_init(const struct collector_env *env, const struct config_secti
         if (!s)
                 return -ENOMEM;
         *s = m;
-        (void) snprintf(s->zone.name, sizeof(s->zone.name), "%s", k == MODEL_CCF ? "cpu_memory" : "cpu");
-        s->zone.host = true;
         *ret_state = s;
         return 0;
 }
@@ -139,7 +136,7 @@ static double tdp_ratio(double u) {
         return tdp_curve[ELEMENTSOF(tdp_curve) - 1].ratio;
 }
 
-static int model_read(void *state, const struct energy_read *rd) {
+static int model_read(void *state, struct energy_zones *zones, const struct energy_read *rd) {
         struct model_source *s = state;
         if (s->kind == MODEL_OFF)
                 return -ENOENT;
@@ -155,7 +152,11 @@ static int model_read(void *state, const struct energy_read *rd) {
         double gib = 0;
         if (s->kind == MODEL_CCF && (r = mem_gib(s, &gib)) < 0)
                 return r;
-        s->zone.seen = true;
+        struct energy_zone *z = energy_zone_get(zones, s->kind == MODEL_CCF ? "cpu_memory" : "cpu");
+        if (!z)
+                return -ENOMEM;
+        z->seen = true;
+        z->host = true;
         if (s->last_ns != 0 && busy >= s->busy && total == s->total)
                 return 0; /* no tick since: the interval goes on */
         if (s->last_ns != 0 && busy >= s->busy && total > s->total) {
@@ -165,7 +166,7 @@ static int model_read(void *state, const struct energy_read *rd) {
                 double w = s->kind == MODEL_TDP
                                    ? tdp * tdp_ratio(u)
                                    : cpus * (s->min_per_cpu + u * (s->max_per_cpu - s->min_per_cpu)) + gib * s->per_gib;
-                s->zone.joules += w * (double) (rd->now_ns - s->last_ns) / 1e9;
+                z->joules += w * (double) (rd->now_ns - s->last_ns) / 1e9;
         }
         s->busy = busy;
         s->total = total;
@@ -173,17 +174,10 @@ static int model_read(void *state, const struct energy_read *rd) {
         return 0;
 }
 
-static struct energy_zone *model_zones(void *state, size_t *ret_n) {
-        struct model_source *s = state;
-        *ret_n = 1;
-        return &s->zone;
-}
-
 const struct energy_source energy_model_source = {
         .name = "model",
         .estimated = true,
         .init = model_init,
         .read = model_read,
-        .zones = model_zones,
         .free = model_free,
 };

@@ -13,6 +13,7 @@
 #include "array.h"
 #include "dirlist.h"
 #include "fileio.h"
+#include "optional_file.h"
 #include "source.h"
 #include "sysfs_attr.h"
 
@@ -24,10 +25,9 @@ struct supply {
 
 struct power_supply_source {
         char dir[PATH_MAX];
+        uint64_t missing_until_ns; /* optional_file.h: looked for once a minute when absent */
         struct dirlist supplies;
-        struct energy_zone *zones;
-        size_t n, cap;
-        struct supply *state; /* parallel to zones */
+        struct supply *state; /* parallel to the zones */
         size_t cap_state;
 };
 
@@ -49,13 +49,13 @@ static void power_supply_free(void *state) {
         if (!s)
                 return;
         dirlist_free(&s->supplies);
-        free(s->zones);
         free(s->state);
         free(s);
 }
 
 /* 1 for a supply read, 0 for one that delivers nothing to count. */
-static int supply_read(struct power_supply_source *s, const char *name, const struct energy_read *rd) {
+static int supply_read(struct power_supply_source *s, struct energy_zones *zones, const char *name,
+                       const struct energy_read *rd) {
         char dir[PATH_MAX], t[32], st[32];
         if (path_join(dir, sizeof(dir), s->dir, name) < 0)
                 return 0;
@@ -79,10 +79,10 @@ static int supply_read(struct power_supply_source *s, const char *name, const st
         if (re < 0 && re != -ENOENT)
                 return re;
 
-        struct energy_zone *z = energy_zone_get(&s->zones, &s->n, &s->cap, name);
-        if (!z || array_reserve((void **) &s->state, &s->cap_state, s->n, sizeof(*s->state)) < 0)
+        struct energy_zone *z = energy_zone_get(zones, name);
+        if (!z || array_reserve((void **) &s->state, &s->cap_state, zones->n, sizeof(*s->state)) < 0)
                 return -ENOMEM;
-        struct supply *p = &s->state[z - s->zones];
+        struct supply *p = &s->state[z - zones->v];
         bool delivering = ups || (status && strcmp(status, "Discharging") == 0);
         z->seen = true;
         z->host = delivering; /* a charging battery powers nothing */
@@ -101,34 +101,24 @@ static int supply_read(struct power_supply_source *s, const char *name, const st
         return 1;
 }
 
-static int power_supply_read(void *state, const struct energy_read *rd) {
+static int power_supply_read(void *state, struct energy_zones *zones, const struct energy_read *rd) {
         struct power_supply_source *s = state;
-        int r = dirlist_read_kept(&s->supplies, s->dir);
+        int r = optional_dirlist_read(&s->missing_until_ns, &s->supplies, s->dir);
         if (r < 0)
                 return r;
-        int result = 0;
-        unsigned found = 0;
+        struct energy_tally t = {0};
         for (size_t i = 0; i < s->supplies.n; i++) {
-                int e = supply_read(s, dirlist_name(&s->supplies, i), rd);
+                int e = supply_read(s, zones, dirlist_name(&s->supplies, i), rd);
                 if (e == -ENOMEM)
                         return e;
-                if (e < 0 && result == 0)
-                        result = e;
-                found += e > 0;
+                energy_tally_add(&t, e);
         }
-        return result < 0 ? result : found > 0 ? 0 : -ENOENT;
-}
-
-static struct energy_zone *power_supply_zones(void *state, size_t *ret_n) {
-        struct power_supply_source *s = state;
-        *ret_n = s->n;
-        return s->zones;
+        return energy_tally_result(&t);
 }
 
 const struct energy_source energy_power_supply_source = {
         .name = "power_supply",
         .init = power_supply_init,
         .read = power_supply_read,
-        .zones = power_supply_zones,
         .free = power_supply_free,
 };

@@ -34,8 +34,6 @@ struct rapl_counter {
 struct rapl_source {
         struct powercap_zones pz;
         double bound_uw; /* configured; 0: the zones' constraints */
-        struct energy_zone *zones;
-        size_t n, cap;
         struct rapl_counter *counters;
         size_t n_counters, cap_counters;
 };
@@ -63,7 +61,6 @@ static void rapl_free(void *state) {
         if (!s)
                 return;
         powercap_zones_free(&s->pz);
-        free(s->zones);
         free(s->counters);
         free(s);
 }
@@ -120,15 +117,16 @@ static bool mmio_twin(const struct powercap_zones *pz, const struct powercap_zon
         return false;
 }
 
-static struct rapl_counter *counter_of(struct rapl_source *s, const struct powercap_zone *z, const char *label) {
+static struct rapl_counter *counter_of(struct rapl_source *s, struct energy_zones *zones, const struct powercap_zone *z,
+                                       const char *label) {
         for (size_t i = 0; i < s->n_counters; i++)
                 if (strcmp(s->counters[i].entry, z->entry) == 0)
                         return &s->counters[i];
-        struct energy_zone *ez = energy_zone_get(&s->zones, &s->n, &s->cap, label);
+        struct energy_zone *ez = energy_zone_get(zones, label);
         if (!ez || array_reserve((void **) &s->counters, &s->cap_counters, s->n_counters + 1, sizeof(*s->counters)) < 0)
                 return NULL;
         struct rapl_counter *c = &s->counters[s->n_counters++];
-        *c = (struct rapl_counter){.zone = (size_t) (ez - s->zones), .max_uw = zone_max_uw(s, z)};
+        *c = (struct rapl_counter){.zone = (size_t) (ez - zones->v), .max_uw = zone_max_uw(s, z)};
         (void) snprintf(c->entry, sizeof(c->entry), "%s", z->entry);
         return c;
 }
@@ -144,7 +142,7 @@ static double rapl_delta_uj(const struct rapl_counter *c, uint64_t uj, uint64_t 
         return wrapped <= most ? wrapped : (double) uj;
 }
 
-static int rapl_read(void *state, const struct energy_read *rd) {
+static int rapl_read(void *state, struct energy_zones *zones, const struct energy_read *rd) {
         struct rapl_source *s = state;
         int r = powercap_zones_read(&s->pz);
         if (r < 0)
@@ -152,25 +150,22 @@ static int rapl_read(void *state, const struct energy_read *rd) {
         bool psys = false;
         for (size_t i = 0; i < s->pz.n; i++)
                 psys |= strcmp(s->pz.zones[i].name, "psys") == 0;
-        int result = 0;
-        size_t read = 0;
+        struct energy_tally t = {0};
         for (size_t i = 0; i < s->pz.n; i++) {
                 const struct powercap_zone *z = &s->pz.zones[i];
                 if (mmio_twin(&s->pz, z))
                         continue;
                 char label[96];
                 (void) snprintf(label, sizeof(label), "%s-%u", z->name, z->index);
-                struct rapl_counter *c = counter_of(s, z, label);
+                struct rapl_counter *c = counter_of(s, zones, z, label);
                 if (!c)
                         return -ENOMEM;
-                struct energy_zone *ez = &s->zones[c->zone];
+                struct energy_zone *ez = &zones->v[c->zone];
                 uint64_t uj;
                 int e = powercap_zone_energy_uj(&s->pz, z, &uj);
-                if (e < 0) {
-                        if (result == 0)
-                                result = e;
+                energy_tally_add(&t, e < 0 ? e : 1);
+                if (e < 0)
                         continue;
-                }
                 ez->seen = true;
                 ez->host = psys ? strcmp(z->name, "psys") == 0
                                 : (z->depth == 0 && strcmp(z->name, "package") == 0) || strcmp(z->name, "dram") == 0;
@@ -179,11 +174,8 @@ static int rapl_read(void *state, const struct energy_read *rd) {
                 c->last_uj = uj;
                 c->last_ns = rd->now_ns;
                 c->range_uj = z->max_energy_range_uj;
-                read++;
         }
-        if (read == 0 && result == 0)
-                return -ENOENT; /* powercap without a RAPL zone */
-        return result;
+        return energy_tally_result(&t); /* -ENOENT: powercap without a RAPL zone */
 }
 
 static uint64_t rapl_max_gap_ms(void *state) {
@@ -201,17 +193,10 @@ static uint64_t rapl_max_gap_ms(void *state) {
         return min_s > 0 && ms < 1000 ? 1000 : ms;
 }
 
-static struct energy_zone *rapl_zones(void *state, size_t *ret_n) {
-        struct rapl_source *s = state;
-        *ret_n = s->n;
-        return s->zones;
-}
-
 const struct energy_source energy_rapl_source = {
         .name = "rapl",
         .init = rapl_init,
         .read = rapl_read,
         .max_gap_ms = rapl_max_gap_ms,
-        .zones = rapl_zones,
         .free = rapl_free,
 };

@@ -23,6 +23,12 @@ struct energy_zone {
         bool has_watts;
 };
 
+/* A source's zones, which the energy collector keeps for it. */
+struct energy_zones {
+        struct energy_zone *v;
+        size_t n, cap;
+};
+
 /* One read of a source. */
 struct energy_read {
         uint64_t now_ns;            /* CLOCK_MONOTONIC */
@@ -36,16 +42,14 @@ struct energy_source {
         int (*init)(const struct collector_env *env, const struct config_section *section, struct diag *diag,
                     void **ret_state);
         /* Reads the hardware and adds what was used since the last read to
-         * its zones: 0, or why it has nothing (-ENOENT: no such hardware,
-         * -EACCES: permission denied, -EBADMSG: a value that does not
-         * parse, another errno). */
-        int (*read)(void *state, const struct energy_read *r);
+         * its zones (energy_zone_get): 0, or why it has nothing (-ENOENT:
+         * no such hardware, -EACCES: permission denied, -EBADMSG: a value
+         * that does not parse, another errno). */
+        int (*read)(void *state, struct energy_zones *zones, const struct energy_read *r);
         /* The longest it may go unread without losing energy (a counter that
          * wraps), in ms, as of its last read; 0: no bound, no clock needed.
          * NULL for none. */
         uint64_t (*max_gap_ms)(void *state);
-        /* Its zones, valid until the next read. */
-        struct energy_zone *(*zones)(void *state, size_t *ret_n);
         void (*free)(void *state);
 };
 
@@ -54,6 +58,23 @@ extern const struct energy_source energy_hwmon_source;
 extern const struct energy_source energy_power_supply_source;
 extern const struct energy_source energy_model_source;
 
-/* Shared by the sources: the zone called name, found or added (NULL on
- * ENOMEM); its counter starts at 0. */
-struct energy_zone *energy_zone_get(struct energy_zone **zones, size_t *n, size_t *cap, const char *name);
+/* The zone called name, found or added (NULL on ENOMEM), its counter
+ * starting at 0; a pointer valid until the next call, an index in
+ * zones->v for good. */
+struct energy_zone *energy_zone_get(struct energy_zones *zones, const char *name);
+
+/* What the items of one read (chips, supplies, zones) came to. */
+struct energy_tally {
+        int first_error;
+        unsigned read;
+};
+/* e: > 0 read, 0 nothing of ours, < 0 its error. */
+static inline void energy_tally_add(struct energy_tally *t, int e) {
+        if (e < 0 && t->first_error == 0)
+                t->first_error = e;
+        t->read += e > 0;
+}
+/* The read's outcome: its first error, else 0 if something was read, else -ENOENT. */
+static inline int energy_tally_result(const struct energy_tally *t) {
+        return t->first_error < 0 ? t->first_error : t->read > 0 ? 0 : -ENOENT;
+}

@@ -30,7 +30,8 @@
 #define POWERCAP "sys/devices/virtual/powercap/intel-rapl"
 
 struct run {
-        char dir[256]; /* the copy of the fixture */
+        char dir[256];                /* the copy of the fixture */
+        char procfs[300], sysfs[300]; /* the collector's roots: they outlive init, as the engine's do */
         const struct collector *c;
         void *state;
 };
@@ -72,10 +73,9 @@ static void start(struct run *r, const char *fixture, const char *const *kv) {
                         (struct config_entry){.key = (char *) kv[2 * n], .value = (char *) kv[2 * n + 1], .line = 1};
         struct config_section sec = {
                 .name = "energy", .kind = "collector", .file = "test.conf", .entries = entries, .n_entries = n};
-        char procfs[300], sysfs[300];
-        (void) snprintf(procfs, sizeof(procfs), "%s/proc", r->dir);
-        (void) snprintf(sysfs, sizeof(sysfs), "%s/sys", r->dir);
-        struct collector_env env = {procfs, sysfs, r->dir, r->dir};
+        (void) snprintf(r->procfs, sizeof(r->procfs), "%s/proc", r->dir);
+        (void) snprintf(r->sysfs, sizeof(r->sysfs), "%s/sys", r->dir);
+        struct collector_env env = {r->procfs, r->sysfs, r->dir, r->dir};
         r->c = registry_collectors[registry_find("energy")];
         struct diag diag = {0};
         if (r->c->init(&env, &sec, &diag, &r->state) < 0)
