@@ -87,4 +87,13 @@ struct collector {
          * desc_cache), since a scrape reads a snapshot while the next
          * refresh runs. */
         int (*schedule)(void *state, struct collector_schedule *ret);
+
+        /* Optional, for a synchronous collector (no schedule) whose sources
+         * must also be read between scrapes: counters that wrap, which a
+         * scrape every hour would miss. It runs on the engine's scheduler,
+         * never in a scrape: at once after init, then after the delay in ms
+         * it returns (0: not again, so that a host whose sources do not
+         * wrap wakes up for nothing). collect and sample may run at the
+         * same time: the state guards what both touch. */
+        uint64_t (*sample)(void *state);
 };

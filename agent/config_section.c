@@ -1,8 +1,10 @@
 /* A config section's entries and their typed getters. */
 #include "config_section.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
@@ -69,5 +71,21 @@ int config_section_duration_ms(const struct config_section *s, const char *key, 
                                           lo, hi);
         }
         *ret = ms;
+        return 0;
+}
+
+int config_section_double(const struct config_section *s, const char *key, double def, double min, double max,
+                          double *ret, struct diag *diag) {
+        const struct config_entry *e = config_section_get(s, key);
+        if (!e) {
+                *ret = def;
+                return 0;
+        }
+        char *end;
+        errno = 0;
+        double v = strtod(e->value, &end);
+        if (errno != 0 || end == e->value || *end != '\0' || !(v >= min && v <= max))
+                return config_entry_error(s, e, diag, "'%s' is not a number from %g to %g", e->value, min, max);
+        *ret = v;
         return 0;
 }

@@ -21,6 +21,8 @@ extern const struct collector hwmon_collector;
 extern const struct collector thermal_zone_collector;
 extern const struct collector powersupplyclass_collector;
 extern const struct collector probe_collector;
+extern const struct collector rapl_collector;
+extern const struct collector energy_collector;
 extern const struct collector textfile_collector;
 extern const struct collector entropy_collector;
 extern const struct collector filefd_collector;
@@ -66,6 +68,8 @@ const struct collector *const registry_collectors[] = {
         &thermal_zone_collector,
         &powersupplyclass_collector,
         &probe_collector,
+        &rapl_collector,
+        &energy_collector,
         &textfile_collector,
         &entropy_collector,
         &filefd_collector,

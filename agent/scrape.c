@@ -70,6 +70,7 @@ struct collector_instance {
         const struct collector *desc;
         void *state;                    /* a synchronous collector's */
         struct background *bg;          /* a background one's */
+        struct background *sampler;     /* a synchronous one's with .sample: it owns the state */
         double last_success;            /* bg: as of the last scrape */
         struct collector_status status; /* the engine lock's */
         struct collector_status shown;  /* status_lock's: as of the last finished collection */
@@ -155,6 +156,33 @@ static uint64_t background_refresh(void *userdata, bool fd_ready) {
         return ctx.next_refresh_ms;
 }
 
+/* The scheduler's run for a synchronous collector's sample. */
+static uint64_t sampler_run(void *userdata, bool fd_ready) {
+        struct background *b = userdata;
+        (void) fd_ready;
+        return b->desc->sample(b->state);
+}
+
+/* Hands a synchronous collector's sample to g's scheduler, which frees
+ * the state when it lets the task go (a sample may still be running when
+ * the generation goes); on error the collector is freed. */
+static int sampler_add(struct generation *g, const struct collector *c, void *state, struct background **ret) {
+        struct background *b = calloc(1, sizeof(*b));
+        if (!b) {
+                c->free(state);
+                return -ENOMEM;
+        }
+        *b = (struct background){.desc = c, .state = state};
+        (void) pthread_mutex_init(&b->lock, NULL);
+        int r = scheduler_add(g->scheduler, c->name, -1, sampler_run, background_free, b);
+        if (r < 0) {
+                background_free(b);
+                return r;
+        }
+        *ret = b;
+        return 0;
+}
+
 /* Hands a started background collector to g's scheduler; on error the
  * collector is freed. */
 static int background_add(struct generation *g, const struct collector *c, void *state, struct diag *diag,
@@ -195,7 +223,7 @@ static void generation_free(struct generation *g) {
         scheduler_free(g->scheduler, STOP_GRACE_MS); /* frees the background collectors and stops the probes */
         scrape_cache_free(&g->cache);
         for (size_t i = 0; i < g->n; i++)
-                if (g->instances[i].desc && !g->instances[i].bg)
+                if (g->instances[i].desc && !g->instances[i].bg && !g->instances[i].sampler)
                         g->instances[i].desc->free(g->instances[i].state);
         free(g->instances);
         for (size_t i = 0; i < ELEMENTSOF(g->paths); i++)
@@ -231,6 +259,8 @@ static int generation_new(const struct config *cfg, const struct collector *cons
                 int r = c->init(&g->env, config_collector_section(cfg, c->name), diag, &inst->state);
                 if (r >= 0 && c->schedule && (r = background_add(g, c, TAKE_PTR(inst->state), diag, &inst->bg)) >= 0)
                         g->n_background++;
+                else if (r >= 0 && c->sample)
+                        r = sampler_add(g, c, inst->state, &inst->sampler);
                 if (r < 0) {
                         if (diag->msg[0] == '\0')
                                 (void) diag_set(diag, "collector %s: cannot start: %s", c->name, strerror(-r));

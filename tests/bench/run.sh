@@ -27,7 +27,7 @@ trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats filesystem hwmon thermal_zone
-        powersupplyclass textfile entropy filefd sockstat softnet conntrack udp_queues schedstat timex vmstat netstat
+        powersupplyclass rapl textfile entropy filefd sockstat softnet conntrack udp_queues schedstat timex vmstat netstat
         nfs nfsd xfs arp cpufreq edac nvme mdadm bonding tapestats fibrechannel infiniband
         bcache selinux)
 mkdir "$T/textfile"

@@ -62,6 +62,10 @@ check hwmon/regular/expected.prom hwmon --path.sysfs="$F/hwmon/regular/sys"
 check hwmon/sensors100/expected.prom hwmon --path.sysfs="$F/hwmon/sensors100/sys"
 check thermal_zone/regular/expected.prom thermal_zone --path.sysfs="$F/thermal_zone/regular/sys"
 check powersupplyclass/regular/expected.prom powersupplyclass --path.sysfs="$F/powersupplyclass/regular/sys"
+for c in intel amd; do
+        check "rapl/$c/expected.prom" rapl --path.sysfs="$F/rapl/$c/sys"
+done
+check rapl/intel/expected-enable_zone_label.prom rapl --path.sysfs="$F/rapl/intel/sys" --collector.rapl.enable-zone-label
 check textfile/regular/expected-directory.prom textfile --collector.textfile.directory="$F/textfile/regular/dir"
 check entropy/regular/expected.prom entropy --path.procfs="$F/entropy/regular/proc"
 check filefd/regular/expected.prom filefd --path.procfs="$F/filefd/regular/proc"

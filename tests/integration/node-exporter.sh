@@ -7,7 +7,7 @@ need prometheus-node-exporter python3 curl
 
 # node_exporter with the collectors vigie has, and vigie with the same set
 collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats filesystem hwmon thermal_zone
-        powersupplyclass textfile entropy filefd sockstat softnet conntrack udp_queues schedstat timex vmstat netstat
+        powersupplyclass rapl textfile entropy filefd sockstat softnet conntrack udp_queues schedstat timex vmstat netstat
         nfs nfsd xfs arp cpufreq edac nvme mdadm bonding tapestats fibrechannel infiniband
         bcache selinux)
 # Debian patches some of node_exporter's defaults; vigie follows upstream

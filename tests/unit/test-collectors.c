@@ -114,6 +114,20 @@ static const struct {
         {"powersupplyclass", "regular", 0, 0, {0}},
         {"powersupplyclass", "garbage", 0, 2, {0}},
         {"powersupplyclass", "missing", -ENOENT, 0, {0}},
+        /* two packages with core, uncore and dram, psys, and package-0 again through MMIO */
+        {"rapl", "intel", 0, 0, {0}},
+        {"rapl", "intel", 0, 0, {"enable_zone_label", "true"}},
+        {"rapl", "amd", 0, 0, {0}},
+        /* an energy_uj that is not a number fails the scrape, as in node_exporter */
+        {"rapl", "garbage", -EBADMSG, 0, {0}},
+        {"rapl", "missing", -ENOENT, 0, {0}},
+        /* the first collection: every zone found, at 0 J (test-energy drives the rest) */
+        {"energy", "intel", 0, 0, {0}},
+        {"energy", "amd", 0, 0, {0}},
+        {"energy", "hwmon", 0, 0, {0}},
+        {"energy", "power_supply", 0, 0, {0}},
+        /* no sensor and no /proc/stat: every source says why */
+        {"energy", "missing", 0, 0, {0}},
         {"textfile", "regular", 0, 0, {"directory", "@FIXTURES@/textfile/regular/dir"}},
         /* six refused files, one line each */
         {"textfile", "garbage", 0, 6, {"directory", "@FIXTURES@/textfile/garbage/dir"}},

@@ -169,11 +169,11 @@ static void test_flag_error(void **state) {
 static void test_node_exporter_collectors_accepted(_unused_ void **state) {
         struct options o;
         struct config cfg;
-        const char *args[] = {"--no-collector.rapl", "--collector.wifi", "--collector.systemd.unit-include=x.service",
+        const char *args[] = {"--no-collector.zfs", "--collector.wifi", "--collector.systemd.unit-include=x.service",
                               "--collector.filesystem.stat-workers=4", NULL};
         parse_apply_flags(args, &o, &cfg);
         assert_int_equal(o.n_warnings, 4);
-        assert_string_equal(o.warnings[0], "--no-collector.rapl: vigie has no rapl collector; ignored");
+        assert_string_equal(o.warnings[0], "--no-collector.zfs: vigie has no zfs collector; ignored");
         assert_string_equal(o.warnings[1], "--collector.wifi: vigie has no wifi collector; ignored");
         assert_string_equal(o.warnings[2], "--collector.systemd.unit-include: vigie has no systemd collector; ignored");
         assert_string_equal(o.warnings[3],

@@ -67,6 +67,7 @@ struct fake {
         bool block;        /* collect waits while set (5 s at most) */
         bool blocked;      /* a collect is waiting now */
         unsigned collects; /* collects that returned */
+        unsigned samples;  /* sample calls (a synchronous collector's .sample) */
         bool freed;
 };
 
@@ -92,7 +93,7 @@ static void fake_reset(struct fake *f) {
         f->period_ms = f->max_age_ms = f->next_ms = 0;
         f->fd = -1;
         f->block = f->blocked = f->freed = false;
-        f->collects = 0;
+        f->collects = f->samples = 0;
         (void) pthread_mutex_unlock(&f->lock);
 }
 
@@ -137,6 +138,18 @@ static int fake_schedule(void *state, struct collector_schedule *ret) {
         return 0;
 }
 
+/* A synchronous collector's sample: counts, and asks for the next in
+ * period_ms (0: none). */
+static uint64_t fake_sample(void *state) {
+        struct fake *f = state;
+        (void) pthread_mutex_lock(&f->lock);
+        f->samples++;
+        uint64_t next = f->period_ms;
+        (void) pthread_cond_broadcast(&f->cond);
+        (void) pthread_mutex_unlock(&f->lock);
+        return next;
+}
+
 #define FAKE_COLLECTORS(n)                                                                                             \
         static int init_##n(const struct collector_env *env, const struct config_section *section, struct diag *diag,  \
                             void **ret_state) {                                                                        \
@@ -155,6 +168,8 @@ static int fake_schedule(void *state, struct collector_schedule *ret) {
 FAKE_COLLECTORS(a)
 FAKE_COLLECTORS(b)
 FAKE_COLLECTORS(c)
+static const struct collector sampled_a = {
+        .name = "a", .help = "fake", .init = init_a, .collect = fake_collect, .free = fake_free, .sample = fake_sample};
 
 static struct config cfg;
 /* The test's engine, stopped by teardown too, so that a failed test
@@ -553,6 +568,46 @@ static void test_idle_no_thread_no_wakeup(void **state) {
         assert_int_equal(thread_count(), threads);
 }
 
+static unsigned samples(struct fake *f) {
+        (void) pthread_mutex_lock(&f->lock);
+        unsigned n = f->samples;
+        (void) pthread_mutex_unlock(&f->lock);
+        return n;
+}
+
+/* A synchronous collector with .sample: collect runs in each scrape, as
+ * any synchronous one's, and sample on the scheduler, at once and then
+ * as it asks; asking for none leaves nothing to wake up. The state is
+ * freed once, with the generation. */
+static void test_sync_collector_sampled(void **state) {
+        (void) state;
+        fake_a.period_ms = 20;
+        const struct collector *list[] = {&sampled_a};
+        struct scrape_engine *e = engine_with(list, 1);
+        assert_true(samples(&fake_a) >= 1); /* the first, waited for at configure */
+        (void) usleep(200 * 1000);
+        assert_true(samples(&fake_a) >= 4);
+        unsigned before = collects(&fake_a);
+        expect_line(e, "fake_a 1", true);
+        expect_line(e, "node_scrape_collector_success{collector=\"a\"} 1", true);
+        assert_int_equal(collects(&fake_a), before + 2);
+        engine_stop();
+        assert_true(fake_a.freed);
+
+        fake_reset(&fake_a);
+        size_t threads = thread_count();
+        e = engine_with(list, 1);
+        assert_int_equal(samples(&fake_a), 1);
+        (void) usleep(50 * 1000);
+        unsigned long long switches = other_threads_switches();
+        (void) usleep(200 * 1000);
+        assert_int_equal(other_threads_switches(), switches);
+        assert_int_equal(samples(&fake_a), 1);
+        expect_line(e, "fake_a 1", true);
+        engine_stop();
+        assert_int_equal(thread_count(), threads);
+}
+
 static int count_samples(const struct metric_set *set, void *userdata) {
         *(size_t *) userdata = set->n_samples;
         return 0;
@@ -593,6 +648,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_background_fd_driven, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_idle_no_thread_no_wakeup, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_background_scrape_allocates_nothing, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_sync_collector_sampled, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
