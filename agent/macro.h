@@ -37,6 +37,14 @@ static inline void closep(int *fd) {
                 _take_;                                                                                                \
         })
 
+/* The same for a descriptor: hands it on and leaves -1 behind. */
+#define TAKE_FD(fd)                                                                                                    \
+        __extension__({                                                                                                \
+                int _take_ = (fd);                                                                                     \
+                (fd) = -1;                                                                                             \
+                _take_;                                                                                                \
+        })
+
 static inline const char *strempty(const char *s) {
         return s ? s : "";
 }

@@ -149,9 +149,7 @@ static int connect_until(int family, const struct sockaddr *sa, socklen_t len, u
                 if (err != 0)
                         return -err;
         }
-        int ret = fd;
-        fd = -1;
-        return ret;
+        return TAKE_FD(fd);
 }
 
 /* Each address the system resolver gives for host:port, in its order,

@@ -133,7 +133,7 @@ static int spawn(struct statfs_pool *p) {
         /* statfs needs little stack: keep the thread small */
         pthread_attr_t attr;
         (void) pthread_attr_init(&attr);
-        (void) pthread_attr_setstacksize(&attr, 64 * 1024);
+        (void) pthread_attr_setstacksize(&attr, (size_t) 64 * 1024);
         int r = pthread_create(&w->thread, &attr, worker_main, w);
         (void) pthread_attr_destroy(&attr);
         if (r != 0) {

@@ -760,13 +760,13 @@ static void textfile_skipped(struct textfile_state *s, size_t i, const char *pat
 static int textfile_resolve(struct textfile_state *s) {
         const struct tf_sample *prev = NULL;
         char help[PATH_MAX + 32];
-        for (size_t i = 0; i < s->n_samples; prev = &s->samples[i++]) {
+        for (size_t i = 0; s->samples && i < s->n_samples; prev = &s->samples[i++]) {
                 struct tf_sample *smp = &s->samples[i];
                 const char *names[METRIC_MAX_LABELS];
                 bool same = prev && prev->family == smp->family && prev->n_labels == smp->n_labels;
                 for (unsigned l = 0; l < smp->n_labels; l++) {
                         names[l] = str(s, smp->names[l]);
-                        same = same && strcmp(names[l], str(s, prev->names[l])) == 0;
+                        same = same && prev && strcmp(names[l], str(s, prev->names[l])) == 0;
                 }
                 if (same) {
                         smp->desc = prev->desc;

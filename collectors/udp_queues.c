@@ -70,7 +70,7 @@ static void udp_queues_sum(struct udp_queues_state *s, struct collect_ctx *ctx, 
         while (lines_next(&lines, &line, &len)) {
                 /* "0: 00000000:0044 00000000:0000 07 00000000:00000000 00:00000000 00000000 0 0 12345 2 ..." */
                 struct field f[10];
-                uint64_t sl, st, t, r, uid, inode, x, y;
+                uint64_t sl, st, t = 0, r = 0, uid, inode, x, y;
                 /* and the columns past inode */
                 bool ok = split_leading_fields(line, len, f, 10) && f[0].n >= 2 && f[0].s[f[0].n - 1] == ':' &&
                           parse_u64(f[0].s, f[0].n - 1, &sl) == 0 && hex_pair(f[1], addr_digits, &x, &y) &&

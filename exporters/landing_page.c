@@ -63,7 +63,7 @@ static void put_utc(struct buf *b, double seconds) {
 static void put_bytes(struct buf *b, uint64_t n) {
         if (n < 1024)
                 buf_printf(b, "%llu B", (unsigned long long) n);
-        else if (n < 1024 * 1024)
+        else if (n < (uint64_t) 1024 * 1024)
                 buf_printf(b, "%.1f KiB", (double) n / 1024);
         else
                 buf_printf(b, "%.1f MiB", (double) n / (1024 * 1024));

@@ -39,7 +39,7 @@
 /* and checks at most this many bytes of candidate records: far more than
  * real damage needs (the magic rarely appears by chance), far less than a
  * segment planted with a plausible header every few bytes would ask */
-#define RESYNC_CRC_BUDGET (64u * SEGMENT_MAX)
+#define RESYNC_CRC_BUDGET ((uint64_t) 64 * SEGMENT_MAX)
 
 struct header {
         uint32_t magic, len, crc, samples;
@@ -224,7 +224,7 @@ static void refresh_oldest(struct push_queue *q) {
                 if (off + HEADER > q->segs[i].size)
                         continue;
                 _cleanup_close_ int fd = open_segment(q, i);
-                struct header h;
+                struct header h = {0};
                 if (fd >= 0 && read_header(fd, off, q->segs[i].size, &h) == 0)
                         q->st.oldest_ms = h.ts_ms;
                 return;
