@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The systemd collector against a real systemd system instance (private
-# PID, mount and network namespaces): a unit that exits 1 shows failed, a
-# crash-looping unit's restart counter climbs, watched units that are
-# masked or missing are reported so, a unit that runs and fails between two
-# scrapes is seen through the signals alone (the refresh batch is an hour
-# away), daemon-reexec and a D-Bus restart are survived without a leaked
-# connection, and 1000 transient units are reported with the right states.
+# PID, mount and network namespaces): the unit states are node_exporter
+# 1.5's, a unit that exits 1 shows failed, a crash-looping unit's restart
+# counter climbs, watched units that are masked or missing are reported
+# so, a unit that runs and fails between two scrapes is seen through the
+# signals alone (the refresh batch is an hour away), daemon-reexec and a
+# D-Bus restart are survived without a leaked connection, and 1000
+# transient units are reported with the right states.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/system-instance.sh"
 need curl systemd-run
@@ -71,6 +72,24 @@ has '^node_systemd_version{version="[0-9]' || fail "no node_systemd_version"
 has '^node_systemd_unit_state{name="dbus.service",state="active",type="notify"} 1' ||
         has '^node_systemd_unit_state{name="dbus.service",state="active",type="[a-z]*"} 1' ||
         fail "dbus.service not active: $(grep 'name="dbus.service"' "$M")"
+
+if command -v prometheus-node-exporter >/dev/null; then
+        echo "the same units, states and types as node_exporter 1.5"
+        si systemd-run --quiet --unit=ne-test /usr/bin/prometheus-node-exporter --web.listen-address=127.0.0.1:9103 \
+                --collector.disable-defaults --collector.systemd
+        wait_for 10 si curl -fsS -o "$T/ne" http://127.0.0.1:9103/metrics || fail "node_exporter does not serve"
+        scrape
+        si curl -fsS -o "$T/ne" http://127.0.0.1:9103/metrics
+        # Debian's node_exporter also leaves out .target units (vigie keeps
+        # upstream's default); watched units are vigie's alone
+        states() {
+                grep '^node_systemd_unit_state{' "$1" | grep -v -e '\.target"' -e 'name="vigie-test' -e 'name="ne-test' \
+                        -e 'name="vt-' |
+                        sort
+        }
+        diff <(states "$M") <(states "$T/ne") >"$T/ne.diff" || fail "unit states differ: $(head -20 "$T/ne.diff")"
+        si systemctl stop ne-test
+fi
 
 echo "a unit that exits 1 shows failed"
 si systemctl start vt-fail.service
