@@ -242,6 +242,13 @@ int settings_node_exporter_option(const char *name, const char *key, const char 
                 {"cpu", "info", "cpu", NULL},
                 {"cpu", "info.flags_include", "cpu", NULL},
                 {"cpu", "info.bugs_include", "cpu", NULL},
+                {"systemd", "unit_whitelist", "systemd", "unit_include"},
+                {"systemd", "unit_blacklist", "systemd", "unit_exclude"},
+                /* vigie's series are always there, over the system bus */
+                {"systemd", "enable_restarts_metrics", "systemd", NULL},
+                {"systemd", "enable_start_time_metrics", "systemd", NULL},
+                {"systemd", "enable_task_metrics", "systemd", NULL},
+                {"systemd", "private", "systemd", NULL},
         };
         for (size_t i = 0; i < ELEMENTSOF(aliases); i++)
                 if (strcmp(aliases[i].name, name) == 0 && strcmp(aliases[i].key, key) == 0) {

@@ -27,11 +27,11 @@ grep -Eq '^max_requests = 7 +; flag --web.max-requests$' "$T/out" || fail "check
 grep -Eq '^telemetry_path = /metrics +; default$' "$T/out" || fail "check-config listing: $(cat "$T/out")"
 
 # node_exporter's flags as in /etc/default/prometheus-node-exporter keep the service up
-"$VIGIE" --check-config --no-collector.zfs --collector.systemd --collector.powersupply.ignored-supplies='^BAT' \
+"$VIGIE" --check-config --no-collector.runit --collector.systemd --collector.powersupply.ignored-supplies='^BAT' \
         --collector.filesystem.ignored-mount-points='^/x' --collector.diskstats.ignored-devices='^x$' \
         --web.max-requests=0 --log.format=json >"$T/out" 2>"$T/err" || fail "node_exporter flags: $(cat "$T/err")"
-grep -qF '"msg":"--no-collector.zfs: vigie has no zfs collector; ignored"' "$T/err" ||
-        fail "--no-collector.zfs: no JSON warning: $(cat "$T/err")"
+grep -qF '"msg":"--no-collector.runit: vigie has no runit collector; ignored"' "$T/err" ||
+        fail "--no-collector.runit: no JSON warning: $(cat "$T/err")"
 grep -Eq '^ignored_supplies = \^BAT +; flag --collector.powersupplyclass.ignored-supplies$' "$T/out" ||
         fail "--collector.powersupply.ignored-supplies not applied: $(cat "$T/out")"
 

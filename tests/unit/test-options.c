@@ -169,16 +169,24 @@ static void test_flag_error(void **state) {
 static void test_node_exporter_collectors_accepted(_unused_ void **state) {
         struct options o;
         struct config cfg;
-        const char *args[] = {"--no-collector.zfs", "--collector.wifi", "--collector.systemd.unit-include=x.service",
-                              "--collector.filesystem.stat-workers=4", NULL};
+        /* runit and supervisord: node_exporter collectors vigie will not have */
+        const char *args[] = {"--no-collector.runit",
+                              "--collector.supervisord",
+                              "--collector.ntp.server=127.0.0.1",
+                              "--collector.filesystem.stat-workers=4",
+                              "--collector.systemd.enable-restarts-metrics",
+                              NULL};
         parse_apply_flags(args, &o, &cfg);
-        assert_int_equal(o.n_warnings, 4);
-        assert_string_equal(o.warnings[0], "--no-collector.zfs: vigie has no zfs collector; ignored");
-        assert_string_equal(o.warnings[1], "--collector.wifi: vigie has no wifi collector; ignored");
-        assert_string_equal(o.warnings[2], "--collector.systemd.unit-include: vigie has no systemd collector; ignored");
+        assert_int_equal(o.n_warnings, 5);
+        assert_string_equal(o.warnings[0], "--no-collector.runit: vigie has no runit collector; ignored");
+        assert_string_equal(o.warnings[1], "--collector.supervisord: vigie has no supervisord collector; ignored");
+        assert_string_equal(o.warnings[2], "--collector.ntp.server: vigie has no ntp collector; ignored");
         assert_string_equal(o.warnings[3],
                             "--collector.filesystem.stat-workers: node_exporter's option has no effect in vigie; "
                             "ignored");
+        assert_string_equal(o.warnings[4],
+                            "--collector.systemd.enable-restarts-metrics: node_exporter's option has no effect in "
+                            "vigie; ignored");
         options_free(&o);
         config_free(&cfg);
 }
@@ -194,6 +202,8 @@ static void test_node_exporter_option_names(_unused_ void **state) {
                 {"--collector.diskstats.ignored-devices=^x$", "diskstats", "device_exclude"},
                 {"--collector.netdev.device-blacklist=^x$", "netdev", "device_exclude"},
                 {"--collector.netdev.device-whitelist=^x$", "netdev", "device_include"},
+                {"--collector.systemd.unit-whitelist=^x$", "systemd", "unit_include"},
+                {"--collector.systemd.unit-blacklist=^x$", "systemd", "unit_exclude"},
         };
         for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
                 struct options o;

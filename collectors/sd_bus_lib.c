@@ -1,0 +1,62 @@
+/* dlopen of libsystemd for the systemd collector, with the header of
+ * libsystemd-dev: the same pattern as exporters/push_libs.c. */
+#include "sd_bus_lib.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+
+static struct sd_bus_lib lib;
+static const struct sd_bus_lib *loaded;
+static char load_error[256];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void load(void) {
+        static const char so[] = "libsystemd.so.0";
+        void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+                (void) snprintf(load_error, sizeof(load_error), "%s (package libsystemd0): %s", so, dlerror());
+                return;
+        }
+#define LOAD(field, name)                                                                                              \
+        do {                                                                                                           \
+                *(void **) (&lib.field) = dlsym(h, name);                                                              \
+                if (!lib.field && load_error[0] == '\0')                                                               \
+                        (void) snprintf(load_error, sizeof(load_error), "%s: %s", so, dlerror());                      \
+        } while (0)
+        LOAD(open_system, "sd_bus_open_system");
+        LOAD(flush_close_unref, "sd_bus_flush_close_unref");
+        LOAD(set_method_call_timeout, "sd_bus_set_method_call_timeout");
+        LOAD(get_fd, "sd_bus_get_fd");
+        LOAD(get_events, "sd_bus_get_events");
+        LOAD(get_timeout, "sd_bus_get_timeout");
+        LOAD(process, "sd_bus_process");
+        LOAD(wait, "sd_bus_wait");
+        LOAD(is_open, "sd_bus_is_open");
+        LOAD(add_match, "sd_bus_add_match");
+        LOAD(call_method, "sd_bus_call_method");
+        LOAD(call_method_async, "sd_bus_call_method_async");
+        LOAD(get_property_string, "sd_bus_get_property_string");
+        LOAD(message_unref, "sd_bus_message_unref");
+        LOAD(message_read, "sd_bus_message_read");
+        LOAD(message_read_basic, "sd_bus_message_read_basic");
+        LOAD(message_enter_container, "sd_bus_message_enter_container");
+        LOAD(message_exit_container, "sd_bus_message_exit_container");
+        LOAD(message_peek_type, "sd_bus_message_peek_type");
+        LOAD(message_skip, "sd_bus_message_skip");
+        LOAD(message_get_member, "sd_bus_message_get_member");
+        LOAD(message_get_path, "sd_bus_message_get_path");
+        LOAD(message_get_errno, "sd_bus_message_get_errno");
+        LOAD(message_is_method_error, "sd_bus_message_is_method_error");
+        LOAD(error_free, "sd_bus_error_free");
+#undef LOAD
+        if (load_error[0] == '\0')
+                loaded = &lib;
+}
+
+const struct sd_bus_lib *sd_bus_lib_get(char *err, size_t size) {
+        (void) pthread_once(&once, load);
+        if (!loaded && err)
+                (void) snprintf(err, size, "%s", load_error);
+        return loaded;
+}

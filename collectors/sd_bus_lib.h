@@ -1,0 +1,40 @@
+/* libsystemd's sd-bus, dlopen'ed by the systemd collector when a system
+ * bus is there to talk to: linked, it would bring libgcrypt, liblzma,
+ * libzstd, liblz4 and libcap into every agent, about 0.8 MiB of resident
+ * memory, where systemd is absent too (a container). */
+#pragma once
+
+#include <stddef.h>
+#include <systemd/sd-bus.h>
+
+struct sd_bus_lib {
+        __typeof__(sd_bus_open_system) *open_system;
+        __typeof__(sd_bus_flush_close_unref) *flush_close_unref;
+        __typeof__(sd_bus_set_method_call_timeout) *set_method_call_timeout;
+        __typeof__(sd_bus_get_fd) *get_fd;
+        __typeof__(sd_bus_get_events) *get_events;
+        __typeof__(sd_bus_get_timeout) *get_timeout;
+        __typeof__(sd_bus_process) *process;
+        __typeof__(sd_bus_wait) *wait;
+        __typeof__(sd_bus_is_open) *is_open;
+        __typeof__(sd_bus_add_match) *add_match;
+        __typeof__(sd_bus_call_method) *call_method;
+        __typeof__(sd_bus_call_method_async) *call_method_async;
+        __typeof__(sd_bus_get_property_string) *get_property_string;
+        __typeof__(sd_bus_message_unref) *message_unref;
+        __typeof__(sd_bus_message_read) *message_read;
+        __typeof__(sd_bus_message_read_basic) *message_read_basic;
+        __typeof__(sd_bus_message_enter_container) *message_enter_container;
+        __typeof__(sd_bus_message_exit_container) *message_exit_container;
+        __typeof__(sd_bus_message_peek_type) *message_peek_type;
+        __typeof__(sd_bus_message_skip) *message_skip;
+        __typeof__(sd_bus_message_get_member) *message_get_member;
+        __typeof__(sd_bus_message_get_path) *message_get_path;
+        __typeof__(sd_bus_message_get_errno) *message_get_errno;
+        __typeof__(sd_bus_message_is_method_error) *message_is_method_error;
+        __typeof__(sd_bus_error_free) *error_free;
+};
+
+/* The library, loaded at the first call (thread-safe), or NULL with why
+ * in err (size bytes). */
+const struct sd_bus_lib *sd_bus_lib_get(char *err, size_t size);
