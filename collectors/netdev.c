@@ -114,8 +114,14 @@ static int netdev_header(struct netdev_state *s, const char *line, size_t len) {
                         (void) snprintf(help, sizeof(help), "Network device statistic %s_%.*s.", d, (int) f[i].n,
                                         f[i].s);
                         s->columns[n] = desc_cache_get(&s->descs, name, help, METRIC_COUNTER, 1, device_label);
-                        if (!s->columns[n++])
+                        if (!s->columns[n])
                                 return -ENOMEM;
+                        /* a column named twice would make every device's
+                         * series twice: the header is garbage */
+                        for (size_t j = 0; j < n; j++)
+                                if (s->columns[j] == s->columns[n])
+                                        return -EINVAL;
+                        n++;
                 }
         }
         s->n_columns = n;
