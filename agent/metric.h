@@ -17,7 +17,7 @@ enum metric_type { METRIC_GAUGE, METRIC_COUNTER, METRIC_UNTYPED, METRIC_HISTOGRA
  * (from textfiles) have _bucket, _sum and _count series. */
 enum metric_suffix { METRIC_SUFFIX_NONE, METRIC_SUFFIX_BUCKET, METRIC_SUFFIX_SUM, METRIC_SUFFIX_COUNT };
 
-#define METRIC_MAX_LABELS 16
+#define METRIC_MAX_LABELS 20
 
 struct metric_desc {
         const char *name;
