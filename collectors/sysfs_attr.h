@@ -36,21 +36,25 @@ static inline int sysfs_attr_u64_fd(int dirfd, const char *name, uint64_t *ret) 
         return parse_u64(v, (size_t) r, ret) < 0 ? -EBADMSG : 0;
 }
 
-/* dirfd/name's text without the blanks around it (Go's strings.TrimSpace,
- * as node_exporter reads text attributes: models come padded with
- * spaces), in buf of size bytes: a pointer into buf, or NULL with *ret_err
- * the errno of the read (-EFBIG past size - 1 bytes, -ENOENT, -EACCES for
- * root-only attributes). */
+/* The n bytes at buf without the blanks around them (Go's
+ * strings.TrimSpace, as node_exporter reads text attributes: models come
+ * padded with spaces), NUL-terminated in place: a pointer into buf. */
+static inline const char *sysfs_attr_trim(char *buf, size_t n) {
+        static const char blanks[] = " \t\n\v\f\r";
+        while (n > 0 && strchr(blanks, buf[n - 1]))
+                n--;
+        buf[n] = '\0';
+        return buf + strspn(buf, blanks);
+}
+
+/* dirfd/name's text, trimmed so, in buf of size bytes: a pointer into
+ * buf, or NULL with *ret_err the errno of the read (-EFBIG past size - 1
+ * bytes, -ENOENT, -EACCES for root-only attributes). */
 static inline const char *sysfs_attr_text_fd(int dirfd, const char *name, char *buf, size_t size, int *ret_err) {
         int r = read_attr_fd(dirfd, name, buf, size);
         if (r < 0) {
                 *ret_err = r;
                 return NULL;
         }
-        static const char blanks[] = " \t\n\v\f\r";
-        size_t n = (size_t) r;
-        while (n > 0 && strchr(blanks, buf[n - 1]))
-                n--;
-        buf[n] = '\0';
-        return buf + strspn(buf, blanks);
+        return sysfs_attr_trim(buf, (size_t) r);
 }
