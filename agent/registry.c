@@ -45,6 +45,7 @@ extern const struct collector fibrechannel_collector;
 extern const struct collector infiniband_collector;
 extern const struct collector bcache_collector;
 extern const struct collector selinux_collector;
+extern const struct collector dmi_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -89,6 +90,7 @@ const struct collector *const registry_collectors[] = {
         &infiniband_collector,
         &bcache_collector,
         &selinux_collector,
+        &dmi_collector,
 };
 // clang-format on
 

@@ -114,5 +114,9 @@ check tapestats/regular/expected-ignored_devices.prom tapestats --path.sysfs="$F
 check fibrechannel/regular/expected.prom fibrechannel --path.sysfs="$F/fibrechannel/regular/sys"
 check infiniband/regular/expected.prom infiniband --path.sysfs="$F/infiniband/regular/sys"
 check bcache/regular/expected.prom bcache --path.sysfs="$F/bcache/regular/sys"
+# node_exporter reads these the same way, hostile and cut-short values included
+for c in regular qemu hostile truncated garbage; do
+        check "dmi/$c/expected.prom" dmi --path.sysfs="$F/dmi/$c/sys"
+done
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -319,6 +319,19 @@ static const struct {
         {"selinux", "absent", 0, 0, {0}},
         /* enforce x (no current mode); "SELINUX = enforcing" is another key */
         {"selinux", "garbage", 0, 1, {0}},
+        /* a server's firmware: every attribute, empty ones too */
+        {"dmi", "regular", 0, 0, {0}},
+        /* a virtual machine's: a few attributes, no serials */
+        {"dmi", "qemu", 0, 0, {0}},
+        /* quotes, a backslash, a newline, blanks around, bytes that are not
+         * UTF-8, and a value past 128 bytes: cut there, as node_exporter
+         * cuts it, and counted */
+        {"dmi", "hostile", 0, 1, {0}},
+        /* an empty attribute, one without its newline */
+        {"dmi", "truncated", 0, 0, {0}},
+        /* a directory and a symlink where attributes are: skipped, counted */
+        {"dmi", "garbage", 0, 2, {0}},
+        {"dmi", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -796,6 +809,7 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"bcache", "bcache/regular", "sys/fs/bcache/deaddd54-c735-46d5-868e-f331c5fd7c74/btree_cache_size"},
                 {"selinux", "selinux/enforcing", "sys/fs/selinux/enforce"},
                 {"selinux", "selinux/enforcing", "root/etc/selinux/config"},
+                {"dmi", "dmi/regular", "sys/devices/virtual/dmi/id/product_name"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -867,6 +881,7 @@ static const struct {
         {"tapestats", "proc/class/scsi_tape/st0/stats/read_cnt", "1\n"},
         {"fibrechannel", "proc/class/fc_host/host0/port_state", "Online\n"},
         {"infiniband", "proc/class/infiniband/mlx5_0/fw_ver", "16.35.2000\n"},
+        {"dmi", "proc/class/dmi/id/sys_vendor", "QEMU\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
