@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #include "collector.h"
@@ -29,11 +28,6 @@ static const char *dmi_attr(size_t k) {
         return k == N_DMI - 1 ? "sys_vendor" : dmi_labels[k];
 }
 
-/* node_exporter reads an attribute in one 128-byte read, then trims it */
-#define DMI_VALUE_MAX 128
-/* a sysfs attribute is at most a page */
-#define DMI_READ_MAX 4096
-
 struct dmi_state {
         char dir[PATH_MAX]; /* sysfs/class/dmi/id */
         uint64_t missing_until_ns;
@@ -42,7 +36,7 @@ struct dmi_state {
         struct metric_desc desc;
         const char *names[N_DMI];  /* desc's labels: the attributes there are */
         const char *values[N_DMI]; /* into text */
-        char text[N_DMI][DMI_VALUE_MAX + 1];
+        char text[N_DMI][SYSFS_ATTR_GO_MAX + 1];
 };
 
 static int dmi_init(const struct collector_env *env, _unused_ const struct config_section *section,
@@ -71,24 +65,19 @@ static void dmi_free(void *state) {
 
 /* Attribute k into s->text[k]: 1 if there, 0 if not (missing, or root's
  * only: the serials and the UUID), -EBADMSG for something else in its
- * place (not a regular file, past DMI_VALUE_MAX bytes: cut there, as
- * node_exporter cuts it) or a failed read. */
+ * place (not a regular file, past 128 bytes: cut there, as node_exporter
+ * cuts it) or a failed read. */
 static int dmi_read_attr(struct dmi_state *s, int dirfd, size_t k) {
         struct stat st;
         if (fstatat(dirfd, dmi_attr(k), &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return errno == ENOENT ? 0 : -EBADMSG;
         if (!S_ISREG(st.st_mode))
                 return -EBADMSG;
-        char raw[DMI_READ_MAX + 1];
-        int r = read_attr_fd(dirfd, dmi_attr(k), raw, sizeof(raw));
-        if (r == -EACCES || r == -EPERM || r == -ENOENT)
-                return 0;
-        if (r < 0)
-                return -EBADMSG;
-        bool cut = r > DMI_VALUE_MAX;
-        const char *value = sysfs_attr_trim(raw, cut ? DMI_VALUE_MAX : (size_t) r);
-        memcpy(s->text[k], value, strlen(value) + 1);
-        s->values[s->desc.n_labels] = s->text[k];
+        bool cut;
+        int err;
+        s->values[s->desc.n_labels] = sysfs_attr_go_text_fd(dirfd, dmi_attr(k), s->text[k], &cut, &err);
+        if (!s->values[s->desc.n_labels])
+                return err == -EACCES || err == -EPERM || err == -ENOENT ? 0 : -EBADMSG;
         s->names[s->desc.n_labels++] = dmi_labels[k];
         return cut ? -EBADMSG : 1;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -57,4 +58,22 @@ static inline const char *sysfs_attr_text_fd(int dirfd, const char *name, char *
                 return NULL;
         }
         return sysfs_attr_trim(buf, (size_t) r);
+}
+
+/* node_exporter 1.5 reads a text attribute in one read of 128 bytes
+ * (procfs's SysReadFile), then trims it: dirfd/name so, into buf of
+ * SYSFS_ATTR_GO_MAX + 1 bytes, *ret_cut telling whether the attribute
+ * was longer. NULL with *ret_err as sysfs_attr_text_fd. */
+#define SYSFS_ATTR_GO_MAX 128
+static inline const char *sysfs_attr_go_text_fd(int dirfd, const char *name, char *buf, bool *ret_cut, int *ret_err) {
+        char raw[4096 + 1]; /* a sysfs attribute is at most a page */
+        int r = read_attr_fd(dirfd, name, raw, sizeof(raw));
+        if (r < 0) {
+                *ret_err = r;
+                return NULL;
+        }
+        *ret_cut = r > SYSFS_ATTR_GO_MAX;
+        const char *value = sysfs_attr_trim(raw, *ret_cut ? SYSFS_ATTR_GO_MAX : (size_t) r);
+        memcpy(buf, value, strlen(value) + 1);
+        return buf;
 }
