@@ -46,6 +46,7 @@ extern const struct collector infiniband_collector;
 extern const struct collector bcache_collector;
 extern const struct collector selinux_collector;
 extern const struct collector dmi_collector;
+extern const struct collector btrfs_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -91,6 +92,7 @@ const struct collector *const registry_collectors[] = {
         &bcache_collector,
         &selinux_collector,
         &dmi_collector,
+        &btrfs_collector,
 };
 // clang-format on
 

@@ -332,6 +332,19 @@ static const struct {
         /* a directory and a symlink where attributes are: skipped, counted */
         {"dmi", "garbage", 0, 2, {0}},
         {"dmi", "missing", -ENOENT, 0, {0}},
+        /* a root file system on one disk, one of three disks in raid5 with
+         * raid1c3 metadata being converted from raid1 */
+        {"btrfs", "regular", 0, 0, {0}},
+        /* a label of quotes, a backslash and a newline; raid0, raid6, raid10;
+         * raid5 and raid6 over one device (ratios of +Inf and -1, as
+         * node_exporter works them out); no label file */
+        {"btrfs", "hostile", 0, 0, {0}},
+        /* a number and a device size cut to nothing: counted, no sample */
+        {"btrfs", "truncated", 0, 3, {0}},
+        /* -1, abc, "1 2", 0x10; no metadata_uuid (the name is the UUID); no
+         * system allocation (nothing for it); a file named like a file system */
+        {"btrfs", "garbage", 0, 5, {0}},
+        {"btrfs", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -810,6 +823,9 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"selinux", "selinux/enforcing", "sys/fs/selinux/enforce"},
                 {"selinux", "selinux/enforcing", "root/etc/selinux/config"},
                 {"dmi", "dmi/regular", "sys/devices/virtual/dmi/id/product_name"},
+                {"btrfs", "btrfs/regular",
+                 "sys/fs/btrfs/7d2c19b4-3e8f-4a61-b5d0-c8e9f1a2b3c4/allocation/data/raid5/used_bytes"},
+                {"btrfs", "btrfs/regular", "sys/fs/btrfs/7d2c19b4-3e8f-4a61-b5d0-c8e9f1a2b3c4/label"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -882,6 +898,7 @@ static const struct {
         {"fibrechannel", "proc/class/fc_host/host0/port_state", "Online\n"},
         {"infiniband", "proc/class/infiniband/mlx5_0/fw_ver", "16.35.2000\n"},
         {"dmi", "proc/class/dmi/id/sys_vendor", "QEMU\n"},
+        {"btrfs", "proc/fs/btrfs/features/.keep", ""},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
