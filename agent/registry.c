@@ -47,6 +47,7 @@ extern const struct collector bcache_collector;
 extern const struct collector selinux_collector;
 extern const struct collector dmi_collector;
 extern const struct collector btrfs_collector;
+extern const struct collector ipvs_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -93,6 +94,7 @@ const struct collector *const registry_collectors[] = {
         &selinux_collector,
         &dmi_collector,
         &btrfs_collector,
+        &ipvs_collector,
 };
 // clang-format on
 

@@ -122,5 +122,10 @@ done
 for c in regular hostile; do
         check "btrfs/$c/expected.prom" btrfs --path.sysfs="$F/btrfs/$c/sys" --path.procfs="$F/btrfs/$c/proc"
 done
+for c in regular empty truncated; do
+        check "ipvs/$c/expected.prom" ipvs --path.procfs="$F/ipvs/$c/proc"
+done
+check ipvs/regular/expected-backend_labels.prom ipvs --path.procfs="$F/ipvs/regular/proc" \
+        --collector.ipvs.backend-labels=proto,local_port
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -345,6 +345,21 @@ static const struct {
          * system allocation (nothing for it); a file named like a file system */
         {"btrfs", "garbage", 0, 5, {0}},
         {"btrfs", "missing", -ENOENT, 0, {0}},
+        /* IPv4, IPv6 (one IPv4-mapped) and firewall-mark services */
+        {"ipvs", "regular", 0, 0, {0}},
+        /* the backends alike in protocol and local port, summed */
+        {"ipvs", "regular", 0, 0, {"backend_labels", "proto,local_port"}},
+        /* the module loaded, no service: totals, no backend series */
+        {"ipvs", "empty", 0, 0, {0}},
+        /* cut inside a backend line: the piece is counted */
+        {"ipvs", "truncated", 0, 1, {0}},
+        /* a short address, a bad port, a weight x, -1 connections, five
+         * fields, a service whose address is not hex and its backend; an
+         * SCTP service is one */
+        {"ipvs", "garbage", 0, 7, {0}},
+        /* a total that is not hex: no data */
+        {"ipvs", "badstats", -EINVAL, 1, {0}},
+        {"ipvs", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -826,6 +841,8 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"btrfs", "btrfs/regular",
                  "sys/fs/btrfs/7d2c19b4-3e8f-4a61-b5d0-c8e9f1a2b3c4/allocation/data/raid5/used_bytes"},
                 {"btrfs", "btrfs/regular", "sys/fs/btrfs/7d2c19b4-3e8f-4a61-b5d0-c8e9f1a2b3c4/label"},
+                {"ipvs", "ipvs/regular", "proc/net/ip_vs"},
+                {"ipvs", "ipvs/regular", "proc/net/ip_vs_stats"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -899,6 +916,7 @@ static const struct {
         {"infiniband", "proc/class/infiniband/mlx5_0/fw_ver", "16.35.2000\n"},
         {"dmi", "proc/class/dmi/id/sys_vendor", "QEMU\n"},
         {"btrfs", "proc/fs/btrfs/features/.keep", ""},
+        {"ipvs", "proc/net/ip_vs_stats", "\n\n 0 0 0 0 0\n", "proc/net/ip_vs", "IP Virtual Server\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
@@ -1133,6 +1151,36 @@ static void test_timex_conversion(_unused_ void **state) {
  * and the README say) are the ones its init applies: on its regular
  * fixture, no section and a section giving every declared default collect
  * the same. */
+/* [collector.ipvs] backend_labels as node_exporter's flag reads it: an
+ * unknown label is refused, naming it; repeats and order do not matter
+ * (the series keep node_exporter's order); none leaves one series per
+ * family, every backend summed. */
+static void test_ipvs_backend_labels(_unused_ void **state) {
+        const struct collector *c = registry_collectors[registry_find("ipvs")];
+        struct config_entry e = {(char *) "backend_labels", (char *) "proto,port", 1};
+        struct config_section sec = {(char *) "ipvs", "collector", "test.conf", 1, &e, 1, 0};
+        struct collector_env env = {"/nonexistent", "/nonexistent", "/nonexistent", "/nonexistent"};
+        struct diag diag = {0};
+        void *st = NULL;
+        assert_int_equal(c->init(&env, &sec, &diag, &st), -EINVAL);
+        assert_non_null(strstr(diag.msg, "unknown IPVS backend label 'port'"));
+
+        struct fixture_run run;
+        e.value = (char *) "local_port,,proto,proto";
+        fixture_collect(c, "ipvs/regular", &sec, &run);
+        char *want = fixture_read("ipvs/regular/expected-backend_labels.prom");
+        assert_string_equal(run.text, want);
+        free(want);
+        fixture_run_free(&run);
+
+        e.value = (char *) "";
+        fixture_collect(c, "ipvs/regular", &sec, &run);
+        assert_int_equal(run.result, 0);
+        assert_non_null(strstr(run.text, "\nnode_ipvs_backend_connections_active 3753\n"));
+        assert_non_null(strstr(run.text, "\nnode_ipvs_backend_weight 515\n"));
+        fixture_run_free(&run);
+}
+
 static void test_declared_defaults_apply(_unused_ void **state) {
         size_t checked = 0;
         for (size_t i = 0; i < registry_count; i++) {
@@ -1181,6 +1229,7 @@ int main(void) {
                 cmocka_unit_test(test_cached_files_follow_changes),
                 cmocka_unit_test(test_declared_defaults_apply),
                 cmocka_unit_test(test_endless_files),
+                cmocka_unit_test(test_ipvs_backend_labels),
                 cmocka_unit_test(test_mutated_fixtures),
                 cmocka_unit_test(test_missing_source_remembered),
                 cmocka_unit_test(test_timex_conversion),
