@@ -48,6 +48,7 @@ extern const struct collector selinux_collector;
 extern const struct collector dmi_collector;
 extern const struct collector btrfs_collector;
 extern const struct collector ipvs_collector;
+extern const struct collector zfs_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -95,6 +96,7 @@ const struct collector *const registry_collectors[] = {
         &dmi_collector,
         &btrfs_collector,
         &ipvs_collector,
+        &zfs_collector,
 };
 // clang-format on
 

@@ -127,5 +127,9 @@ for c in regular empty truncated; do
 done
 check ipvs/regular/expected-backend_labels.prom ipvs --path.procfs="$F/ipvs/regular/proc" \
         --collector.ipvs.backend-labels=proto,local_port
+# zfs/hostile differs on purpose: a dataset name with a blank (README)
+for c in regular datasets200 old; do
+        check "zfs/$c/expected.prom" zfs --path.procfs="$F/zfs/$c/proc"
+done
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

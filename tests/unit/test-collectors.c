@@ -360,6 +360,22 @@ static const struct {
         /* a total that is not hex: no data */
         {"ipvs", "badstats", -EINVAL, 1, {0}},
         {"ipvs", "missing", -ENOENT, 0, {0}},
+        /* every kstat file node_exporter reads, two pools with datasets */
+        {"zfs", "regular", 0, 0, {0}},
+        /* a pool of 200 datasets */
+        {"zfs", "datasets200", 0, 0, {0}},
+        /* pool and dataset names with quotes, a backslash, a space; a
+         * suspended pool (every state node_exporter knows 0) */
+        {"zfs", "hostile", 0, 0, {0}},
+        /* an older ZFS: two kstat files, no pool */
+        {"zfs", "old", 0, 0, {0}},
+        /* arcstats cut inside a line; an io file without its values */
+        {"zfs", "truncated", 0, 1, {0}},
+        /* x, a repeated name, a name that makes no metric name, -1, a line
+         * without its value; an io line short of a value. Values of other
+         * types than uint64 are not exported, as in node_exporter */
+        {"zfs", "garbage", 0, 6, {0}},
+        {"zfs", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -843,6 +859,9 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"btrfs", "btrfs/regular", "sys/fs/btrfs/7d2c19b4-3e8f-4a61-b5d0-c8e9f1a2b3c4/label"},
                 {"ipvs", "ipvs/regular", "proc/net/ip_vs"},
                 {"ipvs", "ipvs/regular", "proc/net/ip_vs_stats"},
+                {"zfs", "zfs/regular", "proc/spl/kstat/zfs/arcstats"},
+                {"zfs", "zfs/regular", "proc/spl/kstat/zfs/tank/io"},
+                {"zfs", "zfs/regular", "proc/spl/kstat/zfs/tank/objset-0x37"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -917,6 +936,7 @@ static const struct {
         {"dmi", "proc/class/dmi/id/sys_vendor", "QEMU\n"},
         {"btrfs", "proc/fs/btrfs/features/.keep", ""},
         {"ipvs", "proc/net/ip_vs_stats", "\n\n 0 0 0 0 0\n", "proc/net/ip_vs", "IP Virtual Server\n"},
+        {"zfs", "proc/spl/kstat/zfs/zil", "1 1 0x01\nname type data\nzil_commit_count 4 1\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
