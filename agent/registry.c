@@ -49,6 +49,7 @@ extern const struct collector dmi_collector;
 extern const struct collector btrfs_collector;
 extern const struct collector ipvs_collector;
 extern const struct collector zfs_collector;
+extern const struct collector processes_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -97,6 +98,7 @@ const struct collector *const registry_collectors[] = {
         &btrfs_collector,
         &ipvs_collector,
         &zfs_collector,
+        &processes_collector,
 };
 // clang-format on
 

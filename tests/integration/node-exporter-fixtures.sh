@@ -131,5 +131,6 @@ check ipvs/regular/expected-backend_labels.prom ipvs --path.procfs="$F/ipvs/regu
 for c in regular datasets200 old; do
         check "zfs/$c/expected.prom" zfs --path.procfs="$F/zfs/$c/proc"
 done
+check processes/regular/expected.prom processes --path.procfs="$F/processes/regular/proc"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -376,6 +376,17 @@ static const struct {
          * types than uint64 are not exported, as in node_exporter */
         {"zfs", "garbage", 0, 6, {0}},
         {"zfs", "missing", -ENOENT, 0, {0}},
+        /* running, sleeping, idle, zombie (no task directory: no thread
+         * state, as in node_exporter), stopped, a command of blanks and
+         * parentheses, threads in other states than their process; one gone
+         * between listing and reading */
+        {"processes", "regular", 0, 0, {0}},
+        /* a stat line cut short, pid_max empty: counted, passed over */
+        {"processes", "truncated", 0, 2, {0}},
+        /* a state of two letters, too few fields, no ")", threads x; limits
+         * abc and -1 */
+        {"processes", "garbage", 0, 6, {0}},
+        {"processes", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -862,6 +873,8 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"zfs", "zfs/regular", "proc/spl/kstat/zfs/arcstats"},
                 {"zfs", "zfs/regular", "proc/spl/kstat/zfs/tank/io"},
                 {"zfs", "zfs/regular", "proc/spl/kstat/zfs/tank/objset-0x37"},
+                {"processes", "processes/regular", "proc/1234/stat"},
+                {"processes", "processes/regular", "proc/1234/task/1236/stat"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
