@@ -50,6 +50,7 @@ extern const struct collector btrfs_collector;
 extern const struct collector ipvs_collector;
 extern const struct collector zfs_collector;
 extern const struct collector processes_collector;
+extern const struct collector interrupts_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -99,6 +100,7 @@ const struct collector *const registry_collectors[] = {
         &ipvs_collector,
         &zfs_collector,
         &processes_collector,
+        &interrupts_collector,
 };
 // clang-format on
 

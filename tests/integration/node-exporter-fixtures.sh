@@ -132,5 +132,8 @@ for c in regular datasets200 old; do
         check "zfs/$c/expected.prom" zfs --path.procfs="$F/zfs/$c/proc"
 done
 check processes/regular/expected.prom processes --path.procfs="$F/processes/regular/proc"
+for c in regular interrupts256; do
+        check "interrupts/$c/expected.prom" interrupts --path.procfs="$F/interrupts/$c/proc"
+done
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

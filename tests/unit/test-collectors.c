@@ -387,6 +387,16 @@ static const struct {
          * abc and -1 */
         {"processes", "garbage", 0, 6, {0}},
         {"processes", "missing", -ENOENT, 0, {0}},
+        /* numbered interrupts (controller as info, the rest as devices),
+         * named ones (their description as info), ERR and MIS left out */
+        {"interrupts", "regular", 0, 0, {0}},
+        /* 256 CPUs */
+        {"interrupts", "interrupts256", 0, 0, {0}},
+        /* cut inside a line: the piece is counted */
+        {"interrupts", "truncated", 0, 1, {0}},
+        /* a count x, one of -12, a name without its colon, a name repeated */
+        {"interrupts", "garbage", 0, 4, {0}},
+        {"interrupts", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -875,6 +885,7 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"zfs", "zfs/regular", "proc/spl/kstat/zfs/tank/objset-0x37"},
                 {"processes", "processes/regular", "proc/1234/stat"},
                 {"processes", "processes/regular", "proc/1234/task/1236/stat"},
+                {"interrupts", "interrupts/regular", "proc/interrupts"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -950,6 +961,7 @@ static const struct {
         {"btrfs", "proc/fs/btrfs/features/.keep", ""},
         {"ipvs", "proc/net/ip_vs_stats", "\n\n 0 0 0 0 0\n", "proc/net/ip_vs", "IP Virtual Server\n"},
         {"zfs", "proc/spl/kstat/zfs/zil", "1 1 0x01\nname type data\nzil_commit_count 4 1\n"},
+        {"interrupts", "proc/interrupts", "  CPU0\n  0:  1  IO-APIC  2-edge  timer\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
