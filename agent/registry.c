@@ -51,6 +51,7 @@ extern const struct collector ipvs_collector;
 extern const struct collector zfs_collector;
 extern const struct collector processes_collector;
 extern const struct collector interrupts_collector;
+extern const struct collector meminfo_numa_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -101,6 +102,7 @@ const struct collector *const registry_collectors[] = {
         &zfs_collector,
         &processes_collector,
         &interrupts_collector,
+        &meminfo_numa_collector,
 };
 // clang-format on
 

@@ -135,5 +135,6 @@ check processes/regular/expected.prom processes --path.procfs="$F/processes/regu
 for c in regular interrupts256; do
         check "interrupts/$c/expected.prom" interrupts --path.procfs="$F/interrupts/$c/proc"
 done
+check meminfo_numa/regular/expected.prom meminfo_numa --path.sysfs="$F/meminfo_numa/regular/sys"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -397,6 +397,14 @@ static const struct {
         /* a count x, one of -12, a name without its colon, a name repeated */
         {"interrupts", "garbage", 0, 4, {0}},
         {"interrupts", "missing", -ENOENT, 0, {0}},
+        /* two nodes, with the node directory's other entries */
+        {"meminfo_numa", "regular", 0, 0, {0}},
+        /* cut inside node0's last line: the piece is counted */
+        {"meminfo_numa", "truncated", 0, 1, {0}},
+        /* x, MB, a key without its colon, Slab twice; numastat with three
+         * fields and an x */
+        {"meminfo_numa", "garbage", 0, 6, {0}},
+        {"meminfo_numa", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -886,6 +894,8 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"processes", "processes/regular", "proc/1234/stat"},
                 {"processes", "processes/regular", "proc/1234/task/1236/stat"},
                 {"interrupts", "interrupts/regular", "proc/interrupts"},
+                {"meminfo_numa", "meminfo_numa/regular", "sys/devices/system/node/node0/meminfo"},
+                {"meminfo_numa", "meminfo_numa/regular", "sys/devices/system/node/node1/numastat"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -962,6 +972,7 @@ static const struct {
         {"ipvs", "proc/net/ip_vs_stats", "\n\n 0 0 0 0 0\n", "proc/net/ip_vs", "IP Virtual Server\n"},
         {"zfs", "proc/spl/kstat/zfs/zil", "1 1 0x01\nname type data\nzil_commit_count 4 1\n"},
         {"interrupts", "proc/interrupts", "  CPU0\n  0:  1  IO-APIC  2-edge  timer\n"},
+        {"meminfo_numa", "proc/devices/system/node/node0/numastat", "numa_hit 1\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
