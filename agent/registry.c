@@ -52,6 +52,7 @@ extern const struct collector zfs_collector;
 extern const struct collector processes_collector;
 extern const struct collector interrupts_collector;
 extern const struct collector meminfo_numa_collector;
+extern const struct collector buddyinfo_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -103,6 +104,7 @@ const struct collector *const registry_collectors[] = {
         &processes_collector,
         &interrupts_collector,
         &meminfo_numa_collector,
+        &buddyinfo_collector,
 };
 // clang-format on
 

@@ -136,5 +136,6 @@ for c in regular interrupts256; do
         check "interrupts/$c/expected.prom" interrupts --path.procfs="$F/interrupts/$c/proc"
 done
 check meminfo_numa/regular/expected.prom meminfo_numa --path.sysfs="$F/meminfo_numa/regular/sys"
+check buddyinfo/regular/expected.prom buddyinfo --path.procfs="$F/buddyinfo/regular/proc"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

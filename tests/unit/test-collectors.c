@@ -405,6 +405,14 @@ static const struct {
          * fields and an x */
         {"meminfo_numa", "garbage", 0, 6, {0}},
         {"meminfo_numa", "missing", -ENOENT, 0, {0}},
+        /* two nodes, four zones of eleven orders */
+        {"buddyinfo", "regular", 0, 0, {0}},
+        /* cut inside the last line: the piece is counted */
+        {"buddyinfo", "truncated", 0, 1, {0}},
+        /* a count x, a zone listed twice, a zone of ten orders, a line of
+         * three fields */
+        {"buddyinfo", "garbage", 0, 4, {0}},
+        {"buddyinfo", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -896,6 +904,7 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"interrupts", "interrupts/regular", "proc/interrupts"},
                 {"meminfo_numa", "meminfo_numa/regular", "sys/devices/system/node/node0/meminfo"},
                 {"meminfo_numa", "meminfo_numa/regular", "sys/devices/system/node/node1/numastat"},
+                {"buddyinfo", "buddyinfo/regular", "proc/buddyinfo"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -973,6 +982,7 @@ static const struct {
         {"zfs", "proc/spl/kstat/zfs/zil", "1 1 0x01\nname type data\nzil_commit_count 4 1\n"},
         {"interrupts", "proc/interrupts", "  CPU0\n  0:  1  IO-APIC  2-edge  timer\n"},
         {"meminfo_numa", "proc/devices/system/node/node0/numastat", "numa_hit 1\n"},
+        {"buddyinfo", "proc/buddyinfo", "Node 0, zone DMA 1 2\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
