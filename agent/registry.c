@@ -53,6 +53,7 @@ extern const struct collector processes_collector;
 extern const struct collector interrupts_collector;
 extern const struct collector meminfo_numa_collector;
 extern const struct collector buddyinfo_collector;
+extern const struct collector ksmd_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -105,6 +106,7 @@ const struct collector *const registry_collectors[] = {
         &interrupts_collector,
         &meminfo_numa_collector,
         &buddyinfo_collector,
+        &ksmd_collector,
 };
 // clang-format on
 

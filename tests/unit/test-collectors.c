@@ -413,6 +413,14 @@ static const struct {
          * three fields */
         {"buddyinfo", "garbage", 0, 4, {0}},
         {"buddyinfo", "missing", -ENOENT, 0, {0}},
+        /* every file node_exporter reads, and others it does not */
+        {"ksmd", "regular", 0, 0, {0}},
+        /* an older kernel without pages_volatile and merge_across_nodes: no
+         * sample for them, where node_exporter fails the collector */
+        {"ksmd", "old", 0, 0, {0}},
+        /* x, -1, an empty file */
+        {"ksmd", "garbage", 0, 3, {0}},
+        {"ksmd", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -905,6 +913,7 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 {"meminfo_numa", "meminfo_numa/regular", "sys/devices/system/node/node0/meminfo"},
                 {"meminfo_numa", "meminfo_numa/regular", "sys/devices/system/node/node1/numastat"},
                 {"buddyinfo", "buddyinfo/regular", "proc/buddyinfo"},
+                {"ksmd", "ksmd/regular", "sys/kernel/mm/ksm/pages_shared"},
         };
         enum { ITERATIONS = 300 };
         uint64_t x = 0x9e3779b97f4a7c15u;
@@ -983,6 +992,7 @@ static const struct {
         {"interrupts", "proc/interrupts", "  CPU0\n  0:  1  IO-APIC  2-edge  timer\n"},
         {"meminfo_numa", "proc/devices/system/node/node0/numastat", "numa_hit 1\n"},
         {"buddyinfo", "proc/buddyinfo", "Node 0, zone DMA 1 2\n"},
+        {"ksmd", "proc/kernel/mm/ksm/run", "1\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
