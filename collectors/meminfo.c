@@ -93,10 +93,7 @@ static int meminfo_collect(void *state, struct collect_ctx *ctx) {
                         ml->kb = kb;
                 }
                 /* a field listed twice would be a duplicate series */
-                bool seen = false;
-                for (size_t i = first.n_families; i < ctx->set->n_families && !seen; i++)
-                        seen = ctx->set->families[i].desc == ml->desc;
-                if (seen) {
+                if (metric_set_has_family_since(ctx->set, first, ml->desc)) {
                         ctx->parse_errors++;
                         continue;
                 }

@@ -49,15 +49,6 @@ static void meminfo_numa_free(void *state) {
         free(s);
 }
 
-/* Whether desc has a family in the set since mark: a field listed twice
- * in a node's file would be a duplicate series. */
-static bool meminfo_numa_seen(const struct metric_set *set, struct metric_mark mark, const struct metric_desc *desc) {
-        for (size_t i = mark.n_families; i < set->n_families; i++)
-                if (set->families[i].desc == desc)
-                        return true;
-        return false;
-}
-
 /* One sample of node_memory_numa_<key><suffix>{node}. */
 static int meminfo_numa_sample(struct meminfo_numa_state *s, struct collect_ctx *ctx, struct metric_mark mark,
                                const char *key, const char *suffix, enum metric_type type, double v, const char *node) {
@@ -67,7 +58,7 @@ static int meminfo_numa_sample(struct meminfo_numa_state *s, struct collect_ctx 
         const struct metric_desc *desc = desc_cache_get(&s->descs, name, help, type, 1, node_label);
         if (!desc)
                 return -ENOMEM;
-        if (meminfo_numa_seen(ctx->set, mark, desc)) {
+        if (metric_set_has_family_since(ctx->set, mark, desc)) {
                 ctx->parse_errors++;
                 return 0;
         }
@@ -76,16 +67,26 @@ static int meminfo_numa_sample(struct meminfo_numa_state *s, struct collect_ctx 
         return 0;
 }
 
-/* nodeN/meminfo: "Node 0 Active(anon):  171896 kB", the node's number
- * being the label, as node_exporter takes it. */
-static int meminfo_numa_meminfo(struct meminfo_numa_state *s, const char *node, struct collect_ctx *ctx) {
+/* node/file's lines into *ret: 1, 0 if it cannot be read, -ENOMEM. */
+static int meminfo_numa_lines(struct meminfo_numa_state *s, const char *node, const char *file, struct collect_ctx *ctx,
+                              struct lines *ret) {
         char rel[NAME_MAX + 16];
-        (void) snprintf(rel, sizeof(rel), "%s/meminfo", node);
+        (void) snprintf(rel, sizeof(rel), "%s/%s", node, file);
         int r = read_file_at(s->dir, rel, FILE_MAX_SMALL, &s->file);
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
+        *ret = lines_of(&s->file, &ctx->parse_errors);
+        return 1;
+}
+
+/* nodeN/meminfo: "Node 0 Active(anon):  171896 kB", the node's number
+ * being the label, as node_exporter takes it. */
+static int meminfo_numa_meminfo(struct meminfo_numa_state *s, const char *node, struct collect_ctx *ctx) {
+        struct lines lines;
+        int r = meminfo_numa_lines(s, node, "meminfo", ctx, &lines);
+        if (r <= 0)
+                return r;
         struct metric_mark mark = metric_set_mark(ctx->set);
-        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
         const char *line;
         size_t len;
         while (lines_next(&lines, &line, &len)) {
@@ -114,13 +115,11 @@ static int meminfo_numa_meminfo(struct meminfo_numa_state *s, const char *node, 
 /* nodeN/numastat: "numa_hit 123456", labelled by N. */
 static int meminfo_numa_numastat(struct meminfo_numa_state *s, const char *node, const char *number,
                                  struct collect_ctx *ctx) {
-        char rel[NAME_MAX + 16];
-        (void) snprintf(rel, sizeof(rel), "%s/numastat", node);
-        int r = read_file_at(s->dir, rel, FILE_MAX_SMALL, &s->file);
-        if (r < 0)
-                return r == -ENOMEM ? r : 0;
+        struct lines lines;
+        int r = meminfo_numa_lines(s, node, "numastat", ctx, &lines);
+        if (r <= 0)
+                return r;
         struct metric_mark mark = metric_set_mark(ctx->set);
-        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
         const char *line;
         size_t len;
         while (lines_next(&lines, &line, &len)) {

@@ -137,15 +137,6 @@ static const struct metric_desc *zfs_desc(struct zfs_state *s, struct zfs_names 
         return n->desc;
 }
 
-/* Whether desc has a family in the set since mark: a name listed twice
- * would be a duplicate series. */
-static bool zfs_seen(const struct metric_set *set, struct metric_mark mark, const struct metric_desc *desc) {
-        for (size_t i = mark.n_families; i < set->n_families; i++)
-                if (set->families[i].desc == desc)
-                        return true;
-        return false;
-}
-
 /* A kstat file in s->file: a header line, "name type data", then a line
  * per value; the uint64 ones (type 4) are exported, labelled by values.
  * In an objset file, dataset_name (a string) gives values[1] first, into
@@ -195,7 +186,7 @@ static int zfs_kstat(struct zfs_state *s, struct zfs_names *names, const char *p
                                 : (err = -EINVAL, NULL);
                 if (!desc && err == -ENOMEM)
                         return -ENOMEM;
-                if (!desc || zfs_seen(ctx->set, mark, desc) || parse_u64_field(f[2], &v) < 0) {
+                if (!desc || metric_set_has_family_since(ctx->set, mark, desc) || parse_u64_field(f[2], &v) < 0) {
                         ctx->parse_errors++;
                         continue;
                 }
@@ -240,7 +231,7 @@ static int zfs_pool_io(struct zfs_state *s, const char *pool, struct collect_ctx
                         zfs_desc(s, &s->io_names, (size_t) i, head[i], "zfs_zpool", "io", 1, zpool_label, &err);
                 if (!desc && err == -ENOMEM)
                         return -ENOMEM;
-                if (!desc || zfs_seen(ctx->set, mark, desc) || parse_u64_field(f[i], &v) < 0) {
+                if (!desc || metric_set_has_family_since(ctx->set, mark, desc) || parse_u64_field(f[i], &v) < 0) {
                         ctx->parse_errors++;
                         continue;
                 }
