@@ -208,15 +208,16 @@ static bool ipvs_service_line(const struct field *f, int n, struct ipvs_service 
 }
 
 /* "  -> C0A85216:0CEA      Tunnel  100    248        2": a row of the
- * kept labels' values and the weight, active and inactive counts. */
-static bool ipvs_backend_line(struct ipvs_state *s, const struct field *f, int n, const struct ipvs_service *svc) {
+ * kept labels' values and the weight, active and inactive counts. 1, 0
+ * for a line that does not read, -ENOMEM. */
+static int ipvs_backend_line(struct ipvs_state *s, const struct field *f, int n, const struct ipvs_service *svc) {
         char address[INET6_ADDRSTRLEN], port[8];
         uint64_t weight, active, inactive;
         if (!svc->valid || n < 6 || !ipvs_address(f[1], address, port) || parse_u64_field(f[3], &weight) < 0 ||
             parse_u64_field(f[4], &active) < 0 || parse_u64_field(f[5], &inactive) < 0)
-                return false;
+                return 0;
         if (array_reserve((void **) &s->rows, &s->cap_rows, s->n_rows + 1, sizeof(*s->rows)) < 0)
-                return false;
+                return -ENOMEM;
         const char *values[N_IPVS_LABELS] = {svc->address, svc->port, address, port, svc->proto, svc->mark};
         struct ipvs_row *row = &s->rows[s->n_rows++];
         row->key = s->keys.len;
@@ -226,7 +227,7 @@ static bool ipvs_backend_line(struct ipvs_state *s, const struct field *f, int n
         row->v[ACTIVE] = active;
         row->v[INACTIVE] = inactive;
         row->v[WEIGHT] = weight;
-        return true;
+        return 1;
 }
 
 static int ipvs_row_cmp(const void *a, const void *b, void *ctx) {
@@ -258,8 +259,13 @@ static int ipvs_read_backends(struct ipvs_state *s, struct collect_ctx *ctx) {
                 bool bad = false;
                 if (ipvs_service_line(f, n, &svc, &bad) && !bad)
                         continue;
-                if (!bad && FIELD_EQ(f[0], "->") && ipvs_backend_line(s, f, n, &svc))
-                        continue;
+                if (!bad && FIELD_EQ(f[0], "->")) {
+                        int ok = ipvs_backend_line(s, f, n, &svc);
+                        if (ok < 0)
+                                return ok;
+                        if (ok > 0)
+                                continue;
+                }
                 ctx->parse_errors++;
         }
         if (s->keys.error < 0)
