@@ -138,6 +138,14 @@ struct metric_mark metric_set_mark(const struct metric_set *set) {
         return (struct metric_mark){set->n_families, set->n_samples, set->strings.len};
 }
 
+bool metric_set_has_family_since(const struct metric_set *set, struct metric_mark mark,
+                                 const struct metric_desc *desc) {
+        for (size_t i = mark.n_families; i < set->n_families; i++)
+                if (set->families[i].desc == desc)
+                        return true;
+        return false;
+}
+
 void metric_set_rollback(struct metric_set *set, struct metric_mark mark) {
         set->n_families = mark.n_families;
         set->n_samples = mark.n_samples;

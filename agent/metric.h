@@ -17,7 +17,7 @@ enum metric_type { METRIC_GAUGE, METRIC_COUNTER, METRIC_UNTYPED, METRIC_HISTOGRA
  * (from textfiles) have _bucket, _sum and _count series. */
 enum metric_suffix { METRIC_SUFFIX_NONE, METRIC_SUFFIX_BUCKET, METRIC_SUFFIX_SUM, METRIC_SUFFIX_COUNT };
 
-#define METRIC_MAX_LABELS 16
+#define METRIC_MAX_LABELS 20
 
 struct metric_desc {
         const char *name;
@@ -83,6 +83,9 @@ int metric_set_append(struct metric_set *dst, const struct metric_set *src);
 
 struct metric_mark metric_set_mark(const struct metric_set *set);
 void metric_set_rollback(struct metric_set *set, struct metric_mark mark);
+/* Whether desc has a family entry added since mark: a collector whose
+ * file lists a name twice would otherwise give a duplicate series. */
+bool metric_set_has_family_since(const struct metric_set *set, struct metric_mark mark, const struct metric_desc *desc);
 
 /* The label values of a sample, one after the other. */
 static inline const char *metric_sample_labels(const struct metric_set *set, const struct metric_sample *s) {

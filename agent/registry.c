@@ -49,6 +49,15 @@ extern const struct collector infiniband_collector;
 extern const struct collector bcache_collector;
 extern const struct collector selinux_collector;
 extern const struct collector systemd_collector;
+extern const struct collector dmi_collector;
+extern const struct collector btrfs_collector;
+extern const struct collector ipvs_collector;
+extern const struct collector zfs_collector;
+extern const struct collector processes_collector;
+extern const struct collector interrupts_collector;
+extern const struct collector meminfo_numa_collector;
+extern const struct collector buddyinfo_collector;
+extern const struct collector ksmd_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -97,6 +106,15 @@ const struct collector *const registry_collectors[] = {
         &bcache_collector,
         &selinux_collector,
         &systemd_collector,
+        &dmi_collector,
+        &btrfs_collector,
+        &ipvs_collector,
+        &zfs_collector,
+        &processes_collector,
+        &interrupts_collector,
+        &meminfo_numa_collector,
+        &buddyinfo_collector,
+        &ksmd_collector,
 };
 // clang-format on
 

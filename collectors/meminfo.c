@@ -9,6 +9,7 @@
 #include "collector.h"
 #include "desc_cache.h"
 #include "fileio.h"
+#include "meminfo_key.h"
 #include "parse.h"
 
 /* The descriptor of the k-th line, kept from the last scrape: the file
@@ -48,26 +49,6 @@ static void meminfo_free(void *state) {
         desc_cache_free(&s->descs);
         free(s->lines);
         free(s);
-}
-
-/* "Active(anon):" -> "Active_anon"; false if what is left is not a name part. */
-static bool meminfo_key(struct field f, char *out, size_t size) {
-        if (f.n < 2 || f.s[f.n - 1] != ':' || f.n + 1 > size)
-                return false;
-        size_t o = 0;
-        for (size_t i = 0; i + 1 < f.n; i++) {
-                char c = f.s[i];
-                if (c == '(')
-                        out[o++] = '_';
-                else if (c == ')')
-                        continue;
-                else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')
-                        out[o++] = c;
-                else
-                        return false;
-        }
-        out[o] = '\0';
-        return o > 0;
 }
 
 static int meminfo_collect(void *state, struct collect_ctx *ctx) {
@@ -112,10 +93,7 @@ static int meminfo_collect(void *state, struct collect_ctx *ctx) {
                         ml->kb = kb;
                 }
                 /* a field listed twice would be a duplicate series */
-                bool seen = false;
-                for (size_t i = first.n_families; i < ctx->set->n_families && !seen; i++)
-                        seen = ctx->set->families[i].desc == ml->desc;
-                if (seen) {
+                if (metric_set_has_family_since(ctx->set, first, ml->desc)) {
                         ctx->parse_errors++;
                         continue;
                 }

@@ -162,13 +162,6 @@ static int netstat_pair_build(struct netstat_state *s, struct netstat_pair *p, c
         return p->header.error;
 }
 
-static bool netstat_seen(const struct collect_ctx *ctx, struct metric_mark first, const struct metric_desc *d) {
-        for (size_t i = first.n_families; i < ctx->set->n_families; i++)
-                if (ctx->set->families[i].desc == d)
-                        return true;
-        return false;
-}
-
 /* The pairs of netstat or snmp; *k counts the pairs of both files. */
 static int netstat_parse_pairs(struct netstat_state *s, struct collect_ctx *ctx, size_t *k) {
         struct lines lines = lines_of(&s->file, &ctx->parse_errors);
@@ -264,7 +257,7 @@ static int netstat_parse_snmp6(struct netstat_state *s, struct collect_ctx *ctx,
                 if (!l->desc)
                         continue;
                 double v;
-                if (netstat_seen(ctx, first, l->desc) || netstat_value(f[1], &v) < 0) {
+                if (metric_set_has_family_since(ctx->set, first, l->desc) || netstat_value(f[1], &v) < 0) {
                         ctx->parse_errors++;
                         continue;
                 }

@@ -181,10 +181,7 @@ static int sockstat_parse(struct sockstat_state *s, struct collect_ctx *ctx, boo
                 if (l->sockets && ipv6)
                         continue; /* node_exporter reads sockets_used from the IPv4 file only */
                 /* a protocol listed twice would be duplicate series */
-                bool seen = false;
-                for (size_t i = first.n_families; i < ctx->set->n_families && !seen; i++)
-                        seen = ctx->set->families[i].desc == l->descs[0];
-                if (l->bad || seen) {
+                if (l->bad || metric_set_has_family_since(ctx->set, first, l->descs[0])) {
                         ctx->parse_errors++;
                         continue;
                 }

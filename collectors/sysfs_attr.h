@@ -4,6 +4,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -36,21 +37,43 @@ static inline int sysfs_attr_u64_fd(int dirfd, const char *name, uint64_t *ret) 
         return parse_u64(v, (size_t) r, ret) < 0 ? -EBADMSG : 0;
 }
 
-/* dirfd/name's text without the blanks around it (Go's strings.TrimSpace,
- * as node_exporter reads text attributes: models come padded with
- * spaces), in buf of size bytes: a pointer into buf, or NULL with *ret_err
- * the errno of the read (-EFBIG past size - 1 bytes, -ENOENT, -EACCES for
- * root-only attributes). */
+/* The n bytes at buf without the blanks around them (Go's
+ * strings.TrimSpace, as node_exporter reads text attributes: models come
+ * padded with spaces), NUL-terminated in place: a pointer into buf. */
+static inline const char *sysfs_attr_trim(char *buf, size_t n) {
+        static const char blanks[] = " \t\n\v\f\r";
+        while (n > 0 && strchr(blanks, buf[n - 1]))
+                n--;
+        buf[n] = '\0';
+        return buf + strspn(buf, blanks);
+}
+
+/* dirfd/name's text, trimmed so, in buf of size bytes: a pointer into
+ * buf, or NULL with *ret_err the errno of the read (-EFBIG past size - 1
+ * bytes, -ENOENT, -EACCES for root-only attributes). */
 static inline const char *sysfs_attr_text_fd(int dirfd, const char *name, char *buf, size_t size, int *ret_err) {
         int r = read_attr_fd(dirfd, name, buf, size);
         if (r < 0) {
                 *ret_err = r;
                 return NULL;
         }
-        static const char blanks[] = " \t\n\v\f\r";
-        size_t n = (size_t) r;
-        while (n > 0 && strchr(blanks, buf[n - 1]))
-                n--;
-        buf[n] = '\0';
-        return buf + strspn(buf, blanks);
+        return sysfs_attr_trim(buf, (size_t) r);
+}
+
+/* node_exporter 1.5 reads a text attribute in one read of 128 bytes
+ * (procfs's SysReadFile), then trims it: dirfd/name so, into buf of
+ * SYSFS_ATTR_GO_MAX + 1 bytes, *ret_cut telling whether the attribute
+ * was longer. NULL with *ret_err as sysfs_attr_text_fd. */
+#define SYSFS_ATTR_GO_MAX 128
+static inline const char *sysfs_attr_go_text_fd(int dirfd, const char *name, char *buf, bool *ret_cut, int *ret_err) {
+        char raw[4096 + 1]; /* a sysfs attribute is at most a page */
+        int r = read_attr_fd(dirfd, name, raw, sizeof(raw));
+        if (r < 0) {
+                *ret_err = r;
+                return NULL;
+        }
+        *ret_cut = r > SYSFS_ATTR_GO_MAX;
+        const char *value = sysfs_attr_trim(raw, *ret_cut ? SYSFS_ATTR_GO_MAX : (size_t) r);
+        memcpy(buf, value, strlen(value) + 1);
+        return buf;
 }

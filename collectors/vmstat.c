@@ -125,10 +125,7 @@ static int vmstat_collect(void *state, struct collect_ctx *ctx) {
                         continue;
                 uint64_t v;
                 /* a field listed twice would be a duplicate series */
-                bool seen = false;
-                for (size_t i = first.n_families; i < ctx->set->n_families && !seen; i++)
-                        seen = ctx->set->families[i].desc == l->desc;
-                if (seen || parse_u64_field(f[1], &v) < 0) {
+                if (metric_set_has_family_since(ctx->set, first, l->desc) || parse_u64_field(f[1], &v) < 0) {
                         ctx->parse_errors++;
                         continue;
                 }

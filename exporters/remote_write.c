@@ -84,7 +84,16 @@ static const char *own(struct message *m, char *s) {
 
 int remote_write_encode(const struct metric_set *set, const struct rw_labels *extra, int64_t timestamp_ms,
                         struct buf *out, size_t *ret_samples) {
-        size_t n = set->n_samples, max_labels = 1 + METRIC_MAX_LABELS + extra->n;
+        size_t n = set->n_samples;
+        /* each sample's labels (with __name__ and the extra ones) and the
+         * strings it may make (its name with a suffix, cleaned values),
+         * counted rather than bounded by METRIC_MAX_LABELS for every sample */
+        size_t n_labels = 0, n_owned = 0;
+        for (size_t f = 0; f < set->n_families; f++) {
+                size_t count = set->families[f].count, labels = set->families[f].desc->n_labels;
+                n_labels += count * (1 + labels + extra->n);
+                n_owned += count * (1 + labels);
+        }
         struct message m = {0};
         struct buf scratch = {0};
         int r = -ENOMEM;
@@ -92,11 +101,11 @@ int remote_write_encode(const struct metric_set *set, const struct rw_labels *ex
         m.series_ptrs = calloc(n ? n : 1, sizeof(*m.series_ptrs));
         m.samples = calloc(n ? n : 1, sizeof(*m.samples));
         m.sample_ptrs = calloc(n ? n : 1, sizeof(*m.sample_ptrs));
-        m.labels = calloc((n ? n : 1) * max_labels, sizeof(*m.labels));
-        m.label_ptrs = calloc((n ? n : 1) * max_labels, sizeof(*m.label_ptrs));
+        m.labels = calloc(n_labels ? n_labels : 1, sizeof(*m.labels));
+        m.label_ptrs = calloc(n_labels ? n_labels : 1, sizeof(*m.label_ptrs));
         m.meta = calloc(set->n_families ? set->n_families : 1, sizeof(*m.meta));
         m.meta_ptrs = calloc(set->n_families ? set->n_families : 1, sizeof(*m.meta_ptrs));
-        m.owned = calloc((n ? n : 1) * (max_labels + 1), sizeof(*m.owned));
+        m.owned = calloc(n_owned ? n_owned : 1, sizeof(*m.owned));
         /* a power of two at least twice the families: the probe ends */
         size_t meta_mask = 1;
         while (meta_mask < 2 * set->n_families)

@@ -29,7 +29,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats filesystem hwmon thermal_zone
         powersupplyclass rapl textfile entropy filefd sockstat softnet conntrack udp_queues schedstat timex vmstat netstat
         nfs nfsd xfs arp cpufreq edac nvme mdadm bonding tapestats fibrechannel infiniband
-        bcache selinux)
+        bcache selinux dmi btrfs ipvs zfs)
 mkdir "$T/textfile"
 echo 'backup_ok{job="archives"} 1' >"$T/textfile/backup.prom"
 flags=(--collector.disable-defaults --collector.textfile.directory="$T/textfile")

@@ -67,6 +67,22 @@ const struct fixture_target fixture_targets[] = {
         {"bcache", "bcache/regular", "sys/fs/bcache/deaddd54-c735-46d5-868e-f331c5fd7c74/btree_cache_size"},
         {"selinux", "selinux/enforcing", "sys/fs/selinux/enforce"},
         {"selinux", "selinux/enforcing", "root/etc/selinux/config"},
+        {"dmi", "dmi/regular", "sys/devices/virtual/dmi/id/product_name"},
+        {"btrfs", "btrfs/regular",
+         "sys/fs/btrfs/7d2c19b4-3e8f-4a61-b5d0-c8e9f1a2b3c4/allocation/data/raid5/used_bytes"},
+        {"btrfs", "btrfs/regular", "sys/fs/btrfs/7d2c19b4-3e8f-4a61-b5d0-c8e9f1a2b3c4/label"},
+        {"ipvs", "ipvs/regular", "proc/net/ip_vs"},
+        {"ipvs", "ipvs/regular", "proc/net/ip_vs_stats"},
+        {"zfs", "zfs/regular", "proc/spl/kstat/zfs/arcstats"},
+        {"zfs", "zfs/regular", "proc/spl/kstat/zfs/tank/io"},
+        {"zfs", "zfs/regular", "proc/spl/kstat/zfs/tank/objset-0x37"},
+        {"processes", "processes/regular", "proc/1234/stat"},
+        {"processes", "processes/regular", "proc/1234/task/1236/stat"},
+        {"interrupts", "interrupts/regular", "proc/interrupts"},
+        {"meminfo_numa", "meminfo_numa/regular", "sys/devices/system/node/node0/meminfo"},
+        {"meminfo_numa", "meminfo_numa/regular", "sys/devices/system/node/node1/numastat"},
+        {"buddyinfo", "buddyinfo/regular", "proc/buddyinfo"},
+        {"ksmd", "ksmd/regular", "sys/kernel/mm/ksm/pages_shared"},
 };
 
 const size_t n_fixture_targets = sizeof(fixture_targets) / sizeof(fixture_targets[0]);

@@ -334,6 +334,108 @@ static const struct {
         {"selinux", "absent", 0, 0, {0}},
         /* enforce x (no current mode); "SELINUX = enforcing" is another key */
         {"selinux", "garbage", 0, 1, {0}},
+        /* a server's firmware: every attribute, empty ones too */
+        {"dmi", "regular", 0, 0, {0}},
+        /* a virtual machine's: a few attributes, no serials */
+        {"dmi", "qemu", 0, 0, {0}},
+        /* quotes, a backslash, a newline, blanks around, bytes that are not
+         * UTF-8, and a value past 128 bytes: cut there, as node_exporter
+         * cuts it, and counted */
+        {"dmi", "hostile", 0, 1, {0}},
+        /* an empty attribute, one without its newline */
+        {"dmi", "truncated", 0, 0, {0}},
+        /* a directory and a symlink where attributes are: skipped, counted */
+        {"dmi", "garbage", 0, 2, {0}},
+        {"dmi", "missing", -ENOENT, 0, {0}},
+        /* a root file system on one disk, one of three disks in raid5 with
+         * raid1c3 metadata being converted from raid1 */
+        {"btrfs", "regular", 0, 0, {0}},
+        /* a label of quotes, a backslash and a newline; raid0, raid6, raid10;
+         * raid5 and raid6 over one device (ratios of +Inf and -1, as
+         * node_exporter works them out); no label file */
+        {"btrfs", "hostile", 0, 0, {0}},
+        /* a number and a device size cut to nothing: counted, no sample */
+        {"btrfs", "truncated", 0, 3, {0}},
+        /* -1, abc, "1 2", 0x10; no metadata_uuid (the name is the UUID); no
+         * system allocation (nothing for it); a file named like a file system */
+        {"btrfs", "garbage", 0, 5, {0}},
+        {"btrfs", "missing", -ENOENT, 0, {0}},
+        /* IPv4, IPv6 (one IPv4-mapped) and firewall-mark services */
+        {"ipvs", "regular", 0, 0, {0}},
+        /* the backends alike in protocol and local port, summed */
+        {"ipvs", "regular", 0, 0, {"backend_labels", "proto,local_port"}},
+        /* the module loaded, no service: totals, no backend series */
+        {"ipvs", "empty", 0, 0, {0}},
+        /* cut inside a backend line: the piece is counted */
+        {"ipvs", "truncated", 0, 1, {0}},
+        /* a short address, a bad port, a weight x, -1 connections, five
+         * fields, a service whose address is not hex and its backend; an
+         * SCTP service is one */
+        {"ipvs", "garbage", 0, 7, {0}},
+        /* a total that is not hex: no data */
+        {"ipvs", "badstats", -EINVAL, 1, {0}},
+        {"ipvs", "missing", -ENOENT, 0, {0}},
+        /* every kstat file node_exporter reads, two pools with datasets */
+        {"zfs", "regular", 0, 0, {0}},
+        /* a pool of 200 datasets */
+        {"zfs", "datasets200", 0, 0, {0}},
+        /* pool and dataset names with quotes, a backslash, a space; a
+         * suspended pool (every state node_exporter knows 0) */
+        {"zfs", "hostile", 0, 0, {0}},
+        /* an older ZFS: two kstat files, no pool */
+        {"zfs", "old", 0, 0, {0}},
+        /* arcstats cut inside a line; an io file without its values */
+        {"zfs", "truncated", 0, 1, {0}},
+        /* x, a repeated name, a name that makes no metric name, -1, a line
+         * without its value; an io line short of a value. Values of other
+         * types than uint64 are not exported, as in node_exporter */
+        {"zfs", "garbage", 0, 6, {0}},
+        {"zfs", "missing", -ENOENT, 0, {0}},
+        /* running, sleeping, idle, zombie (no task directory: no thread
+         * state, as in node_exporter), stopped, a command of blanks and
+         * parentheses, threads in other states than their process; one gone
+         * between listing and reading */
+        {"processes", "regular", 0, 0, {0}},
+        /* a stat line cut short, pid_max empty: counted, passed over */
+        {"processes", "truncated", 0, 2, {0}},
+        /* a state of two letters, too few fields, no ")", threads x; limits
+         * abc and -1 */
+        {"processes", "garbage", 0, 6, {0}},
+        {"processes", "missing", -ENOENT, 0, {0}},
+        /* numbered interrupts (controller as info, the rest as devices),
+         * named ones (their description as info), ERR and MIS left out */
+        {"interrupts", "regular", 0, 0, {0}},
+        /* 256 CPUs */
+        {"interrupts", "interrupts256", 0, 0, {0}},
+        /* cut inside a line: the piece is counted */
+        {"interrupts", "truncated", 0, 1, {0}},
+        /* a count x, one of -12, a name without its colon, a name repeated */
+        {"interrupts", "garbage", 0, 4, {0}},
+        {"interrupts", "missing", -ENOENT, 0, {0}},
+        /* two nodes, with the node directory's other entries */
+        {"meminfo_numa", "regular", 0, 0, {0}},
+        /* cut inside node0's last line: the piece is counted */
+        {"meminfo_numa", "truncated", 0, 1, {0}},
+        /* x, MB, a key without its colon, Slab twice; numastat with three
+         * fields and an x */
+        {"meminfo_numa", "garbage", 0, 6, {0}},
+        {"meminfo_numa", "missing", -ENOENT, 0, {0}},
+        /* two nodes, four zones of eleven orders */
+        {"buddyinfo", "regular", 0, 0, {0}},
+        /* cut inside the last line: the piece is counted */
+        {"buddyinfo", "truncated", 0, 1, {0}},
+        /* a count x, a zone listed twice, a zone of ten orders, a line of
+         * three fields */
+        {"buddyinfo", "garbage", 0, 4, {0}},
+        {"buddyinfo", "missing", -ENOENT, 0, {0}},
+        /* every file node_exporter reads, and others it does not */
+        {"ksmd", "regular", 0, 0, {0}},
+        /* an older kernel without pages_volatile and merge_across_nodes: no
+         * sample for them, where node_exporter fails the collector */
+        {"ksmd", "old", 0, 0, {0}},
+        /* x, -1, an empty file */
+        {"ksmd", "garbage", 0, 3, {0}},
+        {"ksmd", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -825,6 +927,14 @@ static const struct {
         {"tapestats", "proc/class/scsi_tape/st0/stats/read_cnt", "1\n"},
         {"fibrechannel", "proc/class/fc_host/host0/port_state", "Online\n"},
         {"infiniband", "proc/class/infiniband/mlx5_0/fw_ver", "16.35.2000\n"},
+        {"dmi", "proc/class/dmi/id/sys_vendor", "QEMU\n"},
+        {"btrfs", "proc/fs/btrfs/features/.keep", ""},
+        {"ipvs", "proc/net/ip_vs_stats", "\n\n 0 0 0 0 0\n", "proc/net/ip_vs", "IP Virtual Server\n"},
+        {"zfs", "proc/spl/kstat/zfs/zil", "1 1 0x01\nname type data\nzil_commit_count 4 1\n"},
+        {"interrupts", "proc/interrupts", "  CPU0\n  0:  1  IO-APIC  2-edge  timer\n"},
+        {"meminfo_numa", "proc/devices/system/node/node0/numastat", "numa_hit 1\n"},
+        {"buddyinfo", "proc/buddyinfo", "Node 0, zone DMA 1 2\n"},
+        {"ksmd", "proc/kernel/mm/ksm/run", "1\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
@@ -1059,6 +1169,36 @@ static void test_timex_conversion(_unused_ void **state) {
  * and the README say) are the ones its init applies: on its regular
  * fixture, no section and a section giving every declared default collect
  * the same. */
+/* [collector.ipvs] backend_labels as node_exporter's flag reads it: an
+ * unknown label is refused, naming it; repeats and order do not matter
+ * (the series keep node_exporter's order); none leaves one series per
+ * family, every backend summed. */
+static void test_ipvs_backend_labels(_unused_ void **state) {
+        const struct collector *c = registry_collectors[registry_find("ipvs")];
+        struct config_entry e = {(char *) "backend_labels", (char *) "proto,port", 1};
+        struct config_section sec = {(char *) "ipvs", "collector", "test.conf", 1, &e, 1, 0};
+        struct collector_env env = {"/nonexistent", "/nonexistent", "/nonexistent", "/nonexistent"};
+        struct diag diag = {0};
+        void *st = NULL;
+        assert_int_equal(c->init(&env, &sec, &diag, &st), -EINVAL);
+        assert_non_null(strstr(diag.msg, "unknown IPVS backend label 'port'"));
+
+        struct fixture_run run;
+        e.value = (char *) "local_port,,proto,proto";
+        fixture_collect(c, "ipvs/regular", &sec, &run);
+        char *want = fixture_read("ipvs/regular/expected-backend_labels.prom");
+        assert_string_equal(run.text, want);
+        free(want);
+        fixture_run_free(&run);
+
+        e.value = (char *) "";
+        fixture_collect(c, "ipvs/regular", &sec, &run);
+        assert_int_equal(run.result, 0);
+        assert_non_null(strstr(run.text, "\nnode_ipvs_backend_connections_active 3753\n"));
+        assert_non_null(strstr(run.text, "\nnode_ipvs_backend_weight 515\n"));
+        fixture_run_free(&run);
+}
+
 static void test_declared_defaults_apply(_unused_ void **state) {
         size_t checked = 0;
         for (size_t i = 0; i < registry_count; i++) {
@@ -1107,6 +1247,7 @@ int main(void) {
                 cmocka_unit_test(test_cached_files_follow_changes),
                 cmocka_unit_test(test_declared_defaults_apply),
                 cmocka_unit_test(test_endless_files),
+                cmocka_unit_test(test_ipvs_backend_labels),
                 cmocka_unit_test(test_mutated_fixtures),
                 cmocka_unit_test(test_missing_source_remembered),
                 cmocka_unit_test(test_timex_conversion),
