@@ -162,7 +162,8 @@ static void log_apply(const struct config *cfg, enum log_target target) {
 
 static bool web_settings_differ(const struct config *a, const struct config *b) {
         if (a->n_listen_addresses != b->n_listen_addresses || a->max_requests != b->max_requests ||
-            a->connection_timeout_s != b->connection_timeout_s || a->systemd_socket != b->systemd_socket)
+            a->connection_timeout_s != b->connection_timeout_s || a->systemd_socket != b->systemd_socket ||
+            a->max_requests_per_client != b->max_requests_per_client || a->header_timeout_s != b->header_timeout_s)
                 return true;
         for (size_t i = 0; i < a->n_listen_addresses; i++)
                 if (strcmp(a->listen_addresses[i], b->listen_addresses[i]) != 0)
@@ -195,7 +196,7 @@ static void reload(const struct options *o, struct config *cfg, struct scrape_en
                 goto refused;
         }
         if (web_settings_differ(cfg, &next))
-                log_warn("listen addresses, max_requests and connection_timeout take effect at the next restart");
+                log_warn("listen addresses, connection limits and timeouts take effect at the next restart");
         if (cfg->n_push_targets > 0 || next.n_push_targets > 0)
                 log_info("push settings take effect at the next restart");
         (void) http_server_set_telemetry_path(srv, next.telemetry_path);
@@ -230,7 +231,9 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
         struct http_server_config hc = {
                 .telemetry_path = cfg->telemetry_path,
                 .max_connections = connection_limit(cfg),
+                .max_per_client = cfg->max_requests_per_client,
                 .connection_timeout = cfg->connection_timeout_s,
+                .header_timeout = cfg->header_timeout_s,
         };
         struct http_server *srv = NULL;
         int r = http_server_start(fds, n_fds, &hc, e, &srv);
@@ -246,7 +249,7 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
                 return EXIT_FAILURE;
         }
         if (push) {
-                scrape_engine_set_source(e, push_metrics, push);
+                scrape_engine_set_source(e, SCRAPE_SOURCE_PUSH, push_metrics, push);
                 http_server_set_push(srv, push);
         }
 
@@ -278,7 +281,7 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
         (void) systemd_notify("STOPPING=1\nSTATUS=stopping");
         http_server_set_ready(srv, false);
         http_server_stop(srv);
-        scrape_engine_set_source(e, NULL, NULL);
+        scrape_engine_set_source(e, SCRAPE_SOURCE_PUSH, NULL, NULL);
         push_stop(push); /* what is queued stays on disk */
         log_info("stopped");
         return EXIT_SUCCESS;

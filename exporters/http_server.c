@@ -1,11 +1,13 @@
 /* HTTP server. Requests are answered once libmicrohttpd has the whole
  * request (so that connections stay alive); nothing here reads a body, and
- * any method but GET and HEAD is 405. libmicrohttpd bounds connections,
- * their memory and their idle time. */
+ * any method but GET and HEAD is 405. libmicrohttpd bounds the memory of
+ * a connection; http_guard decides which connections are taken and ends
+ * those that miss their deadlines, which a thread of its own checks. */
 #include "http_server.h"
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "gzip.h"
+#include "http_guard.h"
 #include "landing_page.h"
 #include "log.h"
 #include "prom_text.h"
@@ -27,9 +30,15 @@
  * servers of an HA pair scraping at once still leave one free. */
 #define HTTP_THREADS 3
 
+/* A listening socket: its daemon, and the limits of its connections. */
+struct http_listener {
+        struct MHD_Daemon *daemon;
+        struct http_guard *guard;
+};
+
 struct http_server {
-        struct MHD_Daemon **daemons;
-        size_t n_daemons;
+        struct http_listener *listeners;
+        size_t n_listeners;
         struct scrape_engine *engine;
         _Atomic(struct push *) push; /* for the landing page; NULL: none */
         double started;              /* seconds since the epoch */
@@ -38,6 +47,12 @@ struct http_server {
 
         pthread_mutex_t path_lock;
         char *telemetry_path;
+
+        pthread_t reaper;
+        bool reaper_started;
+        pthread_mutex_t reaper_lock;
+        pthread_cond_t reaper_wake; /* on CLOCK_MONOTONIC */
+        bool reaper_stop;
 
         /* Only used inside scrape_engine_collect(), under the engine lock. */
         struct prom_encoder encoder;
@@ -137,6 +152,11 @@ static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connectio
         return ret;
 }
 
+static struct http_guard_conn *connection_guard(struct MHD_Connection *c) {
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        return info ? info->socket_context : NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               _unused_ const char *version, _unused_ const char *upload_data, size_t *upload_data_size,
                               void **req_cls) {
@@ -151,6 +171,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
          * would then cost a new TCP connection every scrape. */
         if (!*req_cls) {
                 *req_cls = &headers_seen;
+                http_guard_serving(connection_guard(c));
                 return MHD_YES;
         }
         if (*upload_data_size > 0) {
@@ -177,6 +198,89 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return send_text(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not Found\n");
 }
 
+static enum MHD_Result admit(void *cls, const struct sockaddr *addr, _unused_ socklen_t len) {
+        struct http_listener *l = cls;
+        return http_guard_admit(l->guard, addr) == HTTP_GUARD_ADMIT ? MHD_YES : MHD_NO;
+}
+
+static void connection_event(void *cls, struct MHD_Connection *c, void **socket_context,
+                             enum MHD_ConnectionNotificationCode code) {
+        struct http_listener *l = cls;
+        if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+                http_guard_close(*socket_context);
+                *socket_context = NULL;
+                return;
+        }
+        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *addr = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (fd && addr)
+                *socket_context =
+                        http_guard_open(l->guard, addr->client_addr, fd->connect_fd, clock_ns(CLOCK_MONOTONIC));
+}
+
+/* Called once a request line has arrived, before its headers. */
+static void *request_line(_unused_ void *cls, _unused_ const char *uri, struct MHD_Connection *c) {
+        http_guard_request_line(connection_guard(c), clock_ns(CLOCK_MONOTONIC));
+        return NULL;
+}
+
+static void request_done(_unused_ void *cls, struct MHD_Connection *c, _unused_ void **req_cls,
+                         _unused_ enum MHD_RequestTerminationCode why) {
+        http_guard_done(connection_guard(c), clock_ns(CLOCK_MONOTONIC));
+}
+
+/* Ends the connections past their deadline, twice a second. */
+static void *reaper_run(void *userdata) {
+        struct http_server *s = userdata;
+        (void) pthread_mutex_lock(&s->reaper_lock);
+        while (!s->reaper_stop) {
+                struct timespec at = monotonic_after_ms(500);
+                (void) pthread_cond_timedwait(&s->reaper_wake, &s->reaper_lock, &at);
+                for (size_t i = 0; i < s->n_listeners; i++)
+                        (void) http_guard_expire(s->listeners[i].guard, clock_ns(CLOCK_MONOTONIC));
+        }
+        (void) pthread_mutex_unlock(&s->reaper_lock);
+        return NULL;
+}
+
+static const char *const refused_labels[] = {"reason"};
+static const struct metric_desc refused_desc = {
+        "vigie_http_connections_refused_total",
+        "Connections closed at once, by reason: per_client (the client held its share), reserved (only the slots "
+        "kept for clients holding none were left), full.",
+        METRIC_COUNTER, 1, refused_labels};
+static const char *const timed_out_labels[] = {"phase"};
+static const struct metric_desc timed_out_desc = {
+        "vigie_http_connections_timed_out_total",
+        "Connections closed for missing a deadline: headers (a request or TLS handshake not whole within "
+        "header_timeout), idle (no new request within connection_timeout).",
+        METRIC_COUNTER, 1, timed_out_labels};
+static const struct metric_desc open_desc = {"vigie_http_connections", "Connections open now.", METRIC_GAUGE, 0, NULL};
+
+int http_server_metrics(struct metric_set *set, void *userdata) {
+        struct http_server *s = userdata;
+        struct http_guard_stats st = {0};
+        for (size_t i = 0; i < s->n_listeners; i++) {
+                struct http_guard_stats one;
+                http_guard_get_stats(s->listeners[i].guard, &one);
+                for (size_t k = 0; k < HTTP_GUARD_VERDICTS; k++)
+                        st.refused[k] += one.refused[k];
+                for (size_t k = 0; k < HTTP_GUARD_TIMEOUTS; k++)
+                        st.timed_out[k] += one.timed_out[k];
+                st.open += one.open;
+        }
+        (void) metric_set_family(set, &open_desc);
+        (void) metric_set_sample0(set, st.open);
+        (void) metric_set_family(set, &refused_desc);
+        (void) metric_set_sample1(set, (double) st.refused[HTTP_GUARD_FULL], "full");
+        (void) metric_set_sample1(set, (double) st.refused[HTTP_GUARD_PER_CLIENT], "per_client");
+        (void) metric_set_sample1(set, (double) st.refused[HTTP_GUARD_RESERVED], "reserved");
+        (void) metric_set_family(set, &timed_out_desc);
+        (void) metric_set_sample1(set, (double) st.timed_out[HTTP_GUARD_TIMEOUT_HEADERS], "headers");
+        (void) metric_set_sample1(set, (double) st.timed_out[HTTP_GUARD_TIMEOUT_IDLE], "idle");
+        return set->error;
+}
+
 /* Routes compare the path as sent: no route has an escaped character, and
  * decoding first would make "/%00" read as "/" (MHD's decoder stops at NUL). */
 static size_t keep_escaped(_unused_ void *cls, _unused_ struct MHD_Connection *c, char *s) {
@@ -195,22 +299,39 @@ _printf_(2, 0) static void mhd_log(_unused_ void *cls, const char *fmt, va_list 
 int http_server_start(const int *fds, size_t n_fds, const struct http_server_config *cfg, struct scrape_engine *engine,
                       struct http_server **ret) {
         struct http_server *s = calloc(1, sizeof(*s));
-        if (!s || !(s->daemons = calloc(n_fds, sizeof(*s->daemons))) ||
+        if (!s || !(s->listeners = calloc(n_fds, sizeof(*s->listeners))) ||
             !(s->telemetry_path = strdup(cfg->telemetry_path))) {
                 if (s)
-                        free(s->daemons);
+                        free(s->listeners);
                 free(s);
                 for (size_t i = 0; i < n_fds; i++)
                         (void) close(fds[i]);
                 return -ENOMEM;
         }
+        /* set before any daemon starts: a connection waiting in a socket
+         * passed by systemd is answered at once */
         s->engine = engine;
         s->started = (double) clock_ms(CLOCK_REALTIME) / 1000;
         atomic_store(&s->ready, true);
         (void) pthread_mutex_init(&s->path_lock, NULL);
+        (void) pthread_mutex_init(&s->reaper_lock, NULL);
+        pthread_condattr_t ca;
+        (void) pthread_condattr_init(&ca);
+        (void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        (void) pthread_cond_init(&s->reaper_wake, &ca);
+        (void) pthread_condattr_destroy(&ca);
 
+        struct http_guard_limits limits = {
+                .max = cfg->max_connections,
+                .per_client = cfg->max_per_client,
+                .header_ns = (uint64_t) cfg->header_timeout * 1000000000u,
+                .idle_ns = (uint64_t) cfg->connection_timeout * 1000000000u,
+        };
         int r = 0;
         for (size_t i = 0; i < n_fds; i++) {
+                struct http_listener *l = &s->listeners[s->n_listeners];
+                if (r >= 0)
+                        r = http_guard_new(&limits, &l->guard);
                 if (r < 0) {
                         (void) close(fds[i]);
                         continue;
@@ -218,27 +339,38 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
                 /* an option and its values a line: packed, they would not read */
                 // clang-format off
                 struct MHD_Daemon *d = MHD_start_daemon(
-                        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, s,
+                        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, admit, l, handle, s,
                         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                         MHD_OPTION_LISTEN_SOCKET, (MHD_socket) fds[i],
                         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) cfg->max_connections,
                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) cfg->connection_timeout,
                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (32 * 1024),
+                        MHD_OPTION_NOTIFY_CONNECTION, connection_event, l,
+                        MHD_OPTION_URI_LOG_CALLBACK, request_line, NULL,
+                        MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
                         MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) HTTP_THREADS,
                         MHD_OPTION_END);
                 // clang-format on
                 if (!d) {
+                        http_guard_free(l->guard);
+                        l->guard = NULL;
                         (void) close(fds[i]);
                         r = -EIO;
                         continue;
                 }
-                s->daemons[s->n_daemons++] = d;
+                l->daemon = d;
+                s->n_listeners++;
+        }
+        if (r >= 0) {
+                r = -pthread_create(&s->reaper, NULL, reaper_run, s);
+                s->reaper_started = r == 0;
         }
         if (r < 0) {
                 http_server_stop(s);
                 return r;
         }
+        scrape_engine_set_source(engine, SCRAPE_SOURCE_HTTP, http_server_metrics, s);
         *ret = s;
         return 0;
 }
@@ -270,12 +402,25 @@ void http_server_stop(struct http_server *s) {
          * 503 to /-/ready and to the scrapes that waited for it. */
         atomic_store(&s->ready, false);
         atomic_store(&s->stopping, true);
-        if (s->engine)
+        if (s->engine) {
+                scrape_engine_set_source(s->engine, SCRAPE_SOURCE_HTTP, NULL, NULL);
                 scrape_engine_wait_idle(s->engine);
+        }
         /* MHD closes the listening socket it was handed when it stops */
-        for (size_t i = 0; i < s->n_daemons; i++)
-                MHD_stop_daemon(s->daemons[i]);
-        free(s->daemons);
+        if (s->reaper_started) {
+                (void) pthread_mutex_lock(&s->reaper_lock);
+                s->reaper_stop = true;
+                (void) pthread_cond_signal(&s->reaper_wake);
+                (void) pthread_mutex_unlock(&s->reaper_lock);
+                (void) pthread_join(s->reaper, NULL);
+        }
+        for (size_t i = 0; i < s->n_listeners; i++) {
+                MHD_stop_daemon(s->listeners[i].daemon);
+                http_guard_free(s->listeners[i].guard);
+        }
+        free(s->listeners);
+        (void) pthread_cond_destroy(&s->reaper_wake);
+        (void) pthread_mutex_destroy(&s->reaper_lock);
         prom_encoder_free(&s->encoder);
         buf_free(&s->text);
         buf_free(&s->gz);

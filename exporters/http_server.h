@@ -15,7 +15,9 @@ struct http_server;
 struct http_server_config {
         const char *telemetry_path;
         unsigned max_connections;    /* per listening socket */
+        unsigned max_per_client;     /* per listening socket and client address; 0: no limit */
         unsigned connection_timeout; /* seconds a connection may stay idle */
+        unsigned header_timeout;     /* seconds from accept, or a request line, to the request's end */
 };
 
 /* Serves on the given listening sockets (the server owns them from now on,
@@ -30,3 +32,6 @@ void http_server_set_push(struct http_server *s, struct push *push);
 /* /-/ready answers 503 once this is false (while stopping). */
 void http_server_set_ready(struct http_server *s, bool ready);
 void http_server_stop(struct http_server *s);
+/* The server's own series (a scrape engine source): connections open,
+ * refused and timed out. */
+int http_server_metrics(struct metric_set *set, void *userdata);

@@ -67,7 +67,8 @@ struct file_case {
 static const struct file_case file_errors[] = {
         {"[web]\nlisten_adress = :9100\n",
          "F:2: [web] listen_adress: unknown key; did you mean listen_address? ([web] has listen_address, "
-         "telemetry_path, max_requests, connection_timeout, systemd_socket, disable_exporter_metrics, config_file)"},
+         "telemetry_path, max_requests, connection_timeout, max_requests_per_client, header_timeout, systemd_socket, "
+         "disable_exporter_metrics, config_file)"},
         {"[webb]\nx = 1\n", "F:2: [webb]: unknown section (known: [log], [web], [paths], [collectors], "
                             "[collector.NAME], [push], [push.target.NAME], [probe.NAME])"},
         {"[push]\ninterval = 500ms\n", "F:2: [push] interval: '500ms' is not a duration from 1s to 24h (e.g. 15s, 1m)"},
@@ -129,7 +130,7 @@ static const struct file_case file_errors[] = {
         /* the first error wins, whichever part of the loader found it */
         {"[web]\nbogus = 1\nno equals\n",
          "F:2: [web] bogus: unknown key ([web] has listen_address, telemetry_path, max_requests, connection_timeout, "
-         "systemd_socket, disable_exporter_metrics, config_file)"},
+         "max_requests_per_client, header_timeout, systemd_socket, disable_exporter_metrics, config_file)"},
         {"[web]\nno equals\nbogus = 1\n", "F:2: syntax error: expected [section], key = value, or a comment (; or #)"},
 };
 
