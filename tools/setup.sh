@@ -24,7 +24,7 @@ esac
 # Prometheus, node_exporter, promtool, valgrind, a systemd user manager...).
 build_pkgs=(gcc meson ninja-build pkg-config git libmicrohttpd-dev libinih-dev zlib1g-dev
         libisal-dev libprotobuf-c-dev protobuf-c-compiler libsnappy-dev libcurl4-gnutls-dev scdoc
-        libyaml-dev)
+        libyaml-dev libgnutls28-dev libcrypt-dev)
 test_pkgs=(libcmocka-dev clang prometheus prometheus-node-exporter curl python3 valgrind systemd dbus
         dbus-user-session procps libfuse3-dev fuse3 victoria-metrics openssl faketime strace clang-format
         chromium python3-yaml)
