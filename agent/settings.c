@@ -37,7 +37,7 @@ const struct setting settings[] = {
         {"web", "disable_exporter_metrics", "web.disable-exporter-metrics", SETTING_BOOL, 0,
          F(disable_exporter_metrics), 0, 0, "false", "leave out process_* and vigie_build_info"},
         {"web", "config_file", "web.config.file", SETTING_WEB_CONFIG, 0, F(web_config_file), 0, 0, "",
-         "node_exporter's web configuration (TLS, basic auth): refused until vigie supports it"},
+         "node_exporter's web configuration file (YAML: TLS, client certificates, basic auth, headers)"},
         {"paths", "procfs", "path.procfs", SETTING_PATH, 0, F(procfs), 0, 0, "/proc", "procfs mount point"},
         {"paths", "sysfs", "path.sysfs", SETTING_PATH, 0, F(sysfs), 0, 0, "/sys", "sysfs mount point"},
         {"paths", "rootfs", "path.rootfs", SETTING_PATH, 0, F(rootfs), 0, 0, "/", "root filesystem mount point"},

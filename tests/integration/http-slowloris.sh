@@ -5,7 +5,8 @@
 # 60 half-open ones from each of six clients; meanwhile a scrape every
 # 0.5 s from another address must be answered within 2 s, and the held
 # connections are ended by header_timeout. node_exporter 1.5 takes the
-# same load first, as the reference. Run under ASan too (suite 'sanitized').
+# same load first, as the reference; then vigie over TLS, with handshakes
+# begun and never finished. Run under ASan too (suite 'sanitized').
 source "$(dirname "$0")/lib.sh"
 need python3 curl
 check=$(dirname "$0")/http_slowloris.py
@@ -46,5 +47,30 @@ headers=$(value 'vigie_http_connections_timed_out_total{phase="headers"}')
 [ "${headers:-0}" -ge 10 ] || fail "header timeouts not counted: $headers"
 kill -0 "$VIGIE_PID" || fail "vigie died"
 stop_pid "$VIGIE_PID" || fail "vigie exited with $? on SIGTERM"
-! grep -Eq "AddressSanitizer|runtime error" "$T/vigie.log" || fail "sanitizer report: $(cat "$T/vigie.log")"
+
+# the same over TLS: TLS handshakes begun and never finished hold no slot
+# past header_timeout, and scrapes over HTTPS go on meanwhile
+if command -v openssl >/dev/null; then
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -keyout "$T/tls.key" \
+                -out "$T/tls.crt" 2>/dev/null
+        printf 'tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n' >"$T/web.yml"
+        : >"$T/vigie-tls.log"
+        "$VIGIE" --web.listen-address=127.0.0.1:0 --log.target=stderr --config "$T/web.conf" \
+                --web.config.file="$T/web.yml" >>"$T/vigie-tls.log" 2>&1 &
+        tls_pid=$!
+        PIDS+=("$tls_pid")
+        wait_for 10 grep -q "listening on 127.0.0.1:" "$T/vigie-tls.log" || fail "vigie over TLS did not start"
+        tls_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/vigie-tls.log" | head -n 1)
+        wait_for 10 curl -fsSk "https://127.0.0.1:$tls_port/-/ready" || fail "vigie over TLS not ready"
+        for mode in halfopen spread; do
+                out=$(python3 "$check" 127.0.0.1 "$tls_port" "$mode" 4 https) || fail "vigie over TLS under $mode: $out"
+                echo "TLS: $out"
+                held=$(sed -n 's/.*: \([0-9]*\) connection(s) held$/\1/p' <<<"$out")
+                grep -q "^closed=$held$" <<<"$out" || fail "TLS $mode: handshakes outlived header_timeout: $out"
+        done
+        stop_pid "$tls_pid" || fail "vigie over TLS exited with $? on SIGTERM"
+else
+        echo "openssl is not installed: no TLS run"
+fi
+! grep -Eq "AddressSanitizer|runtime error" "$T"/vigie*.log || fail "sanitizer report: $(cat "$T"/vigie*.log)"
 echo "http-slowloris: ok"
