@@ -135,37 +135,30 @@ struct http_guard_conn *http_guard_open(struct http_guard *g, const struct socka
         return c;
 }
 
-void http_guard_request_line(struct http_guard_conn *c, uint64_t now_ns) {
+/* Moves c to phase, with its deadline after_ns from now (0: none). */
+static void set_phase(struct http_guard_conn *c, enum phase phase, uint64_t now_ns, uint64_t after_ns) {
         if (!c)
                 return;
         struct http_guard *g = c->guard;
         (void) pthread_mutex_lock(&g->lock);
         /* the first request keeps the deadline its connection got at accept */
-        if (c->phase != PHASE_REQUEST) {
-                c->phase = PHASE_REQUEST;
-                c->deadline_ns = now_ns + g->limits.header_ns;
+        if (!(phase == PHASE_REQUEST && c->phase == PHASE_REQUEST)) {
+                c->phase = phase;
+                c->deadline_ns = after_ns ? now_ns + after_ns : 0;
         }
         (void) pthread_mutex_unlock(&g->lock);
 }
 
+void http_guard_request_line(struct http_guard_conn *c, uint64_t now_ns) {
+        set_phase(c, PHASE_REQUEST, now_ns, c ? c->guard->limits.header_ns : 0);
+}
+
 void http_guard_serving(struct http_guard_conn *c) {
-        if (!c)
-                return;
-        struct http_guard *g = c->guard;
-        (void) pthread_mutex_lock(&g->lock);
-        c->phase = PHASE_SERVING;
-        c->deadline_ns = 0;
-        (void) pthread_mutex_unlock(&g->lock);
+        set_phase(c, PHASE_SERVING, 0, 0);
 }
 
 void http_guard_done(struct http_guard_conn *c, uint64_t now_ns) {
-        if (!c)
-                return;
-        struct http_guard *g = c->guard;
-        (void) pthread_mutex_lock(&g->lock);
-        c->phase = PHASE_IDLE;
-        c->deadline_ns = now_ns + g->limits.idle_ns;
-        (void) pthread_mutex_unlock(&g->lock);
+        set_phase(c, PHASE_IDLE, now_ns, c ? c->guard->limits.idle_ns : 0);
 }
 
 void http_guard_close(struct http_guard_conn *c) {

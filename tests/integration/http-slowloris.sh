@@ -28,12 +28,17 @@ fi
 printf '[web]\nheader_timeout = 2s\nconnection_timeout = 30s\n' >"$T/web.conf"
 start_vigie vigie --config "$T/web.conf"
 port=${VIGIE_URL##*:}
-for mode in halfopen flood spread; do
-        out=$(python3 "$check" 127.0.0.1 "$port" "$mode" 4) || fail "vigie under $mode: $out"
-        echo "$out"
-        # every connection held past header_timeout was ended by vigie
+# hold PORT MODE [SCHEME]: scrapes go on under MODE, and vigie ended every
+# connection it held past header_timeout
+hold() {
+        local out held
+        out=$(python3 "$check" 127.0.0.1 "$1" "$2" 4 "${3:-http}") || fail "vigie ${3:-http} under $2: $out"
+        echo "${3:-http}: $out"
         held=$(sed -n 's/.*: \([0-9]*\) connection(s) held$/\1/p' <<<"$out")
-        grep -q "^closed=$held$" <<<"$out" || fail "$mode: connections outlived header_timeout: $out"
+        grep -q "^closed=$held$" <<<"$out" || fail "${3:-http} $2: connections outlived header_timeout: $out"
+}
+for mode in halfopen flood spread; do
+        hold "$port" "$mode"
 done
 curl -fsS "$VIGIE_URL/metrics" -o "$T/metrics"
 grep vigie_http_ "$T/metrics"
@@ -54,21 +59,12 @@ if command -v openssl >/dev/null; then
         openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -keyout "$T/tls.key" \
                 -out "$T/tls.crt" 2>/dev/null
         printf 'tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n' >"$T/web.yml"
-        : >"$T/vigie-tls.log"
-        "$VIGIE" --web.listen-address=127.0.0.1:0 --log.target=stderr --config "$T/web.conf" \
-                --web.config.file="$T/web.yml" >>"$T/vigie-tls.log" 2>&1 &
-        tls_pid=$!
-        PIDS+=("$tls_pid")
-        wait_for 10 grep -q "listening on 127.0.0.1:" "$T/vigie-tls.log" || fail "vigie over TLS did not start"
-        tls_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/vigie-tls.log" | head -n 1)
-        wait_for 10 curl -fsSk "https://127.0.0.1:$tls_port/-/ready" || fail "vigie over TLS not ready"
+        launch_vigie vigie-tls --config "$T/web.conf" --web.config.file="$T/web.yml"
+        wait_for 10 curl -fsSk "https://127.0.0.1:$VIGIE_PORT/-/ready" || fail "vigie over TLS not ready"
         for mode in halfopen spread; do
-                out=$(python3 "$check" 127.0.0.1 "$tls_port" "$mode" 4 https) || fail "vigie over TLS under $mode: $out"
-                echo "TLS: $out"
-                held=$(sed -n 's/.*: \([0-9]*\) connection(s) held$/\1/p' <<<"$out")
-                grep -q "^closed=$held$" <<<"$out" || fail "TLS $mode: handshakes outlived header_timeout: $out"
+                hold "$VIGIE_PORT" "$mode" https
         done
-        stop_pid "$tls_pid" || fail "vigie over TLS exited with $? on SIGTERM"
+        stop_pid "$VIGIE_PID" || fail "vigie over TLS exited with $? on SIGTERM"
 else
         echo "openssl is not installed: no TLS run"
 fi

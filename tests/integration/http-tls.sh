@@ -52,12 +52,8 @@ for bad in "web-badkey.yml:3: tls_server_config.key_file: '$T/client.key': not t
         "$VIGIE" --check-config --web.config.file="$T/${bad%%:*}" >"$T/check.out" 2>&1 || rc=$?
         [ "$rc" -eq 2 ] && grep -qF "$T/$bad" "$T/check.out" || fail "exit $rc, not 2 with '$bad': $(cat "$T/check.out")"
 done
-: >"$T/vigie.log"
-"$VIGIE" --web.listen-address=127.0.0.1:0 --log.target=stderr --web.config.file="$T/web.yml" >>"$T/vigie.log" 2>&1 &
-VIGIE_PID=$!
-PIDS+=("$VIGIE_PID")
-wait_for 10 grep -q "listening on 127.0.0.1:" "$T/vigie.log" || fail "vigie did not start: $(cat "$T/vigie.log")"
-port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/vigie.log" | head -n 1)
+launch_vigie vigie --web.config.file="$T/web.yml"
+port=$VIGIE_PORT
 curl_tls=(-fsS --cacert "$T/ca.crt" --cert "$T/client.crt" --key "$T/client.key" -u "prom:$password")
 wait_for 10 curl "${curl_tls[@]}" "https://127.0.0.1:$port/-/ready" || fail "vigie not ready over HTTPS"
 ! curl -fsS -m 5 "http://127.0.0.1:$port/metrics" -o /dev/null 2>/dev/null || fail "plain HTTP answered"
