@@ -23,6 +23,7 @@
 #include "metric.h"
 #include "parse.h"
 #include "registry.h"
+#include "web_config.h"
 
 static int strdup_into(char **dst, const char *src) {
         char *p = strdup(src);
@@ -148,35 +149,20 @@ int config_check_telemetry_path(const char *path) {
         return 0;
 }
 
-/* node_exporter's --web.config.file turns on TLS or basic auth for
- * /metrics. vigie does not do either yet: a file that asks for anything
- * is refused, never ignored (that would serve plain HTTP to whoever
- * thinks it is protected). An empty file, or comments alone, is nothing. */
+/* --web.config.file is read whole here, so that a bad one is refused
+ * with the config; the HTTP server reads it again when it starts and at
+ * each reload (the file may change without the config changing). */
 static int web_config_check(const char *path, char *err, size_t size) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                (void) snprintf(err, size, "cannot open '%s': %s", path, strerror(errno));
-                return -EINVAL;
-        }
-        _cleanup_(buf_free) struct buf text = {0};
-        int r = read_fd(fd, CONFIG_FILE_MAX, &text);
+        struct web_config wc;
+        struct diag diag = {0};
+        int r = web_config_load(path, &wc, &diag);
+        if (r == -ENOMEM)
+                return r;
         if (r < 0) {
-                (void) snprintf(err, size, "cannot read '%s': %s", path, strerror(-r));
-                return r == -ENOMEM ? r : -EINVAL;
-        }
-        const char *pos = text.data, *end = text.data + text.len, *line;
-        size_t len;
-        while (next_line(&pos, end, &line, &len)) {
-                size_t key = strcspn(line, ":\n");
-                if (len == 0 || line[0] == '#' || line[0] == ' ' || line[0] == '\t' || line[0] == '\r' ||
-                    strncmp(line, "---", 3) == 0 || key > len)
-                        continue;
-                (void) snprintf(err, size,
-                                "'%s' sets %.*s, which vigie does not support yet: refused rather than serving "
-                                "/metrics without it",
-                                path, (int) (key < 64 ? key : 64), line);
+                (void) snprintf(err, size, "%s", diag.msg);
                 return -EINVAL;
         }
+        web_config_free(&wc);
         return 0;
 }
 

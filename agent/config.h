@@ -38,6 +38,8 @@ struct config {
         char *telemetry_path;
         unsigned max_requests;
         unsigned connection_timeout_s;
+        unsigned max_requests_per_client; /* 0: no limit */
+        unsigned header_timeout_s;
         bool systemd_socket;
         bool disable_exporter_metrics;
         char *web_config_file; /* NULL: none */

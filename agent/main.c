@@ -162,7 +162,8 @@ static void log_apply(const struct config *cfg, enum log_target target) {
 
 static bool web_settings_differ(const struct config *a, const struct config *b) {
         if (a->n_listen_addresses != b->n_listen_addresses || a->max_requests != b->max_requests ||
-            a->connection_timeout_s != b->connection_timeout_s || a->systemd_socket != b->systemd_socket)
+            a->connection_timeout_s != b->connection_timeout_s || a->systemd_socket != b->systemd_socket ||
+            a->max_requests_per_client != b->max_requests_per_client || a->header_timeout_s != b->header_timeout_s)
                 return true;
         for (size_t i = 0; i < a->n_listen_addresses; i++)
                 if (strcmp(a->listen_addresses[i], b->listen_addresses[i]) != 0)
@@ -184,18 +185,29 @@ static void reload(const struct options *o, struct config *cfg, struct scrape_en
                                (unsigned long long) (clock_ns(CLOCK_MONOTONIC) / 1000));
         if (load_config(o, &next, &diag) < 0)
                 goto refused;
-        if (configs_equal(cfg, &next)) {
+        /* the web config and its certificates may have changed in place */
+        if (http_server_check_web(next.web_config_file, &diag) < 0) {
+                config_free(&next);
+                goto refused;
+        }
+        bool same = configs_equal(cfg, &next);
+        if (!same && (push_check(&next, &diag) < 0 || scrape_engine_configure(e, &next, &diag) < 0)) {
+                config_free(&next);
+                goto refused;
+        }
+        int web = http_server_reload_web(srv, next.web_config_file, &diag);
+        if (web < 0)
+                log_error("the web config was not reloaded: %s; the running one stays", diag.msg);
+        else if (web > 0)
+                log_warn("TLS turned on or off, or its versions, take effect at the next restart");
+        if (same) {
                 /* nothing changed: nothing to say, nothing rebuilt */
                 config_free(&next);
                 (void) systemd_notify("READY=1");
                 return;
         }
-        if (push_check(&next, &diag) < 0 || scrape_engine_configure(e, &next, &diag) < 0) {
-                config_free(&next);
-                goto refused;
-        }
         if (web_settings_differ(cfg, &next))
-                log_warn("listen addresses, max_requests and connection_timeout take effect at the next restart");
+                log_warn("listen addresses, connection limits and timeouts take effect at the next restart");
         if (cfg->n_push_targets > 0 || next.n_push_targets > 0)
                 log_info("push settings take effect at the next restart");
         (void) http_server_set_telemetry_path(srv, next.telemetry_path);
@@ -230,15 +242,22 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
         struct http_server_config hc = {
                 .telemetry_path = cfg->telemetry_path,
                 .max_connections = connection_limit(cfg),
+                .max_per_client = cfg->max_requests_per_client,
                 .connection_timeout = cfg->connection_timeout_s,
+                .header_timeout = cfg->header_timeout_s,
+                .web_config_file = cfg->web_config_file,
         };
+        struct diag diag = {0};
         struct http_server *srv = NULL;
-        int r = http_server_start(fds, n_fds, &hc, e, &srv);
+        int r = http_server_start(fds, n_fds, &hc, e, &srv, &diag);
         free(fds);
+        if (r == -EINVAL && diag.msg[0]) {
+                log_error("cannot start the HTTP server: %s", diag.msg);
+                return EXIT_BAD_CONFIG;
+        }
         if (r < 0)
                 return log_errno(LOG_LEVEL_ERROR, r, "cannot start the HTTP server"), EXIT_FAILURE;
 
-        struct diag diag = {0};
         struct push *push = NULL;
         if (push_start(cfg, e, &push, &diag) < 0) {
                 log_error("cannot start pushing: %s", diag.msg[0] ? diag.msg : "out of memory");
@@ -246,7 +265,7 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
                 return EXIT_FAILURE;
         }
         if (push) {
-                scrape_engine_set_source(e, push_metrics, push);
+                scrape_engine_set_source(e, SCRAPE_SOURCE_PUSH, push_metrics, push);
                 http_server_set_push(srv, push);
         }
 
@@ -278,7 +297,7 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
         (void) systemd_notify("STOPPING=1\nSTATUS=stopping");
         http_server_set_ready(srv, false);
         http_server_stop(srv);
-        scrape_engine_set_source(e, NULL, NULL);
+        scrape_engine_set_source(e, SCRAPE_SOURCE_PUSH, NULL, NULL);
         push_stop(push); /* what is queued stays on disk */
         log_info("stopped");
         return EXIT_SUCCESS;
@@ -325,7 +344,8 @@ int main(int argc, char **argv) {
         if (scrape_engine_new(&e) < 0) {
                 fprintf(stderr, "vigie: out of memory\n");
                 ret = EXIT_FAILURE;
-        } else if (scrape_engine_configure(e, &cfg, &diag) < 0 || push_check(&cfg, &diag) < 0) {
+        } else if (scrape_engine_configure(e, &cfg, &diag) < 0 || push_check(&cfg, &diag) < 0 ||
+                   http_server_check_web(cfg.web_config_file, &diag) < 0) {
                 fprintf(stderr, "vigie: %s\n", diag.msg);
                 ret = EXIT_BAD_CONFIG;
         } else if (opts.check_config) {

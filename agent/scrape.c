@@ -97,8 +97,10 @@ struct scrape_engine {
         struct metric_set set;
         struct self_metrics self;
         bool self_ok;
-        int (*source)(struct metric_set *set, void *userdata);
-        void *source_data;
+        struct scrape_source {
+                int (*fn)(struct metric_set *set, void *userdata);
+                void *userdata;
+        } sources[SCRAPE_SOURCES_MAX];
 };
 
 static void background_free(void *userdata) {
@@ -449,20 +451,22 @@ static void collect_all(struct scrape_engine *e) {
                 }
                 (void) self_metrics_build_info(set);
         }
-        if (e->source) {
+        for (size_t i = 0; i < SCRAPE_SOURCES_MAX; i++) {
+                const struct scrape_source *src = &e->sources[i];
+                if (!src->fn)
+                        continue;
                 struct metric_mark mark = metric_set_mark(set);
-                if (e->source(set, e->source_data) < 0) {
+                if (src->fn(set, src->userdata) < 0) {
                         metric_set_rollback(set, mark);
                         set->error = 0;
                 }
         }
 }
 
-void scrape_engine_set_source(struct scrape_engine *e, int (*fn)(struct metric_set *set, void *userdata),
-                              void *userdata) {
+void scrape_engine_set_source(struct scrape_engine *e, enum scrape_source_slot slot,
+                              int (*fn)(struct metric_set *set, void *userdata), void *userdata) {
         (void) pthread_mutex_lock(&e->lock);
-        e->source = fn;
-        e->source_data = userdata;
+        e->sources[slot] = (struct scrape_source){fn, userdata};
         (void) pthread_mutex_unlock(&e->lock);
 }
 

@@ -29,10 +29,16 @@ int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, s
 int scrape_engine_configure_collectors(struct scrape_engine *e, const struct config *cfg,
                                        const struct collector *const *collectors, size_t n, struct diag *diag);
 
-/* Adds fn's series to every collection, after the collectors (the push
- * targets' own metrics). One source; NULL removes it. */
-void scrape_engine_set_source(struct scrape_engine *e, int (*fn)(struct metric_set *set, void *userdata),
-                              void *userdata);
+/* Who adds series of their own to every collection, after the
+ * collectors, in this order. */
+enum scrape_source_slot {
+        SCRAPE_SOURCE_HTTP, /* the HTTP server's limits and refusals */
+        SCRAPE_SOURCE_PUSH, /* the push targets' own metrics */
+        SCRAPE_SOURCES_MAX,
+};
+/* Sets the source in slot; fn NULL removes it. */
+void scrape_engine_set_source(struct scrape_engine *e, enum scrape_source_slot slot,
+                              int (*fn)(struct metric_set *set, void *userdata), void *userdata);
 
 /* Collects once and calls consume(set, userdata) under the engine lock;
  * returns what consume returned. */

@@ -70,7 +70,7 @@ printf '[push.target.central]\n;url = https://central/api/v1/write\n' >"$T/nourl
 expect_error "$T/nourl.conf:1: [push.target.central]: no url (this target would push nothing)" \
         --check-config --config "$T/nourl.conf"
 printf 'tls_server_config:\n  cert_file: a.crt\n' >"$T/web.yml"
-expect_error "--web.config.file: '$T/web.yml' sets tls_server_config, which vigie does not support yet" \
+expect_error "--web.config.file: $T/web.yml:1: tls_server_config: missing key_file" \
         --web.config.file "$T/web.yml" --web.listen-address=127.0.0.1:0
 expect_error "--web.listen-address: 'nope' is not host:port" --web.listen-address nope
 expect_error "unknown option '--collector.nonexistent'" --collector.nonexistent

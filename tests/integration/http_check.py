@@ -159,8 +159,10 @@ for name, data in hostile.items():
     check(alive(), "server dead after: " + name)
 
 # half-open connections: idle, then a slow trickle; the timeout (1 s in this
-# test's config) closes them and they hold nothing afterwards
-idle = [socket.create_connection((HOST, PORT)) for _ in range(10)]
+# test's config) closes them and they hold nothing afterwards. The idle ones
+# come from another client (127.0.0.2): one client's connections past its
+# share are refused, and alive() is another client.
+idle = [socket.create_connection((HOST, PORT), source_address=("127.0.0.2", 0)) for _ in range(10)]
 slow = socket.create_connection((HOST, PORT))
 slow.sendall(b"GET /metrics HTTP/1.1\r\n")
 check(alive(), "server dead with idle connections open")

@@ -88,9 +88,9 @@ serves_without() {
         curl -fsS "$1" -o "$T/served" && ! grep -q -- "$2" "$T/served"
 }
 
-# start_vigie NAME ARGS...: starts vigie on 127.0.0.1 and a port the kernel
-# picks, waits until it listens, and sets VIGIE_PID and VIGIE_URL.
-start_vigie() {
+# launch_vigie NAME ARGS...: starts vigie on 127.0.0.1 and a port the
+# kernel picks, waits until it listens, and sets VIGIE_PID and VIGIE_PORT.
+launch_vigie() {
         local name=$1
         shift
         # the log exists before vigie starts: reading it below must not race
@@ -107,7 +107,14 @@ start_vigie() {
                 sleep 0.1
         done
         [ -n "$port" ] || fail "vigie did not start listening"
-        VIGIE_URL="http://127.0.0.1:$port"
+        VIGIE_PORT=$port
+}
+
+# start_vigie NAME ARGS...: launch_vigie, then waits until vigie is ready
+# over HTTP, and sets VIGIE_URL too.
+start_vigie() {
+        launch_vigie "$@"
+        VIGIE_URL="http://127.0.0.1:$VIGIE_PORT"
         wait_for 10 curl -fsS "$VIGIE_URL/-/ready" || fail "vigie not ready"
 }
 
