@@ -64,6 +64,12 @@ fuzz-config)
         replay "$SOURCE_ROOT/tests/fuzz/regressions/$name"
         fuzz config "$T/corpus"
         ;;
+fuzz-web-config)
+        mkdir -p "$T/corpus"
+        cp "$SOURCE_ROOT"/tests/fuzz/seeds/web-config/* "$T/corpus/"
+        replay "$SOURCE_ROOT/tests/fuzz/regressions/$name"
+        fuzz web-config "$T/corpus"
+        ;;
 fuzz-dcmi)
         mkdir -p "$T/corpus"
         # a Dell iDRAC's answer: 210 W now, active (tests/unit/test-ipmi-dcmi.c)
