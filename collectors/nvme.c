@@ -62,7 +62,7 @@ static void nvme_device(struct nvme_state *s, const char *name, struct collect_c
         char text[N_ATTRS][NVME_ATTR_MAX];
         const char *values[1 + N_ATTRS] = {name};
         for (size_t k = 0; k < N_ATTRS; k++) {
-                int err;
+                int err = 0;
                 values[1 + k] = sysfs_attr_text_fd(dirfd, info_attrs[k], text[k], sizeof(text[k]), &err);
                 if (!values[1 + k]) {
                         ctx->parse_errors += err == -EFBIG;

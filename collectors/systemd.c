@@ -552,7 +552,7 @@ static int on_get_all(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 }
 
 static int get_all(struct systemd_state *s, struct unit *u, const char *interface) {
-        char path[sizeof(UNIT_PATH_PREFIX) + 3 * 256];
+        char path[sizeof(UNIT_PATH_PREFIX) + (size_t) 3 * 256];
         size_t n = sizeof(UNIT_PATH_PREFIX) - 1;
         memcpy(path, UNIT_PATH_PREFIX, n);
         /* sd_bus_path_encode's escapes: a byte that is not alphanumeric, or a leading digit */

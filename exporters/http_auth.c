@@ -114,7 +114,8 @@ static int digest_of(struct http_auth *a, const char *user, const char *password
                 return -ENOMEM;
         memcpy(msg, user, lu + 1);
         memcpy(msg + lu + 1, password, lp + 1);
-        memcpy(msg + lu + lp + 2, hash, lh);
+        /* the message is bytes for the HMAC, not a C string: no NUL after the hash */
+        memcpy(msg + lu + lp + 2, hash, lh); /* NOLINT(bugprone-not-null-terminated-result) */
         int r = gnutls_hmac_fast(GNUTLS_MAC_SHA256, a->key, sizeof(a->key), msg, n, out);
         explicit_bzero(msg, n);
         free(msg);
