@@ -3,8 +3,9 @@
 # with a real system bus, journald, real cgroups, DynamicUser and
 # sandboxing. Only basic.target starts, so none of the host's enabled
 # services run inside; the private network namespace keeps its ports apart.
-# The test directory $T is visible inside at the same path (bound in before
-# the instance's private /tmp goes on).
+# The test directory $T, the source tree and the build (where a clean
+# clone sits under /tmp or /var/tmp) are visible inside at the same paths:
+# bound in before the instance's private /tmp and /var/tmp go on.
 #
 #   si_boot                 boots it (skips the test where it cannot run)
 #   si CMD...               runs CMD inside (all namespaces of PID 1)
@@ -18,22 +19,35 @@ si_boot() {
         [ -x /lib/systemd/systemd ] || skip "/lib/systemd/systemd is missing"
         [ "$(id -u)" -eq 0 ] || skip "a systemd system instance in private namespaces needs root"
         [ -e /usr/share/dbus-1/system.conf ] || skip "dbus is not installed (tools/setup.sh test installs it)"
+        # what lies under /tmp or /var/tmp and must be seen inside; a path
+        # inside another one on the list comes with it
+        local keep=() p k inside
+        for p in "$T" "$SOURCE_ROOT" "$(dirname "$VIGIE")" "${BUILD_ROOT:-}"; do
+                p=$(realpath -m "$p")
+                case "$p" in /tmp/* | /var/tmp/*) ;; *) continue ;; esac
+                inside=
+                for k in "${keep[@]}"; do
+                        case "$p/" in "$k"/*) inside=1 ;; esac
+                done
+                [ -n "$inside" ] || keep+=("$p")
+        done
+        local bind_in="" bind_back=""
+        for k in "${!keep[@]}"; do
+                bind_in+="mkdir /run/si-keep$k && mount --bind '${keep[$k]}' /run/si-keep$k"$'\n'
+                bind_back+="mkdir -p '${keep[$k]}' && mount --bind /run/si-keep$k '${keep[$k]}' && umount /run/si-keep$k && rmdir /run/si-keep$k"$'\n'
+        done
         # a script file: the same steps inlined with sh -c did not come up
         cat >"$T/si-boot.sh" <<BOOT
 #!/bin/sh
 set -e
 mount --make-rprivate /
 mount -t tmpfs tmpfs /run
-mkdir /run/si-t
-mount --bind "$T" /run/si-t
+$bind_in
 # at boot systemd-tmpfiles empties /tmp: without a tmpfs of its own it
 # would empty the host's
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /var/tmp
-mkdir -p "$T"
-mount --bind /run/si-t "$T"
-umount /run/si-t
-rmdir /run/si-t
+$bind_back
 mount -t proc proc /proc
 ip link set lo up
 exec env container=vigie-test /lib/systemd/systemd --system --unit=basic.target
