@@ -41,7 +41,18 @@ struct http_guard {
         struct http_guard_conn *head;
         unsigned open;
         struct http_guard_stats stats;
+        void (*wake)(void *userdata);
+        void *wake_data;
+        uint64_t told_ns; /* the next deadline the waker's side knows of; 0: none */
 };
+
+/* Under g's lock: whether a deadline of d needs the waker told. */
+static bool deadline_news(struct http_guard *g, uint64_t d) {
+        if (!g->wake || d == 0 || (g->told_ns != 0 && g->told_ns <= d))
+                return false;
+        g->told_ns = d;
+        return true;
+}
 
 static struct client client_of(const struct sockaddr *sa) {
         static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -131,7 +142,10 @@ struct http_guard_conn *http_guard_open(struct http_guard *g, const struct socka
                 g->head->prev = c;
         g->head = c;
         g->open++;
+        bool news = deadline_news(g, c->deadline_ns);
         (void) pthread_mutex_unlock(&g->lock);
+        if (news)
+                g->wake(g->wake_data);
         return c;
 }
 
@@ -142,11 +156,15 @@ static void set_phase(struct http_guard_conn *c, enum phase phase, uint64_t now_
         struct http_guard *g = c->guard;
         (void) pthread_mutex_lock(&g->lock);
         /* the first request keeps the deadline its connection got at accept */
+        bool news = false;
         if (!(phase == PHASE_REQUEST && c->phase == PHASE_REQUEST)) {
                 c->phase = phase;
                 c->deadline_ns = after_ns ? now_ns + after_ns : 0;
+                news = deadline_news(g, c->deadline_ns);
         }
         (void) pthread_mutex_unlock(&g->lock);
+        if (news)
+                g->wake(g->wake_data);
 }
 
 void http_guard_request_line(struct http_guard_conn *c, uint64_t now_ns) {
@@ -177,18 +195,34 @@ void http_guard_close(struct http_guard_conn *c) {
         free(c);
 }
 
-unsigned http_guard_expire(struct http_guard *g, uint64_t now_ns) {
+void http_guard_set_waker(struct http_guard *g, void (*wake)(void *userdata), void *userdata) {
+        (void) pthread_mutex_lock(&g->lock);
+        g->wake = wake;
+        g->wake_data = userdata;
+        (void) pthread_mutex_unlock(&g->lock);
+}
+
+unsigned http_guard_expire(struct http_guard *g, uint64_t now_ns, uint64_t *ret_next_ns) {
         unsigned n = 0;
+        uint64_t next = 0;
         (void) pthread_mutex_lock(&g->lock);
         for (struct http_guard_conn *c = g->head; c; c = c->next) {
-                if (c->shut || c->deadline_ns == 0 || now_ns < c->deadline_ns)
+                if (c->shut || c->deadline_ns == 0)
                         continue;
+                if (now_ns < c->deadline_ns) {
+                        if (next == 0 || c->deadline_ns < next)
+                                next = c->deadline_ns;
+                        continue;
+                }
                 (void) shutdown(c->fd, SHUT_RDWR);
                 c->shut = true;
                 g->stats.timed_out[c->phase == PHASE_IDLE ? HTTP_GUARD_TIMEOUT_IDLE : HTTP_GUARD_TIMEOUT_HEADERS]++;
                 n++;
         }
+        g->told_ns = next;
         (void) pthread_mutex_unlock(&g->lock);
+        if (ret_next_ns)
+                *ret_next_ns = next;
         return n;
 }
 

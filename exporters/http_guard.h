@@ -59,6 +59,12 @@ void http_guard_done(struct http_guard_conn *c, uint64_t now_ns);
 /* Forgets c, before its socket is closed. NULL is nothing. */
 void http_guard_close(struct http_guard_conn *c);
 /* Shuts down the sockets of the connections past their deadline (the
- * server then sees them end and closes them); returns how many. */
-unsigned http_guard_expire(struct http_guard *g, uint64_t now_ns);
+ * server then sees them end and closes them); returns how many, and in
+ * *ret_next_ns the earliest deadline left (0: none). */
+unsigned http_guard_expire(struct http_guard *g, uint64_t now_ns, uint64_t *ret_next_ns);
+/* wake(userdata) is called, outside the guard's lock, whenever a
+ * connection gets a deadline earlier than the one the last expire gave
+ * (or any, after one that gave none): whoever expires deadlines sleeps
+ * until the next one, not on a tick, and an idle server wakes no one. */
+void http_guard_set_waker(struct http_guard *g, void (*wake)(void *userdata), void *userdata);
 void http_guard_get_stats(struct http_guard *g, struct http_guard_stats *ret);

@@ -296,18 +296,40 @@ static void request_done(_unused_ void *cls, struct MHD_Connection *c, void **re
         *req_cls = NULL;
 }
 
-/* Ends the connections past their deadline, twice a second. */
+/* Ends the connections past their deadline. It sleeps until the earliest
+ * deadline, or for good while no connection has one; a guard wakes it
+ * when a connection gets an earlier one (reaper_news). An idle server
+ * costs no wake-up. */
 static void *reaper_run(void *userdata) {
         struct http_server *s = userdata;
         (void) pthread_mutex_lock(&s->reaper_lock);
         while (!s->reaper_stop) {
-                struct timespec at = monotonic_after_ms(500);
-                (void) pthread_cond_timedwait(&s->reaper_wake, &s->reaper_lock, &at);
-                for (size_t i = 0; i < s->n_listeners; i++)
-                        (void) http_guard_expire(s->listeners[i].guard, clock_ns(CLOCK_MONOTONIC));
+                uint64_t now = clock_ns(CLOCK_MONOTONIC), next = 0;
+                for (size_t i = 0; i < s->n_listeners; i++) {
+                        uint64_t n;
+                        (void) http_guard_expire(s->listeners[i].guard, now, &n);
+                        if (n != 0 && (next == 0 || n < next))
+                                next = n;
+                }
+                if (next == 0) {
+                        (void) pthread_cond_wait(&s->reaper_wake, &s->reaper_lock);
+                } else {
+                        struct timespec at = {(time_t) (next / 1000000000u), (long) (next % 1000000000u)};
+                        (void) pthread_cond_timedwait(&s->reaper_wake, &s->reaper_lock, &at);
+                }
         }
         (void) pthread_mutex_unlock(&s->reaper_lock);
         return NULL;
+}
+
+/* A guard's news of an earlier deadline. The reaper holds reaper_lock
+ * except while it waits, so this signal cannot fall between its look at
+ * the deadlines and its wait. */
+static void reaper_news(void *userdata) {
+        struct http_server *s = userdata;
+        (void) pthread_mutex_lock(&s->reaper_lock);
+        (void) pthread_cond_signal(&s->reaper_wake);
+        (void) pthread_mutex_unlock(&s->reaper_lock);
 }
 
 static const char *const refused_labels[] = {"reason"};
@@ -498,6 +520,7 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
                         (void) close(fds[i]);
                         continue;
                 }
+                http_guard_set_waker(l->guard, reaper_news, s);
                 /* an option and its values a line: packed, they would not read */
                 // clang-format off
                 struct MHD_Daemon *d = MHD_start_daemon(

@@ -132,18 +132,18 @@ static void test_deadlines(_unused_ void **state) {
         http_guard_serving(c);
         http_guard_done(c, t + 1 * SEC);
 
-        assert_int_equal(http_guard_expire(g, t + 10 * SEC - 1), 0);
-        assert_int_equal(http_guard_expire(g, t + 10 * SEC), 1);
+        assert_int_equal(http_guard_expire(g, t + 10 * SEC - 1, NULL), 0);
+        assert_int_equal(http_guard_expire(g, t + 10 * SEC, NULL), 1);
         assert_true(peer_closed(slow[1]));
         assert_false(peer_closed(kept[1]));
-        assert_int_equal(http_guard_expire(g, t + 60 * SEC), 0); /* shut once, counted once */
+        assert_int_equal(http_guard_expire(g, t + 60 * SEC, NULL), 0); /* shut once, counted once */
         http_guard_done(b, t + 60 * SEC);
         /* the next request of a kept-alive connection gets a fresh deadline */
         http_guard_request_line(b, t + 100 * SEC);
-        assert_int_equal(http_guard_expire(g, t + 91 * SEC), 1); /* c idled 90 s */
+        assert_int_equal(http_guard_expire(g, t + 91 * SEC, NULL), 1); /* c idled 90 s */
         assert_true(peer_closed(idle[1]));
-        assert_int_equal(http_guard_expire(g, t + 110 * SEC - 1), 0);
-        assert_int_equal(http_guard_expire(g, t + 110 * SEC), 1);
+        assert_int_equal(http_guard_expire(g, t + 110 * SEC - 1, NULL), 0);
+        assert_int_equal(http_guard_expire(g, t + 110 * SEC, NULL), 1);
         assert_true(peer_closed(kept[1]));
 
         struct http_guard_stats st;
@@ -162,12 +162,57 @@ static void test_deadlines(_unused_ void **state) {
         }
 }
 
+static unsigned wakes;
+static void count_wake(_unused_ void *userdata) {
+        wakes++;
+}
+
+/* Whoever expires deadlines hears of an earlier one and of nothing else,
+ * and learns the next one from expire: no tick needed, none while idle. */
+static void test_next_deadline_and_waker(_unused_ void **state) {
+        struct http_guard *g;
+        struct http_guard_limits l = {.header_ns = 10 * SEC, .idle_ns = 90 * SEC};
+        assert_int_equal(http_guard_new(&l, &g), 0);
+        http_guard_set_waker(g, count_wake, NULL);
+        struct sockaddr_storage ss = addr_of("192.0.2.1");
+        int p[2], q[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, p), 0);
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, q), 0);
+        uint64_t t = 1000 * SEC, next = 1;
+        assert_int_equal(http_guard_expire(g, t, &next), 0);
+        assert_true(next == 0); /* nothing open: sleep for good */
+        wakes = 0;
+        struct http_guard_conn *a = http_guard_open(g, (struct sockaddr *) &ss, p[0], t);
+        assert_int_equal(wakes, 1); /* a first deadline */
+        struct http_guard_conn *b = http_guard_open(g, (struct sockaddr *) &ss, q[0], t + SEC);
+        assert_int_equal(wakes, 1); /* later than the one told */
+        http_guard_serving(a);
+        http_guard_serving(b);
+        assert_int_equal(wakes, 1); /* no deadline while serving */
+        assert_int_equal(http_guard_expire(g, t + 2 * SEC, &next), 0);
+        assert_true(next == 0);
+        http_guard_done(a, t + 3 * SEC);
+        assert_int_equal(wakes, 2); /* an idle deadline after none */
+        assert_int_equal(http_guard_expire(g, t + 4 * SEC, &next), 0);
+        assert_true(next == t + 93 * SEC);
+        assert_int_equal(http_guard_expire(g, t + 93 * SEC, &next), 1);
+        assert_true(next == 0);
+        http_guard_close(a);
+        http_guard_close(b);
+        http_guard_free(g);
+        for (int i = 0; i < 2; i++) {
+                (void) close(p[i]);
+                (void) close(q[i]);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_reserved),
                 cmocka_unit_test(test_per_client_limit),
                 cmocka_unit_test(test_reserve_and_full),
                 cmocka_unit_test(test_deadlines),
+                cmocka_unit_test(test_next_deadline_and_waker),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
