@@ -50,6 +50,9 @@ struct energy_source {
          * wraps), in ms, as of its last read; 0: no bound, no clock needed.
          * NULL for none. */
         uint64_t (*max_gap_ms)(void *state);
+        /* The host's power at 0% CPU by this source's reckoning, for
+         * attribution's idle part (0: none known yet); NULL for none. */
+        double (*idle_watts)(void *state);
         void (*free)(void *state);
 };
 
