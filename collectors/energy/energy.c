@@ -25,10 +25,12 @@
 /* The sources, by preference for the host total: the first that works
  * and has a host figure gives it. Adding a source is a row here. */
 static const struct energy_source *const energy_sources[] = {
-        &energy_rapl_source,
-        &energy_hwmon_source,
-        &energy_power_supply_source,
-        &energy_model_source,
+        &energy_ipmi_source,         /* the whole server at the wall, which the others only approach */
+        &energy_rapl_source,         /* CPU packages and DRAM, or psys */
+        &energy_hwmon_source,        /* an ACPI power meter */
+        &energy_nvml_source,         /* GPUs: never a host figure, their zones reported apart */
+        &energy_power_supply_source, /* a UPS, a discharging battery */
+        &energy_model_source,        /* an estimate, where nothing measures */
 };
 #define N_SOURCES ELEMENTSOF(energy_sources)
 
@@ -77,6 +79,8 @@ static const struct collector_option energy_options[] = {
         {"model_max_watts_per_cpu", "3.5", "ccf model: watts per CPU when busy"},
         {"model_memory_watts_per_gib", "0.392", "ccf model: watts per GiB of memory"},
         {"rapl_max_watts", "0", "the most a RAPL zone draws, for the sampling period (0: its power constraints)"},
+        {"ipmi_device", "/dev/ipmi0", "the OpenIPMI device of the BMC asked for DCMI power readings (empty: none)"},
+        {"nvml_library", "libnvidia-ml.so.1", "NVIDIA's NVML library, loaded at run time for GPU energy (empty: none)"},
         {"grid_intensity", "32", "the grid's carbon intensity, grams of CO2e per kWh"},
         {"pue", "1", "the site's power usage effectiveness (1: no overhead counted)"},
         {"embodied_kgco2e", "0", "the host's manufacturing emissions, kg CO2e (0: no embodied counter)"},
@@ -182,7 +186,8 @@ static const char *status_reason(int status) {
         case 0: return "ok";
         case -ENOENT:
         case -ENODEV:
-        case -ENXIO: return "no_hardware";
+        case -ENXIO:
+        case -ENOTTY: return "no_hardware"; /* not the device it should be */
         case -EACCES:
         case -EPERM: return "permission_denied";
         case -EBADMSG:
@@ -216,6 +221,9 @@ uint64_t energy_sample_at(void *state, uint64_t now_ns) {
         struct energy_state *s = state;
         struct energy_read rd = {.now_ns = now_ns};
         uint64_t next = 0;
+        for (size_t i = 0; i < N_SOURCES; i++)
+                if (s->sources[i].src->poll)
+                        s->sources[i].src->poll(s->sources[i].state, now_ns);
         (void) pthread_mutex_lock(&s->lock);
         for (size_t i = 0; i < N_SOURCES; i++) {
                 struct source_state *ss = &s->sources[i];

@@ -52,7 +52,9 @@ static void put_u64(const struct run *r, const char *rel, uint64_t v) {
 }
 
 /* Copies tests/fixtures/energy/<fixture> (NULL: an empty tree) and starts
- * the collector on it with keys = values (NULL-terminated pairs). */
+ * the collector on it with keys = values (NULL-terminated pairs). The
+ * host's own BMC and GPUs stay out of it: a missing IPMI device and NVML
+ * library unless kv names others. */
 static void start(struct run *r, const char *fixture, const char *const *kv) {
         (void) snprintf(r->dir, sizeof(r->dir), "/tmp/vigie-energy-XXXXXX");
         assert_non_null(mkdtemp(r->dir));
@@ -71,6 +73,10 @@ static void start(struct run *r, const char *fixture, const char *const *kv) {
         for (; kv && kv[2 * n]; n++)
                 entries[n] =
                         (struct config_entry){.key = (char *) kv[2 * n], .value = (char *) kv[2 * n + 1], .line = 1};
+        /* the first entry of a key wins */
+        entries[n++] = (struct config_entry){.key = "ipmi_device", .value = "/nonexistent/ipmi0", .line = 1};
+        entries[n++] =
+                (struct config_entry){.key = "nvml_library", .value = "/nonexistent/libnvidia-ml.so.1", .line = 1};
         struct config_section sec = {
                 .name = "energy", .kind = "collector", .file = "test.conf", .entries = entries, .n_entries = n};
         (void) snprintf(r->procfs, sizeof(r->procfs), "%s/proc", r->dir);
@@ -558,6 +564,68 @@ static void test_services(_unused_ void **state) {
         stop(&r);
 }
 
+/* IPMI without a BMC: a missing device, and one that is not an IPMI
+ * device (/dev/null refuses the ioctl): no data, no_hardware, never
+ * polled again (no sampling for it), the host total from the next source. */
+static void test_ipmi_missing(_unused_ void **state) {
+        static const char *const devices[] = {"/nonexistent/ipmi0", "/dev/null"};
+        for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
+                struct run r;
+                const char *const kv[] = {"ipmi_device", devices[i], NULL};
+                start(&r, NULL, kv);
+                put_stat(&r, 1000, 9000, 0);
+                assert_int_equal(energy_sample_at(r.state, T0), 0);
+                put_stat(&r, 1400, 9600, 0);
+                char *text = collect_at(&r, T0 + 10 * S);
+                check_value(text, UP("ipmi", "no_hardware"), 0);
+                assert_null(strstr(text, "source=\"ipmi\",zone="));
+                assert_false(isnan(value_of(text, HOST_J("model", "estimated"))));
+                free(text);
+                assert_int_equal(energy_sample_at(r.state, T0 + 20 * S), 0);
+                stop(&r);
+        }
+}
+
+#define NVML_J(uuid) "vigie_energy_joules_total{source=\"nvml\",zone=\"" uuid "\",method=\"measured\"}"
+#define GPU_A "GPU-1f2e3d4c-0000-1111-2222-333344445555"
+#define GPU_B "GPU-aaaabbbb-cccc-dddd-eeee-ffff00001111"
+
+/* NVML through the fake libnvidia-ml.so that meson builds (FAKE_NVML),
+ * loaded by the collector's own path at its first poll: GPU A's energy
+ * counter (a joule more at each read) taken as it is, GPU B's 70.25 W
+ * integrated over 10 s; GPUs apart from the host total; polled every 5 s.
+ * A driver that is not loaded: no_hardware, never polled again. */
+static void test_nvml(_unused_ void **state) {
+        const char *lib = getenv("FAKE_NVML");
+        if (!lib)
+                skip();
+        struct run r;
+        const char *const kv[] = {"nvml_library", lib, NULL};
+        start(&r, NULL, kv);
+        put_stat(&r, 1000, 9000, 0);
+        assert_int_equal(energy_sample_at(r.state, T0), 5000);
+        assert_int_equal(energy_sample_at(r.state, T0 + 10 * S), 5000);
+        put_stat(&r, 1400, 9600, 0);
+        char *text = collect_at(&r, T0 + 10 * S);
+        check_value(text, UP("nvml", "ok"), 1);
+        check_value(text, NVML_J(GPU_A), 1);
+        check_value(text, NVML_J(GPU_B), 70.25 * 10);
+        assert_false(isnan(value_of(text, HOST_J("model", "estimated"))));
+        assert_null(strstr(text, "vigie_energy_host_joules_total{source=\"nvml\""));
+        free(text);
+        stop(&r);
+
+        assert_int_equal(setenv("FAKE_NVML_INIT_FAIL", "1", 1), 0);
+        start(&r, NULL, kv);
+        assert_int_equal(energy_sample_at(r.state, T0), 0);
+        text = collect_at(&r, T0 + 10 * S);
+        check_value(text, UP("nvml", "no_hardware"), 0);
+        assert_null(strstr(text, "source=\"nvml\",zone="));
+        free(text);
+        stop(&r);
+        assert_int_equal(unsetenv("FAKE_NVML_INIT_FAIL"), 0);
+}
+
 /* Bad values are refused at init with the key's line. */
 static void test_bad_options(_unused_ void **state) {
         static const char *const cases[][2] = {{"model", "linear"},      {"pue", "0.5"},        {"grid_intensity", "x"},
@@ -591,6 +659,8 @@ int main(void) {
                 cmocka_unit_test(test_power_supply),
                 cmocka_unit_test(test_carbon),
                 cmocka_unit_test(test_services),
+                cmocka_unit_test(test_ipmi_missing),
+                cmocka_unit_test(test_nvml),
                 cmocka_unit_test(test_bad_options),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
