@@ -5,7 +5,8 @@
  * was measured or estimated. Collects in the scrape; the sources whose
  * counters wrap (RAPL) are also read on the scheduler (.sample), as often
  * as never missing a wrap needs and no more, so that a host with the
- * model only never wakes up. */
+ * model only never wakes up. Each interval of the host total is split
+ * among services, idle and not attributed (service_energy.c). */
 #include "energy.h"
 
 #include <errno.h>
@@ -13,19 +14,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "clock.h"
 #include "log.h"
+#include "service_energy.h"
 #include "source.h"
 
 /* The sources, by preference for the host total: the first that works
  * and has a host figure gives it. Adding a source is a row here. */
 static const struct energy_source *const energy_sources[] = {
-        &energy_rapl_source,
-        &energy_hwmon_source,
-        &energy_power_supply_source,
-        &energy_model_source,
+        &energy_ipmi_source,         /* the whole server at the wall, which the others only approach */
+        &energy_rapl_source,         /* CPU packages and DRAM, or psys */
+        &energy_hwmon_source,        /* an ACPI power meter */
+        &energy_nvml_source,         /* GPUs: never a host figure, their zones reported apart */
+        &energy_power_supply_source, /* a UPS, a discharging battery */
+        &energy_model_source,        /* an estimate, where nothing measures */
 };
 #define N_SOURCES ELEMENTSOF(energy_sources)
 
@@ -74,10 +79,15 @@ static const struct collector_option energy_options[] = {
         {"model_max_watts_per_cpu", "3.5", "ccf model: watts per CPU when busy"},
         {"model_memory_watts_per_gib", "0.392", "ccf model: watts per GiB of memory"},
         {"rapl_max_watts", "0", "the most a RAPL zone draws, for the sampling period (0: its power constraints)"},
+        {"ipmi_device", "/dev/ipmi0", "the OpenIPMI device of the BMC asked for DCMI power readings (empty: none)"},
+        {"nvml_library", "libnvidia-ml.so.1", "NVIDIA's NVML library, loaded at run time for GPU energy (empty: none)"},
         {"grid_intensity", "32", "the grid's carbon intensity, grams of CO2e per kWh"},
         {"pue", "1", "the site's power usage effectiveness (1: no overhead counted)"},
         {"embodied_kgco2e", "0", "the host's manufacturing emissions, kg CO2e (0: no embodied counter)"},
         {"embodied_lifetime_years", "5", "the years the embodied emissions are spread over"},
+        {"services", "true", "energy per service: the host total split among services by their CPU time (cgroups)"},
+        {"idle_watts", "",
+         "energy per service: the host's power at 0% CPU, kept apart as idle (none: the model's 0% point)"},
         {NULL, NULL, NULL},
 };
 
@@ -96,7 +106,10 @@ struct energy_state {
         pthread_mutex_t lock; /* collect and sample run at once */
         struct source_state sources[N_SOURCES];
         double intensity, pue, embodied_grams_per_s;
-        uint64_t started_ns; /* the first collection, for the embodied counter */
+        uint64_t started_ns;             /* the first collection, for the embodied counter */
+        struct service_energy *services; /* NULL: services = false */
+        double idle_watts;               /* configured; < 0: the sources' */
+        bool services_based;             /* the services' first feed was made */
 };
 
 struct energy_zone *energy_zone_get(struct energy_zones *zones, const char *name) {
@@ -120,6 +133,7 @@ static void energy_free(void *state) {
                         s->sources[i].src->free(s->sources[i].state);
                 free(s->sources[i].zones.v);
         }
+        service_energy_free(s->services);
         (void) pthread_mutex_destroy(&s->lock);
         free(s);
 }
@@ -134,6 +148,12 @@ static int energy_init(const struct collector_env *env, const struct config_sect
                 r = config_section_double(section, "embodied_kgco2e", 0, 0, 1e6, &embodied, diag);
         if (r >= 0)
                 r = config_section_double(section, "embodied_lifetime_years", 5, 0.1, 100, &years, diag);
+        bool services = true;
+        double idle_watts = -1;
+        if (r >= 0)
+                r = config_section_bool(section, "services", true, &services, diag);
+        if (r >= 0 && *config_section_string(section, "idle_watts", "") != '\0')
+                r = config_section_double(section, "idle_watts", 0, 0, 1e6, &idle_watts, diag);
         if (r < 0)
                 return r;
         struct energy_state *s = calloc(1, sizeof(*s));
@@ -143,6 +163,11 @@ static int energy_init(const struct collector_env *env, const struct config_sect
         s->intensity = intensity;
         s->pue = pue;
         s->embodied_grams_per_s = embodied * 1000 / (years * 365.25 * 86400);
+        s->idle_watts = idle_watts;
+        if (services && (r = service_energy_new(env->procfs, env->sysfs, sysconf(_SC_CLK_TCK), &s->services)) < 0) {
+                energy_free(s);
+                return r;
+        }
         for (size_t i = 0; i < N_SOURCES; i++) {
                 r = energy_sources[i]->init(env, section, diag, &s->sources[i].state);
                 if (r < 0) {
@@ -161,7 +186,8 @@ static const char *status_reason(int status) {
         case 0: return "ok";
         case -ENOENT:
         case -ENODEV:
-        case -ENXIO: return "no_hardware";
+        case -ENXIO:
+        case -ENOTTY: return "no_hardware"; /* not the device it should be */
         case -EACCES:
         case -EPERM: return "permission_denied";
         case -EBADMSG:
@@ -195,6 +221,9 @@ uint64_t energy_sample_at(void *state, uint64_t now_ns) {
         struct energy_state *s = state;
         struct energy_read rd = {.now_ns = now_ns};
         uint64_t next = 0;
+        for (size_t i = 0; i < N_SOURCES; i++)
+                if (s->sources[i].src->poll)
+                        s->sources[i].src->poll(s->sources[i].state, now_ns);
         (void) pthread_mutex_lock(&s->lock);
         for (size_t i = 0; i < N_SOURCES; i++) {
                 struct source_state *ss = &s->sources[i];
@@ -207,6 +236,13 @@ uint64_t energy_sample_at(void *state, uint64_t now_ns) {
                 if (gap > 0 && (next == 0 || gap < next))
                         next = gap;
         }
+        /* the services' CPU times as of the start of the sources' first
+         * interval, so that the first collection splits it */
+        if (s->services && !s->services_based) {
+                unsigned parse_errors = 0;
+                s->services_based =
+                        service_energy_feed(s->services, NULL, now_ns, 0, ATTRIBUTION_ESTIMATED, 0, &parse_errors) == 0;
+        }
         (void) pthread_mutex_unlock(&s->lock);
         return next;
 }
@@ -215,24 +251,30 @@ static uint64_t energy_sample(void *state) {
         return energy_sample_at(state, clock_ns(CLOCK_MONOTONIC));
 }
 
+/* What a source's host zones came to at a collection. */
+struct host_delta {
+        double joules; /* since the previous collection */
+        double watts;
+        bool has_watts;
+        bool closed; /* an interval of a host zone ended: joules is what it held */
+};
+
 /* Each zone's energy since the previous collection, and its power over
- * it; the sums of the host zones' (the host figure) in *ret_joules and
- * *ret_watts. Whether the source gives the host figure now. */
-static bool source_host_delta(struct source_state *ss, uint64_t now_ns, double *ret_joules, double *ret_watts,
-                              bool *ret_has_watts) {
+ * it; the sums of the host zones' (the host figure) in *ret. Whether the
+ * source gives the host figure now. */
+static bool source_host_delta(struct source_state *ss, uint64_t now_ns, struct host_delta *ret) {
         size_t n = ss->zones.n;
         struct energy_zone *zones = ss->zones.v;
         bool host = false;
-        double dj_host = 0, w_host = 0;
-        *ret_has_watts = false;
+        struct host_delta d = {0};
         for (size_t k = 0; k < n; k++) {
                 struct energy_zone *z = &zones[k];
                 /* power over less than a second says little (the model
                  * counts whole ticks): such an interval goes on */
                 if (!z->seen || now_ns - z->collected_ns < 1000000000u) {
                         host |= z->seen && z->host;
-                        w_host += z->seen && z->host && z->has_watts ? z->watts : 0;
-                        *ret_has_watts |= z->seen && z->host && z->has_watts;
+                        d.watts += z->seen && z->host && z->has_watts ? z->watts : 0;
+                        d.has_watts |= z->seen && z->host && z->has_watts;
                         continue;
                 }
                 double dj = z->joules - z->collected_joules;
@@ -243,14 +285,28 @@ static bool source_host_delta(struct source_state *ss, uint64_t now_ns, double *
                 z->collected_ns = now_ns;
                 if (z->host) {
                         host = true;
-                        dj_host += dj;
-                        w_host += z->has_watts ? z->watts : 0;
-                        *ret_has_watts |= z->has_watts;
+                        d.joules += dj;
+                        d.watts += z->has_watts ? z->watts : 0;
+                        d.has_watts |= z->has_watts;
+                        d.closed = true;
                 }
         }
-        *ret_joules = dj_host;
-        *ret_watts = w_host;
+        *ret = d;
         return host && ss->status == 0;
+}
+
+/* The host's power at 0% CPU for attribution: the configured figure, else
+ * the first source's that knows one (the model's 0% point). */
+static double idle_watts(const struct energy_state *s) {
+        if (s->idle_watts >= 0)
+                return s->idle_watts;
+        for (size_t i = 0; i < N_SOURCES; i++) {
+                const struct source_state *ss = &s->sources[i];
+                double w = ss->src->idle_watts ? ss->src->idle_watts(ss->state) : 0;
+                if (w > 0)
+                        return w;
+        }
+        return 0;
 }
 
 static void emit_source(const struct source_state *ss, struct metric_set *set) {
@@ -278,30 +334,38 @@ int energy_collect_at(void *state, struct collect_ctx *ctx, uint64_t now_ns) {
         if (s->started_ns == 0)
                 s->started_ns = now_ns;
         struct source_state *host = NULL;
-        double host_watts = 0;
-        bool host_has_watts = false;
+        struct host_delta hd = {0};
         for (size_t i = 0; i < N_SOURCES; i++) {
                 struct source_state *ss = &s->sources[i];
                 source_read(ss, &rd);
-                double dj, w;
-                bool has_w = false;
-                if (source_host_delta(ss, now_ns, &dj, &w, &has_w) && !host) {
+                struct host_delta d;
+                if (source_host_delta(ss, now_ns, &d) && !host) {
                         host = ss;
-                        host_watts = w;
-                        host_has_watts = has_w;
-                        ss->host_joules += dj;
-                        ss->carbon_grams += dj / 3.6e6 * s->pue * s->intensity;
+                        hd = d;
+                        ss->host_joules += d.joules;
+                        ss->carbon_grams += d.joules / 3.6e6 * s->pue * s->intensity;
                 }
+        }
+        /* every joule the host total adds is split among the services,
+         * over the same interval */
+        int r = 0;
+        if (s->services && host && hd.closed) {
+                r = service_energy_feed(s->services, ctx->cache, now_ns, hd.joules,
+                                        host->src->estimated ? ATTRIBUTION_ESTIMATED : ATTRIBUTION_MEASURED,
+                                        idle_watts(s), &ctx->parse_errors);
+                s->services_based = r == 0;
         }
 
         /* a source that ran out of memory is not "error" on the host:
          * the collector fails and the next scrape reads it again (the
          * counters keep what the other sources read) */
         for (size_t i = 0; i < N_SOURCES; i++)
-                if (s->sources[i].status == -ENOMEM) {
-                        (void) pthread_mutex_unlock(&s->lock);
-                        return -ENOMEM;
-                }
+                if (s->sources[i].status == -ENOMEM)
+                        r = -ENOMEM;
+        if (r < 0) {
+                (void) pthread_mutex_unlock(&s->lock);
+                return r;
+        }
         for (size_t i = 0; i < N_SOURCES; i++)
                 emit_source(&s->sources[i], ctx->set);
         (void) metric_set_family(ctx->set, &up_desc);
@@ -313,13 +377,15 @@ int energy_collect_at(void *state, struct collect_ctx *ctx, uint64_t now_ns) {
                 const char *method = host->src->estimated ? "estimated" : "measured";
                 (void) metric_set_family(ctx->set, &host_joules_desc);
                 (void) metric_set_sample2(ctx->set, host->host_joules, host->src->name, method);
-                if (host_has_watts) {
+                if (hd.has_watts) {
                         (void) metric_set_family(ctx->set, &host_watts_desc);
-                        (void) metric_set_sample2(ctx->set, host_watts, host->src->name, method);
+                        (void) metric_set_sample2(ctx->set, hd.watts, host->src->name, method);
                 }
                 (void) metric_set_family(ctx->set, &carbon_desc);
                 (void) metric_set_sample2(ctx->set, host->carbon_grams, host->src->name, method);
         }
+        if (s->services)
+                service_energy_emit(s->services, ctx->set);
         (void) metric_set_family(ctx->set, &intensity_desc);
         (void) metric_set_sample0(ctx->set, s->intensity);
         (void) metric_set_family(ctx->set, &pue_desc);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu_ticks.h"
 #include "fileio.h"
 #include "parse.h"
 #include "scrape_cache.h"
@@ -34,6 +35,8 @@ struct model_source {
         struct buf stat, meminfo;
         uint64_t busy, total; /* ticks at the last read */
         uint64_t last_ns;     /* 0: not read yet */
+        unsigned cpus;        /* at the last read */
+        double gib;
 };
 
 static int model_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
@@ -73,42 +76,6 @@ static void model_free(void *state) {
         free(s);
 }
 
-/* The total cpu line's busy and counted ticks, and how many cpuN lines. */
-static int parse_stat(const struct buf *b, uint64_t *ret_busy, uint64_t *ret_total, unsigned *ret_cpus) {
-        struct lines lines = lines_of(b, NULL);
-        const char *line;
-        size_t len;
-        bool found = false;
-        unsigned cpus = 0;
-        uint64_t busy = 0, total = 0;
-        while (lines_next(&lines, &line, &len)) {
-                if (len > 3 && memcmp(line, "cpu", 3) == 0 && line[3] >= '0' && line[3] <= '9') {
-                        cpus++;
-                        continue;
-                }
-                if (len < 4 || memcmp(line, "cpu ", 4) != 0)
-                        continue;
-                struct field f[11];
-                int n = split_fields(line, len, f, ELEMENTSOF(f));
-                if (n < 9) /* cpu, then user to steal at least */
-                        return -EBADMSG;
-                uint64_t v[8];
-                for (size_t i = 0; i < 8; i++)
-                        if (parse_u64_field(f[i + 1], &v[i]) < 0)
-                                return -EBADMSG;
-                /* user nice system idle iowait irq softirq steal; guest is within user */
-                busy = v[0] + v[1] + v[2] + v[5] + v[6];
-                total = busy + v[3] + v[4];
-                found = true;
-        }
-        if (!found || cpus == 0)
-                return -EBADMSG;
-        *ret_busy = busy;
-        *ret_total = total;
-        *ret_cpus = cpus;
-        return 0;
-}
-
 /* MemTotal in GiB. */
 static int mem_gib(struct model_source *s, double *ret) {
         int r = read_file_at(s->procfs, "meminfo", FILE_MAX_SMALL, &s->meminfo);
@@ -136,6 +103,13 @@ static double tdp_ratio(double u) {
         return tdp_curve[ELEMENTSOF(tdp_curve) - 1].ratio;
 }
 
+/* The power at utilisation u, as of the last read's CPUs and memory. */
+static double model_watts(const struct model_source *s, double u) {
+        if (s->kind == MODEL_TDP)
+                return (s->tdp_watts > 0 ? s->tdp_watts : MODEL_TDP_PER_CPU * s->cpus) * tdp_ratio(u);
+        return s->cpus * (s->min_per_cpu + u * (s->max_per_cpu - s->min_per_cpu)) + s->gib * s->per_gib;
+}
+
 static int model_read(void *state, struct energy_zones *zones, const struct energy_read *rd) {
         struct model_source *s = state;
         if (s->kind == MODEL_OFF)
@@ -145,13 +119,16 @@ static int model_read(void *state, struct energy_zones *zones, const struct ener
                           : read_file_at(s->procfs, "stat", FILE_MAX_PROC_STAT, &s->stat);
         if (r < 0)
                 return r;
-        uint64_t busy, total;
-        unsigned cpus;
-        if ((r = parse_stat(stat, &busy, &total, &cpus)) < 0)
+        struct cpu_ticks t;
+        if ((r = cpu_ticks_parse(stat, &t)) < 0)
                 return r;
+        uint64_t busy = t.busy, total = t.total;
+        unsigned cpus = t.cpus;
         double gib = 0;
         if (s->kind == MODEL_CCF && (r = mem_gib(s, &gib)) < 0)
                 return r;
+        s->cpus = cpus;
+        s->gib = gib;
         struct energy_zone *z = energy_zone_get(zones, s->kind == MODEL_CCF ? "cpu_memory" : "cpu");
         if (!z)
                 return -ENOMEM;
@@ -162,10 +139,7 @@ static int model_read(void *state, struct energy_zones *zones, const struct ener
         if (s->last_ns != 0 && busy >= s->busy && total > s->total) {
                 double u = (double) (busy - s->busy) / (double) (total - s->total);
                 u = u > 1 ? 1 : u;
-                double tdp = s->tdp_watts > 0 ? s->tdp_watts : MODEL_TDP_PER_CPU * cpus;
-                double w = s->kind == MODEL_TDP
-                                   ? tdp * tdp_ratio(u)
-                                   : cpus * (s->min_per_cpu + u * (s->max_per_cpu - s->min_per_cpu)) + gib * s->per_gib;
+                double w = model_watts(s, u);
                 z->joules += w * (double) (rd->now_ns - s->last_ns) / 1e9;
         }
         s->busy = busy;
@@ -174,10 +148,17 @@ static int model_read(void *state, struct energy_zones *zones, const struct ener
         return 0;
 }
 
+/* The curve's 0% point: what attribution keeps apart as idle. */
+static double model_idle_watts(void *state) {
+        const struct model_source *s = state;
+        return s->kind == MODEL_OFF || s->cpus == 0 ? 0 : model_watts(s, 0);
+}
+
 const struct energy_source energy_model_source = {
         .name = "model",
         .estimated = true,
         .init = model_init,
         .read = model_read,
+        .idle_watts = model_idle_watts,
         .free = model_free,
 };

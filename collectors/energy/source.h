@@ -1,9 +1,10 @@
-/* What the energy collector asks of each of its sources (RAPL, hwmon,
- * power_supply, the model; later IPMI and NVML): zones, each with a joule
+/* What the energy collector asks of each of its sources (IPMI DCMI, RAPL,
+ * hwmon, NVML, power_supply, the model): zones, each with a joule
  * counter of vigie's own that never goes back, kept across the kernel's
  * wraps and resets. A source is a row of energy.c's table. */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,15 +47,25 @@ struct energy_source {
          * no such hardware, -EACCES: permission denied, -EBADMSG: a value
          * that does not parse, another errno). */
         int (*read)(void *state, struct energy_zones *zones, const struct energy_read *r);
+        /* Asks hardware that may take seconds to answer (a BMC, a GPU
+         * driver), on the engine's scheduler and outside the collector's
+         * lock, so that no scrape waits on it; read then takes what it
+         * found (polled.h). Needs max_gap_ms, its period. NULL for none. */
+        void (*poll)(void *state, uint64_t now_ns);
         /* The longest it may go unread without losing energy (a counter that
          * wraps), in ms, as of its last read; 0: no bound, no clock needed.
          * NULL for none. */
         uint64_t (*max_gap_ms)(void *state);
+        /* The host's power at 0% CPU by this source's reckoning, for
+         * attribution's idle part (0: none known yet); NULL for none. */
+        double (*idle_watts)(void *state);
         void (*free)(void *state);
 };
 
+extern const struct energy_source energy_ipmi_source;
 extern const struct energy_source energy_rapl_source;
 extern const struct energy_source energy_hwmon_source;
+extern const struct energy_source energy_nvml_source;
 extern const struct energy_source energy_power_supply_source;
 extern const struct energy_source energy_model_source;
 

@@ -125,3 +125,25 @@ stop_pid() {
         wait "$1" || rc=$?
         return $rc
 }
+
+# start_prometheus TARGET: a real Prometheus on 127.0.0.1 that scrapes
+# TARGET (host:port) every second as job vigie; waits until it is ready
+# and sets PROMETHEUS_API (its /api/v1).
+start_prometheus() {
+        local port
+        port=$(free_port)
+        cat >"$T/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: vigie
+    static_configs:
+      - targets: ['$1']
+YML
+        prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/data" \
+                --web.listen-address="127.0.0.1:$port" --log.level=warn >"$T/prometheus.log" 2>&1 &
+        PIDS+=($!)
+        PROMETHEUS_API="http://127.0.0.1:$port/api/v1"
+        wait_for 30 curl -fsS "http://127.0.0.1:$port/-/ready" || fail "prometheus did not become ready"
+}

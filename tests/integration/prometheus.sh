@@ -5,22 +5,8 @@ source "$(dirname "$0")/lib.sh"
 need prometheus curl python3
 
 start_vigie vigie
-port=$(free_port)
-target=${VIGIE_URL#http://}
-cat >"$T/prometheus.yml" <<YML
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: vigie
-    static_configs:
-      - targets: ['$target']
-YML
-prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/data" \
-        --web.listen-address="127.0.0.1:$port" --log.level=warn >"$T/prometheus.log" 2>&1 &
-PIDS+=($!)
-api="http://127.0.0.1:$port/api/v1"
-wait_for 30 curl -fsS "http://127.0.0.1:$port/-/ready" || fail "prometheus did not become ready"
+start_prometheus "${VIGIE_URL#http://}"
+api=$PROMETHEUS_API
 
 # query EXPR: prints the JSON result
 query() { curl -fsS --get --data-urlencode "query=$1" "$api/query"; }

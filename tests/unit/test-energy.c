@@ -52,7 +52,9 @@ static void put_u64(const struct run *r, const char *rel, uint64_t v) {
 }
 
 /* Copies tests/fixtures/energy/<fixture> (NULL: an empty tree) and starts
- * the collector on it with keys = values (NULL-terminated pairs). */
+ * the collector on it with keys = values (NULL-terminated pairs). The
+ * host's own BMC and GPUs stay out of it: a missing IPMI device and NVML
+ * library unless kv names others. */
 static void start(struct run *r, const char *fixture, const char *const *kv) {
         (void) snprintf(r->dir, sizeof(r->dir), "/tmp/vigie-energy-XXXXXX");
         assert_non_null(mkdtemp(r->dir));
@@ -71,6 +73,10 @@ static void start(struct run *r, const char *fixture, const char *const *kv) {
         for (; kv && kv[2 * n]; n++)
                 entries[n] =
                         (struct config_entry){.key = (char *) kv[2 * n], .value = (char *) kv[2 * n + 1], .line = 1};
+        /* the first entry of a key wins */
+        entries[n++] = (struct config_entry){.key = "ipmi_device", .value = "/nonexistent/ipmi0", .line = 1};
+        entries[n++] =
+                (struct config_entry){.key = "nvml_library", .value = "/nonexistent/libnvidia-ml.so.1", .line = 1};
         struct config_section sec = {
                 .name = "energy", .kind = "collector", .file = "test.conf", .entries = entries, .n_entries = n};
         (void) snprintf(r->procfs, sizeof(r->procfs), "%s/proc", r->dir);
@@ -452,10 +458,178 @@ static void test_carbon(_unused_ void **state) {
         stop(&r);
 }
 
+/* A cgroup v2 tree: each service's cpu.stat usage_usec. */
+static void put_usage(const struct run *r, const char *group, uint64_t usec) {
+        char rel[256], cmd[600], text[64];
+        (void) snprintf(cmd, sizeof(cmd), "mkdir -p %s/sys/fs/cgroup/%s && touch %s/sys/fs/cgroup/cgroup.controllers",
+                        r->dir, group, r->dir);
+        assert_int_equal(system(cmd), 0);
+        (void) snprintf(rel, sizeof(rel), "sys/fs/cgroup/%s/cpu.stat", group);
+        (void) snprintf(text, sizeof(text), "usage_usec %llu\nuser_usec 0\nsystem_usec 0\n", (unsigned long long) usec);
+        put(r, rel, text);
+}
+
+#define SERVICE_J(name, m) "vigie_energy_service_joules_total{service=\"" name "\",method=\"" m "\"}"
+#define IDLE_J(m) "vigie_energy_idle_joules_total{method=\"" m "\"}"
+#define UNATTRIBUTED_J(m) "vigie_energy_unattributed_joules_total{method=\"" m "\"}"
+
+/* The parts of the host total: services, idle, not attributed. */
+static double parts(const char *text, const char *const *services, size_t n, const char *method) {
+        char series[256];
+        double sum = 0;
+        for (size_t i = 0; i < n; i++) {
+                (void) snprintf(series, sizeof(series),
+                                "vigie_energy_service_joules_total{service=\"%s\",method=\"%s\"}", services[i], method);
+                sum += value_of(text, series);
+        }
+        (void) snprintf(series, sizeof(series), "vigie_energy_idle_joules_total{method=\"%s\"}", method);
+        sum += value_of(text, series);
+        (void) snprintf(series, sizeof(series), "vigie_energy_unattributed_joules_total{method=\"%s\"}", method);
+        return sum + value_of(text, series);
+}
+
+/* Energy per service, wired to the host total: the model at 40% busy
+ * over 10 s (100 W TDP: 0.6425 x 100 W), idle its 0% point (12 W), the
+ * rest by the services' share of the 4 s of busy CPU time (a 2 s, b 1 s,
+ * user.slice 0.5 s, the last 0.5 s not attributed). The sample at start
+ * takes the base, as the engine's first sample does. Then a restarts (its
+ * new cgroup's counter is below the old one: all of it is new) and
+ * idle_watts is configured: 20 W. */
+static void test_services(_unused_ void **state) {
+        static const char *const services[] = {"a.service", "b.service", "user.slice"};
+        struct run r;
+        const char *const kv[] = {"model_tdp_watts", "100", NULL};
+        start(&r, NULL, kv);
+        put_stat(&r, 1000, 9000, 0);
+        put_usage(&r, "system.slice/a.service", 5000000);
+        put_usage(&r, "system.slice/b.service", 7000000);
+        put_usage(&r, "user.slice", 1000000);
+        (void) energy_sample_at(r.state, T0);
+        put_stat(&r, 1000 + 400, 9000 + 600, 0);
+        put_usage(&r, "system.slice/a.service", 5000000 + 2000000);
+        put_usage(&r, "system.slice/b.service", 7000000 + 1000000);
+        put_usage(&r, "user.slice", 1000000 + 500000);
+        char *text = collect_at(&r, T0 + 10 * S);
+        double host = 642.5, idle = 120, dynamic = host - idle;
+        check_value(text, HOST_J("model", "estimated"), host);
+        check_value(text, IDLE_J("estimated"), idle);
+        check_value(text, SERVICE_J("a.service", "estimated"), dynamic * 2 / 4);
+        check_value(text, SERVICE_J("b.service", "estimated"), dynamic * 1 / 4);
+        check_value(text, SERVICE_J("user.slice", "estimated"), dynamic * 0.5 / 4);
+        check_value(text, UNATTRIBUTED_J("estimated"), dynamic * 0.5 / 4);
+        check_value(text, "vigie_energy_idle_power_watts", 12);
+        check_value(text, HOST_J("model", "estimated"), parts(text, services, ELEMENTSOF(services), "estimated"));
+        assert_true(isnan(value_of(text, IDLE_J("measured"))));
+        free(text);
+
+        put_stat(&r, 1400 + 400, 9600 + 600, 0);
+        put_usage(&r, "system.slice/a.service", 1000000); /* restarted: 1 s since */
+        put_usage(&r, "system.slice/b.service", 8000000 + 2000000);
+        put_usage(&r, "user.slice", 1500000);
+        text = collect_at(&r, T0 + 20 * S);
+        check_value(text, SERVICE_J("a.service", "estimated"), dynamic * (2 + 1) / 4);
+        check_value(text, SERVICE_J("b.service", "estimated"), dynamic * (1 + 2) / 4);
+        check_value(text, SERVICE_J("user.slice", "estimated"), dynamic * 0.5 / 4);
+        check_value(text, UNATTRIBUTED_J("estimated"), dynamic * (0.5 + 1) / 4);
+        check_value(text, HOST_J("model", "estimated"), parts(text, services, ELEMENTSOF(services), "estimated"));
+        free(text);
+        stop(&r);
+
+        const char *const idle_kv[] = {"model_tdp_watts", "100", "idle_watts", "20", NULL};
+        start(&r, NULL, idle_kv);
+        put_stat(&r, 1000, 9000, 0);
+        put_usage(&r, "system.slice/a.service", 0);
+        (void) energy_sample_at(r.state, T0);
+        put_stat(&r, 1400, 9600, 0);
+        put_usage(&r, "system.slice/a.service", 4000000);
+        text = collect_at(&r, T0 + 10 * S);
+        check_value(text, IDLE_J("estimated"), 200);
+        check_value(text, SERVICE_J("a.service", "estimated"), host - 200);
+        check_value(text, UNATTRIBUTED_J("estimated"), 0);
+        check_value(text, "vigie_energy_idle_power_watts", 20);
+        free(text);
+        stop(&r);
+
+        /* services = false: none of its series */
+        const char *const off_kv[] = {"services", "false", NULL};
+        start(&r, NULL, off_kv);
+        put_stat(&r, 1000, 9000, 0);
+        (void) energy_sample_at(r.state, T0);
+        put_stat(&r, 1400, 9600, 0);
+        text = collect_at(&r, T0 + 10 * S);
+        assert_false(isnan(value_of(text, HOST_J("model", "estimated"))));
+        assert_null(strstr(text, "vigie_energy_idle_joules_total"));
+        assert_null(strstr(text, "vigie_energy_service_joules_total"));
+        free(text);
+        stop(&r);
+}
+
+/* IPMI without a BMC: a missing device, and one that is not an IPMI
+ * device (/dev/null refuses the ioctl): no data, no_hardware, never
+ * polled again (no sampling for it), the host total from the next source. */
+static void test_ipmi_missing(_unused_ void **state) {
+        static const char *const devices[] = {"/nonexistent/ipmi0", "/dev/null"};
+        for (size_t i = 0; i < ELEMENTSOF(devices); i++) {
+                struct run r;
+                const char *const kv[] = {"ipmi_device", devices[i], NULL};
+                start(&r, NULL, kv);
+                put_stat(&r, 1000, 9000, 0);
+                assert_int_equal(energy_sample_at(r.state, T0), 0);
+                put_stat(&r, 1400, 9600, 0);
+                char *text = collect_at(&r, T0 + 10 * S);
+                check_value(text, UP("ipmi", "no_hardware"), 0);
+                assert_null(strstr(text, "source=\"ipmi\",zone="));
+                assert_false(isnan(value_of(text, HOST_J("model", "estimated"))));
+                free(text);
+                assert_int_equal(energy_sample_at(r.state, T0 + 20 * S), 0);
+                stop(&r);
+        }
+}
+
+#define NVML_J(uuid) "vigie_energy_joules_total{source=\"nvml\",zone=\"" uuid "\",method=\"measured\"}"
+#define GPU_A "GPU-1f2e3d4c-0000-1111-2222-333344445555"
+#define GPU_B "GPU-aaaabbbb-cccc-dddd-eeee-ffff00001111"
+
+/* NVML through the fake libnvidia-ml.so that meson builds (FAKE_NVML),
+ * loaded by the collector's own path at its first poll: GPU A's energy
+ * counter (a joule more at each read) taken as it is, GPU B's 70.25 W
+ * integrated over 10 s; GPUs apart from the host total; polled every 5 s.
+ * A driver that is not loaded: no_hardware, never polled again. */
+static void test_nvml(_unused_ void **state) {
+        const char *lib = getenv("FAKE_NVML");
+        if (!lib)
+                skip();
+        struct run r;
+        const char *const kv[] = {"nvml_library", lib, NULL};
+        start(&r, NULL, kv);
+        put_stat(&r, 1000, 9000, 0);
+        assert_int_equal(energy_sample_at(r.state, T0), 5000);
+        assert_int_equal(energy_sample_at(r.state, T0 + 10 * S), 5000);
+        put_stat(&r, 1400, 9600, 0);
+        char *text = collect_at(&r, T0 + 10 * S);
+        check_value(text, UP("nvml", "ok"), 1);
+        check_value(text, NVML_J(GPU_A), 1);
+        check_value(text, NVML_J(GPU_B), 70.25 * 10);
+        assert_false(isnan(value_of(text, HOST_J("model", "estimated"))));
+        assert_null(strstr(text, "vigie_energy_host_joules_total{source=\"nvml\""));
+        free(text);
+        stop(&r);
+
+        assert_int_equal(setenv("FAKE_NVML_INIT_FAIL", "1", 1), 0);
+        start(&r, NULL, kv);
+        assert_int_equal(energy_sample_at(r.state, T0), 0);
+        text = collect_at(&r, T0 + 10 * S);
+        check_value(text, UP("nvml", "no_hardware"), 0);
+        assert_null(strstr(text, "source=\"nvml\",zone="));
+        free(text);
+        stop(&r);
+        assert_int_equal(unsetenv("FAKE_NVML_INIT_FAIL"), 0);
+}
+
 /* Bad values are refused at init with the key's line. */
 static void test_bad_options(_unused_ void **state) {
-        static const char *const cases[][2] = {
-                {"model", "linear"}, {"pue", "0.5"}, {"grid_intensity", "x"}, {"rapl_max_watts", "-1"}};
+        static const char *const cases[][2] = {{"model", "linear"},      {"pue", "0.5"},        {"grid_intensity", "x"},
+                                               {"rapl_max_watts", "-1"}, {"services", "maybe"}, {"idle_watts", "-3"}};
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct config_entry e = {.key = (char *) cases[i][0], .value = (char *) cases[i][1], .line = 3};
                 struct config_section sec = {
@@ -484,6 +658,9 @@ int main(void) {
                 cmocka_unit_test(test_hwmon),
                 cmocka_unit_test(test_power_supply),
                 cmocka_unit_test(test_carbon),
+                cmocka_unit_test(test_services),
+                cmocka_unit_test(test_ipmi_missing),
+                cmocka_unit_test(test_nvml),
                 cmocka_unit_test(test_bad_options),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
