@@ -41,6 +41,12 @@ void log_setup(enum log_level level, enum log_target target) {
         atomic_store(&log_to_journal, journal);
 }
 
+void log_startup_error(const char *msg) {
+        if (stderr_is_journal() && journal_send(level_priority[LOG_LEVEL_ERROR], "vigie", msg) == 0)
+                return;
+        (void) fprintf(stderr, "vigie: %s\n", msg);
+}
+
 void log_set_format(enum log_format format) {
         atomic_store(&log_format, format);
 }

@@ -13,6 +13,10 @@ enum log_format { LOG_FORMAT_LOGFMT, LOG_FORMAT_JSON };
 
 /* auto picks the journal when stderr is the journal's stream (JOURNAL_STREAM). */
 void log_setup(enum log_level level, enum log_target target);
+/* Why vigie cannot start (a bad flag or config, before the log is set up):
+ * "vigie: msg" on stderr for a person, and an error record when stderr is
+ * the journal's stream, so that the journal shows it as an error. */
+void log_startup_error(const char *msg);
 /* How lines on stderr look (node_exporter's --log.format). */
 void log_set_format(enum log_format format);
 enum log_level log_get_level(void);

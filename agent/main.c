@@ -314,7 +314,7 @@ int main(int argc, char **argv) {
         struct diag diag = {0};
         struct options opts;
         if (options_parse(argc, argv, &opts, &diag) < 0) {
-                fprintf(stderr, "vigie: %s\n", diag.msg);
+                log_startup_error(diag.msg);
                 return EXIT_BAD_CONFIG;
         }
         if (opts.help) {
@@ -330,7 +330,7 @@ int main(int argc, char **argv) {
 
         struct config cfg = {0};
         if (load_config(&opts, &cfg, &diag) < 0) {
-                fprintf(stderr, "vigie: %s\n", diag.msg);
+                log_startup_error(diag.msg);
                 options_free(&opts);
                 return EXIT_BAD_CONFIG;
         }
@@ -342,11 +342,11 @@ int main(int argc, char **argv) {
         struct scrape_engine *e = NULL;
         int ret;
         if (scrape_engine_new(&e) < 0) {
-                fprintf(stderr, "vigie: out of memory\n");
+                log_startup_error("out of memory");
                 ret = EXIT_FAILURE;
         } else if (scrape_engine_configure(e, &cfg, &diag) < 0 || push_check(&cfg, &diag) < 0 ||
                    http_server_check_web(cfg.web_config_file, &diag) < 0) {
-                fprintf(stderr, "vigie: %s\n", diag.msg);
+                log_startup_error(diag.msg);
                 ret = EXIT_BAD_CONFIG;
         } else if (opts.check_config) {
                 char collectors[512];

@@ -22,13 +22,14 @@ run | test | bench | fuzz) ;;
 esac
 
 # What building vigie needs, and what its tests need on top (real
-# Prometheus, node_exporter, promtool, valgrind, a systemd user manager...).
+# Prometheus, node_exporter, promtool, valgrind, a systemd user manager,
+# the tools that build and check the Debian and RPM packages...).
 build_pkgs=(gcc meson ninja-build pkg-config git libmicrohttpd-dev libinih-dev zlib1g-dev
         libisal-dev libprotobuf-c-dev protobuf-c-compiler libsnappy-dev libcurl4-gnutls-dev scdoc libsystemd-dev
         libyaml-dev libgnutls28-dev libcrypt-dev)
 test_pkgs=(libcmocka-dev clang clang-tidy cppcheck prometheus prometheus-node-exporter curl python3 valgrind systemd dbus
         dbus-user-session procps libfuse3-dev fuse3 victoria-metrics openssl faketime strace clang-format
-        chromium python3-yaml)
+        chromium python3-yaml dpkg-dev debhelper lintian rpm rpm2cpio)
 
 pkgs=("${build_pkgs[@]}")
 [ "$mode" != run ] && pkgs+=("${test_pkgs[@]}")

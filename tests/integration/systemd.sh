@@ -25,7 +25,7 @@ port=$(free_port)
 # sandboxing that needs privileges) and with this build's binary.
 sed -e "s|^ExecStart=/usr/sbin/vigie .*|ExecStart=$VIGIE --web.listen-address=127.0.0.1:$port --config $T/vigie.conf|" \
         -e 's|^WatchdogSec=.*|WatchdogSec=2s|' \
-        -e '/^\(DynamicUser\|StateDirectory\|CapabilityBoundingSet\|AmbientCapabilities\|Protect\|Private\|Restrict\|LockPersonality\|MemoryDeny\|SystemCall\)/d' \
+        -e '/^\(DynamicUser\|User\|Group\|BindReadOnlyPaths\|DeviceAllow\|StateDirectory\|CapabilityBoundingSet\|AmbientCapabilities\|Protect\|Private\|Restrict\|LockPersonality\|MemoryDeny\|SystemCall\)/d' \
         "$SOURCE_ROOT/packaging/systemd/vigie.service" >"$T/config/systemd/user/vigie.service"
 grep -q '^Type=notify$' "$T/config/systemd/user/vigie.service" || fail "the shipped unit is not Type=notify"
 cp "$SOURCE_ROOT/packaging/vigie.conf" "$T/vigie.conf"
