@@ -120,7 +120,10 @@ static int receive(int fd, long msgid, uint64_t deadline_ms, uint8_t *data, size
 }
 
 int ipmi_dcmi_read(const char *path, int timeout_ms, struct ipmi_dcmi_reading *ret, uint8_t *completion_code) {
-        _cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+        /* read-only: the OpenIPMI ioctls need no write access to the
+         * device, and read is all the udev rule (0640, group vigie) and
+         * the unit's DeviceAllow=/dev/ipmi0 r grant */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
         uint64_t deadline = clock_ms(CLOCK_MONOTONIC) + (uint64_t) (timeout_ms > 0 ? timeout_ms : 0);
