@@ -102,7 +102,7 @@ static int buddyinfo_collect(void *state, struct collect_ctx *ctx) {
                 orders = n - 4;
                 s->n_zones++;
                 for (int i = 0; i < orders; i++) {
-                        char size[8];
+                        char size[12]; /* any int */
                         (void) snprintf(size, sizeof(size), "%d", i);
                         const char *values[] = {z->node, z->zone, size};
                         (void) metric_set_sample(ctx->set, (double) v[i], values);
