@@ -1,13 +1,13 @@
-/* dlopen of libsystemd for the systemd collector, with the header of
- * libsystemd-dev: the same pattern as exporters/push_libs.c. */
-#include "sd_bus_lib.h"
+/* dlopen of libsystemd, with the headers of libsystemd-dev: the same
+ * pattern as exporters/push_libs.c. */
+#include "libsystemd.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 
-static struct sd_bus_lib lib;
-static const struct sd_bus_lib *loaded;
+static struct libsystemd lib;
+static const struct libsystemd *loaded;
 static char load_error[256];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -49,12 +49,17 @@ static void load(void) {
         LOAD(message_get_errno, "sd_bus_message_get_errno");
         LOAD(message_is_method_error, "sd_bus_message_is_method_error");
         LOAD(error_free, "sd_bus_error_free");
+        LOAD(notify, "sd_notify");
+        LOAD(listen_fds, "sd_listen_fds");
+        LOAD(watchdog_enabled, "sd_watchdog_enabled");
+        LOAD(is_socket, "sd_is_socket");
+        LOAD(journal_send, "sd_journal_send");
 #undef LOAD
         if (load_error[0] == '\0')
                 loaded = &lib;
 }
 
-const struct sd_bus_lib *sd_bus_lib_get(char *err, size_t size) {
+const struct libsystemd *libsystemd_get(char *err, size_t size) {
         (void) pthread_once(&once, load);
         if (!loaded && err)
                 (void) snprintf(err, size, "%s", load_error);

@@ -1,13 +1,18 @@
-/* libsystemd's sd-bus, dlopen'ed by the systemd collector when a system
- * bus is there to talk to: linked, it would bring libgcrypt, liblzma,
- * libzstd, liblz4 and libcap into every agent, about 0.8 MiB of resident
- * memory, where systemd is absent too (a container). */
+/* libsystemd, dlopen'ed where systemd is there to talk to: sd-bus for the
+ * systemd collector when a system bus exists, and sd_notify,
+ * sd_listen_fds, sd_watchdog_enabled and sd_journal_send for the service
+ * protocols (agent/systemd.c) when systemd started the agent. Linked, it
+ * would bring libgcrypt, liblzma, libzstd, liblz4 and libcap into every
+ * agent, about 0.8 MiB of resident memory, where systemd is absent too (a
+ * container). */
 #pragma once
 
 #include <stddef.h>
 #include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
 
-struct sd_bus_lib {
+struct libsystemd {
         __typeof__(sd_bus_open_system) *open_system;
         __typeof__(sd_bus_flush_close_unref) *flush_close_unref;
         __typeof__(sd_bus_set_method_call_timeout) *set_method_call_timeout;
@@ -33,8 +38,14 @@ struct sd_bus_lib {
         __typeof__(sd_bus_message_get_errno) *message_get_errno;
         __typeof__(sd_bus_message_is_method_error) *message_is_method_error;
         __typeof__(sd_bus_error_free) *error_free;
+
+        __typeof__(sd_notify) *notify;
+        __typeof__(sd_listen_fds) *listen_fds;
+        __typeof__(sd_watchdog_enabled) *watchdog_enabled;
+        __typeof__(sd_is_socket) *is_socket;
+        __typeof__(sd_journal_send) *journal_send;
 };
 
 /* The library, loaded at the first call (thread-safe), or NULL with why
  * in err (size bytes). */
-const struct sd_bus_lib *sd_bus_lib_get(char *err, size_t size);
+const struct libsystemd *libsystemd_get(char *err, size_t size);

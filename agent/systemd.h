@@ -1,12 +1,10 @@
-/* What a service says to systemd and the journal, in the protocols systemd
- * documents as stable for services that do not link libsystemd
- * (sd_notify(3), sd_listen_fds(3), sd_watchdog_enabled(3) and the
- * journal's native protocol, systemd.io/JOURNAL_NATIVE_PROTOCOL), so that
- * an agent is not made to load libsystemd for them: linked in, it brings
- * libgcrypt, liblzma, libzstd, liblz4 and libcap, 0.8 MiB of resident
- * memory (0.7 MiB private) measured on an idle agent. The systemd
- * collector dlopens it for sd-bus where a system bus exists
- * (collectors/sd_bus_lib.c). */
+/* What a service says to systemd and the journal: readiness, status and
+ * the watchdog (sd_notify(3)), the sockets of socket activation
+ * (sd_listen_fds(3)), the watchdog's interval (sd_watchdog_enabled(3)) and
+ * journal records (sd_journal_send(3)), through libsystemd, which is
+ * loaded (agent/libsystemd.h) only once systemd's variables say that
+ * systemd started the agent, or the journal is there to take a record:
+ * an agent started elsewhere never loads it. */
 #pragma once
 
 #include <stdbool.h>

@@ -25,7 +25,7 @@
 #include "hash.h"
 #include "macro.h"
 #include "parse.h"
-#include "sd_bus_lib.h"
+#include "libsystemd.h"
 
 #define DEFAULT_UNIT_EXCLUDE ".+\\.(automount|device|mount|scope|slice)"
 #define DEFAULT_TIMEOUT "5s"
@@ -167,7 +167,7 @@ struct watch {
 };
 
 struct systemd_state {
-        const struct sd_bus_lib *lib;
+        const struct libsystemd *lib;
         struct filter filter;
         char cgroot[PATH_MAX]; /* <sysfs>/fs/cgroup */
         enum cgroup_layout layout;
@@ -347,7 +347,7 @@ static void copy_string(char *dst, size_t size, const char *src) {
 
 /* The unit's cgroup ("/system.slice/NAME.service"; "" when it has none). */
 static int read_cgroup_path(struct unit *u, sd_bus_message *m) {
-        const struct sd_bus_lib *lib = u->s->lib;
+        const struct libsystemd *lib = u->s->lib;
         const char *path;
         int r = lib->message_enter_container(m, 'v', "s");
         if (r <= 0)
@@ -367,7 +367,7 @@ static int read_cgroup_path(struct unit *u, sd_bus_message *m) {
 /* Reads one variant value of a{sv} into u when key is one we keep; skips
  * it otherwise. */
 static int read_property(struct unit *u, const char *key, sd_bus_message *m) {
-        const struct sd_bus_lib *lib = u->s->lib;
+        const struct libsystemd *lib = u->s->lib;
         if (strcmp(key, "ControlGroup") == 0)
                 return read_cgroup_path(u, m);
         struct {
@@ -430,7 +430,7 @@ static int read_property(struct unit *u, const char *key, sd_bus_message *m) {
 
 /* An a{sv} of a GetAll reply or a PropertiesChanged signal. */
 static int read_properties(struct unit *u, sd_bus_message *m) {
-        const struct sd_bus_lib *lib = u->s->lib;
+        const struct libsystemd *lib = u->s->lib;
         int r = lib->message_enter_container(m, 'a', "{sv}");
         if (r < 0)
                 return r;
@@ -588,7 +588,7 @@ static void unit_want(struct systemd_state *s, struct unit *u, bool whole) {
 
 static int on_file_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         struct watch *w = userdata;
-        const struct sd_bus_lib *lib = w->s->lib;
+        const struct libsystemd *lib = w->s->lib;
         const char *state;
         (void) ret_error;
         w->s->pending--;
@@ -765,7 +765,7 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
 /* ---- listing and refreshing ---- */
 
 static int list_units(struct systemd_state *s) {
-        const struct sd_bus_lib *lib = s->lib;
+        const struct libsystemd *lib = s->lib;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
         int r = lib->call_method(s->bus, SD_DEST, SD_PATH, SD_MANAGER, "ListUnits", &error, &reply, NULL);
@@ -801,7 +801,7 @@ static int list_units(struct systemd_state *s) {
 }
 
 static int read_manager_strings(struct systemd_state *s) {
-        const struct sd_bus_lib *lib = s->lib;
+        const struct libsystemd *lib = s->lib;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         char *version = NULL, *state = NULL;
         int r = lib->get_property_string(s->bus, SD_DEST, SD_PATH, SD_MANAGER, "Version", &error, &version);
@@ -867,7 +867,7 @@ static int drain(struct systemd_state *s) {
 /* Lists the units and reads all their properties; after a connect, a
  * daemon-reload or a daemon-reexec. */
 static int sync_all(struct systemd_state *s) {
-        const struct sd_bus_lib *lib = s->lib;
+        const struct libsystemd *lib = s->lib;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         /* on a connection that has it already, Subscribe answers an error that changes nothing */
         (void) lib->call_method(s->bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &error, NULL, NULL);
@@ -885,7 +885,7 @@ static int sync_all(struct systemd_state *s) {
 }
 
 static int bus_connect(struct systemd_state *s) {
-        const struct sd_bus_lib *lib = s->lib;
+        const struct libsystemd *lib = s->lib;
         int r = lib->open_system(&s->bus);
         if (r < 0) {
                 s->bus = NULL;
@@ -1082,7 +1082,7 @@ static int systemd_collect(void *state, struct collect_ctx *ctx) {
                         ctx->next_refresh_ms = 0; /* nothing to wait for: no systemd here */
                         return -ENOENT;
                 }
-                if (!(s->lib = sd_bus_lib_get(NULL, 0))) {
+                if (!(s->lib = libsystemd_get(NULL, 0))) {
                         ctx->next_refresh_ms = s->refresh_ms;
                         return -ENOENT;
                 }

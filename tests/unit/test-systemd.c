@@ -78,8 +78,9 @@ static void test_notify(_unused_ void **state) {
         assert_string_equal(got, "STOPPING=1");
         close(fd);
 
+        /* an address libsystemd 252 does not take (vsock came later) */
         assert_int_equal(setenv("NOTIFY_SOCKET", "vsock:2:1234", 1), 0);
-        assert_int_equal(systemd_notify("READY=1"), -EAFNOSUPPORT);
+        assert_true(systemd_notify("READY=1") < 0);
         assert_int_equal(unsetenv("NOTIFY_SOCKET"), 0);
         assert_int_equal(rmdir(dir), 0);
 }
