@@ -14,15 +14,19 @@
 
 #include "libsystemd.h"
 
+static bool env_set(const char *name) {
+        const char *e = getenv(name);
+        return e && *e;
+}
+
 /* The library, when name is set in the environment; else NULL, and
  * nothing is loaded. */
 static const struct libsystemd *lib_if(const char *name) {
-        const char *e = getenv(name);
-        return e && *e ? libsystemd_get(NULL, 0) : NULL;
+        return env_set(name) ? libsystemd_get(NULL, 0) : NULL;
 }
 
 int systemd_notify(const char *state) {
-        if (!getenv("NOTIFY_SOCKET") || !*getenv("NOTIFY_SOCKET"))
+        if (!env_set("NOTIFY_SOCKET"))
                 return 0;
         const struct libsystemd *lib = lib_if("NOTIFY_SOCKET");
         if (!lib)
@@ -51,7 +55,7 @@ uint64_t systemd_watchdog_usec(void) {
 int systemd_listen_fds(void) {
         const struct libsystemd *lib = lib_if("LISTEN_FDS");
         if (!lib) {
-                if (getenv("LISTEN_FDS") && *getenv("LISTEN_FDS"))
+                if (env_set("LISTEN_FDS"))
                         return -ELIBACC;
                 (void) unsetenv("LISTEN_PID");
                 (void) unsetenv("LISTEN_FDNAMES");
