@@ -101,6 +101,10 @@ struct scrape_engine {
                 int (*fn)(struct metric_set *set, void *userdata);
                 void *userdata;
         } sources[SCRAPE_SOURCES_MAX];
+        struct scrape_observer {
+                void (*fn)(const struct metric_set *set, void *userdata);
+                void *userdata;
+        } observer;
 };
 
 static void background_free(void *userdata) {
@@ -470,13 +474,26 @@ void scrape_engine_set_source(struct scrape_engine *e, enum scrape_source_slot s
         (void) pthread_mutex_unlock(&e->lock);
 }
 
+void scrape_engine_set_observer(struct scrape_engine *e, void (*fn)(const struct metric_set *set, void *userdata),
+                                void *userdata) {
+        (void) pthread_mutex_lock(&e->lock);
+        e->observer = (struct scrape_observer){fn, userdata};
+        (void) pthread_mutex_unlock(&e->lock);
+}
+
 int scrape_engine_collect(struct scrape_engine *e, int (*consume)(const struct metric_set *set, void *userdata),
                           void *userdata) {
         (void) pthread_mutex_lock(&e->lock);
         int r = -EINVAL;
         if (e->gen) {
                 collect_all(e);
-                r = e->set.error < 0 ? e->set.error : consume(&e->set, userdata);
+                if (e->set.error < 0)
+                        r = e->set.error;
+                else {
+                        if (e->observer.fn)
+                                e->observer.fn(&e->set, e->observer.userdata);
+                        r = consume(&e->set, userdata);
+                }
         }
         (void) pthread_mutex_unlock(&e->lock);
         return r;

@@ -40,6 +40,14 @@ enum scrape_source_slot {
 void scrape_engine_set_source(struct scrape_engine *e, enum scrape_source_slot slot,
                               int (*fn)(struct metric_set *set, void *userdata), void *userdata);
 
+/* Sets the observer: after each collection (a scrape's or a push's)
+ * whose set is whole, fn(set, userdata) sees it, under the engine lock
+ * and before the consumer. It must be quick and must not call the engine
+ * (the landing page copies a few figures out of it, under a lock of its
+ * own). fn NULL removes it; once this returns, the old one runs no more. */
+void scrape_engine_set_observer(struct scrape_engine *e, void (*fn)(const struct metric_set *set, void *userdata),
+                                void *userdata);
+
 /* Collects once and calls consume(set, userdata) under the engine lock;
  * returns what consume returned. */
 int scrape_engine_collect(struct scrape_engine *e, int (*consume)(const struct metric_set *set, void *userdata),
