@@ -49,6 +49,8 @@ struct http_server {
         struct http_listener *listeners;
         size_t n_listeners;
         struct scrape_engine *engine;
+        /* the landing page's energy figures, an observer of the engine */
+        struct landing_energy *energy;
         _Atomic(struct push *) push; /* for the landing page; NULL: none */
         double started;              /* seconds since the epoch */
         atomic_bool ready;
@@ -152,6 +154,7 @@ static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connectio
         (void) gethostname(host, sizeof(host) - 1);
         struct landing_page page = {
                 .engine = s->engine,
+                .energy = s->energy,
                 .push = atomic_load(&s->push),
                 .host = host,
                 .metrics_path = path,
@@ -468,9 +471,11 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
                       struct http_server **ret, struct diag *diag) {
         struct http_server *s = calloc(1, sizeof(*s));
         if (!s || !(s->listeners = calloc(n_fds, sizeof(*s->listeners))) ||
-            !(s->telemetry_path = strdup(cfg->telemetry_path))) {
-                if (s)
+            !(s->telemetry_path = strdup(cfg->telemetry_path)) || landing_energy_new(NULL, &s->energy) < 0) {
+                if (s) {
                         free(s->listeners);
+                        free(s->telemetry_path);
+                }
                 free(s);
                 for (size_t i = 0; i < n_fds; i++)
                         (void) close(fds[i]);
@@ -557,6 +562,7 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
                 return r;
         }
         scrape_engine_set_source(engine, SCRAPE_SOURCE_HTTP, http_server_metrics, s);
+        scrape_engine_set_observer(engine, landing_energy_observe, s->energy);
         *ret = s;
         return 0;
 }
@@ -590,6 +596,7 @@ void http_server_stop(struct http_server *s) {
         atomic_store(&s->stopping, true);
         if (s->engine) {
                 scrape_engine_set_source(s->engine, SCRAPE_SOURCE_HTTP, NULL, NULL);
+                scrape_engine_set_observer(s->engine, NULL, NULL);
                 scrape_engine_wait_idle(s->engine);
         }
         /* MHD closes the listening socket it was handed when it stops */
@@ -616,5 +623,6 @@ void http_server_stop(struct http_server *s) {
         gzip_encoder_free(&s->gzip);
         free(s->telemetry_path);
         (void) pthread_mutex_destroy(&s->path_lock);
+        landing_energy_free(s->energy);
         free(s);
 }
