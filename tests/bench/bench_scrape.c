@@ -4,7 +4,7 @@
  * too). Usage: bench_scrape N [--gzip] [vigie flags...]
  * Prints one line: scrapes, cpu_us_per_scrape, allocs_per_scrape, series,
  * bytes. Under callgrind, --toggle-collect=measure counts the N scrapes
- * alone. */
+ * alone. The landing page's observer sees each set, as in the daemon. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "gzip.h"
+#include "landing_page.h"
 #include "options.h"
 #include "prom_text.h"
 #include "scrape.h"
@@ -118,6 +119,10 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "bench_scrape: %s\n", diag.msg);
                 return 2;
         }
+        struct landing_energy *energy;
+        if (landing_energy_new(NULL, &energy) < 0)
+                return 1;
+        scrape_engine_set_observer(e, landing_energy_observe, energy);
         struct out o = {.use_gzip = use_gzip};
         /* warm up: buffers, caches and descriptors reach their size */
         if (scrape_n(e, &o, 20) < 0)
@@ -138,6 +143,8 @@ int main(int argc, char **argv) {
         buf_free(&o.text);
         buf_free(&o.gz);
         gzip_encoder_free(&o.gzip);
+        scrape_engine_set_observer(e, NULL, NULL);
+        landing_energy_free(energy);
         scrape_engine_free(e);
         config_free(&cfg);
         options_free(&opts);
