@@ -2,7 +2,8 @@
 # The landing page as a person sees it: headless Chromium opens / of a
 # running vigie and what it shows is checked (the summary, each collector
 # with its status, one with no data on this host told apart from one that
-# failed, uptime, a push target delivering and one behind). The
+# failed, uptime, a push target delivering and one behind, the host's
+# power, energy and CO2e from the energy collector's model). The
 # screenshots (a desktop's and a phone's width) and the page's DOM are
 # kept as the test's artefacts in ARTEFACTS_DIR (meson's log directory:
 # build/meson-logs/landing-page{,-phone}.png and landing-page.html).
@@ -12,10 +13,12 @@ command -v chromium >/dev/null 2>&1 || skip "chromium is not installed (tools/se
 out=${ARTEFACTS_DIR:-$T}
 mkdir -p "$out"
 
-# A procfs with /proc/stat alone, loadavg a directory (a collector that
-# fails), and an empty sysfs (hwmon: no data on this host).
+# A procfs with /proc/stat alone (the live one, whose ticks the energy
+# model reads), loadavg a directory (a collector that fails), and an
+# empty sysfs (hwmon: no data on this host; energy: no sensor, so the
+# model gives the host's figures, estimated).
 mkdir -p "$T/proc/loadavg" "$T/sys"
-cp /proc/stat "$T/proc/stat"
+ln -s /proc/stat "$T/proc/stat"
 
 python3 "$(dirname "$0")/fake_receiver.py" "$T/port" "$T/requests" 204 &
 PIDS+=($!)
@@ -24,7 +27,7 @@ wait_for 10 test -s "$T/port" || fail "fake receiver did not start"
 printf '[push.target.central]\nurl = http://127.0.0.1:%s/api/v1/write\n[push.target.backup]\nurl = http://127.0.0.1:%s/api/v1/write\n' \
         "$(cat "$T/port")" "$(free_port)" >"$T/vigie.conf"
 start_vigie vigie --config "$T/vigie.conf" --collector.disable-defaults --collector.cpu --collector.loadavg \
-        --collector.hwmon --path.procfs="$T/proc" --path.sysfs="$T/sys" --push.interval=1s \
+        --collector.hwmon --collector.energy --path.procfs="$T/proc" --path.sysfs="$T/sys" --push.interval=1s \
         --push.queue-dir="$T/queue"
 # central has delivered, and backup is past three intervals behind
 wait_for 30 grep -q '^204 ' "$T/requests" || fail "central received nothing"
@@ -85,7 +88,7 @@ want(p.scripts == 0, "a script, an image or a link to fetch")
 want("vigie on " + sys.argv[2] in text, "the host name in the heading")
 want(re.search(r"Version \d+\.\d+\.\d+ \(revision \w+\), up \d+ s \(since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)", text),
      "version and uptime")
-want("1 collector failed (loadavg)" in text and "1 collector ok, 1 with no data on this host" in text,
+want("1 collector failed (loadavg)" in text and "2 collectors ok, 1 with no data on this host" in text,
      "the summary: %s" % text[:300])
 want("push behind (backup)" in text, "the summary's push target behind")
 want(rows.get("cpu", [None, None])[1] == "ok", "cpu ok: %s" % rows.get("cpu"))
@@ -101,6 +104,14 @@ want(re.match(r"\d+ batches, ", central[2] or ""), "central's queue size: %s" % 
 backup = rows.get("backup", [None] * 7)
 want(backup[1] == "behind" and backup[4] == "none since the start" and re.match(r"\d+ s old", backup[3] or ""),
      "backup behind, with its oldest queued sample: %s" % backup)
+# the energy: the agent started today, so the sums say since when
+since = next((k[len("energy "):] for k in rows if k.startswith("energy ")), None)
+want(since is not None and re.fullmatch(r"since \d\d:\d\d", since), "the energy's day: %s" % since)
+for what, unit in (("power now", "W"), ("energy %s" % since, "kWh"), ("CO2e %s" % since, "g")):
+    row = rows.get(what, [None] * 3)
+    m = re.fullmatch(r"(\d+(?:\.\d+)?) " + unit, row[1] or "")
+    want(m and float(m.group(1)) > 0 and row[2] == "model, estimated", "%s: %s" % (what, row))
+want(re.search(r"As of the last collection, \d+ s ago", text), "when the energy figures were collected")
 for b in bad:
     print("FAIL:", b)
 sys.exit(1 if bad else 0)
