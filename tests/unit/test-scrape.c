@@ -608,6 +608,43 @@ static void test_sync_collector_sampled(void **state) {
         assert_int_equal(thread_count(), threads);
 }
 
+/* What the observer saw: how often, and the set, which the consumer
+ * sees after it. */
+struct observed {
+        unsigned calls, consumed_after;
+        const struct metric_set *set;
+};
+
+static void observe(const struct metric_set *set, void *userdata) {
+        struct observed *o = userdata;
+        o->calls++;
+        o->set = set;
+}
+
+static int consume_observed(const struct metric_set *set, void *userdata) {
+        struct observed *o = userdata;
+        if (o->set == set)
+                o->consumed_after++;
+        o->set = NULL;
+        return 0;
+}
+
+static void test_observer_sees_each_collection(void **state) {
+        (void) state;
+        const struct collector *list[] = {&sync_a};
+        struct observed o = {0};
+        (void) engine_with(list, 1);
+        scrape_engine_set_observer(engine, observe, &o);
+        for (int i = 0; i < 3; i++)
+                assert_int_equal(scrape_engine_collect(engine, consume_observed, &o), 0);
+        assert_int_equal(o.calls, 3);
+        assert_int_equal(o.consumed_after, 3); /* the same set, before the consumer */
+        scrape_engine_set_observer(engine, NULL, NULL);
+        assert_int_equal(scrape_engine_collect(engine, consume_observed, &o), 0);
+        assert_int_equal(o.calls, 3);
+        engine_stop();
+}
+
 static int count_samples(const struct metric_set *set, void *userdata) {
         *(size_t *) userdata = set->n_samples;
         return 0;
@@ -649,6 +686,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_idle_no_thread_no_wakeup, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_background_scrape_allocates_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_sync_collector_sampled, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_observer_sees_each_collection, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
