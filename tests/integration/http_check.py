@@ -159,11 +159,14 @@ for name, data in hostile.items():
     check(alive(), "server dead after: " + name)
 
 # half-open connections: idle, then a slow trickle; the timeout (1 s in this
-# test's config) closes them and they hold nothing afterwards. The idle ones
-# come from another client (127.0.0.2): one client's connections past its
-# share are refused, and alive() is another client.
+# test's config) closes them and they hold nothing afterwards. They all come
+# from another client (127.0.0.2), which takes every slot but the one kept
+# for a client holding none: alive() (127.0.0.1) is answered at once in it.
+# (The slow one came from 127.0.0.1 before, so alive() was that client's
+# second connection, refused, and passed only once the timeout had freed
+# slots: a race that a loaded machine lost.)
 idle = [socket.create_connection((HOST, PORT), source_address=("127.0.0.2", 0)) for _ in range(10)]
-slow = socket.create_connection((HOST, PORT))
+slow = socket.create_connection((HOST, PORT), source_address=("127.0.0.2", 0))
 slow.sendall(b"GET /metrics HTTP/1.1\r\n")
 check(alive(), "server dead with idle connections open")
 time.sleep(3)
