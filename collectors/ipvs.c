@@ -234,7 +234,8 @@ static int ipvs_row_cmp(const void *a, const void *b, void *ctx) {
         const struct ipvs_row *x = a, *y = b;
         const struct buf *keys = ctx;
         size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-        int c = memcmp(keys->data + x->key, keys->data + y->key, n);
+        /* no label kept: every key is empty and the buffer may be NULL */
+        int c = n ? memcmp(keys->data + x->key, keys->data + y->key, n) : 0;
         return c ? c : (x->key_len > y->key_len) - (x->key_len < y->key_len);
 }
 
