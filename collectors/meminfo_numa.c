@@ -80,8 +80,11 @@ static int meminfo_numa_lines(struct meminfo_numa_state *s, const char *node, co
 }
 
 /* nodeN/meminfo: "Node 0 Active(anon):  171896 kB", the node's number
- * being the label, as node_exporter takes it. */
-static int meminfo_numa_meminfo(struct meminfo_numa_state *s, const char *node, struct collect_ctx *ctx) {
+ * being the label, as node_exporter takes it; a line naming another node
+ * than the directory's (number) is garbage, since that node's own file
+ * gives its series: taken, it would make them twice. */
+static int meminfo_numa_meminfo(struct meminfo_numa_state *s, const char *node, const char *number_of_dir,
+                                struct collect_ctx *ctx) {
         struct lines lines;
         int r = meminfo_numa_lines(s, node, "meminfo", ctx, &lines);
         if (r <= 0)
@@ -98,6 +101,7 @@ static int meminfo_numa_meminfo(struct meminfo_numa_state *s, const char *node, 
                 uint64_t v;
                 bool kb = n == 5 && FIELD_EQ(f[4], "kB");
                 if ((n != 4 && !kb) || !FIELD_EQ(f[0], "Node") || f[1].n >= sizeof(number) ||
+                    f[1].n != strlen(number_of_dir) || memcmp(f[1].s, number_of_dir, f[1].n) != 0 ||
                     !meminfo_key(f[2], key, sizeof(key)) || parse_u64_field(f[3], &v) < 0) {
                         ctx->parse_errors++;
                         continue;
@@ -158,7 +162,7 @@ static int meminfo_numa_collect(void *state, struct collect_ctx *ctx) {
                 const char *number = sysfs_numbered_name(node, "node", 0);
                 if (!number)
                         continue; /* online, possible, has_cpu... */
-                r = meminfo_numa_meminfo(s, node, ctx);
+                r = meminfo_numa_meminfo(s, node, number, ctx);
                 if (r < 0)
                         return r;
                 r = meminfo_numa_numastat(s, node, number, ctx);
