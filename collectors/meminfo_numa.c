@@ -79,11 +79,12 @@ static int meminfo_numa_lines(struct meminfo_numa_state *s, const char *node, co
         return 1;
 }
 
-/* nodeN/meminfo: "Node 0 Active(anon):  171896 kB", the node's number
- * being the label, as node_exporter takes it; a line naming another node
- * than the directory's (number) is garbage, since that node's own file
- * gives its series: taken, it would make them twice. */
-static int meminfo_numa_meminfo(struct meminfo_numa_state *s, const char *node, const char *number_of_dir,
+/* nodeN/meminfo: "Node 0 Active(anon):  171896 kB", labelled by the
+ * node's number. A line naming another node than the directory's is
+ * garbage, since that node's own file gives its series: taken, it would
+ * make them twice; so the label is the directory's number, which every
+ * line taken repeats. */
+static int meminfo_numa_meminfo(struct meminfo_numa_state *s, const char *node, const char *number,
                                 struct collect_ctx *ctx) {
         struct lines lines;
         int r = meminfo_numa_lines(s, node, "meminfo", ctx, &lines);
@@ -97,17 +98,15 @@ static int meminfo_numa_meminfo(struct meminfo_numa_state *s, const char *node, 
                 int n = split_fields(line, len, f, ELEMENTSOF(f));
                 if (n == 0)
                         continue;
-                char key[64], number[16];
+                char key[64];
                 uint64_t v;
                 bool kb = n == 5 && FIELD_EQ(f[4], "kB");
-                if ((n != 4 && !kb) || !FIELD_EQ(f[0], "Node") || f[1].n >= sizeof(number) ||
-                    f[1].n != strlen(number_of_dir) || memcmp(f[1].s, number_of_dir, f[1].n) != 0 ||
-                    !meminfo_key(f[2], key, sizeof(key)) || parse_u64_field(f[3], &v) < 0) {
+                if ((n != 4 && !kb) || !FIELD_EQ(f[0], "Node") || f[1].n != strlen(number) ||
+                    memcmp(f[1].s, number, f[1].n) != 0 || !meminfo_key(f[2], key, sizeof(key)) ||
+                    parse_u64_field(f[3], &v) < 0) {
                         ctx->parse_errors++;
                         continue;
                 }
-                memcpy(number, f[1].s, f[1].n);
-                number[f[1].n] = '\0';
                 r = meminfo_numa_sample(s, ctx, mark, key, "", METRIC_GAUGE, kb ? (double) v * 1024 : (double) v,
                                         number);
                 if (r < 0)
