@@ -126,9 +126,10 @@ stop_pid() {
         return $rc
 }
 
-# start_prometheus TARGET: a real Prometheus on 127.0.0.1 that scrapes
-# TARGET (host:port) every second as job vigie; waits until it is ready
-# and sets PROMETHEUS_API (its /api/v1).
+# start_prometheus TARGET [LABELS]: a real Prometheus on 127.0.0.1 that
+# scrapes TARGET (host:port) every second as job vigie, giving its series
+# the target labels LABELS ("{site: x}", YAML) if any; waits until it is
+# ready and sets PROMETHEUS_API (its /api/v1).
 start_prometheus() {
         local port
         port=$(free_port)
@@ -140,6 +141,7 @@ scrape_configs:
   - job_name: vigie
     static_configs:
       - targets: ['$1']
+        labels: ${2:-{\}}
 YML
         prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/data" \
                 --web.listen-address="127.0.0.1:$port" --log.level=warn >"$T/prometheus.log" 2>&1 &
