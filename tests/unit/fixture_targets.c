@@ -83,6 +83,7 @@ const struct fixture_target fixture_targets[] = {
         {"meminfo_numa", "meminfo_numa/regular", "sys/devices/system/node/node1/numastat"},
         {"buddyinfo", "buddyinfo/regular", "proc/buddyinfo"},
         {"ksmd", "ksmd/regular", "sys/kernel/mm/ksm/pages_shared"},
+        {"zoneinfo", "zoneinfo/regular", "proc/zoneinfo"},
 };
 
 const size_t n_fixture_targets = sizeof(fixture_targets) / sizeof(fixture_targets[0]);

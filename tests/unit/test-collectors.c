@@ -436,6 +436,16 @@ static const struct {
         /* x, -1, an empty file */
         {"ksmd", "garbage", 0, 3, {0}},
         {"ksmd", "missing", -ENOENT, 0, {0}},
+        /* two nodes, seven zones: each node's own statistics in its first
+         * zone (as node_exporter reports them), unpopulated zones with
+         * watermarks and protection alone, the pagesets' "high:" left alone */
+        {"zoneinfo", "regular", 0, 0, {0}},
+        /* cut inside a value of node 1's statistics: the piece is counted */
+        {"zoneinfo", "truncated", 0, 1, {0}},
+        /* a key before any zone, x, -1, min twice, a key with two values, a
+         * protection with an x, a header without its comma, a zone twice */
+        {"zoneinfo", "garbage", 0, 8, {0}},
+        {"zoneinfo", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -935,6 +945,7 @@ static const struct {
         {"meminfo_numa", "proc/devices/system/node/node0/numastat", "numa_hit 1\n"},
         {"buddyinfo", "proc/buddyinfo", "Node 0, zone DMA 1 2\n"},
         {"ksmd", "proc/kernel/mm/ksm/run", "1\n"},
+        {"zoneinfo", "proc/zoneinfo", "Node 0, zone DMA\n  pages free 1\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
