@@ -28,6 +28,12 @@ struct option_kv {
         const char *key, *value; /* value may hold @FIXTURES@ */
 };
 
+/* the sysctls of the sysctl fixtures, read as numbers and as text */
+#define SYSCTL_NUMBERS                                                                                                 \
+        "vm.swappiness net.ipv4.ip_local_port_range:min,max net.ipv4.tcp_rmem fs.file-nr kernel.perf_event_paranoid "  \
+        "net.ipv4.conf.lo.forwarding"
+#define SYSCTL_TEXTS "kernel.ostype kernel.version kernel.printk"
+
 static const struct {
         const char *collector, *case_dir;
         int result;
@@ -446,6 +452,21 @@ static const struct {
          * protection with an x, a header without its comma, a zone twice */
         {"zoneinfo", "garbage", 0, 8, {0}},
         {"zoneinfo", "missing", -ENOENT, 0, {0}},
+        /* nothing named: nothing read */
+        {"sysctl", "regular", 0, 0, {0}},
+        /* one number, two mapped to keys, three and more indexed, a
+         * negative, a name with a dash (made '_' in the metric name) */
+        {"sysctl", "regular", 0, 0, {"include", SYSCTL_NUMBERS}},
+        /* one word, several, numbers read as text */
+        {"sysctl", "regular", 0, 0, {"include_info", SYSCTL_TEXTS}},
+        /* a range cut to one value: no longer two for its two keys */
+        {"sysctl", "truncated", 0, 1, {"include", SYSCTL_NUMBERS}},
+        /* sixty, past INT64_MAX, empty, three values for two keys, blanks */
+        {"sysctl", "garbage", 0, 5, {"include", SYSCTL_NUMBERS}},
+        /* a word that is not UTF-8 */
+        {"sysctl", "garbage", 0, 1, {"include_info", SYSCTL_TEXTS}},
+        /* no /proc/sys: each named one counted, no data */
+        {"sysctl", "missing", -ENOENT, 6, {"include", SYSCTL_NUMBERS}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -1210,6 +1231,35 @@ static void test_ipvs_backend_labels(_unused_ void **state) {
         fixture_run_free(&run);
 }
 
+/* [collector.sysctl]: what node_exporter 1.5 would fail at every scrape is
+ * refused at start, naming the sysctl: a text one mapped to keys, a key
+ * that makes no metric name, and two that would make the same series. */
+static void test_sysctl_refused(_unused_ void **state) {
+        static const struct {
+                const char *key, *value, *msg;
+        } table[] = {
+                {"include_info", "kernel.ostype:a,b", "'kernel.ostype:a,b': a text sysctl maps to no keys"},
+                {"include", "vm.swappiness:a-b", "'vm.swappiness:a-b': key 'a-b' makes no metric name"},
+                {"include", "vm.swappiness vm.swappiness", "node_sysctl_vm_swappiness made twice"},
+                {"include", "a.b_c a.b.c", "node_sysctl_a_b_c made twice"},
+                {"include", "a:x,x", "node_sysctl_a_x made twice"},
+                {"include", "a:b a_b", "node_sysctl_a_b made twice"},
+                {"include_info", "kernel.ostype kernel.ostype", "sysctl kernel.ostype named twice"},
+                {"include", ":a", "':a': no sysctl name"},
+        };
+        const struct collector *c = registry_collectors[registry_find("sysctl")];
+        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+                struct config_entry e = {(char *) table[i].key, (char *) table[i].value, 1};
+                struct config_section sec = {(char *) "sysctl", "collector", "test.conf", 1, &e, 1, 0};
+                struct collector_env env = {"/nonexistent", "/nonexistent", "/nonexistent", "/nonexistent"};
+                struct diag diag = {0};
+                void *st = NULL;
+                assert_int_equal(c->init(&env, &sec, &diag, &st), -EINVAL);
+                if (!strstr(diag.msg, table[i].msg))
+                        fail_msg("%s = %s: '%s', expected '%s'", table[i].key, table[i].value, diag.msg, table[i].msg);
+        }
+}
+
 static void test_declared_defaults_apply(_unused_ void **state) {
         size_t checked = 0;
         for (size_t i = 0; i < registry_count; i++) {
@@ -1259,6 +1309,7 @@ int main(void) {
                 cmocka_unit_test(test_declared_defaults_apply),
                 cmocka_unit_test(test_endless_files),
                 cmocka_unit_test(test_ipvs_backend_labels),
+                cmocka_unit_test(test_sysctl_refused),
                 cmocka_unit_test(test_mutated_fixtures),
                 cmocka_unit_test(test_missing_source_remembered),
                 cmocka_unit_test(test_timex_conversion),
