@@ -61,6 +61,7 @@ extern const struct collector ksmd_collector;
 extern const struct collector tcpstat_collector;
 extern const struct collector zoneinfo_collector;
 extern const struct collector sysctl_collector;
+extern const struct collector network_route_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -121,6 +122,7 @@ const struct collector *const registry_collectors[] = {
         &tcpstat_collector,
         &zoneinfo_collector,
         &sysctl_collector,
+        &network_route_collector,
 };
 // clang-format on
 
