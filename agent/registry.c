@@ -62,6 +62,7 @@ extern const struct collector tcpstat_collector;
 extern const struct collector zoneinfo_collector;
 extern const struct collector sysctl_collector;
 extern const struct collector network_route_collector;
+extern const struct collector lnstat_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -123,6 +124,7 @@ const struct collector *const registry_collectors[] = {
         &zoneinfo_collector,
         &sysctl_collector,
         &network_route_collector,
+        &lnstat_collector,
 };
 // clang-format on
 

@@ -87,6 +87,7 @@ const struct fixture_target fixture_targets[] = {
         {"sysctl", "sysctl/regular", "proc/sys/net/ipv4/tcp_rmem", NULL, "include",
          "net.ipv4.tcp_rmem net.ipv4.ip_local_port_range:min,max"},
         {"sysctl", "sysctl/regular", "proc/sys/kernel/version", NULL, "include_info", "kernel.version"},
+        {"lnstat", "lnstat/regular", "proc/net/stat/rt_cache"},
 };
 
 const size_t n_fixture_targets = sizeof(fixture_targets) / sizeof(fixture_targets[0]);

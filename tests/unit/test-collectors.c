@@ -467,6 +467,14 @@ static const struct {
         {"sysctl", "garbage", 0, 1, {"include_info", SYSCTL_TEXTS}},
         /* no /proc/sys: each named one counted, no data */
         {"sysctl", "missing", -ENOENT, 6, {"include", SYSCTL_NUMBERS}},
+        /* five files of four CPUs; columns alike in several files */
+        {"lnstat", "regular", 0, 0, {0}},
+        /* cut inside rt_cache's third CPU line: the piece is counted */
+        {"lnstat", "truncated", 0, 1, {0}},
+        /* a value not in hex, a line a field short, a column twice in a
+         * header, one that makes no metric name; a directory passed over */
+        {"lnstat", "garbage", 0, 4, {0}},
+        {"lnstat", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -967,6 +975,7 @@ static const struct {
         {"buddyinfo", "proc/buddyinfo", "Node 0, zone DMA 1 2\n"},
         {"ksmd", "proc/kernel/mm/ksm/run", "1\n"},
         {"zoneinfo", "proc/zoneinfo", "Node 0, zone DMA\n  pages free 1\n"},
+        {"lnstat", "proc/net/stat/arp_cache", "entries\n00000001\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
