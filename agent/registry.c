@@ -63,6 +63,7 @@ extern const struct collector zoneinfo_collector;
 extern const struct collector sysctl_collector;
 extern const struct collector network_route_collector;
 extern const struct collector lnstat_collector;
+extern const struct collector slabinfo_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -125,6 +126,7 @@ const struct collector *const registry_collectors[] = {
         &sysctl_collector,
         &network_route_collector,
         &lnstat_collector,
+        &slabinfo_collector,
 };
 // clang-format on
 

@@ -150,5 +150,6 @@ check sysctl/regular/expected-include.prom sysctl --path.procfs="$F/sysctl/regul
 check sysctl/regular/expected-include_info.prom sysctl --path.procfs="$F/sysctl/regular/proc" \
         --collector.sysctl.include-info={kernel.ostype,kernel.version,kernel.printk}
 check lnstat/regular/expected.prom lnstat --path.procfs="$F/lnstat/regular/proc"
+check slabinfo/regular/expected.prom slabinfo --path.procfs="$F/slabinfo/regular/proc"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

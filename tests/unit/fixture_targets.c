@@ -88,6 +88,7 @@ const struct fixture_target fixture_targets[] = {
          "net.ipv4.tcp_rmem net.ipv4.ip_local_port_range:min,max"},
         {"sysctl", "sysctl/regular", "proc/sys/kernel/version", NULL, "include_info", "kernel.version"},
         {"lnstat", "lnstat/regular", "proc/net/stat/rt_cache"},
+        {"slabinfo", "slabinfo/regular", "proc/slabinfo"},
 };
 
 const size_t n_fixture_targets = sizeof(fixture_targets) / sizeof(fixture_targets[0]);

@@ -475,6 +475,16 @@ static const struct {
          * header, one that makes no metric name; a directory passed over */
         {"lnstat", "garbage", 0, 4, {0}},
         {"lnstat", "missing", -ENOENT, 0, {0}},
+        /* 22 caches, the version line and the header */
+        {"slabinfo", "regular", 0, 0, {0}},
+        {"slabinfo", "regular", 0, 0, {"slabs_include", "^kmalloc-"}},
+        {"slabinfo", "regular", 0, 0, {"slabs_exclude", "^(dentry|inode_cache|kmalloc-.*)$"}},
+        /* cut inside the last line: the piece is counted */
+        {"slabinfo", "truncated", 0, 1, {0}},
+        /* x, -1, a line without its slabdata, a cache listed twice (the
+         * first line kept) */
+        {"slabinfo", "garbage", 0, 4, {0}},
+        {"slabinfo", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -976,6 +986,7 @@ static const struct {
         {"ksmd", "proc/kernel/mm/ksm/run", "1\n"},
         {"zoneinfo", "proc/zoneinfo", "Node 0, zone DMA\n  pages free 1\n"},
         {"lnstat", "proc/net/stat/arp_cache", "entries\n00000001\n"},
+        {"slabinfo", "proc/slabinfo", "slabinfo - version: 2.1\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
