@@ -7,11 +7,7 @@
 # IPv6, and a blackhole one, which is no unicast route and is left out)
 # must be reported as node_exporter reports them, series by series, and
 # one route in two tables is one series, counted twice.
-if [ -z "${VIGIE_IN_NS:-}" ]; then
-        [ "$(id -u)" -eq 0 ] || { echo "SKIP: a private network namespace needs root here"; exit 77; }
-        command -v unshare >/dev/null || { echo "SKIP: unshare is missing"; exit 77; }
-        exec unshare --mount --net --propagation private env VIGIE_IN_NS=1 bash "$0" "$@"
-fi
+source "$(dirname "$0")/netns.sh"
 source "$(dirname "$0")/lib.sh"
 need ip curl python3 prometheus-node-exporter
 ip link set lo up

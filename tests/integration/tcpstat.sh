@@ -7,11 +7,7 @@
 # and IPv6), must be counted exactly, IPv6's left out when --path.procfs
 # has no net/tcp6, and node_exporter must see the same, give or take the
 # sockets of its own listener and of the scrape.
-if [ -z "${VIGIE_IN_NS:-}" ]; then
-        [ "$(id -u)" -eq 0 ] || { echo "SKIP: a private network namespace needs root here"; exit 77; }
-        command -v unshare >/dev/null || { echo "SKIP: unshare is missing"; exit 77; }
-        exec unshare --mount --net --propagation private env VIGIE_IN_NS=1 bash "$0" "$@"
-fi
+source "$(dirname "$0")/netns.sh"
 source "$(dirname "$0")/lib.sh"
 need ip curl python3 prometheus-node-exporter
 ip link set lo up
