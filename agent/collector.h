@@ -57,6 +57,10 @@ struct collector_option {
         const char *key;
         const char *def; /* as written in the file; "" for none */
         const char *help;
+        /* A list of blank-separated values, and its flag repeatable as
+         * node_exporter's: each flag after the first that overrides the
+         * file adds its value to the list. */
+        bool repeatable;
 };
 
 struct collector {

@@ -543,8 +543,23 @@ static int section_set(struct config *cfg, const char *name, const char *key, co
         return 0;
 }
 
+static bool collector_option_repeatable(const char *name, const char *key) {
+        int idx = registry_find(name);
+        for (const struct collector_option *o = idx < 0 ? NULL : registry_collectors[idx]->options; o && o->key; o++)
+                if (strcmp(o->key, key) == 0)
+                        return o->repeatable;
+        return false;
+}
+
 int config_set_collector_option(struct config *cfg, const char *name, const char *key, const char *value) {
-        return section_set(cfg, name, key, value, 0);
+        const struct config_entry *e = config_section_get(config_collector_section(cfg, name), key);
+        if (!e || e->line != 0 || !collector_option_repeatable(name, key))
+                return section_set(cfg, name, key, value, 0);
+        /* a repeated flag: one more value of the list */
+        _cleanup_free_ char *list = NULL;
+        if (asprintf(&list, "%s %s", e->value, value) < 0)
+                return -ENOMEM;
+        return section_set(cfg, name, key, list, 0);
 }
 
 static int set_collector_option(struct loader *l, const char *name, const char *key, const char *value) {

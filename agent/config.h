@@ -97,7 +97,9 @@ void config_write(const struct config *cfg, FILE *f, bool for_person,
                   void (*redact_url)(const char *url, char *out, size_t size));
 /* The keys of collector name's section, ", "-separated, in out. */
 void config_collector_keys(const char *name, char *out, size_t size);
-/* Sets key = value in [collector.name] (a flag over the file). 0 or -ENOMEM. */
+/* Sets key = value in [collector.name] (a flag over the file; a repeatable
+ * option's flag given again adds value to those of the flags before). 0
+ * or -ENOMEM. */
 int config_set_collector_option(struct config *cfg, const char *name, const char *key, const char *value);
 /* Whether the collector accepts key in its section. */
 bool config_collector_accepts(const char *name, const char *key);

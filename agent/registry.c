@@ -58,6 +58,12 @@ extern const struct collector interrupts_collector;
 extern const struct collector meminfo_numa_collector;
 extern const struct collector buddyinfo_collector;
 extern const struct collector ksmd_collector;
+extern const struct collector tcpstat_collector;
+extern const struct collector zoneinfo_collector;
+extern const struct collector sysctl_collector;
+extern const struct collector network_route_collector;
+extern const struct collector lnstat_collector;
+extern const struct collector slabinfo_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -115,6 +121,12 @@ const struct collector *const registry_collectors[] = {
         &meminfo_numa_collector,
         &buddyinfo_collector,
         &ksmd_collector,
+        &tcpstat_collector,
+        &zoneinfo_collector,
+        &sysctl_collector,
+        &network_route_collector,
+        &lnstat_collector,
+        &slabinfo_collector,
 };
 // clang-format on
 

@@ -12,6 +12,7 @@
 
 #include "array.h"
 #include "collector.h"
+#include "ip_text.h"
 #include "optional_file.h"
 #include "parse_hex.h"
 #include "sort.h"
@@ -146,7 +147,7 @@ static bool ipvs_address(struct field f, char addr[INET6_ADDRSTRLEN], char port[
         uint64_t v;
         if (f.n == 13 && f.s[8] == ':' && parse_hex_u64(f.s, 8, &v) == 0) {
                 struct in_addr a = {htonl((uint32_t) v)};
-                (void) inet_ntop(AF_INET, &a, addr, INET6_ADDRSTRLEN);
+                ip_text_go(AF_INET, &a, addr);
         } else if (f.n == 46 && f.s[0] == '[' && f.s[40] == ']' && f.s[41] == ':') {
                 char text[40];
                 memcpy(text, f.s + 1, 39);
@@ -154,16 +155,7 @@ static bool ipvs_address(struct field f, char addr[INET6_ADDRSTRLEN], char port[
                 struct in6_addr a;
                 if (inet_pton(AF_INET6, text, &a) != 1)
                         return false;
-                static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-                static const uint8_t zero[12] = {0};
-                if (memcmp(a.s6_addr, mapped, 12) == 0)
-                        (void) inet_ntop(AF_INET, a.s6_addr + 12, addr, INET6_ADDRSTRLEN);
-                else if (memcmp(a.s6_addr, zero, 12) == 0 && (a.s6_addr[12] || a.s6_addr[13]))
-                        /* glibc writes these ::a.b.c.d; Go does not */
-                        (void) snprintf(addr, INET6_ADDRSTRLEN, "::%x:%x", a.s6_addr[12] << 8 | a.s6_addr[13],
-                                        a.s6_addr[14] << 8 | a.s6_addr[15]);
-                else
-                        (void) inet_ntop(AF_INET6, &a, addr, INET6_ADDRSTRLEN);
+                ip_text_go(AF_INET6, &a, addr);
         } else
                 return false;
         if (parse_hex_u64(f.s + f.n - 4, 4, &v) < 0)

@@ -7,11 +7,7 @@
 # netdev's counters from the same dump equal /proc/net/dev's. veth pairs
 # in a network namespace of the test's own. Attributes fixed for an
 # interface's life are read once: one made again must not keep them.
-if [ -z "${VIGIE_IN_NS:-}" ]; then
-        [ "$(id -u)" -eq 0 ] || { echo "SKIP: interfaces in a private namespace need root here"; exit 77; }
-        command -v unshare >/dev/null || { echo "SKIP: unshare is missing"; exit 77; }
-        exec unshare --mount --net --propagation private env VIGIE_IN_NS=1 bash "$0" "$@"
-fi
+source "$(dirname "$0")/netns.sh"
 source "$(dirname "$0")/lib.sh"
 need ip curl
 mount -t sysfs sysfs /sys

@@ -142,5 +142,14 @@ done
 check meminfo_numa/regular/expected.prom meminfo_numa --path.sysfs="$F/meminfo_numa/regular/sys"
 check buddyinfo/regular/expected.prom buddyinfo --path.procfs="$F/buddyinfo/regular/proc"
 check ksmd/regular/expected.prom ksmd --path.sysfs="$F/ksmd/regular/sys"
+check zoneinfo/regular/expected.prom zoneinfo --path.procfs="$F/zoneinfo/regular/proc"
+sysctls=(vm.swappiness net.ipv4.ip_local_port_range:min,max net.ipv4.tcp_rmem fs.file-nr kernel.perf_event_paranoid
+         net.ipv4.conf.lo.forwarding)
+check sysctl/regular/expected-include.prom sysctl --path.procfs="$F/sysctl/regular/proc" \
+        "${sysctls[@]/#/--collector.sysctl.include=}"
+check sysctl/regular/expected-include_info.prom sysctl --path.procfs="$F/sysctl/regular/proc" \
+        --collector.sysctl.include-info={kernel.ostype,kernel.version,kernel.printk}
+check lnstat/regular/expected.prom lnstat --path.procfs="$F/lnstat/regular/proc"
+check slabinfo/regular/expected.prom slabinfo --path.procfs="$F/slabinfo/regular/proc"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -83,16 +83,26 @@ const struct fixture_target fixture_targets[] = {
         {"meminfo_numa", "meminfo_numa/regular", "sys/devices/system/node/node1/numastat"},
         {"buddyinfo", "buddyinfo/regular", "proc/buddyinfo"},
         {"ksmd", "ksmd/regular", "sys/kernel/mm/ksm/pages_shared"},
+        {"zoneinfo", "zoneinfo/regular", "proc/zoneinfo"},
+        {"sysctl", "sysctl/regular", "proc/sys/net/ipv4/tcp_rmem", NULL, "include",
+         "net.ipv4.tcp_rmem net.ipv4.ip_local_port_range:min,max"},
+        {"sysctl", "sysctl/regular", "proc/sys/kernel/version", NULL, "include_info", "kernel.version"},
+        {"lnstat", "lnstat/regular", "proc/net/stat/rt_cache"},
+        {"slabinfo", "slabinfo/regular", "proc/slabinfo"},
 };
 
 const size_t n_fixture_targets = sizeof(fixture_targets) / sizeof(fixture_targets[0]);
 
 const struct config_section *fixture_target_section(const struct fixture_target *t, const char *root,
                                                     struct fixture_section *storage) {
-        if (!t->directory)
+        if (!t->directory && !t->option)
                 return NULL;
-        (void) snprintf(storage->value, sizeof(storage->value), "%s/%s", root, t->directory);
-        storage->entry = (struct config_entry){.key = (char *) "directory", .value = storage->value, .line = 1};
+        if (t->directory)
+                (void) snprintf(storage->value, sizeof(storage->value), "%s/%s", root, t->directory);
+        else
+                (void) snprintf(storage->value, sizeof(storage->value), "%s", t->option_value);
+        storage->entry = (struct config_entry){
+                .key = (char *) (t->directory ? "directory" : t->option), .value = storage->value, .line = 1};
         storage->sec = (struct config_section){.name = (char *) t->collector,
                                                .kind = "collector",
                                                .file = "fixture.conf",

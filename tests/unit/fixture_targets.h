@@ -12,14 +12,17 @@ struct fixture_target {
         const char *case_dir;  /* relative to tests/fixtures */
         const char *file;      /* relative to the case */
         const char *directory; /* NULL, or the collector's directory key, relative to the case */
+        /* NULL, or another key the collector needs and its value as is
+         * (the sysctls that sysctl reads) */
+        const char *option, *option_value;
 };
 
 extern const struct fixture_target fixture_targets[];
 extern const size_t n_fixture_targets;
 
 /* The [collector.NAME] section a target needs, for its copy under root:
- * NULL when it needs none, else sec, whose one entry lives in the storage
- * handed in. */
+ * NULL when it needs none, else sec, whose one entry (directory, or the
+ * target's option) lives in the storage handed in. */
 struct fixture_section {
         struct config_section sec;
         struct config_entry entry;

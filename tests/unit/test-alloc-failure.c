@@ -132,7 +132,7 @@ static int encode(const struct metric_set *set, void *userdata) {
 }
 
 struct target {
-        const char *collector, *case_dir, *directory;
+        const char *collector, *case_dir, *directory, *option, *option_value;
 };
 
 static int configure(struct scrape_engine **ret, const struct target *t) {
@@ -159,6 +159,8 @@ static int configure(struct scrape_engine **ret, const struct target *t) {
                 (void) snprintf(dir, sizeof(dir), "%s/%s/%s", FIXTURES_DIR, t->case_dir, t->directory);
                 r = config_set_collector_option(&cfg, t->collector, "directory", dir);
         }
+        if (r >= 0 && t->option)
+                r = config_set_collector_option(&cfg, t->collector, t->option, t->option_value);
         struct scrape_engine *e = NULL;
         if (r >= 0)
                 r = scrape_engine_new(&e);
@@ -260,7 +262,8 @@ static void test_every_allocation_of_every_collector(_unused_ void **state) {
                 for (size_t j = 0; j < i; j++)
                         seen |= strcmp(fixture_targets[j].collector, f->collector) == 0;
                 if (!seen)
-                        check_target(&(struct target){f->collector, f->case_dir, f->directory});
+                        check_target(
+                                &(struct target){f->collector, f->case_dir, f->directory, f->option, f->option_value});
         }
 }
 

@@ -28,6 +28,12 @@ struct option_kv {
         const char *key, *value; /* value may hold @FIXTURES@ */
 };
 
+/* the sysctls of the sysctl fixtures, read as numbers and as text */
+#define SYSCTL_NUMBERS                                                                                                 \
+        "vm.swappiness net.ipv4.ip_local_port_range:min,max net.ipv4.tcp_rmem fs.file-nr kernel.perf_event_paranoid "  \
+        "net.ipv4.conf.lo.forwarding"
+#define SYSCTL_TEXTS "kernel.ostype kernel.version kernel.printk"
+
 static const struct {
         const char *collector, *case_dir;
         int result;
@@ -436,6 +442,49 @@ static const struct {
         /* x, -1, an empty file */
         {"ksmd", "garbage", 0, 3, {0}},
         {"ksmd", "missing", -ENOENT, 0, {0}},
+        /* two nodes, seven zones: each node's own statistics in its first
+         * zone (as node_exporter reports them), unpopulated zones with
+         * watermarks and protection alone, the pagesets' "high:" left alone */
+        {"zoneinfo", "regular", 0, 0, {0}},
+        /* cut inside a value of node 1's statistics: the piece is counted */
+        {"zoneinfo", "truncated", 0, 1, {0}},
+        /* a key before any zone, x, -1, min twice, a key with two values, a
+         * protection with an x, a header without its comma, a zone twice */
+        {"zoneinfo", "garbage", 0, 8, {0}},
+        {"zoneinfo", "missing", -ENOENT, 0, {0}},
+        /* nothing named: nothing read */
+        {"sysctl", "regular", 0, 0, {0}},
+        /* one number, two mapped to keys, three and more indexed, a
+         * negative, a name with a dash (made '_' in the metric name) */
+        {"sysctl", "regular", 0, 0, {"include", SYSCTL_NUMBERS}},
+        /* one word, several, numbers read as text */
+        {"sysctl", "regular", 0, 0, {"include_info", SYSCTL_TEXTS}},
+        /* a range cut to one value: no longer two for its two keys */
+        {"sysctl", "truncated", 0, 1, {"include", SYSCTL_NUMBERS}},
+        /* sixty, past INT64_MAX, empty, three values for two keys, blanks */
+        {"sysctl", "garbage", 0, 5, {"include", SYSCTL_NUMBERS}},
+        /* a word that is not UTF-8 */
+        {"sysctl", "garbage", 0, 1, {"include_info", SYSCTL_TEXTS}},
+        /* no /proc/sys: each named one counted, no data */
+        {"sysctl", "missing", -ENOENT, 6, {"include", SYSCTL_NUMBERS}},
+        /* five files of four CPUs; columns alike in several files */
+        {"lnstat", "regular", 0, 0, {0}},
+        /* cut inside rt_cache's third CPU line: the piece is counted */
+        {"lnstat", "truncated", 0, 1, {0}},
+        /* a value not in hex, a line a field short, a column twice in a
+         * header, one that makes no metric name; a directory passed over */
+        {"lnstat", "garbage", 0, 4, {0}},
+        {"lnstat", "missing", -ENOENT, 0, {0}},
+        /* 22 caches, the version line and the header */
+        {"slabinfo", "regular", 0, 0, {0}},
+        {"slabinfo", "regular", 0, 0, {"slabs_include", "^kmalloc-"}},
+        {"slabinfo", "regular", 0, 0, {"slabs_exclude", "^(dentry|inode_cache|kmalloc-.*)$"}},
+        /* cut inside the last line: the piece is counted */
+        {"slabinfo", "truncated", 0, 1, {0}},
+        /* x, -1, a line without its slabdata, a cache listed twice (the
+         * first line kept) */
+        {"slabinfo", "garbage", 0, 4, {0}},
+        {"slabinfo", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -935,6 +984,9 @@ static const struct {
         {"meminfo_numa", "proc/devices/system/node/node0/numastat", "numa_hit 1\n"},
         {"buddyinfo", "proc/buddyinfo", "Node 0, zone DMA 1 2\n"},
         {"ksmd", "proc/kernel/mm/ksm/run", "1\n"},
+        {"zoneinfo", "proc/zoneinfo", "Node 0, zone DMA\n  pages free 1\n"},
+        {"lnstat", "proc/net/stat/arp_cache", "entries\n00000001\n"},
+        {"slabinfo", "proc/slabinfo", "slabinfo - version: 2.1\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
@@ -1199,6 +1251,35 @@ static void test_ipvs_backend_labels(_unused_ void **state) {
         fixture_run_free(&run);
 }
 
+/* [collector.sysctl]: what node_exporter 1.5 would fail at every scrape is
+ * refused at start, naming the sysctl: a text one mapped to keys, a key
+ * that makes no metric name, and two that would make the same series. */
+static void test_sysctl_refused(_unused_ void **state) {
+        static const struct {
+                const char *key, *value, *msg;
+        } table[] = {
+                {"include_info", "kernel.ostype:a,b", "'kernel.ostype:a,b': a text sysctl maps to no keys"},
+                {"include", "vm.swappiness:a-b", "'vm.swappiness:a-b': key 'a-b' makes no metric name"},
+                {"include", "vm.swappiness vm.swappiness", "node_sysctl_vm_swappiness made twice"},
+                {"include", "a.b_c a.b.c", "node_sysctl_a_b_c made twice"},
+                {"include", "a:x,x", "node_sysctl_a_x made twice"},
+                {"include", "a:b a_b", "node_sysctl_a_b made twice"},
+                {"include_info", "kernel.ostype kernel.ostype", "sysctl kernel.ostype named twice"},
+                {"include", ":a", "':a': no sysctl name"},
+        };
+        const struct collector *c = registry_collectors[registry_find("sysctl")];
+        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+                struct config_entry e = {(char *) table[i].key, (char *) table[i].value, 1};
+                struct config_section sec = {(char *) "sysctl", "collector", "test.conf", 1, &e, 1, 0};
+                struct collector_env env = {"/nonexistent", "/nonexistent", "/nonexistent", "/nonexistent"};
+                struct diag diag = {0};
+                void *st = NULL;
+                assert_int_equal(c->init(&env, &sec, &diag, &st), -EINVAL);
+                if (!strstr(diag.msg, table[i].msg))
+                        fail_msg("%s = %s: '%s', expected '%s'", table[i].key, table[i].value, diag.msg, table[i].msg);
+        }
+}
+
 static void test_declared_defaults_apply(_unused_ void **state) {
         size_t checked = 0;
         for (size_t i = 0; i < registry_count; i++) {
@@ -1248,6 +1329,7 @@ int main(void) {
                 cmocka_unit_test(test_declared_defaults_apply),
                 cmocka_unit_test(test_endless_files),
                 cmocka_unit_test(test_ipvs_backend_labels),
+                cmocka_unit_test(test_sysctl_refused),
                 cmocka_unit_test(test_mutated_fixtures),
                 cmocka_unit_test(test_missing_source_remembered),
                 cmocka_unit_test(test_timex_conversion),

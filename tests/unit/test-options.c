@@ -221,6 +221,30 @@ static void test_node_exporter_option_names(_unused_ void **state) {
         }
 }
 
+/* A repeatable option's flag, given again, adds its value to the list, as
+ * node_exporter's repeatable flags do (--collector.sysctl.include); a
+ * flag of another option given twice keeps the last. */
+static void test_repeated_flags(_unused_ void **state) {
+        struct options o;
+        struct config cfg;
+        const char *args[] = {"--collector.sysctl.include=vm.swappiness",
+                              "--collector.sysctl.include",
+                              "net.ipv4.ip_local_port_range:min,max",
+                              "--collector.sysctl.include-info=kernel.ostype",
+                              "--collector.ipvs.backend-labels=proto",
+                              "--collector.ipvs.backend-labels=local_port",
+                              NULL};
+        parse_apply_flags(args, &o, &cfg);
+        const struct config_section *sec = config_collector_section(&cfg, "sysctl");
+        assert_string_equal(config_section_get(sec, "include")->value,
+                            "vm.swappiness net.ipv4.ip_local_port_range:min,max");
+        assert_string_equal(config_section_get(sec, "include_info")->value, "kernel.ostype");
+        assert_string_equal(config_section_get(config_collector_section(&cfg, "ipvs"), "backend_labels")->value,
+                            "local_port");
+        options_free(&o);
+        config_free(&cfg);
+}
+
 static void test_max_requests_zero_is_unlimited(_unused_ void **state) {
         struct options o;
         struct config cfg;
@@ -266,6 +290,7 @@ int main(void) {
                 cmocka_unit_test(test_collector_option_flags),
                 cmocka_unit_test(test_node_exporter_collectors_accepted),
                 cmocka_unit_test(test_node_exporter_option_names),
+                cmocka_unit_test(test_repeated_flags),
                 cmocka_unit_test(test_max_requests_zero_is_unlimited),
                 cmocka_unit_test(test_log_format),
                 cmocka_unit_test(test_relative_path_flags),
