@@ -17,6 +17,40 @@ const struct config_entry *config_section_get(const struct config_section *s, co
         return NULL;
 }
 
+void config_section_clear(struct config_section *s) {
+        if (!s)
+                return;
+        for (size_t k = 0; k < s->n_entries; k++) {
+                free(s->entries[k].key);
+                free(s->entries[k].value);
+        }
+        free(s->entries);
+        free(s->name);
+        *s = (struct config_section){0};
+}
+
+int config_section_copy(struct config_section *dst, const struct config_section *src) {
+        *dst = (struct config_section){.kind = src->kind, .line = src->line};
+        if (!(dst->name = strdup(src->name)) ||
+            !(dst->entries = calloc(src->n_entries ? src->n_entries : 1, sizeof(*dst->entries)))) {
+                config_section_clear(dst);
+                return -ENOMEM;
+        }
+        dst->cap_entries = src->n_entries;
+        for (size_t k = 0; k < src->n_entries; k++) {
+                struct config_entry *e = &dst->entries[k];
+                *e = (struct config_entry){.key = strdup(src->entries[k].key),
+                                           .value = strdup(src->entries[k].value),
+                                           .line = src->entries[k].line};
+                dst->n_entries++;
+                if (!e->key || !e->value) {
+                        config_section_clear(dst);
+                        return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
 int config_entry_error(const struct config_section *s, const struct config_entry *e, struct diag *diag, const char *fmt,
                        ...) {
         char msg[400];
