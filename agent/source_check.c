@@ -255,9 +255,12 @@ static int check_series(struct checker *c, const struct metric_set *set, char *w
                 if (!isinf(s->le))
                         return refuse(why, size, "histogram %s: no le=\"+Inf\" bucket",
                                       display_key(c, s->key, shown, sizeof(shown)));
-                /* its _count sorts right after its buckets */
-                if (!next || next->suffix != METRIC_SUFFIX_COUNT ||
-                    strcmp(c->keys.data + next->key, c->keys.data + s->key) != 0 || next->value != s->value)
+                /* its _count sorts after its buckets and its _sum */
+                const struct series *count = next;
+                if (count && count->suffix == METRIC_SUFFIX_SUM && count + 1 < c->series + c->n)
+                        count++;
+                if (!count || count->suffix != METRIC_SUFFIX_COUNT ||
+                    strcmp(c->keys.data + count->key, c->keys.data + s->key) != 0 || count->value != s->value)
                         return refuse(why, size, "histogram %s: the +Inf bucket (%g) is not its _count",
                                       display_key(c, s->key, shown, sizeof(shown)), s->value);
         }
