@@ -103,6 +103,7 @@ struct scrape_engine {
         struct self_metrics self;
         bool self_ok;
         struct family_index *families; /* of the last collection, when a plugin needs them */
+        uint64_t families_ns;          /* CLOCK_MONOTONIC, when they were last compared with it */
         struct scrape_source {
                 int (*fn)(struct metric_set *set, void *userdata);
                 void *userdata;
@@ -505,9 +506,14 @@ static void collect_all(struct scrape_engine *e) {
                         set->error = 0;
                 }
         }
-        if (g->index_families && set->error == 0) {
+        /* at most once a second: plugins refresh on their own clock, and
+         * comparing every family costs a scrape more than copying a
+         * plugin's snapshot does */
+        uint64_t now = g->index_families && set->error == 0 ? clock_ns(CLOCK_MONOTONIC) : 0;
+        if (now && (e->families_ns == 0 || now - e->families_ns >= 1000000000u)) {
                 struct family_owner fo = {g, 0};
                 family_index_update(e->families, set, family_owner, &fo);
+                e->families_ns = now;
         }
 }
 
