@@ -517,20 +517,6 @@ static struct config_section *section_get(struct config_section **sections, size
         return s;
 }
 
-static int entry_add(struct config_section *s, const char *key, const char *value, unsigned line) {
-        if (array_reserve((void **) &s->entries, &s->cap_entries, s->n_entries + 1, sizeof(*s->entries)) < 0)
-                return -ENOMEM;
-        struct config_entry *p = s->entries;
-        p[s->n_entries] = (struct config_entry){.key = strdup(key), .value = strdup(value), .line = line};
-        if (!p[s->n_entries].key || !p[s->n_entries].value) {
-                free(p[s->n_entries].key);
-                free(p[s->n_entries].value);
-                return -ENOMEM;
-        }
-        s->n_entries++;
-        return 0;
-}
-
 /* Finds or adds [collector.name] and sets key in it; an existing entry
  * (from the file, when a flag overrides it) is replaced. line 0: a flag. */
 static int section_set(struct config *cfg, const char *name, const char *key, const char *value, unsigned line) {
@@ -540,7 +526,7 @@ static int section_set(struct config *cfg, const char *name, const char *key, co
                 return -ENOMEM;
         struct config_entry *e = (struct config_entry *) config_section_get(s, key);
         if (!e)
-                return entry_add(s, key, value, line);
+                return config_section_add(s, key, value, line);
         char *v = strdup(value);
         if (!v)
                 return -ENOMEM;
@@ -608,7 +594,7 @@ static int plugin_section_set(struct loader *l, const char *section, const char 
         const struct config_entry *e = config_section_get(s, key);
         if (e)
                 return fail(l, "[%s] %s: given twice (first on line %u)", section, key, e->line);
-        return entry_add(s, key, value, l->line) < 0 ? fail(l, "out of memory") : 1;
+        return config_section_add(s, key, value, l->line) < 0 ? fail(l, "out of memory") : 1;
 }
 
 /* The keys settings[] has for section, for messages. */
@@ -639,7 +625,7 @@ static int named_section_set(struct loader *l, const char *section, const char *
         const struct config_entry *e = config_section_get(s, key);
         if (e)
                 return fail(l, "[%s] %s: given twice (first on line %u)", section, key, e->line);
-        return entry_add(s, key, value, l->line) < 0 ? fail(l, "out of memory") : 1;
+        return config_section_add(s, key, value, l->line) < 0 ? fail(l, "out of memory") : 1;
 }
 
 int config_add_push_label(struct config *cfg, const char *name, const char *value) {
@@ -667,7 +653,7 @@ int config_add_push_url(struct config *cfg, const char *url) {
         char name[32];
         (void) snprintf(name, sizeof(name), "url%zu", cfg->n_push_targets + 1);
         struct config_section *s = push_target_get(cfg, name, 0);
-        return s ? entry_add(s, "url", url, 0) : -ENOMEM;
+        return s ? config_section_add(s, "url", url, 0) : -ENOMEM;
 }
 
 static int loader_handle(void *user, const char *section, const char *key, const char *value) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "parse.h"
 #include "settings.h"
 
@@ -15,6 +16,20 @@ const struct config_entry *config_section_get(const struct config_section *s, co
                 if (strcmp(s->entries[i].key, key) == 0)
                         return &s->entries[i];
         return NULL;
+}
+
+int config_section_add(struct config_section *s, const char *key, const char *value, unsigned line) {
+        if (array_reserve((void **) &s->entries, &s->cap_entries, s->n_entries + 1, sizeof(*s->entries)) < 0)
+                return -ENOMEM;
+        struct config_entry *p = s->entries;
+        p[s->n_entries] = (struct config_entry){.key = strdup(key), .value = strdup(value), .line = line};
+        if (!p[s->n_entries].key || !p[s->n_entries].value) {
+                free(p[s->n_entries].key);
+                free(p[s->n_entries].value);
+                return -ENOMEM;
+        }
+        s->n_entries++;
+        return 0;
 }
 
 void config_section_clear(struct config_section *s) {
@@ -31,24 +46,12 @@ void config_section_clear(struct config_section *s) {
 
 int config_section_copy(struct config_section *dst, const struct config_section *src) {
         *dst = (struct config_section){.kind = src->kind, .line = src->line};
-        if (!(dst->name = strdup(src->name)) ||
-            !(dst->entries = calloc(src->n_entries ? src->n_entries : 1, sizeof(*dst->entries)))) {
+        int r = (dst->name = strdup(src->name)) ? 0 : -ENOMEM;
+        for (size_t k = 0; k < src->n_entries && r >= 0; k++)
+                r = config_section_add(dst, src->entries[k].key, src->entries[k].value, src->entries[k].line);
+        if (r < 0)
                 config_section_clear(dst);
-                return -ENOMEM;
-        }
-        dst->cap_entries = src->n_entries;
-        for (size_t k = 0; k < src->n_entries; k++) {
-                struct config_entry *e = &dst->entries[k];
-                *e = (struct config_entry){.key = strdup(src->entries[k].key),
-                                           .value = strdup(src->entries[k].value),
-                                           .line = src->entries[k].line};
-                dst->n_entries++;
-                if (!e->key || !e->value) {
-                        config_section_clear(dst);
-                        return -ENOMEM;
-                }
-        }
-        return 0;
+        return r;
 }
 
 int config_entry_error(const struct config_section *s, const struct config_entry *e, struct diag *diag, const char *fmt,

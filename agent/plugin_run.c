@@ -35,19 +35,12 @@ static int add_key(struct config_section *s, const char *arg) {
         const char *eq = strchr(arg, '=');
         if (!eq || eq == arg)
                 return -EINVAL;
-        struct config_entry *e = reallocarray(s->entries, s->n_entries + 1, sizeof(*e));
-        if (!e)
-                return -ENOMEM;
-        s->entries = e;
-        s->cap_entries = s->n_entries + 1;
-        e[s->n_entries] = (struct config_entry){.key = strndup(arg, (size_t) (eq - arg)), .value = strdup(eq + 1)};
-        if (!e[s->n_entries].key || !e[s->n_entries].value) {
-                free(e[s->n_entries].key);
-                free(e[s->n_entries].value);
-                return -ENOMEM;
-        }
-        s->n_entries++;
-        return 0;
+        char key[256];
+        if ((size_t) (eq - arg) >= sizeof(key))
+                return -EINVAL;
+        memcpy(key, arg, (size_t) (eq - arg));
+        key[eq - arg] = '\0';
+        return config_section_add(s, key, eq + 1, 0);
 }
 
 int main(int argc, char **argv) {

@@ -164,10 +164,23 @@ static int add_series(struct checker *c, uint32_t key, uint8_t suffix, double le
         return 0;
 }
 
+/* name{a="x",b="y"}, as the key reads to a person */
 static const char *display_key(const struct checker *c, uint32_t key, char *out, size_t size) {
         size_t n = 0;
-        for (const char *p = c->keys.data + key; *p && n + 2 < size; p++)
-                out[n++] = *p == '\x01' ? '=' : *p == '\x02' ? ',' : *p;
+        bool first = true;
+        for (const char *p = c->keys.data + key; *p && n + 4 < size; p++) {
+                if (*p == '\x01') {
+                        out[n++] = '=';
+                        out[n++] = '"';
+                } else if (*p == '\x02') {
+                        out[n++] = '"';
+                        first = false;
+                } else {
+                        if (!first && p[-1] == '\x02' && *p != '}')
+                                out[n++] = ',';
+                        out[n++] = *p;
+                }
+        }
         out[n] = '\0';
         return out;
 }
@@ -239,8 +252,7 @@ static int check_series(struct checker *c, const struct metric_set *set, char *w
                 const struct series *s = &c->series[i], *prev = i > 0 ? &c->series[i - 1] : NULL;
                 bool same_group = prev && strcmp(c->keys.data + prev->key, c->keys.data + s->key) == 0;
                 if (same_group && series_cmp(prev, s, c) == 0)
-                        return refuse(why, size, "series %s%s given twice",
-                                      display_key(c, s->key, shown, sizeof(shown)),
+                        return refuse(why, size, "duplicate series %s%s", display_key(c, s->key, shown, sizeof(shown)),
                                       s->suffix == METRIC_SUFFIX_BUCKET ? " (a bucket)" : "");
                 if (s->suffix != METRIC_SUFFIX_BUCKET)
                         continue;

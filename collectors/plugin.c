@@ -198,12 +198,8 @@ static int plugin_init(const struct collector_env *env, const struct config_sect
         struct plugin_instance *p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        pthread_condattr_t ca;
-        (void) pthread_condattr_init(&ca);
-        (void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
         (void) pthread_mutex_init(&p->lock, NULL);
-        (void) pthread_cond_init(&p->cond, &ca);
-        (void) pthread_condattr_destroy(&ca);
+        clock_cond_init_monotonic(&p->cond);
         p->known = family_index_ref(env->families);
         int r = plugin_path(env, section, &p->file, diag);
         if (r >= 0)
@@ -221,12 +217,7 @@ static int plugin_init(const struct collector_env *env, const struct config_sect
                         (void) diag_set(diag, "[plugin.%s]: cannot start its thread: %s", section->name, strerror(-r));
         }
         if (r < 0) {
-                plugin_ctx_free(&p->ctx);
-                family_index_unref(p->known);
-                free(p->file);
-                (void) pthread_mutex_destroy(&p->lock);
-                (void) pthread_cond_destroy(&p->cond);
-                free(p);
+                instance_destroy(p);
                 return r;
         }
         *ret_state = p;
@@ -247,8 +238,7 @@ static uint64_t ms_to_ns(uint64_t ms) {
 }
 
 static void wait_until(struct plugin_instance *p, uint64_t deadline_ns) {
-        struct timespec ts = {.tv_sec = (time_t) (deadline_ns / 1000000000u),
-                              .tv_nsec = (long) (deadline_ns % 1000000000u)};
+        struct timespec ts = monotonic_at_ns(deadline_ns);
         while (!p->done && clock_ns(CLOCK_MONOTONIC) < deadline_ns)
                 (void) pthread_cond_timedwait(&p->cond, &p->lock, &ts);
 }
@@ -312,10 +302,8 @@ static int plugin_collect(void *state, struct collect_ctx *ctx) {
         (void) pthread_mutex_lock(&p->lock);
         if (p->phase == PHASE_LOADING) {
                 /* its first refresh: init may take up to a timeout */
-                struct timespec ts;
                 uint64_t until = t0 + ms_to_ns(p->timeout_ms);
-                ts = (struct timespec){.tv_sec = (time_t) (until / 1000000000u),
-                                       .tv_nsec = (long) (until % 1000000000u)};
+                struct timespec ts = monotonic_at_ns(until);
                 while (p->phase == PHASE_LOADING && clock_ns(CLOCK_MONOTONIC) < until)
                         (void) pthread_cond_timedwait(&p->cond, &p->lock, &ts);
         }

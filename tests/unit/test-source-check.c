@@ -48,7 +48,7 @@ static const struct check_case cases[] = {
         {"__ label", {{&bad_label, 1, "x"}}, "'__name' is not a valid label name"},
         {"help not UTF-8", {{&bad_help, 1}}, "its help is not valid UTF-8"},
         {"value not UTF-8", {{&gauge, 1, "caf\xe9"}}, "a value of label 'a' is not valid UTF-8"},
-        {"duplicate series", {{&gauge, 1, "x"}, {&counter, 1}, {&gauge, 2, "x"}}, "series g{a=x,} given twice"},
+        {"duplicate series", {{&gauge, 1, "x"}, {&counter, 1}, {&gauge, 2, "x"}}, "duplicate series g{a=\"x\"}"},
         {"two helps", {{&gauge, 1, "x"}, {&gauge_other_help, 2, "y"}}, "family 'g' declared twice with another help"},
         {"negative counter", {{&counter, -1}}, "family 'c_total': a counter of -1"},
         {"histogram",
