@@ -17,11 +17,11 @@
 #include "collector.h"
 #include "log.h"
 #include "macro.h"
+#include "plugin.h"
 #include "registry.h"
 #include "scheduler.h"
 #include "self_metrics.h"
 #include "source_check.h"
-#include "plugin.h"
 
 static const char *const collector_label[] = {"collector"};
 static const struct metric_desc duration_desc = {"node_scrape_collector_duration_seconds",
@@ -319,12 +319,12 @@ int scrape_engine_new(struct scrape_engine **ret) {
         struct scrape_engine *e = calloc(1, sizeof(*e));
         if (!e)
                 return -ENOMEM;
-        (void) pthread_mutex_init(&e->lock, NULL);
-        (void) pthread_mutex_init(&e->status_lock, NULL);
         if (!(e->families = family_index_new())) {
                 free(e);
                 return -ENOMEM;
         }
+        (void) pthread_mutex_init(&e->lock, NULL);
+        (void) pthread_mutex_init(&e->status_lock, NULL);
         int r = self_metrics_init(&e->self);
         if (r < 0)
                 log_errno(LOG_LEVEL_WARN, r, "cannot read the agent's own /proc/self/stat; process_* metrics left out");

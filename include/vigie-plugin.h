@@ -19,7 +19,9 @@
  *   nothing of that collect;
  * - init, collect and free of one instance run on one thread of its own,
  *   never two at once; interrupt (optional) is called from another thread
- *   while collect runs past its deadline, and must only make it return. */
+ *   while collect runs past its deadline, and must only make it return
+ *   (it may come just as collect returns: what it sets, the next collect
+ *   clears at its start). */
 #ifndef VIGIE_PLUGIN_H
 #define VIGIE_PLUGIN_H
 
