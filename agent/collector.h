@@ -14,6 +14,7 @@
 #include "scrape_cache.h"
 
 struct scheduler;
+struct family_index;
 
 /* Where a collector reads from. Every read goes through these roots. */
 struct collector_env {
@@ -29,6 +30,12 @@ struct collector_env {
         const struct config_section *probes;
         size_t n_probes;
         struct scheduler *scheduler;
+        /* Where plugins are loaded from ([plugins] directory), and the
+         * families of the last scrape, that a source from outside the
+         * agent is checked against (source_check.h); NULL in tests that
+         * give none. These two outlive init. */
+        const char *plugin_dir;
+        struct family_index *families;
 };
 
 /* What one collect call gets and gives back besides its samples. */
@@ -40,6 +47,10 @@ struct collect_ctx {
          * preset to the schedule's period; one that computes its own
          * period sets it (0: none but its descriptor's). */
         uint64_t next_refresh_ms;
+        /* Background collectors only: what collect added is published even
+         * when it fails (a collector's own status series, which say why;
+         * it leaves the rest out itself). */
+        bool keep_on_failure;
 };
 
 /* How a background collector is refreshed: on a period, when a

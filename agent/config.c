@@ -73,7 +73,8 @@ int parse_size(const char *s, uint64_t *ret) {
 }
 
 static bool is_field_type(enum setting_type t) {
-        return t != SETTING_LABEL && t != SETTING_PUSH_URL && t != SETTING_TARGET_KEY && t != SETTING_PROBE_KEY;
+        return t != SETTING_LABEL && t != SETTING_PUSH_URL && t != SETTING_TARGET_KEY && t != SETTING_PROBE_KEY &&
+               t != SETTING_PLUGIN_KEY;
 }
 
 int config_init_defaults(struct config *cfg) {
@@ -93,15 +94,8 @@ int config_init_defaults(struct config *cfg) {
 }
 
 static void sections_free(struct config_section *sections, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                struct config_section *s = &sections[i];
-                for (size_t k = 0; k < s->n_entries; k++) {
-                        free(s->entries[k].key);
-                        free(s->entries[k].value);
-                }
-                free(s->entries);
-                free(s->name);
-        }
+        for (size_t i = 0; i < n; i++)
+                config_section_clear(&sections[i]);
         free(sections);
 }
 
@@ -126,6 +120,8 @@ void config_free(struct config *cfg) {
         sections_free(cfg->push_targets, cfg->n_push_targets);
         sections_free(cfg->sections, cfg->n_sections);
         sections_free(cfg->probes, cfg->n_probes);
+        sections_free(cfg->plugins, cfg->n_plugins);
+        free(cfg->plugin_dir);
         *cfg = (struct config){0};
 }
 
@@ -136,6 +132,12 @@ bool config_collector_enabled(const struct config *cfg, size_t idx) {
 }
 
 const struct config_section *config_collector_section(const struct config *cfg, const char *name) {
+        if (strncmp(name, "plugin.", 7) == 0) {
+                for (size_t i = 0; i < cfg->n_plugins; i++)
+                        if (strcmp(cfg->plugins[i].name, name + 7) == 0)
+                                return &cfg->plugins[i];
+                return NULL;
+        }
         for (size_t i = 0; i < cfg->n_sections; i++)
                 if (strcmp(cfg->sections[i].name, name) == 0)
                         return &cfg->sections[i];
@@ -313,6 +315,7 @@ int config_set(struct config *cfg, size_t idx, const char *value, unsigned line,
                 break;
         case SETTING_TARGET_KEY: (void) snprintf(err, size, "set in a [push.target.NAME] section"); break;
         case SETTING_PROBE_KEY: (void) snprintf(err, size, "set in a [probe.NAME] section"); break;
+        case SETTING_PLUGIN_KEY: (void) snprintf(err, size, "set in a [plugin.NAME] section"); break;
         }
         if (err[0])
                 return -EINVAL;
@@ -344,6 +347,7 @@ static bool push_target_name_valid(const char *name) {
 
 static struct config_section *push_target_get(struct config *cfg, const char *name, unsigned line);
 static struct config_section *probe_get(struct config *cfg, const char *name, unsigned line);
+static struct config_section *plugin_get(struct config *cfg, const char *name, unsigned line);
 
 /* Debian builds libinih with 200-byte lines, short for a regex. The reader
  * reads whole lines itself; a longer "key = value" reaches inih as
@@ -401,13 +405,16 @@ static char *loader_read_line(char *str, int num, void *stream) {
          * left without its url is known from its header */
         char *h = physical + strspn(physical, " \t");
         bool target = strncmp(h, "[push.target.", 13) == 0, probe = strncmp(h, "[probe.", 7) == 0;
-        if (target || probe) {
-                size_t at = target ? 13 : 7, hl = strcspn(h + at, "]");
+        bool plugin = strncmp(h, "[plugin.", 8) == 0;
+        if (target || probe || plugin) {
+                size_t at = target ? 13 : probe ? 7 : 8, hl = strcspn(h + at, "]");
                 _cleanup_free_ char *name = strndup(h + at, hl);
                 if (!name)
                         (void) fail(l, "out of memory");
                 else if (h[at + hl] == ']' && push_target_name_valid(name) &&
-                         !(target ? push_target_get(l->cfg, name, l->line) : probe_get(l->cfg, name, l->line)))
+                         !(target  ? push_target_get(l->cfg, name, l->line)
+                           : probe ? probe_get(l->cfg, name, l->line)
+                                   : plugin_get(l->cfg, name, l->line)))
                         (void) fail(l, "out of memory");
         }
         if (n + 1 < (size_t) num - 1) {
@@ -510,20 +517,6 @@ static struct config_section *section_get(struct config_section **sections, size
         return s;
 }
 
-static int entry_add(struct config_section *s, const char *key, const char *value, unsigned line) {
-        if (array_reserve((void **) &s->entries, &s->cap_entries, s->n_entries + 1, sizeof(*s->entries)) < 0)
-                return -ENOMEM;
-        struct config_entry *p = s->entries;
-        p[s->n_entries] = (struct config_entry){.key = strdup(key), .value = strdup(value), .line = line};
-        if (!p[s->n_entries].key || !p[s->n_entries].value) {
-                free(p[s->n_entries].key);
-                free(p[s->n_entries].value);
-                return -ENOMEM;
-        }
-        s->n_entries++;
-        return 0;
-}
-
 /* Finds or adds [collector.name] and sets key in it; an existing entry
  * (from the file, when a flag overrides it) is replaced. line 0: a flag. */
 static int section_set(struct config *cfg, const char *name, const char *key, const char *value, unsigned line) {
@@ -533,7 +526,7 @@ static int section_set(struct config *cfg, const char *name, const char *key, co
                 return -ENOMEM;
         struct config_entry *e = (struct config_entry *) config_section_get(s, key);
         if (!e)
-                return entry_add(s, key, value, line);
+                return config_section_add(s, key, value, line);
         char *v = strdup(value);
         if (!v)
                 return -ENOMEM;
@@ -593,6 +586,32 @@ static struct config_section *probe_get(struct config *cfg, const char *name, un
         return section_get(&cfg->probes, &cfg->n_probes, &cfg->cap_probes, "probe", name, cfg->path, line);
 }
 
+static struct config_section *plugin_get(struct config *cfg, const char *name, unsigned line) {
+        const struct config_section *known = NULL;
+        for (size_t i = 0; i < cfg->n_plugins && !known; i++)
+                if (strcmp(cfg->plugins[i].name, name) == 0)
+                        known = &cfg->plugins[i];
+        if (!known && cfg->n_plugins >= CONFIG_PLUGINS_MAX)
+                return NULL;
+        return section_get(&cfg->plugins, &cfg->n_plugins, &cfg->cap_plugins, "plugin", name, cfg->path, line);
+}
+
+/* key = value in [plugin.NAME]: the host's keys are the table's, every
+ * other one is the plugin's own; each given once. */
+static int plugin_section_set(struct loader *l, const char *section, const char *name, const char *key,
+                              const char *value) {
+        struct config_section *s = plugin_get(l->cfg, name, l->line);
+        if (!s)
+                return fail(l,
+                            l->cfg->n_plugins >= CONFIG_PLUGINS_MAX ? "[%s]: more than %d plugins"
+                                                                    : "[%s]: out of memory",
+                            section, CONFIG_PLUGINS_MAX);
+        const struct config_entry *e = config_section_get(s, key);
+        if (e)
+                return fail(l, "[%s] %s: given twice (first on line %u)", section, key, e->line);
+        return config_section_add(s, key, value, l->line) < 0 ? fail(l, "out of memory") : 1;
+}
+
 /* The keys settings[] has for section, for messages. */
 static size_t section_keys(const char *section, const char **keys, size_t max) {
         size_t n = 0;
@@ -621,7 +640,7 @@ static int named_section_set(struct loader *l, const char *section, const char *
         const struct config_entry *e = config_section_get(s, key);
         if (e)
                 return fail(l, "[%s] %s: given twice (first on line %u)", section, key, e->line);
-        return entry_add(s, key, value, l->line) < 0 ? fail(l, "out of memory") : 1;
+        return config_section_add(s, key, value, l->line) < 0 ? fail(l, "out of memory") : 1;
 }
 
 int config_add_push_label(struct config *cfg, const char *name, const char *value) {
@@ -649,7 +668,7 @@ int config_add_push_url(struct config *cfg, const char *url) {
         char name[32];
         (void) snprintf(name, sizeof(name), "url%zu", cfg->n_push_targets + 1);
         struct config_section *s = push_target_get(cfg, name, 0);
-        return s ? entry_add(s, "url", url, 0) : -ENOMEM;
+        return s ? config_section_add(s, "url", url, 0) : -ENOMEM;
 }
 
 static int loader_handle(void *user, const char *section, const char *key, const char *value) {
@@ -667,6 +686,11 @@ static int loader_handle(void *user, const char *section, const char *key, const
                         return fail(l, "[%s]: a target name is letters, digits, '-' and '_'", section);
                 return named_section_set(l, section, section + 12, key, value);
         }
+        if (strncmp(section, "plugin.", 7) == 0) {
+                if (!push_target_name_valid(section + 7))
+                        return fail(l, "[%s]: a plugin name is letters, digits, '-' and '_'", section);
+                return plugin_section_set(l, section, section + 7, key, value);
+        }
         if (strncmp(section, "probe.", 6) == 0) {
                 if (!push_target_name_valid(section + 6))
                         return fail(l, "[%s]: a probe name is letters, digits, '-' and '_'", section);
@@ -678,7 +702,7 @@ static int loader_handle(void *user, const char *section, const char *key, const
         if (idx < 0 && !settings_section_known(section))
                 return fail(l,
                             "[%s]: unknown section (known: [log], [web], [paths], [collectors], "
-                            "[collector.NAME], [push], [push.target.NAME], [probe.NAME])",
+                            "[collector.NAME], [push], [push.target.NAME], [probe.NAME], [plugins], [plugin.NAME])",
                             section);
         if (idx < 0) {
                 const char *keys[SETTINGS_MAX];
@@ -807,7 +831,7 @@ static bool header_is_secret(const char *name) {
         return false;
 }
 
-/* A [push.target.NAME] or [probe.NAME] section as it was given. */
+/* A [push.target.NAME], [probe.NAME] or [plugin.NAME] section as it was given. */
 static void write_named_section(const struct config *cfg, const struct config_section *s, FILE *f, bool for_person,
                                 void (*redact_url)(const char *url, char *out, size_t size)) {
         char section[160];
@@ -817,8 +841,11 @@ static void write_named_section(const struct config *cfg, const struct config_se
                 const struct config_entry *e = &s->entries[k];
                 char value[2048], origin[300];
                 int idx = settings_find(section, e->key);
+                /* a plugin's own keys are not the table's: judged by their names */
+                bool plugin_key = idx < 0 && strcmp(s->kind, "plugin") == 0;
                 bool secret = (idx >= 0 && settings[idx].flags & SETTING_SECRET) ||
-                              (strncmp(e->key, "header.", 7) == 0 && header_is_secret(e->key + 7));
+                              (strncmp(e->key, "header.", 7) == 0 && header_is_secret(e->key + 7)) ||
+                              (plugin_key && header_is_secret(e->key));
                 if (for_person && secret)
                         (void) snprintf(value, sizeof(value), "(secret)");
                 else if (for_person && (strcmp(e->key, "url") == 0 || strcmp(e->key, "target") == 0) && redact_url)
@@ -836,7 +863,8 @@ void config_write(const struct config *cfg, FILE *f, bool for_person,
         char value[2048], origin[300], key[160];
         for (size_t i = 0; i < settings_count; i++) {
                 const struct setting *d = &settings[i];
-                if (d->type == SETTING_PUSH_URL || d->type == SETTING_TARGET_KEY || d->type == SETTING_PROBE_KEY)
+                if (d->type == SETTING_PUSH_URL || d->type == SETTING_TARGET_KEY || d->type == SETTING_PROBE_KEY ||
+                    d->type == SETTING_PLUGIN_KEY)
                         continue;
                 if (strcmp(section, d->section) != 0) {
                         section = d->section;
@@ -875,6 +903,8 @@ void config_write(const struct config *cfg, FILE *f, bool for_person,
                 write_named_section(cfg, &cfg->push_targets[i], f, for_person, redact_url);
         for (size_t i = 0; i < cfg->n_probes; i++)
                 write_named_section(cfg, &cfg->probes[i], f, for_person, redact_url);
+        for (size_t i = 0; i < cfg->n_plugins; i++)
+                write_named_section(cfg, &cfg->plugins[i], f, for_person, redact_url);
         for (size_t i = 0; i < registry_count; i++) {
                 const struct collector *c = registry_collectors[i];
                 const char *keys[32], *defs[32];

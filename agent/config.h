@@ -15,6 +15,7 @@
 #include "settings.h"
 
 #define COLLECTORS_MAX REGISTRY_MAX
+#define CONFIG_PLUGINS_MAX 64
 /* What a config file may hold: the shipped one is 3 KB, and the longest
  * line a person writes is a regex of a few hundred bytes. A file or line
  * past these is refused with its name (and line), not read until memory
@@ -72,6 +73,11 @@ struct config {
         /* [probe.NAME]: one each, read by the probe collector */
         struct config_section *probes;
         size_t n_probes, cap_probes;
+
+        /* [plugins] and [plugin.NAME]: one collector each */
+        char *plugin_dir;
+        struct config_section *plugins;
+        size_t n_plugins, cap_plugins;
 
         unsigned setting_line[SETTINGS_MAX]; /* where each settings[] row's value came from */
 };

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "parse.h"
 #include "settings.h"
 
@@ -15,6 +16,42 @@ const struct config_entry *config_section_get(const struct config_section *s, co
                 if (strcmp(s->entries[i].key, key) == 0)
                         return &s->entries[i];
         return NULL;
+}
+
+int config_section_add(struct config_section *s, const char *key, const char *value, unsigned line) {
+        if (array_reserve((void **) &s->entries, &s->cap_entries, s->n_entries + 1, sizeof(*s->entries)) < 0)
+                return -ENOMEM;
+        struct config_entry *p = s->entries;
+        p[s->n_entries] = (struct config_entry){.key = strdup(key), .value = strdup(value), .line = line};
+        if (!p[s->n_entries].key || !p[s->n_entries].value) {
+                free(p[s->n_entries].key);
+                free(p[s->n_entries].value);
+                return -ENOMEM;
+        }
+        s->n_entries++;
+        return 0;
+}
+
+void config_section_clear(struct config_section *s) {
+        if (!s)
+                return;
+        for (size_t k = 0; k < s->n_entries; k++) {
+                free(s->entries[k].key);
+                free(s->entries[k].value);
+        }
+        free(s->entries);
+        free(s->name);
+        *s = (struct config_section){0};
+}
+
+int config_section_copy(struct config_section *dst, const struct config_section *src) {
+        *dst = (struct config_section){.kind = src->kind, .line = src->line};
+        int r = (dst->name = strdup(src->name)) ? 0 : -ENOMEM;
+        for (size_t k = 0; k < src->n_entries && r >= 0; k++)
+                r = config_section_add(dst, src->entries[k].key, src->entries[k].value, src->entries[k].line);
+        if (r < 0)
+                config_section_clear(dst);
+        return r;
 }
 
 int config_entry_error(const struct config_section *s, const struct config_entry *e, struct diag *diag, const char *fmt,

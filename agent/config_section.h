@@ -28,6 +28,13 @@ struct config_section {
         size_t n_entries, cap_entries;
 };
 
+/* A deep copy of src (its file is not copied: it names the config file,
+ * which outlives no reload; file is left NULL). 0 or -ENOMEM. */
+int config_section_copy(struct config_section *dst, const struct config_section *src);
+/* Appends key = value (from line; 0: a flag), copied. 0 or -ENOMEM. */
+int config_section_add(struct config_section *s, const char *key, const char *value, unsigned line);
+/* Frees what a section holds; NULL is fine. */
+void config_section_clear(struct config_section *s);
 /* The entry for key in a collector's section, or NULL (section may be NULL). */
 const struct config_entry *config_section_get(const struct config_section *s, const char *key);
 /* Typed getters with a default; a bad value is a diag naming file:line or

@@ -2,6 +2,8 @@
 #include "parse.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -161,4 +163,32 @@ bool utf8_valid(const char *s) {
                 s += n;
         }
         return true;
+}
+
+int parse_prom_value(const char *p, size_t n, double *ret) {
+        char tmp[64];
+        if (n == 0 || n >= sizeof(tmp))
+                return -EINVAL;
+        memcpy(tmp, p, n);
+        tmp[n] = '\0';
+        if (strcmp(tmp, "+Inf") == 0 || strcmp(tmp, "Inf") == 0) {
+                *ret = INFINITY;
+                return 0;
+        }
+        if (strcmp(tmp, "-Inf") == 0) {
+                *ret = -INFINITY;
+                return 0;
+        }
+        if (strcmp(tmp, "NaN") == 0) {
+                *ret = NAN;
+                return 0;
+        }
+        /* no hex floats, no "inf"/"nan" spellings strtod would take */
+        for (size_t i = 0; i < n; i++)
+                if (!strchr("0123456789+-.eE", tmp[i]))
+                        return -EINVAL;
+        char *e;
+        errno = 0;
+        *ret = strtod(tmp, &e);
+        return errno == 0 && *e == '\0' ? 0 : -EINVAL;
 }

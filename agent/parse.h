@@ -25,6 +25,9 @@ int parse_uint_range(const char *s, unsigned min, unsigned max, unsigned *ret);
 int parse_bool(const char *s, bool *ret);
 /* Prometheus-style durations: "250ms", "10s", "1m30s", "2h"; a bare number is an error. */
 int parse_duration_ms(const char *s, uint64_t *ret);
+/* A sample value as the Prometheus text format writes it: a decimal
+ * float, +Inf, -Inf or NaN (n bytes at p). */
+int parse_prom_value(const char *p, size_t n, double *ret);
 
 /* Splits [line, line+len) at spaces and tabs into out[0, max). Returns
  * the number of fields, never more than max, or -E2BIG when the line has

@@ -66,13 +66,9 @@ int scheduler_new(struct scheduler **ret) {
         struct scheduler *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        pthread_condattr_t ca;
-        (void) pthread_condattr_init(&ca);
-        (void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
         (void) pthread_mutex_init(&s->lock, NULL);
         (void) pthread_cond_init(&s->work, NULL);
-        (void) pthread_cond_init(&s->finished, &ca);
-        (void) pthread_condattr_destroy(&ca);
+        clock_cond_init_monotonic(&s->finished);
         s->epfd = s->timerfd = s->wakefd = -1;
         s->armed_ns = UINT64_MAX;
         *ret = s;

@@ -17,9 +17,11 @@
 #include "collector.h"
 #include "log.h"
 #include "macro.h"
+#include "plugin.h"
 #include "registry.h"
 #include "scheduler.h"
 #include "self_metrics.h"
+#include "source_check.h"
 
 static const char *const collector_label[] = {"collector"};
 static const struct metric_desc duration_desc = {"node_scrape_collector_duration_seconds",
@@ -72,6 +74,7 @@ struct collector_instance {
         struct background *bg;          /* a background one's */
         struct background *sampler;     /* a synchronous one's with .sample: it owns the state */
         double last_success;            /* bg: as of the last scrape */
+        size_t families_end;            /* its families in the last collection end here */
         struct collector_status status; /* the engine lock's */
         struct collector_status shown;  /* status_lock's: as of the last finished collection */
 };
@@ -86,6 +89,8 @@ struct generation {
         bool exporter_metrics;
         struct scrape_cache cache;   /* this generation's paths */
         struct scheduler *scheduler; /* NULL without background work */
+        char *plugin_dir;
+        bool index_families; /* plugins check their families against the last collection's */
 };
 
 struct scrape_engine {
@@ -97,6 +102,8 @@ struct scrape_engine {
         struct metric_set set;
         struct self_metrics self;
         bool self_ok;
+        struct family_index *families; /* of the last collection, when a plugin needs them */
+        uint64_t families_ns;          /* CLOCK_MONOTONIC, when they were last compared with it */
         struct scrape_source {
                 int (*fn)(struct metric_set *set, void *userdata);
                 void *userdata;
@@ -141,7 +148,7 @@ static uint64_t background_refresh(void *userdata, bool fd_ready) {
         int r = b->desc->collect(b->state, &ctx);
         uint64_t t1 = clock_ns(CLOCK_MONOTONIC);
         r = collect_result(r, &b->building, failures);
-        if (r < 0)
+        if (r < 0 && (!ctx.keep_on_failure || b->building.error < 0))
                 metric_set_reset(&b->building);
         if (b->auto_max_age)
                 b->max_age_ms = ctx.next_refresh_ms * 3;
@@ -234,11 +241,12 @@ static void generation_free(struct generation *g) {
         free(g->instances);
         for (size_t i = 0; i < ELEMENTSOF(g->paths); i++)
                 free(g->paths[i]);
+        free(g->plugin_dir);
         free(g);
 }
 
 static int generation_new(const struct config *cfg, const struct collector *const *collectors, size_t n,
-                          struct diag *diag, struct generation **ret) {
+                          struct family_index *families, struct diag *diag, struct generation **ret) {
         struct generation *g = calloc(1, sizeof(*g));
         if (!g)
                 return -ENOMEM;
@@ -250,6 +258,13 @@ static int generation_new(const struct config *cfg, const struct collector *cons
                         return -ENOMEM;
                 }
         g->env = (struct collector_env){g->paths[0], g->paths[1], g->paths[2], g->paths[3]};
+        if (cfg->plugin_dir && !(g->plugin_dir = strdup(cfg->plugin_dir))) {
+                generation_free(g);
+                return -ENOMEM;
+        }
+        g->env.plugin_dir = g->plugin_dir;
+        g->env.families = families;
+        g->index_families = cfg->n_plugins > 0;
         g->instances = calloc(n ? n : 1, sizeof(*g->instances));
         if (!g->instances || scheduler_new(&g->scheduler) < 0) {
                 generation_free(g);
@@ -304,6 +319,10 @@ int scrape_engine_new(struct scrape_engine **ret) {
         struct scrape_engine *e = calloc(1, sizeof(*e));
         if (!e)
                 return -ENOMEM;
+        if (!(e->families = family_index_new())) {
+                free(e);
+                return -ENOMEM;
+        }
         (void) pthread_mutex_init(&e->lock, NULL);
         (void) pthread_mutex_init(&e->status_lock, NULL);
         int r = self_metrics_init(&e->self);
@@ -320,24 +339,29 @@ void scrape_engine_free(struct scrape_engine *e) {
         generation_free(e->gen);
         metric_set_free(&e->set);
         self_metrics_free(&e->self);
+        family_index_unref(e->families);
         (void) pthread_mutex_destroy(&e->lock);
         (void) pthread_mutex_destroy(&e->status_lock);
         free(e);
 }
 
 int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, struct diag *diag) {
-        const struct collector *enabled[REGISTRY_MAX];
+        const struct collector *enabled[REGISTRY_MAX + CONFIG_PLUGINS_MAX];
         size_t n = 0;
         for (size_t i = 0; i < registry_count; i++)
                 if (config_collector_enabled(cfg, i))
                         enabled[n++] = registry_collectors[i];
+        /* each [plugin.NAME] section is a collector of its own, after the built-in ones */
+        for (size_t i = 0; i < cfg->n_plugins && n < ELEMENTSOF(enabled); i++)
+                if (!(enabled[n++] = plugin_collector_named(cfg->plugins[i].name)))
+                        return -ENOMEM;
         return scrape_engine_configure_collectors(e, cfg, enabled, n, diag);
 }
 
 int scrape_engine_configure_collectors(struct scrape_engine *e, const struct config *cfg,
                                        const struct collector *const *collectors, size_t n, struct diag *diag) {
         struct generation *g = NULL;
-        int r = generation_new(cfg, collectors, n, diag, &g);
+        int r = generation_new(cfg, collectors, n, e->families, diag, &g);
         if (r < 0)
                 return r;
         (void) pthread_mutex_lock(&e->lock);
@@ -378,7 +402,8 @@ static void serve_snapshot(struct collector_instance *inst, struct metric_set *s
         int r = b->last_result;
         if (b->finished && b->max_age_ns > 0 && clock_ns(CLOCK_MONOTONIC) - b->finished_ns > b->max_age_ns)
                 r = -ETIME;
-        if (r >= 0)
+        /* a failed refresh published only what its collector keeps then */
+        if (r != -ETIME)
                 (void) metric_set_append(set, &b->published);
         bool finished = b->finished;
         double duration = b->last_duration;
@@ -394,6 +419,20 @@ static void serve_snapshot(struct collector_instance *inst, struct metric_set *s
         inst->status.parse_errors = parse_errors;
 }
 
+/* Who added family i of the last collection: the collectors in order,
+ * then the agent itself. Asked for i in order. */
+struct family_owner {
+        const struct generation *g;
+        size_t at;
+};
+
+static const char *family_owner(size_t family, void *userdata) {
+        struct family_owner *fo = userdata;
+        while (fo->at < fo->g->n && family >= fo->g->instances[fo->at].families_end)
+                fo->at++;
+        return fo->at < fo->g->n ? fo->g->instances[fo->at].desc->name : "vigie";
+}
+
 static void collect_all(struct scrape_engine *e) {
         struct generation *g = e->gen;
         struct metric_set *set = &e->set;
@@ -404,6 +443,7 @@ static void collect_all(struct scrape_engine *e) {
                 struct collector_instance *inst = &g->instances[i];
                 if (inst->bg) {
                         serve_snapshot(inst, set);
+                        inst->families_end = set->n_families;
                         continue;
                 }
                 struct collect_ctx ctx = {.set = set, .cache = &g->cache};
@@ -423,6 +463,7 @@ static void collect_all(struct scrape_engine *e) {
                 inst->status.last_result = r < 0 ? r : 0;
                 inst->status.last_duration = dt;
                 inst->status.parse_errors += ctx.parse_errors;
+                inst->families_end = set->n_families;
         }
 
         (void) metric_set_family(set, &duration_desc);
@@ -464,6 +505,15 @@ static void collect_all(struct scrape_engine *e) {
                         metric_set_rollback(set, mark);
                         set->error = 0;
                 }
+        }
+        /* at most once a second: plugins refresh on their own clock, and
+         * comparing every family costs a scrape more than copying a
+         * plugin's snapshot does */
+        uint64_t now = g->index_families && set->error == 0 ? clock_ns(CLOCK_MONOTONIC) : 0;
+        if (now && (e->families_ns == 0 || now - e->families_ns >= 1000000000u)) {
+                struct family_owner fo = {g, 0};
+                family_index_update(e->families, set, family_owner, &fo);
+                e->families_ns = now;
         }
 }
 

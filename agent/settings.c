@@ -14,6 +14,7 @@
 #define S 1000ull
 #define T "push.target.NAME"
 #define P "probe.NAME"
+#define L "plugin.NAME"
 const struct setting settings[] = {
         {"log", "level", "log.level", SETTING_LOG_LEVEL, 0, F(log_level), 0, 0, "info", "error, warn, info or debug"},
         {"log", "target", "log.target", SETTING_LOG_TARGET, 0, F(log_target), 0, 0, "auto",
@@ -45,6 +46,8 @@ const struct setting settings[] = {
          "udev data path"},
         {"collectors", "disable_defaults", "collector.disable-defaults", SETTING_BOOL, 0, F(disable_defaults), 0, 0,
          "false", "every collector off unless turned on by name"},
+        {"plugins", "directory", "plugins.directory", SETTING_PATH, 0, F(plugin_dir), 0, 0, VIGIE_PLUGIN_DIR,
+         "where the [plugin.NAME] sections' files are loaded from"},
         {"push", "interval", "push.interval", SETTING_DURATION_MS, 0, F(push_interval_ms), 1 * S, 86400 * S, "15s",
          "how often to collect and push"},
         {"push", "queue_dir", "push.queue-dir", SETTING_QUEUE_DIR, 0, F(push_queue_dir), 0, 0, "/var/lib/vigie/queue",
@@ -91,7 +94,13 @@ const struct setting settings[] = {
          "https: the CA of the server's certificate (the system's by default)"},
         {P, "insecure_skip_verify", NULL, SETTING_PROBE_KEY, 0, 0, 0, 0, "false",
          "https: accept any server certificate (its expiry is still reported)"},
+        {L, "file", NULL, SETTING_PLUGIN_KEY, 0, 0, 0, 0, "",
+         "the plugin's shared object, a file name in [plugins] directory; any other key is the plugin's own"},
+        {L, "interval", NULL, SETTING_PLUGIN_KEY, 0, 0, 0, 0, "15s", "how often the plugin collects"},
+        {L, "timeout", NULL, SETTING_PLUGIN_KEY, 0, 0, 0, 0, "",
+         "how long one collect may take before it is interrupted (the interval by default, at most ten)"},
 };
+#undef L
 #undef P
 #undef T
 #undef S

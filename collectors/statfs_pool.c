@@ -148,13 +148,9 @@ int statfs_pool_new(unsigned want_free, struct statfs_pool **ret) {
         struct statfs_pool *p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        pthread_condattr_t ca;
-        (void) pthread_condattr_init(&ca);
-        (void) pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
         (void) pthread_mutex_init(&p->lock, NULL);
         (void) pthread_cond_init(&p->work, NULL);
-        (void) pthread_cond_init(&p->done, &ca);
-        (void) pthread_condattr_destroy(&ca);
+        clock_cond_init_monotonic(&p->done);
         p->want_free = want_free ? want_free : 1;
         *ret = p;
         return 0;

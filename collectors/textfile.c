@@ -374,34 +374,6 @@ static int parse_comment(struct textfile_state *s, const char *p, const char *en
         return 0;
 }
 
-static int parse_value(const char *p, size_t n, double *ret) {
-        char tmp[64];
-        if (n == 0 || n >= sizeof(tmp))
-                return -EINVAL;
-        memcpy(tmp, p, n);
-        tmp[n] = '\0';
-        if (strcmp(tmp, "+Inf") == 0 || strcmp(tmp, "Inf") == 0) {
-                *ret = INFINITY;
-                return 0;
-        }
-        if (strcmp(tmp, "-Inf") == 0) {
-                *ret = -INFINITY;
-                return 0;
-        }
-        if (strcmp(tmp, "NaN") == 0) {
-                *ret = NAN;
-                return 0;
-        }
-        /* no hex floats, no "inf"/"nan" spellings strtod would take */
-        for (size_t i = 0; i < n; i++)
-                if (!strchr("0123456789+-.eE", tmp[i]))
-                        return -EINVAL;
-        char *e;
-        errno = 0;
-        *ret = strtod(tmp, &e);
-        return errno == 0 && *e == '\0' ? 0 : -EINVAL;
-}
-
 /* Which family a sample name belongs to: name itself, or the histogram or
  * summary it is the _bucket, _sum or _count of. */
 static int resolve_family(struct textfile_state *s, const char *name, size_t n, size_t file, size_t *ret_family,
@@ -498,7 +470,7 @@ static int parse_sample(struct textfile_state *s, const char *p, const char *end
         size_t vn = 0;
         while (p + vn < end && p[vn] != ' ' && p[vn] != '\t')
                 vn++;
-        if (parse_value(p, vn, &smp.value) < 0)
+        if (parse_prom_value(p, vn, &smp.value) < 0)
                 return refuse(s, "'%.*s' is not a value", (int) vn, p);
         p = skip_blank(p + vn, end);
         if (p != end)

@@ -108,7 +108,9 @@ int main(int argc, char **argv) {
         struct options opts;
         struct diag diag = {0};
         struct config cfg;
+        /* --config FILE as the agent reads it (a plugin's section, say), the flags on top */
         if (options_parse(argc - skip, argv + skip, &opts, &diag) < 0 || config_init_defaults(&cfg) < 0 ||
+            (opts.config_path && config_load(&cfg, opts.config_path, &diag) < 0) ||
             options_apply(&opts, &cfg, &diag) < 0) {
                 fprintf(stderr, "bench_scrape: %s\n", diag.msg);
                 return 2;

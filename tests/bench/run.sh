@@ -98,6 +98,12 @@ PY
                 set -- $c
                 callgrind "$1" --collector.disable-defaults --collector.cpu --web.disable-exporter-metrics --path.procfs="$2"
         done
+        # the same with the example plugin: what a plugin adds to a scrape
+        printf 'state=running\nqueue=12\nlast_sync=1733100000\n' >"$T/municipal.status"
+        printf '[plugins]\ndirectory = %s\n[plugin.registry]\nfile = municipal.so\nstatus_file = %s\n' \
+                "$top/build-release/examples/plugin" "$T/municipal.status" >"$T/plugin.conf"
+        callgrind cpu4-plugin --config "$T/plugin.conf" --collector.disable-defaults --collector.cpu \
+                --web.disable-exporter-metrics --path.procfs="$F/cpu/regular/proc"
         callgrind mounts10 --collector.disable-defaults --collector.filesystem --web.disable-exporter-metrics \
                 --path.procfs="$F/filesystem/regular/proc"
         callgrind mounts500 --collector.disable-defaults --collector.filesystem --web.disable-exporter-metrics \
