@@ -35,7 +35,8 @@ def summary(objs):
     m = median(objs)
     for k in ("rss_idle_kb", "threads_idle"):
         m[k] = objs[0][k]
-    for k in ("rss_after_kb", "pss_after_kb", "heap_after_kb", "threads_after", "idle_wakeups_per_s"):
+    for k in ("rss_after_kb", "pss_after_kb", "private_after_kb", "heap_after_kb", "threads_after",
+              "idle_wakeups_per_s"):
         m[k] = max(o.get(k, 0) for o in objs)
     return m
 
@@ -118,6 +119,15 @@ out.append("| RSS after the load | %.1f MiB | %.1f MiB | 1/%.1f | at most 5 MiB 
            % (v["rss_after_kb"] / mib, n["rss_after_kb"] / mib, n["rss_after_kb"] / v["rss_after_kb"], ok(v["rss_after_kb"] <= 5 * 1024)))
 out.append("| of which heap and stacks (RssAnon) | %.1f MiB | %.1f MiB | | | |" % (v["heap_after_kb"] / mib, n["heap_after_kb"] / mib))
 out.append("| PSS after the load (shared pages counted in part) | %.1f MiB | %.1f MiB | | | |" % (v.get("pss_after_kb", 0) / mib, n.get("pss_after_kb", 0) / mib))
+out.append("| private memory after the load (smaps_rollup: Private_Clean + Private_Dirty) | %.1f MiB | %.1f MiB | "
+           "1/%.1f | | |" % (v.get("private_after_kb", 0) / mib, n.get("private_after_kb", 0) / mib,
+                             n.get("private_after_kb", 0) / max(v.get("private_after_kb", 0), 1)))
+v16_path = os.path.join(T, "vigie16.json")
+if os.path.exists(v16_path):
+    v16 = json.load(open(v16_path))
+    out.append("| RSS after the load with the sixteen collectors of the core issue's start (cpu to textfile, "
+               "5620-5912 kB then) | %d kB, private %d kB | | | no worse than then | %s |"
+               % (v16["rss_after_kb"], v16.get("private_after_kb", 0), ok(v16["rss_after_kb"] <= 5912)))
 out.append("| threads idle / after load | %d / %d | %d / %d | | | |" % (v["threads_idle"], v["threads_after"], n["threads_idle"], n["threads_after"]))
 out.append("| binary size | %.0f kB | %.0f kB | 1/%.0f | | |" % (os.path.getsize(vigie_bin) / 1024, os.path.getsize(ne_bin) / 1024, os.path.getsize(ne_bin) / os.path.getsize(vigie_bin)))
 out.append("| series per scrape, gzip body | %d, %d bytes | %d, %d bytes | | | |" % (series_v, v["body_bytes"], series_n, n["body_bytes"]))
@@ -204,6 +214,70 @@ else:
         "collected %.2f batches a second at a %d s interval: the crawling disk held scrapes or the push clock."
         % (sd["fsync_ms"], sl["max_ms"], pl["max_ms"], sl["collected_per_s"], sd["push_interval_s"]))))
     out.append("")
+out.append("## The energy collector\n")
+energy_cpu_path, energy_path = os.path.join(T, "energy-cpu.json"), os.path.join(T, "energy.json")
+if os.path.exists(energy_cpu_path) and os.path.exists(energy_path):
+    ecpu, en = json.load(open(energy_cpu_path)), json.load(open(energy_path))
+    on, off = ecpu["a"], ecpu["b"]
+    sources = [l.split()[0] for l in open(os.path.join(T, "energy-sources.txt"))
+               if l.startswith("vigie_energy_source_up") and l.split()[-1] == "1"]
+    working = ", ".join(re.sub(r'.*source="([^"]*)".*', r"\1", x) for x in sources) or "none"
+    out.append("CPU per scrape of the agent above with the energy collector on, against the same agent without it, "
+               "in %d alternating blocks of %d scrapes (gzip, keep-alive); the sources that work on this machine: %s. "
+               "The collector's refreshes and samples between scrapes are in its figure.\n"
+               % (len(ecpu["block_ratios"]), on["scrapes"] // max(len(ecpu["block_ratios"]), 1), working))
+    out.append("| | CPU per scrape | of which kernel / vigie | difference |")
+    out.append("|---|---|---|---|")
+    out.append("| energy off | %.3f ms | %.3f / %.3f ms | |"
+               % (off["cpu_ms_per_scrape"], off["system_ms_per_scrape"], off["user_ms_per_scrape"]))
+    out.append("| energy on | %.3f ms | %.3f / %.3f ms | %+.3f ms (%+.0f%%) |"
+               % (on["cpu_ms_per_scrape"], on["system_ms_per_scrape"], on["user_ms_per_scrape"],
+                  on["cpu_ms_per_scrape"] - off["cpu_ms_per_scrape"],
+                  100 * (on["cpu_ms_per_scrape"] / max(off["cpu_ms_per_scrape"], 1e-9) - 1)))
+    out.append("")
+    out.append("The sampler on an idle host (tests/bench/energy.sh): agents with the energy collector alone on fixture "
+               "trees, nobody scraping them, for %.0f s at once; wake-ups counted as tests/integration/idle-wakeups.sh "
+               "counts them (every context switch of every thread; the voluntary ones, the agent's own sleeps, "
+               "beside them). RAPL's counters wrap at max_energy_range_uj: vigie reads them every half of the time "
+               "the fastest zone takes to wrap at its maximum power (its power constraint, the package's for a "
+               "sub-zone, else 1000 W, or [collector.energy] rapl_max_watts); hwmon and the model have nothing that "
+               "wraps and are read at scrapes only.\n" % en["seconds"])
+    # what one sample costs, from the tree whose sampler is fast enough to count
+    fast = next((c for c in en["cases"] if c["name"] == "rapl_fast_wrap" and c["derivation"]), None)
+    per_sample = fast["voluntary_per_min"] / fast["derivation"]["expected_per_min"] if fast else 3
+    out.append("| sources | fastest wrap at maximum power | reads needed per minute (one a wrap) | vigie's period "
+               "| samples per minute | wake-ups per minute (voluntary) | target | |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    labels = {"rapl": "RAPL, Intel fixture (2 packages, core, uncore, dram, psys)",
+              "rapl_fast_wrap": "RAPL, the same with every range cut to 10 kJ",
+              "hwmon": "hwmon power and energy (fixture)", "model": "the model (no sensor, this host's /proc/stat)"}
+    for c in en["cases"]:
+        d = c["derivation"]
+        if d:
+            wrap = "%.0f s (%s: %.0f kJ at %.0f W, %s)" % (d["wrap_s"], d["zone"], d["range_j"] / 1e3, d["max_w"],
+                                                         d["bound"])
+            need, period, samples = "%.2f" % (60 / d["wrap_s"]), "%.0f s" % d["period_s"], d["expected_per_min"]
+            target = "the samples' wake-ups only"
+            # one sample more or less in the window
+            met = c["voluntary_per_min"] <= per_sample * (samples + 60 / en["seconds"]) + 0.5
+        else:
+            wrap, need, period, samples, target = "nothing wraps", "0", "none", 0, "none"
+            met = c["wakeups_per_min"] == 0
+        out.append("| %s | %s | %s | %s | %.2f | %.1f (%.1f) | %s | %s |"
+                   % (labels.get(c["name"], c["name"]), wrap, need, period, samples, c["wakeups_per_min"],
+                      c["voluntary_per_min"], target, ok(met)))
+    if fast:
+        rapl = next((c for c in en["cases"] if c["name"] == "rapl" and c["derivation"]), None)
+        out.append("")
+        out.append("vigie reads twice per wrap, so that a timer late by up to half a wrap still misses none. Each "
+                   "sample costs %.1f voluntary context switches (the cut-range tree: %.1f a minute for %.0f "
+                   "samples; measured per thread, one of the scheduler's threads wakes twice and another once).%s"
+                   % (per_sample, fast["voluntary_per_min"], fast["derivation"]["expected_per_min"],
+                      " On the Intel fixture a sample comes every %.0f s, so the %.0f s window sees one at most."
+                      % (rapl["derivation"]["period_s"], en["seconds"]) if rapl else ""))
+else:
+    out.append("Not measured in this run.")
+out.append("")
 # resident kB of the libraries GnuTLS brings, and of libc and ld.so, in
 # the round where vigie's RSS peaked
 peak = max(v_rounds, key=lambda r: r["rss_after_kb"]).get("rss_by_file_kb", {})
@@ -243,10 +317,22 @@ out.append("""- **CPU per scrape** (target: 1/20 of node_exporter's, here %(targ
   engine's lock), so throughput is one core divided by the CPU per scrape, on a 2-core machine that
   also runs wrk.
 - **RSS after the load** (target 5 MiB): vigie's own heap and stacks are %(anon).1f MiB; the rest is pages
-  of shared libraries, of which the C library and the dynamic linker %(libc).1f MiB. Debian's
+  of its binary and of shared libraries, of which the C library and the dynamic linker %(libc).1f MiB.
+  Its private memory (what it alone holds: heap, stacks, relocated data, its binary's pages) is
+  %(private).1f MiB. Debian's
   libmicrohttpd is built with HTTPS and loads GnuTLS with p11-kit, nettle, hogweed, gmp, libtasn1,
-  libunistring, libidn2 and libffi: %(tls).1f MiB resident in this run, although vigie never uses TLS.
-  Without them vigie would weigh %(notls).1f MiB. Reaching the target takes an HTTP server without a TLS
+  libunistring, libidn2 and libffi: %(tls).1f MiB resident in this run, used only when the web config
+  asks for TLS. Without them vigie would weigh %(notls).1f MiB. libyaml and libcrypt, which read the
+  web config and check its bcrypt hashes, are loaded only when one is given: about 160 kB less
+  for the others.
+  Since the core issue's start, with its sixteen collectors (the row above), the binary's pages
+  grew most: its code doubled with the collectors, energy, systemd, probes and settings added since
+  (255 to 454 kB of text and data), and fault-around maps every 64 kB window the scrape path touches,
+  so most of it is resident even where few collectors run (placing the code of collectors and
+  features a server does not use apart would leave about 90 kB of it unmapped with sixteen
+  collectors, measured by relinking by hand, nothing with the defaults); each of the three HTTP
+  threads, which collect inline since the pool, touches about 28 kB of stack (hwmon's and
+  dirlist's path buffers). Reaching the target takes an HTTP server without a TLS
   library: Debian's libmicrohttpd has none without GnuTLS (linked into an empty program, it adds
   3.0 MiB of RSS; libevent's HTTP server, Debian's libevent-2.1-7, which needs only the C library,
   adds 0.4 MiB; measured by hand on this machine), and issue 2 chose libmicrohttpd, so that is left
@@ -261,5 +347,5 @@ out.append("""- **CPU per scrape** (target: 1/20 of node_exporter's, here %(targ
        "isal": gzip_alone["isal_us"], "zlib": gzip_alone["zlib_us"],
        "inproc": gz["cpu_us_per_scrape"] / floor_enc, "overhttp": v["cpu_ms_per_scrape"] * 1000 / floor_enc, "anon": v["heap_after_kb"] / mib,
        "pss": v.get("pss_after_kb", 0) / mib, "tls": tls_kb / mib, "notls": (v["rss_after_kb"] - tls_kb) / mib,
-       "libc": libc_kb / mib})
+       "libc": libc_kb / mib, "private": v.get("private_after_kb", 0) / mib})
 print("\n".join(out))

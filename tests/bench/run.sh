@@ -65,6 +65,33 @@ done
 echo "bench: CPU per scrape, the two agents in alternating blocks..." >&2
 python3 tests/bench/interleave.py 15 "$vpid" "http://127.0.0.1:$vport/metrics" 1000 \
         "$npid" "http://127.0.0.1:$nport/metrics" 100 >"$T/interleave.json"
+# the energy collector's cost: the same agent with energy on, against the
+# one above, in alternating blocks; then its sampler's wake-ups on idle
+# agents over fixture trees (tests/bench/energy.sh)
+eport=$(free_port)
+"$VIGIE" --web.listen-address="127.0.0.1:$eport" "${flags[@]}" --collector.energy >"$T/vigie-energy.log" 2>&1 &
+epid=$!
+PIDS+=($epid)
+for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$eport/metrics" && break; sleep 0.1; done
+echo "bench: CPU per scrape with the energy collector on and off, in alternating blocks..." >&2
+python3 tests/bench/interleave.py 10 "$epid" "http://127.0.0.1:$eport/metrics" 1000 \
+        "$vpid" "http://127.0.0.1:$vport/metrics" 1000 >"$T/energy-cpu.json"
+curl -fs "http://127.0.0.1:$eport/metrics" | grep -E '^vigie_energy_(source_up|host_power_watts)' >"$T/energy-sources.txt" || true
+kill "$epid"
+tests/bench/energy.sh "$T/energy.json" "$VIGIE" 60
+# RSS with the sixteen collectors the benchmark ran when the core issue
+# started (5620-5912 kB after the load then), the same load
+echo "bench: RSS with the core issue's sixteen collectors..." >&2
+flags16=(--collector.disable-defaults --collector.textfile.directory="$T/textfile")
+for c in cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats filesystem hwmon thermal_zone \
+        powersupplyclass textfile; do flags16+=("--collector.$c"); done
+sport=$(free_port)
+"$VIGIE" --web.listen-address="127.0.0.1:$sport" "${flags16[@]}" >"$T/vigie16.log" 2>&1 &
+spid=$!
+PIDS+=($spid)
+for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$sport/metrics" && break; sleep 0.1; done
+python3 tests/bench/measure.py vigie16 "$spid" "http://127.0.0.1:$sport/metrics" 10000 40 >"$T/vigie16.json"
+kill "$spid"
 series_vigie=$(curl -fs "http://127.0.0.1:$vport/metrics" | grep -vc '^#')
 series_ne=$(curl -fs "http://127.0.0.1:$nport/metrics" | grep -vc '^#')
 
