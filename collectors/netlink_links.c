@@ -13,19 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "array.h"
-#include "fileio.h"
 #include "macro.h"
 #include "scrape_cache.h"
 #include "sort.h"
 
-/* The most the kernel puts in one read of a dump (iproute2 reads 32 kB). */
-#define RX_SIZE 32768
-
 void netlink_links_init(struct netlink_links *l) {
-        *l = (struct netlink_links){.fd = -1};
+        *l = (struct netlink_links){0};
+        netlink_dump_init(&l->dump);
 }
 
 const char *netlink_operstate_name(uint8_t operstate) {
@@ -128,33 +124,12 @@ static int parse_link(struct netlink_links *l, const struct nlmsghdr *h) {
         return 0;
 }
 
+static int parse_link_msg(void *l, const struct nlmsghdr *h) {
+        return parse_link(l, h);
+}
+
 int netlink_links_parse(struct netlink_links *l, const void *data, size_t len, uint32_t seq) {
-        const unsigned char *p = data;
-        size_t left = len;
-        while (left >= sizeof(struct nlmsghdr)) {
-                const struct nlmsghdr *h = (const struct nlmsghdr *) p;
-                if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > left)
-                        return -EBADMSG; /* a read cut short, or garbage */
-                size_t step = NLMSG_ALIGN(h->nlmsg_len) < left ? NLMSG_ALIGN(h->nlmsg_len) : left;
-                p += step;
-                left -= step;
-                if (h->nlmsg_seq != seq)
-                        continue; /* not an answer to this dump */
-                if (h->nlmsg_type == NLMSG_DONE)
-                        return 1;
-                if (h->nlmsg_type == NLMSG_ERROR) {
-                        const struct nlmsgerr *e = NLMSG_DATA(h);
-                        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-                                return -EBADMSG;
-                        return e->error < 0 ? e->error : -EPROTO;
-                }
-                if (h->nlmsg_type != RTM_NEWLINK)
-                        continue;
-                int r = parse_link(l, h);
-                if (r < 0)
-                        return r;
-        }
-        return left == 0 ? 0 : -EBADMSG;
+        return netlink_dump_parse(data, len, seq, RTM_NEWLINK, parse_link_msg, l);
 }
 
 static int link_cmp(const void *a, const void *b, _unused_ void *ctx) {
@@ -163,51 +138,19 @@ static int link_cmp(const void *a, const void *b, _unused_ void *ctx) {
 
 int netlink_links_dump(struct netlink_links *l) {
         l->n = 0;
-        if (l->fd < 0) {
-                l->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-                if (l->fd < 0)
-                        return -errno;
-        }
-        if (buf_reserve(&l->rx, RX_SIZE - 1) < 0) /* a capacity of RX_SIZE exactly */
-                return -ENOMEM;
         struct {
                 struct nlmsghdr h;
                 struct ifinfomsg ifi;
                 struct rtattr ext_mask;
                 uint32_t mask;
         } req = {
-                .h = {.nlmsg_len = sizeof(req),
-                      .nlmsg_type = RTM_GETLINK,
-                      .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-                      .nlmsg_seq = ++l->seq},
+                .h = {.nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
                 .ifi = {.ifi_family = AF_UNSPEC},
                 .ext_mask = {.rta_len = RTA_LENGTH(sizeof(uint32_t)), .rta_type = IFLA_EXT_MASK},
                 .mask = RTEXT_FILTER_SKIP_STATS,
         };
-        struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-        if (sendto(l->fd, &req, sizeof(req), 0, (struct sockaddr *) &kernel, sizeof(kernel)) < 0)
-                return -errno;
-        int r = 0;
-        while (r == 0) {
-                struct iovec iov = {.iov_base = l->rx.data, .iov_len = l->rx.cap};
-                struct sockaddr_nl from;
-                struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1};
-                ssize_t n = recvmsg(l->fd, &msg, 0);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        r = -errno;
-                else if (n == 0 || (msg.msg_flags & MSG_TRUNC))
-                        r = -EBADMSG;
-                else if (from.nl_pid != 0)
-                        continue; /* only the kernel answers */
-                else
-                        r = netlink_links_parse(l, l->rx.data, (size_t) n, l->seq);
-        }
+        int r = netlink_dump_run(&l->dump, &req.h, RTM_NEWLINK, parse_link_msg, l);
         if (r < 0) {
-                /* the socket may hold the rest of the dump: start afresh */
-                (void) close(l->fd);
-                l->fd = -1;
                 l->n = 0;
                 return r;
         }
@@ -250,9 +193,7 @@ int shared_links_dump(struct scrape_cache *c, const struct netlink_links **ret) 
 }
 
 void netlink_links_free(struct netlink_links *l) {
-        if (l->fd >= 0)
-                (void) close(l->fd);
-        buf_free(&l->rx);
+        netlink_dump_close(&l->dump);
         free(l->links);
         netlink_links_init(l);
 }

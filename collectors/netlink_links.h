@@ -12,7 +12,7 @@
 
 #include <linux/if_link.h>
 
-#include "buf.h"
+#include "netlink_dump.h"
 
 struct netlink_link {
         char name[16];                         /* IFNAMSIZ */
@@ -29,9 +29,7 @@ struct netlink_link {
 };
 
 struct netlink_links {
-        int fd; /* -1 until the first dump */
-        uint32_t seq;
-        struct buf rx;
+        struct netlink_dump dump;
         struct netlink_link *links; /* sorted by name after a dump */
         size_t n, cap;
 };
