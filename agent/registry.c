@@ -60,6 +60,7 @@ extern const struct collector buddyinfo_collector;
 extern const struct collector ksmd_collector;
 extern const struct collector qdisc_collector;
 extern const struct collector ethtool_collector;
+extern const struct collector mountstats_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -119,6 +120,7 @@ const struct collector *const registry_collectors[] = {
         &ksmd_collector,
         &qdisc_collector,
         &ethtool_collector,
+        &mountstats_collector,
 };
 // clang-format on
 

@@ -142,5 +142,8 @@ done
 check meminfo_numa/regular/expected.prom meminfo_numa --path.sysfs="$F/meminfo_numa/regular/sys"
 check buddyinfo/regular/expected.prom buddyinfo --path.procfs="$F/buddyinfo/regular/proc"
 check ksmd/regular/expected.prom ksmd --path.sysfs="$F/ksmd/regular/sys"
+for c in regular nonfs; do
+        check "mountstats/$c/expected.prom" mountstats --path.procfs="$F/mountstats/$c/proc"
+done
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -83,6 +83,8 @@ const struct fixture_target fixture_targets[] = {
         {"meminfo_numa", "meminfo_numa/regular", "sys/devices/system/node/node1/numastat"},
         {"buddyinfo", "buddyinfo/regular", "proc/buddyinfo"},
         {"ksmd", "ksmd/regular", "sys/kernel/mm/ksm/pages_shared"},
+        {"mountstats", "mountstats/regular", "proc/4242/mountstats"},
+        {"mountstats", "mountstats/regular", "proc/4242/mountinfo"},
 };
 
 const size_t n_fixture_targets = sizeof(fixture_targets) / sizeof(fixture_targets[0]);

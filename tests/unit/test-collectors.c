@@ -436,6 +436,19 @@ static const struct {
         /* x, -1, an empty file */
         {"ksmd", "garbage", 0, 3, {0}},
         {"ksmd", "missing", -ENOENT, 0, {0}},
+        /* an NFSv4 mount over TCP, an NFSv3 one over UDP (mountinfo's
+         * addr= for both), the first mounted again (its series once), and
+         * mounts without statistics */
+        {"mountstats", "regular", 0, 0, {0}},
+        {"mountstats", "nonfs", 0, 0, {0}},
+        /* cut inside the NFSv3 mount's operations: the piece is counted,
+         * and the mount whose block it ends */
+        {"mountstats", "truncated", 0, 2, {0}},
+        /* an event x, an xprt of 12 numbers, an operation of seven numbers,
+         * statvers=1.2, an rdma transport, a device line of five fields,
+         * statistics on an ext4 mount: only the last NFS mount is read */
+        {"mountstats", "garbage", 0, 7, {0}},
+        {"mountstats", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
