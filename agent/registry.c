@@ -61,6 +61,7 @@ extern const struct collector ksmd_collector;
 extern const struct collector qdisc_collector;
 extern const struct collector ethtool_collector;
 extern const struct collector mountstats_collector;
+extern const struct collector cgroups_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -121,6 +122,7 @@ const struct collector *const registry_collectors[] = {
         &qdisc_collector,
         &ethtool_collector,
         &mountstats_collector,
+        &cgroups_collector,
 };
 // clang-format on
 

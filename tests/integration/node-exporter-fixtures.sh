@@ -145,5 +145,8 @@ check ksmd/regular/expected.prom ksmd --path.sysfs="$F/ksmd/regular/sys"
 for c in regular nonfs; do
         check "mountstats/$c/expected.prom" mountstats --path.procfs="$F/mountstats/$c/proc"
 done
+for c in regular unified; do
+        check "cgroups/$c/expected.prom" cgroups --path.procfs="$F/cgroups/$c/proc"
+done
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

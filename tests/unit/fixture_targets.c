@@ -85,6 +85,7 @@ const struct fixture_target fixture_targets[] = {
         {"ksmd", "ksmd/regular", "sys/kernel/mm/ksm/pages_shared"},
         {"mountstats", "mountstats/regular", "proc/4242/mountstats"},
         {"mountstats", "mountstats/regular", "proc/4242/mountinfo"},
+        {"cgroups", "cgroups/regular", "proc/cgroups"},
 };
 
 const size_t n_fixture_targets = sizeof(fixture_targets) / sizeof(fixture_targets[0]);

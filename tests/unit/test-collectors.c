@@ -449,6 +449,14 @@ static const struct {
          * statistics on an ext4 mount: only the last NFS mount is read */
         {"mountstats", "garbage", 0, 7, {0}},
         {"mountstats", "missing", -ENOENT, 0, {0}},
+        /* cgroup v1 controllers, one disabled; a cgroup v2 host */
+        {"cgroups", "regular", 0, 0, {0}},
+        {"cgroups", "unified", 0, 0, {0}},
+        /* cut inside the last line: the piece is counted */
+        {"cgroups", "truncated", 0, 1, {0}},
+        /* a count x, memory twice, lines of three and five fields, -1 */
+        {"cgroups", "garbage", 0, 5, {0}},
+        {"cgroups", "missing", -ENOENT, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
