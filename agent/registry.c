@@ -62,6 +62,7 @@ extern const struct collector qdisc_collector;
 extern const struct collector ethtool_collector;
 extern const struct collector mountstats_collector;
 extern const struct collector cgroups_collector;
+extern const struct collector drm_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -123,6 +124,7 @@ const struct collector *const registry_collectors[] = {
         &ethtool_collector,
         &mountstats_collector,
         &cgroups_collector,
+        &drm_collector,
 };
 // clang-format on
 

@@ -457,6 +457,17 @@ static const struct {
         /* a count x, memory twice, lines of three and five fields, -1 */
         {"cgroups", "garbage", 0, 5, {0}},
         {"cgroups", "missing", -ENOENT, 0, {0}},
+        /* two AMD GPUs, their connectors and render nodes beside them */
+        {"drm", "regular", 0, 0, {0}},
+        /* an Intel GPU left out, an AMD one, a twelfth card */
+        {"drm", "mixed", 0, 0, {0}},
+        /* an APU without visible VRAM nor its vendor: no sample for
+         * them; an empty busy percentage, counted */
+        {"drm", "truncated", 0, 1, {0}},
+        /* 17%, x, -1, hex */
+        {"drm", "garbage", 0, 4, {0}},
+        /* no class/drm: no card, not a failure, as in node_exporter */
+        {"drm", "missing", 0, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
