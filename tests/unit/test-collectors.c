@@ -967,6 +967,9 @@ static const struct {
         {"meminfo_numa", "proc/devices/system/node/node0/numastat", "numa_hit 1\n"},
         {"buddyinfo", "proc/buddyinfo", "Node 0, zone DMA 1 2\n"},
         {"ksmd", "proc/kernel/mm/ksm/run", "1\n"},
+        {"mountstats", "proc/self/mountstats", "device proc mounted on /proc with fstype proc\n", "proc/self/mountinfo",
+         "23 27 0:22 / /proc rw - proc proc rw\n"},
+        {"cgroups", "proc/cgroups", "cpu\t1\t2\t1\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
