@@ -64,6 +64,11 @@ extern const struct collector sysctl_collector;
 extern const struct collector network_route_collector;
 extern const struct collector lnstat_collector;
 extern const struct collector slabinfo_collector;
+extern const struct collector qdisc_collector;
+extern const struct collector ethtool_collector;
+extern const struct collector mountstats_collector;
+extern const struct collector cgroups_collector;
+extern const struct collector drm_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -127,6 +132,11 @@ const struct collector *const registry_collectors[] = {
         &network_route_collector,
         &lnstat_collector,
         &slabinfo_collector,
+        &qdisc_collector,
+        &ethtool_collector,
+        &mountstats_collector,
+        &cgroups_collector,
+        &drm_collector,
 };
 // clang-format on
 

@@ -262,6 +262,11 @@ int settings_node_exporter_option(const char *name, const char *key, const char 
                 {"systemd", "enable_start_time_metrics", "systemd", NULL},
                 {"systemd", "enable_task_metrics", "systemd", NULL},
                 {"systemd", "private", "systemd", NULL},
+                /* node_exporter 1.5's spelling */
+                {"qdisk", "device_include", "qdisc", "device_include"},
+                {"qdisk", "device_exclude", "qdisc", "device_exclude"},
+                /* its test fixtures, a JSON file in place of the kernel's answer */
+                {"qdisc", "fixtures", "qdisc", NULL},
         };
         for (size_t i = 0; i < ELEMENTSOF(aliases); i++)
                 if (strcmp(aliases[i].name, name) == 0 && strcmp(aliases[i].key, key) == 0) {

@@ -32,6 +32,11 @@ MOVING = {
     "node_sockstat_": (64, 0.1),
     "node_nf_conntrack_entries": (1000, 0.1),
     "node_udp_queues": (1 << 20, 0.1),
+    # cgroups made and removed as services and sessions come and go
+    "node_cgroups_cgroups": (64, 0.1),
+    # what an interface's root qdisc holds at the instant it is read
+    "node_qdisc_backlog": (1 << 20, 0),
+    "node_qdisc_current_queue_length": (1000, 0),
     "node_netstat_Tcp_CurrEstab": (64, 0.1),
     # the clock discipline as NTP steers it (maxerror grows 500 us a second
     # until the next update); a status change lies between the two reads

@@ -151,5 +151,13 @@ check sysctl/regular/expected-include_info.prom sysctl --path.procfs="$F/sysctl/
         --collector.sysctl.include-info={kernel.ostype,kernel.version,kernel.printk}
 check lnstat/regular/expected.prom lnstat --path.procfs="$F/lnstat/regular/proc"
 check slabinfo/regular/expected.prom slabinfo --path.procfs="$F/slabinfo/regular/proc"
+for c in regular nonfs; do
+        check "mountstats/$c/expected.prom" mountstats --path.procfs="$F/mountstats/$c/proc"
+done
+for c in regular unified; do
+        check "cgroups/$c/expected.prom" cgroups --path.procfs="$F/cgroups/$c/proc"
+done
+# drm/mixed differs on purpose: node_exporter 1.5 reports the Intel GPU as an AMD one (README)
+check drm/regular/expected.prom drm --path.sysfs="$F/drm/regular/sys"
 [ $failed -eq 0 ] || fail "vigie's expected outputs and node_exporter disagree on some fixtures"
 echo "node-exporter-fixtures: ok"

@@ -9,7 +9,7 @@ need prometheus-node-exporter python3 curl
 collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats filesystem hwmon thermal_zone
         powersupplyclass rapl textfile entropy filefd sockstat softnet conntrack udp_queues schedstat timex vmstat netstat
         nfs nfsd xfs arp cpufreq edac nvme mdadm bonding tapestats fibrechannel infiniband
-        bcache selinux dmi btrfs ipvs zfs)
+        bcache selinux dmi btrfs ipvs zfs qdisc ethtool mountstats cgroups drm)
 # Debian patches some of node_exporter's defaults; vigie follows upstream
 # 1.5's, so Debian's binary is given upstream's values here. Both read
 # netdev's counters from netlink, node_exporter's default.

@@ -89,6 +89,11 @@ const struct fixture_target fixture_targets[] = {
         {"sysctl", "sysctl/regular", "proc/sys/kernel/version", NULL, "include_info", "kernel.version"},
         {"lnstat", "lnstat/regular", "proc/net/stat/rt_cache"},
         {"slabinfo", "slabinfo/regular", "proc/slabinfo"},
+        {"mountstats", "mountstats/regular", "proc/4242/mountstats"},
+        {"mountstats", "mountstats/regular", "proc/4242/mountinfo"},
+        {"cgroups", "cgroups/regular", "proc/cgroups"},
+        {"drm", "drm/regular", "sys/devices/pci0000:00/0000:03:00.0/gpu_busy_percent"},
+        {"drm", "drm/regular", "sys/devices/pci0000:00/0000:03:00.0/uevent"},
 };
 
 const size_t n_fixture_targets = sizeof(fixture_targets) / sizeof(fixture_targets[0]);

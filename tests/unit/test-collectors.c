@@ -485,6 +485,38 @@ static const struct {
          * first line kept) */
         {"slabinfo", "garbage", 0, 4, {0}},
         {"slabinfo", "missing", -ENOENT, 0, {0}},
+        /* an NFSv4 mount over TCP, an NFSv3 one over UDP (mountinfo's
+         * addr= for both), the first mounted again (its series once), and
+         * mounts without statistics */
+        {"mountstats", "regular", 0, 0, {0}},
+        {"mountstats", "nonfs", 0, 0, {0}},
+        /* cut inside the NFSv3 mount's operations: the piece is counted,
+         * and the mount whose block it ends */
+        {"mountstats", "truncated", 0, 2, {0}},
+        /* an event x, an xprt of 12 numbers, an operation of seven numbers,
+         * statvers=1.2, an rdma transport, a device line of five fields,
+         * statistics on an ext4 mount: only the last NFS mount is read */
+        {"mountstats", "garbage", 0, 7, {0}},
+        {"mountstats", "missing", -ENOENT, 0, {0}},
+        /* cgroup v1 controllers, one disabled; a cgroup v2 host */
+        {"cgroups", "regular", 0, 0, {0}},
+        {"cgroups", "unified", 0, 0, {0}},
+        /* cut inside the last line: the piece is counted */
+        {"cgroups", "truncated", 0, 1, {0}},
+        /* a count x, memory twice, lines of three and five fields, -1 */
+        {"cgroups", "garbage", 0, 5, {0}},
+        {"cgroups", "missing", -ENOENT, 0, {0}},
+        /* two AMD GPUs, their connectors and render nodes beside them */
+        {"drm", "regular", 0, 0, {0}},
+        /* an Intel GPU left out, an AMD one, a twelfth card */
+        {"drm", "mixed", 0, 0, {0}},
+        /* an APU without visible VRAM nor its vendor: no sample for
+         * them; an empty busy percentage, counted */
+        {"drm", "truncated", 0, 1, {0}},
+        /* 17%, x, -1, hex */
+        {"drm", "garbage", 0, 4, {0}},
+        /* no class/drm: no card, not a failure, as in node_exporter */
+        {"drm", "missing", 0, 0, {0}},
 };
 
 /* Replaces every occurrence of what in text (freed) with with. */
@@ -987,6 +1019,9 @@ static const struct {
         {"zoneinfo", "proc/zoneinfo", "Node 0, zone DMA\n  pages free 1\n"},
         {"lnstat", "proc/net/stat/arp_cache", "entries\n00000001\n"},
         {"slabinfo", "proc/slabinfo", "slabinfo - version: 2.1\n"},
+        {"mountstats", "proc/self/mountstats", "device proc mounted on /proc with fstype proc\n", "proc/self/mountinfo",
+         "23 27 0:22 / /proc rw - proc proc rw\n"},
+        {"cgroups", "proc/cgroups", "cpu\t1\t2\t1\n"},
 };
 
 static void test_missing_source_remembered(_unused_ void **state) {
