@@ -3,8 +3,13 @@
 #include "libsystemd.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 static struct libsystemd lib;
 static const struct libsystemd *loaded;
@@ -64,4 +69,26 @@ const struct libsystemd *libsystemd_get(char *err, size_t size) {
         if (!loaded && err)
                 (void) snprintf(err, size, "%s", load_error);
         return loaded;
+}
+
+bool libsystemd_bus_expected(void) {
+        return getenv("DBUS_SYSTEM_BUS_ADDRESS") || access("/run/dbus/system_bus_socket", F_OK) == 0 ||
+               access("/run/systemd/system", F_OK) == 0;
+}
+
+int libsystemd_bus_watch(const struct libsystemd *l, sd_bus *bus, int epfd, int *bus_fd) {
+        int events = l->get_events(bus);
+        if (events < 0)
+                return events;
+        struct epoll_event ev = {.events = ((events & POLLIN) ? EPOLLIN : 0) | ((events & POLLOUT) ? EPOLLOUT : 0)};
+        int fd = l->get_fd(bus);
+        if (fd < 0)
+                return fd;
+        if (fd != *bus_fd) {
+                if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+                        return -errno;
+                *bus_fd = fd;
+                return 0;
+        }
+        return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
 }

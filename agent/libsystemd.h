@@ -7,6 +7,7 @@
  * container). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
@@ -49,3 +50,10 @@ struct libsystemd {
 /* The library, loaded at the first call (thread-safe), or NULL with why
  * in err (size bytes). */
 const struct libsystemd *libsystemd_get(char *err, size_t size);
+
+/* Whether a system bus may be there, before the library is loaded for it. */
+bool libsystemd_bus_expected(void);
+
+/* Keeps bus's descriptor in the epoll set epfd, waiting for what sd-bus
+ * wants (in, out); *bus_fd is the one added, -1 for none yet. */
+int libsystemd_bus_watch(const struct libsystemd *lib, sd_bus *bus, int epfd, int *bus_fd);

@@ -58,6 +58,7 @@ extern const struct collector interrupts_collector;
 extern const struct collector meminfo_numa_collector;
 extern const struct collector buddyinfo_collector;
 extern const struct collector ksmd_collector;
+extern const struct collector logind_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -115,6 +116,7 @@ const struct collector *const registry_collectors[] = {
         &meminfo_numa_collector,
         &buddyinfo_collector,
         &ksmd_collector,
+        &logind_collector,
 };
 // clang-format on
 

@@ -670,23 +670,6 @@ static void bus_drop(struct systemd_state *s) {
         units_compact(s);
 }
 
-static int bus_watch(struct systemd_state *s) {
-        int events = s->lib->get_events(s->bus);
-        if (events < 0)
-                return events;
-        struct epoll_event ev = {.events = ((events & POLLIN) ? EPOLLIN : 0) | ((events & POLLOUT) ? EPOLLOUT : 0)};
-        int fd = s->lib->get_fd(s->bus);
-        if (fd < 0)
-                return fd;
-        if (fd != s->bus_fd) {
-                if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-                        return -errno;
-                s->bus_fd = fd;
-                return 0;
-        }
-        return epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
-}
-
 /* ---- signals ---- */
 
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -921,7 +904,7 @@ static int bus_connect(struct systemd_state *s) {
         if (r >= 0)
                 r = sync_all(s);
         if (r >= 0)
-                r = bus_watch(s);
+                r = libsystemd_bus_watch(s->lib, s->bus, s->epfd, &s->bus_fd);
         if (r < 0)
                 bus_drop(s);
         return r;
@@ -1066,19 +1049,13 @@ static void emit(struct metric_set *set, const struct systemd_state *s) {
 
 /* ---- the collector ---- */
 
-/* Whether a system bus may be there, before the library is loaded for it. */
-static bool bus_expected(void) {
-        return getenv("DBUS_SYSTEM_BUS_ADDRESS") || access("/run/dbus/system_bus_socket", F_OK) == 0 ||
-               access("/run/systemd/system", F_OK) == 0;
-}
-
 static int systemd_collect(void *state, struct collect_ctx *ctx) {
         struct systemd_state *s = state;
         uint64_t now = clock_ns(CLOCK_MONOTONIC);
         int r;
 
         if (!s->lib) {
-                if (!bus_expected()) {
+                if (!libsystemd_bus_expected()) {
                         ctx->next_refresh_ms = 0; /* nothing to wait for: no systemd here */
                         return -ENOENT;
                 }
@@ -1110,7 +1087,7 @@ static int systemd_collect(void *state, struct collect_ctx *ctx) {
                                 r = drain(s);
                 }
                 if (r >= 0)
-                        r = bus_watch(s);
+                        r = libsystemd_bus_watch(s->lib, s->bus, s->epfd, &s->bus_fd);
                 if (r < 0) {
                         /* systemd or D-Bus went away: connect again at once, then with backoff */
                         bus_drop(s);
@@ -1210,7 +1187,7 @@ static int systemd_init(const struct collector_env *env, const struct config_sec
 static int systemd_schedule(void *state, struct collector_schedule *ret) {
         struct systemd_state *s = state;
         ret->fd = s->epfd;
-        if (!bus_expected())
+        if (!libsystemd_bus_expected())
                 return 0; /* one refresh says so, then none: no wake-up, no age bound */
         ret->period_ms = s->refresh_ms;
         /* a quiet system signals nothing between batches, and a bus that is
