@@ -57,6 +57,9 @@ struct collector_option {
         const char *key;
         const char *def; /* as written in the file; "" for none */
         const char *help;
+        /* node_exporter's flag may be given several times: the values of
+         * repeated --collector.NAME.KEY flags are joined with a space */
+        bool repeatable;
 };
 
 struct collector {

@@ -226,6 +226,29 @@ static int unknown_collector_option(const char *flag, int flag_len, const char *
                         flag_len, flag, name, spelled, name, list);
 }
 
+/* A repeatable option given again (node_exporter's
+ * --collector.perf.tracepoint): its value joins the first one's, with a
+ * space. 1 when joined, 0 when the flag is not such a repeat. */
+static int join_repeated(struct options *o, const char *name, const char *key, const char *value) {
+        const struct collector_option *opt = registry_collectors[registry_find(name)]->options;
+        while (opt && opt->key && strcmp(opt->key, key) != 0)
+                opt++;
+        if (!opt || !opt->key || !opt->repeatable)
+                return 0;
+        for (size_t i = 0; i < o->n_collector_options; i++) {
+                char **p = &o->collector_options[3 * i];
+                if (strcmp(p[0], name) != 0 || strcmp(p[1], key) != 0)
+                        continue;
+                char *v;
+                if (asprintf(&v, "%s %s", p[2], value) < 0)
+                        return -ENOMEM;
+                free(p[2]);
+                p[2] = v;
+                return 1;
+        }
+        return 0;
+}
+
 /* Takes "--collector.NAME.KEY[=VALUE]" and "--no-collector.NAME.KEY" out
  * of argv before getopt sees it (their names are open-ended), and so
  * "--[no-]collector.NAME" for node_exporter's collectors vigie has not. A
@@ -298,6 +321,11 @@ static int take_collector_options(int *argc, char **argv, struct options *o, str
                 }
                 if (!config_collector_accepts(name, key))
                         return unknown_collector_option(a, flag_len, name, key, diag);
+                int joined = join_repeated(o, name, key, value);
+                if (joined < 0)
+                        return joined;
+                if (joined > 0)
+                        continue;
                 if (array_reserve((void **) &o->collector_options, &o->cap_collector_options,
                                   o->n_collector_options * 3 + 3, sizeof(*o->collector_options)) < 0)
                         return -ENOMEM;

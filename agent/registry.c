@@ -59,6 +59,7 @@ extern const struct collector meminfo_numa_collector;
 extern const struct collector buddyinfo_collector;
 extern const struct collector ksmd_collector;
 extern const struct collector logind_collector;
+extern const struct collector perf_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -117,6 +118,7 @@ const struct collector *const registry_collectors[] = {
         &buddyinfo_collector,
         &ksmd_collector,
         &logind_collector,
+        &perf_collector,
 };
 // clang-format on
 
