@@ -162,3 +162,17 @@ bool utf8_valid(const char *s) {
         }
         return true;
 }
+
+size_t field_put_unescaped(struct buf *b, struct field f) {
+        size_t off = b->len;
+        for (size_t i = 0; i < f.n; i++) {
+                if (f.s[i] == '\\' && i + 3 < f.n && f.s[i + 1] >= '0' && f.s[i + 1] <= '3' && f.s[i + 2] >= '0' &&
+                    f.s[i + 2] <= '7' && f.s[i + 3] >= '0' && f.s[i + 3] <= '7') {
+                        buf_putc(b, (char) ((f.s[i + 1] - '0') * 64 + (f.s[i + 2] - '0') * 8 + (f.s[i + 3] - '0')));
+                        i += 3;
+                } else
+                        buf_putc(b, f.s[i]);
+        }
+        buf_putc(b, '\0');
+        return off;
+}

@@ -8,7 +8,9 @@
 # logind is survived.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/system-instance.sh"
-need curl systemd-run loginctl
+need curl systemd-run loginctl python3
+ls /lib/*/security/pam_systemd.so /usr/lib/*/security/pam_systemd.so >/dev/null 2>&1 ||
+        skip "pam_systemd is not installed (libpam-systemd; tools/setup.sh test installs it)"
 
 si_boot
 si systemctl start systemd-logind.service ||
