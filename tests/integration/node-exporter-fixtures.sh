@@ -129,6 +129,9 @@ done
 for c in regular hostile; do
         check "btrfs/$c/expected.prom" btrfs --path.sysfs="$F/btrfs/$c/sys" --path.procfs="$F/btrfs/$c/proc"
 done
+# mounted where no ioctl answers: the devices from sysfs alone
+check btrfs/mounted/expected.prom btrfs --path.sysfs="$F/btrfs/mounted/sys" --path.procfs="$F/btrfs/mounted/proc" \
+        --path.rootfs="$F/btrfs/mounted/root"
 for c in regular empty truncated; do
         check "ipvs/$c/expected.prom" ipvs --path.procfs="$F/ipvs/$c/proc"
 done

@@ -360,6 +360,7 @@ static const struct {
          * system allocation (nothing for it); a file named like a file system */
         {"btrfs", "garbage", 0, 5, {0}},
         {"btrfs", "missing", -ENOENT, 0, {0}},
+        {"btrfs", "mounted", 0, 0, {0}},
         /* IPv4, IPv6 (one IPv4-mapped) and firewall-mark services */
         {"ipvs", "regular", 0, 0, {0}},
         /* the backends alike in protocol and local port, summed */
