@@ -92,3 +92,33 @@ int libsystemd_bus_watch(const struct libsystemd *l, sd_bus *bus, int epfd, int 
         }
         return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
 }
+
+int libsystemd_bus_lib(const struct libsystemd **l, uint64_t retry_ms, uint64_t *next_refresh_ms) {
+        if (*l)
+                return 0;
+        if (!libsystemd_bus_expected()) {
+                *next_refresh_ms = 0;
+                return -ENOENT;
+        }
+        if (!(*l = libsystemd_get(NULL, 0))) {
+                *next_refresh_ms = retry_ms;
+                return -ENOENT;
+        }
+        return 0;
+}
+
+uint64_t libsystemd_backoff(uint64_t *backoff_ms) {
+        *backoff_ms = *backoff_ms == 0 ? 1000 : *backoff_ms * 2;
+        if (*backoff_ms > LIBSYSTEMD_BACKOFF_MAX_MS)
+                *backoff_ms = LIBSYSTEMD_BACKOFF_MAX_MS;
+        return *backoff_ms;
+}
+
+void libsystemd_bus_close(const struct libsystemd *l, sd_bus **bus, int epfd, int *bus_fd) {
+        if (!*bus)
+                return;
+        if (*bus_fd >= 0)
+                (void) epoll_ctl(epfd, EPOLL_CTL_DEL, *bus_fd, NULL);
+        *bus = l->flush_close_unref(*bus);
+        *bus_fd = -1;
+}

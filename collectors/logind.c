@@ -19,8 +19,6 @@
 
 #define TIMEOUT_US (5 * 1000000u)
 #define PERIOD_MS 60000
-#define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 60000
 
 static const char LOGIN_DEST[] = "org.freedesktop.login1";
 static const char LOGIN_PATH[] = "/org/freedesktop/login1";
@@ -233,12 +231,7 @@ static int dispatch(struct logind_state *s) {
 }
 
 static void bus_drop(struct logind_state *s) {
-        if (!s->bus)
-                return;
-        if (s->bus_fd >= 0)
-                (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->bus_fd, NULL);
-        s->bus = s->lib->flush_close_unref(s->bus);
-        s->bus_fd = -1;
+        libsystemd_bus_close(s->lib, &s->bus, s->epfd, &s->bus_fd);
         s->n_sessions = 0;
 }
 
@@ -295,17 +288,10 @@ static void emit(struct metric_set *set, const struct logind_state *s) {
 
 static int logind_collect(void *state, struct collect_ctx *ctx) {
         struct logind_state *s = state;
-        if (!s->lib) {
-                if (!libsystemd_bus_expected()) {
-                        ctx->next_refresh_ms = 0; /* nothing to wait for: no system bus here */
-                        return -ENOENT;
-                }
-                if (!(s->lib = libsystemd_get(NULL, 0))) {
-                        ctx->next_refresh_ms = PERIOD_MS;
-                        return -ENOENT;
-                }
-        }
-        int r = s->bus ? 0 : bus_connect(s);
+        int r = libsystemd_bus_lib(&s->lib, PERIOD_MS, &ctx->next_refresh_ms);
+        if (r < 0)
+                return r;
+        r = s->bus ? 0 : bus_connect(s);
         /* a signal that comes during the listing makes it stale again:
          * list once more, and leave what is still stale to the next refresh */
         for (unsigned round = 0; r >= 0 && round < 2; round++) {
@@ -324,10 +310,7 @@ static int logind_collect(void *state, struct collect_ctx *ctx) {
         if (r < 0) {
                 /* no bus, or logind went away: again after a growing pause */
                 bus_drop(s);
-                s->backoff_ms = s->backoff_ms == 0 ? BACKOFF_MIN_MS : s->backoff_ms * 2;
-                if (s->backoff_ms > BACKOFF_MAX_MS)
-                        s->backoff_ms = BACKOFF_MAX_MS;
-                ctx->next_refresh_ms = s->backoff_ms;
+                ctx->next_refresh_ms = libsystemd_backoff(&s->backoff_ms);
                 return r;
         }
         s->backoff_ms = 0;
@@ -372,7 +355,7 @@ static int logind_schedule(void *state, struct collector_schedule *ret) {
                 return 0; /* one refresh says so, then none */
         /* the signals keep it up to date; the period is a safety net */
         ret->period_ms = PERIOD_MS;
-        ret->max_age_ms = 3 * PERIOD_MS + BACKOFF_MAX_MS;
+        ret->max_age_ms = 3 * PERIOD_MS + LIBSYSTEMD_BACKOFF_MAX_MS;
         return 0;
 }
 
