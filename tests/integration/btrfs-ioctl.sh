@@ -74,14 +74,8 @@ if command -v prometheus-node-exporter >/dev/null; then
         wait_for 20 curl -fsS -o "$T/ne" "http://127.0.0.1:$port/metrics" ||
                 fail "node_exporter does not serve: $(tail -3 "$T/ne.log")"
         curl -fsS "$VIGIE_URL/metrics" -o "$T/m"
-        # one file per family sample, labels in one order
         samples() {
-                python3 -c 'import sys; sys.path.insert(0, sys.argv[2]); import expfmt
-for name, f in sorted(expfmt.parse(open(sys.argv[1]).read()).items()):
-    if name.startswith("node_btrfs_"):
-        print(name, f["type"], repr(f["help"]))
-        for (_, labels), v in sorted(f["samples"].items()):
-            print(" ", sorted(labels), v)' "$1" "$(dirname "$0")"
+                python3 "$(dirname "$0")/families.py" "$1" node_btrfs_ --values
         }
         diff <(samples "$T/m") <(samples "$T/ne") >"$T/ne.diff" || fail "vigie and node_exporter differ: $(head -30 "$T/ne.diff")"
 fi

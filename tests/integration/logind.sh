@@ -33,30 +33,13 @@ si systemd-run --quiet --unit=vigie-test -p StandardOutput="append:$T/vigie.log"
         -p StandardError="append:$T/vigie.log" "$VIGIE" --web.listen-address=127.0.0.1:9100 --log.target=stderr \
         --collector.disable-defaults --collector.logind
 
-M="$T/metrics"
-scrape() {
-        si curl -fsS http://127.0.0.1:9100/metrics -o "$M"
-}
-has() {
-        grep -q -- "$1" "$M"
-}
-scrapes_with() {
-        local deadline=$((SECONDS + $1))
-        while :; do
-                scrape && has "$2" && return 0
-                [ $SECONDS -lt $deadline ] || return 1
-                sleep 0.2
-        done
-}
 # count SEAT REMOTE TYPE CLASS: the value of that series
 count() {
         sed -n "s/^node_logind_sessions{seat=\"$1\",remote=\"$2\",type=\"$3\",class=\"$4\"} //p" "$M"
 }
 # sessions FILE: its node_logind_sessions series, labels in one order
 sessions() {
-        python3 -c 'import sys; sys.path.insert(0, sys.argv[2]); import expfmt
-for (_, labels), v in sorted(expfmt.parse(open(sys.argv[1]).read())["node_logind_sessions"]["samples"].items()):
-    print(sorted(labels), v)' "$1" "$(dirname "$0")"
+        python3 "$(dirname "$0")/families.py" "$1" node_logind_sessions --values
 }
 
 scrapes_with 10 'node_scrape_collector_success{collector="logind"} 1' ||

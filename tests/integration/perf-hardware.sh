@@ -12,10 +12,7 @@ ls -d /sys/bus/event_source/devices/cpu* >/dev/null 2>&1 ||
 
 ncpu=$(nproc)
 families() {
-        python3 -c 'import sys; sys.path.insert(0, sys.argv[2]); import expfmt
-for name, f in sorted(expfmt.parse(open(sys.argv[1]).read()).items()):
-    if name.startswith("node_perf_"):
-        print(name, f["type"], repr(f["help"]), sorted(sorted(l) for _, l in f["samples"]))' "$1" "$(dirname "$0")"
+        python3 "$(dirname "$0")/families.py" "$1" node_perf_
 }
 total() {
         awk -v f="$2" 'index($0, f "{") == 1 { s += $2 } END { printf "%d\n", s }' "$1"
