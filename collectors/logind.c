@@ -36,7 +36,7 @@ static const char *const class_values[] = {"other", "user", "greeter", "lock-scr
 
 struct logind_session {
         char path[128];
-        char seat[64];
+        char seat[256];
         unsigned remote, type, class; /* indexes in the value tables */
         bool seen;
 };
@@ -48,7 +48,7 @@ struct logind_state {
         int bus_fd;
         uint64_t backoff_ms;
         bool stale; /* a signal came: list again */
-        char (*seats)[64];
+        char (*seats)[256];
         size_t n_seats, cap_seats;
         struct logind_session *sessions;
         size_t n_sessions, cap_sessions;

@@ -107,10 +107,11 @@ static size_t n_events(const struct perf_state *s) {
         return N_KINDS + s->n_tracepoints;
 }
 
-/* A CPU number as node_exporter's strconv.Atoi reads it, digits only. */
+/* A CPU number, digits only, below the 8192 CPUs Linux can have at most
+ * (a range past them would open millions of counters for nothing). */
 static int parse_cpu(const char *p, size_t n, int *ret) {
         uint64_t v;
-        if (parse_u64(p, n, &v) < 0 || v > 1 << 20)
+        if (parse_u64(p, n, &v) < 0 || v >= 8192)
                 return -EINVAL;
         *ret = (int) v;
         return 0;

@@ -1190,6 +1190,8 @@ static void test_perf_options(_unused_ void **state) {
                 {"perf/missing", "cpus", "3-1", "not a list of CPUs"},
                 {"perf/missing", "cpus", "0,,1", "not a list of CPUs"},
                 {"perf/missing", "cpus", "-1", "not a list of CPUs"},
+                {"perf/missing", "cpus", "0-8191:4096", NULL},
+                {"perf/missing", "cpus", "0-8192", "not a list of CPUs"},
                 {"perf/tracefs", "tracepoint", "sched:sched_switch", NULL},
                 {"perf/debugfs", "tracepoint", "sched:sched_switch", NULL},
                 {"perf/tracefs", "tracepoint", "sched:sched_switch, sched:sched_switch", NULL},
