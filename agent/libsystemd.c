@@ -3,8 +3,13 @@
 #include "libsystemd.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 static struct libsystemd lib;
 static const struct libsystemd *loaded;
@@ -64,4 +69,56 @@ const struct libsystemd *libsystemd_get(char *err, size_t size) {
         if (!loaded && err)
                 (void) snprintf(err, size, "%s", load_error);
         return loaded;
+}
+
+bool libsystemd_bus_expected(void) {
+        return getenv("DBUS_SYSTEM_BUS_ADDRESS") || access("/run/dbus/system_bus_socket", F_OK) == 0 ||
+               access("/run/systemd/system", F_OK) == 0;
+}
+
+int libsystemd_bus_watch(const struct libsystemd *l, sd_bus *bus, int epfd, int *bus_fd) {
+        int events = l->get_events(bus);
+        if (events < 0)
+                return events;
+        struct epoll_event ev = {.events = ((events & POLLIN) ? EPOLLIN : 0) | ((events & POLLOUT) ? EPOLLOUT : 0)};
+        int fd = l->get_fd(bus);
+        if (fd < 0)
+                return fd;
+        if (fd != *bus_fd) {
+                if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+                        return -errno;
+                *bus_fd = fd;
+                return 0;
+        }
+        return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int libsystemd_bus_lib(const struct libsystemd **l, uint64_t retry_ms, uint64_t *next_refresh_ms) {
+        if (*l)
+                return 0;
+        if (!libsystemd_bus_expected()) {
+                *next_refresh_ms = 0;
+                return -ENOENT;
+        }
+        if (!(*l = libsystemd_get(NULL, 0))) {
+                *next_refresh_ms = retry_ms;
+                return -ENOENT;
+        }
+        return 0;
+}
+
+uint64_t libsystemd_backoff(uint64_t *backoff_ms) {
+        *backoff_ms = *backoff_ms == 0 ? 1000 : *backoff_ms * 2;
+        if (*backoff_ms > LIBSYSTEMD_BACKOFF_MAX_MS)
+                *backoff_ms = LIBSYSTEMD_BACKOFF_MAX_MS;
+        return *backoff_ms;
+}
+
+void libsystemd_bus_close(const struct libsystemd *l, sd_bus **bus, int epfd, int *bus_fd) {
+        if (!*bus)
+                return;
+        if (*bus_fd >= 0)
+                (void) epoll_ctl(epfd, EPOLL_CTL_DEL, *bus_fd, NULL);
+        *bus = l->flush_close_unref(*bus);
+        *bus_fd = -1;
 }

@@ -7,7 +7,9 @@
  * container). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
@@ -49,3 +51,24 @@ struct libsystemd {
 /* The library, loaded at the first call (thread-safe), or NULL with why
  * in err (size bytes). */
 const struct libsystemd *libsystemd_get(char *err, size_t size);
+
+/* Whether a system bus may be there, before the library is loaded for it. */
+bool libsystemd_bus_expected(void);
+
+/* For a background collector on the system bus: *lib loaded, 0; or no
+ * data, -ENOENT, with *next_refresh_ms 0 where no bus is to be expected
+ * (nothing to wait for) and retry_ms where the library is missing. */
+int libsystemd_bus_lib(const struct libsystemd **lib, uint64_t retry_ms, uint64_t *next_refresh_ms);
+
+/* The pause before connecting again after a failure: 1 s, doubled each
+ * time up to a minute (*backoff_ms is 0 after a success). */
+#define LIBSYSTEMD_BACKOFF_MAX_MS 60000
+uint64_t libsystemd_backoff(uint64_t *backoff_ms);
+
+/* Closes *bus (pending calls go with it, their callbacks never run) and
+ * takes its descriptor *bus_fd out of epfd. */
+void libsystemd_bus_close(const struct libsystemd *lib, sd_bus **bus, int epfd, int *bus_fd);
+
+/* Keeps bus's descriptor in the epoll set epfd, waiting for what sd-bus
+ * wants (in, out); *bus_fd is the one added, -1 for none yet. */
+int libsystemd_bus_watch(const struct libsystemd *lib, sd_bus *bus, int epfd, int *bus_fd);

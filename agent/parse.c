@@ -192,3 +192,17 @@ int parse_prom_value(const char *p, size_t n, double *ret) {
         *ret = strtod(tmp, &e);
         return errno == 0 && *e == '\0' ? 0 : -EINVAL;
 }
+
+size_t field_put_unescaped(struct buf *b, struct field f) {
+        size_t off = b->len;
+        for (size_t i = 0; i < f.n; i++) {
+                if (f.s[i] == '\\' && i + 3 < f.n && f.s[i + 1] >= '0' && f.s[i + 1] <= '3' && f.s[i + 2] >= '0' &&
+                    f.s[i + 2] <= '7' && f.s[i + 3] >= '0' && f.s[i + 3] <= '7') {
+                        buf_putc(b, (char) ((f.s[i + 1] - '0') * 64 + (f.s[i + 2] - '0') * 8 + (f.s[i + 3] - '0')));
+                        i += 3;
+                } else
+                        buf_putc(b, f.s[i]);
+        }
+        buf_putc(b, '\0');
+        return off;
+}

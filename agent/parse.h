@@ -29,6 +29,10 @@ int parse_duration_ms(const char *s, uint64_t *ret);
  * float, +Inf, -Inf or NaN (n bytes at p). */
 int parse_prom_value(const char *p, size_t n, double *ret);
 
+/* Appends f to b with the \ooo escapes of /proc's mount tables decoded
+ * (a blank is \040 there), and a NUL; returns where it starts in b. */
+size_t field_put_unescaped(struct buf *b, struct field f);
+
 /* Splits [line, line+len) at spaces and tabs into out[0, max). Returns
  * the number of fields, never more than max, or -E2BIG when the line has
  * more: out then holds the first max, for a caller that reads only the

@@ -69,6 +69,8 @@ extern const struct collector ethtool_collector;
 extern const struct collector mountstats_collector;
 extern const struct collector cgroups_collector;
 extern const struct collector drm_collector;
+extern const struct collector logind_collector;
+extern const struct collector perf_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -137,6 +139,8 @@ const struct collector *const registry_collectors[] = {
         &mountstats_collector,
         &cgroups_collector,
         &drm_collector,
+        &logind_collector,
+        &perf_collector,
 };
 // clang-format on
 

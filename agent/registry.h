@@ -6,7 +6,7 @@
 #include "collector.h"
 
 /* room for every collector, in the config's per-collector arrays too */
-#define REGISTRY_MAX 64
+#define REGISTRY_MAX 96
 
 extern const struct collector *const registry_collectors[];
 extern const size_t registry_count;

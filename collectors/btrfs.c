@@ -3,19 +3,26 @@
  * the global reserve, per block group type (data, metadata, system) the
  * space reserved, and per type and profile (single, dup, raid1...) the
  * space allocated and used and the allocation ratio; each device's size.
- * node_exporter's device error counters come from ioctls on the mount
- * points, not from sysfs, and are not here. */
+ * For a file system mounted here (<procfs>/1/mounts, opened under
+ * --path.rootfs), the devices as its ioctls tell them instead, as
+ * node_exporter 1.5: BTRFS_IOC_FS_INFO, then BTRFS_IOC_DEV_INFO and
+ * BTRFS_IOC_GET_DEV_STATS per device id, giving each device's size,
+ * unused bytes and error counters. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/btrfs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "array.h"
 #include "collector.h"
 #include "dirlist.h"
+#include "fileio.h"
 #include "optional_file.h"
+#include "parse.h"
 #include "sysfs_attr.h"
 
 static const char *const uuid_label[] = {"uuid"};
@@ -38,13 +45,47 @@ static const struct metric_desc device_size_desc = {"node_btrfs_device_size_byte
                                                     "Size of a device that is part of the filesystem.", METRIC_GAUGE, 2,
                                                     device_labels};
 
+/* a device the ioctls tell of has its own UUID too, as node_exporter 1.5 */
+static const char *const ioctl_device_labels[] = {"uuid", "device", "btrfs_dev_uuid"};
+static const struct metric_desc ioctl_device_size_desc = {"node_btrfs_device_size_bytes",
+                                                          "Size of a device that is part of the filesystem.",
+                                                          METRIC_GAUGE, 3, ioctl_device_labels};
+static const struct metric_desc device_unused_desc = {"node_btrfs_device_unused_bytes",
+                                                      "Unused bytes unused on a device that is part of the filesystem.",
+                                                      METRIC_GAUGE, 3, ioctl_device_labels};
+static const char *const device_error_labels[] = {"uuid", "device", "btrfs_dev_uuid", "type"};
+static const struct metric_desc device_errors_desc = {
+        "node_btrfs_device_errors_total", "Errors reported for the device", METRIC_COUNTER, 4, device_error_labels};
+/* BTRFS_DEV_STAT_WRITE_ERRS... in the kernel's order */
+static const char *const dev_stat_names[BTRFS_DEV_STAT_VALUES_MAX] = {"write", "read", "flush", "corruption",
+                                                                      "generation"};
+
 static const char *const block_group_types[] = {"data", "metadata", "system"};
 
 #define BTRFS_TEXT_MAX (SYSFS_ATTR_GO_MAX + 1)
 #define BTRFS_SECTOR 512 /* a block device's size counts 512-byte sectors */
 
+/* What the ioctls said of the file systems mounted here, this scrape:
+ * each one's devices are devices[first, first + n). */
+struct btrfs_ioctl_fs {
+        char fsid[2 * BTRFS_FSID_SIZE + 1]; /* hex, as the sysfs UUID without its dashes */
+        size_t first, n;
+};
+struct btrfs_ioctl_dev {
+        char name[NAME_MAX + 1]; /* the last part of its path: "sda" */
+        char uuid[37];
+        uint64_t total_bytes, bytes_used;
+        uint64_t errors[BTRFS_DEV_STAT_VALUES_MAX];
+};
+
 struct btrfs_state {
         char dir[PATH_MAX]; /* sysfs/fs/btrfs */
+        const char *procfs, *rootfs;
+        struct buf mounts, mount_strings;
+        struct btrfs_ioctl_fs *fss;
+        size_t n_fss, cap_fss;
+        struct btrfs_ioctl_dev *devs;
+        size_t n_devs, cap_devs;
         uint64_t missing_until_ns;
         struct dirlist filesystems, entries; /* entries: a file system's devices, then a type's */
         char (*uuids)[BTRFS_TEXT_MAX];       /* this scrape's, to leave a repeated one out */
@@ -60,6 +101,8 @@ static int btrfs_init(const struct collector_env *env, _unused_ const struct con
                 free(s);
                 return -ENAMETOOLONG;
         }
+        s->procfs = env->procfs;
+        s->rootfs = env->rootfs;
         *ret_state = s;
         return 0;
 }
@@ -68,6 +111,10 @@ static void btrfs_free(void *state) {
         struct btrfs_state *s = state;
         if (!s)
                 return;
+        buf_free(&s->mounts);
+        buf_free(&s->mount_strings);
+        free(s->fss);
+        free(s->devs);
         dirlist_free(&s->filesystems);
         dirlist_free(&s->entries);
         free(s->uuids);
@@ -137,6 +184,134 @@ static void btrfs_type(struct btrfs_state *s, int fsfd, const char *path, const 
         }
 }
 
+/* The devices of the file system open at fd, by device id up to max_id;
+ * an id with no device (one removed) answers ENODEV and is skipped, as
+ * node_exporter does. */
+static int btrfs_ioctl_devices(struct btrfs_state *s, int fd, uint64_t max_id) {
+        for (uint64_t id = 0; id <= max_id; id++) {
+                struct btrfs_ioctl_dev_info_args info = {.devid = id};
+                if (ioctl(fd, BTRFS_IOC_DEV_INFO, &info) < 0) {
+                        if (errno == ENODEV)
+                                continue;
+                        return -errno;
+                }
+                struct btrfs_ioctl_get_dev_stats stats = {.devid = id, .nr_items = BTRFS_DEV_STAT_VALUES_MAX};
+                if (ioctl(fd, BTRFS_IOC_GET_DEV_STATS, &stats) < 0)
+                        return -errno;
+                if (array_reserve((void **) &s->devs, &s->cap_devs, s->n_devs + 1, sizeof(*s->devs)) < 0)
+                        return -ENOMEM;
+                struct btrfs_ioctl_dev *d = &s->devs[s->n_devs++];
+                info.path[sizeof(info.path) - 1] = '\0';
+                const char *slash = strrchr((const char *) info.path, '/');
+                const char *name = slash ? slash + 1 : (const char *) info.path;
+                size_t n = strnlen(name, sizeof(d->name));
+                if (n == sizeof(d->name))
+                        return -ENAMETOOLONG;
+                memcpy(d->name, name, n + 1);
+                const uint8_t *u = info.uuid;
+                (void) snprintf(d->uuid, sizeof(d->uuid),
+                                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+                                u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+                                u[15]);
+                d->total_bytes = info.total_bytes;
+                d->bytes_used = info.bytes_used;
+                for (size_t i = 0; i < BTRFS_DEV_STAT_VALUES_MAX; i++)
+                        d->errors[i] = i < stats.nr_items ? stats.values[i] : 0;
+        }
+        return 0;
+}
+
+/* Asks each Btrfs file system mounted here, once, for its devices (the
+ * first of its mount points that opens and answers). A file system no
+ * mount point answers for keeps its devices from sysfs, as with
+ * node_exporter; so do all when the mount table cannot be read. */
+static int btrfs_ioctl_scan(struct btrfs_state *s) {
+        s->n_fss = s->n_devs = 0;
+        int r = read_file_at(s->procfs, "1/mounts", FILE_MAX_TABLE, &s->mounts);
+        if (r == -ENOENT)
+                r = read_file_at(s->procfs, "mounts", FILE_MAX_TABLE, &s->mounts);
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;
+        struct lines lines = lines_of(&s->mounts, NULL);
+        const char *line;
+        size_t len;
+        while (lines_next(&lines, &line, &len)) {
+                struct field f[4];
+                if (!split_leading_fields(line, len, f, 4) || f[2].n != 5 || memcmp(f[2].s, "btrfs", 5) != 0)
+                        continue;
+                buf_reset(&s->mount_strings);
+                (void) field_put_unescaped(&s->mount_strings, f[1]);
+                char path[PATH_MAX];
+                if (s->mount_strings.error < 0)
+                        return s->mount_strings.error;
+                if (path_join(path, sizeof(path), s->rootfs, s->mount_strings.data) < 0)
+                        continue;
+                _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                struct btrfs_ioctl_fs_info_args info = {0};
+                if (fd < 0 || ioctl(fd, BTRFS_IOC_FS_INFO, &info) < 0)
+                        continue;
+                char fsid[sizeof(s->fss->fsid)];
+                for (size_t i = 0; i < BTRFS_FSID_SIZE; i++)
+                        (void) snprintf(fsid + 2 * i, 3, "%02x", info.fsid[i]);
+                bool seen = false;
+                for (size_t i = 0; i < s->n_fss && !seen; i++)
+                        seen = strcmp(s->fss[i].fsid, fsid) == 0;
+                if (seen || info.max_id > 1u << 16)
+                        continue;
+                if (array_reserve((void **) &s->fss, &s->cap_fss, s->n_fss + 1, sizeof(*s->fss)) < 0)
+                        return -ENOMEM;
+                size_t first = s->n_devs;
+                r = btrfs_ioctl_devices(s, fd, info.max_id);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        s->n_devs = first; /* maybe another mount point answers */
+                        continue;
+                }
+                struct btrfs_ioctl_fs *fs = &s->fss[s->n_fss++];
+                memcpy(fs->fsid, fsid, sizeof(fsid));
+                fs->first = first;
+                fs->n = s->n_devs - first;
+        }
+        return 0;
+}
+
+/* What the ioctls said of the file system whose UUID is uuid, or NULL. */
+static const struct btrfs_ioctl_fs *btrfs_ioctl_find(const struct btrfs_state *s, const char *uuid) {
+        char hex[sizeof(s->fss->fsid)];
+        size_t n = 0;
+        for (const char *p = uuid; *p; p++)
+                if (*p != '-') {
+                        if (n + 1 >= sizeof(hex))
+                                return NULL;
+                        hex[n++] = *p;
+                }
+        hex[n] = '\0';
+        for (size_t i = 0; i < s->n_fss; i++)
+                if (strcmp(s->fss[i].fsid, hex) == 0)
+                        return &s->fss[i];
+        return NULL;
+}
+
+/* The devices as the ioctls tell them: size, unused bytes, errors, each
+ * with the device's UUID. */
+static void btrfs_ioctl_emit(const struct btrfs_state *s, const struct btrfs_ioctl_fs *fs, const char *uuid,
+                             struct collect_ctx *ctx) {
+        for (size_t i = fs->first; i < fs->first + fs->n; i++) {
+                const struct btrfs_ioctl_dev *d = &s->devs[i];
+                const char *labels[] = {uuid, d->name, d->uuid};
+                (void) metric_set_family(ctx->set, &ioctl_device_size_desc);
+                (void) metric_set_sample(ctx->set, (double) d->total_bytes, labels);
+                (void) metric_set_family(ctx->set, &device_unused_desc);
+                (void) metric_set_sample(ctx->set, (double) (d->total_bytes - d->bytes_used), labels);
+                (void) metric_set_family(ctx->set, &device_errors_desc);
+                for (size_t e = 0; e < BTRFS_DEV_STAT_VALUES_MAX; e++) {
+                        const char *v[] = {uuid, d->name, d->uuid, dev_stat_names[e]};
+                        (void) metric_set_sample(ctx->set, (double) d->errors[e], v);
+                }
+        }
+}
+
 static bool btrfs_seen(const struct btrfs_state *s, const char *uuid) {
         for (size_t i = 0; i < s->n_uuids; i++)
                 if (strcmp(s->uuids[i], uuid) == 0)
@@ -183,9 +358,13 @@ static int btrfs_filesystem(struct btrfs_state *s, const char *name, struct coll
         (void) metric_set_sample2(ctx->set, 1, uuid, label);
 
         /* the devices, listed before the types take s->entries over */
-        (void) metric_set_family(ctx->set, &device_size_desc);
         size_t n_devices = s->entries.n;
-        for (size_t i = 0; i < n_devices; i++) {
+        const struct btrfs_ioctl_fs *fs = btrfs_ioctl_find(s, uuid);
+        if (fs)
+                btrfs_ioctl_emit(s, fs, uuid, ctx);
+        else
+                (void) metric_set_family(ctx->set, &device_size_desc);
+        for (size_t i = 0; i < n_devices && !fs; i++) {
                 const char *device = dirlist_name(&s->entries, i);
                 char rel[NAME_MAX + 16];
                 uint64_t sectors;
@@ -210,6 +389,12 @@ static int btrfs_collect(void *state, struct collect_ctx *ctx) {
         if (r < 0)
                 return r;
         s->n_uuids = 0;
+        /* the mount table is read only where a Btrfs file system is */
+        bool any = false;
+        for (size_t i = 0; i < s->filesystems.n && !any; i++)
+                any = strchr(dirlist_name(&s->filesystems, i), '-') != NULL;
+        if (any && (r = btrfs_ioctl_scan(s)) < 0)
+                return r;
         /* file systems are named by their UUID; features/ is not one */
         for (size_t i = 0; i < s->filesystems.n && r == 0; i++)
                 if (strchr(dirlist_name(&s->filesystems, i), '-'))
@@ -219,8 +404,8 @@ static int btrfs_collect(void *state, struct collect_ctx *ctx) {
 
 const struct collector btrfs_collector = {
         .name = "btrfs",
-        .help = "Btrfs file systems' space per block group type and profile, and their devices' sizes, from "
-                "/sys/fs/btrfs",
+        .help = "Btrfs file systems' space per block group type and profile, from /sys/fs/btrfs, and their devices' "
+                "sizes and error counters, from ioctls on their mount points",
         .default_enabled = true,
         .init = btrfs_init,
         .collect = btrfs_collect,

@@ -150,21 +150,6 @@ static void filesystem_free(void *state) {
         free(s);
 }
 
-/* Appends a mountinfo field with its \ooo escapes decoded, and a NUL. */
-static size_t put_unescaped(struct buf *b, struct field f) {
-        size_t off = b->len;
-        for (size_t i = 0; i < f.n; i++) {
-                if (f.s[i] == '\\' && i + 3 < f.n && f.s[i + 1] >= '0' && f.s[i + 1] <= '3' && f.s[i + 2] >= '0' &&
-                    f.s[i + 2] <= '7' && f.s[i + 3] >= '0' && f.s[i + 3] <= '7') {
-                        buf_putc(b, (char) ((f.s[i + 1] - '0') * 64 + (f.s[i + 2] - '0') * 8 + (f.s[i + 3] - '0')));
-                        i += 3;
-                } else
-                        buf_putc(b, f.s[i]);
-        }
-        buf_putc(b, '\0');
-        return off;
-}
-
 static bool has_option(struct field opts, const char *opt) {
         size_t n = strlen(opt);
         for (size_t i = 0; i < opts.n;) {
@@ -252,7 +237,7 @@ static int filesystem_parse_line(struct filesystem_state *s, const char *line, s
 
         size_t mark = s->strings.len;
         struct mount *m = &s->mounts[s->n];
-        size_t raw_mp = put_unescaped(&s->strings, f[4]);
+        size_t raw_mp = field_put_unescaped(&s->strings, f[4]);
         if (s->strings.error < 0)
                 return s->strings.error;
         /* the label is the mount point as seen from rootfs; statfs goes
@@ -272,8 +257,8 @@ static int filesystem_parse_line(struct filesystem_state *s, const char *line, s
                 buf_putc(&s->strings, '\0');
         } else
                 m->mountpoint = raw_mp;
-        m->fstype = put_unescaped(&s->strings, f[sep + 1]);
-        m->device = put_unescaped(&s->strings, f[sep + 2]);
+        m->fstype = field_put_unescaped(&s->strings, f[sep + 1]);
+        m->device = field_put_unescaped(&s->strings, f[sep + 2]);
         if (s->strings.error < 0)
                 return s->strings.error;
         const char *label_mp = s->strings.data + m->mountpoint;

@@ -1,7 +1,8 @@
 /* hwmon: hardware sensors from /sys/class/hwmon, named and scaled as
  * node_exporter 1.5 does (node_hwmon_temp_celsius, node_hwmon_in_volts,
  * node_hwmon_fan_rpm, node_hwmon_power_average_watt, ...), with
- * node_hwmon_chip_names and node_hwmon_sensor_label. One difference: two
+ * node_hwmon_chip_names and node_hwmon_sensor_label, and the freq sensors
+ * later releases added (node_hwmon_freq_freq_mhz). One difference: two
  * chips that get the same chip label (node_exporter 1.5 then emits
  * duplicate series) are told apart by their hwmon directory. */
 #include <errno.h>
@@ -21,8 +22,8 @@
 #include "sort.h"
 
 static const char *const sensor_types[] = {
-        "vrm",  "beep_enable", "update_interval", "in",     "cpu",      "fan",      "pwm",
-        "temp", "curr",        "power",           "energy", "humidity", "intrusion"};
+        "vrm",  "beep_enable", "update_interval", "in",     "cpu",      "fan",       "pwm",
+        "temp", "curr",        "power",           "energy", "humidity", "intrusion", "freq"};
 static const char *const chip_sensor[] = {"chip", "sensor"};
 static const char *const chip_names_labels[] = {"chip", "chip_name"};
 static const struct metric_desc chip_names_desc = {
@@ -309,6 +310,11 @@ static int describe(struct hwmon_state *s, const char *t, const char *el, bool h
                 (void) snprintf(help, sizeof(help), "Hardware monitor for fan revolutions per minute (%s)", el);
                 return emit(s, k, name, help, METRIC_GAUGE, 1);
         }
+        /* later releases (amdgpu's clocks); 1.5 has no freq type */
+        if (strcmp(t, "freq") == 0 && strcmp(el, "input") == 0) {
+                (void) snprintf(name + nl, sizeof(name) - nl, "_freq_mhz");
+                return emit(s, k, name, "Hardware monitor for GPU frequency in MHz", METRIC_GAUGE, 1e-6);
+        }
         (void) snprintf(help, sizeof(help), "Hardware monitor %s element %s", t, el);
         return emit(s, k, name, help, METRIC_GAUGE, 1);
 }
@@ -334,9 +340,9 @@ static int kind_of(struct hwmon_state *s, const struct reading *r, bool has_bare
         return 0;
 }
 
-/* One sensor reading. */
-static int emit_reading(struct hwmon_state *s, struct collect_ctx *ctx, const char *chip, const struct reading *r,
-                        bool has_bare) {
+/* One sensor reading; its series' sensor label is sensor. */
+static int emit_reading(struct hwmon_state *s, struct collect_ctx *ctx, const char *chip, const char *sensor,
+                        const struct reading *r, bool has_bare) {
         const char *v = s->values.data + r->value;
         double x;
         struct kind_out k;
@@ -356,7 +362,7 @@ static int emit_reading(struct hwmon_state *s, struct collect_ctx *ctx, const ch
                 x = x * k.scale / k.div;
         }
         (void) metric_set_family(ctx->set, k.desc);
-        return metric_set_sample2(ctx->set, x, chip, r->sensor);
+        return metric_set_sample2(ctx->set, x, chip, sensor);
 }
 
 static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char *entry) {
@@ -414,9 +420,25 @@ static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char
                         continue;
                 }
                 bool has_bare = false;
-                for (size_t k = 0; k < s->n && !has_bare; k++)
-                        has_bare = strcmp(s->readings[k].sensor, rd->sensor) == 0 && s->readings[k].property[0] == '\0';
-                r = emit_reading(s, ctx, chip, rd, has_bare);
+                const char *label = NULL;
+                for (size_t k = 0; k < s->n; k++) {
+                        if (strcmp(s->readings[k].sensor, rd->sensor) != 0)
+                                continue;
+                        has_bare = has_bare || s->readings[k].property[0] == '\0';
+                        if (strcmp(s->readings[k].property, "label") == 0)
+                                label = s->values.data + s->readings[k].value;
+                }
+                /* a frequency is named by its label ("sclk"), as node_exporter
+                 * does; one without a label is not exported */
+                char freq_sensor[sizeof(name)];
+                const char *sensor = rd->sensor;
+                if (strcmp(rd->type, "freq") == 0 && strcmp(rd->property, "input") == 0) {
+                        if (!label)
+                                continue;
+                        clean_name(label, freq_sensor, sizeof(freq_sensor));
+                        sensor = freq_sensor;
+                }
+                r = emit_reading(s, ctx, chip, sensor, rd, has_bare);
                 if (r < 0)
                         return r;
         }

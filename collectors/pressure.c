@@ -1,6 +1,8 @@
 /* pressure: pressure stall information (PSI) from /proc/pressure/, as
  * node_exporter 1.5: "some" is time waiting, "full" time stalled, in
- * seconds (the kernel counts microseconds). Kernels without PSI: no data. */
+ * seconds (the kernel counts microseconds). Kernels without PSI: no data.
+ * /proc/pressure/irq (Linux 6.1, read by later node_exporter releases)
+ * only where the kernel has it. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,7 @@
 
 static const struct {
         const char *file;
-        unsigned slot;    /* which kept-open file: 0 cpu, 1 io, 2 memory */
+        unsigned slot;    /* which kept-open file: 0 cpu, 1 io, 2 memory, 3 irq */
         const char *kind; /* "some" or "full" */
         struct metric_desc desc;
 } pressure_series[] = {
@@ -40,11 +42,16 @@ static const struct {
          "full",
          {"node_pressure_memory_stalled_seconds_total",
           "Total time in seconds no process could make progress due to memory congestion", METRIC_COUNTER, 0, NULL}},
+        {"pressure/irq",
+         3,
+         "full",
+         {"node_pressure_irq_stalled_seconds_total", "Total time in seconds no process could make progress due to IRQ",
+          METRIC_COUNTER, 0, NULL}},
 };
 
 struct pressure_state {
         const char *procfs;
-        struct kernel_file files[3]; /* cpu, io, memory */
+        struct kernel_file files[4]; /* cpu, io, memory, irq */
         struct buf file;
 };
 

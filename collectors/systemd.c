@@ -30,8 +30,6 @@
 #define DEFAULT_UNIT_EXCLUDE ".+\\.(automount|device|mount|scope|slice)"
 #define DEFAULT_TIMEOUT "5s"
 #define DEFAULT_REFRESH_INTERVAL "15s"
-#define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 60000
 /* Calls in flight at once: dbus-daemon's system bus answers
  * LimitsExceeded past 128 pending replies per connection. */
 #define WINDOW 64
@@ -657,34 +655,13 @@ static int pump(struct systemd_state *s) {
 static void bus_drop(struct systemd_state *s) {
         if (!s->bus)
                 return;
-        if (s->bus_fd >= 0)
-                (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->bus_fd, NULL);
-        /* pending calls go with the bus, their callbacks never run */
-        s->bus = s->lib->flush_close_unref(s->bus);
-        s->bus_fd = -1;
+        libsystemd_bus_close(s->lib, &s->bus, s->epfd, &s->bus_fd);
         s->pending = 0;
         for (size_t i = 0; i < s->n_units; i++)
                 s->units[i]->pending = 0;
         for (size_t i = 0; i < s->n_watches; i++)
                 s->watches[i].pending = false;
         units_compact(s);
-}
-
-static int bus_watch(struct systemd_state *s) {
-        int events = s->lib->get_events(s->bus);
-        if (events < 0)
-                return events;
-        struct epoll_event ev = {.events = ((events & POLLIN) ? EPOLLIN : 0) | ((events & POLLOUT) ? EPOLLOUT : 0)};
-        int fd = s->lib->get_fd(s->bus);
-        if (fd < 0)
-                return fd;
-        if (fd != s->bus_fd) {
-                if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-                        return -errno;
-                s->bus_fd = fd;
-                return 0;
-        }
-        return epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
 }
 
 /* ---- signals ---- */
@@ -921,7 +898,7 @@ static int bus_connect(struct systemd_state *s) {
         if (r >= 0)
                 r = sync_all(s);
         if (r >= 0)
-                r = bus_watch(s);
+                r = libsystemd_bus_watch(s->lib, s->bus, s->epfd, &s->bus_fd);
         if (r < 0)
                 bus_drop(s);
         return r;
@@ -1066,35 +1043,18 @@ static void emit(struct metric_set *set, const struct systemd_state *s) {
 
 /* ---- the collector ---- */
 
-/* Whether a system bus may be there, before the library is loaded for it. */
-static bool bus_expected(void) {
-        return getenv("DBUS_SYSTEM_BUS_ADDRESS") || access("/run/dbus/system_bus_socket", F_OK) == 0 ||
-               access("/run/systemd/system", F_OK) == 0;
-}
-
 static int systemd_collect(void *state, struct collect_ctx *ctx) {
         struct systemd_state *s = state;
         uint64_t now = clock_ns(CLOCK_MONOTONIC);
         int r;
 
-        if (!s->lib) {
-                if (!bus_expected()) {
-                        ctx->next_refresh_ms = 0; /* nothing to wait for: no systemd here */
-                        return -ENOENT;
-                }
-                if (!(s->lib = libsystemd_get(NULL, 0))) {
-                        ctx->next_refresh_ms = s->refresh_ms;
-                        return -ENOENT;
-                }
-        }
+        if ((r = libsystemd_bus_lib(&s->lib, s->refresh_ms, &ctx->next_refresh_ms)) < 0)
+                return r;
 
         if (!s->bus) {
                 r = bus_connect(s);
                 if (r < 0) {
-                        s->backoff_ms = s->backoff_ms == 0 ? BACKOFF_MIN_MS : s->backoff_ms * 2;
-                        if (s->backoff_ms > BACKOFF_MAX_MS)
-                                s->backoff_ms = BACKOFF_MAX_MS;
-                        ctx->next_refresh_ms = s->backoff_ms;
+                        ctx->next_refresh_ms = libsystemd_backoff(&s->backoff_ms);
                         return r;
                 }
                 s->backoff_ms = 0;
@@ -1110,11 +1070,11 @@ static int systemd_collect(void *state, struct collect_ctx *ctx) {
                                 r = drain(s);
                 }
                 if (r >= 0)
-                        r = bus_watch(s);
+                        r = libsystemd_bus_watch(s->lib, s->bus, s->epfd, &s->bus_fd);
                 if (r < 0) {
                         /* systemd or D-Bus went away: connect again at once, then with backoff */
                         bus_drop(s);
-                        s->backoff_ms = BACKOFF_MIN_MS / 2;
+                        s->backoff_ms = 500; /* doubled to 1 s at the first failure */
                         ctx->next_refresh_ms = 1;
                         return r;
                 }
@@ -1210,12 +1170,12 @@ static int systemd_init(const struct collector_env *env, const struct config_sec
 static int systemd_schedule(void *state, struct collector_schedule *ret) {
         struct systemd_state *s = state;
         ret->fd = s->epfd;
-        if (!bus_expected())
+        if (!libsystemd_bus_expected())
                 return 0; /* one refresh says so, then none: no wake-up, no age bound */
         ret->period_ms = s->refresh_ms;
         /* a quiet system signals nothing between batches, and a bus that is
-         * gone is tried again up to BACKOFF_MAX_MS apart */
-        ret->max_age_ms = 3 * s->refresh_ms + BACKOFF_MAX_MS;
+         * gone is tried again up to LIBSYSTEMD_BACKOFF_MAX_MS apart */
+        ret->max_age_ms = 3 * s->refresh_ms + LIBSYSTEMD_BACKOFF_MAX_MS;
         return 0;
 }
 

@@ -3,12 +3,16 @@
 with what node_exporter says about the same fixture tree: the same families,
 types, help, label sets and values, exactly.
 Usage: compare_fixture.py EXPECTED NODE_EXPORTER_URL FIXTURES_DIR [--ignore-label NAME]...
-                          [--decode-octal LABEL]...
+                          [--decode-octal LABEL]... [--newer FAMILY[{LABEL="VALUE",...}]]...
 --decode-octal: node_exporter 1.5 decodes only \040 and \011 in mount
 points (a backslash stays "\134", a newline "\012"); vigie decodes every
 octal escape. The option decodes node_exporter's label the same way.
 Families that describe the exporter (scrape meta, go_, process_) are left
-out; so are vigie's own additions (vigie_*, node_filesystem_mount_info)."""
+out; so are vigie's own additions (vigie_*, node_filesystem_mount_info).
+--newer: series that node_exporter releases after 1.5 added (a family, or
+its samples with the given labels). They are left out of the comparison
+knowingly: each selector must match samples in vigie's expected output
+and none in node_exporter 1.5's, else the comparison fails."""
 import math
 import re
 import sys
@@ -37,10 +41,34 @@ def strip(fams, ignore, decode=()):
     return out
 
 
+def parse_selector(sel):
+    m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?', sel)
+    if not m:
+        raise SystemExit("bad --newer selector %r" % sel)
+    labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"', m.group(2) or ""))
+    return m.group(1), labels
+
+
+def take_newer(fams, selectors):
+    """Removes the samples each selector names from fams; returns how many
+    each one matched."""
+    counts = []
+    for name, labels in selectors:
+        fam = fams.get(name)
+        keys = [k for k in (fam["samples"] if fam else ()) if all((l, v) in k[1] for l, v in labels.items())]
+        for k in keys:
+            del fam["samples"][k]
+        if fam is not None and not fam["samples"]:
+            del fams[name]
+        counts.append(len(keys))
+    return counts
+
+
 def main(argv):
     expected_path, url, fixtures = argv[1], argv[2], argv[3]
     ignore = {argv[i + 1] for i in range(4, len(argv) - 1) if argv[i] == "--ignore-label"}
     decode = {argv[i + 1] for i in range(4, len(argv) - 1) if argv[i] == "--decode-octal"}
+    newer = [parse_selector(argv[i + 1]) for i in range(4, len(argv) - 1) if argv[i] == "--newer"]
     text = open(expected_path, encoding="utf-8").read().replace("@FIXTURES@", fixtures)
     mtime_masked = "@MTIME@" in text
     text = text.replace("@MTIME@", "0")
@@ -48,6 +76,12 @@ def main(argv):
     with urllib.request.urlopen(url, timeout=10) as r:
         got = strip(expfmt.parse(r.read().decode("utf-8")), ignore, decode)
     errors = []
+    sels = [a for i, a in enumerate(argv) if i > 4 and argv[i - 1] == "--newer"]
+    for sel, n_want, n_got in zip(sels, take_newer(want, newer), take_newer(got, newer)):
+        if n_want == 0:
+            errors.append("--newer %s: no such series in vigie's expected output" % sel)
+        if n_got != 0:
+            errors.append("--newer %s: node_exporter serves it too" % sel)
     for name in sorted(set(want) | set(got)):
         if name not in got:
             errors.append("%s: in vigie's expected output, not in node_exporter's" % name)

@@ -34,7 +34,9 @@ check() {
 failed=0
 check meminfo/regular/expected.prom meminfo --path.procfs="$F/meminfo/regular/proc"
 check loadavg/regular/expected.prom loadavg --path.procfs="$F/loadavg/regular/proc"
-check pressure/regular/expected.prom pressure --path.procfs="$F/pressure/regular/proc"
+# the series after "--" came with later node_exporter releases (README)
+check pressure/regular/expected.prom pressure --path.procfs="$F/pressure/regular/proc" \
+        -- --newer node_pressure_irq_stalled_seconds_total
 check os/regular/expected.prom os --path.rootfs="$F/os/regular/root"
 check os/usrlib/expected.prom os --path.rootfs="$F/os/usrlib/root"
 check netdev/regular/expected.prom netdev --path.procfs="$F/netdev/regular/proc" --no-collector.netdev.netlink \
@@ -58,7 +60,8 @@ check filesystem/regular/expected-fs_types_exclude.prom filesystem --path.procfs
         --path.rootfs="$F/filesystem/regular/root" "--collector.filesystem.mount-points-exclude=$UPSTREAM_MP" \
         '--collector.filesystem.fs-types-exclude=^(sysfs|proc|nfs4)$' -- --ignore-label device_error \
         --decode-octal mountpoint
-check hwmon/regular/expected.prom hwmon --path.sysfs="$F/hwmon/regular/sys"
+check hwmon/regular/expected.prom hwmon --path.sysfs="$F/hwmon/regular/sys" -- --newer node_hwmon_freq_freq_mhz \
+        --newer 'node_hwmon_sensor_label{sensor="freq1"}' --newer 'node_hwmon_sensor_label{sensor="freq2"}'
 check hwmon/sensors100/expected.prom hwmon --path.sysfs="$F/hwmon/sensors100/sys"
 check thermal_zone/regular/expected.prom thermal_zone --path.sysfs="$F/thermal_zone/regular/sys"
 check powersupplyclass/regular/expected.prom powersupplyclass --path.sysfs="$F/powersupplyclass/regular/sys"
@@ -126,6 +129,9 @@ done
 for c in regular hostile; do
         check "btrfs/$c/expected.prom" btrfs --path.sysfs="$F/btrfs/$c/sys" --path.procfs="$F/btrfs/$c/proc"
 done
+# mounted where no ioctl answers: the devices from sysfs alone
+check btrfs/mounted/expected.prom btrfs --path.sysfs="$F/btrfs/mounted/sys" --path.procfs="$F/btrfs/mounted/proc" \
+        --path.rootfs="$F/btrfs/mounted/root"
 for c in regular empty truncated; do
         check "ipvs/$c/expected.prom" ipvs --path.procfs="$F/ipvs/$c/proc"
 done

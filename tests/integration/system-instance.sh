@@ -11,6 +11,9 @@
 #   si CMD...               runs CMD inside (all namespaces of PID 1)
 #   si_unit NAME <<EOF      writes a unit file into /run/systemd/system inside
 #   si_stop                 powers it off (also done at exit)
+#   scrape                  the metrics of a vigie inside on 127.0.0.1:9100, into $M
+#   has REGEX               the last scrape has a line matching it
+#   scrapes_with SECONDS REGEX  scrapes until a line matches
 
 SI_PID=
 
@@ -79,6 +82,22 @@ BOOT
 
 si() {
         nsenter -t "$SI_PID" -a "$@"
+}
+
+M="$T/metrics"
+scrape() {
+        si curl -fsS http://127.0.0.1:9100/metrics -o "$M"
+}
+has() {
+        grep -q -- "$1" "$M"
+}
+scrapes_with() {
+        local deadline=$((SECONDS + $1))
+        while :; do
+                scrape && has "$2" && return 0
+                [ $SECONDS -lt $deadline ] || return 1
+                sleep 0.2
+        done
 }
 
 si_unit() {

@@ -40,23 +40,6 @@ si systemd-run --quiet --unit=vigie-test -p StandardOutput="append:$T/vigie.log"
         --collector.systemd.refresh-interval=1h \
         --collector.systemd.watch="vt-masked.service vt-missing.service vt-crash.service"
 
-M="$T/metrics"
-scrape() {
-        si curl -fsS http://127.0.0.1:9100/metrics -o "$M"
-}
-# has REGEX: the last scrape has a line matching it
-has() {
-        grep -q -- "$1" "$M"
-}
-# scrapes_with SECONDS REGEX: scrapes until a line matches
-scrapes_with() {
-        local deadline=$((SECONDS + $1))
-        while :; do
-                scrape && has "$2" && return 0
-                [ $SECONDS -lt $deadline ] || return 1
-                sleep 0.2
-        done
-}
 value() {
         sed -n "s/^$1 //p" "$M"
 }

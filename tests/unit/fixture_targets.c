@@ -71,6 +71,7 @@ const struct fixture_target fixture_targets[] = {
         {"btrfs", "btrfs/regular",
          "sys/fs/btrfs/7d2c19b4-3e8f-4a61-b5d0-c8e9f1a2b3c4/allocation/data/raid5/used_bytes"},
         {"btrfs", "btrfs/regular", "sys/fs/btrfs/7d2c19b4-3e8f-4a61-b5d0-c8e9f1a2b3c4/label"},
+        {"btrfs", "btrfs/mounted", "proc/1/mounts"},
         {"ipvs", "ipvs/regular", "proc/net/ip_vs"},
         {"ipvs", "ipvs/regular", "proc/net/ip_vs_stats"},
         {"zfs", "zfs/regular", "proc/spl/kstat/zfs/arcstats"},

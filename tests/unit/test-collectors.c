@@ -366,6 +366,7 @@ static const struct {
          * system allocation (nothing for it); a file named like a file system */
         {"btrfs", "garbage", 0, 5, {0}},
         {"btrfs", "missing", -ENOENT, 0, {0}},
+        {"btrfs", "mounted", 0, 0, {0}},
         /* IPv4, IPv6 (one IPv4-mapped) and firewall-mark services */
         {"ipvs", "regular", 0, 0, {0}},
         /* the backends alike in protocol and local port, summed */
@@ -1256,6 +1257,57 @@ static void test_timex_conversion(_unused_ void **state) {
  * and the README say) are the ones its init applies: on its regular
  * fixture, no section and a section giving every declared default collect
  * the same. */
+/* [collector.perf] as node_exporter's flags read them: cpus as lists,
+ * ranges and strides, and the tracepoints' ids found in tracefs under
+ * kernel/tracing or kernel/debug/tracing; anything else refused at init,
+ * naming the flag. Init opens no counter. */
+static void test_perf_options(_unused_ void **state) {
+        const struct collector *c = registry_collectors[registry_find("perf")];
+        static const struct {
+                const char *tree, *key, *value;
+                const char *error; /* NULL: accepted */
+        } perf_cases[] = {
+                {"perf/missing", "cpus", "0", NULL},
+                {"perf/missing", "cpus", "0-3,8", NULL},
+                {"perf/missing", "cpus", "0-15:4,0", NULL},
+                {"perf/missing", "cpus", "1-", "--collector.perf.cpus: '1-': not a list of CPUs"},
+                {"perf/missing", "cpus", "a", "not a list of CPUs"},
+                {"perf/missing", "cpus", "", NULL},
+                {"perf/missing", "cpus", "0-3:0", "not a list of CPUs"},
+                {"perf/missing", "cpus", "3-1", "not a list of CPUs"},
+                {"perf/missing", "cpus", "0,,1", "not a list of CPUs"},
+                {"perf/missing", "cpus", "-1", "not a list of CPUs"},
+                {"perf/missing", "cpus", "0-8191:4096", NULL},
+                {"perf/missing", "cpus", "0-8192", "not a list of CPUs"},
+                {"perf/tracefs", "tracepoint", "sched:sched_switch", NULL},
+                {"perf/debugfs", "tracepoint", "sched:sched_switch", NULL},
+                {"perf/tracefs", "tracepoint", "sched:sched_switch, sched:sched_switch", NULL},
+                {"perf/tracefs", "tracepoint", "sched", "'sched': not SUBSYSTEM:EVENT"},
+                {"perf/tracefs", "tracepoint", "../../x:y", "not SUBSYSTEM:EVENT"},
+                {"perf/tracefs", "tracepoint", "sched:", "not SUBSYSTEM:EVENT"},
+                {"perf/tracefs", "tracepoint", "sched:nosuch", "'sched:nosuch': no id under "},
+                {"perf/garbage", "tracepoint", "sched:sched_switch", "Bad message"},
+                {"perf/missing", "tracepoint", "sched:sched_switch", "is tracefs mounted?"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(perf_cases); i++) {
+                struct config_entry e = {(char *) perf_cases[i].key, (char *) perf_cases[i].value, 0};
+                struct config_section sec = {(char *) "perf", "collector", "test.conf", 1, &e, 1, 0};
+                char sys[256];
+                (void) snprintf(sys, sizeof(sys), "%s/sys", perf_cases[i].tree);
+                struct collector_env env = {"/nonexistent", fixture_path(sys), "/nonexistent", "/nonexistent"};
+                struct diag diag = {0};
+                void *st = NULL;
+                int r = c->init(&env, &sec, &diag, &st);
+                if (perf_cases[i].error && (r != -EINVAL || !strstr(diag.msg, perf_cases[i].error)))
+                        fail_msg("%s=%s on %s: %d, '%s'; expected '%s'", perf_cases[i].key, perf_cases[i].value,
+                                 perf_cases[i].tree, r, diag.msg, perf_cases[i].error);
+                if (!perf_cases[i].error && r != 0)
+                        fail_msg("%s=%s on %s refused: %d, '%s'", perf_cases[i].key, perf_cases[i].value,
+                                 perf_cases[i].tree, r, diag.msg);
+                c->free(st);
+        }
+}
+
 /* [collector.ipvs] backend_labels as node_exporter's flag reads it: an
  * unknown label is refused, naming it; repeats and order do not matter
  * (the series keep node_exporter's order); none leaves one series per
@@ -1365,6 +1417,7 @@ int main(void) {
                 cmocka_unit_test(test_endless_files),
                 cmocka_unit_test(test_ipvs_backend_labels),
                 cmocka_unit_test(test_sysctl_refused),
+                cmocka_unit_test(test_perf_options),
                 cmocka_unit_test(test_mutated_fixtures),
                 cmocka_unit_test(test_missing_source_remembered),
                 cmocka_unit_test(test_timex_conversion),

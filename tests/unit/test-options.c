@@ -103,6 +103,23 @@ static void test_collector_option_flags(_unused_ void **state) {
         assert_true(o.once);
         options_free(&o);
 
+        /* a repeatable flag given twice (node_exporter's
+         * --collector.perf.tracepoint) keeps both values; another one, the last */
+        const char *rep[] = {"--collector.perf.tracepoint=sched:sched_switch",
+                             "--collector.cpu.guest=true",
+                             "--collector.perf.tracepoint",
+                             "syscalls:sys_enter_read",
+                             "--collector.cpu.guest=false",
+                             NULL};
+        assert_int_equal(parse_flags(rep, &o, &diag), 0);
+        assert_int_equal(config_init_defaults(&cfg), 0);
+        assert_int_equal(options_apply(&o, &cfg, &diag), 0);
+        assert_string_equal(config_section_get(config_collector_section(&cfg, "perf"), "tracepoint")->value,
+                            "sched:sched_switch syscalls:sys_enter_read");
+        assert_string_equal(config_section_get(config_collector_section(&cfg, "cpu"), "guest")->value, "false");
+        config_free(&cfg);
+        options_free(&o);
+
         /* a bad value from a flag is reported as the flag */
         const char *bad[] = {"--collector.cpu.guest=maybe", NULL};
         assert_int_equal(parse_flags(bad, &o, &diag), 0);
