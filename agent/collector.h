@@ -22,13 +22,16 @@ struct collector_env {
         const char *rootfs;
         const char *udev_data;
         /* During init only (NULL or 0 in tests that give none): the
-         * [probe.NAME] sections, and the engine's scheduler for work that
-         * is not one snapshot. A collector adds tasks to it (each probe on
-         * its own clock, scheduler_add) and the engine releases them,
-         * before the collector's free, whenever it stops them. */
+         * [probe.NAME] and [exec.NAME] sections, and the engine's
+         * scheduler for work that is not one snapshot. A collector adds
+         * tasks to it (each probe, each program on its own clock,
+         * scheduler_add) and the engine releases them, before the
+         * collector's free, whenever it stops them. */
         const struct config_section *probes;
         size_t n_probes;
         struct scheduler *scheduler;
+        const struct config_section *execs;
+        size_t n_execs;
 };
 
 /* What one collect call gets and gives back besides its samples. */

@@ -72,6 +72,9 @@ struct config {
         /* [probe.NAME]: one each, read by the probe collector */
         struct config_section *probes;
         size_t n_probes, cap_probes;
+        /* [exec.NAME]: one each, read by the exec collector */
+        struct config_section *execs;
+        size_t n_execs, cap_execs;
 
         unsigned setting_line[SETTINGS_MAX]; /* where each settings[] row's value came from */
 };

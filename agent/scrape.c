@@ -258,6 +258,8 @@ static int generation_new(const struct config *cfg, const struct collector *cons
         /* what only init may read: the config goes when configure returns */
         g->env.probes = cfg->probes;
         g->env.n_probes = cfg->n_probes;
+        g->env.execs = cfg->execs;
+        g->env.n_execs = cfg->n_execs;
         g->env.scheduler = g->scheduler;
         for (size_t i = 0; i < n; i++) {
                 const struct collector *c = collectors[i];
@@ -282,6 +284,8 @@ static int generation_new(const struct config *cfg, const struct collector *cons
         }
         g->env.probes = NULL;
         g->env.n_probes = 0;
+        g->env.execs = NULL;
+        g->env.n_execs = 0;
         g->env.scheduler = NULL;
         if (scheduler_count(g->scheduler) == 0) { /* nothing in the background: no thread, no wake-up */
                 scheduler_free(g->scheduler, 0);

@@ -28,6 +28,7 @@ enum setting_type {
         SETTING_PUSH_URL,   /* --push.url adds a target */
         SETTING_TARGET_KEY, /* a [push.target.NAME] key, read by the push exporter */
         SETTING_PROBE_KEY,  /* a [probe.NAME] key, read by the probe collector */
+        SETTING_EXEC_KEY,   /* an [exec.NAME] key, read by the exec collector */
 };
 
 #define SETTING_SECRET 1u    /* never shown: --check-config prints "(secret)" */
