@@ -62,6 +62,12 @@ struct collector_option {
         const char *help;
 };
 
+/* node_scrape_collector_duration_seconds{collector} and _success, which
+ * the engine writes for each collector; a collector whose sources run
+ * apart (each program of exec) adds rows of its own, collector="exec.NAME". */
+extern const struct metric_desc collector_duration_desc;
+extern const struct metric_desc collector_success_desc;
+
 struct collector {
         const char *name;
         const char *help; /* one line, for --help and the landing page */

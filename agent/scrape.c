@@ -22,12 +22,12 @@
 #include "self_metrics.h"
 
 static const char *const collector_label[] = {"collector"};
-static const struct metric_desc duration_desc = {"node_scrape_collector_duration_seconds",
-                                                 "node_exporter: Duration of a collector scrape.", METRIC_GAUGE, 1,
-                                                 collector_label};
-static const struct metric_desc success_desc = {"node_scrape_collector_success",
-                                                "node_exporter: Whether a collector succeeded.", METRIC_GAUGE, 1,
-                                                collector_label};
+const struct metric_desc collector_duration_desc = {"node_scrape_collector_duration_seconds",
+                                                    "node_exporter: Duration of a collector scrape.", METRIC_GAUGE, 1,
+                                                    collector_label};
+const struct metric_desc collector_success_desc = {"node_scrape_collector_success",
+                                                   "node_exporter: Whether a collector succeeded.", METRIC_GAUGE, 1,
+                                                   collector_label};
 static const struct metric_desc parse_errors_desc = {
         "vigie_collector_parse_errors_total",
         "Lines (or, for textfile, files) that a collector skipped because they did not parse.", METRIC_COUNTER, 1,
@@ -429,10 +429,10 @@ static void collect_all(struct scrape_engine *e) {
                 inst->status.parse_errors += ctx.parse_errors;
         }
 
-        (void) metric_set_family(set, &duration_desc);
+        (void) metric_set_family(set, &collector_duration_desc);
         for (size_t i = 0; i < g->n; i++)
                 (void) metric_set_sample1(set, g->instances[i].status.last_duration, g->instances[i].desc->name);
-        (void) metric_set_family(set, &success_desc);
+        (void) metric_set_family(set, &collector_success_desc);
         for (size_t i = 0; i < g->n; i++)
                 (void) metric_set_sample1(set, g->instances[i].status.last_result >= 0, g->instances[i].desc->name);
         (void) metric_set_family(set, &parse_errors_desc);

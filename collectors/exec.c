@@ -654,6 +654,20 @@ static int exec_collect(void *state, struct collect_ctx *ctx) {
         }
         if (!any)
                 return ctx->set->error;
+        /* each program as the engine shows a collector, then in its own words */
+        char label[300];
+        (void) metric_set_family(ctx->set, &collector_duration_desc);
+        for (size_t i = 0; i < st->n; i++)
+                if (st->seen[i].ran) {
+                        (void) snprintf(label, sizeof(label), "exec.%s", st->programs[i]->name);
+                        (void) metric_set_sample1(ctx->set, st->seen[i].duration, label);
+                }
+        (void) metric_set_family(ctx->set, &collector_success_desc);
+        for (size_t i = 0; i < st->n; i++)
+                if (st->seen[i].ran) {
+                        (void) snprintf(label, sizeof(label), "exec.%s", st->programs[i]->name);
+                        (void) metric_set_sample1(ctx->set, st->seen[i].success, label);
+                }
         write_status(ctx->set, &success_desc, st, success_of);
         write_status(ctx->set, &exit_desc, st, exit_of);
         write_status(ctx->set, &duration_desc, st, duration_of);

@@ -147,6 +147,12 @@ for _ in 1 2 3 4 5; do
 done
 
 serves "$VIGIE_URL/metrics" '^vigie_exec_success{program="hang"} 0$' || fail "hang: not failed"
+# each program as the engine shows a collector, for the alerts on collectors
+serves "$VIGIE_URL/metrics" '^node_scrape_collector_success{collector="exec.hang"} 0$' || fail "hang: no collector row"
+serves "$VIGIE_URL/metrics" '^node_scrape_collector_success{collector="exec.exit1"} 1$' || fail "exit1: no collector row"
+serves "$VIGIE_URL/metrics" '^node_scrape_collector_duration_seconds{collector="exec.holds_pipe"} ' ||
+        fail "holds_pipe: no collector duration"
+[ "$(grep -c '^# TYPE node_scrape_collector_success ' "$T/served")" = 1 ] || fail "node_scrape_collector_success twice"
 serves "$VIGIE_URL/metrics" '^vigie_exec_timeouts_total{program="hang"} [1-9]' || fail "hang: no timeout counted"
 serves "$VIGIE_URL/metrics" '^vigie_exec_last_exit_code{program="hang"} 143$' || fail "hang: not ended by SIGTERM"
 serves "$VIGIE_URL/metrics" '^vigie_exec_last_exit_code{program="noterm"} 137$' || fail "noterm: not ended by SIGKILL"
