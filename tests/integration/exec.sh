@@ -21,7 +21,16 @@ leftovers() {
         done
 }
 children() { ps -o pid= --ppid "$1" | wc -l; }
-fds() { ls "/proc/$1/fd" | wc -l; }
+# the fewest descriptors over 2 s: runs going on hold a few each
+fds() {
+        local n min=1000000
+        for _ in $(seq 20); do
+                n=$(ls "/proc/$1/fd" | wc -l)
+                [ "$n" -lt "$min" ] && min=$n
+                sleep 0.1
+        done
+        echo "$min"
+}
 
 # no program configured: no series, no thread of its own
 start_vigie idle
@@ -218,6 +227,18 @@ grep -q 'exec stream_dies: started again in 4000 ms' "$T/execs.log" ||
         fail "stream_dies: no backoff: $(grep 'stream_dies: started again' "$T/execs.log")"
 serves "$VIGIE_URL/metrics" '^vigie_exec_restarts_total{program="stream_dies"} [2-9]' || fail "stream_dies: not restarted"
 serves "$VIGIE_URL/metrics" '^vigie_exec_restarts_total{program="stream"} 0$' || fail "stream: restarted"
+
+# a reload stops the old long-running program and starts the new one
+old_stream=$(pgrep -f 'echo "m_stream' || true)
+[ -n "$old_stream" ] || fail "stream: no process"
+printf '\n[exec.added]\ncommand = echo m_added 1\n%s\n' "$ROOT" >>"$T/vigie.conf"
+kill -HUP "$VIGIE_PID"
+wait_for 5 grep -q 'configuration reloaded' "$T/execs.log" || fail "no reload: $(tail -3 "$T/execs.log")"
+wait_for 5 serves "$VIGIE_URL/metrics" '^m_added 1$' || fail "added: not run after the reload"
+wait_for 5 bash -c "! kill -0 $old_stream 2>/dev/null" || fail "stream: the old process outlived the reload"
+new_stream=$(pgrep -f 'echo "m_stream' || true)
+[ -n "$new_stream" ] && [ "$new_stream" != "$old_stream" ] || fail "stream: not started again after the reload"
+serves "$VIGIE_URL/metrics" '^m_stream [1-9]' || fail "stream: not served after the reload"
 
 # stopping the agent leaves no program of it behind once their runs end
 stop_pid "$VIGIE_PID" || true
