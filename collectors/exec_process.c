@@ -384,8 +384,8 @@ unsigned exec_process_sweep(void) {
                 while ((de = readdir(d))) {
                         if (strspn(de->d_name, "0123456789") != strlen(de->d_name))
                                 continue;
-                        char state;
-                        pid_t ppid, session, pid = (pid_t) strtol(de->d_name, NULL, 10);
+                        char state = 0;
+                        pid_t ppid = 0, session = 0, pid = (pid_t) strtol(de->d_name, NULL, 10);
                         if (proc_stat(de->d_name, &state, &ppid, &session) < 0 || ppid != self || is_running(pid))
                                 continue;
                         if (state == 'Z') {
