@@ -58,6 +58,9 @@ struct exec_program {
         struct exec_child child; /* stream: the program, while child_up */
         bool child_up, started_once;
         uint64_t backoff_ms; /* stream: before the next start; 0 after a frame */
+        /* held across a parse and its publication, and by collect to sweep
+         * the parser's descriptors (taken before lock) */
+        pthread_mutex_t parser_lock;
         struct textfile_state *parser;
         struct buf out, err;         /* a run's, the run's alone */
         struct metric_set building;  /* the run's alone */
@@ -65,9 +68,9 @@ struct exec_program {
         uint64_t log_window_ns;      /* stderr: the minute being counted */
         unsigned log_lines, dropped; /* stderr lines logged in it, and not */
 
-        pthread_mutex_t lock; /* held to swap or copy what follows, and around the parser's descriptors */
+        pthread_mutex_t lock; /* held to swap or copy what follows, never across a parse */
         struct metric_set published;
-        bool sweep_due; /* a new output was published: the parser's unused descriptors can go */
+        bool sweep_due; /* an output was published since the last sweep (both locks held to change it) */
         struct exec_status status;
 };
 
@@ -131,6 +134,7 @@ static void program_free(void *userdata) {
         metric_set_free(&p->building);
         metric_set_free(&p->published);
         (void) pthread_mutex_destroy(&p->lock);
+        (void) pthread_mutex_destroy(&p->parser_lock);
         free(p);
 }
 
@@ -175,21 +179,17 @@ static void log_stderr(struct exec_program *p) {
 /* What the program wrote, refused whole when a line is too long or ends
  * in CR. 0 or -EINVAL with why. */
 static int check_output(const struct exec_program *p, const char *text, size_t len, char *why, size_t size) {
-        const char *pos = text, *end = text + len;
-        unsigned n = 0;
-        while (pos < end) {
-                const char *nl = memchr(pos, '\n', (size_t) (end - pos));
-                size_t ll = (size_t) ((nl ? nl : end) - pos);
-                n++;
+        const char *pos = text, *line;
+        size_t ll;
+        for (unsigned n = 1; next_line(&pos, text + len, &line, &ll); n++) {
                 if (ll > p->max_line) {
                         (void) snprintf(why, size, "output refused: line %u is longer than %u bytes", n, p->max_line);
                         return -EINVAL;
                 }
-                if (ll > 0 && pos[ll - 1] == '\r') {
+                if (ll > 0 && line[ll - 1] == '\r') {
                         (void) snprintf(why, size, "output refused: line %u ends in CR (lines end with \\n alone)", n);
                         return -EINVAL;
                 }
-                pos = nl ? nl + 1 : end;
         }
         return 0;
 }
@@ -208,7 +208,7 @@ struct run_outcome {
  * set, and says a failure or a recovery once. */
 static void publish(struct exec_program *p, struct run_outcome *o) {
         metric_set_reset(&p->building);
-        (void) pthread_mutex_lock(&p->lock);
+        (void) pthread_mutex_lock(&p->parser_lock);
         bool ok = o->why[0] == '\0';
         if (ok) {
                 char err[256] = "";
@@ -222,6 +222,7 @@ static void publish(struct exec_program *p, struct run_outcome *o) {
         }
         if (!ok)
                 metric_set_reset(&p->building);
+        (void) pthread_mutex_lock(&p->lock);
         struct metric_set old = p->published;
         p->published = p->building;
         p->building = old;
@@ -237,6 +238,7 @@ static void publish(struct exec_program *p, struct run_outcome *o) {
         st->start_failures += o->start_failed;
         st->restarts += o->restarted;
         (void) pthread_mutex_unlock(&p->lock);
+        (void) pthread_mutex_unlock(&p->parser_lock);
 
         if (!ok)
                 program_failed(p, o->why);
@@ -547,6 +549,7 @@ static int program_new(const struct config_section *s, struct diag *diag, struct
         if (!p)
                 return -ENOMEM;
         (void) pthread_mutex_init(&p->lock, NULL);
+        (void) pthread_mutex_init(&p->parser_lock, NULL);
         /* the section goes with the config: the program keeps copies */
         int r = program_configure(p, s, diag);
         char source[300];
@@ -634,22 +637,28 @@ static double start_failures_of(const struct exec_status *s) {
 }
 
 /* Copies each program's last accepted output and status (its lock held
- * only for that). The descriptors an output no longer uses are freed
- * here, under the engine's lock: no scrape still reads a set that points
- * at them, and the output published last uses only the ones kept. */
+ * only for that). The descriptors the outputs no longer use are freed
+ * here, under the engine's lock, so that no scrape still reads a set
+ * that points at one, and before the copy: what was published since the
+ * last sweep uses only the ones kept, and nothing is published between
+ * the sweep and the copy. A parse going on (the parser's lock taken)
+ * puts the sweep off to the next scrape rather than make this one wait. */
 static int exec_collect(void *state, struct collect_ctx *ctx) {
         struct exec_state *st = state;
         bool any = false;
         for (size_t i = 0; i < st->n; i++) {
                 struct exec_program *p = st->programs[i];
+                bool parser = pthread_mutex_trylock(&p->parser_lock) == 0;
                 (void) pthread_mutex_lock(&p->lock);
-                if (p->sweep_due) {
+                if (parser && p->sweep_due) {
                         (void) textfile_parser_sweep(p->parser);
                         p->sweep_due = false;
                 }
                 (void) metric_set_append(ctx->set, &p->published);
                 st->seen[i] = p->status;
                 (void) pthread_mutex_unlock(&p->lock);
+                if (parser)
+                        (void) pthread_mutex_unlock(&p->parser_lock);
                 any |= st->seen[i].ran;
         }
         if (!any)
