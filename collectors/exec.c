@@ -275,8 +275,12 @@ static uint64_t once_run(struct exec_program *p) {
                 else if (res.timed_out)
                         (void) snprintf(o.why, sizeof(o.why), "killed after its timeout of %llu ms",
                                         (unsigned long long) p->timeout_ms);
-                else if (!res.exited)
+                else if (!res.exited && res.status > 128)
                         (void) snprintf(o.why, sizeof(o.why), "killed by signal %d", res.status - 128);
+                else if (!res.exited && res.status < 0)
+                        (void) snprintf(o.why, sizeof(o.why), "killed, and not gone yet: a later run reaps it");
+                else if (!res.exited)
+                        (void) snprintf(o.why, sizeof(o.why), "its output could not be read whole");
                 else
                         o.output_error = check_output(p, p->out.data, p->out.len, o.why, sizeof(o.why)) < 0;
         }
