@@ -23,10 +23,11 @@ struct collector_env {
         const char *rootfs;
         const char *udev_data;
         /* During init only (NULL or 0 in tests that give none): the
-         * [probe.NAME] sections, and the engine's scheduler for work that
-         * is not one snapshot. A collector adds tasks to it (each probe on
-         * its own clock, scheduler_add) and the engine releases them,
-         * before the collector's free, whenever it stops them. */
+         * [probe.NAME] and [exec.NAME] sections, and the engine's
+         * scheduler for work that is not one snapshot. A collector adds
+         * tasks to it (each probe, each program on its own clock,
+         * scheduler_add) and the engine releases them, before the
+         * collector's free, whenever it stops them. */
         const struct config_section *probes;
         size_t n_probes;
         struct scheduler *scheduler;
@@ -36,6 +37,8 @@ struct collector_env {
          * give none. These two outlive init. */
         const char *plugin_dir;
         struct family_index *families;
+        const struct config_section *execs;
+        size_t n_execs;
 };
 
 /* What one collect call gets and gives back besides its samples. */
@@ -73,6 +76,12 @@ struct collector_option {
          * file adds its value to the list. */
         bool repeatable;
 };
+
+/* node_scrape_collector_duration_seconds{collector} and _success, which
+ * the engine writes for each collector; a collector whose sources run
+ * apart (each program of exec) adds rows of its own, collector="exec.NAME". */
+extern const struct metric_desc collector_duration_desc;
+extern const struct metric_desc collector_success_desc;
 
 struct collector {
         const char *name;

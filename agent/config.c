@@ -74,7 +74,7 @@ int parse_size(const char *s, uint64_t *ret) {
 
 static bool is_field_type(enum setting_type t) {
         return t != SETTING_LABEL && t != SETTING_PUSH_URL && t != SETTING_TARGET_KEY && t != SETTING_PROBE_KEY &&
-               t != SETTING_PLUGIN_KEY;
+               t != SETTING_PLUGIN_KEY && t != SETTING_EXEC_KEY;
 }
 
 int config_init_defaults(struct config *cfg) {
@@ -122,6 +122,7 @@ void config_free(struct config *cfg) {
         sections_free(cfg->probes, cfg->n_probes);
         sections_free(cfg->plugins, cfg->n_plugins);
         free(cfg->plugin_dir);
+        sections_free(cfg->execs, cfg->n_execs);
         *cfg = (struct config){0};
 }
 
@@ -316,6 +317,7 @@ int config_set(struct config *cfg, size_t idx, const char *value, unsigned line,
         case SETTING_TARGET_KEY: (void) snprintf(err, size, "set in a [push.target.NAME] section"); break;
         case SETTING_PROBE_KEY: (void) snprintf(err, size, "set in a [probe.NAME] section"); break;
         case SETTING_PLUGIN_KEY: (void) snprintf(err, size, "set in a [plugin.NAME] section"); break;
+        case SETTING_EXEC_KEY: (void) snprintf(err, size, "set in an [exec.NAME] section"); break;
         }
         if (err[0])
                 return -EINVAL;
@@ -339,7 +341,7 @@ struct loader {
         size_t n_long_values, cap_long_values;
 };
 
-/* A push target's or a probe's name: it becomes a label value and a file name. */
+/* A push target's, a probe's or a program's name: it becomes a label value and a file name. */
 static bool push_target_name_valid(const char *name) {
         return *name &&
                strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == strlen(name);
@@ -348,6 +350,7 @@ static bool push_target_name_valid(const char *name) {
 static struct config_section *push_target_get(struct config *cfg, const char *name, unsigned line);
 static struct config_section *probe_get(struct config *cfg, const char *name, unsigned line);
 static struct config_section *plugin_get(struct config *cfg, const char *name, unsigned line);
+static struct config_section *exec_get(struct config *cfg, const char *name, unsigned line);
 
 /* Debian builds libinih with 200-byte lines, short for a regex. The reader
  * reads whole lines itself; a longer "key = value" reaches inih as
@@ -405,16 +408,17 @@ static char *loader_read_line(char *str, int num, void *stream) {
          * left without its url is known from its header */
         char *h = physical + strspn(physical, " \t");
         bool target = strncmp(h, "[push.target.", 13) == 0, probe = strncmp(h, "[probe.", 7) == 0;
-        bool plugin = strncmp(h, "[plugin.", 8) == 0;
-        if (target || probe || plugin) {
-                size_t at = target ? 13 : probe ? 7 : 8, hl = strcspn(h + at, "]");
+        bool plugin = strncmp(h, "[plugin.", 8) == 0, exec = strncmp(h, "[exec.", 6) == 0;
+        if (target || probe || plugin || exec) {
+                size_t at = target ? 13 : probe ? 7 : plugin ? 8 : 6, hl = strcspn(h + at, "]");
                 _cleanup_free_ char *name = strndup(h + at, hl);
                 if (!name)
                         (void) fail(l, "out of memory");
                 else if (h[at + hl] == ']' && push_target_name_valid(name) &&
                          !(target  ? push_target_get(l->cfg, name, l->line)
                            : probe ? probe_get(l->cfg, name, l->line)
-                                   : plugin_get(l->cfg, name, l->line)))
+                           : plugin ? plugin_get(l->cfg, name, l->line)
+                                    : exec_get(l->cfg, name, l->line)))
                         (void) fail(l, "out of memory");
         }
         if (n + 1 < (size_t) num - 1) {
@@ -612,6 +616,10 @@ static int plugin_section_set(struct loader *l, const char *section, const char 
         return config_section_add(s, key, value, l->line) < 0 ? fail(l, "out of memory") : 1;
 }
 
+static struct config_section *exec_get(struct config *cfg, const char *name, unsigned line) {
+        return section_get(&cfg->execs, &cfg->n_execs, &cfg->cap_execs, "exec", name, cfg->path, line);
+}
+
 /* The keys settings[] has for section, for messages. */
 static size_t section_keys(const char *section, const char **keys, size_t max) {
         size_t n = 0;
@@ -621,20 +629,23 @@ static size_t section_keys(const char *section, const char **keys, size_t max) {
         return n;
 }
 
-/* key = value in [push.target.NAME] or [probe.NAME]: known to the table,
- * given once; its value is for the push exporter or the probe collector. */
+/* key = value in [push.target.NAME], [probe.NAME] or [exec.NAME]: known
+ * to the table, given once; its value is for the push exporter, the probe
+ * collector or the exec collector. */
 static int named_section_set(struct loader *l, const char *section, const char *name, const char *key,
                              const char *value) {
-        bool probe = strncmp(section, "probe.", 6) == 0;
+        bool probe = strncmp(section, "probe.", 6) == 0, exec = strncmp(section, "exec.", 5) == 0;
         if (settings_find(section, key) < 0) {
                 const char *keys[SETTINGS_MAX];
-                const char *pattern = probe ? "probe.NAME" : "push.target.NAME";
+                const char *pattern = probe ? "probe.NAME" : exec ? "exec.NAME" : "push.target.NAME";
                 char who[64];
                 size_t n = section_keys(pattern, keys, ELEMENTSOF(keys));
                 (void) snprintf(who, sizeof(who), "[%s]", pattern);
                 return fail_unknown_key(l, section, key, who, keys, n);
         }
-        struct config_section *s = probe ? probe_get(l->cfg, name, l->line) : push_target_get(l->cfg, name, l->line);
+        struct config_section *s = probe  ? probe_get(l->cfg, name, l->line)
+                                   : exec ? exec_get(l->cfg, name, l->line)
+                                          : push_target_get(l->cfg, name, l->line);
         if (!s)
                 return fail(l, "out of memory");
         const struct config_entry *e = config_section_get(s, key);
@@ -696,13 +707,19 @@ static int loader_handle(void *user, const char *section, const char *key, const
                         return fail(l, "[%s]: a probe name is letters, digits, '-' and '_'", section);
                 return named_section_set(l, section, section + 6, key, value);
         }
+        if (strncmp(section, "exec.", 5) == 0) {
+                if (!push_target_name_valid(section + 5))
+                        return fail(l, "[%s]: a program name is letters, digits, '-' and '_'", section);
+                return named_section_set(l, section, section + 5, key, value);
+        }
         int idx = settings_find(section, key);
         if (idx < 0 && strcmp(section, "collectors") == 0)
                 return set_collector_switch(l, key, value);
         if (idx < 0 && !settings_section_known(section))
                 return fail(l,
                             "[%s]: unknown section (known: [log], [web], [paths], [collectors], "
-                            "[collector.NAME], [push], [push.target.NAME], [probe.NAME], [plugins], [plugin.NAME])",
+                            "[collector.NAME], [push], [push.target.NAME], [probe.NAME], [plugins], [plugin.NAME], "
+                            "[exec.NAME])",
                             section);
         if (idx < 0) {
                 const char *keys[SETTINGS_MAX];
@@ -831,7 +848,7 @@ static bool header_is_secret(const char *name) {
         return false;
 }
 
-/* A [push.target.NAME], [probe.NAME] or [plugin.NAME] section as it was given. */
+/* A [push.target.NAME], [probe.NAME], [plugin.NAME] or [exec.NAME] section as it was given. */
 static void write_named_section(const struct config *cfg, const struct config_section *s, FILE *f, bool for_person,
                                 void (*redact_url)(const char *url, char *out, size_t size)) {
         char section[160];
@@ -864,7 +881,7 @@ void config_write(const struct config *cfg, FILE *f, bool for_person,
         for (size_t i = 0; i < settings_count; i++) {
                 const struct setting *d = &settings[i];
                 if (d->type == SETTING_PUSH_URL || d->type == SETTING_TARGET_KEY || d->type == SETTING_PROBE_KEY ||
-                    d->type == SETTING_PLUGIN_KEY)
+                    d->type == SETTING_PLUGIN_KEY || d->type == SETTING_EXEC_KEY)
                         continue;
                 if (strcmp(section, d->section) != 0) {
                         section = d->section;
@@ -905,6 +922,8 @@ void config_write(const struct config *cfg, FILE *f, bool for_person,
                 write_named_section(cfg, &cfg->probes[i], f, for_person, redact_url);
         for (size_t i = 0; i < cfg->n_plugins; i++)
                 write_named_section(cfg, &cfg->plugins[i], f, for_person, redact_url);
+        for (size_t i = 0; i < cfg->n_execs; i++)
+                write_named_section(cfg, &cfg->execs[i], f, for_person, redact_url);
         for (size_t i = 0; i < registry_count; i++) {
                 const struct collector *c = registry_collectors[i];
                 const char *keys[32], *defs[32];

@@ -73,6 +73,9 @@ struct config {
         /* [probe.NAME]: one each, read by the probe collector */
         struct config_section *probes;
         size_t n_probes, cap_probes;
+        /* [exec.NAME]: one each, read by the exec collector */
+        struct config_section *execs;
+        size_t n_execs, cap_execs;
 
         /* [plugins] and [plugin.NAME]: one collector each */
         char *plugin_dir;

@@ -23,6 +23,7 @@ extern const struct collector powersupplyclass_collector;
 extern const struct collector probe_collector;
 extern const struct collector rapl_collector;
 extern const struct collector energy_collector;
+extern const struct collector exec_collector;
 extern const struct collector textfile_collector;
 extern const struct collector entropy_collector;
 extern const struct collector filefd_collector;
@@ -95,6 +96,7 @@ const struct collector *const registry_collectors[] = {
         &energy_collector,
         &textfile_collector,
         &entropy_collector,
+        &exec_collector,
         &filefd_collector,
         &sockstat_collector,
         &softnet_collector,

@@ -24,12 +24,12 @@
 #include "source_check.h"
 
 static const char *const collector_label[] = {"collector"};
-static const struct metric_desc duration_desc = {"node_scrape_collector_duration_seconds",
-                                                 "node_exporter: Duration of a collector scrape.", METRIC_GAUGE, 1,
-                                                 collector_label};
-static const struct metric_desc success_desc = {"node_scrape_collector_success",
-                                                "node_exporter: Whether a collector succeeded.", METRIC_GAUGE, 1,
-                                                collector_label};
+const struct metric_desc collector_duration_desc = {"node_scrape_collector_duration_seconds",
+                                                    "node_exporter: Duration of a collector scrape.", METRIC_GAUGE, 1,
+                                                    collector_label};
+const struct metric_desc collector_success_desc = {"node_scrape_collector_success",
+                                                   "node_exporter: Whether a collector succeeded.", METRIC_GAUGE, 1,
+                                                   collector_label};
 static const struct metric_desc parse_errors_desc = {
         "vigie_collector_parse_errors_total",
         "Lines (or, for textfile, files) that a collector skipped because they did not parse.", METRIC_COUNTER, 1,
@@ -273,6 +273,8 @@ static int generation_new(const struct config *cfg, const struct collector *cons
         /* what only init may read: the config goes when configure returns */
         g->env.probes = cfg->probes;
         g->env.n_probes = cfg->n_probes;
+        g->env.execs = cfg->execs;
+        g->env.n_execs = cfg->n_execs;
         g->env.scheduler = g->scheduler;
         for (size_t i = 0; i < n; i++) {
                 const struct collector *c = collectors[i];
@@ -297,6 +299,8 @@ static int generation_new(const struct config *cfg, const struct collector *cons
         }
         g->env.probes = NULL;
         g->env.n_probes = 0;
+        g->env.execs = NULL;
+        g->env.n_execs = 0;
         g->env.scheduler = NULL;
         if (scheduler_count(g->scheduler) == 0) { /* nothing in the background: no thread, no wake-up */
                 scheduler_free(g->scheduler, 0);
@@ -466,10 +470,10 @@ static void collect_all(struct scrape_engine *e) {
                 inst->families_end = set->n_families;
         }
 
-        (void) metric_set_family(set, &duration_desc);
+        (void) metric_set_family(set, &collector_duration_desc);
         for (size_t i = 0; i < g->n; i++)
                 (void) metric_set_sample1(set, g->instances[i].status.last_duration, g->instances[i].desc->name);
-        (void) metric_set_family(set, &success_desc);
+        (void) metric_set_family(set, &collector_success_desc);
         for (size_t i = 0; i < g->n; i++)
                 (void) metric_set_sample1(set, g->instances[i].status.last_result >= 0, g->instances[i].desc->name);
         (void) metric_set_family(set, &parse_errors_desc);

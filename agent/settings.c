@@ -15,6 +15,7 @@
 #define T "push.target.NAME"
 #define P "probe.NAME"
 #define L "plugin.NAME"
+#define E "exec.NAME"
 const struct setting settings[] = {
         {"log", "level", "log.level", SETTING_LOG_LEVEL, 0, F(log_level), 0, 0, "info", "error, warn, info or debug"},
         {"log", "target", "log.target", SETTING_LOG_TARGET, 0, F(log_target), 0, 0, "auto",
@@ -99,7 +100,23 @@ const struct setting settings[] = {
         {L, "interval", NULL, SETTING_PLUGIN_KEY, 0, 0, 0, 0, "15s", "how often the plugin collects"},
         {L, "timeout", NULL, SETTING_PLUGIN_KEY, 0, 0, 0, 0, "",
          "how long one collect may take before it is interrupted (the interval by default, at most ten)"},
+        {E, "command", NULL, SETTING_EXEC_KEY, 0, 0, 0, 0, "",
+         "the program and its arguments, split at blanks ('...' and \"...\" quote); no shell unless shell = true"},
+        {E, "mode", NULL, SETTING_EXEC_KEY, 0, 0, 0, 0, "once",
+         "once: run at each interval; stream: started once, asked for a frame ended by # EOF at each interval"},
+        {E, "shell", NULL, SETTING_EXEC_KEY, 0, 0, 0, 0, "false", "run command through /bin/sh -c"},
+        {E, "interval", NULL, SETTING_EXEC_KEY, 0, 0, 0, 0, "15s", "how often the program runs"},
+        {E, "timeout", NULL, SETTING_EXEC_KEY, 0, 0, 0, 0, "5s",
+         "how long one run may take, at most the interval; then SIGTERM, a second, SIGKILL"},
+        {E, "env.NAME", NULL, SETTING_EXEC_KEY, 0, 0, 0, 0, "",
+         "an environment variable for the program, which gets PATH and these only"},
+        {E, "max_output_bytes", NULL, SETTING_EXEC_KEY, 0, 0, 0, 0, "1048576",
+         "more output than this is refused whole (and the program killed)"},
+        {E, "max_line_length", NULL, SETTING_EXEC_KEY, 0, 0, 0, 0, "65536", "a longer line refuses the output whole"},
+        {E, "allow_root", NULL, SETTING_EXEC_KEY, 0, 0, 0, 0, "false",
+         "let the program run when the agent runs as root (refused otherwise)"},
 };
+#undef E
 #undef L
 #undef P
 #undef T

@@ -29,6 +29,7 @@ enum setting_type {
         SETTING_TARGET_KEY, /* a [push.target.NAME] key, read by the push exporter */
         SETTING_PROBE_KEY,  /* a [probe.NAME] key, read by the probe collector */
         SETTING_PLUGIN_KEY, /* a [plugin.NAME] key of the host's; the plugin's own keys are its own */
+        SETTING_EXEC_KEY,   /* an [exec.NAME] key, read by the exec collector */
 };
 
 #define SETTING_SECRET 1u    /* never shown: --check-config prints "(secret)" */

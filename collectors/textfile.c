@@ -32,6 +32,7 @@
 #include "log.h"
 #include "parse.h"
 #include "sort.h"
+#include "textfile.h"
 
 #define MAX_FILE_SIZE (64u << 20)
 #define NONE SIZE_MAX
@@ -104,6 +105,7 @@ struct tf_warned {
 
 struct textfile_state {
         char directory[PATH_MAX];
+        char *source; /* a parser's (textfile_parser_new): where its text comes from, for the default HELP */
         struct dirlist files;
         struct buf content;
         struct buf strings; /* offset 0 is "" */
@@ -177,6 +179,7 @@ static void textfile_free(void *state) {
         buf_free(&s->warned_names);
         buf_free(&s->warned_names_old);
         desc_cache_free(&s->descs);
+        free(s->source);
         free(s);
 }
 
@@ -593,15 +596,15 @@ static int accept_file(struct textfile_state *s, size_t first_family, size_t fir
         return 0;
 }
 
-/* Parses one file; on any error everything it added is undone (but the
- * names it brought, which nothing accepted refers to). */
-static int textfile_parse(struct textfile_state *s, size_t file) {
+/* Parses one file's text; on any error everything it added is undone
+ * (but the names it brought, which nothing accepted refers to). */
+static int textfile_parse(struct textfile_state *s, const char *text, size_t len, size_t file) {
         size_t n_families = s->n_families, n_samples = s->n_samples, n_strings = s->strings.len;
         s->error[0] = '\0';
         s->line = 0;
         int r = 0;
-        const char *pos = s->content.data, *end = pos + s->content.len;
-        if (memchr(pos, '\0', s->content.len))
+        const char *pos = text, *end = pos + len;
+        if (memchr(pos, '\0', len))
                 r = refuse(s, "NUL byte in the file");
         while (r >= 0 && pos < end) {
                 const char *nl = memchr(pos, '\n', (size_t) (end - pos));
@@ -727,8 +730,7 @@ static void textfile_skipped(struct textfile_state *s, size_t i, const char *pat
 }
 
 /* The descriptor of each sample, once the whole directory is read: a
- * name's help is the first file's HELP, else where it was read. Then the
- * descriptors no sample uses any more are freed. */
+ * name's help is the first file's HELP, else where it was read. */
 static int textfile_resolve(struct textfile_state *s) {
         const struct tf_sample *prev = NULL;
         char help[PATH_MAX + 32];
@@ -749,6 +751,8 @@ static int textfile_resolve(struct textfile_state *s) {
                 const char *h = help;
                 if (m->helped != NONE)
                         h = str(s, s->families[m->helped].help);
+                else if (s->source)
+                        (void) snprintf(help, sizeof(help), "Metric read from %s", s->source);
                 else
                         (void) snprintf(help, sizeof(help), "Metric read from %s/%s", s->directory,
                                         dirlist_name(&s->files, s->families[m->first].file));
@@ -756,20 +760,40 @@ static int textfile_resolve(struct textfile_state *s) {
                 if (!smp->desc)
                         return -ENOMEM;
         }
-        (void) desc_cache_sweep(&s->descs);
         return 0;
 }
 
-/* Lists the directory, reads and parses its .prom files; each stamp is
- * taken before what it covers is read, so that a change made meanwhile is
- * seen at the next scrape. Returns 0 or -ENOMEM. */
-static int textfile_read_all(struct textfile_state *s) {
+/* Forgets the families and samples of the last reading. */
+static void textfile_forget(struct textfile_state *s) {
         buf_reset(&s->strings);
         buf_putc(&s->strings, '\0');
         buf_reset(&s->names);
         s->n_families = s->n_samples = s->n_metrics = 0;
         index_clear(&s->metric_index);
         index_clear(&s->key_index);
+}
+
+/* Appends the samples read, a family entry for each run of samples of
+ * one descriptor. */
+static void textfile_emit(const struct textfile_state *s, struct metric_set *set) {
+        const struct metric_desc *d = NULL;
+        for (size_t i = 0; i < s->n_samples; i++) {
+                const struct tf_sample *smp = &s->samples[i];
+                const char *values[METRIC_MAX_LABELS];
+                for (unsigned l = 0; l < smp->n_labels; l++)
+                        values[l] = str(s, smp->values[l]);
+                if (smp->desc != d)
+                        (void) metric_set_family(set, d = smp->desc);
+                (void) metric_set_sample_suffix(set, smp->value, values, smp->suffix);
+        }
+}
+
+/* Lists the directory, reads and parses its .prom files; each stamp is
+ * taken before what it covers is read, so that a change made meanwhile is
+ * seen at the next scrape. Then the descriptors no sample uses any more
+ * are freed. Returns 0 or -ENOMEM. */
+static int textfile_read_all(struct textfile_state *s) {
+        textfile_forget(s);
         s->scrape_error = false;
         s->parse_errors = 0;
         s->n_ok = 0;
@@ -832,7 +856,7 @@ static int textfile_read_all(struct textfile_state *s) {
                         s->scrape_error = true;
                         continue;
                 }
-                fr = textfile_parse(s, i);
+                fr = textfile_parse(s, s->content.data, s->content.len, i);
                 if (fr == -ENOMEM)
                         return fr;
                 if (fr < 0) {
@@ -845,7 +869,9 @@ static int textfile_read_all(struct textfile_state *s) {
                         return -ENOMEM;
                 s->ok[s->n_ok++] = (struct tf_ok){i, mtime};
         }
-        return textfile_resolve(s);
+        if ((r = textfile_resolve(s)) == 0)
+                (void) desc_cache_sweep(&s->descs);
+        return r;
 }
 
 static int textfile_collect(void *state, struct collect_ctx *ctx) {
@@ -859,18 +885,7 @@ static int textfile_collect(void *state, struct collect_ctx *ctx) {
                 }
         }
         ctx->parse_errors += s->parse_errors; /* as when the files were read at every scrape */
-
-        const struct metric_desc *d = NULL;
-        for (size_t i = 0; i < s->n_samples; i++) {
-                const struct tf_sample *smp = &s->samples[i];
-                const char *values[METRIC_MAX_LABELS];
-                for (unsigned l = 0; l < smp->n_labels; l++)
-                        values[l] = str(s, smp->values[l]);
-                /* one family entry for a run of samples of one descriptor */
-                if (smp->desc != d)
-                        (void) metric_set_family(ctx->set, d = smp->desc);
-                (void) metric_set_sample_suffix(ctx->set, smp->value, values, smp->suffix);
-        }
+        textfile_emit(s, ctx->set);
         if (s->n_ok > 0) {
                 (void) metric_set_family(ctx->set, &mtime_desc);
                 for (size_t i = 0; i < s->n_ok; i++) {
@@ -893,3 +908,43 @@ const struct collector textfile_collector = {
         .collect = textfile_collect,
         .free = textfile_free,
 };
+
+/* --- the parser alone, for text that is no file of the directory --- */
+
+int textfile_parser_new(const char *source, struct textfile_state **ret) {
+        struct textfile_state *s = calloc(1, sizeof(*s));
+        if (!s || !(s->source = strdup(source))) {
+                free(s);
+                return -ENOMEM;
+        }
+        *ret = s;
+        return 0;
+}
+
+void textfile_parser_free(struct textfile_state *s) {
+        textfile_free(s);
+}
+
+int textfile_parse_text(struct textfile_state *s, const char *text, size_t len, struct metric_set *set, char *err,
+                        size_t err_size) {
+        textfile_forget(s);
+        int r = textfile_parse(s, text, len, 0);
+        if (r == -EINVAL)
+                (void) snprintf(err, err_size, "%s", s->error);
+        if (r >= 0)
+                r = textfile_resolve(s);
+        if (r < 0)
+                return r;
+        struct metric_mark mark = metric_set_mark(set);
+        textfile_emit(s, set);
+        if (set->error < 0) {
+                r = set->error;
+                metric_set_rollback(set, mark);
+                set->error = 0;
+        }
+        return r;
+}
+
+size_t textfile_parser_sweep(struct textfile_state *s) {
+        return desc_cache_sweep(&s->descs);
+}

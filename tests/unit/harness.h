@@ -41,6 +41,10 @@ char *temp_file(const char *content, size_t len);
  * diag message with the temporary path replaced by "F". */
 int load_config_n(const char *content, size_t len, struct config *cfg, char *msg, size_t size);
 int load_config(const char *content, struct config *cfg, char *msg, size_t size);
+/* Loads content and hands its [probe.NAME] and [exec.NAME] sections to
+ * collector's init, as the engine does, without a scheduler; on failure,
+ * msg holds the message with the file's name made F. */
+int init_with_sections(const char *collector, const char *content, char *msg, size_t size);
 /* options_parse of "vigie" followed by args (NULL-terminated). */
 int parse_flags(const char *const *args, struct options *o, struct diag *diag);
 /* Parses args and applies them over the defaults; fails the test if

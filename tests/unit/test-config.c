@@ -70,7 +70,8 @@ static const struct file_case file_errors[] = {
          "telemetry_path, max_requests, connection_timeout, max_requests_per_client, header_timeout, systemd_socket, "
          "disable_exporter_metrics, config_file)"},
         {"[webb]\nx = 1\n", "F:2: [webb]: unknown section (known: [log], [web], [paths], [collectors], "
-                            "[collector.NAME], [push], [push.target.NAME], [probe.NAME], [plugins], [plugin.NAME])"},
+                            "[collector.NAME], [push], [push.target.NAME], [probe.NAME], [plugins], [plugin.NAME], "
+                            "[exec.NAME])"},
         {"[push]\ninterval = 500ms\n", "F:2: [push] interval: '500ms' is not a duration from 1s to 24h (e.g. 15s, 1m)"},
         {"[push]\nqueue_max_bytes = 1k\n",
          "F:2: [push] queue_max_bytes: '1k' is not a size of at least 64KiB (e.g. 256MiB, 1G)"},

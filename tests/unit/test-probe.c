@@ -22,39 +22,6 @@ struct probe_case {
         const char *msg; /* NULL: accepted */
 };
 
-/* Loads content and hands its probes to the probe collector's init, as
- * the engine does; the message with the file's name made F. */
-static int init_probes(const char *content, char *msg, size_t size) {
-        struct config cfg;
-        int r = load_config(content, &cfg, msg, size);
-        if (r < 0) {
-                config_free(&cfg);
-                return r;
-        }
-        const struct collector *c = registry_collectors[registry_find("probe")];
-        struct collector_env env = {"/proc", "/sys", "/", "/run/udev/data", cfg.probes, cfg.n_probes, NULL};
-        struct diag diag = {0};
-        void *state = NULL;
-        r = c->init(&env, NULL, &diag, &state);
-        msg[0] = '\0';
-        if (r < 0) {
-                size_t pl = strlen(cfg.path);
-                const char *m = diag.msg;
-                (void) snprintf(msg, size, "%s%s", strncmp(m, cfg.path, pl) == 0 ? "F" : "",
-                                strncmp(m, cfg.path, pl) == 0 ? m + pl : m);
-        } else {
-                /* no scheduler: nothing ran, so nothing to show */
-                struct metric_set set = {0};
-                struct collect_ctx ctx = {.set = &set};
-                assert_int_equal(c->collect(state, &ctx), 0);
-                assert_int_equal(set.n_families, 0);
-                metric_set_free(&set);
-                c->free(state);
-        }
-        config_free(&cfg);
-        return r;
-}
-
 static const struct probe_case cases[] = {
         /* accepted, one of each kind */
         {"[probe.ssh]\nkind = tcp\ntarget = 127.0.0.1:22\nexpect = ^SSH-2\\.0-\ninterval = 30s\ntimeout = 2s\n", NULL},
@@ -112,7 +79,7 @@ static const struct probe_case cases[] = {
 static void test_probe_case(void **state) {
         const struct probe_case *c = *state;
         char msg[800];
-        int r = init_probes(c->content, msg, sizeof(msg));
+        int r = init_with_sections("probe", c->content, msg, sizeof(msg));
         if (!c->msg) {
                 if (r < 0)
                         fail_msg("refused: %s", msg);

@@ -64,7 +64,7 @@ static void no_misses(const struct misses *m, const char *what) {
 }
 
 /* vigie.conf: "[section]" or ";[section]" headers (a target's or a
- * probe's or a plugin's name made NAME), and "key = value" or ";key = value" lines under them */
+ * probe's, a plugin's or a program's name made NAME), and "key = value" or ";key = value" lines under them */
 static const char *conf_value(const char *conf, const char *section, const char *key) {
         static char value[2048];
         char current[128] = "";
@@ -82,6 +82,8 @@ static const char *conf_value(const char *conf, const char *section, const char 
                                 strcpy(current + 6, "NAME");
                         if (strncmp(current, "plugin.", 7) == 0)
                                 strcpy(current + 7, "NAME");
+                        if (strncmp(current, "exec.", 5) == 0)
+                                strcpy(current + 5, "NAME");
                 } else if (strcmp(current, section) == 0) {
                         size_t n = any_name ? klen - 4 : klen;
                         if (strncmp(p, key, n) == 0 && (any_name || strncmp(p + n, " =", 2) == 0)) {
@@ -105,7 +107,8 @@ static void test_vigie_conf(_unused_ void **state) {
                 const struct setting *s = &settings[i];
                 const char *v = conf_value(conf, s->section, s->key);
                 bool example = s->type == SETTING_TARGET_KEY || s->type == SETTING_PROBE_KEY ||
-                               s->type == SETTING_PLUGIN_KEY || s->type == SETTING_PUSH_URL || s->type == SETTING_LABEL;
+                               s->type == SETTING_PLUGIN_KEY || s->type == SETTING_EXEC_KEY || s->type == SETTING_PUSH_URL ||
+                               s->type == SETTING_LABEL;
                 if (!v)
                         miss(&m, "[%s] %s", s->section, s->key);
                 else if (!example && strcmp(v, s->def) != 0)
