@@ -197,6 +197,9 @@ else:
         "collected %.2f batches a second at a %d s interval: the crawling disk held scrapes or the push clock."
         % (sd["fsync_ms"], sl["max_ms"], pl["max_ms"], sl["collected_per_s"], sd["push_interval_s"]))))
     out.append("")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fleet  # noqa: E402 (tests/bench/fleet.py, beside this script)
+out.extend(fleet.section(os.path.join(T, "fleet.json")))
 # resident kB of the libraries GnuTLS brings, and of libc and ld.so, in
 # the round where vigie's RSS peaked
 peak = max(v_rounds, key=lambda r: r["rss_after_kb"]).get("rss_by_file_kb", {})
