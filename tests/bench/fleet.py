@@ -45,13 +45,14 @@ def write_requests(vm):
 
 
 def proc(pid):
-    """(CPU seconds, RSS kB) of a process, or None once it is gone."""
+    """(CPU seconds, RSS kB, PSS kB) of a process, or None once it is gone."""
     try:
         stat = open("/proc/%d/stat" % pid).read()
         fields = stat[stat.rindex(")") + 2:].split()
         cpu = (int(fields[11]) + int(fields[12])) / TICK
         rss = next(int(l.split()[1]) for l in open("/proc/%d/status" % pid) if l.startswith("VmRSS:"))
-        return cpu, rss
+        pss = next(int(l.split()[1]) for l in open("/proc/%d/smaps_rollup" % pid) if l.startswith("Pss:"))
+        return cpu, rss, pss
     except (OSError, ValueError, StopIteration):
         return None
 
@@ -68,6 +69,7 @@ def sample(vm, d):
         if n % 2 == 0 and os.path.exists(os.path.join(d, "pids")):
             pids = [int(p) for p in open(os.path.join(d, "pids")).read().split()]
             rec["procs"] = [proc(p) for p in pids]
+            rec["load"] = float(open("/proc/loadavg").read().split()[0])
         out.write(json.dumps(rec) + "\n")
         n += 1
         time.sleep(max(0.0, t + 1 - time.time()))
@@ -173,9 +175,12 @@ def summarize(vm, d, out, agents, outage_s, interval_s, pace):
         secs = last["t"] - first["t"]
         rss = [p[1] for r in ps for p in r["procs"] if p]
         per_sample_total = [sum(p[1] for p in r["procs"] if p) for r in ps]
+        pss_total = [sum(p[2] for p in r["procs"] if p) for r in ps]
+        loads = [r["load"] for r in ps]
         return {"seconds": secs, "cpu_fleet_pct": 100 * cpu / secs, "cpu_agent_pct": 100 * cpu / secs / agents,
                 "rss_agent_max_kb": max(rss), "rss_agent_mean_kb": sum(rss) / len(rss),
-                "rss_fleet_max_kb": max(per_sample_total)}
+                "rss_fleet_max_kb": max(per_sample_total), "pss_fleet_max_kb": max(pss_total),
+                "load_mean": sum(loads) / len(loads), "load_max": max(loads)}
 
     counts = vm_counts(vm, "fleet")
     per_agent, lost, extra, refused = [], 0, 0, 0
@@ -247,14 +252,19 @@ def section(path):
                % (r["window_s"], r["peak_requests_per_s"]))
     if bound:
         out.append("| bound from the pace: agents × (max_batches_per_second + 2/%d s) | %.1f |" % (r["window_s"], bound))
+    out.append("")
+    out.append("| the agents | CPU, the whole fleet (one core: 100%) | CPU per agent | RSS per agent, mean and max "
+               "| RSS of the fleet | PSS of the fleet (shared pages shared out) | load average, mean and max |")
+    out.append("|---|---|---|---|---|---|---|")
     for name, label in (("steady", "before the outage"), ("outage", "during the outage"),
                         ("catchup", "during the catch-up")):
         x = u.get(name)
         if x:
-            out.append("| agents %s: CPU of the whole fleet (one core = 100%%), per agent; RSS per agent mean, "
-                       "max; RSS of the fleet | %.1f%%, %.3f%%; %.1f MiB, %.1f MiB; %.0f MiB |"
-                       % (label, x["cpu_fleet_pct"], x["cpu_agent_pct"], x["rss_agent_mean_kb"] / 1024,
-                          x["rss_agent_max_kb"] / 1024, x["rss_fleet_max_kb"] / 1024))
+            out.append("| %s (%.0f s) | %.1f%% | %.3f%% | %.1f, %.1f MiB | %.0f MiB | %s | %s |"
+                       % (label, x["seconds"], x["cpu_fleet_pct"], x["cpu_agent_pct"], x["rss_agent_mean_kb"] / 1024,
+                          x["rss_agent_max_kb"] / 1024, x["rss_fleet_max_kb"] / 1024,
+                          "%.0f MiB" % (x["pss_fleet_max_kb"] / 1024) if "pss_fleet_max_kb" in x else "not sampled",
+                          "%.1f, %.1f" % (x["load_mean"], x["load_max"]) if "load_mean" in x else "not sampled"))
     out.append("")
     met = r["lost_samples"] == 0 and not r["agents_short"] and (not bound or r["peak_requests_per_s"] <= bound)
     out.append("Target: every agent catches up with nothing lost, the receiver's peak rate bounded by the pace: %s."

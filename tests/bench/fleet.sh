@@ -7,7 +7,7 @@
 # receiver is stopped for OUTAGE_S and started again on the same data;
 # once every queue has drained, the agents are stopped. tests/bench/
 # fleet.py samples the receiver's request count every second and the
-# agents' CPU and RSS every 2 s, and writes OUT.json: what each agent
+# agents' CPU, RSS and PSS and the load average every 2 s, and writes OUT.json: what each agent
 # queued (its debug log) against what VictoriaMetrics holds for its
 # instance, the peak request rate during the catch-up against the bound
 # the pace sets, CPU and memory before, during and after the outage.
@@ -48,6 +48,7 @@ PIDS+=("$sampler")
 say "starting $agents agents over $interval s (push every $interval s, at most $pace batches a second)"
 mkdir "$T/agents"
 pids=()
+gap=$(python3 -c "print($interval / $agents)")
 for i in $(seq -f %03g "$agents"); do
         d="$T/agents/agent-$i"
         mkdir "$d"
@@ -68,7 +69,7 @@ EOF
         pids+=($!)
         PIDS+=($!)
         echo $! >>"$T/pids"
-        sleep "$(python3 -c "print($interval / $agents)")"
+        sleep "$gap"
 done
 wait_for 60 all_say "listening on" || fail "$(agents_saying "listening on") of $agents agents listen"
 for d in "$T"/agents/*; do
