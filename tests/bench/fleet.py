@@ -4,8 +4,9 @@ pushing to one VictoriaMetrics, which goes down and comes back).
 
   fleet.py sample VM_URL DIR       every second until killed: the receiver's
                                    remote-write request count, and every
-                                   2 s the agents' CPU time and RSS (DIR/pids)
-                                   into DIR/samples.jsonl
+                                   2 s the agents' CPU time, RSS and PSS
+                                   (DIR/pids) and the load average, into
+                                   DIR/samples.jsonl
   fleet.py drained DIR             exits 0 when every agent (DIR/agents/*/
                                    port) has at most one batch queued
   fleet.py summarize VM_URL DIR OUT.json AGENTS OUTAGE_S INTERVAL_S PACE
@@ -145,9 +146,10 @@ def summarize(vm, d, out, agents, outage_s, interval_s, pace):
     recs = [json.loads(l) for l in open(os.path.join(d, "samples.jsonl"))]
 
     # the receiver's request rate: the highest over WINDOW_S seconds in
-    # the catch-up, and the steady rate before the outage
-    # (the lowest it can be, with the longest time the reads may be apart:
-    # what the test holds against the bound, whatever the reads' latency)
+    # the catch-up, and the steady rate before the outage. With low, the
+    # lowest that highest can be, counting the longest time the two reads
+    # may be apart: what the test holds against the bound, whatever the
+    # reads' latency on a loaded machine.
     def peak(start, end, low=False):
         pts = [r for r in recs if r["req"] is not None and start <= r["t"] <= end]
         best, j = 0.0, 0
