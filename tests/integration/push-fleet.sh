@@ -32,8 +32,11 @@ if r["lost_samples"] or r["agents_short"]:
 if r["refused_or_dropped"]:
     bad.append("%d batches refused or dropped" % r["refused_or_dropped"])
 # the peak as low as the reads' latency allows: a loaded machine's slow
-# reads do not make it look faster than it was
-if r["peak_requests_per_s_low"] > r["bound_requests_per_s"]:
+# reads do not make it look faster than it was. Paced, it reaches the
+# bound (every agent sends at the ceiling through the catch-up), and in
+# one run of the whole suite at a load average of 22 it read 0.4% over
+# it: 5% of margin. Unpaced it was over twice the bound.
+if r["peak_requests_per_s_low"] > 1.05 * r["bound_requests_per_s"]:
     bad.append("peak %.1f requests/s over the bound %.1f" % (r["peak_requests_per_s_low"], r["bound_requests_per_s"]))
 for b in bad:
     print("FAIL: " + b)
