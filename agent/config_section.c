@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "config.h"
 #include "parse.h"
 #include "settings.h"
 
@@ -108,6 +109,21 @@ int config_section_duration_ms(const struct config_section *s, const char *key, 
                                           lo, hi);
         }
         *ret = ms;
+        return 0;
+}
+
+int config_section_size(const struct config_section *s, const char *key, uint64_t def, uint64_t min, uint64_t max,
+                        uint64_t *ret, struct diag *diag) {
+        const struct config_entry *e = config_section_get(s, key);
+        if (!e) {
+                *ret = def;
+                return 0;
+        }
+        uint64_t v;
+        if (parse_size(e->value, &v) < 0 || v < min || v > max)
+                return config_entry_error(s, e, diag, "'%s' is not a size from %llu to %llu bytes (e.g. 1MiB, 500k)",
+                                          e->value, (unsigned long long) min, (unsigned long long) max);
+        *ret = v;
         return 0;
 }
 

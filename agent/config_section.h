@@ -44,6 +44,9 @@ int config_section_bool(const struct config_section *s, const char *key, bool de
 const char *config_section_string(const struct config_section *s, const char *key, const char *def);
 int config_section_duration_ms(const struct config_section *s, const char *key, uint64_t def, uint64_t min,
                                uint64_t max, uint64_t *ret, struct diag *diag);
+/* A size in bytes (1MiB, 500k, 4096) from min to max. */
+int config_section_size(const struct config_section *s, const char *key, uint64_t def, uint64_t min, uint64_t max,
+                        uint64_t *ret, struct diag *diag);
 /* A real number from min to max (NaN and infinities refused). */
 int config_section_double(const struct config_section *s, const char *key, double def, double min, double max,
                           double *ret, struct diag *diag);

@@ -35,9 +35,6 @@
 #include "push_queue.h"
 #include "remote_write.h"
 
-#define BACKOFF_MIN_MS 500
-#define BACKOFF_MAX_MS 30000
-
 /* A batch collected and waiting in memory for the target's writer. */
 struct batch {
         struct buf data;
@@ -52,6 +49,7 @@ struct target {
         char *url;
         char *shown_url; /* url with its password masked: what the log says */
         uint64_t interval_ms, timeout_ms;
+        struct push_pace pace;
         char *bearer, *username, *password, *ca_file, *cert_file, *key_file;
         bool insecure;
         struct curl_slist *headers;
@@ -73,6 +71,7 @@ struct target {
         int last_status;         /* the sender's, to log a change of state once; -1 before the first send */
         char last_redirect[512]; /* the sender's: why the last redirect was not followed, or "" */
         uint64_t out_since;      /* the sender's: CLOCK_MONOTONIC ms of an outage's first failure, 0 if none */
+        uint64_t next_send;      /* the sender's: CLOCK_MONOTONIC ms before which the pace lets nothing go */
         int last_queue_result;   /* the writer's, to log a change once */
         uint64_t deadline;       /* the collection thread's: the target's next tick (CLOCK_MONOTONIC ms) */
         bool late;               /* the collection thread's: the last tick was late */
@@ -332,6 +331,24 @@ static void lock_init(pthread_mutex_t *lock, pthread_cond_t *cond) {
         (void) pthread_condattr_destroy(&ca);
 }
 
+/* The ceiling on the target's sends: at least one batch an interval, or
+ * the queue would grow without end. */
+static int target_pace(struct target *t, const struct config_section *s, struct diag *diag) {
+        int r = config_section_double(s, "max_batches_per_second", 10, 0, 100000, &t->pace.batches_per_second, diag);
+        if (r >= 0)
+                r = config_section_size(s, "max_bytes_per_second", 0, 0, UINT64_MAX, &t->pace.bytes_per_second, diag);
+        if (r < 0)
+                return r;
+        double per_second = t->pace.batches_per_second;
+        const struct config_entry *e = config_section_get(s, "max_batches_per_second");
+        if (e && per_second > 0 && per_second * (double) t->interval_ms < 1000)
+                return config_entry_error(s, e, diag,
+                                          "%g batches a second is less than one an interval (%llu ms): the queue "
+                                          "would grow without end (0: no ceiling)",
+                                          per_second, (unsigned long long) t->interval_ms);
+        return 0;
+}
+
 static int target_init(struct target *t, const struct config *cfg, const struct config_section *s, struct diag *diag) {
         lock_init(&t->lock, &t->wake);
         t->last_status = -1;
@@ -354,6 +371,8 @@ static int target_init(struct target *t, const struct config *cfg, const struct 
         int r = config_section_duration_ms(s, "interval", cfg->push_interval_ms, 1000, 86400000, &t->interval_ms, diag);
         if (r >= 0)
                 r = config_section_duration_ms(s, "timeout", 10000, 100, 600000, &t->timeout_ms, diag);
+        if (r >= 0)
+                r = target_pace(t, s, diag);
         if (r >= 0)
                 r = config_section_bool(s, "insecure_skip_verify", false, &t->insecure, diag);
         if (r >= 0)
@@ -586,8 +605,33 @@ static void target_wait(struct target *t, uint64_t until, bool *flag) {
         wait_until(t->push, &t->lock, &t->wake, until, flag);
 }
 
-/* Sends queued batches until the queue is empty (returns 0) or a send
- * fails (returns the backoff to wait). */
+uint64_t push_pace_next_ms(const struct push_pace *pace, uint64_t started_ms, size_t len) {
+        uint64_t gap = 0;
+        if (pace->batches_per_second > 0) {
+                double ms = 1000.0 / pace->batches_per_second;
+                gap = (uint64_t) ms;
+                if ((double) gap < ms)
+                        gap++;
+        }
+        if (pace->bytes_per_second > 0) {
+                uint64_t bytes = (uint64_t) len, per_s = pace->bytes_per_second;
+                uint64_t ms = bytes > (UINT64_MAX - per_s) / 1000 ? UINT64_MAX / 2 : (bytes * 1000 + per_s - 1) / per_s;
+                if (ms > gap)
+                        gap = ms;
+        }
+        return started_ms + gap;
+}
+
+uint64_t push_backoff_ms(uint64_t *backoff, unsigned *seed) {
+        *backoff = *backoff ? *backoff * 2 : PUSH_BACKOFF_MIN_MS;
+        if (*backoff > PUSH_BACKOFF_MAX_MS)
+                *backoff = PUSH_BACKOFF_MAX_MS;
+        return *backoff * (80 + (uint64_t) (rand_r(seed) % 41)) / 100;
+}
+
+/* Sends queued batches, each no sooner than the pace allows, until the
+ * queue is empty (returns 0) or a send fails (returns the backoff to
+ * wait). */
 static uint64_t send_queue(struct target *t, CURL *curl, uint64_t *backoff) {
         char err[CURL_ERROR_SIZE + 2048];
         while (!atomic_load(&t->push->stopping)) {
@@ -595,8 +639,14 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t *backoff) {
                 int64_t ts;
                 if (push_queue_peek(t->queue, &t->body, &n, &ts) < 0)
                         return 0;
+                uint64_t started = clock_ms(CLOCK_MONOTONIC);
+                if (started < t->next_send) {
+                        target_wait(t, t->next_send, NULL);
+                        continue; /* a stop may have come meanwhile */
+                }
                 long status = 0;
                 enum push_verdict v = post_following(t, curl, &t->body, err, sizeof(err), &status);
+                t->next_send = push_pace_next_ms(&t->pace, started, t->body.len);
                 if (atomic_load(&t->push->stopping))
                         return 0; /* aborted: the batch stays queued for the next start */
                 (void) pthread_mutex_lock(&t->lock);
@@ -630,11 +680,7 @@ static uint64_t send_queue(struct target *t, CURL *curl, uint64_t *backoff) {
                                                 : err);
                         if (!t->out_since)
                                 t->out_since = clock_ms(CLOCK_MONOTONIC);
-                        *backoff = *backoff ? *backoff * 2 : BACKOFF_MIN_MS;
-                        if (*backoff > BACKOFF_MAX_MS)
-                                *backoff = BACKOFF_MAX_MS;
-                        /* jitter: from 80% to 120%, so that a fleet does not retry in step */
-                        return *backoff * (80 + (uint64_t) (rand_r(&t->seed) % 41)) / 100;
+                        return push_backoff_ms(backoff, &t->seed);
                 }
                 if (v == PUSH_DROP)
                         log_warn("push %s: HTTP %ld: the target refused a batch of %u samples; dropped (counted in "
@@ -930,8 +976,15 @@ void push_stop(struct push *p) {
                  * still in memory would each take one more */
                 if (t->writer_started)
                         (void) pthread_join(t->writer, NULL);
-                if (t->sender_started)
+                if (t->sender_started) {
                         (void) pthread_join(t->sender, NULL);
+                        struct push_queue_stats st;
+                        push_queue_stats(t->queue, &st);
+                        if (st.records > 0)
+                                log_info("push %s: stopping: %llu batches (%llu samples) stay queued, sent after "
+                                         "the next start",
+                                         t->name, (unsigned long long) st.records, (unsigned long long) st.samples);
+                }
                 if (t->memory_n > 0) {
                         uint64_t samples = 0;
                         for (size_t j = 0; j < t->memory_n; j++)

@@ -44,6 +44,30 @@ void push_url_redact(const char *url, char *out, size_t size);
 bool push_url_same_origin(const char *a, const char *b);
 
 #define PUSH_REDIRECTS_MAX 5
+#define PUSH_BACKOFF_MIN_MS 500
+#define PUSH_BACKOFF_MAX_MS 30000
+
+/* A target's ceiling on its sends (max_batches_per_second,
+ * max_bytes_per_second; 0: none), which paces the replay of a backlog
+ * after an outage so that a fleet coming back at once does not swamp the
+ * receiver. */
+struct push_pace {
+        double batches_per_second;
+        uint64_t bytes_per_second;
+};
+
+/* When the send after one of len bytes (its body) that started at
+ * started_ms may start, on the same clock: 1/batches_per_second later, or
+ * later still when len bytes take longer at bytes_per_second. Whatever
+ * the answer to it was: a retry is paced too. */
+uint64_t push_pace_next_ms(const struct push_pace *pace, uint64_t started_ms, size_t len);
+
+/* The wait before the next try after a failed send: *backoff (0 before
+ * the first failure, reset to 0 by a success) doubles from
+ * PUSH_BACKOFF_MIN_MS to PUSH_BACKOFF_MAX_MS, and the wait is it jittered
+ * from 80% to 120% with rand_r(seed), each agent its own seed, so that a
+ * fleet that failed at once does not retry in step. */
+uint64_t push_backoff_ms(uint64_t *backoff, unsigned *seed);
 
 enum push_verdict {
         PUSH_DELIVERED,     /* 2xx: the batch is removed from the queue */

@@ -278,6 +278,9 @@ if os.path.exists(energy_cpu_path) and os.path.exists(energy_path):
 else:
     out.append("Not measured in this run.")
 out.append("")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fleet  # noqa: E402 (tests/bench/fleet.py, beside this script)
+out.extend(fleet.section(os.path.join(T, "fleet.json")))
 # resident kB of the libraries GnuTLS brings, and of libc and ld.so, in
 # the round where vigie's RSS peaked
 peak = max(v_rounds, key=lambda r: r["rss_after_kb"]).get("rss_by_file_kb", {})

@@ -80,8 +80,8 @@ static const struct file_case file_errors[] = {
         {"[push]\nlabel.site = a\nlabel.site = b\n", "F:3: [push] label.site: given twice (first on line 2)"},
         {"[push.target.central]\nurll = http://x\n",
          "F:2: [push.target.central] urll: unknown key; did you mean url? ([push.target.NAME] has url, interval, "
-         "timeout, ca_file, cert_file, key_file, insecure_skip_verify, bearer_token, bearer_token_file, username, "
-         "password, password_file, header.NAME)"},
+         "timeout, max_batches_per_second, max_bytes_per_second, ca_file, cert_file, key_file, "
+         "insecure_skip_verify, bearer_token, bearer_token_file, username, password, password_file, header.NAME)"},
         {"[push.target.cen tral]\nurl = http://x\n",
          "F:2: [push.target.cen tral]: a target name is letters, digits, '-' and '_'"},
         {"[push.target.a]\nurl = http://x\nurl = http://y\n",

@@ -1,11 +1,13 @@
 /* The sender's checks that need no receiver: what it does with each
- * answer (push_verdict), URLs as the log shows them and the same-origin
+ * answer (push_verdict), when it sends again (the pace of a replay, the
+ * backoff and its jitter), URLs as the log shows them and the same-origin
  * rule of redirects, and the secret files and header values a target's
  * configuration may hold. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +118,128 @@ static void test_verdict_drop(_unused_ void **state) {
         check_verdicts(cases, ELEMENTSOF(cases));
 }
 
+static void test_pace_next(_unused_ void **state) {
+        static const struct {
+                double batches;
+                uint64_t bytes;
+                size_t len;
+                uint64_t started, next;
+        } cases[] = {
+                {0, 0, 100000, 5000, 5000},       /* no ceiling: at once */
+                {10, 0, 100000, 5000, 5100},      /* 10 a second: 100 ms apart, whatever the size */
+                {3, 0, 10, 0, 334},               /* 333.3 ms, rounded up: never faster than the ceiling */
+                {0.5, 0, 10, 1000, 3000},         /* fractions of one a second */
+                {0, 1000000, 250000, 1000, 1250}, /* 1 MB/s: 250 kB take 250 ms */
+                {0, 1000000, 1, 1000, 1001},      /* the least wait: 1 ms */
+                {0, 1000000, 0, 1000, 1000},
+                {10, 1000000, 50000, 0, 100},        /* both: the longer wait, here the batches' */
+                {10, 1000000, 500000, 0, 500},       /* here the bytes' */
+                {0, 1, SIZE_MAX, 0, UINT64_MAX / 2}, /* no overflow */
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct push_pace pace = {cases[i].batches, cases[i].bytes};
+                uint64_t next = push_pace_next_ms(&pace, cases[i].started, cases[i].len);
+                if (next != cases[i].next)
+                        fail_msg("%g batches/s, %llu bytes/s, %zu bytes at %llu: next at %llu, expected %llu",
+                                 cases[i].batches, (unsigned long long) cases[i].bytes, cases[i].len,
+                                 (unsigned long long) cases[i].started, (unsigned long long) next,
+                                 (unsigned long long) cases[i].next);
+        }
+}
+
+/* A backlog of 200 batches replayed as the sender does, each send taking
+ * 3 ms: in any second, at most the ceiling's batches (and one more, the
+ * window's first), and the ceiling reached (the replay is not slower). */
+static void test_pace_replay(_unused_ void **state) {
+        const struct push_pace pace = {4, 0};
+        uint64_t starts[200], now = 1000000, next = 0;
+        for (size_t i = 0; i < ELEMENTSOF(starts); i++) {
+                if (now < next)
+                        now = next; /* the sender waits for the pace */
+                starts[i] = now;
+                next = push_pace_next_ms(&pace, now, 5000);
+                now += 3;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(starts); i++) {
+                size_t in_window = 0;
+                for (size_t j = i; j < ELEMENTSOF(starts) && starts[j] < starts[i] + 1000; j++)
+                        in_window++;
+                assert_true(in_window <= 4);
+        }
+        uint64_t took = starts[ELEMENTSOF(starts) - 1] - starts[0];
+        assert_int_equal(took, 199 * 250);
+}
+
+static void test_backoff(_unused_ void **state) {
+        unsigned seed = 1;
+        uint64_t backoff = 0, expected = PUSH_BACKOFF_MIN_MS;
+        for (int i = 0; i < 20; i++) {
+                uint64_t wait = push_backoff_ms(&backoff, &seed);
+                assert_int_equal(backoff, expected);
+                if (wait < expected * 8 / 10 || wait > expected * 12 / 10)
+                        fail_msg("failure %d: waits %llu ms, not within 20%% of %llu", i, (unsigned long long) wait,
+                                 (unsigned long long) expected);
+                expected = expected * 2 > PUSH_BACKOFF_MAX_MS ? PUSH_BACKOFF_MAX_MS : expected * 2;
+        }
+        /* a fleet that failed at the same moment: 200 agents, each its own
+         * seed, spread their retries over the jitter's whole width */
+        uint64_t lo = UINT64_MAX, hi = 0;
+        for (unsigned agent = 0; agent < 200; agent++) {
+                unsigned s = agent * 2654435761u;
+                uint64_t b = PUSH_BACKOFF_MAX_MS, wait = push_backoff_ms(&b, &s);
+                lo = wait < lo ? wait : lo;
+                hi = wait > hi ? wait : hi;
+        }
+        assert_true(lo < PUSH_BACKOFF_MAX_MS * 82 / 100);
+        assert_true(hi > PUSH_BACKOFF_MAX_MS * 118 / 100);
+}
+
+/* push_check of one target with extra lines; the diag, or "" when accepted. */
+static void check_target(const char *lines, char *msg, size_t size) {
+        char conf[] = "/tmp/vigie-test-conf-XXXXXX";
+        int fd = mkstemp(conf);
+        assert_true(fd >= 0);
+        FILE *f = fdopen(fd, "w");
+        fprintf(f, "[push.target.t]\nurl = http://127.0.0.1:1/api/v1/write\n%s", lines);
+        fclose(f);
+        struct config cfg;
+        struct diag diag = {0};
+        assert_int_equal(config_init_defaults(&cfg), 0);
+        assert_int_equal(config_load(&cfg, conf, &diag), 0);
+        msg[0] = '\0';
+        if (push_check(&cfg, &diag) < 0) {
+                const char *m = strstr(diag.msg, "[push.target.t]");
+                (void) snprintf(msg, size, "%s", m ? m : diag.msg);
+        }
+        config_free(&cfg);
+        unlink(conf);
+}
+
+static void test_pace_settings(_unused_ void **state) {
+        static const struct {
+                const char *lines, *msg;
+        } cases[] = {
+                {"max_batches_per_second = 2\nmax_bytes_per_second = 1MiB\n", ""},
+                {"max_batches_per_second = 0\nmax_bytes_per_second = 0\n", ""},
+                {"max_batches_per_second = 0.1\ninterval = 10s\n", ""},
+                {"max_batches_per_second = 0.05\ninterval = 10s\n",
+                 "[push.target.t] max_batches_per_second: 0.05 batches a second is less than one an interval "
+                 "(10000 ms): the queue would grow without end (0: no ceiling)"},
+                {"max_batches_per_second = -1\n",
+                 "[push.target.t] max_batches_per_second: '-1' is not a number from 0 to 100000"},
+                {"max_batches_per_second = fast\n",
+                 "[push.target.t] max_batches_per_second: 'fast' is not a number from 0 to 100000"},
+                {"max_bytes_per_second = 1 MiB\n",
+                 "[push.target.t] max_bytes_per_second: '1 MiB' is not a size from 0 to 18446744073709551615 bytes "
+                 "(e.g. 1MiB, 500k)"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char msg[512];
+                check_target(cases[i].lines, msg, sizeof(msg));
+                assert_string_equal(msg, cases[i].msg);
+        }
+}
+
 static void test_url_redact(_unused_ void **state) {
         static const struct {
                 const char *url, *shown;
@@ -164,31 +288,22 @@ static void test_url_same_origin(_unused_ void **state) {
 /* push_check of one target whose bearer_token_file holds content with
  * mode; the diag's text after the file name, or "" when accepted. */
 static void check_secret(const char *content, size_t len, mode_t mode, char *msg, size_t size) {
-        char secret[] = "/tmp/vigie-test-secret-XXXXXX", conf[] = "/tmp/vigie-test-conf-XXXXXX";
+        char secret[] = "/tmp/vigie-test-secret-XXXXXX";
         int fd = mkstemp(secret);
         assert_true(fd >= 0);
         assert_int_equal(write(fd, content, len), (ssize_t) len);
         assert_int_equal(fchmod(fd, mode), 0);
         close(fd);
-        fd = mkstemp(conf);
-        assert_true(fd >= 0);
-        FILE *f = fdopen(fd, "w");
-        fprintf(f, "[push.target.t]\nurl = http://127.0.0.1:1/api/v1/write\nbearer_token_file = %s\n", secret);
-        fclose(f);
-
-        struct config cfg;
-        struct diag diag = {0};
-        assert_int_equal(config_init_defaults(&cfg), 0);
-        assert_int_equal(config_load(&cfg, conf, &diag), 0);
+        char lines[128], diag[512];
+        (void) snprintf(lines, sizeof(lines), "bearer_token_file = %s\n", secret);
+        check_target(lines, diag, sizeof(diag));
         msg[0] = '\0';
-        if (push_check(&cfg, &diag) < 0) {
-                const char *m = strstr(diag.msg, secret);
+        if (diag[0]) {
+                const char *m = strstr(diag, secret);
                 assert_non_null(m);
                 (void) snprintf(msg, size, "%s", m + strlen(secret));
         }
-        config_free(&cfg);
         unlink(secret);
-        unlink(conf);
 }
 
 static void test_secret_files(_unused_ void **state) {
@@ -223,6 +338,8 @@ int main(void) {
                 cmocka_unit_test(test_verdict_follow),    cmocka_unit_test(test_verdict_misconfigured),
                 cmocka_unit_test(test_verdict_drop),      cmocka_unit_test(test_url_redact),
                 cmocka_unit_test(test_url_same_origin),   cmocka_unit_test(test_secret_files),
+                cmocka_unit_test(test_pace_next),         cmocka_unit_test(test_pace_replay),
+                cmocka_unit_test(test_backoff),           cmocka_unit_test(test_pace_settings),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
