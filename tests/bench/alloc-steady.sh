@@ -32,4 +32,9 @@ check --collector.disable-defaults --collector.edac --path.sysfs="$F/edac/regula
 check --collector.disable-defaults --collector.nvme --path.sysfs="$F/nvme/regular/sys"
 check --collector.disable-defaults --collector.mdadm --path.procfs="$F/mdadm/md64/proc"
 check --collector.disable-defaults --collector.bonding --path.sysfs="$F/bonding/regular/sys"
+# this machine's interfaces, over rtnetlink and SIOCETHTOOL
+check --collector.disable-defaults --collector.qdisc --collector.ethtool
+check --collector.disable-defaults --collector.mountstats --path.procfs="$F/mountstats/regular/proc"
+check --collector.disable-defaults --collector.cgroups --collector.drm --path.procfs="$F/cgroups/regular/proc" \
+        --path.sysfs="$F/drm/regular/sys"
 echo "alloc-steady: ok"
