@@ -31,7 +31,7 @@
 
 #define DEFAULT_INTERVAL_MS 15000
 #define QUARANTINE_OVERRUNS 3
-#define BACKOFF_MAX_MS (10u * 60u * 1000u)
+#define BACKOFF_MAX_MS UINT64_C(600000) /* 10 min */
 /* what one snapshot may hold */
 #define MAX_FAMILIES 2000
 #define MAX_SERIES 50000

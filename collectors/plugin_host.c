@@ -186,7 +186,8 @@ int plugin_load(const char *path, const struct vigie_host *table, struct vigie_h
          * fails here, not at its first call */
         void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
         if (!h) {
-                (void) snprintf(err, size, "%s: cannot load: %s", path, dlerror());
+                /* dlerror names the file: "PATH: undefined symbol: x" */
+                (void) snprintf(err, size, "cannot load %s", dlerror());
                 return -ENOENT;
         }
         /* never dlclose'd: a thread of it may still run, and its
