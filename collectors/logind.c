@@ -17,7 +17,7 @@
 #include "libsystemd.h"
 #include "macro.h"
 
-#define TIMEOUT_US (5 * 1000000u)
+#define TIMEOUT_US UINT64_C(5000000)
 #define PERIOD_MS 60000
 
 static const char LOGIN_DEST[] = "org.freedesktop.login1";

@@ -138,6 +138,8 @@ static int cpus_parse(struct perf_state *s, const char *list) {
                 cpu_set_t set;
                 int n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
                                                                      : (int) sysconf(_SC_NPROCESSORS_ONLN);
+                if (n < 1)
+                        n = 1; /* CPU 0 is always there */
                 for (int i = 0; i < n; i++)
                         if (cpu_add(s, &cap, i) < 0)
                                 return -ENOMEM;
@@ -275,6 +277,8 @@ static int perf_init(const struct collector_env *env, const struct config_sectio
                                        "'%s': not a list of CPUs (\"0-3,8\", \"0-15:4\")", cpus);
         if (r >= 0)
                 r = tracepoints_parse(s, env->sysfs, section, diag);
+        if (r >= 0 && s->n_cpus == 0)
+                r = -EINVAL; /* cpus_parse gives at least one */
         if (r >= 0 && !(s->cpu_names = calloc(s->n_cpus, sizeof(*s->cpu_names))))
                 r = -ENOMEM;
         if (r >= 0 && !(s->fds = malloc(s->n_cpus * n_events(s) * sizeof(*s->fds))))
