@@ -52,6 +52,14 @@ int metric_set_sample(struct metric_set *set, double value, const char *const *v
         return metric_set_sample_suffix(set, value, values, METRIC_SUFFIX_NONE);
 }
 
+const char *metric_type_name(enum metric_type type) {
+        static const char *const names[] = {
+                [METRIC_GAUGE] = "gauge",         [METRIC_COUNTER] = "counter", [METRIC_UNTYPED] = "untyped",
+                [METRIC_HISTOGRAM] = "histogram", [METRIC_SUMMARY] = "summary",
+        };
+        return names[type];
+}
+
 const char *metric_suffix_name(enum metric_suffix suffix) {
         static const char *const names[] = {"", "_bucket", "_sum", "_count"};
         return names[suffix];

@@ -95,4 +95,6 @@ static inline const char *metric_sample_labels(const struct metric_set *set, con
 bool metric_name_valid(const char *name);
 bool metric_label_name_valid(const char *name);
 
+/* "gauge", "counter"...: the word of a # TYPE line */
+const char *metric_type_name(enum metric_type type);
 const char *metric_suffix_name(enum metric_suffix suffix);

@@ -14,11 +14,6 @@
 #include "parse.h"
 #include "sort.h"
 
-static const char *const type_names[] = {
-        [METRIC_GAUGE] = "gauge",         [METRIC_COUNTER] = "counter", [METRIC_UNTYPED] = "untyped",
-        [METRIC_HISTOGRAM] = "histogram", [METRIC_SUMMARY] = "summary",
-};
-
 /* Writes the shortest decimal that reads back as v, for a non-integer v
  * with 1e-9 <= |v| < 2^53; false, writing nothing, for any other v.
  *
@@ -350,7 +345,7 @@ int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, str
                         buf_put(out, "\n# TYPE ", 8);
                         buf_put(out, d->name, ft.name_len);
                         buf_putc(out, ' ');
-                        buf_puts(out, type_names[d->type]);
+                        buf_puts(out, metric_type_name(d->type));
                         buf_putc(out, '\n');
                         prev = d->name;
                 }

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# The man pages vigie(8) and vigie.conf(5): man renders both without a
-# warning at 80 columns, they name every setting of the table, every
-# collector and every collector option (man_source --list reads the table
-# and the registry), and the files vigie(8) says are installed are the
-# ones meson installs.
+# The man pages vigie(8), vigie.conf(5) and vigie-collectors(7): man
+# renders them without a warning at 80 columns, they name every setting of
+# the table, every collector and every collector option (man_source --list
+# reads the table and the registry), every metric family the agent serves
+# on the fixture trees is in vigie-collectors(7) with its type and help,
+# and the files vigie(8) says are installed are the ones meson installs.
 source "$(dirname "$0")/lib.sh"
 need man python3 meson
 [ -n "${MAN_SOURCE:-}" ] || skip "the man pages are not built (scdoc is not installed; tools/setup.sh installs it)"
 : "${MAN_DIR:?}" "${BUILD_ROOT:?}"
 
-for page in vigie.8 vigie.conf.5; do
+for page in vigie.8 vigie.conf.5 vigie-collectors.7; do
         MANWIDTH=80 man --warnings -l "$MAN_DIR/$page" >"$T/$page.txt" 2>"$T/$page.err" ||
                 fail "man cannot render $page: $(cat "$T/$page.err")"
         [ ! -s "$T/$page.err" ] || fail "man warns on $page: $(cat "$T/$page.err")"
@@ -52,7 +53,7 @@ for line in listing.splitlines():
         if name not in sections5.get("collectors", ()):
             bad.append("vigie.conf(5) lacks [collectors] %s" % name)
     elif kind == "option":
-        name, key = f
+        name, key = f[:2]
         if not re.search(r"^           --collector\.%s\.%s$" % (re.escape(name), re.escape(key.replace("_", "-"))), page8, re.M):
             bad.append("vigie(8) lacks --collector.%s.%s" % (name, key.replace("_", "-")))
         if key not in sections5.get("collector." + name, ()):
@@ -60,6 +61,69 @@ for line in listing.splitlines():
 for b in bad:
     print("FAIL:", b)
 sys.exit(1 if bad else 0)
+PY
+
+# Every family the agent serves on each fixture tree, every collector on:
+# with their defaults, then with each true|false option turned the other
+# way. The agent's own families (the scrape's, process_*, vigie_build_info)
+# are vigie(8)'s.
+collectors=() turned=()
+while read -r kind name key def; do
+        case $kind in
+        collector) collectors+=("--collector.$name") ;;
+        option)
+                [ -n "$def" ] || continue
+                flag="collector.$name.${key//_/-}"
+                if [ "$def" = true ]; then turned+=("--no-$flag"); else turned+=("--$flag"); fi
+                ;;
+        esac
+done <"$T/list"
+: >"$T/served"
+n=0
+for tree in "$SOURCE_ROOT"/tests/fixtures/*/*/ "$SOURCE_ROOT"/tests/fixtures/bench/; do
+        [ -d "$tree/proc" ] || [ -d "$tree/sys" ] || [ -d "$tree/root" ] || continue
+        for variant in defaults turned; do
+                flags=("${collectors[@]}")
+                [ $variant = defaults ] || flags+=("${turned[@]}")
+                "$VIGIE" --once --path.procfs="$tree/proc" --path.sysfs="$tree/sys" --path.rootfs="$tree/root" \
+                        --path.udev.data="$tree/udev" "${flags[@]}" >>"$T/served" 2>"$T/once.log" ||
+                        fail "vigie --once failed on $tree: $(tail -3 "$T/once.log")"
+        done
+        n=$((n + 1))
+done
+[ "$n" -gt 100 ] || fail "only $n fixture trees found under $SOURCE_ROOT/tests/fixtures"
+
+python3 - "$T/served" "$T/vigie-collectors.7.wide" <<'PY' || fail "vigie-collectors(7) misses families the collectors serve"
+import re, sys
+served, page = (open(p).read() for p in sys.argv[1:])
+own = re.compile(r"^(node_scrape_collector_|vigie_collector_|process_|vigie_build_info$|vigie_push_)")
+def unescape(s):
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), s)
+want = {}
+for line in served.splitlines():
+    m = re.match(r"^# (HELP|TYPE) (\S+) ?(.*)$", line)
+    if m and not own.match(m.group(2)):
+        want.setdefault(m.group(2), {})[m.group(1)] = unescape(m.group(3))
+# NAME{LABELS} (TYPE), then its help on the next line, as man renders them
+listed = {}
+lines = page.splitlines()
+for i, line in enumerate(lines):
+    m = re.match(r"^       ([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? \((\w+)\)$", line)
+    if m and i + 1 < len(lines):
+        listed.setdefault(m.group(1), set()).add((m.group(3), lines[i + 1].strip()))
+# man renders quotes and dashes typographically: compare the letters
+def letters(s):
+    return re.sub(r"[^A-Za-z0-9]", "", s)
+bad = []
+for name, f in sorted(want.items()):
+    if name not in listed:
+        bad.append("%s (%s) is not listed" % (name, f.get("TYPE")))
+    elif not any(t == f.get("TYPE") and letters(h) == letters(f.get("HELP", "")) for t, h in listed[name]):
+        bad.append("%s is listed as %s, served as %s: %s" % (name, sorted(listed[name]), f.get("TYPE"), f.get("HELP")))
+for b in bad:
+    print("FAIL:", b)
+print("%d families served on the fixture trees, %d listed" % (len(want), len(listed)))
+sys.exit(1 if bad or len(want) < 300 else 0)
 PY
 
 # FILES in vigie(8): every absolute path between FILES and the next
@@ -70,4 +134,4 @@ meson introspect --installed "$BUILD_ROOT" | python3 -c 'import json, sys; print
         sort -u >"$T/installed"
 diff -u "$T/installed" "$T/stated" ||
         fail "vigie(8)'s FILES differ from what meson installs (- installed only, + stated only)"
-echo "man-pages: ok ($(wc -l <"$T/installed") installed files stated)"
+echo "man-pages: ok ($n fixture trees, $(wc -l <"$T/installed") installed files stated)"
