@@ -197,6 +197,70 @@ else:
         "collected %.2f batches a second at a %d s interval: the crawling disk held scrapes or the push clock."
         % (sd["fsync_ms"], sl["max_ms"], pl["max_ms"], sl["collected_per_s"], sd["push_interval_s"]))))
     out.append("")
+out.append("## The energy collector\n")
+energy_cpu_path, energy_path = os.path.join(T, "energy-cpu.json"), os.path.join(T, "energy.json")
+if os.path.exists(energy_cpu_path) and os.path.exists(energy_path):
+    ecpu, en = json.load(open(energy_cpu_path)), json.load(open(energy_path))
+    on, off = ecpu["a"], ecpu["b"]
+    sources = [l.split()[0] for l in open(os.path.join(T, "energy-sources.txt"))
+               if l.startswith("vigie_energy_source_up") and l.split()[-1] == "1"]
+    working = ", ".join(re.sub(r'.*source="([^"]*)".*', r"\1", x) for x in sources) or "none"
+    out.append("CPU per scrape of the agent above with the energy collector on, against the same agent without it, "
+               "in %d alternating blocks of %d scrapes (gzip, keep-alive); the sources that work on this machine: %s. "
+               "The collector's refreshes and samples between scrapes are in its figure.\n"
+               % (len(ecpu["block_ratios"]), on["scrapes"] // max(len(ecpu["block_ratios"]), 1), working))
+    out.append("| | CPU per scrape | of which kernel / vigie | difference |")
+    out.append("|---|---|---|---|")
+    out.append("| energy off | %.3f ms | %.3f / %.3f ms | |"
+               % (off["cpu_ms_per_scrape"], off["system_ms_per_scrape"], off["user_ms_per_scrape"]))
+    out.append("| energy on | %.3f ms | %.3f / %.3f ms | %+.3f ms (%+.0f%%) |"
+               % (on["cpu_ms_per_scrape"], on["system_ms_per_scrape"], on["user_ms_per_scrape"],
+                  on["cpu_ms_per_scrape"] - off["cpu_ms_per_scrape"],
+                  100 * (on["cpu_ms_per_scrape"] / max(off["cpu_ms_per_scrape"], 1e-9) - 1)))
+    out.append("")
+    out.append("The sampler on an idle host (tests/bench/energy.sh): agents with the energy collector alone on fixture "
+               "trees, nobody scraping them, for %.0f s at once; wake-ups counted as tests/integration/idle-wakeups.sh "
+               "counts them (every context switch of every thread; the voluntary ones, the agent's own sleeps, "
+               "beside them). RAPL's counters wrap at max_energy_range_uj: vigie reads them every half of the time "
+               "the fastest zone takes to wrap at its maximum power (its power constraint, the package's for a "
+               "sub-zone, else 1000 W, or [collector.energy] rapl_max_watts); hwmon and the model have nothing that "
+               "wraps and are read at scrapes only.\n" % en["seconds"])
+    # what one sample costs, from the tree whose sampler is fast enough to count
+    fast = next((c for c in en["cases"] if c["name"] == "rapl_fast_wrap" and c["derivation"]), None)
+    per_sample = fast["voluntary_per_min"] / fast["derivation"]["expected_per_min"] if fast else 3
+    out.append("| sources | fastest wrap at maximum power | reads needed per minute (one a wrap) | vigie's period "
+               "| samples per minute | wake-ups per minute (voluntary) | target | |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    labels = {"rapl": "RAPL, Intel fixture (2 packages, core, uncore, dram, psys)",
+              "rapl_fast_wrap": "RAPL, the same with every range cut to 10 kJ",
+              "hwmon": "hwmon power and energy (fixture)", "model": "the model (no sensor, this host's /proc/stat)"}
+    for c in en["cases"]:
+        d = c["derivation"]
+        if d:
+            wrap = "%.0f s (%s: %.0f kJ at %.0f W, %s)" % (d["wrap_s"], d["zone"], d["range_j"] / 1e3, d["max_w"],
+                                                         d["bound"])
+            need, period, samples = "%.2f" % (60 / d["wrap_s"]), "%.0f s" % d["period_s"], d["expected_per_min"]
+            target = "the samples' wake-ups only"
+            # one sample more or less in the window
+            met = c["voluntary_per_min"] <= per_sample * (samples + 60 / en["seconds"]) + 0.5
+        else:
+            wrap, need, period, samples, target = "nothing wraps", "0", "none", 0, "none"
+            met = c["wakeups_per_min"] == 0
+        out.append("| %s | %s | %s | %s | %.2f | %.1f (%.1f) | %s | %s |"
+                   % (labels.get(c["name"], c["name"]), wrap, need, period, samples, c["wakeups_per_min"],
+                      c["voluntary_per_min"], target, ok(met)))
+    if fast:
+        rapl = next((c for c in en["cases"] if c["name"] == "rapl" and c["derivation"]), None)
+        out.append("")
+        out.append("vigie reads twice per wrap, so that a timer late by up to half a wrap still misses none. Each "
+                   "sample costs %.1f voluntary context switches (the cut-range tree: %.1f a minute for %.0f "
+                   "samples; measured per thread, one of the scheduler's threads wakes twice and another once).%s"
+                   % (per_sample, fast["voluntary_per_min"], fast["derivation"]["expected_per_min"],
+                      " On the Intel fixture a sample comes every %.0f s, so the %.0f s window sees one at most."
+                      % (rapl["derivation"]["period_s"], en["seconds"]) if rapl else ""))
+else:
+    out.append("Not measured in this run.")
+out.append("")
 # resident kB of the libraries GnuTLS brings, and of libc and ld.so, in
 # the round where vigie's RSS peaked
 peak = max(v_rounds, key=lambda r: r["rss_after_kb"]).get("rss_by_file_kb", {})

@@ -65,6 +65,20 @@ done
 echo "bench: CPU per scrape, the two agents in alternating blocks..." >&2
 python3 tests/bench/interleave.py 15 "$vpid" "http://127.0.0.1:$vport/metrics" 1000 \
         "$npid" "http://127.0.0.1:$nport/metrics" 100 >"$T/interleave.json"
+# the energy collector's cost: the same agent with energy on, against the
+# one above, in alternating blocks; then its sampler's wake-ups on idle
+# agents over fixture trees (tests/bench/energy.sh)
+eport=$(free_port)
+"$VIGIE" --web.listen-address="127.0.0.1:$eport" "${flags[@]}" --collector.energy >"$T/vigie-energy.log" 2>&1 &
+epid=$!
+PIDS+=($epid)
+for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$eport/metrics" && break; sleep 0.1; done
+echo "bench: CPU per scrape with the energy collector on and off, in alternating blocks..." >&2
+python3 tests/bench/interleave.py 10 "$epid" "http://127.0.0.1:$eport/metrics" 1000 \
+        "$vpid" "http://127.0.0.1:$vport/metrics" 1000 >"$T/energy-cpu.json"
+curl -fs "http://127.0.0.1:$eport/metrics" | grep -E '^vigie_energy_(source_up|host_power_watts)' >"$T/energy-sources.txt" || true
+kill "$epid"
+tests/bench/energy.sh "$T/energy.json" "$VIGIE" 60
 series_vigie=$(curl -fs "http://127.0.0.1:$vport/metrics" | grep -vc '^#')
 series_ne=$(curl -fs "http://127.0.0.1:$nport/metrics" | grep -vc '^#')
 
