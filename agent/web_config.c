@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <yaml.h>
 
 #include "array.h"
 #include "buf.h"
@@ -19,10 +18,12 @@
 #include "macro.h"
 #include "parse.h"
 #include "settings.h"
+#include "web_libs.h"
 
 #define WEB_CONFIG_FILE_MAX (1u << 20)
 
 struct reader {
+        const struct web_libs *lib;
         yaml_document_t *doc;
         const char *path;
         struct diag *diag;
@@ -58,14 +59,14 @@ static int for_each_pair(struct reader *r, const yaml_node_t *map, const char *w
         if (map->type != YAML_MAPPING_NODE)
                 return diag_at(r->diag, r->path, line_of(map), "%s: not a mapping of keys to values", where);
         for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-                const yaml_node_t *k = yaml_document_get_node(r->doc, p->key);
-                const yaml_node_t *v = yaml_document_get_node(r->doc, p->value);
+                const yaml_node_t *k = r->lib->document_get_node(r->doc, p->key);
+                const yaml_node_t *v = r->lib->document_get_node(r->doc, p->value);
                 if (!k || !v)
                         return -EINVAL;
                 if (k->type != YAML_SCALAR_NODE)
                         return diag_at(r->diag, r->path, line_of(k), "%s: a key that is not a string", where);
                 for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-                        const yaml_node_t *earlier = yaml_document_get_node(r->doc, q->key);
+                        const yaml_node_t *earlier = r->lib->document_get_node(r->doc, q->key);
                         if (earlier && earlier->type == YAML_SCALAR_NODE && strcmp(scalar(earlier), scalar(k)) == 0)
                                 return diag_at(r->diag, r->path, line_of(k), "%s%s%s: given twice (first on line %u)",
                                                where, where[0] ? "." : "", scalar(k), line_of(earlier));
@@ -351,22 +352,26 @@ int web_config_parse(const char *path, const char *text, size_t len, struct web_
         struct web_config cfg = {.min_version = WEB_TLS12, .prefer_server_cipher_suites = true, .http2 = true};
         if (memchr(text, '\0', len))
                 return diag_at(diag, path, 1, "a NUL byte: not a YAML file");
+        char err[256];
+        const struct web_libs *lib = web_libs_get(err, sizeof(err));
+        if (!lib)
+                return diag_set(diag, "cannot read '%s': %s", path, err);
         yaml_parser_t parser;
         yaml_document_t doc;
-        if (!yaml_parser_initialize(&parser))
+        if (!lib->parser_initialize(&parser))
                 return -ENOMEM;
-        yaml_parser_set_input_string(&parser, (const unsigned char *) text, len);
-        if (!yaml_parser_load(&parser, &doc)) {
+        lib->parser_set_input_string(&parser, (const unsigned char *) text, len);
+        if (!lib->parser_load(&parser, &doc)) {
                 int r = parser.error == YAML_MEMORY_ERROR
                                 ? -ENOMEM
                                 : diag_at(diag, path, (unsigned) parser.problem_mark.line + 1, "not YAML: %s",
                                           parser.problem ? parser.problem : "a syntax error");
-                yaml_parser_delete(&parser);
+                lib->parser_delete(&parser);
                 return r;
         }
-        struct reader rd = {.doc = &doc, .path = path, .diag = diag, .cfg = &cfg};
+        struct reader rd = {.lib = lib, .doc = &doc, .path = path, .diag = diag, .cfg = &cfg};
         int r = 0;
-        const yaml_node_t *root = yaml_document_get_root_node(&doc);
+        const yaml_node_t *root = lib->document_get_root_node(&doc);
         if (root && !is_null(root) && root->type != YAML_MAPPING_NODE)
                 r = diag_at(diag, path, line_of(root),
                             "not a mapping of tls_server_config, http_server_config and basic_auth_users");
@@ -376,14 +381,14 @@ int web_config_parse(const char *path, const char *text, size_t len, struct web_
                 /* the cross-checks point at tls_server_config's line */
                 unsigned tls_line = 1;
                 for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-                        const yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+                        const yaml_node_t *k = lib->document_get_node(&doc, p->key);
                         if (k && k->type == YAML_SCALAR_NODE && strcmp(scalar(k), "tls_server_config") == 0)
                                 tls_line = line_of(k);
                 }
                 r = check_tls(&rd, tls_line);
         }
-        yaml_document_delete(&doc);
-        yaml_parser_delete(&parser);
+        lib->document_delete(&doc);
+        lib->parser_delete(&parser);
         if (r >= 0 && !(cfg.path = strdup(path)))
                 r = -ENOMEM;
         if (r < 0) {

@@ -4,7 +4,6 @@
  * bcrypt hashes themselves. */
 #include "http_auth.h"
 
-#include <crypt.h>
 #include <errno.h>
 #include <gnutls/crypto.h>
 #include <pthread.h>
@@ -14,6 +13,7 @@
 #include <sys/random.h>
 
 #include "macro.h"
+#include "web_libs.h"
 
 #define AUTH_CACHE 16 /* Prometheus servers and their users: a few */
 #define DIGEST 32
@@ -87,13 +87,15 @@ static bool same_bytes(const void *x, const void *y, size_t n) {
 }
 
 static bool bcrypt_matches(struct http_auth *a, const char *password, const char *hash) {
-        struct crypt_data *cd = calloc(1, sizeof(*cd));
+        /* loaded already: the users come from the web configuration */
+        const struct web_libs *lib = web_libs_get(NULL, 0);
+        struct crypt_data *cd = lib ? calloc(1, sizeof(*cd)) : NULL;
         if (!cd)
                 return false;
         /* crypt_rn is crypt_r that says NULL rather than a failure token;
          * and ASan's crypt_r interceptor calls a NULL pointer when libcrypt
          * is libxcrypt (Debian's), so the sanitized build could not run it */
-        const char *out = crypt_rn(password, hash, cd, (int) sizeof(*cd));
+        const char *out = lib->crypt_rn(password, hash, cd, (int) sizeof(*cd));
         size_t n = strlen(hash);
         bool ok = out && strlen(out) == n && same_bytes(out, hash, n);
         explicit_bzero(cd, sizeof(*cd));
