@@ -5,7 +5,9 @@ Usage: measure.py NAME PID URL SCRAPES SECONDS
 Prints a JSON object: CPU per scrape (from the server's own utime+stime),
 the same on a new connection each (a tenth of the scrapes),
 user and system parts, sequential latency p50/p99, RSS and threads before and after, heap (RssAnon)
-before and after, idle wake-ups per second, and wrk's throughput and p99."""
+before and after, private memory (smaps_rollup's Private_Clean and
+Private_Dirty) after, idle wake-ups per second, and wrk's throughput and
+p99."""
 import http.client
 import json
 import os
@@ -105,9 +107,14 @@ m = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", wrk)
 if m:
     out["wrk_p99_ms"] = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
 out["rss_after_kb"] = status(pid, "VmRSS")
+# private memory: what this process alone holds, its own pages of shared
+# libraries and of its binary included
+out["private_after_kb"] = 0
 for line in open("/proc/%d/smaps_rollup" % pid):
     if line.startswith("Pss:"):
         out["pss_after_kb"] = int(line.split()[1])
+    elif line.startswith(("Private_Clean:", "Private_Dirty:")):
+        out["private_after_kb"] += int(line.split()[1])
 out["heap_after_kb"] = status(pid, "RssAnon")
 # resident kB of each mapped file (libraries), to say where the RSS goes
 by_file, name = {}, None

@@ -79,6 +79,19 @@ python3 tests/bench/interleave.py 10 "$epid" "http://127.0.0.1:$eport/metrics" 1
 curl -fs "http://127.0.0.1:$eport/metrics" | grep -E '^vigie_energy_(source_up|host_power_watts)' >"$T/energy-sources.txt" || true
 kill "$epid"
 tests/bench/energy.sh "$T/energy.json" "$VIGIE" 60
+# RSS with the sixteen collectors the benchmark ran when the core issue
+# started (5620-5912 kB after the load then), the same load
+echo "bench: RSS with the core issue's sixteen collectors..." >&2
+flags16=(--collector.disable-defaults --collector.textfile.directory="$T/textfile")
+for c in cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats filesystem hwmon thermal_zone \
+        powersupplyclass textfile; do flags16+=("--collector.$c"); done
+sport=$(free_port)
+"$VIGIE" --web.listen-address="127.0.0.1:$sport" "${flags16[@]}" >"$T/vigie16.log" 2>&1 &
+spid=$!
+PIDS+=($spid)
+for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$sport/metrics" && break; sleep 0.1; done
+python3 tests/bench/measure.py vigie16 "$spid" "http://127.0.0.1:$sport/metrics" 10000 40 >"$T/vigie16.json"
+kill "$spid"
 series_vigie=$(curl -fs "http://127.0.0.1:$vport/metrics" | grep -vc '^#')
 series_ne=$(curl -fs "http://127.0.0.1:$nport/metrics" | grep -vc '^#')
 
