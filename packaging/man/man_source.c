@@ -366,7 +366,7 @@ static int collect_families(const char *fixtures, struct families *ret) {
                         return r;
         }
         if (runs.n > 0)
-                (void) nanosleep(&(struct timespec){.tv_sec = 1, .tv_nsec = 100 * 1000 * 1000}, NULL);
+                (void) nanosleep(&(struct timespec){.tv_sec = 1, .tv_nsec = 100000000L}, NULL);
         for (size_t i = 0; i < runs.n; i++) {
                 int r = run_collect(&runs.v[i], ret);
                 if (r < 0)
@@ -385,7 +385,8 @@ static int family_cmp(const void *a, const void *b) {
 
 /* Each collector, then its families by name: NAME{LABELS} (TYPE), help */
 static void write_families(FILE *f, struct families *fam) {
-        qsort(fam->v, fam->n, sizeof(*fam->v), family_cmp);
+        if (fam->n > 0)
+                qsort(fam->v, fam->n, sizeof(*fam->v), family_cmp);
         size_t start = 0;
         for (size_t i = 0; i < registry_count; i++) {
                 const struct collector *c = registry_collectors[i];

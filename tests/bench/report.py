@@ -78,6 +78,12 @@ cpu_ratio = n["cpu_ms_per_scrape"] / max(v["cpu_ms_per_scrape"], 1e-9)
 p50_ratio = n["p50_ms"] / v["p50_ms"]
 rps_ratio = v["wrk_rps"] / max(n["wrk_rps"], 1e-9)
 heap_growth = max(r["heap_after_seq_kb"] - r["heap_warm_kb"] for r in v_rounds)
+# the machine's load average (1 min) when the run started (run.sh keeps
+# it) and now, at its end: what else ran beside the two agents
+load_path = os.path.join(T, "loadavg.start")
+load_start = float(open(load_path).read().split()[0]) if os.path.exists(load_path) else None
+load_note = "The 1-minute load average of this %d-CPU machine: %s%.1f at its end." % (
+    os.cpu_count(), "%.1f when the run started, " % load_start if load_start is not None else "", os.getloadavg()[0])
 out = []
 out.append("# vigie benchmark\n")
 out.append("Written by `tools/setup.sh bench` (tests/bench/run.sh) on %s, vigie %s. Machine: %d CPU (%s), "
@@ -85,9 +91,9 @@ out.append("Written by `tools/setup.sh bench` (tests/bench/run.sh) on %s, vigie 
            "loopback with the same collectors (%s), scraped as Prometheus does (gzip, keep-alive); every ratio "
            "comes from this one run: CPU per scrape from blocks in which the two agents alternate, the rest as the "
            "median of %d rounds in which they take turns. Shared "
-           "machines are noisy: read the ratios, not the absolute times.\n"
+           "machines are noisy: read the ratios, not the absolute times. %s\n"
            % (datetime.date.today().isoformat(), rev, os.cpu_count(), cpu_model, platform.release(),
-              ", ".join(os.environ.get("BENCH_COLLECTORS", "?").split()), len(v_rounds)))
+              ", ".join(os.environ.get("BENCH_COLLECTORS", "?").split()), len(v_rounds), load_note))
 out.append("## Side by side\n")
 out.append("| | vigie | node_exporter | ratio | target | |")
 out.append("|---|---|---|---|---|---|")

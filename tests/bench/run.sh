@@ -24,6 +24,8 @@ FUSE_SLOW=build-release/tests/fuse_slow # built where libfuse3 is found
 T=$(mktemp -d /tmp/vigie-bench.XXXXXX)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$T"' EXIT
+# what else the machine runs: the report gives the load at the start and end
+cp /proc/loadavg "$T/loadavg.start"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats filesystem hwmon thermal_zone

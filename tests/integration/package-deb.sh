@@ -49,7 +49,7 @@ pkg_readme_files >"$T/readme.files"
 dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | pkg_listed_files >"$T/deb.files"
 diff -u "$T/readme.files" "$T/deb.files" >"$T/files.diff" ||
         fail "the package's files are not the README's (- README, + package): $(cat "$T/files.diff")"
-for lib in libcurl3-gnutls libsnappy1v5 libsystemd0; do
+for lib in libcrypt1 libcurl3-gnutls libsnappy1v5 libsystemd0 libyaml-0-2; do
         dpkg-deb -f "$deb" Depends | grep -q "\b$lib\b" || fail "Depends lacks $lib, which vigie loads: $(dpkg-deb -f "$deb" Depends)"
 done
 [ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles)" = /etc/vigie/vigie.conf ] ||

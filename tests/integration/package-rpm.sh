@@ -56,7 +56,7 @@ diff -u "$T/readme.files" "$T/rpm.files" >"$T/files.diff" ||
         fail "the RPM's files are not the README's (- README, + RPM): $(cat "$T/files.diff")"
 [ "$(rpm -qp --configfiles "$rpm")" = /etc/vigie/vigie.conf ] || fail "vigie.conf is not the RPM's only config file"
 rpm -qp --requires "$rpm" >"$T/requires"
-for lib in libcurl snappy systemd-libs; do
+for lib in libcurl libxcrypt libyaml snappy systemd-libs; do
         grep -qx "$lib" "$T/requires" || fail "the RPM does not require $lib, which vigie loads: $(cat "$T/requires")"
 done
 rpm -qp --scripts "$rpm" | grep -q 'useradd -r vigie' || fail "the RPM does not make the user vigie"
