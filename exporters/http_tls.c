@@ -203,7 +203,7 @@ const char *http_tls_priorities(const struct http_tls *t) {
 
 int http_tls_session_start(struct http_tls *t, gnutls_session_t session, uint64_t now) {
         (void) pthread_mutex_lock(&t->lock);
-        if (now - t->ticket_key_born >= TICKET_KEY_LIFETIME_NS)
+        if (now >= t->ticket_key_born + TICKET_KEY_LIFETIME_NS)
                 (void) ticket_key_rotate(t, now); /* on failure, tried again at the next connection */
         int r = gnutls_session_ticket_enable_server(session, &t->ticket_key);
         (void) pthread_mutex_unlock(&t->lock);
