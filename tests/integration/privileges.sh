@@ -39,6 +39,8 @@ mkdir -p "$state" "$T/textfile"
 echo 'backup_ok 1' >"$T/textfile/backup.prom"
 printf '[push.target.central]\nurl = http://127.0.0.1:%s/api/v1/write\n' "$(cat "$T/port")" >"$T/vigie.conf"
 : >>"$T/traced.log"
+# LeakSanitizer cannot run under ptrace: off for the traced run
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 (cd / && exec strace -ff -qq -y -o "$T/strace" -e trace=%file,%desc -e signal=none \
         "$VIGIE" --config "$T/vigie.conf" --web.listen-address=127.0.0.1:0 --log.target=stderr --push.interval=1s \
         --push.queue-dir="$state/queue" --collector.textfile.directory="$T/textfile" >>"$T/traced.log" 2>&1) &
