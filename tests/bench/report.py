@@ -230,7 +230,7 @@ loads = {k: json.load(open(os.path.join(T, "load.%s.json" % k))) for k in ("vigi
 if len(loads) < 4:
     out.append("Not measured in this run (tests/integration/wrk_load.py did not run).\n")
 else:
-    out.append("tests/integration/wrk_load.py: `wrk -t2 -c64 -d30s` against /metrics (gzip) after 2 s of the same "
+    out.append("tests/integration/wrk_load.py: `wrk -t2 -c64 -d30s --timeout 10s` against /metrics (gzip) after 2 s of the same "
                "to warm up, over HTTP and over HTTPS (the web config above); vigie with `max_requests = 100` and "
                "`max_requests_per_client = 0`, so that one client may hold 64 connections, node_exporter with "
                "`--web.max-requests=100` (at its default, 40, it answers 503 past 40 at once). Memory is read before "

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Load: wrk with 64 connections for 10 s against /metrics, over HTTP and
-# over HTTPS (a web config with a certificate made by openssl), after 2 s
+# over HTTPS (a web config with a certificate made by openssl), after 5 s
 # of the same to warm up (wrk_load.py): no socket error, no answer but
 # 200, vigie alive, and its memory flat: RSS and private memory after the
-# load within 1 MiB of before it. The connection limits let one client
+# load within 2 MiB of before it (64 connections' 32 KiB buffers: what a
+# load slower than the warm-up's, on a busy machine, may still add to
+# the heap's high-water mark). The connection limits let one client
 # hold 64 (the default gives one address 10). The benchmark runs it 30 s.
 source "$(dirname "$0")/lib.sh"
 need wrk openssl python3 curl
@@ -21,7 +23,7 @@ printf '[web]\nmax_requests = 100\nmax_requests_per_client = 0\n' >vigie.conf
 cd - >/dev/null
 
 load() { # load NAME URL: wrk_load.py's figures in $T/NAME.json, checked
-        python3 "$(dirname "$0")/wrk_load.py" "$VIGIE_PID" "$2" 64 2 10 >"$T/$1.json" || fail "$1: wrk failed"
+        python3 "$(dirname "$0")/wrk_load.py" "$VIGIE_PID" "$2" 64 5 10 >"$T/$1.json" || fail "$1: wrk failed"
         python3 - "$T/$1.json" "$1" "$asan" <<'PY'
 import json, sys
 r, name, asan = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3] == "true"
@@ -37,7 +39,7 @@ if asan:
     print("%s: AddressSanitizer build: memory not bounded" % name)
 else:
     for k in ("rss", "private"):
-        if r[k + "_after_kb"] - r[k + "_before_kb"] > 1024:
+        if r[k + "_after_kb"] - r[k + "_before_kb"] > 2048:
             bad.append("%s grew from %d to %d kB" % (k, r[k + "_before_kb"], r[k + "_after_kb"]))
 for b in bad:
     print("FAIL %s: %s" % (name, b))

@@ -26,7 +26,8 @@ def memory():
 
 
 def wrk(duration):
-    out = subprocess.run(["wrk", "-t2", "-c%d" % conns, "-d%ds" % duration, "--latency", "-H",
+    # a timeout of 10 s: on a loaded machine a slow answer is not a socket error
+    out = subprocess.run(["wrk", "-t2", "-c%d" % conns, "-d%ds" % duration, "--timeout", "10s", "--latency", "-H",
                           "Accept-Encoding: gzip", url], capture_output=True, text=True, check=True).stdout
     m = re.search(r"(\d+) requests in", out)
     res = {"requests": int(m.group(1)) if m else 0}
