@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "config.h"
@@ -269,6 +270,11 @@ static int run_daemon(const struct options *o, struct config *cfg, struct scrape
                 http_server_set_push(srv, push);
         }
 
+        /* no collector needs root (RAPL and IPMI need the vigie group the
+         * udev rule names); the packaged unit runs vigie as vigie */
+        if (geteuid() == 0)
+                log_warn("running as root, which vigie does not need: run it as a user of its own "
+                         "(the packaged unit runs it as vigie)");
         uint64_t watchdog_usec = systemd_watchdog_usec();
         bool watchdog = watchdog_usec > 0;
         log_info("vigie %s started: %zu collector(s), metrics at %s%s", VIGIE_VERSION, scrape_engine_count(e),

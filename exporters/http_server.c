@@ -43,6 +43,7 @@ struct http_web {
 struct http_listener {
         struct MHD_Daemon *daemon;
         struct http_guard *guard;
+        struct http_tls *tls; /* the server's; NULL: plain HTTP */
 };
 
 struct http_server {
@@ -283,6 +284,11 @@ static void connection_event(void *cls, struct MHD_Connection *c, void **socket_
         if (fd && addr)
                 *socket_context =
                         http_guard_open(l->guard, addr->client_addr, fd->connect_fd, clock_ns(CLOCK_MONOTONIC));
+        /* MHD made the TLS session and shakes hands once the client speaks */
+        const union MHD_ConnectionInfo *tls =
+                l->tls ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION) : NULL;
+        if (tls && tls->tls_session)
+                (void) http_tls_session_start(l->tls, tls->tls_session, clock_ns(CLOCK_BOOTTIME));
 }
 
 /* Called once a request line has arrived, before its headers. */
@@ -526,6 +532,7 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
                         continue;
                 }
                 http_guard_set_waker(l->guard, reaper_news, s);
+                l->tls = s->tls;
                 /* an option and its values a line: packed, they would not read */
                 // clang-format off
                 struct MHD_Daemon *d = MHD_start_daemon(

@@ -2,7 +2,11 @@
  * makes a generation: the certificate chain, the key and the client CA
  * list; a handshake takes the newest. GnuTLS does not copy what the
  * callback returns, so a replaced generation is kept until the server
- * stops (one per reload that changed something: a few KB). */
+ * stops (one per reload that changed something: a few KB).
+ * Session tickets let a client that reconnects resume without a full
+ * handshake; their key lives only in memory, and a new one is made every
+ * TICKET_KEY_LIFETIME and at every reload, so that a stolen key opens
+ * little, and a client CA taken out by a reload admits no old ticket. */
 #include "http_tls.h"
 
 #include <errno.h>
@@ -13,9 +17,11 @@
 #include <string.h>
 #include <gnutls/x509.h>
 
+#include "clock.h"
 #include "macro.h"
 
 #define CHAIN_MAX 16
+#define TICKET_KEY_LIFETIME_NS (3600 * UINT64_C(1000000000))
 
 struct tls_gen {
         struct tls_gen *older;
@@ -30,6 +36,8 @@ struct http_tls {
         pthread_mutex_t lock;
         struct tls_gen *gen; /* the newest; older ones hang from it */
         char priorities[160];
+        gnutls_datum_t ticket_key; /* under lock; GnuTLS copies it into each session */
+        uint64_t ticket_key_born;  /* CLOCK_BOOTTIME ns: a suspended VM's time counts */
 };
 
 static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -117,6 +125,25 @@ static int gen_load(const struct web_config *wc, struct tls_gen **ret, struct di
         return 0;
 }
 
+static void ticket_key_free(gnutls_datum_t *key) {
+        if (!key->data)
+                return;
+        explicit_bzero(key->data, key->size);
+        gnutls_free(key->data);
+        *key = (gnutls_datum_t){0};
+}
+
+/* Under t->lock (or before t is shared). On failure the old key stays. */
+static int ticket_key_rotate(struct http_tls *t, uint64_t now) {
+        gnutls_datum_t key;
+        if (gnutls_session_ticket_key_generate(&key) < 0)
+                return -ENOMEM;
+        ticket_key_free(&t->ticket_key);
+        t->ticket_key = key;
+        t->ticket_key_born = now;
+        return 0;
+}
+
 /* NORMAL less the RSA key exchange: forward secrecy throughout */
 static void priorities_of(const struct web_config *wc, char *out, size_t size) {
         bool tls12 = wc->min_version <= WEB_TLS12, tls13 = wc->max_version == 0 || wc->max_version >= WEB_TLS13;
@@ -129,6 +156,8 @@ int http_tls_new(const struct web_config *wc, struct http_tls **ret, struct diag
         if (!t)
                 return -ENOMEM;
         int r = gen_load(wc, &t->gen, diag);
+        if (r >= 0 && (r = ticket_key_rotate(t, clock_ns(CLOCK_BOOTTIME))) < 0)
+                gen_free(t->gen);
         if (r < 0) {
                 free(t);
                 return r;
@@ -147,6 +176,8 @@ int http_tls_reload(struct http_tls *t, const struct web_config *wc, struct diag
         (void) pthread_mutex_lock(&t->lock);
         g->older = t->gen;
         t->gen = g;
+        /* a failure keeps the old key, which the schedule replaces */
+        (void) ticket_key_rotate(t, clock_ns(CLOCK_BOOTTIME));
         (void) pthread_mutex_unlock(&t->lock);
         char p[sizeof(t->priorities)];
         priorities_of(wc, p, sizeof(p));
@@ -161,12 +192,24 @@ void http_tls_free(struct http_tls *t) {
                 active = NULL;
         (void) pthread_mutex_unlock(&active_lock);
         gen_free(t->gen);
+        ticket_key_free(&t->ticket_key);
         (void) pthread_mutex_destroy(&t->lock);
         free(t);
 }
 
 const char *http_tls_priorities(const struct http_tls *t) {
         return t->priorities;
+}
+
+int http_tls_session_start(struct http_tls *t, gnutls_session_t session, uint64_t now) {
+        (void) pthread_mutex_lock(&t->lock);
+        if (now >= t->ticket_key_born + TICKET_KEY_LIFETIME_NS)
+                (void) ticket_key_rotate(t, now); /* on failure, tried again at the next connection */
+        int r = gnutls_session_ticket_enable_server(session, &t->ticket_key);
+        (void) pthread_mutex_unlock(&t->lock);
+        /* the lifetime a ticket announces: none outlives its key by much */
+        gnutls_db_set_cache_expiration(session, (int) (TICKET_KEY_LIFETIME_NS / 1000000000u));
+        return r < 0 ? -EINVAL : 0;
 }
 
 void http_tls_activate(struct http_tls *t) {

@@ -4,9 +4,11 @@
  * restarting the listener (handshakes from then on get the new ones; the
  * connections being served keep theirs). Client certificates are asked
  * for and checked in the handshake as node_exporter's client_auth_type
- * says. */
+ * says. A client that reconnects resumes its session with a ticket (TLS
+ * 1.2 and 1.3), whose key changes every hour and at every reload. */
 #pragma once
 
+#include <stdint.h>
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
@@ -27,6 +29,10 @@ void http_tls_free(struct http_tls *t);
 /* GnuTLS's priority string: the versions wc allows (1.2 at least), key
  * exchanges with forward secrecy, the server's order if asked. */
 const char *http_tls_priorities(const struct http_tls *t);
+/* Lets session (not yet shaken hands) issue and take session tickets
+ * under t's key, which is replaced first when it is older than its
+ * lifetime at now (CLOCK_BOOTTIME ns). */
+int http_tls_session_start(struct http_tls *t, gnutls_session_t session, uint64_t now);
 /* Makes t the one http_tls_retrieve serves (GnuTLS's callback takes no
  * pointer of ours); NULL for none. */
 void http_tls_activate(struct http_tls *t);

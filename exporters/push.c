@@ -58,6 +58,10 @@ struct target {
         bool writer_started, sender_started;
         struct buf writing; /* the writer's: the batch it appends */
         struct buf body;    /* the sender's */
+        /* under lock: the buffer the next batch collected goes into. Only
+         * the slots that hold a batch keep a buffer, so that memory follows
+         * what waits, not queue_memory_batches times the largest batch. */
+        struct buf spare;
 
         pthread_mutex_t lock; /* the counters, the memory list and the wake-up below; never held across I/O */
         pthread_cond_t wake;  /* broadcast when a batch is collected or queued, and at stop */
@@ -315,6 +319,7 @@ static void target_free(struct target *t) {
                 buf_free(&t->memory[i].data);
         free(t->memory);
         buf_free(&t->writing);
+        buf_free(&t->spare);
         buf_free(&t->body);
         (void) pthread_cond_destroy(&t->wake);
         (void) pthread_mutex_destroy(&t->lock);
@@ -736,10 +741,15 @@ static void *target_write_main(void *arg) {
                         (void) pthread_cond_wait(&t->wake, &t->lock);
                         continue;
                 }
-                /* swapped, not copied: the slot keeps the buffer for a later batch */
+                /* taken, not copied: the writer's last buffer becomes the
+                 * spare for the next batch (or goes, when there is one) */
                 struct batch *b = &t->memory[t->memory_first];
                 struct buf data = b->data;
-                b->data = t->writing;
+                b->data = (struct buf){0};
+                if (!t->spare.data)
+                        t->spare = t->writing;
+                else
+                        buf_free(&t->writing);
                 t->writing = data;
                 uint32_t n = b->samples;
                 int64_t ts = b->ts_ms;
@@ -785,6 +795,10 @@ static void target_take_batch(struct target *t, const struct buf *data, uint32_t
                 t->memory_n--;
         }
         struct batch *b = &t->memory[(t->memory_first + t->memory_n) % t->memory_cap];
+        if (!b->data.data) { /* else the oldest, just dropped, leaves its buffer */
+                b->data = t->spare;
+                t->spare = (struct buf){0};
+        }
         buf_reset(&b->data);
         buf_put(&b->data, data->data, data->len);
         bool kept = b->data.error >= 0;

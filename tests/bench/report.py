@@ -287,6 +287,54 @@ out.append("")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fleet  # noqa: E402 (tests/bench/fleet.py, beside this script)
 out.extend(fleet.section(os.path.join(T, "fleet.json")))
+out.append("## Scrapes over TLS\n")
+tls_path = os.path.join(T, "tls.json")
+if not os.path.exists(tls_path):
+    out.append("Not measured in this run (tests/bench/tls.py did not run).\n")
+else:
+    tls_run = json.load(open(tls_path))
+    tl = tls_run["agents"]
+    out.append("tests/bench/tls.py: the agents above, and the same two again with one web config (node_exporter's "
+               "format, TLS only, a self-signed RSA 2048 certificate), take turns in %d rounds; each figure is the "
+               "rounds' median. CPU is the server's utime+stime per scrape; latency is the client's (Python's "
+               "ssl and http.client, gzip). A new connection with TLS pays a full handshake; resumed, it offers "
+               "the session of the connection before it.\n" % tls_run["rounds"])
+    out.append("| scrape | vigie CPU | node_exporter CPU | ratio | vigie p50 | node_exporter p50 | resumed (vigie, "
+               "node_exporter) |")
+    out.append("|---|---|---|---|---|---|---|")
+    for label, a, b, mode in (("HTTP, kept alive", "vigie", "ne", "kept_alive"),
+                              ("HTTP, a new connection each", "vigie", "ne", "new"),
+                              ("HTTPS, kept alive", "vigie_tls", "ne_tls", "kept_alive"),
+                              ("HTTPS, a new connection each (full handshake)", "vigie_tls", "ne_tls", "new"),
+                              ("HTTPS, a new connection each, session resumed", "vigie_tls", "ne_tls", "resumed")):
+        x, y = tl[a][mode], tl[b][mode]
+        out.append("| %s | %.3f ms | %.3f ms | 1/%.1f | %.2f ms | %.2f ms | %s |"
+                   % (label, x["cpu_ms_per_scrape"], y["cpu_ms_per_scrape"],
+                      y["cpu_ms_per_scrape"] / max(x["cpu_ms_per_scrape"], 1e-9), x["p50_ms"], y["p50_ms"],
+                      "%.0f%%, %.0f%%" % (x["resumed_share"] * 100, y["resumed_share"] * 100)
+                      if mode == "resumed" else ""))
+    out.append("")
+out.append("## Load: wrk with 64 connections for 30 s\n")
+loads = {k: json.load(open(os.path.join(T, "load.%s.json" % k))) for k in ("vigie", "ne", "vigie_tls", "ne_tls")
+         if os.path.exists(os.path.join(T, "load.%s.json" % k))}
+if len(loads) < 4:
+    out.append("Not measured in this run (tests/integration/wrk_load.py did not run).\n")
+else:
+    out.append("tests/integration/wrk_load.py: `wrk -t2 -c64 -d30s --timeout 10s` against /metrics (gzip) after 2 s of the same "
+               "to warm up, over HTTP and over HTTPS (the web config above); vigie with `max_requests = 100` and "
+               "`max_requests_per_client = 0`, so that one client may hold 64 connections, node_exporter with "
+               "`--web.max-requests=100` (at its default, 40, it answers 503 past 40 at once). Memory is read before "
+               "the 30 s and 1 s after them: RSS, and private memory (smaps_rollup's Private_Clean and "
+               "Private_Dirty). Errors are wrk's socket errors (connect, read, write, timeout) and answers not 200.\n")
+    out.append("| | requests/s | p99 | errors | RSS before / after | private before / after |")
+    out.append("|---|---|---|---|---|---|")
+    for k, label in (("vigie", "vigie, HTTP"), ("ne", "node_exporter, HTTP"), ("vigie_tls", "vigie, HTTPS"),
+                     ("ne_tls", "node_exporter, HTTPS")):
+        r = loads[k]
+        out.append("| %s | %.0f | %.1f ms | %d | %.1f / %.1f MiB | %.1f / %.1f MiB |"
+                   % (label, r["rps"], r["p99_ms"], r["socket_errors"] + r["non_2xx"], r["rss_before_kb"] / mib,
+                      r["rss_after_kb"] / mib, r["private_before_kb"] / mib, r["private_after_kb"] / mib))
+    out.append("")
 # resident kB of the libraries GnuTLS brings, and of libc and ld.so, in
 # the round where vigie's RSS peaked
 peak = max(v_rounds, key=lambda r: r["rss_after_kb"]).get("rss_by_file_kb", {})

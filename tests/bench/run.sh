@@ -7,7 +7,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$top"
-for c in prometheus-node-exporter wrk valgrind python3 curl; do
+for c in prometheus-node-exporter wrk valgrind python3 curl openssl; do
         command -v "$c" >/dev/null || { echo "bench: $c is missing (tools/setup.sh bench installs it)" >&2; exit 1; }
 done
 
@@ -94,6 +94,52 @@ PIDS+=($spid)
 for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$sport/metrics" && break; sleep 0.1; done
 python3 tests/bench/measure.py vigie16 "$spid" "http://127.0.0.1:$sport/metrics" 10000 40 >"$T/vigie16.json"
 kill "$spid"
+# The same agents again with one web config, node_exporter's format: TLS
+# with a self-signed certificate (RSA 2048), scraped on kept-alive and new
+# connections, and with sessions resumed, beside the plain ones above.
+echo "bench: scrapes over TLS beside plain ones..." >&2
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+        -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null
+printf 'tls_server_config:\n  cert_file: %s\n  key_file: %s\n' "$T/tls.crt" "$T/tls.key" >"$T/web.yml"
+# one client holds wrk's 64 connections below (vigie's default gives one
+# address 10; node_exporter's serves 40 at once and answers 503 past them)
+printf '[web]\nmax_requests = 100\nmax_requests_per_client = 0\n' >"$T/load.conf"
+vtport=$(free_port)
+"$VIGIE" --config "$T/load.conf" --web.listen-address="127.0.0.1:$vtport" --web.config.file="$T/web.yml" "${flags[@]}" \
+        >"$T/vigie-tls.log" 2>&1 &
+vtpid=$!
+PIDS+=($vtpid)
+ntport=$(free_port)
+prometheus-node-exporter --web.listen-address="127.0.0.1:$ntport" --web.config.file="$T/web.yml" \
+        --web.max-requests=100 "${flags[@]}" "${ne_extra[@]}" >"$T/ne-tls.log" 2>&1 &
+ntpid=$!
+PIDS+=($ntpid)
+for u in "https://127.0.0.1:$vtport/metrics" "https://127.0.0.1:$ntport/metrics"; do
+        for _ in $(seq 100); do curl -fs --cacert "$T/tls.crt" -o /dev/null "$u" && break; sleep 0.1; done
+done
+python3 tests/bench/tls.py "$T/tls.crt" 3 "vigie=$vpid,http://127.0.0.1:$vport/metrics,300" \
+        "ne=$npid,http://127.0.0.1:$nport/metrics,30" "vigie_tls=$vtpid,https://127.0.0.1:$vtport/metrics,300" \
+        "ne_tls=$ntpid,https://127.0.0.1:$ntport/metrics,30" >"$T/tls.json"
+# wrk with 64 connections for 30 s (after 2 s to warm up), HTTP and
+# HTTPS, each agent's memory around it
+echo "bench: wrk -c64 for 30 s, over HTTP and HTTPS..." >&2
+vlport=$(free_port)
+"$VIGIE" --config "$T/load.conf" --web.listen-address="127.0.0.1:$vlport" "${flags[@]}" >"$T/vigie-load.log" 2>&1 &
+vlpid=$!
+PIDS+=($vlpid)
+nlport=$(free_port)
+prometheus-node-exporter --web.listen-address="127.0.0.1:$nlport" --web.max-requests=100 "${flags[@]}" \
+        "${ne_extra[@]}" >"$T/ne-load.log" 2>&1 &
+nlpid=$!
+PIDS+=($nlpid)
+for u in "http://127.0.0.1:$vlport/metrics" "http://127.0.0.1:$nlport/metrics"; do
+        for _ in $(seq 100); do curl -fs -o /dev/null "$u" && break; sleep 0.1; done
+done
+for run in "vigie $vlpid http://127.0.0.1:$vlport" "ne $nlpid http://127.0.0.1:$nlport" \
+        "vigie_tls $vtpid https://127.0.0.1:$vtport" "ne_tls $ntpid https://127.0.0.1:$ntport"; do
+        set -- $run
+        python3 tests/integration/wrk_load.py "$2" "$3/metrics" 64 2 30 >"$T/load.$1.json"
+done
 series_vigie=$(curl -fs "http://127.0.0.1:$vport/metrics" | grep -vc '^#')
 series_ne=$(curl -fs "http://127.0.0.1:$nport/metrics" | grep -vc '^#')
 

@@ -7,7 +7,9 @@ With @CONTROL_FILE, the status is read from that file at each request, so
 that a test changes the answer while vigie runs. A status is a code (204,
 500...), CODE=LOCATION (a redirect: 307=/elsewhere, 301=http://host:port/x)
 or "hang" (read the request, then never answer; once the status is no
-longer "hang", the connection is closed without an answer, logged as 0).
+longer "hang", the connection is closed without an answer, logged as 0),
+CODE/SECONDS (answer CODE after SECONDS), or CODE>BYTES (CODE to a body
+longer than BYTES, 204 to the others).
 The script answers requests to /api/v1/write; any other path (where a
 redirect points) accepts with 204.
 It checks every request as Prometheus would take it: the headers of
@@ -140,6 +142,12 @@ class H(http.server.BaseHTTPRequestHandler):
             self.record(0, body, path)
             self.close_connection = True
             return
+        if "/" in want:
+            want, delay = want.split("/", 1)
+            time.sleep(float(delay))
+        if ">" in want:
+            want, limit = want.split(">", 1)
+            want = want if len(body) > int(limit) else "204"
         status = int(want) if ok else 415
         self.record(status, body, path)
         self.send_response(status)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""HTTPS with client certificates and basic auth, and a certificate
-rotated by SIGHUP, against a running vigie.
+"""HTTPS with client certificates and basic auth, sessions resumed with
+tickets, and a certificate rotated by SIGHUP, against a running vigie.
 Usage: http_tls_check.py PORT DIR PID PASSWORD
 DIR holds ca.crt, client.crt/key (signed by ca), stranger.crt/key (another
 CA), and server2.crt/key (the certificate SIGHUP makes vigie serve once
@@ -92,8 +92,34 @@ for _ in range(10):
     check(status == 200, "a kept-alive scrape: %d" % status)
 print("10 kept-alive scrapes with basic auth: %.3f s" % (time.monotonic() - t0))
 
+def scrape_session(ctx, session=None):
+    """(status, resumed, session) of one scrape on a new connection that
+    offers session."""
+    with socket.create_connection(("127.0.0.1", PORT), timeout=5) as raw:
+        with ctx.wrap_socket(raw, session=session) as s:
+            c = http.client.HTTPConnection("127.0.0.1", PORT)
+            c.sock = s
+            c.request("GET", "/metrics", headers=auth("prom", PASSWORD))
+            r = c.getresponse()
+            r.read()  # TLS 1.3 tickets come after the handshake
+            return r.status, s.session_reused, s.session
+
+
+# a client that reconnects resumes its session, client certificate and all
+sessions = {}
+for v in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+    ctx = context("client", v)
+    status, resumed, session = scrape_session(ctx)
+    check(status == 200 and not resumed, "%s: a first scrape: %d, resumed %s" % (v.name, status, resumed))
+    for i in range(2):
+        status, resumed, session = scrape_session(ctx, session)
+        print("%s: reconnect %d: %d, resumed %s" % (v.name, i + 1, status, resumed))
+        check(status == 200 and resumed, "%s: reconnect %d: %d, resumed %s" % (v.name, i + 1, status, resumed))
+    sessions[v] = (ctx, session)
+
 # SIGHUP with a new certificate: new handshakes get it, the connection
-# kept alive from before goes on, the listener stays
+# kept alive from before goes on, the listener stays; the ticket key is
+# new, so that no session of before resumes
 check(subject_cn(good) == "server", "the first certificate")
 for ext in ("crt", "key"):
     shutil.copy(os.path.join(DIR, "server2." + ext), os.path.join(DIR, "server." + ext + ".new"))
@@ -109,6 +135,11 @@ while time.monotonic() < deadline:
 check(cn == "server2", "the certificate after SIGHUP: %s" % cn)
 status, _, _, kept = get(good, auth("prom", PASSWORD), kept)
 check(status == 200, "the connection kept alive across SIGHUP: %d" % status)
+for v, (ctx, session) in sessions.items():
+    status, resumed, session = scrape_session(ctx, session)
+    check(status == 200 and not resumed, "%s: a session of before SIGHUP: %d, resumed %s" % (v.name, status, resumed))
+    status, resumed, _ = scrape_session(ctx, session)
+    check(status == 200 and resumed, "%s: a session of after SIGHUP: %d, resumed %s" % (v.name, status, resumed))
 
 print("http_tls_check: %d failure(s)" % len(failures))
 sys.exit(1 if failures else 0)
