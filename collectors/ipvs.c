@@ -281,7 +281,8 @@ static int ipvs_read_backends(struct ipvs_state *s, struct collect_ctx *ctx) {
                         (void) metric_set_family(ctx->set, &s->backend_descs[k]);
                 for (size_t i = 0; i < s->n_rows; i++) {
                         const char *values[N_IPVS_LABELS];
-                        const char *v = s->keys.data + s->rows[i].key;
+                        /* with no backend label kept, keys holds nothing (NULL) */
+                        const char *v = s->backend_descs[k].n_labels ? s->keys.data + s->rows[i].key : NULL;
                         for (unsigned l = 0; l < s->backend_descs[k].n_labels; l++, v += strlen(v) + 1)
                                 values[l] = v;
                         (void) metric_set_sample(ctx->set, (double) s->rows[i].v[k], values);
