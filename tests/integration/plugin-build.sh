@@ -4,7 +4,8 @@
 # $(pkg-config --cflags vigie-plugin) alone. The agent loads it from its
 # [plugins] directory and serves its series; vigie-plugin-run runs it in
 # a process of its own: a newline in, one frame ending with "# EOF" out,
-# end of stdin exits 0, a failing collect exits 1 with why on stderr.
+# end of stdin exits 0, a failing collect exits 1 with why on stderr; and
+# an [exec.NAME] section in stream mode runs it under the agent.
 source "$(dirname "$0")/lib.sh"
 need cc pkg-config meson
 : "${BUILD_ROOT:?BUILD_ROOT must point at the build directory (meson sets it)}"
@@ -67,4 +68,21 @@ grep -q "No such file or directory" "$T/fail.log" || fail "no reason: $(cat "$T/
 rc=0
 timeout 10 "$runner" "$T/nothere.so" < /dev/null > /dev/null 2> "$T/load.log" || rc=$?
 [ $rc -eq 2 ] || fail "a missing plugin exited $rc"
-echo "OK: built out of tree, loaded by the agent, run isolated"
+# isolated under the agent: the exec collector's long-running mode runs
+# the runner, which the agent can kill at the program's timeout
+cat > "$T/isolated.conf" <<CONF
+[collectors]
+disable_defaults = true
+exec = true
+[exec.registry]
+command = '$runner' --name registry '$T/plugins/municipal.so' 'status_file=$T/status' application=civil-registry
+mode = stream
+interval = 1s
+allow_root = true
+CONF
+"$VIGIE" --config "$T/isolated.conf" --once > "$T/isolated.txt" 2> "$T/isolated.log" ||
+        fail "vigie --once, isolated: $(cat "$T/isolated.log")"
+grep -qx 'municipal_application_queue_length{application="civil-registry"} 7' "$T/isolated.txt" ||
+        fail "the isolated plugin's series are not served: $(cat "$T/isolated.txt" "$T/isolated.log")"
+grep -qx 'vigie_exec_success{program="registry"} 1' "$T/isolated.txt" || fail "the runner's frame was not accepted"
+echo "OK: built out of tree, loaded by the agent, run isolated, alone and under the agent"
