@@ -90,7 +90,7 @@ struct generation {
         struct scrape_cache cache;   /* this generation's paths */
         struct scheduler *scheduler; /* NULL without background work */
         char *plugin_dir;
-        bool index_families; /* plugins check their families against the last collection's */
+        bool index_families; /* plugins and programs check their families against the last collection's */
 };
 
 struct scrape_engine {
@@ -264,7 +264,7 @@ static int generation_new(const struct config *cfg, const struct collector *cons
         }
         g->env.plugin_dir = g->plugin_dir;
         g->env.families = families;
-        g->index_families = cfg->n_plugins > 0;
+        g->index_families = cfg->n_plugins > 0 || cfg->n_execs > 0;
         g->instances = calloc(n ? n : 1, sizeof(*g->instances));
         if (!g->instances || scheduler_new(&g->scheduler) < 0) {
                 generation_free(g);

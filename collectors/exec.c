@@ -19,12 +19,16 @@
 #include "macro.h"
 #include "parse.h"
 #include "scheduler.h"
+#include "source_check.h"
 #include "textfile.h"
 
 #define DEFAULT_INTERVAL_MS 15000
 #define DEFAULT_TIMEOUT_MS 5000
 #define DEFAULT_MAX_OUTPUT 1048576u
 #define DEFAULT_MAX_LINE 65536u
+/* what one program may publish, as a plugin (its bytes: max_output_bytes) */
+#define EXEC_MAX_FAMILIES 2000
+#define EXEC_MAX_SERIES 50000
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
 #define MAX_OUTPUT_LIMIT (64u << 20)
@@ -64,6 +68,7 @@ struct exec_program {
         struct textfile_state *parser;
         struct buf out, err;         /* a run's, the run's alone */
         struct metric_set building;  /* the run's alone */
+        struct family_index *known;  /* the engine's families, checked against; NULL in tests without */
         char why[300];               /* the last failure, as logged */
         uint64_t log_window_ns;      /* stderr: the minute being counted */
         unsigned log_lines, dropped; /* stderr lines logged in it, and not */
@@ -72,6 +77,7 @@ struct exec_program {
         struct metric_set published;
         bool sweep_due; /* an output was published since the last sweep (both locks held to change it) */
         struct exec_status status;
+        bool clashing; /* its output was left out of the last scrape: a family of a program before it */
 };
 
 struct exec_state {
@@ -133,6 +139,7 @@ static void program_free(void *userdata) {
         buf_free(&p->err);
         metric_set_free(&p->building);
         metric_set_free(&p->published);
+        family_index_unref(p->known);
         (void) pthread_mutex_destroy(&p->lock);
         (void) pthread_mutex_destroy(&p->parser_lock);
         free(p);
@@ -218,6 +225,20 @@ static void publish(struct exec_program *p, struct run_outcome *o) {
                         o->output_error = true;
                 } else if (r < 0)
                         (void) snprintf(o->why, sizeof(o->why), "cannot parse its output: %s", strerror(-r));
+                /* what the parser does not see: counters, histograms, sizes, and the
+                 * families of the built-in collectors and of the other sources */
+                if (r >= 0) {
+                        static const struct source_limits lim = {EXEC_MAX_FAMILIES, EXEC_MAX_SERIES, 0};
+                        /* "exec", the owner of every program's families in the
+                         * index: a program's own of the last scrape are not a
+                         * clash; another program's are checked at the copy */
+                        r = source_check(&p->building, &lim, p->known, "exec", err, sizeof(err));
+                        if (r == -EINVAL) {
+                                (void) snprintf(o->why, sizeof(o->why), "output refused: %s", err);
+                                o->output_error = true;
+                        } else if (r < 0)
+                                (void) snprintf(o->why, sizeof(o->why), "cannot check its output: %s", strerror(-r));
+                }
                 ok = r >= 0;
         }
         if (!ok)
@@ -593,6 +614,8 @@ static int exec_init(const struct collector_env *env, _unused_ const struct conf
         for (size_t i = 0; i < n; i++) {
                 struct exec_program *p;
                 int r = program_new(&env->execs[i], diag, &p);
+                if (r >= 0)
+                        p->known = family_index_ref(env->families);
                 /* the scheduler owns it from here; the state only reads it */
                 if (r >= 0 && !st->owned &&
                     (r = scheduler_add(env->scheduler, p->name, -1, program_run, program_free, p)) < 0)
@@ -640,6 +663,17 @@ static double start_failures_of(const struct exec_status *s) {
         return (double) s->start_failures;
 }
 
+/* The first family of out that the programs copied since mark already
+ * have: two programs printing one family would serve its series twice,
+ * which makes Prometheus refuse the whole scrape. */
+static const char *first_clash(const struct metric_set *set, struct metric_mark mark, const struct metric_set *out) {
+        for (size_t i = 0; i < out->n_families; i++)
+                for (size_t k = mark.n_families; k < set->n_families; k++)
+                        if (strcmp(out->families[i].desc->name, set->families[k].desc->name) == 0)
+                                return out->families[i].desc->name;
+        return NULL;
+}
+
 /* Copies each program's last accepted output and status (its lock held
  * only for that). The descriptors the outputs no longer use are freed
  * here, under the engine's lock, so that no scrape still reads a set
@@ -649,6 +683,7 @@ static double start_failures_of(const struct exec_status *s) {
  * puts the sweep off to the next scrape rather than make this one wait. */
 static int exec_collect(void *state, struct collect_ctx *ctx) {
         struct exec_state *st = state;
+        struct metric_mark mark = metric_set_mark(ctx->set);
         bool any = false;
         for (size_t i = 0; i < st->n; i++) {
                 struct exec_program *p = st->programs[i];
@@ -658,8 +693,19 @@ static int exec_collect(void *state, struct collect_ctx *ctx) {
                         (void) textfile_parser_sweep(p->parser);
                         p->sweep_due = false;
                 }
-                (void) metric_set_append(ctx->set, &p->published);
                 st->seen[i] = p->status;
+                const char *clash = first_clash(ctx->set, mark, &p->published);
+                if (clash) {
+                        if (!p->clashing)
+                                log_warn("exec %s: family %s is another program's already: its output is left out",
+                                         p->name, clash);
+                        st->seen[i].success = false;
+                } else {
+                        if (p->clashing)
+                                log_info("exec %s: its families are its own again", p->name);
+                        (void) metric_set_append(ctx->set, &p->published);
+                }
+                p->clashing = clash != NULL;
                 (void) pthread_mutex_unlock(&p->lock);
                 if (parser)
                         (void) pthread_mutex_unlock(&p->parser_lock);

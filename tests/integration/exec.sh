@@ -120,6 +120,21 @@ command = sh -c 'echo m_exit1 7; echo something went wrong >&2; exit 1'
 interval = 1s
 $ROOT
 
+[exec.clash_builtin]
+command = sh -c 'echo "# TYPE node_load1 counter"; echo node_load1 1'
+interval = 1s
+$ROOT
+
+[exec.dup_a]
+command = echo m_shared 1
+interval = 1s
+$ROOT
+
+[exec.dup_b]
+command = echo m_shared 2
+interval = 1s
+$ROOT
+
 [exec.env]
 command = sh -c 'echo "m_env{site=\"\$SITE\",home=\"\${HOME:-none}\"} 1"'
 env.SITE = mairie
@@ -227,6 +242,19 @@ grep -q 'exec stream_dies: started again in 4000 ms' "$T/execs.log" ||
         fail "stream_dies: no backoff: $(grep 'stream_dies: started again' "$T/execs.log")"
 serves "$VIGIE_URL/metrics" '^vigie_exec_restarts_total{program="stream_dies"} [2-9]' || fail "stream_dies: not restarted"
 serves "$VIGIE_URL/metrics" '^vigie_exec_restarts_total{program="stream"} 0$' || fail "stream: restarted"
+
+# a family of a built-in collector (loadavg's gauge node_load1) is refused
+# once the agent has served it; two programs printing one family: the
+# second is left out, so that /metrics never holds a series twice
+wait_for 10 serves "$VIGIE_URL/metrics" '^vigie_exec_success{program="clash_builtin"} 0$' ||
+        fail "clash_builtin: a built-in family taken"
+grep -q "exec clash_builtin: output refused: family 'node_load1' is loadavg's already" "$T/execs.log" ||
+        fail "clash_builtin: not said: $(grep clash_builtin "$T/execs.log")"
+curl -fsS "$VIGIE_URL/metrics" >"$T/dup.txt"
+[ "$(grep -c '^m_shared ' "$T/dup.txt")" = 1 ] && grep -qx 'm_shared 1' "$T/dup.txt" ||
+        fail "dup: $(grep m_shared "$T/dup.txt")"
+grep -qx 'vigie_exec_success{program="dup_b"} 0' "$T/dup.txt" || fail "dup_b: not failed"
+grep -q "exec dup_b: family m_shared is another program's already" "$T/execs.log" || fail "dup_b: not said"
 
 # a reload stops the old long-running program and starts the new one
 old_stream=$(pgrep -f 'echo "m_stream' || true)
