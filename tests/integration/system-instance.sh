@@ -26,6 +26,7 @@ si_boot() {
         # inside another one on the list comes with it
         local keep=() p k inside
         for p in "$T" "$SOURCE_ROOT" "$(dirname "$VIGIE")" "${BUILD_ROOT:-}"; do
+                [ -n "$p" ] || continue # no BUILD_ROOT outside meson (tests/bench/systemd.sh)
                 p=$(realpath -m "$p")
                 case "$p" in /tmp/* | /var/tmp/*) ;; *) continue ;; esac
                 inside=
