@@ -32,4 +32,14 @@ check --collector.disable-defaults --collector.edac --path.sysfs="$F/edac/regula
 check --collector.disable-defaults --collector.nvme --path.sysfs="$F/nvme/regular/sys"
 check --collector.disable-defaults --collector.mdadm --path.procfs="$F/mdadm/md64/proc"
 check --collector.disable-defaults --collector.bonding --path.sysfs="$F/bonding/regular/sys"
+for c in zoneinfo lnstat slabinfo; do
+        check --collector.disable-defaults --collector.$c --path.procfs="$F/$c/regular/proc"
+done
+check --collector.disable-defaults --collector.sysctl --collector.sysctl.include=net.ipv4.tcp_rmem \
+        --collector.sysctl.include=vm.swappiness --collector.sysctl.include-info=kernel.version \
+        --path.procfs="$F/sysctl/regular/proc"
+# this machine's routes (tcpstat is left out: the sockets of a shared
+# machine come and go, and a scrape with more series than any before grows
+# the buffers once)
+check --collector.disable-defaults --collector.network_route
 echo "alloc-steady: ok"
