@@ -27,12 +27,12 @@ static const char *const device_labels[] = {"device"};
 static const struct metric_desc routes_desc = {"node_network_routes", "network routes by interface", METRIC_GAUGE, 1,
                                                device_labels};
 
-/* one series of node_network_route_info: its labels, and the interface
- * it counts for (0: none named) */
+/* one series of node_network_route_info: its labels; device is the name
+ * in this scrape's link dump of the interface it counts for, "" for none */
 struct route_row {
         char dest[INET6_ADDRSTRLEN + 4], gw[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN];
         char priority[12], proto[12], weight[12];
-        uint32_t ifindex;
+        const char *device;
 };
 
 struct network_route_state {
@@ -99,6 +99,13 @@ static bool route_address(int family, const struct rtattr *a, char out[INET6_ADD
         return true;
 }
 
+static const char *route_device(const struct network_route_state *s, uint32_t ifindex) {
+        for (size_t i = 0; ifindex && i < s->links->n; i++)
+                if (s->links->links[i].ifindex == ifindex)
+                        return s->links->links[i].name;
+        return "";
+}
+
 static struct route_row *route_row_add(struct network_route_state *s) {
         if (array_reserve((void **) &s->rows, &s->cap_rows, s->n_rows + 1, sizeof(*s->rows)) < 0)
                 return NULL;
@@ -160,7 +167,7 @@ static int route_msg(const struct nlmsghdr *h, void *ctx) {
                 struct route_row *r = route_row_add(s);
                 if (!r)
                         return -ENOMEM;
-                *r = (struct route_row){.ifindex = oif};
+                *r = (struct route_row){.device = route_device(s, oif)};
                 memcpy(r->dest, dest, sizeof(dest));
                 memcpy(r->gw, gw, sizeof(gw));
                 memcpy(r->src, src, sizeof(src));
@@ -178,7 +185,7 @@ static int route_msg(const struct nlmsghdr *h, void *ctx) {
                 struct route_row *r = route_row_add(s);
                 if (!r)
                         return -ENOMEM;
-                *r = (struct route_row){.ifindex = (uint32_t) nh->rtnh_ifindex};
+                *r = (struct route_row){.device = route_device(s, (uint32_t) nh->rtnh_ifindex)};
                 memcpy(r->dest, dest, sizeof(dest));
                 memcpy(r->src, src, sizeof(src));
                 memcpy(r->priority, prio, sizeof(prio));
@@ -195,17 +202,9 @@ static int route_msg(const struct nlmsghdr *h, void *ctx) {
         return 0;
 }
 
-static const char *route_device(const struct network_route_state *s, uint32_t ifindex) {
-        for (size_t i = 0; ifindex && i < s->links->n; i++)
-                if (s->links->links[i].ifindex == ifindex)
-                        return s->links->links[i].name;
-        return "";
-}
-
-static int route_row_cmp(const void *a, const void *b, void *ctx) {
-        const struct network_route_state *s = ctx;
+static int route_row_cmp(const void *a, const void *b, _unused_ void *ctx) {
         const struct route_row *x = a, *y = b;
-        int c = strcmp(route_device(s, x->ifindex), route_device(s, y->ifindex));
+        int c = strcmp(x->device, y->device);
         const char *const fx[] = {x->dest, x->gw, x->priority, x->proto, x->src, x->weight};
         const char *const fy[] = {y->dest, y->gw, y->priority, y->proto, y->src, y->weight};
         for (size_t i = 0; c == 0 && i < ELEMENTSOF(fx); i++)
@@ -233,23 +232,22 @@ static int network_route_collect(void *state, struct collect_ctx *ctx) {
         /* by device and labels: the routes of a device together, and two
          * alike (one route in two tables) one series, as they are one to
          * a query */
-        sort_r(s->rows, s->n_rows, sizeof(*s->rows), route_row_cmp, s);
+        sort_r(s->rows, s->n_rows, sizeof(*s->rows), route_row_cmp, NULL);
         (void) metric_set_family(ctx->set, &info_desc);
         for (size_t i = 0; i < s->n_rows; i++) {
                 const struct route_row *row = &s->rows[i];
-                if (i > 0 && route_row_cmp(&s->rows[i - 1], row, s) == 0)
+                if (i > 0 && route_row_cmp(&s->rows[i - 1], row, NULL) == 0)
                         continue;
-                const char *values[N_ROUTE_LABELS] = {
-                        row->dest,  route_device(s, row->ifindex), row->gw, row->priority, row->proto, row->src,
-                        row->weight};
+                const char *values[N_ROUTE_LABELS] = {row->dest,  row->device, row->gw,    row->priority,
+                                                      row->proto, row->src,    row->weight};
                 (void) metric_set_sample(ctx->set, 1, values);
         }
         /* every route of a named interface counts, as in node_exporter */
         (void) metric_set_family(ctx->set, &routes_desc);
         for (size_t i = 0, n = 0; i < s->n_rows; i++) {
-                const char *dev = route_device(s, s->rows[i].ifindex);
+                const char *dev = s->rows[i].device;
                 n++;
-                if (i + 1 < s->n_rows && strcmp(dev, route_device(s, s->rows[i + 1].ifindex)) == 0)
+                if (i + 1 < s->n_rows && strcmp(dev, s->rows[i + 1].device) == 0)
                         continue;
                 if (dev[0])
                         (void) metric_set_sample1(ctx->set, (double) n, dev);

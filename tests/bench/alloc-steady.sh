@@ -37,4 +37,14 @@ check --collector.disable-defaults --collector.qdisc --collector.ethtool
 check --collector.disable-defaults --collector.mountstats --path.procfs="$F/mountstats/regular/proc"
 check --collector.disable-defaults --collector.cgroups --collector.drm --path.procfs="$F/cgroups/regular/proc" \
         --path.sysfs="$F/drm/regular/sys"
+for c in zoneinfo lnstat slabinfo; do
+        check --collector.disable-defaults --collector.$c --path.procfs="$F/$c/regular/proc"
+done
+check --collector.disable-defaults --collector.sysctl --collector.sysctl.include=net.ipv4.tcp_rmem \
+        --collector.sysctl.include=vm.swappiness --collector.sysctl.include-info=kernel.version \
+        --path.procfs="$F/sysctl/regular/proc"
+# this machine's routes (tcpstat is left out: the sockets of a shared
+# machine come and go, and a scrape with more series than any before grows
+# the buffers once)
+check --collector.disable-defaults --collector.network_route
 echo "alloc-steady: ok"

@@ -4,7 +4,8 @@
 # interfaces in a namespace of the test's own (a default one, through a
 # gateway with a metric, with a preferred source, of protocols node_exporter
 # names and one it does not, multipath with weights, in another table,
-# IPv6, and a blackhole one, which is no unicast route and is left out)
+# IPv6, on an interface named with a quote and a backslash, and a
+# blackhole one, which is no unicast route and is left out)
 # must be reported as node_exporter reports them, series by series, and
 # one route in two tables is one series, counted twice.
 source "$(dirname "$0")/netns.sh"
@@ -13,7 +14,8 @@ need ip curl python3 prometheus-node-exporter
 ip link set lo up
 ip link add rt0 type veth peer name rt0p || skip "cannot make veth interfaces here"
 ip link add rt1 type veth peer name rt1p
-for i in rt0 rt0p rt1 rt1p; do ip link set "$i" up; done
+ip link add 'rt"2\' type veth peer name rt2p
+for i in rt0 rt0p rt1 rt1p 'rt"2\' rt2p; do ip link set "$i" up; done
 ip addr add 10.1.0.1/24 dev rt0
 ip addr add 10.2.0.1/24 dev rt1
 ip -6 addr add 2001:db8:1::1/64 dev rt0 nodad
@@ -25,6 +27,7 @@ ip route add 10.40.0.0/16 nexthop via 10.1.0.253 weight 2 nexthop via 10.2.0.253
 ip route add blackhole 10.50.0.0/16
 ip route add 10.60.0.0/16 dev rt1 table 100
 ip -6 route add 2001:db8:2::/48 via 2001:db8:1::fe dev rt0 metric 7
+ip route add 10.70.0.0/16 dev 'rt"2\'
 
 routes() { grep -E '^node_network_route(s|_info)[{ ]' "$1" | sort; }
 "$VIGIE" --once --collector.disable-defaults --collector.network_route >"$T/vigie.prom" || fail "vigie --once failed"
@@ -45,6 +48,10 @@ for want in 'dest="10.40.0.0/16",device="rt0",gw="10.1.0.253",priority="0",proto
         grep -qF "$want" "$T/vigie.txt" || fail "network_route: no series with $want"
 done
 ! grep -q 10.50.0.0 "$T/vigie.txt" || fail "network_route: the blackhole route is reported"
+grep -qF 'device="rt\"2\\"' "$T/vigie.txt" || fail "network_route: the hostile interface name is not escaped"
+if command -v promtool >/dev/null; then
+        promtool check metrics <"$T/vigie.prom" || fail "promtool check metrics complains"
+fi
 echo "network_route: node_exporter and vigie agree on $(grep -c . "$T/vigie.txt") series"
 
 # the same route in a second table: one series, two routes of rt1
