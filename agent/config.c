@@ -415,8 +415,8 @@ static char *loader_read_line(char *str, int num, void *stream) {
                 if (!name)
                         (void) fail(l, "out of memory");
                 else if (h[at + hl] == ']' && push_target_name_valid(name) &&
-                         !(target  ? push_target_get(l->cfg, name, l->line)
-                           : probe ? probe_get(l->cfg, name, l->line)
+                         !(target   ? push_target_get(l->cfg, name, l->line)
+                           : probe  ? probe_get(l->cfg, name, l->line)
                            : plugin ? plugin_get(l->cfg, name, l->line)
                                     : exec_get(l->cfg, name, l->line)))
                         (void) fail(l, "out of memory");

@@ -29,6 +29,8 @@
  * process in uninterruptible sleep dies when the kernel lets it). */
 #define KILL_GRACE_MS 1000
 #define REAP_WAIT_MS 1000
+/* How long a stop waits for a program to end on its own first. */
+#define EXIT_SETTLE_MS 100
 /* How many passes a sweep makes, a millisecond apart, while a leftover
  * it killed has not died yet. */
 #define SWEEP_PASSES 10
@@ -293,7 +295,10 @@ static bool wait_exit(int pidfd, uint64_t ms) {
 }
 
 int exec_process_stop(struct exec_child *c, bool term, bool *ret_exited) {
-        bool exited = wait_exit(c->pidfd, 0), by_itself = exited;
+        /* a program whose output ended is most often exiting: its pipes
+         * close before its parent is told, so give it a moment to be seen
+         * gone on its own rather than take it for one to end */
+        bool exited = wait_exit(c->pidfd, EXIT_SETTLE_MS), by_itself = exited;
         if (!exited && term) {
                 (void) kill(-c->pid, SIGTERM);
                 exited = wait_exit(c->pidfd, KILL_GRACE_MS);
