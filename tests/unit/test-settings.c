@@ -107,8 +107,8 @@ static void test_vigie_conf(_unused_ void **state) {
                 const struct setting *s = &settings[i];
                 const char *v = conf_value(conf, s->section, s->key);
                 bool example = s->type == SETTING_TARGET_KEY || s->type == SETTING_PROBE_KEY ||
-                               s->type == SETTING_PLUGIN_KEY || s->type == SETTING_EXEC_KEY || s->type == SETTING_PUSH_URL ||
-                               s->type == SETTING_LABEL;
+                               s->type == SETTING_PLUGIN_KEY || s->type == SETTING_EXEC_KEY ||
+                               s->type == SETTING_PUSH_URL || s->type == SETTING_LABEL;
                 if (!v)
                         miss(&m, "[%s] %s", s->section, s->key);
                 else if (!example && strcmp(v, s->def) != 0)
