@@ -120,4 +120,10 @@ struct collector {
          * wrap wakes up for nothing). collect and sample may run at the
          * same time: the state guards what both touch. */
         uint64_t (*sample)(void *state);
+
+        /* Optional, NULL-ended: the families it serves where they depend
+         * on the host or the configuration (D-Bus, [probe.NAME]
+         * sections...), which no fixture tree shows, for
+         * vigie-collectors(7). */
+        const struct metric_desc *const *host_families;
 };

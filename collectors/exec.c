@@ -738,6 +738,12 @@ static int exec_collect(void *state, struct collect_ctx *ctx) {
         return ctx->set->error;
 }
 
+/* for vigie-collectors(7) */
+static const struct metric_desc *const exec_families[] = {
+        &success_desc,       &exit_desc,     &duration_desc,       &runs_desc, &timeouts_desc,
+        &output_errors_desc, &restarts_desc, &start_failures_desc, NULL,
+};
+
 const struct collector exec_collector = {
         .name = "exec",
         .help = "programs of the [exec.NAME] sections, each run on its own interval, their output in the text format",
@@ -745,4 +751,5 @@ const struct collector exec_collector = {
         .init = exec_init,
         .collect = exec_collect,
         .free = exec_state_free,
+        .host_families = exec_families,
 };

@@ -359,6 +359,12 @@ static int logind_schedule(void *state, struct collector_schedule *ret) {
         return 0;
 }
 
+/* for vigie-collectors(7) */
+static const struct metric_desc *const logind_families[] = {
+        &sessions_desc,
+        NULL,
+};
+
 const struct collector logind_collector = {
         .name = "logind",
         .help = "Sessions registered in systemd-logind, over D-Bus, kept up to date by its signals",
@@ -367,4 +373,5 @@ const struct collector logind_collector = {
         .collect = logind_collect,
         .free = logind_free,
         .schedule = logind_schedule,
+        .host_families = logind_families,
 };

@@ -625,6 +625,11 @@ static int probe_collect(void *state, struct collect_ctx *ctx) {
         return ctx->set->error;
 }
 
+/* for vigie-collectors(7) */
+static const struct metric_desc *const probe_families[] = {
+        &success_desc, &duration_desc, &status_desc, &expiry_desc, &failed_desc, NULL,
+};
+
 const struct collector probe_collector = {
         .name = "probe",
         .help = "local probes of the [probe.NAME] sections (tcp, http, https, unix), blackbox_exporter style",
@@ -632,4 +637,5 @@ const struct collector probe_collector = {
         .init = probe_init,
         .collect = probe_collect,
         .free = probe_state_free,
+        .host_families = probe_families,
 };

@@ -1179,6 +1179,17 @@ static int systemd_schedule(void *state, struct collector_schedule *ret) {
         return 0;
 }
 
+/* for vigie-collectors(7) */
+static const struct metric_desc *const systemd_families[] = {
+        &unit_state_desc,    &units_desc,       &system_running_desc,
+        &version_desc,       &restart_desc,     &start_time_desc,
+        &tasks_current_desc, &tasks_max_desc,   &accepted_desc,
+        &current_desc,       &refused_desc,     &last_trigger_desc,
+        &memory_desc,        &cpu_desc,         &io_read_desc,
+        &io_write_desc,      &exit_status_desc, &result_desc,
+        &file_state_desc,    &load_state_desc,  NULL,
+};
+
 const struct collector systemd_collector = {
         .name = "systemd",
         .help = "systemd units over D-Bus, kept up to date by systemd's signals; scrapes never wait on D-Bus",
@@ -1188,4 +1199,5 @@ const struct collector systemd_collector = {
         .collect = systemd_collect,
         .free = systemd_free,
         .schedule = systemd_schedule,
+        .host_families = systemd_families,
 };

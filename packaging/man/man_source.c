@@ -383,7 +383,23 @@ static int family_cmp(const void *a, const void *b) {
         return strcmp(x->name, y->name);
 }
 
-/* Each collector, then its families by name: NAME{LABELS} (TYPE), help */
+/* One family: NAME{LABELS} (TYPE), then its help */
+static void put_family(FILE *f, const char *name, const char *labels, enum metric_type type, const char *help) {
+        fputs("*", f);
+        put_text(f, name);
+        fputs("*", f);
+        if (labels[0]) {
+                fputs("{", f);
+                put_text(f, labels);
+                fputs("}", f);
+        }
+        fprintf(f, " (%s)\n\t", metric_type_name(type));
+        put_text(f, help);
+        fputs("\n\n", f);
+}
+
+/* Each collector, then its families by name (or, for one whose families
+ * no fixture tree shows, those it declares) */
 static void write_families(FILE *f, struct families *fam) {
         if (fam->n > 0)
                 qsort(fam->v, fam->n, sizeof(*fam->v), family_cmp);
@@ -397,24 +413,21 @@ static void write_families(FILE *f, struct families *fam) {
                 put_text(f, c->name);
                 fprintf(f, "\n\n%s by default. ", c->default_enabled ? "On" : "Off");
                 put_sentence(f, c->help);
-                if (end == start)
+                if (end == start && c->host_families)
+                        fputs(" What it serves depends on the host and its configuration: these families.", f);
+                else if (end == start)
                         fputs(" Nothing on the fixture trees: what it serves depends on the host"
                               " and its configuration.",
                               f);
                 fputs("\n\n", f);
-                for (size_t k = start; k < end; k++) {
-                        const struct family *e = &fam->v[k];
-                        fputs("*", f);
-                        put_text(f, e->name);
-                        fputs("*", f);
-                        if (e->labels[0]) {
-                                fputs("{", f);
-                                put_text(f, e->labels);
-                                fputs("}", f);
-                        }
-                        fprintf(f, " (%s)\n\t", metric_type_name(e->type));
-                        put_text(f, e->help);
-                        fputs("\n\n", f);
+                for (size_t k = start; k < end; k++)
+                        put_family(f, fam->v[k].name, fam->v[k].labels, fam->v[k].type, fam->v[k].help);
+                for (const struct metric_desc *const *d = end == start ? c->host_families : NULL; d && *d; d++) {
+                        char labels[512] = "";
+                        for (unsigned l = 0, at = 0; l < (*d)->n_labels && at < sizeof(labels); l++)
+                                at += (unsigned) snprintf(labels + at, sizeof(labels) - at, "%s%s", l ? "," : "",
+                                                          (*d)->labels[l]);
+                        put_family(f, (*d)->name, labels, (*d)->type, (*d)->help);
                 }
                 start = end;
         }

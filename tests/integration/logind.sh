@@ -81,4 +81,12 @@ scrapes_with 10 '^node_logind_sessions{seat="",remote="false",type="wayland",cla
 has '^node_logind_sessions{seat="",remote="false",type="tty",class="background"} 1$' ||
         fail "the sessions from before the restart: $(grep logind_sessions "$M" | grep -v ' 0$')"
 [ "$(si systemctl show -p NRestarts --value vigie-test)" = 0 ] || fail "vigie restarted"
+# vigie-collectors(7) lists what this collector served here, no fixture
+# tree having a bus
+if [ -n "${MAN_DIR:-}" ] && command -v man >/dev/null; then
+        grep -E '^(# (HELP|TYPE) )?node_logind_' "$M" >"$T/served.man"
+        MANWIDTH=1000 man -l "$MAN_DIR/vigie-collectors.7" >"$T/collectors.7.wide" 2>/dev/null
+        python3 "$SOURCE_ROOT/tests/integration/man_families.py" "$T/served.man" "$T/collectors.7.wide" ||
+                fail "vigie-collectors(7) misses families served here"
+fi
 echo "logind: ok"

@@ -93,38 +93,27 @@ for tree in "$SOURCE_ROOT"/tests/fixtures/*/*/ "$SOURCE_ROOT"/tests/fixtures/ben
 done
 [ "$n" -gt 100 ] || fail "only $n fixture trees found under $SOURCE_ROOT/tests/fixtures"
 
-python3 - "$T/served" "$T/vigie-collectors.7.wide" <<'PY' || fail "vigie-collectors(7) misses families the collectors serve"
-import re, sys
-served, page = (open(p).read() for p in sys.argv[1:])
-own = re.compile(r"^(node_scrape_collector_|vigie_collector_|process_|vigie_build_info$|vigie_push_)")
-def unescape(s):
-    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), s)
-want = {}
-for line in served.splitlines():
-    m = re.match(r"^# (HELP|TYPE) (\S+) ?(.*)$", line)
-    if m and not own.match(m.group(2)):
-        want.setdefault(m.group(2), {})[m.group(1)] = unescape(m.group(3))
-# NAME{LABELS} (TYPE), then its help on the next line, as man renders them
-listed = {}
-lines = page.splitlines()
-for i, line in enumerate(lines):
-    m = re.match(r"^       ([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? \((\w+)\)$", line)
-    if m and i + 1 < len(lines):
-        listed.setdefault(m.group(1), set()).add((m.group(3), lines[i + 1].strip()))
-# man renders quotes and dashes typographically: compare the letters
-def letters(s):
-    return re.sub(r"[^A-Za-z0-9]", "", s)
-bad = []
-for name, f in sorted(want.items()):
-    if name not in listed:
-        bad.append("%s (%s) is not listed" % (name, f.get("TYPE")))
-    elif not any(t == f.get("TYPE") and letters(h) == letters(f.get("HELP", "")) for t, h in listed[name]):
-        bad.append("%s is listed as %s, served as %s: %s" % (name, sorted(listed[name]), f.get("TYPE"), f.get("HELP")))
-for b in bad:
-    print("FAIL:", b)
-print("%d families served on the fixture trees, %d listed" % (len(want), len(listed)))
-sys.exit(1 if bad or len(want) < 300 else 0)
-PY
+# the collectors whose families depend on the configuration, configured:
+# a program of the exec collector, and a tcp probe of this agent's port
+cat >"$T/configured.conf" <<CONF
+[collectors]
+disable_defaults = true
+exec = true
+probe = true
+[exec.man]
+command = echo man_example 1
+allow_root = true
+[probe.man]
+kind = tcp
+target = 127.0.0.1:1
+CONF
+"$VIGIE" --config "$T/configured.conf" --once >>"$T/served" 2>"$T/once.log" ||
+        fail "vigie --once with an exec program and a probe: $(tail -3 "$T/once.log")"
+grep -q '^vigie_exec_success{program="man"} 1$' "$T/served" || fail "the exec program did not run: $(cat "$T/once.log")"
+grep -q '^probe_success{probe="man"} 0$' "$T/served" || fail "the probe did not run: $(cat "$T/once.log")"
+grep -v 'man_example' "$T/served" >"$T/served.own"
+python3 "$SOURCE_ROOT/tests/integration/man_families.py" "$T/served.own" "$T/vigie-collectors.7.wide" 300 ||
+        fail "vigie-collectors(7) misses families the collectors serve"
 
 # FILES in vigie(8): every absolute path between FILES and the next
 # section but the queue directory, which is made at run time

@@ -148,4 +148,12 @@ if command -v promtool >/dev/null; then
         out=$(promtool check metrics <"$T/systemd.prom" 2>&1) || fail "promtool: $out"
         [ -z "$out" ] || fail "promtool complained: $out"
 fi
+# vigie-collectors(7) lists what this collector served here, no fixture
+# tree having a bus
+if [ -n "${MAN_DIR:-}" ] && command -v man >/dev/null; then
+        grep -E '^(# (HELP|TYPE) )?(node|vigie)_systemd_' "$M" >"$T/served.man"
+        MANWIDTH=1000 man -l "$MAN_DIR/vigie-collectors.7" >"$T/collectors.7.wide" 2>/dev/null
+        python3 "$SOURCE_ROOT/tests/integration/man_families.py" "$T/served.man" "$T/collectors.7.wide" ||
+                fail "vigie-collectors(7) misses families served here"
+fi
 echo "ok"
