@@ -122,8 +122,8 @@ struct collector {
         uint64_t (*sample)(void *state);
 
         /* Optional, NULL-ended: the families it serves where they depend
-         * on the host or the configuration (D-Bus, [probe.NAME]
-         * sections...), which no fixture tree shows, for
+         * on the host or the configuration (D-Bus, [probe.NAME] sections,
+         * a textfile directory...), which no fixture tree shows, for
          * vigie-collectors(7). */
         const struct metric_desc *const *host_families;
 };

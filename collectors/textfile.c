@@ -899,6 +899,9 @@ static int textfile_collect(void *state, struct collect_ctx *ctx) {
         return ctx->set->error;
 }
 
+/* for vigie-collectors(7): what the fixture trees do not show */
+static const struct metric_desc *const textfile_families[] = {&mtime_desc, &error_desc, NULL};
+
 const struct collector textfile_collector = {
         .name = "textfile",
         .help = "Metrics written by other programs as *.prom files in [collector.textfile] directory",
@@ -907,6 +910,7 @@ const struct collector textfile_collector = {
         .init = textfile_init,
         .collect = textfile_collect,
         .free = textfile_free,
+        .host_families = textfile_families,
 };
 
 /* --- the parser alone, for text that is no file of the directory --- */

@@ -402,6 +402,9 @@ static int energy_collect(void *state, struct collect_ctx *ctx) {
         return energy_collect_at(state, ctx, clock_ns(CLOCK_MONOTONIC));
 }
 
+/* for vigie-collectors(7): what the fixture trees do not show */
+static const struct metric_desc *const energy_families[] = {&embodied_desc, NULL};
+
 const struct collector energy_collector = {
         .name = "energy",
         .help = "Energy per source and zone (RAPL, hwmon, power supplies, or a model from CPU use), the host's "
@@ -412,4 +415,5 @@ const struct collector energy_collector = {
         .collect = energy_collect,
         .free = energy_free,
         .sample = energy_sample,
+        .host_families = energy_families,
 };

@@ -398,8 +398,8 @@ static void put_family(FILE *f, const char *name, const char *labels, enum metri
         fputs("\n\n", f);
 }
 
-/* Each collector, then its families by name (or, for one whose families
- * no fixture tree shows, those it declares) */
+/* Each collector, then its families by name, and those it declares that
+ * the fixture trees do not show */
 static void write_families(FILE *f, struct families *fam) {
         if (fam->n > 0)
                 qsort(fam->v, fam->n, sizeof(*fam->v), family_cmp);
@@ -422,7 +422,12 @@ static void write_families(FILE *f, struct families *fam) {
                 fputs("\n\n", f);
                 for (size_t k = start; k < end; k++)
                         put_family(f, fam->v[k].name, fam->v[k].labels, fam->v[k].type, fam->v[k].help);
-                for (const struct metric_desc *const *d = end == start ? c->host_families : NULL; d && *d; d++) {
+                for (const struct metric_desc *const *d = c->host_families; d && *d; d++) {
+                        bool shown = false;
+                        for (size_t k = start; k < end && !shown; k++)
+                                shown = strcmp(fam->v[k].name, (*d)->name) == 0;
+                        if (shown)
+                                continue;
                         char labels[512] = "";
                         for (unsigned l = 0, at = 0; l < (*d)->n_labels && at < sizeof(labels); l++)
                                 at += (unsigned) snprintf(labels + at, sizeof(labels) - at, "%s%s", l ? "," : "",

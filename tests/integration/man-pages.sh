@@ -93,13 +93,19 @@ for tree in "$SOURCE_ROOT"/tests/fixtures/*/*/ "$SOURCE_ROOT"/tests/fixtures/ben
 done
 [ "$n" -gt 100 ] || fail "only $n fixture trees found under $SOURCE_ROOT/tests/fixtures"
 
-# the collectors whose families depend on the configuration, configured:
-# a program of the exec collector, and a tcp probe of this agent's port
+# the families that depend on the configuration, configured: a program
+# of the exec collector, a tcp probe, a textfile directory, embodied carbon
 cat >"$T/configured.conf" <<CONF
 [collectors]
 disable_defaults = true
 exec = true
 probe = true
+textfile = true
+energy = true
+[collector.textfile]
+directory = $SOURCE_ROOT/tests/fixtures/textfile/regular/dir
+[collector.energy]
+embodied_kgco2e = 1000
 [exec.man]
 command = echo man_example 1
 allow_root = true
@@ -111,7 +117,12 @@ CONF
         fail "vigie --once with an exec program and a probe: $(tail -3 "$T/once.log")"
 grep -q '^vigie_exec_success{program="man"} 1$' "$T/served" || fail "the exec program did not run: $(cat "$T/once.log")"
 grep -q '^probe_success{probe="man"} 0$' "$T/served" || fail "the probe did not run: $(cat "$T/once.log")"
-grep -v 'man_example' "$T/served" >"$T/served.own"
+grep -q '^node_textfile_mtime_seconds{' "$T/served" || fail "the textfile directory was not read"
+grep -q '^vigie_carbon_embodied_grams_total ' "$T/served" || fail "no embodied carbon"
+# what the programs and the textfiles print is theirs, not the page's
+textfiles=$(cat "$SOURCE_ROOT"/tests/fixtures/textfile/regular/dir/*.prom |
+        sed -n -e 's/^# [A-Z]* \([^ ]*\).*/\1/p' -e 's/^\([a-zA-Z_:][a-zA-Z0-9_:]*\).*/\1/p' | sort -u | paste -sd'|')
+grep -v -E "man_example|^(# (HELP|TYPE) )?(${textfiles:-none})[ {]" "$T/served" >"$T/served.own"
 python3 "$SOURCE_ROOT/tests/integration/man_families.py" "$T/served.own" "$T/vigie-collectors.7.wide" 300 ||
         fail "vigie-collectors(7) misses families the collectors serve"
 
