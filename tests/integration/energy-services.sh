@@ -37,8 +37,10 @@ done
 
 port=$(free_port)
 : >"$T/vigie.log"
-si "$VIGIE" --web.listen-address="127.0.0.1:$port" --log.target=stderr --collector.disable-defaults \
-        --collector.energy --collector.energy.model-tdp-watts=100 >>"$T/vigie.log" 2>&1 &
+# nsenter itself in the background, not the si function: $! is then the
+# process the cleanup must stop (a subshell's nsenter outlived it, stopped)
+nsenter -t "$SI_PID" -a "$VIGIE" --web.listen-address="127.0.0.1:$port" --log.target=stderr \
+        --collector.disable-defaults --collector.energy --collector.energy.model-tdp-watts=100 >>"$T/vigie.log" 2>&1 &
 PIDS+=("$!")
 wait_for 10 si curl -fsS "http://127.0.0.1:$port/-/ready" || fail "vigie not ready in the instance"
 
