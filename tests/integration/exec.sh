@@ -215,7 +215,9 @@ serves "$VIGIE_URL/metrics" '^vigie_exec_timeouts_total{program="stream_no_eof"}
 serves_without "$VIGIE_URL/metrics" '^m_stream_no_eof' || fail "stream_no_eof: a frame without # EOF served"
 grep -q 'exec stream_no_eof: no frame ended by # EOF within its timeout of 300 ms' "$T/execs.log" ||
         fail "stream_no_eof: no word"
-serves "$VIGIE_URL/metrics" '^vigie_exec_restarts_total{program="stream_no_eof"} [1-9]' || fail "stream_no_eof: not restarted"
+# its restart comes 1 s after the timeout at the soonest: waited for
+wait_for 10 serves "$VIGIE_URL/metrics" '^vigie_exec_restarts_total{program="stream_no_eof"} [1-9]' ||
+        fail "stream_no_eof: not restarted"
 serves "$VIGIE_URL/metrics" '^vigie_exec_last_exit_code{program="stream_dies"} 4$' || fail "stream_dies: not its exit code"
 grep -q 'exec stream_dies: exited before its frame ended by # EOF' "$T/execs.log" || fail "stream_dies: no word"
 
