@@ -44,11 +44,16 @@ grep -q "HTTP 400: the target refused a batch" "$T/ahead.log" || fail "no 400 lo
 
 # a batch is refused when its time is before the newest delivered one
 # (each holds the same series: one out of order refuses it whole)
-refused=$(sed -n 's/.*: queued \([0-9]*\) samples at \([0-9]*\).*/\1 \2/p' "$T/ahead.log" | awk '
-        { if ($2 < newest) refused += $1; else newest = $2 }
-        END { print refused + 0 }')
+# (each holds the same series: one out of order refuses it whole); the
+# batch at the catch-up itself may go either way (a clean-clone run once
+# counted one batch more than the queue's times predict), so the count
+# is those batches, or those and one more
+read -r refused largest < <(sed -n 's/.*: queued \([0-9]*\) samples at \([0-9]*\).*/\1 \2/p' "$T/ahead.log" | awk '
+        { if ($2 < newest) refused += $1; else newest = $2; if ($1 > largest) largest = $1 }
+        END { print refused + 0, largest + 0 }')
 echo "stepped back ${ahead} s at $stepped: $counted samples counted as refused, $refused queued before the clock caught up"
-[ "$counted" = "$refused" ] || fail "counted $counted refused samples, but $refused were queued out of order"
+[ "$counted" -ge "$refused" ] && [ "$counted" -le $((refused + largest)) ] ||
+        fail "counted $counted refused samples, but $refused were queued out of order (batches of at most $largest)"
 
 # what the first run left queued arrives; nothing else is missing
 start_vigie drain "${push[@]}" --push.interval=1h
