@@ -7,10 +7,65 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "clock.h"
+
+/* Reads of this thread that came back cut short or failed half-way
+ * (fileio_read_faults). */
+static _Thread_local unsigned long read_faults;
+
+unsigned long fileio_read_faults(void) {
+        return read_faults;
+}
+
+/* The kernel's own file systems make a file whole at every read and give
+ * no true size: procfs says 0, sysfs a page for every text attribute. */
+static bool kernel_made(long f_type) {
+        switch (f_type) {
+        case PROC_SUPER_MAGIC:
+        case SYSFS_MAGIC:
+        case DEBUGFS_MAGIC:
+        case TRACEFS_MAGIC:
+        case CGROUP_SUPER_MAGIC:
+        case CGROUP2_SUPER_MAGIC:
+        case SECURITYFS_MAGIC:
+        case SELINUX_MAGIC:
+        case BPF_FS_MAGIC:
+        case EFIVARFS_MAGIC: return true;
+        default: return false;
+        }
+}
+
+static bool fd_kernel_made(int fd) {
+        struct statfs st;
+        return fstatfs(fd, &st) == 0 && kernel_made((long) st.f_type);
+}
+
+/* -EIO, counted, when fd is a regular file of another file system (a copy
+ * of /proc, a FUSE or network mount under --path.*, a textfile) whose size
+ * says more than the len bytes read: its end was cut off, and what was
+ * read would parse as a smaller number or a shorter table. */
+static int check_whole(int fd, size_t len, bool maybe_kernel) {
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= (off_t) len)
+                return 0;
+        if (maybe_kernel && fd_kernel_made(fd))
+                return 0;
+        read_faults++;
+        return -EIO;
+}
+
+/* A failed read is counted when it is the device's fault (EIO), not an
+ * answer such as "no value while the link is down" (EINVAL, ENODATA...). */
+static int read_failed(int err) {
+        if (err == EIO)
+                read_faults++;
+        return -err;
+}
 
 int path_join(char *out, size_t size, const char *root, const char *rel) {
         size_t rl = strlen(root);
@@ -27,8 +82,14 @@ int path_join(char *out, size_t size, const char *root, const char *rel) {
  * where fd stands. one_piece: a read that returns less than asked reached
  * the end (kernel_file_read_one_piece). At most max + 1 bytes are asked
  * for in all, so that a file longer than max is told from one of exactly
- * max without reading on. */
-static int read_into(int fd, bool at_start, bool one_piece, size_t max, struct buf *b) {
+ * max without reading on. whole, unless NULL: the read is checked against
+ * the file's size (check_whole), from offset whole->from. */
+struct whole {
+        off_t from;
+        bool maybe_kernel; /* the file may be on procfs or sysfs: look */
+};
+
+static int read_into(int fd, bool at_start, bool one_piece, const struct whole *whole, size_t max, struct buf *b) {
         buf_reset(b);
         for (;;) {
                 if (b->len > max)
@@ -45,7 +106,7 @@ static int read_into(int fd, bool at_start, bool one_piece, size_t max, struct b
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return -errno;
+                        return read_failed(errno);
                 }
                 if (n == 0)
                         break;
@@ -54,11 +115,38 @@ static int read_into(int fd, bool at_start, bool one_piece, size_t max, struct b
                         break; /* the end: spares the read that would say 0 */
         }
         b->data[b->len] = '\0';
-        return 0;
+        return whole ? check_whole(fd, (size_t) whole->from + b->len, whole->maybe_kernel) : 0;
 }
 
 int read_fd(int fd, size_t max, struct buf *b) {
-        return read_into(fd, false, false, max, b);
+        /* a pipe has no offset, and no size to check */
+        off_t from = lseek(fd, 0, SEEK_CUR);
+        return read_into(fd, false, false, from >= 0 ? &(struct whole){from, true} : NULL, max, b);
+}
+
+/* Whether root lies on one of the kernel's file systems, remembered per
+ * thread for the few roots a collector reads under (--path.procfs and
+ * the like), so that reading /proc/PID/stat for every process costs no
+ * fstat for the check. */
+static bool root_kernel_made(const char *root) {
+        static _Thread_local struct {
+                char root[112];
+                bool kernel;
+        } seen[4];
+        static _Thread_local unsigned next;
+        size_t len = strlen(root);
+        if (len >= sizeof(seen[0].root))
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(seen); i++)
+                if (strcmp(seen[i].root, root) == 0 && seen[i].root[0])
+                        return seen[i].kernel;
+        struct statfs st;
+        if (statfs(root, &st) < 0)
+                return false;
+        unsigned i = next++ % ELEMENTSOF(seen);
+        memcpy(seen[i].root, root, len + 1);
+        seen[i].kernel = kernel_made((long) st.f_type);
+        return seen[i].kernel;
 }
 
 int read_file_at(const char *root, const char *rel, size_t max, struct buf *b) {
@@ -70,7 +158,8 @@ int read_file_at(const char *root, const char *rel, size_t max, struct buf *b) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        return read_fd(fd, max, b);
+        /* under /proc or /sys every file is the kernel's: no size to check */
+        return read_into(fd, false, false, root_kernel_made(root) ? NULL : &(struct whole){0, true}, max, b);
 }
 
 bool file_stamp_unchanged(struct file_stamp *stamp, const char *root, const char *rel) {
@@ -105,9 +194,17 @@ int read_attr_pread(int fd, char *buf, size_t size) {
                 n = pread(fd, buf, size, 0);
         while (n < 0 && errno == EINTR);
         if (n < 0)
-                return -errno;
+                return read_failed(errno);
         if ((size_t) n == size)
                 return -EFBIG;
+        /* The kernel ends its attributes with a newline: one without it
+         * may have been cut short, which its size tells on any file
+         * system but the kernel's. */
+        if (n == 0 || (buf[n - 1] != '\n' && buf[n - 1] != '\0')) {
+                int r = check_whole(fd, (size_t) n, true);
+                if (r < 0)
+                        return r;
+        }
         while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\0'))
                 n--;
         buf[n] = '\0';
@@ -166,8 +263,9 @@ static int kernel_file_read_as(struct kernel_file *f, const char *root, const ch
                 if (f->fd < 0)
                         return -errno;
                 f->open = true;
+                f->kernel = fd_kernel_made(f->fd);
         }
-        int r = read_into(f->fd, true, one_piece, max, b);
+        int r = read_into(f->fd, true, one_piece, f->kernel ? NULL : &(struct whole){0, false}, max, b);
         if (r < 0)
                 kernel_file_close(f); /* opened again next time */
         return r;

@@ -29,6 +29,15 @@ int path_join(char *out, size_t size, const char *root, const char *rel);
  * 10,000 mounts make a mountinfo of 2 to 3 MB */
 #define FILE_MAX_TABLE (16u << 20)
 
+/* Every read below that reaches the end of a regular file of another
+ * file system than the kernel's (a copy of /proc, a FUSE or NFS mount
+ * under --path.*, a textfile) short of the size the file says it has
+ * fails with -EIO: the file was cut short, and its first half would
+ * parse as smaller numbers or a shorter table. Such reads, and reads that
+ * fail with EIO, are counted per thread: the scrape engine adds them to
+ * the running collector's vigie_collector_parse_errors_total. */
+unsigned long fileio_read_faults(void);
+
 /* Replaces the content of b with what fd holds from where it stands to
  * its end, NUL-terminated: 0, -EFBIG past max bytes, or another negative
  * errno. The buffer keeps its memory from one call to the next. This is
@@ -86,6 +95,7 @@ int read_attr_i64(const char *dir, const char *name, int64_t *ret);
 struct kernel_file {
         int fd;
         bool open;
+        bool kernel; /* on procfs or sysfs: no size to check the read against */
 };
 
 /* Replaces the content of b with root/rel, opened on first use; -EFBIG

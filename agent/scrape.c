@@ -15,6 +15,7 @@
 #include "alloc_failures.h"
 #include "clock.h"
 #include "collector.h"
+#include "fileio.h"
 #include "log.h"
 #include "macro.h"
 #include "plugin.h"
@@ -32,8 +33,8 @@ const struct metric_desc collector_success_desc = {"node_scrape_collector_succes
                                                    collector_label};
 static const struct metric_desc parse_errors_desc = {
         "vigie_collector_parse_errors_total",
-        "Lines (or, for textfile, files) that a collector skipped because they did not parse.", METRIC_COUNTER, 1,
-        collector_label};
+        "Lines (or, for textfile, files) that a collector skipped because they did not parse, or read cut short.",
+        METRIC_COUNTER, 1, collector_label};
 
 static const struct metric_desc last_refresh_desc = {
         "vigie_collector_last_refresh_timestamp_seconds",
@@ -144,9 +145,10 @@ static uint64_t background_refresh(void *userdata, bool fd_ready) {
         scrape_cache_next(&b->cache);
         struct collect_ctx ctx = {.set = &b->building, .cache = &b->cache, .next_refresh_ms = b->period_ms};
         uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
-        unsigned long failures = alloc_failures();
+        unsigned long failures = alloc_failures(), faults = fileio_read_faults();
         int r = b->desc->collect(b->state, &ctx);
         uint64_t t1 = clock_ns(CLOCK_MONOTONIC);
+        ctx.parse_errors += (unsigned) (fileio_read_faults() - faults);
         r = collect_result(r, &b->building, failures);
         if (r < 0 && (!ctx.keep_on_failure || b->building.error < 0))
                 metric_set_reset(&b->building);
@@ -455,9 +457,11 @@ static void collect_all(struct scrape_engine *e) {
                 /* in whole nanoseconds, so that durations print as short
                  * decimals (0.000076337, not 7.6336998972692527e-05) */
                 uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
-                unsigned long failures = alloc_failures();
+                unsigned long failures = alloc_failures(), faults = fileio_read_faults();
                 int r = collect_result(inst->desc->collect(inst->state, &ctx), set, failures);
                 double dt = (double) (clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+                /* files cut short or failing half-way: what they held was skipped */
+                ctx.parse_errors += (unsigned) (fileio_read_faults() - faults);
                 if (r < 0) {
                         metric_set_rollback(set, mark);
                         set->error = 0;

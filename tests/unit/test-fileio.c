@@ -112,10 +112,54 @@ static void test_read_bounds(_unused_ void **state) {
         assert_int_equal(rmdir(dir), 0);
 }
 
+/* What a file's size says is checked only where it means something: a
+ * regular file read whole (from its start, or from where a descriptor
+ * stands) and the kernel's files, which give no true size (procfs says
+ * 0, sysfs a page), are not taken for files cut short, and nothing is
+ * counted. (A file cut short is made by tests/integration/fuse_faults.c,
+ * in the collector-faults test.) */
+static void test_whole_reads(_unused_ void **state) {
+        char dir[] = "/tmp/vigie-test-whole.XXXXXX", path[64];
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(path, sizeof(path), "%s/no-newline", dir);
+        write_file(path, "536870912");
+        unsigned long faults = fileio_read_faults();
+        struct buf b = {0};
+        char v[64];
+        assert_int_equal(read_file_at(dir, "no-newline", FILE_MAX_SMALL, &b), 0);
+        assert_string_equal(b.data, "536870912");
+        assert_int_equal(read_attr_at(dir, "no-newline", v, sizeof(v)), 9);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(lseek(fd, 3, SEEK_SET), 3);
+        assert_int_equal(read_fd(fd, FILE_MAX_SMALL, &b), 0); /* the rest, from where it stood */
+        assert_string_equal(b.data, "870912");
+        (void) close(fd);
+        struct kernel_file kf = {0};
+        assert_int_equal(kernel_file_read(&kf, dir, "no-newline", FILE_MAX_SMALL, &b), 0);
+        kernel_file_close(&kf);
+
+        assert_int_equal(read_file_at("/proc", "self/stat", FILE_MAX_SMALL, &b), 0);
+        assert_true(b.len > 0);
+        assert_int_equal(kernel_file_read_one_piece(&kf, "/proc", "self/statm", FILE_MAX_SMALL, &b), 0);
+        assert_true(b.len > 0);
+        kernel_file_close(&kf);
+        /* a sysfs attribute: a page by its size, a few bytes read */
+        if (read_attr("/sys/kernel/mm/transparent_hugepage/enabled", v, sizeof(v)) != -ENOENT)
+                assert_true(read_attr("/sys/kernel/mm/transparent_hugepage/enabled", v, sizeof(v)) > 0);
+        if (read_file_at("/sys", "devices/system/cpu/online", FILE_MAX_SMALL, &b) != -ENOENT)
+                assert_int_equal(read_file_at("/sys", "devices/system/cpu/online", FILE_MAX_SMALL, &b), 0);
+        assert_int_equal(fileio_read_faults(), faults);
+        buf_free(&b);
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_file_stamp),
                 cmocka_unit_test(test_read_bounds),
+                cmocka_unit_test(test_whole_reads),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
