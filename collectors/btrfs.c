@@ -121,16 +121,13 @@ static void btrfs_free(void *state) {
         free(s);
 }
 
-/* dirfd/name's number into *ret: true, also for an attribute the kernel
- * does not have (0, as node_exporter reads it); false for anything else
- * in it, counted. */
+/* dirfd/name's number into *ret: true; false, and no series, for an
+ * attribute the kernel does not have (or a device gone since the
+ * listing), and for anything that does not read as a number, counted.
+ * Never 0 for a value that could not be read. */
 static bool btrfs_value(int dirfd, const char *name, struct collect_ctx *ctx, uint64_t *ret) {
         int r = sysfs_attr_u64_fd(dirfd, name, ret);
-        if (r == -ENOENT) {
-                *ret = 0;
-                return true;
-        }
-        ctx->parse_errors += r < 0;
+        ctx->parse_errors += r < 0 && r != -ENOENT;
         return r == 0;
 }
 

@@ -120,9 +120,11 @@ static int fibrechannel_read_host(struct fibrechannel_state *s, const char *name
         for (size_t k = 0; k < ELEMENTSOF(fc_counters); k++) {
                 uint64_t value = 0;
                 int r = statfd < 0 ? -ENOENT : sysfs_value_u64_fd(statfd, fc_counters[k].attr, &value);
-                /* garbage: left out; all ones: the firmware does not keep it */
+                /* garbage, or a read that failed (EIO is counted where it
+                 * happens): left out, never 0; all ones: the firmware does
+                 * not keep it; missing: 0, as node_exporter 1.5 */
                 ctx->parse_errors += r == -EBADMSG;
-                if (r == -EBADMSG || (r == 0 && value == UINT64_MAX))
+                if ((r < 0 && r != -ENOENT) || (r == 0 && value == UINT64_MAX))
                         continue;
                 (void) metric_set_family(ctx->set, &fc_counters[k].desc);
                 (void) metric_set_sample1(ctx->set, (double) value, name);

@@ -103,8 +103,11 @@ static void clean_name(const char *in, char *out, size_t size) {
 }
 
 /* The chip label: "<bus>_<device>" of the device link, else the name
- * file, else the hwmon directory name; as node_exporter's hwmonName. */
-static void chip_label(const char *hwmon_dir, const char *entry, char *out, size_t size) {
+ * file, else the hwmon directory name; as node_exporter's hwmonName.
+ * False when the name file is there but failed to read: the chip is
+ * left out this time rather than served (and remembered) under another
+ * label. */
+static bool chip_label(const char *hwmon_dir, const char *entry, char *out, size_t size) {
         char link[PATH_MAX], real[PATH_MAX], a[120], b[120];
         if (path_join(link, sizeof(link), hwmon_dir, "device") == 0 && realpath(link, real)) {
                 char *slash = strrchr(real, '/');
@@ -114,18 +117,22 @@ static void chip_label(const char *hwmon_dir, const char *entry, char *out, size
                         clean_name(slash + 1, b, sizeof(b));
                         clean_name(parent ? parent + 1 : real, a, sizeof(a));
                         if (a[0] && b[0] && snprintf(out, size, "%s_%s", a, b) < (int) size)
-                                return;
+                                return true;
                         if (b[0] && snprintf(out, size, "%s", b) < (int) size)
-                                return;
+                                return true;
                 }
         }
         char name[256];
-        if (read_attr_at(hwmon_dir, "name", name, sizeof(name)) > 0) {
+        int r = read_attr_at(hwmon_dir, "name", name, sizeof(name));
+        if (r > 0) {
                 clean_name(name, out, size);
                 if (out[0])
-                        return;
+                        return true;
         }
+        if (r < 0 && r != -ENOENT && r != -EFBIG)
+                return false;
         clean_name(entry, out, size);
+        return true;
 }
 
 static bool is_sensor_type(const char *t) {
@@ -376,7 +383,8 @@ static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char
         if (c < s->n_chips_seen)
                 memcpy(chip, s->chips_seen[c].label, sizeof(chip));
         else {
-                chip_label(dir, entry, chip, sizeof(chip));
+                if (!chip_label(dir, entry, chip, sizeof(chip)))
+                        return 0;
                 if (strlen(entry) < sizeof(s->chips_seen->entry)) {
                         if (array_reserve((void **) &s->chips_seen, &s->cap_chips_seen, s->n_chips_seen + 1,
                                           sizeof(*s->chips_seen)) < 0)

@@ -138,8 +138,8 @@ struct iface_fds {
 };
 
 struct netclass_iface {
-        size_t name; /* offset in the dirlist */
-        bool up;
+        size_t name;    /* offset in the dirlist */
+        signed char up; /* 1, 0, or -1 for an operstate that could not be read */
         bool have[N_PROPERTIES];
         int64_t value[N_PROPERTIES];
         char address[64], broadcast[64], duplex[16], operstate[16];
@@ -268,6 +268,7 @@ static int read_iface(const struct netclass_state *s, struct iface_fds *c, int *
         char *text[N_TEXT] = {f->operstate, f->address, f->broadcast, f->duplex, f->ifalias};
         const size_t text_size[N_TEXT] = {sizeof(f->operstate), sizeof(f->address), sizeof(f->broadcast),
                                           sizeof(f->duplex), sizeof(f->ifalias)};
+        int operstate_r = 0;
         for (size_t a = 0; a < N_TEXT; a++) {
                 if (k && from_netlink[a]) {
                         const char *v = a == T_OPERSTATE   ? netlink_operstate_name(k->operstate)
@@ -282,8 +283,11 @@ static int read_iface(const struct netclass_state *s, struct iface_fds *c, int *
                         return r;
                 if (r < 0)
                         text[a][0] = '\0';
+                if (a == T_OPERSTATE)
+                        operstate_r = r;
         }
-        f->up = strcmp(f->operstate, "up") == 0;
+        /* missing: down, as node_exporter reads it; failing: not known */
+        f->up = operstate_r < 0 && operstate_r != -ENOENT ? -1 : strcmp(f->operstate, "up") == 0;
         for (size_t p = 0; p < N_PROPERTIES; p++) {
                 if (k && from_netlink[N_TEXT + p]) {
                         f->have[p] = netlink_property(k, p, &f->value[p]);
@@ -412,7 +416,8 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
 
         (void) metric_set_family(ctx->set, &up_desc);
         for (size_t i = 0; i < n; i++)
-                (void) metric_set_sample1(ctx->set, s->info[i].up, s->ifaces.names.data + s->info[i].name);
+                if (s->info[i].up >= 0)
+                        (void) metric_set_sample1(ctx->set, s->info[i].up, s->ifaces.names.data + s->info[i].name);
         (void) metric_set_family(ctx->set, &info_desc);
         for (size_t i = 0; i < n; i++) {
                 const struct netclass_iface *f = &s->info[i];

@@ -88,6 +88,14 @@ static bool processes_gone(int r) {
         return r == -ENOENT || r == -ESRCH;
 }
 
+/* A stat file there but failing to read (EIO, cut short, no memory):
+ * the counts would come out too small, so the collector fails, as
+ * node_exporter's does; a line that does not parse is skipped and
+ * counted. */
+static bool processes_unreadable(int r) {
+        return r < 0 && !processes_gone(r) && r != -EBADMSG;
+}
+
 /* The states of pid's threads; its first thread is in the process's
  * state. A process without a task directory adds none, as in
  * node_exporter. */
@@ -112,7 +120,7 @@ static int processes_threads(struct processes_state *s, const char *pid, unsigne
                 uint64_t threads;
                 (void) snprintf(rel, sizeof(rel), "%s/task/%s/stat", pid, tid);
                 r = processes_read_stat(s, rel, &thread_state, &threads);
-                if (r == -ENOMEM)
+                if (processes_unreadable(r))
                         return r;
                 if (r == 0)
                         s->thread_states[thread_state]++;
@@ -165,7 +173,7 @@ static int processes_collect(void *state, struct collect_ctx *ctx) {
                 uint64_t n_threads;
                 (void) snprintf(rel, sizeof(rel), "%s/stat", pid);
                 r = processes_read_stat(s, rel, &proc_state, &n_threads);
-                if (r == -ENOMEM)
+                if (processes_unreadable(r))
                         return r;
                 if (r < 0) {
                         ctx->parse_errors += !processes_gone(r);
