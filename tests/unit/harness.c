@@ -11,8 +11,28 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "fileio.h"
 #include "prom_text.h"
+#include "scrape.h"
+
+static int encode_text(const struct metric_set *set, void *userdata) {
+        struct prom_encoder enc = {0};
+        buf_puts(userdata, "");
+        int r = prom_text_encode(&enc, set, userdata);
+        prom_encoder_free(&enc);
+        return r;
+}
+
+char *scrape_text_within(struct scrape_engine *e, uint64_t max_ms) {
+        struct buf out = {0};
+        uint64_t t0 = clock_ms(CLOCK_MONOTONIC);
+        assert_int_equal(scrape_engine_collect(e, encode_text, &out), 0);
+        uint64_t dt = clock_ms(CLOCK_MONOTONIC) - t0;
+        if (dt > max_ms)
+                fail_msg("the scrape took %llu ms", (unsigned long long) dt);
+        return out.data;
+}
 
 const char *fixture_path(const char *rel) {
         static char path[PATH_MAX];

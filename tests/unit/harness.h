@@ -2,6 +2,8 @@
  * encoded as /metrics would, so that tests compare whole expositions. */
 #pragma once
 
+#include <stdint.h>
+
 #include "collector.h"
 #include "config.h"
 #include "options.h"
@@ -12,6 +14,11 @@ struct fixture_run {
         char *text;       /* the exposition of the collector's families */
         char *validation; /* NULL, or why metric_set_validate refused the set */
 };
+
+struct scrape_engine;
+/* One scrape of the engine, encoded as /metrics serves it (to free);
+ * fails the test if the scrape fails or takes over max_ms. */
+char *scrape_text_within(struct scrape_engine *e, uint64_t max_ms);
 
 /* case_dir is relative to tests/fixtures, e.g. "cpu/regular". */
 void fixture_collect(const struct collector *c, const char *case_dir, const struct config_section *section,

@@ -198,25 +198,6 @@ static struct scrape_engine *engine_with(const char *conf) {
         return e;
 }
 
-static int encode(const struct metric_set *set, void *userdata) {
-        struct prom_encoder enc = {0};
-        int r = prom_text_encode(&enc, set, userdata);
-        buf_puts(userdata, "");
-        prom_encoder_free(&enc);
-        return r;
-}
-
-/* One scrape's exposition; fails the test past max_ms. */
-static char *scrape_within(struct scrape_engine *e, uint64_t max_ms) {
-        struct buf out = {0};
-        uint64_t t0 = clock_ms(CLOCK_MONOTONIC);
-        assert_int_equal(scrape_engine_collect(e, encode, &out), 0);
-        uint64_t dt = clock_ms(CLOCK_MONOTONIC) - t0;
-        if (dt > max_ms)
-                fail_msg("the scrape took %llu ms", (unsigned long long) dt);
-        return out.data;
-}
-
 static void has(const char *text, const char *line) {
         if (!strstr(text, line))
                 fail_msg("no '%s' in\n%s", line, text);
@@ -251,7 +232,7 @@ static void test_collect_that_never_returns(_unused_ void **state) {
         double last_builtin = 0;
         uint64_t t0 = clock_ms(CLOCK_MONOTONIC);
         while (clock_ms(CLOCK_MONOTONIC) - t0 < 3500) {
-                char *text = scrape_within(e, 50); /* never waits on the plugin */
+                char *text = scrape_text_within(e, 50); /* never waits on the plugin */
                 double v = value_of(text, "\nfake_builtin ");
                 assert_true(v > last_builtin); /* the built-in stays fresh */
                 last_builtin = v;
@@ -261,7 +242,7 @@ static void test_collect_that_never_returns(_unused_ void **state) {
                 usleep(100 * 1000);
         }
         /* two intervals past its deadline it is quarantined, and says so */
-        char *text = scrape_within(e, 50);
+        char *text = scrape_text_within(e, 50);
         has(text, "vigie_plugin_quarantined{plugin=\"hung\"} 1");
         has(text, "vigie_plugin_up{plugin=\"hung\"} 0");
         has(text, "node_scrape_collector_success{collector=\"plugin.hung\"} 0");
@@ -277,7 +258,7 @@ static void test_collect_of_one_and_a_half_intervals(_unused_ void **state) {
         struct scrape_engine *e =
                 engine_with("[plugin.slow]\nfile = tp_v11.so\nsleep_ms = 1500\ninterval = 1s\ntimeout = 3s\n");
         usleep(3800 * 1000);
-        char *text = scrape_within(e, 50);
+        char *text = scrape_text_within(e, 50);
         has(text, "tp_value{kind=\"a\"} 1");
         has(text, "node_scrape_collector_success{collector=\"plugin.slow\"} 1");
         assert_true(value_of(text, "vigie_plugin_ticks_skipped_total{plugin=\"slow\"} ") >= 1);
@@ -288,7 +269,7 @@ static void test_collect_of_one_and_a_half_intervals(_unused_ void **state) {
 
 static void test_half_then_failure_publishes_nothing(_unused_ void **state) {
         struct scrape_engine *e = engine_with("[plugin.half]\nfile = tp_v11.so\nmode = half\n");
-        char *text = scrape_within(e, 50);
+        char *text = scrape_text_within(e, 50);
         has_not(text, "tp_value");
         has_not(text, "tp_collects_total");
         has(text, "node_scrape_collector_success{collector=\"plugin.half\"} 0");
@@ -304,7 +285,7 @@ static void rejected(const char *mode, bool counted) {
         (void) snprintf(conf, sizeof(conf),
                         "[plugin.bad]\nfile = tp_v11.so\nmode = %s\n[plugin.good]\nfile = tp_v11.so\n", mode);
         struct scrape_engine *e = engine_with(conf);
-        char *text = scrape_within(e, 50);
+        char *text = scrape_text_within(e, 50);
         has(text, "node_scrape_collector_success{collector=\"plugin.bad\"} 0");
         has(text, "node_scrape_collector_success{collector=\"plugin.good\"} 1");
         has(text, "vigie_plugin_up{plugin=\"bad\"} 1");
@@ -333,9 +314,9 @@ static void test_clash_with_builtin(_unused_ void **state) {
         /* the families are those of the last scrape: the first one makes
          * the built-in's known, the next refresh is refused */
         struct scrape_engine *e = engine_with("[plugin.bad]\nfile = tp_v11.so\nmode = clash\ninterval = 1s\n");
-        free(scrape_within(e, 50));
+        free(scrape_text_within(e, 50));
         usleep(1200 * 1000);
-        char *text = scrape_within(e, 50);
+        char *text = scrape_text_within(e, 50);
         has(text, "node_scrape_collector_success{collector=\"plugin.bad\"} 0");
         assert_true(value_of(text, "vigie_plugin_rejected_total{plugin=\"bad\"} ") >= 1);
         has(text, "# HELP fake_builtin The built-in's help.\n# TYPE fake_builtin gauge\n");
@@ -348,7 +329,7 @@ static void test_load_and_init_failures(_unused_ void **state) {
         struct scrape_engine *e = engine_with("[plugin.missing]\nfile = nothere.so\n"
                                               "[plugin.noinit]\nfile = tp_v11.so\nmode = failinit\n"
                                               "[plugin.fine]\nfile = tp_v11.so\n");
-        char *text = scrape_within(e, 50);
+        char *text = scrape_text_within(e, 50);
         has(text, "vigie_plugin_up{plugin=\"missing\"} 0");
         has(text, "vigie_plugin_up{plugin=\"noinit\"} 0");
         has(text, "node_scrape_collector_success{collector=\"plugin.noinit\"} 0");
@@ -380,7 +361,7 @@ static void test_init_free_once_across_reloads(_unused_ void **state) {
         unsigned cycles = getenv("PLUGIN_CYCLES") ? (unsigned) atoi(getenv("PLUGIN_CYCLES")) : 50;
         for (unsigned i = 0; i < cycles; i++) {
                 struct scrape_engine *e = engine_with(conf);
-                char *text = scrape_within(e, 50);
+                char *text = scrape_text_within(e, 50);
                 has(text, "tp_value{kind=\"a\"} 1");
                 free(text);
                 scrape_engine_free(e);

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "collector.h"
 #include "config.h"
+#include "harness.h"
 #include "prom_text.h"
 #include "scrape.h"
 
@@ -217,27 +218,8 @@ static struct scrape_engine *engine_with(const struct collector *const *list, si
         return engine;
 }
 
-static int encode(const struct metric_set *set, void *userdata) {
-        struct prom_encoder enc = {0};
-        buf_puts(userdata, "");
-        int r = prom_text_encode(&enc, set, userdata);
-        prom_encoder_free(&enc);
-        return r;
-}
-
-/* One scrape's exposition; fails the test if it took over max_ms. */
-static char *scrape_within(struct scrape_engine *e, uint64_t max_ms) {
-        struct buf out = {0};
-        uint64_t t0 = clock_ms(CLOCK_MONOTONIC);
-        assert_int_equal(scrape_engine_collect(e, encode, &out), 0);
-        uint64_t dt = clock_ms(CLOCK_MONOTONIC) - t0;
-        if (dt > max_ms)
-                fail_msg("the scrape took %llu ms", (unsigned long long) dt);
-        return out.data;
-}
-
 static char *scrape(struct scrape_engine *e) {
-        return scrape_within(e, 500);
+        return scrape_text_within(e, 500);
 }
 
 static bool has_line(const char *text, const char *line) {
@@ -373,7 +355,7 @@ static void test_background_blocked_serves_snapshot(void **state) {
         wait_for(&fake_b, 0, true);
         /* the refresh now waits 5 s; scrapes do not */
         for (int i = 0; i < 5; i++) {
-                char *text = scrape_within(e, 200);
+                char *text = scrape_text_within(e, 200);
                 assert_true(has_line(text, "fake_b 7"));
                 assert_true(has_line(text, "node_scrape_collector_success{collector=\"b\"} 1"));
                 assert_non_null(strstr(text, "vigie_collector_last_refresh_timestamp_seconds{collector=\"b\"} "));
