@@ -8,31 +8,19 @@
  * Anything else, or no control file, serves the tree as it is. Reads
  * bypass the page cache (direct_io), so that each read sees the fault.
  * Usage: fuse_faults CONTROL_FILE BACKING_DIR MOUNTPOINT [fuse options] */
-#define FUSE_USE_VERSION 31
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fuse.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "fuse_passthrough.h"
+
 static const char *control;
-static int backing = -1;
 
 enum fault { FAULT_NONE, FAULT_EIO, FAULT_SHORT, FAULT_VANISH };
-
-/* The path relative to the backing directory ("/" is "."). */
-static const char *rel(const char *path) {
-        return path[1] ? path + 1 : ".";
-}
-
-static int err(int r) {
-        return r < 0 ? -errno : r;
-}
 
 static enum fault fault_of(const char *path) {
         char kind[16], target[4096];
@@ -40,7 +28,7 @@ static enum fault fault_of(const char *path) {
         FILE *c = fopen(control, "r");
         if (!c)
                 return f;
-        if (fscanf(c, "%15s %4095s", kind, target) == 2 && strcmp(target, rel(path)) == 0)
+        if (fscanf(c, "%15s %4095s", kind, target) == 2 && strcmp(target, passthrough_rel(path)) == 0)
                 f = strcmp(kind, "eio") == 0      ? FAULT_EIO
                     : strcmp(kind, "short") == 0  ? FAULT_SHORT
                     : strcmp(kind, "vanish") == 0 ? FAULT_VANISH
@@ -52,15 +40,13 @@ static enum fault fault_of(const char *path) {
 static int faults_getattr(const char *path, struct stat *st, struct fuse_file_info *fi) {
         if (fault_of(path) == FAULT_VANISH)
                 return -ENOENT;
-        if (fi)
-                return err(fstat((int) fi->fh, st));
-        return err(fstatat(backing, rel(path), st, AT_SYMLINK_NOFOLLOW));
+        return passthrough_getattr(path, st, fi);
 }
 
 static int faults_readlink(const char *path, char *buf, size_t size) {
         if (fault_of(path) == FAULT_VANISH)
                 return -ENOENT;
-        ssize_t n = readlinkat(backing, rel(path), buf, size - 1);
+        ssize_t n = readlinkat(passthrough_backing, passthrough_rel(path), buf, size - 1);
         if (n < 0)
                 return -errno;
         buf[n] = '\0';
@@ -72,7 +58,7 @@ static int faults_open(const char *path, struct fuse_file_info *fi) {
                 return -ENOENT;
         if ((fi->flags & O_ACCMODE) != O_RDONLY)
                 return -EROFS;
-        int fd = openat(backing, rel(path), O_RDONLY | O_CLOEXEC);
+        int fd = openat(passthrough_backing, passthrough_rel(path), O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
         fi->fh = (uint64_t) fd;
@@ -92,39 +78,7 @@ static int faults_read(const char *path, char *buf, size_t size, off_t off, stru
                 if ((off_t) size > half - off)
                         size = (size_t) (half - off);
         }
-        return err((int) pread((int) fi->fh, buf, size, off));
-}
-
-static int faults_release(const char *path, struct fuse_file_info *fi) {
-        (void) path;
-        close((int) fi->fh);
-        return 0;
-}
-
-static int faults_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off, struct fuse_file_info *fi,
-                          enum fuse_readdir_flags flags) {
-        (void) off;
-        (void) fi;
-        (void) flags;
-        int fd = openat(backing, rel(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
-        }
-        struct dirent *e;
-        while ((e = readdir(d)))
-                if (filler(buf, e->d_name, NULL, 0, 0))
-                        break;
-        closedir(d);
-        return 0;
-}
-
-static int faults_statfs(const char *path, struct statvfs *st) {
-        (void) path;
-        return err(fstatvfs(backing, st));
+        return passthrough_read(path, buf, size, off, fi);
 }
 
 static void *faults_init(struct fuse_conn_info *conn, struct fuse_config *cfg) {
@@ -142,20 +96,11 @@ static const struct fuse_operations ops = {
         .readlink = faults_readlink,
         .open = faults_open,
         .read = faults_read,
-        .release = faults_release,
-        .readdir = faults_readdir,
-        .statfs = faults_statfs,
+        .release = passthrough_release,
+        .readdir = passthrough_readdir,
+        .statfs = passthrough_statfs,
 };
 
 int main(int argc, char **argv) {
-        if (argc < 4)
-                return 2;
-        control = argv[1];
-        backing = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (backing < 0) {
-                perror(argv[2]);
-                return 1;
-        }
-        argv[2] = argv[0];
-        return fuse_main(argc - 2, argv + 2, &ops, NULL);
+        return passthrough_main(argc, argv, &ops, &control);
 }
