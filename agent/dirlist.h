@@ -12,7 +12,8 @@ struct dirlist {
         struct buf names; /* NUL-separated */
         size_t *offsets;
         size_t n, cap;
-        bool kept; /* fd is the directory, open since the first dirlist_read_kept */
+        bool kept;  /* fd is the directory, open since the first dirlist_read_kept */
+        bool fills; /* fd is on sysfs or procfs (read_dents_fd in dirlist.c) */
         int fd;
 };
 
