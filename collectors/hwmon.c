@@ -19,6 +19,7 @@
 #include "desc_cache.h"
 #include "dirlist.h"
 #include "fileio.h"
+#include "optional_file.h"
 #include "sort.h"
 
 static const char *const sensor_types[] = {
@@ -51,6 +52,9 @@ struct hwmon_state {
         struct chip_cache *chips_seen;
         size_t n_chips_seen, cap_chips_seen;
         struct dirlist chips, files;
+        /* /sys/class/hwmon is missing where no driver registered the class
+         * (a VM): looked for once a minute then (optional_file.h) */
+        uint64_t chips_missing_until_ns;
         struct desc_cache descs;
         struct reading *readings;
         size_t n, cap;
@@ -447,7 +451,7 @@ static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char
 
 static int hwmon_collect(void *state, struct collect_ctx *ctx) {
         struct hwmon_state *s = state;
-        int r = dirlist_read_kept(&s->chips, s->dir);
+        int r = optional_dirlist_read(&s->chips_missing_until_ns, &s->chips, s->dir);
         if (r < 0)
                 return r;
         buf_reset(&s->chip_labels);
