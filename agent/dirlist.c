@@ -78,13 +78,20 @@ static int list_fd(struct dirlist *l, int fd, bool fills) {
         return 0;
 }
 
-int dirlist_read(struct dirlist *l, const char *path) {
+int dirlist_read_fd(struct dirlist *l, int fd) {
         buf_reset(&l->names);
         l->n = 0;
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
         return list_fd(l, fd, false);
+}
+
+int dirlist_read(struct dirlist *l, const char *path) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                buf_reset(&l->names);
+                l->n = 0;
+                return -errno;
+        }
+        return dirlist_read_fd(l, fd);
 }
 
 int dirlist_read_kept(struct dirlist *l, const char *path) {

@@ -167,13 +167,15 @@ static int reading_cmp(const void *a, const void *b, _unused_ void *ctx) {
 
 /* Reads the sensor files of dir into s->readings. */
 static int read_sensors(struct hwmon_state *s, const char *dir) {
-        int listed = dirlist_read(&s->files, dir);
+        /* a dir that is missing or not a directory (device/ of a virtual
+         * chip) has no sensors */
+        _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return 0;
+        int listed = dirlist_read_fd(&s->files, dirfd);
         if (listed == -ENOMEM)
                 return listed;
         if (listed < 0)
-                return 0;
-        _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dirfd < 0)
                 return 0;
         for (size_t i = 0; i < s->files.n; i++) {
                 const char *file = dirlist_name(&s->files, i);
@@ -404,7 +406,7 @@ static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char
         s->n = 0;
         buf_reset(&s->values);
         int r = read_sensors(s, dir);
-        if (r >= 0 && path_join(device, sizeof(device), dir, "device") == 0 && stat(device, &st) == 0)
+        if (r >= 0 && path_join(device, sizeof(device), dir, "device") == 0)
                 r = read_sensors(s, device);
         if (r < 0)
                 return r;
