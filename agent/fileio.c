@@ -67,6 +67,10 @@ static int read_failed(int err) {
         return -err;
 }
 
+/* The buffer seq_file fills at each read (fs/seq_file.c): a page, 4 KiB
+ * at the least, doubled for a record that does not fit in it alone. */
+#define SEQ_FILE_BUF_MIN 4096u
+
 int path_join(char *out, size_t size, const char *root, const char *rel) {
         size_t rl = strlen(root);
         while (rl > 1 && root[rl - 1] == '/')
@@ -79,17 +83,18 @@ int path_join(char *out, size_t size, const char *root, const char *rel) {
 
 /* The one read loop. at_start: pread from offset 0, for a descriptor kept
  * open (procfs makes the file anew at every read from 0); else read from
- * where fd stands. one_piece: a read that returns less than asked reached
- * the end (kernel_file_read_one_piece). At most max + 1 bytes are asked
- * for in all, so that a file longer than max is told from one of exactly
- * max without reading on. whole, unless NULL: the read is checked against
- * the file's size (check_whole), from offset whole->from. */
+ * where fd stands. A read that returns less than asked and at most end_at
+ * bytes reached the end (SIZE_MAX: kernel_file_read_one_piece; see
+ * kernel_file_read_records; 0: only a read of 0 ends). At most max + 1
+ * bytes are asked for in all, so that a file longer than max is told from
+ * one of exactly max without reading on. whole, unless NULL: the read is
+ * checked against the file's size (check_whole), from offset whole->from. */
 struct whole {
         off_t from;
         bool maybe_kernel; /* the file may be on procfs or sysfs: look */
 };
 
-static int read_into(int fd, bool at_start, bool one_piece, const struct whole *whole, size_t max, struct buf *b) {
+static int read_into(int fd, bool at_start, size_t end_at, const struct whole *whole, size_t max, struct buf *b) {
         buf_reset(b);
         for (;;) {
                 if (b->len > max)
@@ -111,7 +116,7 @@ static int read_into(int fd, bool at_start, bool one_piece, const struct whole *
                 if (n == 0)
                         break;
                 b->len += (size_t) n;
-                if (one_piece && (size_t) n < asked)
+                if ((size_t) n < asked && (size_t) n <= end_at)
                         break; /* the end: spares the read that would say 0 */
         }
         b->data[b->len] = '\0';
@@ -121,7 +126,7 @@ static int read_into(int fd, bool at_start, bool one_piece, const struct whole *
 int read_fd(int fd, size_t max, struct buf *b) {
         /* a pipe has no offset, and no size to check */
         off_t from = lseek(fd, 0, SEEK_CUR);
-        return read_into(fd, false, false, from >= 0 ? &(struct whole){from, true} : NULL, max, b);
+        return read_into(fd, false, 0, from >= 0 ? &(struct whole){from, true} : NULL, max, b);
 }
 
 /* Whether root lies on one of the kernel's file systems, remembered per
@@ -159,7 +164,7 @@ int read_file_at(const char *root, const char *rel, size_t max, struct buf *b) {
         if (fd < 0)
                 return -errno;
         /* under /proc or /sys every file is the kernel's: no size to check */
-        return read_into(fd, false, false, root_kernel_made(root) ? NULL : &(struct whole){0, true}, max, b);
+        return read_into(fd, false, 0, root_kernel_made(root) ? NULL : &(struct whole){0, true}, max, b);
 }
 
 bool file_stamp_unchanged(struct file_stamp *stamp, const char *root, const char *rel) {
@@ -252,7 +257,7 @@ int read_attr_i64(const char *dir, const char *name, int64_t *ret) {
         return r < 0 ? r : parse_i64(v, ret);
 }
 
-static int kernel_file_read_as(struct kernel_file *f, const char *root, const char *rel, bool one_piece, size_t max,
+static int kernel_file_read_as(struct kernel_file *f, const char *root, const char *rel, size_t end_at, size_t max,
                                struct buf *b) {
         if (!f->open) {
                 char path[PATH_MAX];
@@ -265,18 +270,24 @@ static int kernel_file_read_as(struct kernel_file *f, const char *root, const ch
                 f->open = true;
                 f->kernel = fd_kernel_made(f->fd);
         }
-        int r = read_into(f->fd, true, one_piece, f->kernel ? NULL : &(struct whole){0, false}, max, b);
+        int r = read_into(f->fd, true, end_at, f->kernel ? NULL : &(struct whole){0, false}, max, b);
         if (r < 0)
                 kernel_file_close(f); /* opened again next time */
         return r;
 }
 
 int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, size_t max, struct buf *b) {
-        return kernel_file_read_as(f, root, rel, false, max, b);
+        return kernel_file_read_as(f, root, rel, 0, max, b);
 }
 
 int kernel_file_read_one_piece(struct kernel_file *f, const char *root, const char *rel, size_t max, struct buf *b) {
-        return kernel_file_read_as(f, root, rel, true, max, b);
+        return kernel_file_read_as(f, root, rel, SIZE_MAX, max, b);
+}
+
+int kernel_file_read_records(struct kernel_file *f, const char *root, const char *rel, size_t record_max, size_t max,
+                             struct buf *b) {
+        size_t end_at = record_max < SEQ_FILE_BUF_MIN ? SEQ_FILE_BUF_MIN - record_max : 0;
+        return kernel_file_read_as(f, root, rel, end_at, max, b);
 }
 
 void kernel_file_close(struct kernel_file *f) {

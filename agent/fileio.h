@@ -108,4 +108,14 @@ int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, s
  * record by record (net/dev, diskstats, mountinfo), where a read may stop
  * short of the end at a page's worth. */
 int kernel_file_read_one_piece(struct kernel_file *f, const char *root, const char *rel, size_t max, struct buf *b);
+/* The same for a file made record by record (seq_file: diskstats,
+ * net/udp, vmstat), none longer than record_max bytes (its newline
+ * included). Such a read fills the kernel's buffer of a page (4 KiB at
+ * least) with whole records until the file ends or the next record does
+ * not fit: a read that leaves room for one more record of record_max
+ * bytes reached the end, and the read that would return 0 is spared (in
+ * net/udp, a second walk of the whole socket table). A file longer than a
+ * page is read on as kernel_file_read reads. */
+int kernel_file_read_records(struct kernel_file *f, const char *root, const char *rel, size_t record_max, size_t max,
+                             struct buf *b);
 void kernel_file_close(struct kernel_file *f);

@@ -1,4 +1,5 @@
-/* In-place heapsort with a context. */
+/* In-place sorting with a context: binary insertion for short arrays,
+ * heapsort past them. */
 #include "sort.h"
 
 #include <stdint.h>
@@ -32,10 +33,43 @@ static void sift_down(char *base, size_t root, size_t n, size_t size, int (*cmp)
         }
 }
 
+/* Up to this many elements of at most INSERTION_ELEMENT_MAX bytes,
+ * binary insertion: about n log2 n comparisons, half of heapsort's, and
+ * memmove rather than element-wise swaps (a directory of a chip's sensor
+ * files, hwmon's readings of 136 bytes). Past it, the n^2 / 4 elements
+ * moved cost more than the comparisons saved. */
+#define INSERTION_MAX 32
+#define INSERTION_ELEMENT_MAX 256
+
+static void insertion_sort(char *b, size_t n, size_t size, int (*cmp)(const void *, const void *, void *), void *ctx) {
+        char tmp[INSERTION_ELEMENT_MAX];
+        for (size_t i = 1; i < n; i++) {
+                char *e = b + i * size;
+                if (cmp(e - size, e, ctx) <= 0)
+                        continue; /* in place already: a sorted run costs one comparison an element */
+                /* the first of b[0, i - 1) greater than e */
+                size_t lo = 0, hi = i - 1;
+                while (lo < hi) {
+                        size_t mid = lo + (hi - lo) / 2;
+                        if (cmp(b + mid * size, e, ctx) <= 0)
+                                lo = mid + 1;
+                        else
+                                hi = mid;
+                }
+                memcpy(tmp, e, size);
+                memmove(b + (lo + 1) * size, b + lo * size, (i - lo) * size);
+                memcpy(b + lo * size, tmp, size);
+        }
+}
+
 void sort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *), void *ctx) {
         char *b = base;
         if (n < 2)
                 return;
+        if (n <= INSERTION_MAX && size <= INSERTION_ELEMENT_MAX) {
+                insertion_sort(b, n, size, cmp, ctx);
+                return;
+        }
         for (size_t i = n / 2; i-- > 0;)
                 sift_down(b, i, n, size, cmp, ctx);
         for (size_t end = n - 1; end > 0; end--) {

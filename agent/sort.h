@@ -1,8 +1,9 @@
 /* Sorting without allocating and with a context argument. glibc's qsort
  * is a merge sort that allocates a buffer past 1 KiB and takes no context,
  * which pushed callers into file-scope statics; scrapes sort on every run,
- * so neither is wanted. Heapsort: in place, O(n log n), not stable (give
- * cmp a tie-break when order matters). */
+ * so neither is wanted. Binary insertion for short arrays, heapsort past
+ * them: in place, O(n log n), not stable (give cmp a tie-break when order
+ * matters). */
 #pragma once
 
 #include <stddef.h>

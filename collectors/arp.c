@@ -119,7 +119,8 @@ static bool arp_line_valid(const struct field *f, char *ret_device) {
 
 static int arp_collect(void *state, struct collect_ctx *ctx) {
         struct arp_state *s = state;
-        int r = optional_file_read(&s->arp_file, s->procfs, "net/arp", false, FILE_MAX_TABLE, &s->file);
+        /* a line a neighbour: two addresses, the flags, the device */
+        int r = optional_file_read_records(&s->arp_file, s->procfs, "net/arp", 256, FILE_MAX_TABLE, &s->file);
         if (r < 0)
                 return r;
         struct lines lines = lines_of(&s->file, &ctx->parse_errors);

@@ -122,7 +122,9 @@ static int conntrack_collect(void *state, struct collect_ctx *ctx) {
 
         /* a network namespace may lack the statistics: size and limit alone */
         uint64_t sums[ELEMENTSOF(stat_columns)] = {0};
-        r = optional_file_read(&s->stat_file, s->procfs, "net/stat/nf_conntrack", false, FILE_MAX_TABLE, &s->file);
+        /* the header, then a line of 17 hex words a CPU */
+        r = optional_file_read_records(&s->stat_file, s->procfs, "net/stat/nf_conntrack", 256, FILE_MAX_TABLE,
+                                       &s->file);
         if (r < 0 && r != -ENOENT)
                 return r;
         if (r == 0 && conntrack_stat_sums(s, ctx, sums))

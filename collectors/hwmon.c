@@ -19,6 +19,7 @@
 #include "desc_cache.h"
 #include "dirlist.h"
 #include "fileio.h"
+#include "optional_file.h"
 #include "sort.h"
 
 static const char *const sensor_types[] = {
@@ -51,6 +52,9 @@ struct hwmon_state {
         struct chip_cache *chips_seen;
         size_t n_chips_seen, cap_chips_seen;
         struct dirlist chips, files;
+        /* /sys/class/hwmon is missing where no driver registered the class
+         * (a VM): looked for once a minute then (optional_file.h) */
+        uint64_t chips_missing_until_ns;
         struct desc_cache descs;
         struct reading *readings;
         size_t n, cap;
@@ -170,13 +174,15 @@ static int reading_cmp(const void *a, const void *b, _unused_ void *ctx) {
 
 /* Reads the sensor files of dir into s->readings. */
 static int read_sensors(struct hwmon_state *s, const char *dir) {
-        int listed = dirlist_read(&s->files, dir);
+        /* a dir that is missing or not a directory (device/ of a virtual
+         * chip) has no sensors */
+        _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return 0;
+        int listed = dirlist_read_fd(&s->files, dirfd);
         if (listed == -ENOMEM)
                 return listed;
         if (listed < 0)
-                return 0;
-        _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dirfd < 0)
                 return 0;
         for (size_t i = 0; i < s->files.n; i++) {
                 const char *file = dirlist_name(&s->files, i);
@@ -408,7 +414,7 @@ static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char
         s->n = 0;
         buf_reset(&s->values);
         int r = read_sensors(s, dir);
-        if (r >= 0 && path_join(device, sizeof(device), dir, "device") == 0 && stat(device, &st) == 0)
+        if (r >= 0 && path_join(device, sizeof(device), dir, "device") == 0)
                 r = read_sensors(s, device);
         if (r < 0)
                 return r;
@@ -455,7 +461,7 @@ static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char
 
 static int hwmon_collect(void *state, struct collect_ctx *ctx) {
         struct hwmon_state *s = state;
-        int r = dirlist_read_kept(&s->chips, s->dir);
+        int r = optional_dirlist_read(&s->chips_missing_until_ns, &s->chips, s->dir);
         if (r < 0)
                 return r;
         buf_reset(&s->chip_labels);

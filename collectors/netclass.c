@@ -260,6 +260,15 @@ static bool netlink_property(const struct netlink_link *k, size_t p, int64_t *v)
         }
 }
 
+/* Whether sysfs refuses attribute a of the interface k describes without
+ * being asked: duplex and speed are -EINVAL on an interface that is not
+ * up (their show functions ask the driver only when netif_running), as
+ * are most of the interfaces of a host with many (veths of stopped
+ * containers, spare ports). */
+static bool netlink_refuses(const struct netlink_link *k, size_t a) {
+        return k && !(k->flags & IFF_UP) && (a == T_DUPLEX || a == N_TEXT + P_SPEED);
+}
+
 /* Reads an interface's attributes into f, from k (the dump's entry, or
  * NULL) and sysfs; -ENODEV when a cached descriptor belongs to an
  * interface since removed (and perhaps made again under the same name). */
@@ -278,7 +287,7 @@ static int read_iface(const struct netclass_state *s, struct iface_fds *c, int *
                         (void) snprintf(text[a], text_size[a], "%s", v);
                         continue;
                 }
-                int r = attr_read(s, c, dirfd, name, a, text[a], text_size[a]);
+                int r = netlink_refuses(k, a) ? -EINVAL : attr_read(s, c, dirfd, name, a, text[a], text_size[a]);
                 if (r == -ENODEV && c)
                         return r;
                 if (r < 0)
@@ -300,7 +309,8 @@ static int read_iface(const struct netclass_state *s, struct iface_fds *c, int *
                         continue;
                 }
                 char v[32];
-                int r = attr_read(s, c, dirfd, name, N_TEXT + p, v, sizeof(v));
+                int r = netlink_refuses(k, N_TEXT + p) ? -EINVAL
+                                                       : attr_read(s, c, dirfd, name, N_TEXT + p, v, sizeof(v));
                 if (r == -ENODEV && c)
                         return r;
                 if (r >= 0) {

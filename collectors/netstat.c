@@ -274,11 +274,12 @@ static int netstat_collect(void *state, struct collect_ctx *ctx) {
         static const char *const rels[] = {"net/netstat", "net/snmp"};
         size_t k = 0;
         for (size_t i = 0; i < ELEMENTSOF(rels); i++) {
-                int r = kernel_file_read(files[i], s->procfs, rels[i], FILE_MAX_SMALL, &s->file);
+                /* both made in one piece (single_open) */
+                int r = kernel_file_read_one_piece(files[i], s->procfs, rels[i], FILE_MAX_SMALL, &s->file);
                 if (r < 0 || (r = netstat_parse_pairs(s, ctx, &k)) < 0)
                         return r;
         }
-        int r = optional_file_read(&s->snmp6_file, s->procfs, "net/snmp6", false, FILE_MAX_SMALL, &s->file);
+        int r = optional_file_read(&s->snmp6_file, s->procfs, "net/snmp6", true, FILE_MAX_SMALL, &s->file);
         if (r == 0)
                 r = netstat_parse_snmp6(s, ctx, first);
         if (r < 0 && r != -ENOENT)

@@ -33,6 +33,13 @@ int optional_file_read(struct optional_file *f, const char *root, const char *re
         return optional_note(&f->missing_until_ns, r);
 }
 
+int optional_file_read_records(struct optional_file *f, const char *root, const char *rel, size_t record_max,
+                               size_t max, struct buf *b) {
+        if (optional_still_missing(&f->missing_until_ns))
+                return -ENOENT;
+        return optional_note(&f->missing_until_ns, kernel_file_read_records(&f->kf, root, rel, record_max, max, b));
+}
+
 int optional_dirlist_read(uint64_t *missing_until_ns, struct dirlist *l, const char *path) {
         if (optional_still_missing(missing_until_ns))
                 return -ENOENT;

@@ -19,6 +19,10 @@ struct optional_file {
  * minute ago. */
 int optional_file_read(struct optional_file *f, const char *root, const char *rel, bool one_piece, size_t max,
                        struct buf *b);
+/* The same with kernel_file_read_records, for a file made record by
+ * record, none longer than record_max bytes. */
+int optional_file_read_records(struct optional_file *f, const char *root, const char *rel, size_t record_max,
+                               size_t max, struct buf *b);
 /* The same for a file holding one decimal number on one line (a sysctl):
  * -EBADMSG if it holds anything else. */
 int optional_file_read_u64(struct optional_file *f, const char *root, const char *rel, struct buf *b, uint64_t *ret);

@@ -9,6 +9,7 @@
 
 #include "collector.h"
 #include "fileio.h"
+#include "optional_file.h"
 #include "parse.h"
 
 static const struct {
@@ -51,7 +52,9 @@ static const struct {
 
 struct pressure_state {
         const char *procfs;
-        struct kernel_file files[4]; /* cpu, io, memory, irq */
+        /* cpu, io, memory, irq: irq is missing from kernels built without
+         * CONFIG_IRQ_TIME_ACCOUNTING, and is not looked for at every scrape */
+        struct optional_file files[4];
         struct buf file;
 };
 
@@ -69,7 +72,7 @@ static void pressure_free(void *state) {
         struct pressure_state *s = state;
         if (s) {
                 for (size_t i = 0; i < ELEMENTSOF(s->files); i++)
-                        kernel_file_close(&s->files[i]);
+                        optional_file_close(&s->files[i]);
                 buf_free(&s->file);
         }
         free(s);
@@ -104,8 +107,8 @@ static int pressure_collect(void *state, struct collect_ctx *ctx) {
                 /* io and memory give two series each: read their file once */
                 if (!loaded || strcmp(loaded, pressure_series[i].file) != 0) {
                         loaded = pressure_series[i].file;
-                        loaded_r = kernel_file_read_one_piece(&s->files[pressure_series[i].slot], s->procfs, loaded,
-                                                              FILE_MAX_SMALL, &s->file);
+                        loaded_r = optional_file_read(&s->files[pressure_series[i].slot], s->procfs, loaded, true,
+                                                      FILE_MAX_SMALL, &s->file);
                 }
                 if (loaded_r == -ENOENT)
                         continue;

@@ -84,7 +84,9 @@ static const char *softnet_cpu_name(struct softnet_state *s, size_t cpu) {
 
 static int softnet_collect(void *state, struct collect_ctx *ctx) {
         struct softnet_state *s = state;
-        int r = optional_file_read(&s->softnet_file, s->procfs, "net/softnet_stat", false, FILE_MAX_TABLE, &s->file);
+        /* a line of at most 13 words of 8 hex digits a CPU */
+        int r = optional_file_read_records(&s->softnet_file, s->procfs, "net/softnet_stat", 256, FILE_MAX_TABLE,
+                                           &s->file);
         if (r < 0)
                 return r;
         struct lines lines = lines_of(&s->file, &ctx->parse_errors);

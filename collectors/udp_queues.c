@@ -92,7 +92,9 @@ static int udp_queues_collect(void *state, struct collect_ctx *ctx) {
         static const char *const ips[] = {"v4", "v6"};
         int result = -ENOENT;
         for (size_t i = 0; i < ELEMENTSOF(rels); i++) {
-                int r = optional_file_read(&s->files[i], s->procfs, rels[i], false, FILE_MAX_TABLE, &s->file);
+                /* a line a socket: 128 bytes in net/udp (padded), about 210
+                 * at most in net/udp6 */
+                int r = optional_file_read_records(&s->files[i], s->procfs, rels[i], 256, FILE_MAX_TABLE, &s->file);
                 if (r == -ENOENT)
                         continue;
                 if (r < 0)

@@ -88,7 +88,8 @@ static int vmstat_line_build(struct vmstat_state *s, struct vmstat_line *l, stru
 
 static int vmstat_collect(void *state, struct collect_ctx *ctx) {
         struct vmstat_state *s = state;
-        int r = kernel_file_read(&s->vmstat_file, s->procfs, "vmstat", FILE_MAX_SMALL, &s->file);
+        /* a line a counter: a name, a space, at most 20 digits */
+        int r = kernel_file_read_records(&s->vmstat_file, s->procfs, "vmstat", 128, FILE_MAX_SMALL, &s->file);
         if (r < 0)
                 return r;
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "collector.h"
 #include "counter_lines.h"
@@ -128,10 +129,14 @@ static int xfs_collect(void *state, struct collect_ctx *ctx) {
                 return r;
         for (size_t i = 0; i < s->devices.n; i++) {
                 const char *device = dirlist_name(&s->devices, i);
+                /* the kernel's global stats (the file stats/stats), beside
+                 * the file systems' directories: no stats/stats/stats under
+                 * it, and no file system has that name, so not looked for */
+                if (strcmp(device, "stats") == 0)
+                        continue;
                 char rel[NAME_MAX + 16];
                 if (path_join(rel, sizeof(rel), device, "stats/stats") < 0)
                         continue;
-                /* the global /sys/fs/xfs/stats has no stats/stats */
                 r = read_file_at(s->dir, rel, FILE_MAX_SMALL, &s->file);
                 if (r == -ENOENT || r == -ENOTDIR)
                         continue;

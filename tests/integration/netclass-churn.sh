@@ -30,6 +30,13 @@ netclass >"$T/netlink.txt" || fail "vigie --once failed"
 netclass --path.sysfs=/sys/. >"$T/sysfs.txt" || fail "vigie --once --path.sysfs=/sys/. failed"
 diff -u "$T/sysfs.txt" "$T/netlink.txt" || fail "netlink and sysfs disagree (above: - sysfs, + netlink)"
 grep -q 'ifalias="uplink \\"A\\" été"' "$T/netlink.txt" || fail "alias not reported: $(grep churn2 "$T/netlink.txt")"
+# duplex and speed: sysfs has them for the veths that are up, refuses them
+# for those that are down, which netlink's flags tell without asking
+grep -q '^node_network_speed_bytes{device="churn3"} 1250000000$' "$T/netlink.txt" ||
+        fail "no speed for churn3, up: $(grep churn3 "$T/netlink.txt" | grep speed)"
+grep -q '^node_network_info{.*device="churn3",duplex="full"' "$T/netlink.txt" || fail "no duplex for churn3, up"
+grep -q '^node_network_speed_bytes{device="churn0"}' "$T/netlink.txt" && fail "a speed for churn0, down"
+grep -q '^node_network_info{.*device="churn0",duplex="",' "$T/netlink.txt" || fail "a duplex for churn0, down"
 echo "netlink and sysfs agree on $(grep -c . "$T/netlink.txt") series"
 
 # netdev: frames sent from churn2 to churn3 (an unknown ethertype: counted

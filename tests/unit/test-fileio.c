@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -99,6 +102,10 @@ static void test_read_bounds(_unused_ void **state) {
                 if (want == 0)
                         assert_int_equal(b.len, size);
                 kernel_file_close(&kf);
+                assert_int_equal(kernel_file_read_records(&kf, dir, name, 256, max, &b), want);
+                if (want == 0)
+                        assert_int_equal(b.len, size);
+                kernel_file_close(&kf);
                 struct scrape_cache sc = {0};
                 const struct buf *content;
                 scrape_cache_next(&sc);
@@ -155,11 +162,54 @@ static void test_whole_reads(_unused_ void **state) {
         assert_int_equal(rmdir(dir), 0);
 }
 
+/* A seq_file made record by record, read by records, is read to its end
+ * although each read of it stops short at a page: net/udp with 150
+ * sockets of this process (128 bytes a line, about 19 KB) holds every one
+ * of them, on the first read from a kept descriptor and on the next (from
+ * offset 0 again); and once they are closed, the short file again. */
+static void test_read_records_seq_file(_unused_ void **state) {
+        enum { N = 150 };
+        int fds[N];
+        unsigned ports[N];
+        for (size_t i = 0; i < N; i++) {
+                fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+                socklen_t len = sizeof(a);
+                if (fds[i] < 0 || bind(fds[i], (struct sockaddr *) &a, sizeof(a)) < 0 ||
+                    getsockname(fds[i], (struct sockaddr *) &a, &len) < 0)
+                        skip(); /* no UDP on loopback here */
+                ports[i] = ntohs(a.sin_port);
+        }
+        struct kernel_file kf = {0};
+        struct buf b = {0};
+        for (int round = 0; round < 2; round++) {
+                assert_int_equal(kernel_file_read_records(&kf, "/proc", "self/net/udp", 256, FILE_MAX_TABLE, &b), 0);
+                assert_true(b.len > (size_t) N * 128);
+                for (size_t i = 0; i < N; i++) {
+                        char want[32];
+                        (void) snprintf(want, sizeof(want), "0100007F:%04X ", ports[i]); /* local_address */
+                        assert_non_null(strstr(b.data, want));
+                }
+        }
+        for (size_t i = 0; i < N; i++)
+                (void) close(fds[i]);
+        assert_int_equal(kernel_file_read_records(&kf, "/proc", "self/net/udp", 256, FILE_MAX_TABLE, &b), 0);
+        assert_non_null(strstr(b.data, "local_address"));
+        for (size_t i = 0; i < N; i++) {
+                char want[32];
+                (void) snprintf(want, sizeof(want), "0100007F:%04X ", ports[i]);
+                assert_null(strstr(b.data, want));
+        }
+        kernel_file_close(&kf);
+        buf_free(&b);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_file_stamp),
                 cmocka_unit_test(test_read_bounds),
                 cmocka_unit_test(test_whole_reads),
+                cmocka_unit_test(test_read_records_seq_file),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

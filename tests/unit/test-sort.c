@@ -1,5 +1,5 @@
-/* agent/sort.c: sort_r's heapsort with a context, and bsearch_r over
- * what it sorted. */
+/* agent/sort.c: sort_r's insertion sort and heapsort with a context, and
+ * bsearch_r over what it sorted. */
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -140,11 +140,58 @@ static void test_sort_random(_unused_ void **state) {
         assert_memory_equal(a, b, sizeof(a));
 }
 
+/* Every length from 0 to 80, across the switch from insertion to
+ * heapsort at 32: seeded values with repeats sorted as qsort sorts them,
+ * and elements of 100 bytes (sorted by insertion up to 32) and of 300
+ * (always by heapsort) come out whole and in order. */
+struct wider {
+        int key;
+        char body[296];
+};
+
+static int wider_cmp(const void *a, const void *b, _unused_ void *ctx) {
+        int x = ((const struct wider *) a)->key, y = ((const struct wider *) b)->key;
+        return (x > y) - (x < y);
+}
+
+static void test_sort_lengths(_unused_ void **state) {
+        enum { N = 80 };
+        static int a[N], b[N];
+        static struct wide w[N];
+        static struct wider v[N];
+        uint32_t x = 88172645u;
+        for (size_t n = 0; n <= N; n++) {
+                for (size_t i = 0; i < n; i++) {
+                        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+                        a[i] = b[i] = (int) (x % 40);
+                        memset(&w[i], 'a' + a[i] % 26, sizeof(w[i]));
+                        w[i].key = a[i];
+                        memset(&v[i], 'A' + a[i] % 26, sizeof(v[i]));
+                        v[i].key = a[i];
+                }
+                int dir = 1;
+                size_t off = offsetof(struct wide, key);
+                sort_r(a, n, sizeof(a[0]), int_cmp, &dir);
+                sort_r(w, n, sizeof(w[0]), wide_cmp, &off);
+                sort_r(v, n, sizeof(v[0]), wider_cmp, NULL);
+                qsort(b, n, sizeof(b[0]), qsort_cmp);
+                for (size_t i = 0; i < n; i++) {
+                        assert_int_equal(a[i], b[i]);
+                        assert_int_equal(w[i].key, b[i]);
+                        assert_int_equal(w[i].pad[0], 'a' + b[i] % 26);
+                        assert_int_equal(w[i].tail[29], 'a' + b[i] % 26);
+                        assert_int_equal(v[i].key, b[i]);
+                        assert_int_equal(v[i].body[295], 'A' + b[i] % 26);
+                }
+        }
+}
+
 int main(void) {
-        enum { N_FIXED = 2 };
+        enum { N_FIXED = 3 };
         struct CMUnitTest tests[N_FIXED + ELEMENTSOF(sort_cases) + ELEMENTSOF(search_cases)] = {
                 cmocka_unit_test(test_sort_wide),
                 cmocka_unit_test(test_sort_random),
+                cmocka_unit_test(test_sort_lengths),
         };
         size_t n = N_FIXED;
         for (size_t i = 0; i < ELEMENTSOF(sort_cases); i++)
