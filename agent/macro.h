@@ -11,6 +11,11 @@
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _unused_ __attribute__((unused))
+/* Run once (at start, at stop) or rarely: gcc places it in .text.unlikely,
+ * with main's code and the error paths, apart from the scrape path. Where
+ * such a function lives with code a default agent never runs (the
+ * optional library, meson.build), it keeps those pages out of memory. */
+#define _cold_ __attribute__((cold))
 
 static inline void freep(void *p) {
         free(*(void **) p);

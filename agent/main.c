@@ -24,6 +24,7 @@
 #include "registry.h"
 #include "scrape.h"
 #include "systemd.h"
+#include "tls_library.h"
 #include "version.h"
 
 #define EXIT_BAD_CONFIG 2
@@ -40,6 +41,11 @@ static int load_config(const struct options *o, struct config *ret, struct diag 
                 r = config_load(&cfg, o->config_path, diag);
         if (r >= 0)
                 r = options_apply(o, &cfg, diag);
+        /* GnuTLS for a web config (its certificates, TLS, the basic auth
+         * cache's HMAC) and for plugins, which may count on it being
+         * initialised; otherwise it stays uninitialised (tls_library.c) */
+        if (r >= 0 && (cfg.web_config_file || cfg.n_plugins > 0) && tls_library_start() < 0)
+                r = diag_set(diag, "GnuTLS does not initialise");
         if (r < 0) {
                 config_free(&cfg);
                 return r;

@@ -7,6 +7,7 @@
 #include "scrape.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,7 @@ struct scrape_engine {
          * on a running collection; taken inside lock, never around it. */
         pthread_mutex_t status_lock;
         struct generation *gen; /* swapped under both locks */
+        size_t heap_free_low;   /* the heap's free bytes at their lowest since the last trim */
         struct metric_set set;
         struct self_metrics self;
         bool self_ok;
@@ -539,6 +541,25 @@ void scrape_engine_set_observer(struct scrape_engine *e, void (*fn)(const struct
         (void) pthread_mutex_unlock(&e->lock);
 }
 
+/* What the heap frees stays resident where it lies between chunks in use
+ * (glibc gives back only the top): the first scrapes free what sized the
+ * buffers (the filters' compiled patterns among it), a burst of
+ * connections frees its buffers when it ends. Once HEAP_GIVE_BACK more
+ * bytes lie free than at the lowest since the last trim, malloc_trim
+ * returns their pages. Steady state allocates nothing, so this trims
+ * only after such a change; the look costs a walk of the free lists. */
+#define HEAP_GIVE_BACK ((size_t) 64 * 1024)
+
+static void heap_give_back(struct scrape_engine *e) {
+        struct mallinfo2 mi = mallinfo2();
+        if (mi.fordblks < e->heap_free_low || e->heap_free_low == 0)
+                e->heap_free_low = mi.fordblks;
+        else if (mi.fordblks - e->heap_free_low >= HEAP_GIVE_BACK) {
+                (void) malloc_trim(0);
+                e->heap_free_low = mi.fordblks;
+        }
+}
+
 int scrape_engine_collect(struct scrape_engine *e, int (*consume)(const struct metric_set *set, void *userdata),
                           void *userdata) {
         (void) pthread_mutex_lock(&e->lock);
@@ -552,6 +573,7 @@ int scrape_engine_collect(struct scrape_engine *e, int (*consume)(const struct m
                                 e->observer.fn(&e->set, e->observer.userdata);
                         r = consume(&e->set, userdata);
                 }
+                heap_give_back(e);
         }
         (void) pthread_mutex_unlock(&e->lock);
         return r;

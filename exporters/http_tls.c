@@ -184,7 +184,7 @@ int http_tls_reload(struct http_tls *t, const struct web_config *wc, struct diag
         return strcmp(p, t->priorities) != 0;
 }
 
-void http_tls_free(struct http_tls *t) {
+_cold_ void http_tls_free(struct http_tls *t) {
         if (!t)
                 return;
         (void) pthread_mutex_lock(&active_lock);

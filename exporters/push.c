@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "fileio.h"
 #include "log.h"
+#include "macro.h"
 #include "push_libs.h"
 #include "push_queue.h"
 #include "remote_write.h"
@@ -440,7 +441,7 @@ static int target_init(struct target *t, const struct config *cfg, const struct 
         return 0;
 }
 
-int push_check(const struct config *cfg, struct diag *diag) {
+_cold_ int push_check(const struct config *cfg, struct diag *diag) {
         for (size_t i = 0; i < cfg->n_push_targets; i++) {
                 struct target t = {0};
                 int r = target_init(&t, cfg, &cfg->push_targets[i], diag);
@@ -877,7 +878,7 @@ static void *collect_main(void *arg) {
 
 /* --- lifecycle --- */
 
-int push_start(const struct config *cfg, struct scrape_engine *engine, struct push **ret, struct diag *diag) {
+_cold_ int push_start(const struct config *cfg, struct scrape_engine *engine, struct push **ret, struct diag *diag) {
         *ret = NULL;
         if (cfg->n_push_targets == 0)
                 return 0;
@@ -967,7 +968,7 @@ int push_start(const struct config *cfg, struct scrape_engine *engine, struct pu
         return 0;
 }
 
-void push_stop(struct push *p) {
+_cold_ void push_stop(struct push *p) {
         if (!p)
                 return;
         atomic_store(&p->stopping, true);

@@ -4,6 +4,9 @@
 # with its defaults maps neither libyaml nor libcrypt (--web.config.file),
 # nor libcurl nor libsnappy (push, http probes); one given a web
 # configuration maps libyaml and libcrypt, and checks a password with them.
+# GnuTLS, which libmicrohttpd links, is mapped in every agent but
+# initialised only with a web configuration (agent/tls_library.c): its
+# code stays out of memory in the others.
 source "$(dirname "$0")/lib.sh"
 need curl python3
 
@@ -12,9 +15,16 @@ mapped() {
         awk '$6 ~ /^\// { n = split($6, p, "/"); print p[n] }' /proc/"$1"/maps | sort -u
 }
 
+# code_kb PID: resident kB of libgnutls's executable mapping in PID
+code_kb() {
+        awk '$6 ~ /libgnutls\.so/ && $2 ~ /x/ { on = 1; next } /^[0-9a-f]+-/ { on = 0 } on && $1 == "Rss:" { print $2 }' \
+                /proc/"$1"/smaps
+}
+
 start_vigie plain
 serves "$VIGIE_URL/metrics" '^node_cpu_seconds_total' || fail "no metrics"
 mapped "$VIGIE_PID" >"$T/plain.maps"
+plain_tls_kb=$(code_kb "$VIGIE_PID")
 for lib in libyaml libcrypt libcurl libsnappy; do
         ! grep -q "^$lib" "$T/plain.maps" || fail "$lib is mapped with no feature that needs it: $(grep "^$lib" "$T/plain.maps")"
 done
@@ -38,4 +48,10 @@ mapped "$VIGIE_PID" >"$T/web.maps"
 for lib in libyaml libcrypt; do
         grep -q "^$lib" "$T/web.maps" || fail "$lib is not mapped although the web configuration needs it"
 done
-echo "lazy-libs: ok (mapped by default: $(grep -c . "$T/plain.maps") files)"
+web_tls_kb=$(code_kb "$VIGIE_PID")
+[ -n "$plain_tls_kb" ] && [ -n "$web_tls_kb" ] || fail "libgnutls is not mapped (plain: '$plain_tls_kb', web: '$web_tls_kb')"
+# initialised, GnuTLS runs about 550 kB of its code; left alone, the
+# dynamic linker's fault-around maps one 64 kB window
+[ $((plain_tls_kb * 2)) -lt "$web_tls_kb" ] ||
+        fail "GnuTLS's code is resident without a web configuration: $plain_tls_kb kB, $web_tls_kb kB with one"
+echo "lazy-libs: ok (mapped by default: $(grep -c . "$T/plain.maps") files; GnuTLS's code resident: $plain_tls_kb kB, $web_tls_kb kB with a web configuration)"
