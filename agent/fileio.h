@@ -108,9 +108,10 @@ int kernel_file_read(struct kernel_file *f, const char *root, const char *rel, s
  * record by record (net/dev, diskstats, mountinfo), where a read may stop
  * short of the end at a page's worth. */
 int kernel_file_read_one_piece(struct kernel_file *f, const char *root, const char *rel, size_t max, struct buf *b);
-/* The same for a file made record by record (seq_file: diskstats,
- * net/udp, vmstat), none longer than record_max bytes (its newline
- * included). Such a read fills the kernel's buffer of a page (4 KiB at
+/* The same for a file made record by record (seq_file: net/udp, vmstat,
+ * net/arp), none longer than record_max bytes (its newline included):
+ * only where the kernel's record is one line of bounded length (not
+ * diskstats, whose record is a disk with all its partitions). Such a read fills the kernel's buffer of a page (4 KiB at
  * least) with whole records until the file ends or the next record does
  * not fit: a read that leaves room for one more record of record_max
  * bytes reached the end, and the read that would return 0 is spared (in

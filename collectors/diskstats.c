@@ -278,9 +278,11 @@ static void emit_udev_gauge(struct diskstats_state *s, struct collect_ctx *ctx, 
 
 static int diskstats_collect(void *state, struct collect_ctx *ctx) {
         struct diskstats_state *s = state;
-        /* a line a device: two numbers, a name of at most 32 bytes, 17
-         * counters of at most 20 digits */
-        int r = kernel_file_read_records(&s->diskstats_file, s->procfs, "diskstats", 512, FILE_MAX_TABLE, &s->file);
+        /* Read to the read that says 0: the kernel's record here is a disk
+         * with every partition of it (block/genhd.c diskstats_show), a line
+         * each, so no bound on a record's length tells a short read from
+         * the end of the file. */
+        int r = kernel_file_read(&s->diskstats_file, s->procfs, "diskstats", FILE_MAX_TABLE, &s->file);
         if (r < 0)
                 return r;
         r = diskstats_parse(s, ctx);
