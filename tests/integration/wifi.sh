@@ -23,7 +23,33 @@ hwsim=$(grep -o '^[^:]*/mac80211_hwsim\.ko[^:]*' "$moddir/modules.dep" || true)
 [ -n "$hwsim" ] || skip "kernel $kver has no mac80211_hwsim module"
 busybox_bin=$(command -v busybox)
 # a dynamically linked busybox would need its libraries too; the static one does not
-ldd "$busybox_bin" 2>&1 | grep -q 'not a dynamic' || skip "busybox is not the static one (busybox-static)"
+case $(ldd "$busybox_bin" 2>&1 || true) in
+*"not a dynamic"*) ;;
+*) skip "busybox is not the static one (busybox-static)" ;;
+esac
+
+# A host without nl80211 (this one has no cfg80211): no data, success 0,
+# and one look for the family over five scrapes, not a socket each time.
+if ! "$NL80211_CAPTURE" >"$T/host-capture.out" 2>&1 && grep -q 'family No such file' "$T/host-capture.out" &&
+        command -v strace >/dev/null; then
+        port=$(free_port)
+        strace -f -qq -e trace=socket -o "$T/strace.out" "$VIGIE" --web.listen-address="127.0.0.1:$port" \
+                --collector.disable-defaults --collector.wifi >"$T/host-vigie.log" 2>&1 &
+        strace_pid=$!
+        PIDS+=($strace_pid)
+        wait_for 20 curl -fsS "http://127.0.0.1:$port/-/ready" || fail "vigie did not start under strace"
+        for _ in 1 2 3 4 5; do
+                curl -fsS "http://127.0.0.1:$port/metrics" -o "$T/host.prom"
+        done
+        grep -q '^node_scrape_collector_success{collector="wifi"} 0$' "$T/host.prom" || fail "no nl80211: not success 0"
+        ! grep -q '^node_wifi_' "$T/host.prom" || fail "no nl80211, yet wifi series"
+        n=$(grep -c 'socket(AF_NETLINK, [^,]*, NETLINK_GENERIC)' "$T/strace.out" || true)
+        [ "$n" = 1 ] || fail "no nl80211: $n generic netlink sockets over five scrapes, not 1"
+        echo "host without nl80211: success 0, no series, one lookup over five scrapes"
+        vigie_pid=$(pgrep -P "$strace_pid" || true)
+        [ -z "$vigie_pid" ] || kill "$vigie_pid"
+        wait "$strace_pid" || true
+fi
 
 R=$T/root
 mkdir -p "$R"/{bin,dev,proc,sys,tmp,run,etc,lib/modules}
