@@ -317,7 +317,7 @@ static const struct metric_desc *const wifi_families[] = {
 
 const struct collector wifi_collector = {
         .name = "wifi",
-        .help = "WiFi interfaces, their BSS and stations, over nl80211 (generic netlink) (off by default)",
+        .help = "WiFi interfaces, their BSS and stations, over nl80211 (generic netlink)",
         .default_enabled = false,
         .init = wifi_init,
         .collect = wifi_collect,
