@@ -3,7 +3,7 @@
 # qemu with an initramfs built here (busybox, the mac80211_hwsim modules,
 # hostapd, wpa_supplicant, vigie and Debian's prometheus-node-exporter).
 # Inside, hwsim's two radios make an access point (hostapd, an SSID with
-# a quote and a backslash) and a station (wpa_supplicant, on an interface
+# a quote, a backslash, a newline and a byte that is not UTF-8) and a station (wpa_supplicant, on an interface
 # whose name has a quote too); once they are associated both agents are
 # read, their expositions go out on the serial console between markers,
 # and the host compares them family by family. No network leaves the VM:
@@ -94,8 +94,9 @@ for m in $order; do
         echo "/lib/modules/$m" >>"$R/modules"
 done
 
-# the SSID and the station's interface name: a quote and a backslash each
-ssid='vigie "wifi" \ test'
+# the SSID and the station's interface name: a quote and a backslash each,
+# and in the SSID a newline and a byte that is not UTF-8
+ssid=$'vigie "wifi" \\ test\n\xff'
 ssid_hex=$(printf '%s' "$ssid" | od -An -tx1 | tr -d ' \n')
 station_if='wl"an\1'
 cat >"$R/hostapd.conf" <<EOF
@@ -217,7 +218,7 @@ for f in $families; do
         grep -q "^compared .*[ ,]$f\(,\|\$\)" "$T/compare.out" || fail "$f was not compared"
 done
 # the hostile names, escaped as node_exporter escapes them
-grep -qF 'node_wifi_station_info{device="wl\"an\\1",bssid="02:00:00:00:00:00",ssid="vigie \"wifi\" \\ test",mode="client"} 1' \
+grep -qF 'node_wifi_station_info{device="wl\"an\\1",bssid="02:00:00:00:00:00",ssid="vigie \"wifi\" \\ test\n'$'\xef\xbf\xbd''",mode="client"} 1' \
         "$T/vigie.prom" || fail "station_info: $(grep station_info "$T/vigie.prom")"
 grep -q '^node_scrape_collector_success{collector="wifi"} 1$' "$T/vigie.prom" || fail "wifi did not succeed"
 # promtool's one remark, about node_exporter's own names, allowed
