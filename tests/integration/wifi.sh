@@ -89,9 +89,17 @@ done
 order="$order $hwsim"
 : >"$R/modules"
 for m in $order; do
+        # busybox's insmod takes plain modules: a compressed one (later
+        # Debian kernels) is uncompressed on the way in
+        ko=${m%.xz}
+        ko=${ko%.zst}
         mkdir -p "$R/lib/modules/$(dirname "$m")"
-        cp "$moddir/$m" "$R/lib/modules/$m"
-        echo "/lib/modules/$m" >>"$R/modules"
+        case $m in
+        *.xz) xz -dc "$moddir/$m" >"$R/lib/modules/$ko" ;;
+        *.zst) zstd -qdc "$moddir/$m" >"$R/lib/modules/$ko" ;;
+        *) cp "$moddir/$m" "$R/lib/modules/$ko" ;;
+        esac
+        echo "/lib/modules/$ko" >>"$R/modules"
 done
 
 # the SSID and the station's interface name: a quote and a backslash each,
