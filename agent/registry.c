@@ -72,6 +72,7 @@ extern const struct collector cgroups_collector;
 extern const struct collector drm_collector;
 extern const struct collector logind_collector;
 extern const struct collector perf_collector;
+extern const struct collector wifi_collector;
 
 /* one a line, in run order: clang-format would pack them into a grid */
 // clang-format off
@@ -143,6 +144,7 @@ const struct collector *const registry_collectors[] = {
         &drm_collector,
         &logind_collector,
         &perf_collector,
+        &wifi_collector,
 };
 // clang-format on
 

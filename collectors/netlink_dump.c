@@ -33,7 +33,8 @@ int netlink_dump_parse(const void *data, size_t len, uint32_t seq, netlink_dump_
                         const struct nlmsgerr *e = NLMSG_DATA(h);
                         if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
                                 return -EBADMSG;
-                        return e->error < 0 ? e->error : -EPROTO;
+                        /* 0: the acknowledgement that ends a request sent with NLM_F_ACK */
+                        return e->error < 0 ? e->error : e->error == 0 ? 1 : -EPROTO;
                 }
                 int r = on_msg(h, ctx);
                 if (r < 0)

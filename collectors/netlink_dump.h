@@ -24,12 +24,14 @@ typedef int (*netlink_dump_msg_fn)(const struct nlmsghdr *h, void *ctx);
 /* protocol: NETLINK_ROUTE, NETLINK_SOCK_DIAG... */
 void netlink_dump_init(struct netlink_dump *d, int protocol);
 /* Sends req (a netlink message of len bytes, whose sequence number this
- * sets) and hands every answer to on_msg until NLMSG_DONE: 0, or a
- * negative errno (the kernel's, on NLMSG_ERROR). */
+ * sets) and hands every answer to on_msg until NLMSG_DONE, or until the
+ * acknowledgement (NLMSG_ERROR of error 0) of a request sent with
+ * NLM_F_ACK rather than NLM_F_DUMP: 0, or a negative errno (the kernel's,
+ * on NLMSG_ERROR). */
 int netlink_dump_run(struct netlink_dump *d, struct nlmsghdr *req, size_t len, netlink_dump_msg_fn on_msg, void *ctx);
-/* Parses one batch of answers: 1 at NLMSG_DONE, 0 when more is to come, a
- * negative errno on NLMSG_ERROR, a malformed message or one on_msg
- * refused. Messages of another seq are skipped. Exposed for the tests. */
+/* Parses one batch of answers: 1 at NLMSG_DONE or an acknowledgement, 0
+ * when more is to come, a negative errno on NLMSG_ERROR, a malformed
+ * message or one on_msg refused. Messages of another seq are skipped. Exposed for the tests. */
 int netlink_dump_parse(const void *data, size_t len, uint32_t seq, netlink_dump_msg_fn on_msg, void *ctx);
 /* Closes the socket and frees the buffer; the dump can run again. */
 void netlink_dump_free(struct netlink_dump *d);

@@ -29,7 +29,8 @@ build_pkgs=(gcc meson ninja-build pkg-config git libmicrohttpd-dev libinih-dev z
         libyaml-dev libgnutls28-dev libcrypt-dev)
 test_pkgs=(libcmocka-dev clang clang-tidy cppcheck prometheus prometheus-node-exporter curl python3 valgrind systemd dbus
         dbus-user-session procps libfuse3-dev fuse3 victoria-metrics openssl faketime strace clang-format
-        chromium python3-yaml dpkg-dev debhelper lintian rpm rpm2cpio abigail-tools btrfs-progs libpam-systemd wrk)
+        chromium python3-yaml dpkg-dev debhelper lintian rpm rpm2cpio abigail-tools btrfs-progs libpam-systemd wrk
+        qemu-system-x86 linux-image-amd64 busybox-static hostapd wpasupplicant iw cpio)
 
 pkgs=("${build_pkgs[@]}")
 [ "$mode" != run ] && pkgs+=("${test_pkgs[@]}")

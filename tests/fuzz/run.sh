@@ -77,6 +77,13 @@ fuzz-dcmi)
         replay "$SOURCE_ROOT/tests/fuzz/regressions/$name"
         fuzz dcmi "$T/corpus"
         ;;
+fuzz-nl80211)
+        # what a real kernel answered to the wifi collector (wifi.sh's VM)
+        mkdir -p "$T/corpus"
+        cp "$SOURCE_ROOT"/tests/unit/nl80211/*.bin "$T/corpus/"
+        replay "$SOURCE_ROOT/tests/fuzz/regressions/$name"
+        fuzz nl80211 "$T/corpus"
+        ;;
 fuzz-queue)
         : "${QUEUE_DRIVER:?}"
         mkdir -p "$T/corpus"

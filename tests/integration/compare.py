@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Compares vigie with node_exporter on the same machine, from three reads
-taken in this order: node_exporter, vigie, node_exporter.
+taken in this order: node_exporter, vigie, node_exporter (a third URL, when
+given, is the second node_exporter read: file:// URLs of expositions saved
+elsewhere, as wifi.sh's from its VM).
 
 For every family both expose: the same TYPE, HELP and label sets. Values:
 a counter read by vigie lies between node_exporter's two reads (the kernel
@@ -53,7 +55,10 @@ def margin(name, value):
             return max(absolute, relative * abs(value))
     return None
 # values that describe the exporter, not the host
-SHAPE_ONLY_PREFIXES = ("process_", "node_scrape_collector_duration_seconds")
+SHAPE_ONLY_PREFIXES = ("process_", "node_scrape_collector_duration_seconds",
+                       # what a radio link does at the instant it is read
+                       "node_wifi_station_inactive_seconds", "node_wifi_station_receive_bits_per_second",
+                       "node_wifi_station_transmit_bits_per_second", "node_wifi_station_signal_dbm")
 # the Go runtime and HTTP handler of node_exporter, which vigie has no reason to copy
 NE_ONLY_PREFIXES = ("go_", "promhttp_", "node_exporter_build_info")
 
@@ -64,10 +69,10 @@ def get(url):
         return expfmt.parse(r.read().decode("utf-8"))
 
 
-def main(ne_url, vigie_url):
+def main(ne_url, vigie_url, ne_url2=None):
     ne1 = get(ne_url)
     vg = get(vigie_url)
-    ne2 = get(ne_url)
+    ne2 = get(ne_url2 or ne_url)
     errors = []
     compared = 0
     common = sorted(set(ne1) & set(vg))
@@ -106,4 +111,4 @@ def main(ne_url, vigie_url):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:4]))
