@@ -10,12 +10,13 @@
 need curl
 
 value() { sed -n "s/^$1 \(.*\)$/\1/p" "$T/served"; }
-# processes of the programs (sleep 300N) older than any run of theirs
+# processes of the programs (sleep 300N) older than any run of theirs;
+# not those older than this test (another run's, stopped half-way)
 leftovers() {
         local pid t
         for pid in $(pgrep -f 'sleep 300[0-9]' || true); do
                 t=$(ps -o etimes= -p "$pid" || true)
-                if [ -n "$t" ] && [ "$t" -gt 3 ]; then
+                if [ -n "$t" ] && [ "$t" -gt 3 ] && [ "$t" -le "$SECONDS" ]; then
                         ps -o pid,etimes,cmd -p "$pid" || true
                 fi
         done
