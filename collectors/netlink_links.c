@@ -32,9 +32,7 @@ const char *netlink_operstate_name(uint8_t operstate) {
         return operstate < ELEMENTSOF(names) ? names[operstate] : "unknown";
 }
 
-/* Hardware addresses as sysfs prints them: lower-case hex bytes joined by
- * ':', as much as fits. */
-static void put_hw_address(char *out, size_t size, const uint8_t *a, size_t n) {
+void netlink_hw_address_text(char *out, size_t size, const uint8_t *a, size_t n) {
         static const char hex[] = "0123456789abcdef";
         size_t o = 0;
         for (size_t i = 0; i < n && o + 3 < size; i++) {
@@ -93,9 +91,11 @@ static int parse_link(struct netlink_links *l, const struct nlmsghdr *h) {
                         put_string(k->name, sizeof(k->name), RTA_DATA(a), RTA_PAYLOAD(a));
                         named = k->name[0] != '\0';
                         break;
-                case IFLA_ADDRESS: put_hw_address(k->address, sizeof(k->address), RTA_DATA(a), RTA_PAYLOAD(a)); break;
+                case IFLA_ADDRESS:
+                        netlink_hw_address_text(k->address, sizeof(k->address), RTA_DATA(a), RTA_PAYLOAD(a));
+                        break;
                 case IFLA_BROADCAST:
-                        put_hw_address(k->broadcast, sizeof(k->broadcast), RTA_DATA(a), RTA_PAYLOAD(a));
+                        netlink_hw_address_text(k->broadcast, sizeof(k->broadcast), RTA_DATA(a), RTA_PAYLOAD(a));
                         break;
                 case IFLA_IFALIAS: put_string(k->ifalias, sizeof(k->ifalias), RTA_DATA(a), RTA_PAYLOAD(a)); break;
                 case IFLA_LINK: r = get_u32(a, &k->iflink, NULL); break;

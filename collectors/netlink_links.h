@@ -45,6 +45,9 @@ int netlink_links_dump(struct netlink_links *l);
 int netlink_links_parse(struct netlink_links *l, const void *data, size_t len, uint32_t seq);
 /* The interface named name after a dump, or NULL. */
 const struct netlink_link *netlink_links_find(const struct netlink_links *l, const char *name);
+/* A hardware address as sysfs prints it: lower-case hex bytes joined by
+ * ':', as much as fits in size (3 bytes an address byte). */
+void netlink_hw_address_text(char *out, size_t size, const uint8_t *a, size_t n);
 /* sysfs's operstate word for an IF_OPER_* value. */
 const char *netlink_operstate_name(uint8_t operstate);
 void netlink_links_free(struct netlink_links *l);

@@ -7,8 +7,9 @@
 #include <errno.h>
 #include <linux/genetlink.h>
 #include <linux/nl80211.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "netlink_links.h"
 
 /* What is left of a run of attributes. */
 struct nla_iter {
@@ -337,6 +338,5 @@ int nl80211_parse_station(const struct nlmsghdr *h, struct wifi_station *ret) {
 }
 
 void nl80211_mac_text(const uint8_t mac[NL80211_MAC_LEN], char out[NL80211_MAC_TEXT]) {
-        (void) snprintf(out, NL80211_MAC_TEXT, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-                        mac[5]);
+        netlink_hw_address_text(out, NL80211_MAC_TEXT, mac, NL80211_MAC_LEN);
 }
