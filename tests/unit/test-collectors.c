@@ -655,6 +655,39 @@ static void remove_all(const char *dir, const char *const *rels, size_t n, int (
         }
 }
 
+/* udp_queues believes sockstat's count: a family with no socket in use is
+ * not walked (its file is not read), and is read again once it has one. */
+static void test_udp_queues_none_in_use(_unused_ void **state) {
+        char dir[] = "/tmp/vigie-test-udp.XXXXXX", procfs[256], net[280];
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(procfs, sizeof(procfs), "%s/proc", dir);
+        (void) snprintf(net, sizeof(net), "%s/net", procfs);
+        assert_int_equal(mkdir(procfs, 0700), 0);
+        assert_int_equal(mkdir(net, 0700), 0);
+        static const char udp[] =
+                "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+                "  456: 0100007F:0035 00000000:0000 07 00000300:00001A40 00:00000000 00000000   101        0 21245 2\n";
+        put_file(dir, "proc/net/udp", udp);
+        put_file(dir, "proc/net/sockstat", "sockets: used 5\nUDP: inuse 0 mem 0\n");
+        struct collector_env env = {procfs, procfs, procfs, procfs};
+        const struct collector *c = registry_collectors[registry_find("udp_queues")];
+        void *st = NULL;
+        assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &st), 0);
+        /* the first scrape finds the file; sockstat is asked from the next */
+        assert_int_equal(assert_collects(c, st, "node_udp_queues{ip=\"v4\",queue=\"rx\"} 6720\n"), 0);
+        assert_int_equal(assert_collects(c, st, "node_udp_queues{ip=\"v4\",queue=\"rx\"} 0\n"), 0);
+        assert_int_equal(assert_collects(c, st, "node_udp_queues{ip=\"v4\",queue=\"tx\"} 0\n"), 0);
+        overwrite(dir, "proc/net/sockstat", "sockets: used 5\nUDP: inuse 1 mem 0\n");
+        assert_int_equal(assert_collects(c, st, "node_udp_queues{ip=\"v4\",queue=\"tx\"} 768\n"), 0);
+        /* no sockstat, or a line that does not say: the table is read */
+        overwrite(dir, "proc/net/sockstat", "sockets: used 5\nUDP: inuse x mem 0\n");
+        assert_int_equal(assert_collects(c, st, "node_udp_queues{ip=\"v4\",queue=\"rx\"} 6720\n"), 0);
+        c->free(st);
+        char cmd[300];
+        (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
 struct cached_collectors {
         const struct collector *os, *disk, *textfile;
         void *os_state, *disk_state, *textfile_state;
@@ -1420,6 +1453,7 @@ int main(void) {
                 cmocka_unit_test(test_perf_options),
                 cmocka_unit_test(test_mutated_fixtures),
                 cmocka_unit_test(test_missing_source_remembered),
+                cmocka_unit_test(test_udp_queues_none_in_use),
                 cmocka_unit_test(test_timex_conversion),
         };
         return failed + cmocka_run_group_tests(tests, NULL, NULL);
