@@ -59,12 +59,18 @@ static int check_whole(int fd, size_t len, bool maybe_kernel) {
         return -EIO;
 }
 
-/* A failed read is counted when it is the device's fault (EIO), not an
- * answer such as "no value while the link is down" (EINVAL, ENODATA...). */
+/* A failed open or read is counted when it is the device's fault (EIO),
+ * not an answer such as "no value while the link is down" (EINVAL,
+ * ENODATA...). With check_whole, the only places that give -EIO: so that
+ * every -EIO out of this file is counted, once (fileio_fault_counted). */
 static int read_failed(int err) {
         if (err == EIO)
                 read_faults++;
         return -err;
+}
+
+bool fileio_fault_counted(int r) {
+        return r == -EIO;
 }
 
 /* The buffer seq_file fills at each read (fs/seq_file.c): a page, 4 KiB
@@ -162,7 +168,7 @@ int read_file_at(const char *root, const char *rel, size_t max, struct buf *b) {
 
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
-                return -errno;
+                return read_failed(errno);
         /* under /proc or /sys every file is the kernel's: no size to check */
         return read_into(fd, false, 0, root_kernel_made(root) ? NULL : &(struct whole){0, true}, max, b);
 }
@@ -223,7 +229,7 @@ int read_attr(const char *path, char *buf, size_t size) {
 int read_attr_fd(int dirfd, const char *name, char *buf, size_t size) {
         _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
-                return -errno;
+                return read_failed(errno);
         return read_attr_pread(fd, buf, size);
 }
 
@@ -266,7 +272,7 @@ static int kernel_file_read_as(struct kernel_file *f, const char *root, const ch
                         return r;
                 f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
                 if (f->fd < 0)
-                        return -errno;
+                        return read_failed(errno);
                 f->open = true;
                 f->kernel = fd_kernel_made(f->fd);
         }

@@ -33,10 +33,15 @@ int path_join(char *out, size_t size, const char *root, const char *rel);
  * file system than the kernel's (a copy of /proc, a FUSE or NFS mount
  * under --path.*, a textfile) short of the size the file says it has
  * fails with -EIO: the file was cut short, and its first half would
- * parse as smaller numbers or a shorter table. Such reads, and reads that
- * fail with EIO, are counted per thread: the scrape engine adds them to
- * the running collector's vigie_collector_parse_errors_total. */
+ * parse as smaller numbers or a shorter table. Such reads, and opens and
+ * reads that fail with EIO, are counted per thread: the scrape engine adds
+ * them to the running collector's vigie_collector_parse_errors_total. */
 unsigned long fileio_read_faults(void);
+/* Whether r, what a function below returned, is a fault counted so
+ * already: every -EIO they return is, and nothing else. A collector that
+ * counts the reads it could not use counts only those for which this is
+ * false, so that one fault is counted once, whichever reader met it. */
+bool fileio_fault_counted(int r);
 
 /* Replaces the content of b with what fd holds from where it stands to
  * its end, NUL-terminated: 0, -EFBIG past max bytes, or another negative

@@ -121,13 +121,20 @@ static void btrfs_free(void *state) {
         free(s);
 }
 
+/* Whether a read that gave r is counted here: one that failed, but not
+ * for an attribute that is not there, nor for a fault that fileio counted
+ * already. */
+static bool btrfs_counted(int r) {
+        return r < 0 && r != -ENOENT && !fileio_fault_counted(r);
+}
+
 /* dirfd/name's number into *ret: true; false, and no series, for an
  * attribute the kernel does not have (or a device gone since the
  * listing), and for anything that does not read as a number, counted.
  * Never 0 for a value that could not be read. */
 static bool btrfs_value(int dirfd, const char *name, struct collect_ctx *ctx, uint64_t *ret) {
         int r = sysfs_attr_u64_fd(dirfd, name, ret);
-        ctx->parse_errors += r < 0 && r != -ENOENT;
+        ctx->parse_errors += btrfs_counted(r);
         return r == 0;
 }
 
@@ -348,7 +355,7 @@ static int btrfs_filesystem(struct btrfs_state *s, const char *name, struct coll
         /* a label has up to 255 bytes; node_exporter reads 128 of them */
         const char *label = sysfs_attr_go_text_fd(fsfd, "label", label_text, &cut, &err);
         if (!label) {
-                ctx->parse_errors += err != -ENOENT;
+                ctx->parse_errors += btrfs_counted(err);
                 label = "";
         }
         (void) metric_set_family(ctx->set, &info_desc);

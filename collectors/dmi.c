@@ -66,7 +66,7 @@ static void dmi_free(void *state) {
 /* Attribute k into s->text[k]: 1 if there, 0 if not (missing, or root's
  * only: the serials and the UUID), -EBADMSG for something else in its
  * place (not a regular file, past 128 bytes: cut there, as node_exporter
- * cuts it) or a failed read. */
+ * cuts it) or a failed read, and -EIO for a fault that fileio counted. */
 static int dmi_read_attr(struct dmi_state *s, int dirfd, size_t k) {
         struct stat st;
         if (fstatat(dirfd, dmi_attr(k), &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -76,8 +76,11 @@ static int dmi_read_attr(struct dmi_state *s, int dirfd, size_t k) {
         bool cut;
         int err;
         s->values[s->desc.n_labels] = sysfs_attr_go_text_fd(dirfd, dmi_attr(k), s->text[k], &cut, &err);
-        if (!s->values[s->desc.n_labels])
-                return err == -EACCES || err == -EPERM || err == -ENOENT ? 0 : -EBADMSG;
+        if (!s->values[s->desc.n_labels]) {
+                if (err == -EACCES || err == -EPERM || err == -ENOENT)
+                        return 0;
+                return fileio_fault_counted(err) ? err : -EBADMSG;
+        }
         s->names[s->desc.n_labels++] = dmi_labels[k];
         return cut ? -EBADMSG : 1;
 }
@@ -88,9 +91,16 @@ static int dmi_read(struct dmi_state *s) {
                 return optional_note(&s->missing_until_ns, -errno);
         s->desc.n_labels = 0;
         s->bad = 0;
-        for (size_t k = 0; k < N_DMI; k++)
-                s->bad += dmi_read_attr(s, dirfd, k) == -EBADMSG;
-        s->read = true;
+        bool faulted = false;
+        for (size_t k = 0; k < N_DMI; k++) {
+                int r = dmi_read_attr(s, dirfd, k);
+                s->bad += r == -EBADMSG;
+                faulted = faulted || fileio_fault_counted(r);
+        }
+        /* A fault may pass, and is counted (by fileio) at each read that
+         * meets it: read again at the next scrape rather than leave its
+         * label out until the agent restarts. */
+        s->read = !faulted;
         return 0;
 }
 

@@ -311,10 +311,11 @@ static int sysctl_collect(void *state, struct collect_ctx *ctx) {
                                 read++;
                                 continue;
                         }
-                        /* one that is missing or does not read costs only itself, and is counted */
+                        /* one that is missing or does not read costs only itself, and is
+                         * counted (a fault is, by fileio) */
                         metric_set_rollback(ctx->set, mark);
                         info_family = info_family && !family_here;
-                        ctx->parse_errors++;
+                        ctx->parse_errors += !fileio_fault_counted(r);
                         missing += r == -ENOENT;
                 }
         /* none there at all (no /proc/sys under --path.procfs): no data */

@@ -61,29 +61,36 @@ static int thermal_collect(void *state, struct collect_ctx *ctx) {
         if (r < 0)
                 return r;
         bool zones = false;
-        for (int pass = 0; pass < 3; pass++) {
+        for (int pass = 0; pass < 2; pass++) {
                 for (size_t i = 0; i < s->entries.n; i++) {
                         const char *e = dirlist_name(&s->entries, i);
                         const char *prefix = pass == 0 ? "thermal_zone" : "cooling_device";
                         size_t pl = strlen(prefix);
                         if (strncmp(e, prefix, pl) != 0 || e[pl] == '\0')
                                 continue;
+                        /* a cooling device's type read once for both its
+                         * states: a read that fails is one fault, counted once */
                         char dir[PATH_MAX], type[128];
                         int64_t v;
                         if (path_join(dir, sizeof(dir), s->dir, e) < 0 ||
                             read_attr_at(dir, "type", type, sizeof(type)) < 0)
                                 continue;
-                        const char *attr = pass == 0 ? "temp" : pass == 1 ? "cur_state" : "max_state";
-                        if (!read_int(dir, attr, &v, ctx))
-                                continue;
                         if (pass == 0) {
+                                if (!read_int(dir, "temp", &v, ctx))
+                                        continue;
                                 if (!zones)
                                         (void) metric_set_family(ctx->set, &zone_desc);
                                 zones = true;
                                 (void) metric_set_sample2(ctx->set, (double) v / 1000.0, type, e + pl);
-                        } else {
-                                /* one family entry per sample: the encoder merges them by name */
-                                (void) metric_set_family(ctx->set, pass == 1 ? &cur_desc : &max_desc);
+                                continue;
+                        }
+                        /* one family entry per sample: the encoder merges them by name */
+                        if (read_int(dir, "cur_state", &v, ctx)) {
+                                (void) metric_set_family(ctx->set, &cur_desc);
+                                (void) metric_set_sample2(ctx->set, (double) v, e + pl, type);
+                        }
+                        if (read_int(dir, "max_state", &v, ctx)) {
+                                (void) metric_set_family(ctx->set, &max_desc);
                                 (void) metric_set_sample2(ctx->set, (double) v, e + pl, type);
                         }
                 }

@@ -144,7 +144,7 @@ static int add_group(struct cgroup_cpu *c, const char *rel, const char *name, si
                 return 0;
         uint64_t usage;
         if (r < 0 || (v1 ? parse_cpuacct_usage(c, &usage) : parse_cpu_stat(c, &usage)) < 0) {
-                c->parse_errors++;
+                c->parse_errors += !fileio_fault_counted(r); /* a fault is counted by fileio */
                 return 0;
         }
         r = array_reserve((void **) &c->entries, &c->cap, c->n + 1, sizeof(*c->entries));

@@ -47,7 +47,7 @@ struct cgroup_cpu_sample {
         size_t n;
         /* skipped this read: garbage lines, values out of range, names that
          * are not UTF-8, files and slices unreadable for another reason
-         * than being gone */
+         * than being gone (a read fault aside: fileio counts that) */
         unsigned parse_errors;
         unsigned dropped; /* cgroups past CGROUP_CPU_MAX, left out */
 };

@@ -10,8 +10,10 @@
 # wrong value: every series it serves is one the whole tree gives, with
 # the same value. What a fault takes away is counted: a file that failed
 # or came back cut short leaves the collector failed (success 0) or its
-# vigie_collector_parse_errors_total above 0. (A file that vanished is a
-# device gone: its series are simply missing.)
+# vigie_collector_parse_errors_total above 0, and counted once: one
+# faulted file adds at most 1 to it, whichever reader met the fault and
+# whatever the collector made of it. (A file that vanished is a device
+# gone: its series are simply missing.)
 # Runs in its own mount and PID namespace, so nothing outlives it.
 if [ -z "${VIGIE_IN_NS:-}" ]; then
         [ "$(id -u)" -eq 0 ] || { echo "SKIP: mounting FUSE in a private namespace needs root here"; exit 77; }
@@ -34,10 +36,15 @@ python3 - "$VIGIE" "$mnt" "$T/control" <<'PY' || fail "a collector did not come 
 import os, re, subprocess, sys
 vigie, mnt, control = sys.argv[1:4]
 roots = (("proc", "--path.procfs"), ("sys", "--path.sysfs"), ("root", "--path.rootfs"), ("udev", "--path.udev.data"))
+# what a collector that reads nothing by default reads (the sysctls of
+# tests/unit/test-collectors.c)
+OPTIONS = {"sysctl": ["--collector.sysctl.include=vm.swappiness net.ipv4.ip_local_port_range:min,max "
+                      "net.ipv4.tcp_rmem fs.file-nr kernel.perf_event_paranoid net.ipv4.conf.lo.forwarding",
+                      "--collector.sysctl.include-info=kernel.ostype kernel.version kernel.printk"]}
 
 
 def run(collector, case):
-    args = [vigie, "--once", "--collector.disable-defaults", "--collector." + collector]
+    args = [vigie, "--once", "--collector.disable-defaults", "--collector." + collector] + OPTIONS.get(collector, [])
     args += ["%s=%s/%s/%s/%s" % (flag, mnt, collector, case, d) for d, flag in roots
              if os.path.isdir(os.path.join(mnt, collector, case, d))]
     p = subprocess.run(args, capture_output=True, text=True, timeout=60)
@@ -77,6 +84,10 @@ def unknown_labels(series, value, whole):
 def counted(got, c):
     return (got.get('node_scrape_collector_success{collector="%s"}' % c) == "0"
             or got.get('vigie_collector_parse_errors_total{collector="%s"}' % c, "0") != "0")
+
+
+def errors(got, c):
+    return int(got.get('vigie_collector_parse_errors_total{collector="%s"}' % c, "0"))
 
 
 def fault(kind, rel):
@@ -143,6 +154,8 @@ for c in sorted(os.listdir(mnt)):
                                 (where, wrong[0], got[wrong[0]], whole.get(wrong[0], "no such series")))
             elif kind != "vanish" and (lost or new) and not counted(got, c):
                 failures.append("%s: %s missing, and nothing counted" % (where, lost[0]))
+            elif kind != "vanish" and errors(got, c) - errors(whole, c) > 1:
+                failures.append("%s: one fault counted %d times" % (where, errors(got, c) - errors(whole, c)))
 fault("none", "-")
 print("%d collectors, %d runs with a fault, %d failures" % (collectors, runs, len(failures)))
 for f in failures[:int(os.environ.get("FAULTS_SHOWN", "60"))]:
