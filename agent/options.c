@@ -56,7 +56,7 @@ const char *options_value_name(enum setting_type t) {
 /* "      LEFT    HELP" and, below, "(default DEF; WHERE)" */
 static void print_row(FILE *f, const char *left, const char *help, const char *def, const char *where) {
         int n = fprintf(f, "      %s", left);
-        if (n > 37)
+        if (n >= 37) /* no room for the space before the help */
                 fprintf(f, "\n%37s", "");
         else
                 fprintf(f, "%*s", 37 - n, "");

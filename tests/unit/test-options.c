@@ -286,6 +286,35 @@ static void test_log_format(_unused_ void **state) {
 }
 
 /* as node_exporter: from the working directory, kept absolute for reloads */
+/* Every collector option's flag in --help stands apart from its help: a
+ * space at least, or the help on the next line when the flag fills the
+ * column (--collector.sysctl.include-info ran into "sysctls read as"). */
+static void test_help_flags_apart(_unused_ void **state) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+        assert_non_null(f);
+        options_print_help(f, "vigie");
+        assert_int_equal(fclose(f), 0);
+        size_t checked = 0;
+        for (size_t i = 0; i < registry_count; i++)
+                for (const struct collector_option *o = registry_collectors[i]->options; o && o->key; o++) {
+                        char flag[160];
+                        int n = snprintf(flag, sizeof(flag), "      --collector.%s.", registry_collectors[i]->name);
+                        for (const char *k = o->key; *k && (size_t) n + 1 < sizeof(flag); k++)
+                                flag[n++] = *k == '_' ? '-' : *k;
+                        flag[n] = '\0';
+                        const char *at = strstr(text, flag);
+                        if (!at)
+                                fail_msg("no %s in --help", flag + 6);
+                        if (at[n] != ' ' && at[n] != '\n')
+                                fail_msg("%s runs into its help: %.60s", flag + 6, at + 6);
+                        checked++;
+                }
+        assert_true(checked > 20);
+        free(text);
+}
+
 static void test_relative_path_flags(_unused_ void **state) {
         struct options o;
         struct config cfg;
@@ -311,6 +340,7 @@ int main(void) {
                 cmocka_unit_test(test_max_requests_zero_is_unlimited),
                 cmocka_unit_test(test_log_format),
                 cmocka_unit_test(test_relative_path_flags),
+                cmocka_unit_test(test_help_flags_apart),
         };
         /* one test per table case, so that the first mismatch hides none of the rest */
         size_t nf = sizeof(fixed) / sizeof(fixed[0]), nflag = sizeof(flag_errors) / sizeof(flag_errors[0]), n = 0;
