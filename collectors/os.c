@@ -147,9 +147,10 @@ static int os_collect(void *state, struct collect_ctx *ctx) {
                 same = file_stamp_unchanged(&s->lib_stamp, s->rootfs, "usr/lib/os-release") && same;
         if (!s->parsed || !same) {
                 s->result = os_parse(s);
-                /* kept until the file changes; running out of memory is
-                 * not what the file says, so the next scrape tries again */
-                s->parsed = s->result != -ENOMEM;
+                /* kept until the file changes; running out of memory or
+                 * a read fault (EIO, a read cut short) is not what the
+                 * file says, so the next scrape tries again */
+                s->parsed = s->result != -ENOMEM && !fileio_fault_counted(s->result);
         }
         ctx->parse_errors += s->parse_errors; /* as when the file was read at every scrape */
         if (s->result < 0)
