@@ -24,6 +24,7 @@
 #include "scheduler.h"
 #include "self_metrics.h"
 #include "source_check.h"
+#include "source_merge.h"
 
 static const char *const collector_label[] = {"collector"};
 const struct metric_desc collector_duration_desc = {"node_scrape_collector_duration_seconds",
@@ -76,6 +77,7 @@ struct collector_instance {
         struct background *bg;          /* a background one's */
         struct background *sampler;     /* a synchronous one's with .sample: it owns the state */
         double last_success;            /* bg: as of the last scrape */
+        unsigned long long left_out;    /* bg: series the scrapes left out (source_merge) */
         size_t families_end;            /* its families in the last collection end here */
         struct collector_status status; /* the engine lock's */
         struct collector_status shown;  /* status_lock's: as of the last finished collection */
@@ -107,6 +109,7 @@ struct scrape_engine {
         bool self_ok;
         struct family_index *families; /* of the last collection, when a plugin needs them */
         uint64_t families_ns;          /* CLOCK_MONOTONIC, when they were last compared with it */
+        struct source_merge merge;     /* what outside sources add, checked in the scrape */
         struct scrape_source {
                 int (*fn)(struct metric_set *set, void *userdata);
                 void *userdata;
@@ -280,8 +283,12 @@ static int generation_new(const struct config *cfg, const struct collector *cons
         g->env.execs = cfg->execs;
         g->env.n_execs = cfg->n_execs;
         g->env.scheduler = g->scheduler;
-        for (size_t i = 0; i < n; i++) {
-                const struct collector *c = collectors[i];
+        /* outside sources last, whatever the order asked: the built-ins'
+         * families are in the set when theirs are checked, and win */
+        for (size_t k = 0; k < 2 * n; k++) {
+                const struct collector *c = collectors[k % n];
+                if (c->outside != (k >= n))
+                        continue;
                 struct collector_instance *inst = &g->instances[g->n];
                 int r = c->init(&g->env, config_collector_section(cfg, c->name), diag, &inst->state);
                 if (r >= 0 && c->schedule && (r = background_add(g, c, TAKE_PTR(inst->state), diag, &inst->bg)) >= 0)
@@ -346,6 +353,7 @@ void scrape_engine_free(struct scrape_engine *e) {
                 return;
         generation_free(e->gen);
         metric_set_free(&e->set);
+        source_merge_free(&e->merge);
         self_metrics_free(&e->self);
         family_index_unref(e->families);
         (void) pthread_mutex_destroy(&e->lock);
@@ -415,7 +423,7 @@ static void serve_snapshot(struct collector_instance *inst, struct metric_set *s
                 (void) metric_set_append(set, &b->published);
         bool finished = b->finished;
         double duration = b->last_duration;
-        unsigned long long parse_errors = b->parse_errors;
+        unsigned long long parse_errors = b->parse_errors + inst->left_out;
         inst->last_success = b->last_success;
         (void) pthread_mutex_unlock(&b->lock);
         if (!finished)
@@ -441,20 +449,53 @@ static const char *family_owner(size_t family, void *userdata) {
         return fo->at < fo->g->n ? fo->g->instances[fo->at].desc->name : "vigie";
 }
 
+/* Who added family i of the collection going on, for a line that names
+ * the source a family clashes with: an earlier collector, or the current
+ * one (exec's own families, before its programs'). */
+struct family_adder {
+        const struct generation *g;
+        size_t current;
+};
+
+static const char *family_adder(size_t family, void *userdata) {
+        const struct family_adder *fa = userdata;
+        size_t i = 0;
+        while (i < fa->current && family >= fa->g->instances[i].families_end)
+                i++;
+        return fa->g->instances[i].desc->name;
+}
+
+/* What an outside collector added since from, checked against what is
+ * in the set before it; how many series were left out. */
+static unsigned long long merge_outside(struct scrape_engine *e, size_t i, size_t from) {
+        struct family_adder fa = {e->gen, i};
+        return source_merge_check(&e->merge, &e->set, from, family_adder, &fa);
+}
+
 static void collect_all(struct scrape_engine *e) {
         struct generation *g = e->gen;
         struct metric_set *set = &e->set;
         metric_set_reset(set);
         scrape_cache_next(&g->cache);
+        source_merge_begin(&e->merge);
 
         for (size_t i = 0; i < g->n; i++) {
                 struct collector_instance *inst = &g->instances[i];
+                size_t from = set->n_families;
                 if (inst->bg) {
+                        if (inst->desc->outside)
+                                source_merge_mark(&e->merge, set, inst->desc->name);
                         serve_snapshot(inst, set);
+                        if (inst->desc->outside) {
+                                unsigned long long n = merge_outside(e, i, from);
+                                inst->left_out += n;
+                                inst->status.parse_errors += n;
+                        }
                         inst->families_end = set->n_families;
                         continue;
                 }
-                struct collect_ctx ctx = {.set = set, .cache = &g->cache};
+                struct collect_ctx ctx = {
+                        .set = set, .cache = &g->cache, .merge = inst->desc->outside ? &e->merge : NULL};
                 struct metric_mark mark = metric_set_mark(set);
                 /* in whole nanoseconds, so that durations print as short
                  * decimals (0.000076337, not 7.6336998972692527e-05) */
@@ -473,6 +514,8 @@ static void collect_all(struct scrape_engine *e) {
                 inst->status.last_result = r < 0 ? r : 0;
                 inst->status.last_duration = dt;
                 inst->status.parse_errors += ctx.parse_errors;
+                if (inst->desc->outside)
+                        inst->status.parse_errors += merge_outside(e, i, from);
                 inst->families_end = set->n_families;
         }
 

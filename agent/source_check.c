@@ -113,9 +113,7 @@ struct checker {
         size_t n, cap;
 };
 
-/* Appends the canonical key of sample s of family d to keys; with le_at
- * (an index or UINT32_MAX) that label is left out. */
-static uint32_t series_key(struct buf *keys, const struct metric_set *set, const struct metric_desc *d,
+uint32_t source_series_key(struct buf *keys, const struct metric_set *set, const struct metric_desc *d,
                            const struct metric_sample *s, unsigned le_at) {
         const char *names[METRIC_MAX_LABELS], *values[METRIC_MAX_LABELS];
         unsigned n = 0;
@@ -231,11 +229,11 @@ static int check_family(struct checker *c, const struct metric_family *f, size_t
                         double bound;
                         if (le == UINT32_MAX || parse_prom_value(lv, strlen(lv), &bound) < 0 || isnan(bound))
                                 return refuse(why, size, "family '%s': a bucket without a numeric le label", d->name);
-                        uint32_t key = series_key(&c->keys, set, d, s, le);
+                        uint32_t key = source_series_key(&c->keys, set, d, s, le);
                         if (add_series(c, key, METRIC_SUFFIX_BUCKET, bound, s->value) < 0)
                                 return -ENOMEM;
                 } else {
-                        uint32_t key = series_key(&c->keys, set, d, s, UINT32_MAX);
+                        uint32_t key = source_series_key(&c->keys, set, d, s, UINT32_MAX);
                         if (add_series(c, key, s->suffix, 0, s->value) < 0)
                                 return -ENOMEM;
                 }

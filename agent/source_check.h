@@ -51,6 +51,13 @@ void family_index_unref(struct family_index *x);
 void family_index_update(struct family_index *x, const struct metric_set *set,
                          const char *(*owner)(size_t family, void *userdata), void *userdata);
 
+/* Appends the canonical key of sample s of family d to keys, as
+ * Prometheus tells two series apart: "name{a\1x\2b\1y\2}" and a NUL,
+ * label names sorted, an empty value no label; with le_at (an index or
+ * UINT32_MAX) that label is left out too. Its offset in keys. */
+uint32_t source_series_key(struct buf *keys, const struct metric_set *set, const struct metric_desc *d,
+                           const struct metric_sample *s, unsigned le_at);
+
 /* 0 when source's set keeps the rules, else -EINVAL (or -ENOMEM) and why
  * in why (size bytes), as "family 'x': ...". lim and known may be NULL. */
 int source_check(const struct metric_set *set, const struct source_limits *lim, struct family_index *known,

@@ -20,6 +20,7 @@
 #include "parse.h"
 #include "scheduler.h"
 #include "source_check.h"
+#include "source_merge.h"
 #include "textfile.h"
 
 #define DEFAULT_INTERVAL_MS 15000
@@ -53,8 +54,9 @@ struct exec_status {
 };
 
 struct exec_program {
-        char *name; /* the program label */
-        char *path; /* what is executed */
+        char *name;  /* the program label */
+        char *label; /* exec.NAME: the collector label of its rows, and its name as a source */
+        char *path;  /* what is executed */
         char **argv, **envp;
         uint64_t interval_ms, timeout_ms;
         unsigned max_output, max_line;
@@ -77,7 +79,6 @@ struct exec_program {
         struct metric_set published;
         bool sweep_due; /* an output was published since the last sweep (both locks held to change it) */
         struct exec_status status;
-        bool clashing; /* its output was left out of the last scrape: a family of a program before it */
 };
 
 struct exec_state {
@@ -130,6 +131,7 @@ static void program_free(void *userdata) {
                 (void) exec_process_stop(&p->child, true, NULL);
         }
         free(p->name);
+        free(p->label);
         free(p->path);
         strv_free(p->argv);
         strv_free(p->envp);
@@ -579,6 +581,10 @@ static int program_new(const struct config_section *s, struct diag *diag, struct
         int r = program_configure(p, s, diag);
         char source[300];
         (void) snprintf(source, sizeof(source), "the program of [exec.%s]", s->name);
+        if (r >= 0 && asprintf(&p->label, "exec.%s", s->name) < 0) {
+                p->label = NULL;
+                r = -ENOMEM;
+        }
         if (r >= 0 && (!(p->name = strdup(s->name)) || textfile_parser_new(source, &p->parser) < 0))
                 r = -ENOMEM;
         if (r < 0) {
@@ -663,17 +669,6 @@ static double start_failures_of(const struct exec_status *s) {
         return (double) s->start_failures;
 }
 
-/* The first family of out that the programs copied since mark already
- * have: two programs printing one family would serve its series twice,
- * which makes Prometheus refuse the whole scrape. */
-static const char *first_clash(const struct metric_set *set, struct metric_mark mark, const struct metric_set *out) {
-        for (size_t i = 0; i < out->n_families; i++)
-                for (size_t k = mark.n_families; k < set->n_families; k++)
-                        if (strcmp(out->families[i].desc->name, set->families[k].desc->name) == 0)
-                                return out->families[i].desc->name;
-        return NULL;
-}
-
 /* Copies each program's last accepted output and status (its lock held
  * only for that). The descriptors the outputs no longer use are freed
  * here, under the engine's lock, so that no scrape still reads a set
@@ -683,7 +678,6 @@ static const char *first_clash(const struct metric_set *set, struct metric_mark 
  * puts the sweep off to the next scrape rather than make this one wait. */
 static int exec_collect(void *state, struct collect_ctx *ctx) {
         struct exec_state *st = state;
-        struct metric_mark mark = metric_set_mark(ctx->set);
         bool any = false;
         for (size_t i = 0; i < st->n; i++) {
                 struct exec_program *p = st->programs[i];
@@ -694,39 +688,26 @@ static int exec_collect(void *state, struct collect_ctx *ctx) {
                         p->sweep_due = false;
                 }
                 st->seen[i] = p->status;
-                const char *clash = first_clash(ctx->set, mark, &p->published);
-                if (clash) {
-                        if (!p->clashing)
-                                log_warn("exec %s: family %s is another program's already: its output is left out",
-                                         p->name, clash);
-                        st->seen[i].success = false;
-                } else {
-                        if (p->clashing)
-                                log_info("exec %s: its families are its own again", p->name);
-                        (void) metric_set_append(ctx->set, &p->published);
-                }
-                p->clashing = clash != NULL;
+                /* the engine checks it against what is in the set already */
+                source_merge_mark(ctx->merge, ctx->set, p->label);
+                (void) metric_set_append(ctx->set, &p->published);
                 (void) pthread_mutex_unlock(&p->lock);
                 if (parser)
                         (void) pthread_mutex_unlock(&p->parser_lock);
                 any |= st->seen[i].ran;
         }
+        source_merge_mark(ctx->merge, ctx->set, NULL);
         if (!any)
                 return ctx->set->error;
         /* each program as the engine shows a collector, then in its own words */
-        char label[300];
         (void) metric_set_family(ctx->set, &collector_duration_desc);
         for (size_t i = 0; i < st->n; i++)
-                if (st->seen[i].ran) {
-                        (void) snprintf(label, sizeof(label), "exec.%s", st->programs[i]->name);
-                        (void) metric_set_sample1(ctx->set, st->seen[i].duration, label);
-                }
+                if (st->seen[i].ran)
+                        (void) metric_set_sample1(ctx->set, st->seen[i].duration, st->programs[i]->label);
         (void) metric_set_family(ctx->set, &collector_success_desc);
         for (size_t i = 0; i < st->n; i++)
-                if (st->seen[i].ran) {
-                        (void) snprintf(label, sizeof(label), "exec.%s", st->programs[i]->name);
-                        (void) metric_set_sample1(ctx->set, st->seen[i].success, label);
-                }
+                if (st->seen[i].ran)
+                        (void) metric_set_sample1(ctx->set, st->seen[i].success, st->programs[i]->label);
         write_status(ctx->set, &success_desc, st, success_of);
         write_status(ctx->set, &exit_desc, st, exit_of);
         write_status(ctx->set, &duration_desc, st, duration_of);
@@ -748,6 +729,7 @@ const struct collector exec_collector = {
         .name = "exec",
         .help = "programs of the [exec.NAME] sections, each run on its own interval, their output in the text format",
         .default_enabled = true,
+        .outside = true,
         .init = exec_init,
         .collect = exec_collect,
         .free = exec_state_free,

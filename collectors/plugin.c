@@ -371,6 +371,7 @@ const struct collector plugin_collector = {
         .name = "plugin",
         .help = "a plugin instance of a [plugin.NAME] section (include/vigie-plugin.h)",
         .default_enabled = true,
+        .outside = true,
         .init = plugin_init,
         .collect = plugin_collect,
         .free = plugin_free,
