@@ -14,7 +14,6 @@
 #include "scrape_cache.h"
 
 struct scheduler;
-struct family_index;
 struct source_merge;
 
 /* Where a collector reads from. Every read goes through these roots. */
@@ -32,12 +31,9 @@ struct collector_env {
         const struct config_section *probes;
         size_t n_probes;
         struct scheduler *scheduler;
-        /* Where plugins are loaded from ([plugins] directory), and the
-         * families of the last scrape, that a source from outside the
-         * agent is checked against (source_check.h); NULL in tests that
-         * give none. These two outlive init. */
+        /* Where plugins are loaded from ([plugins] directory); NULL in
+         * tests that give none. It outlives init. */
         const char *plugin_dir;
-        struct family_index *families;
         const struct config_section *execs;
         size_t n_execs;
 };

@@ -23,7 +23,6 @@
 #include "registry.h"
 #include "scheduler.h"
 #include "self_metrics.h"
-#include "source_check.h"
 #include "source_merge.h"
 
 static const char *const collector_label[] = {"collector"};
@@ -94,7 +93,6 @@ struct generation {
         struct scrape_cache cache;   /* this generation's paths */
         struct scheduler *scheduler; /* NULL without background work */
         char *plugin_dir;
-        bool index_families; /* plugins and programs check their families against the last collection's */
 };
 
 struct scrape_engine {
@@ -107,9 +105,7 @@ struct scrape_engine {
         struct metric_set set;
         struct self_metrics self;
         bool self_ok;
-        struct family_index *families; /* of the last collection, when a plugin needs them */
-        uint64_t families_ns;          /* CLOCK_MONOTONIC, when they were last compared with it */
-        struct source_merge merge;     /* what outside sources add, checked in the scrape */
+        struct source_merge merge; /* what outside sources add, checked in the scrape */
         struct scrape_source {
                 int (*fn)(struct metric_set *set, void *userdata);
                 void *userdata;
@@ -253,7 +249,7 @@ static void generation_free(struct generation *g) {
 }
 
 static int generation_new(const struct config *cfg, const struct collector *const *collectors, size_t n,
-                          struct family_index *families, struct diag *diag, struct generation **ret) {
+                          struct diag *diag, struct generation **ret) {
         struct generation *g = calloc(1, sizeof(*g));
         if (!g)
                 return -ENOMEM;
@@ -270,8 +266,6 @@ static int generation_new(const struct config *cfg, const struct collector *cons
                 return -ENOMEM;
         }
         g->env.plugin_dir = g->plugin_dir;
-        g->env.families = families;
-        g->index_families = cfg->n_plugins > 0 || cfg->n_execs > 0;
         g->instances = calloc(n ? n : 1, sizeof(*g->instances));
         if (!g->instances || scheduler_new(&g->scheduler) < 0) {
                 generation_free(g);
@@ -334,10 +328,6 @@ int scrape_engine_new(struct scrape_engine **ret) {
         struct scrape_engine *e = calloc(1, sizeof(*e));
         if (!e)
                 return -ENOMEM;
-        if (!(e->families = family_index_new())) {
-                free(e);
-                return -ENOMEM;
-        }
         (void) pthread_mutex_init(&e->lock, NULL);
         (void) pthread_mutex_init(&e->status_lock, NULL);
         int r = self_metrics_init(&e->self);
@@ -355,7 +345,6 @@ void scrape_engine_free(struct scrape_engine *e) {
         metric_set_free(&e->set);
         source_merge_free(&e->merge);
         self_metrics_free(&e->self);
-        family_index_unref(e->families);
         (void) pthread_mutex_destroy(&e->lock);
         (void) pthread_mutex_destroy(&e->status_lock);
         free(e);
@@ -377,7 +366,7 @@ int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, s
 int scrape_engine_configure_collectors(struct scrape_engine *e, const struct config *cfg,
                                        const struct collector *const *collectors, size_t n, struct diag *diag) {
         struct generation *g = NULL;
-        int r = generation_new(cfg, collectors, n, e->families, diag, &g);
+        int r = generation_new(cfg, collectors, n, diag, &g);
         if (r < 0)
                 return r;
         (void) pthread_mutex_lock(&e->lock);
@@ -433,20 +422,6 @@ static void serve_snapshot(struct collector_instance *inst, struct metric_set *s
         inst->status.last_result = r;
         inst->status.last_duration = duration;
         inst->status.parse_errors = parse_errors;
-}
-
-/* Who added family i of the last collection: the collectors in order,
- * then the agent itself. Asked for i in order. */
-struct family_owner {
-        const struct generation *g;
-        size_t at;
-};
-
-static const char *family_owner(size_t family, void *userdata) {
-        struct family_owner *fo = userdata;
-        while (fo->at < fo->g->n && family >= fo->g->instances[fo->at].families_end)
-                fo->at++;
-        return fo->at < fo->g->n ? fo->g->instances[fo->at].desc->name : "vigie";
 }
 
 /* Who added family i of the collection going on, for a line that names
@@ -558,15 +533,6 @@ static void collect_all(struct scrape_engine *e) {
                         metric_set_rollback(set, mark);
                         set->error = 0;
                 }
-        }
-        /* at most once a second: plugins refresh on their own clock, and
-         * comparing every family costs a scrape more than copying a
-         * plugin's snapshot does */
-        uint64_t now = g->index_families && set->error == 0 ? clock_ns(CLOCK_MONOTONIC) : 0;
-        if (now && (e->families_ns == 0 || now - e->families_ns >= 1000000000u)) {
-                struct family_owner fo = {g, 0};
-                family_index_update(e->families, set, family_owner, &fo);
-                e->families_ns = now;
         }
 }
 

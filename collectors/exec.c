@@ -70,7 +70,6 @@ struct exec_program {
         struct textfile_state *parser;
         struct buf out, err;         /* a run's, the run's alone */
         struct metric_set building;  /* the run's alone */
-        struct family_index *known;  /* the engine's families, checked against; NULL in tests without */
         char why[300];               /* the last failure, as logged */
         uint64_t log_window_ns;      /* stderr: the minute being counted */
         unsigned log_lines, dropped; /* stderr lines logged in it, and not */
@@ -141,7 +140,6 @@ static void program_free(void *userdata) {
         buf_free(&p->err);
         metric_set_free(&p->building);
         metric_set_free(&p->published);
-        family_index_unref(p->known);
         (void) pthread_mutex_destroy(&p->lock);
         (void) pthread_mutex_destroy(&p->parser_lock);
         free(p);
@@ -227,14 +225,11 @@ static void publish(struct exec_program *p, struct run_outcome *o) {
                         o->output_error = true;
                 } else if (r < 0)
                         (void) snprintf(o->why, sizeof(o->why), "cannot parse its output: %s", strerror(-r));
-                /* what the parser does not see: counters, histograms, sizes, and the
-                 * families of the built-in collectors and of the other sources */
+                /* what the parser does not see: counters, histograms, sizes (the
+                 * families of the other sources are met in the scrape) */
                 if (r >= 0) {
                         static const struct source_limits lim = {EXEC_MAX_FAMILIES, EXEC_MAX_SERIES, 0};
-                        /* "exec", the owner of every program's families in the
-                         * index: a program's own of the last scrape are not a
-                         * clash; another program's are checked at the copy */
-                        r = source_check(&p->building, &lim, p->known, "exec", err, sizeof(err));
+                        r = source_check(&p->building, &lim, err, sizeof(err));
                         if (r == -EINVAL) {
                                 (void) snprintf(o->why, sizeof(o->why), "output refused: %s", err);
                                 o->output_error = true;
@@ -620,8 +615,6 @@ static int exec_init(const struct collector_env *env, _unused_ const struct conf
         for (size_t i = 0; i < n; i++) {
                 struct exec_program *p;
                 int r = program_new(&env->execs[i], diag, &p);
-                if (r >= 0)
-                        p->known = family_index_ref(env->families);
                 /* the scheduler owns it from here; the state only reads it */
                 if (r >= 0 && !st->owned &&
                     (r = scheduler_add(env->scheduler, p->name, -1, program_run, program_free, p)) < 0)

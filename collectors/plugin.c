@@ -50,7 +50,6 @@ struct plugin_instance {
         struct vigie_host_ctx ctx; /* its thread's during a collect, the worker's between */
         struct vigie_plugin plugin;
         void *plugin_state;
-        struct family_index *known; /* the engine's; NULL in tests that give none */
 
         pthread_t thread;
         pthread_mutex_t lock; /* guards what follows */
@@ -97,7 +96,6 @@ static const struct metric_desc info_desc = {"vigie_plugin_info", "The shared ob
 
 static void instance_destroy(struct plugin_instance *p) {
         plugin_ctx_free(&p->ctx);
-        family_index_unref(p->known);
         free(p->file);
         (void) pthread_mutex_destroy(&p->lock);
         (void) pthread_cond_destroy(&p->cond);
@@ -200,7 +198,6 @@ static int plugin_init(const struct collector_env *env, const struct config_sect
                 return -ENOMEM;
         (void) pthread_mutex_init(&p->lock, NULL);
         clock_cond_init_monotonic(&p->cond);
-        p->known = family_index_ref(env->families);
         int r = plugin_path(env, section, &p->file, diag);
         if (r >= 0)
                 r = config_section_duration_ms(section, "interval", DEFAULT_INTERVAL_MS, 1000, 86400000,
@@ -349,9 +346,7 @@ static int plugin_collect(void *state, struct collect_ctx *ctx) {
         } else {
                 p->consecutive_overruns = 0;
                 struct source_limits lim = {MAX_FAMILIES, MAX_SERIES, MAX_BYTES};
-                char source[128];
-                (void) snprintf(source, sizeof(source), "plugin.%s", p->ctx.name);
-                r = source_check(&p->ctx.staging, &lim, p->known, source, why, sizeof(why));
+                r = source_check(&p->ctx.staging, &lim, why, sizeof(why));
                 if (r < 0) {
                         p->rejected++;
                         r = note_failure(p, r, "snapshot refused", why);

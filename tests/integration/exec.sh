@@ -280,13 +280,15 @@ grep -q 'exec stream_dies: started again in 4000 ms' "$T/execs.log" ||
 serves "$VIGIE_URL/metrics" '^vigie_exec_restarts_total{program="stream_dies"} [2-9]' || fail "stream_dies: not restarted"
 serves "$VIGIE_URL/metrics" '^vigie_exec_restarts_total{program="stream"} 0$' || fail "stream: restarted"
 
-# a family of a built-in collector (loadavg's gauge node_load1) is refused
-# once the agent has served it; two programs printing one family: the
-# second is left out, so that /metrics never holds a series twice
-wait_for 10 serves "$VIGIE_URL/metrics" '^vigie_exec_success{program="clash_builtin"} 0$' ||
-        fail "clash_builtin: a built-in family taken"
-grep -q "exec clash_builtin: output refused: family 'node_load1' is loadavg's already" "$T/execs.log" ||
+# a family of a built-in collector (loadavg's gauge node_load1) printed
+# as a counter is left out, run after run, the program's run accepted;
+# two programs printing one family: the second's is left out, so that
+# /metrics never holds a series twice
+serves "$VIGIE_URL/metrics" '^vigie_exec_success{program="clash_builtin"} 1$' || fail "clash_builtin: run refused"
+serves_without "$VIGIE_URL/metrics" '^node_load1 1$' || fail "clash_builtin: a built-in family taken"
+grep -q "exec.clash_builtin: family node_load1 is loadavg's already, with another type" "$T/execs.log" ||
         fail "clash_builtin: not said: $(grep clash_builtin "$T/execs.log")"
+[ "$(grep -c 'exec.clash_builtin: family node_load1' "$T/execs.log")" = 1 ] || fail "clash_builtin: said again and again"
 curl -fsS "$VIGIE_URL/metrics" >"$T/dup.txt"
 [ "$(grep -c '^m_shared ' "$T/dup.txt")" = 1 ] && grep -qx 'm_shared 1' "$T/dup.txt" ||
         fail "dup: $(grep m_shared "$T/dup.txt")"
