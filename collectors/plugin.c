@@ -12,7 +12,8 @@
  * Failures back off (doubling, capped); three overruns in a row, or a
  * collect that does not return within two intervals past its deadline,
  * quarantine the instance until the next reload. What a collect emitted
- * is checked (source_check.h) before it is published. */
+ * is checked (source_check.h) before it is published, and meets the
+ * other collectors' families in each scrape (source_merge.h). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -87,7 +88,7 @@ static const struct metric_desc overruns_desc = {
         METRIC_COUNTER, 1, plugin_label};
 static const struct metric_desc rejected_desc = {
         "vigie_plugin_rejected_total",
-        "Snapshots refused because what the plugin emitted broke a rule (names, UTF-8, duplicates, clashes, caps).",
+        "Snapshots refused because what the plugin emitted broke a rule (names, UTF-8, duplicates, caps).",
         METRIC_COUNTER, 1, plugin_label};
 static const struct metric_desc info_desc = {"vigie_plugin_info", "The shared object a plugin instance loaded.",
                                              METRIC_GAUGE, 4, info_labels};
