@@ -41,6 +41,7 @@ void source_merge_begin(struct source_merge *m) {
         m->said = m->saying;
         m->saying = b;
         buf_reset(&m->saying);
+        m->said_hint = 0;
 }
 
 void source_merge_mark(struct source_merge *m, const struct metric_set *set, const char *source) {
@@ -153,9 +154,18 @@ static void say(struct source_merge *m, char kind, const struct source_merge_ent
         size_t len = m->saying.len - at;
         if (m->saying.error < 0)
                 return; /* said again next time rather than never */
+        /* the last collection's come in the same order: tried where the
+         * last one found ended first */
+        const char *rec = m->saying.data + at;
+        if (m->said_hint + len <= m->said.len && memcmp(m->said.data + m->said_hint, rec, len) == 0) {
+                m->said_hint += len;
+                return;
+        }
         for (size_t p = 0; p + len <= m->said.len;) {
-                if (memcmp(m->said.data + p, m->saying.data + at, len) == 0)
+                if (memcmp(m->said.data + p, rec, len) == 0) {
+                        m->said_hint = p + len;
                         return;
+                }
                 p += strlen(m->said.data + p) + 1;
                 p += strlen(m->said.data + p) + 1;
         }

@@ -50,6 +50,7 @@ struct source_merge {
         size_t n_seen;
         /* what was left out in this collection and the last, to say it once */
         struct buf said, saying;
+        size_t said_hint;
 };
 
 void source_merge_free(struct source_merge *m);
