@@ -494,6 +494,7 @@ static void collect_all(struct scrape_engine *e) {
                 inst->families_end = set->n_families;
         }
 
+        size_t agent_from = set->n_families;
         (void) metric_set_family(set, &collector_duration_desc);
         for (size_t i = 0; i < g->n; i++)
                 (void) metric_set_sample1(set, g->instances[i].status.last_duration, g->instances[i].desc->name);
@@ -534,6 +535,7 @@ static void collect_all(struct scrape_engine *e) {
                         set->error = 0;
                 }
         }
+        source_merge_reserve(&e->merge, set, agent_from);
 }
 
 void scrape_engine_set_source(struct scrape_engine *e, enum scrape_source_slot slot,

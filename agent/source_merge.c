@@ -28,6 +28,7 @@ void source_merge_free(struct source_merge *m) {
         free(m->slots);
         free(m->marks);
         free(m->seen);
+        free(m->reserved);
         buf_free(&m->keys);
         buf_free(&m->said);
         buf_free(&m->saying);
@@ -61,6 +62,13 @@ static uint32_t *slot_of(struct source_merge *m, const char *name) {
         return &m->slots[i];
 }
 
+static bool reserved_name(const struct source_merge *m, const char *name) {
+        for (size_t k = 0; k < m->n_reserved; k++)
+                if (strcmp(m->reserved[k]->name, name) == 0)
+                        return true;
+        return false;
+}
+
 /* Makes slots index entries[0, n) once more, in room for need; -ENOMEM. */
 static int slots_rebuild(struct source_merge *m, size_t n, size_t need) {
         size_t want = m->n_slots ? m->n_slots : 64;
@@ -87,6 +95,11 @@ static void entry_judge(struct source_merge *m, size_t i, const struct metric_de
         uint32_t *slot = slot_of(m, d->name);
         struct source_merge_entry *e = &m->entries[i];
         *e = (struct source_merge_entry){.desc = d, .source = source, .earlier = NONE, .verdict = VERDICT_OWN};
+        if (source && reserved_name(m, d->name)) {
+                e->verdict = VERDICT_CLASH; /* the agent's own, whatever its help */
+                m->hashed = i + 1;
+                return;
+        }
         if (*slot) {
                 e->earlier = *slot - 1;
                 /* the first entry of the name is the one kept: compared with it */
@@ -169,6 +182,12 @@ static void say(struct source_merge *m, char kind, const struct source_merge_ent
                 p += strlen(m->said.data + p) + 1;
                 p += strlen(m->said.data + p) + 1;
         }
+        if (e->earlier == NONE) {
+                log_warn("%s: family %s is one of the agent's own: it is left out of the scrape and counted in "
+                         "vigie_collector_parse_errors_total",
+                         e->source, e->desc->name);
+                return;
+        }
         const struct source_merge_entry *first = &m->entries[e->earlier];
         while (first->earlier != NONE)
                 first = &m->entries[first->earlier];
@@ -181,6 +200,57 @@ static void say(struct source_merge *m, char kind, const struct source_merge_ent
                 log_warn("%s: %zu series of family %s are %s's already: left out of the scrape and counted in "
                          "vigie_collector_parse_errors_total",
                          e->source, n_series, e->desc->name, who);
+}
+
+/* The reserved names have just changed (the first collection, say): what
+ * the sources of this one served of them is left out now, the samples
+ * after moved down. Not counted: the counts are in the set already; the
+ * next collections count it. */
+static void drop_reserved(struct source_merge *m, struct metric_set *set, size_t from) {
+        size_t checked = m->checked < from ? m->checked : from;
+        bool moving = false;
+        uint32_t w = 0;
+        for (size_t i = 0; i < set->n_families; i++) {
+                struct metric_family *f = &set->families[i];
+                struct source_merge_entry *e = &m->entries[i];
+                bool drop = i < checked && e->source && e->verdict != VERDICT_CLASH && f->count > 0 &&
+                            reserved_name(m, f->desc->name);
+                if (drop && !moving) {
+                        moving = true;
+                        w = f->first;
+                }
+                if (!moving)
+                        continue;
+                uint32_t first = f->first;
+                f->first = w;
+                if (drop) {
+                        e->verdict = VERDICT_CLASH;
+                        e->earlier = NONE;
+                        say(m, 'c', e, f->count, NULL, NULL);
+                        f->count = 0;
+                        continue;
+                }
+                memmove(&set->samples[w], &set->samples[first], f->count * sizeof(*set->samples));
+                w += f->count;
+        }
+        if (moving)
+                set->n_samples = w;
+}
+
+void source_merge_reserve(struct source_merge *m, struct metric_set *set, size_t from) {
+        size_t n = set->n_families - from;
+        bool same = n == m->n_reserved;
+        for (size_t i = 0; same && i < n; i++)
+                same = m->reserved[i] == set->families[from + i].desc;
+        if (same || set->error < 0)
+                return;
+        if (array_reserve((void **) &m->reserved, &m->cap_reserved, n, sizeof(*m->reserved)) < 0)
+                return; /* those of before, a collection more */
+        for (size_t i = 0; i < n; i++)
+                m->reserved[i] = set->families[from + i].desc;
+        m->n_reserved = n;
+        drop_reserved(m, set, from);
+        m->n = 0; /* the verdicts made without them are judged anew */
 }
 
 /* Whether sample s of family d is among the seen series, which it joins
@@ -224,6 +294,7 @@ static int seen_fill(struct source_merge *m, const struct metric_set *set, const
                 if (!seen)
                         return -1;
                 free(m->seen);
+                free(m->reserved);
                 m->seen = seen;
                 m->n_seen = want;
         }

@@ -51,6 +51,9 @@ struct source_merge {
         /* what was left out in this collection and the last, to say it once */
         struct buf said, saying;
         size_t said_hint;
+        /* the agent's own families, which come after the sources */
+        const struct metric_desc **reserved;
+        size_t n_reserved, cap_reserved;
 };
 
 void source_merge_free(struct source_merge *m);
@@ -63,5 +66,12 @@ void source_merge_mark(struct source_merge *m, const struct metric_set *set, con
  * before them, in place: a clash keeps its entry with no samples. Returns
  * how many series it left out. owner(i) names who added entry i, for the
  * log line that says it once. */
+/* At a collection's end: set->families[from, n_families) are the agent's
+ * own that come after the collectors (the engine's rows per collector,
+ * process_*...). An outside source's family of one of their names is left
+ * out whole: they come after it, so they cannot be compared series by
+ * series, and they are the agent's. Known from the first collection's
+ * end, they are left out of it then. */
+void source_merge_reserve(struct source_merge *m, struct metric_set *set, size_t from);
 size_t source_merge_check(struct source_merge *m, struct metric_set *set, size_t from,
                           const char *(*owner)(size_t family, void *userdata), void *userdata);

@@ -185,6 +185,9 @@ static const struct metric_desc own = {"outside_own", "Its own.", METRIC_GAUGE, 
 static const struct metric_desc shared1 = {"outside_shared", "Both print it.", METRIC_GAUGE, 1, k_label};
 static const struct metric_desc shared2 = {"outside_shared", "Both print it.", METRIC_GAUGE, 1, k_label};
 static const struct metric_desc outside_status = {"outside_status", "The source's own.", METRIC_GAUGE, 0, NULL};
+static const char *const collector_label_name[] = {"collector"};
+static const struct metric_desc agents = {"node_scrape_collector_success", "Mine.", METRIC_GAUGE, 1,
+                                          collector_label_name};
 
 static int outside_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
                         void **ret_state) {
@@ -210,6 +213,8 @@ static int outside_collect(void *state, struct collect_ctx *ctx) {
         (void) metric_set_family(set, &shared2);
         (void) metric_set_sample1(set, 2, "1");
         (void) metric_set_sample1(set, 2, "2");
+        (void) metric_set_family(set, &agents);
+        (void) metric_set_sample1(set, 1, "a");
         source_merge_mark(ctx->merge, set, NULL);
         (void) metric_set_family(set, &outside_status);
         return metric_set_sample0(set, 1);
@@ -734,10 +739,15 @@ static void test_outside_checked_from_first_scrape(void **state) {
                 assert_null(strstr(text, "outside_shared{k=\"1\"} 2"));
                 assert_true(has_line(text, "outside_shared{k=\"2\"} 2"));
                 assert_true(has_line(text, "outside_status 1"));
-                /* three series left out each scrape: counted as the source's */
+                /* the agent's own, which come after the sources: left out */
+                assert_null(strstr(text, "Mine."));
+                assert_int_equal(count_lines(text, "node_scrape_collector_success{collector=\"a\"} "), 1);
+                /* three series left out each scrape, and the agent's one from
+                 * the second on (the first's counts are written when the
+                 * agent's families come): counted as the source's */
                 char line[128];
                 (void) snprintf(line, sizeof(line), "vigie_collector_parse_errors_total{collector=\"outside\"} %d",
-                                3 * i);
+                                3 * i + (i - 1));
                 if (!has_line(text, line))
                         fail_msg("'%s' missing in:\n%s", line, text);
                 free(text);
