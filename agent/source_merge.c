@@ -294,7 +294,6 @@ static int seen_fill(struct source_merge *m, const struct metric_set *set, const
                 if (!seen)
                         return -1;
                 free(m->seen);
-                free(m->reserved);
                 m->seen = seen;
                 m->n_seen = want;
         }

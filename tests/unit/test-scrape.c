@@ -225,6 +225,31 @@ static void outside_free(void *state) {
 static const struct collector outside = {
         .name = "outside", .init = outside_init, .collect = outside_collect, .free = outside_free, .outside = true};
 
+/* An outside source whose family joins one of its own earlier program's
+ * and grows from scrape to scrape: the table of series seen grows under
+ * it, and nothing else of the check's goes with the old one. */
+static unsigned growing_n = 10;
+static int growing_collect(void *state, struct collect_ctx *ctx) {
+        (void) state;
+        struct metric_set *set = ctx->set;
+        char v[16];
+        source_merge_mark(ctx->merge, set, "outside.p1");
+        (void) metric_set_family(set, &shared1);
+        (void) metric_set_sample1(set, 1, "0");
+        source_merge_mark(ctx->merge, set, "outside.p2");
+        (void) metric_set_family(set, &shared2);
+        for (unsigned i = 0; i < growing_n; i++) {
+                (void) snprintf(v, sizeof(v), "%u", i);
+                (void) metric_set_sample1(set, 2, v);
+        }
+        (void) metric_set_family(set, &agents);
+        (void) metric_set_sample1(set, 1, "a");
+        source_merge_mark(ctx->merge, set, NULL);
+        return set->error;
+}
+static const struct collector growing = {
+        .name = "outside", .init = outside_init, .collect = growing_collect, .free = outside_free, .outside = true};
+
 static struct config cfg;
 /* The test's engine, stopped by teardown too, so that a failed test
  * leaves no refresh running into the next one's fakes. */
@@ -718,6 +743,20 @@ static size_t count_lines(const char *text, const char *prefix) {
         return n;
 }
 
+static void test_outside_join_grows(void **state) {
+        (void) state;
+        const struct collector *list[] = {&growing, &sync_a};
+        struct scrape_engine *e = engine_with(list, 2);
+        for (growing_n = 10; growing_n <= 2560; growing_n *= 4) {
+                char *text = scrape(e);
+                /* k="0" from the first program only; the rest from the second */
+                assert_int_equal(count_lines(text, "outside_shared{"), growing_n);
+                assert_true(has_line(text, "outside_shared{k=\"0\"} 1"));
+                assert_null(strstr(text, "Mine."));
+                free(text);
+        }
+}
+
 /* Listed before the built-ins, the outside source still comes after
  * them; from the first scrape on, no series twice and no name with two
  * types or helps, whatever it prints; the rest of it is served. */
@@ -781,6 +820,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_sync_collector_sampled, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_observer_sees_each_collection, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_outside_checked_from_first_scrape, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_outside_join_grows, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
