@@ -14,7 +14,7 @@
 #include "scrape_cache.h"
 
 struct scheduler;
-struct family_index;
+struct source_merge;
 
 /* Where a collector reads from. Every read goes through these roots. */
 struct collector_env {
@@ -31,12 +31,9 @@ struct collector_env {
         const struct config_section *probes;
         size_t n_probes;
         struct scheduler *scheduler;
-        /* Where plugins are loaded from ([plugins] directory), and the
-         * families of the last scrape, that a source from outside the
-         * agent is checked against (source_check.h); NULL in tests that
-         * give none. These two outlive init. */
+        /* Where plugins are loaded from ([plugins] directory); NULL in
+         * tests that give none. It outlives init. */
         const char *plugin_dir;
-        struct family_index *families;
         const struct config_section *execs;
         size_t n_execs;
 };
@@ -54,6 +51,9 @@ struct collect_ctx {
          * when it fails (a collector's own status series, which say why;
          * it leaves the rest out itself). */
         bool keep_on_failure;
+        /* An outside collector's (exec): where it says whose output the
+         * families it adds next are (source_merge_mark); NULL for none. */
+        struct source_merge *merge;
 };
 
 /* How a background collector is refreshed: on a period, when a
@@ -90,6 +90,10 @@ struct collector {
         /* Keys accepted in the [collector.NAME] config section, ending
          * with {NULL}; or NULL for none. */
         const struct collector_option *options;
+        /* What it serves comes from outside the agent (plugins, exec's
+         * programs): it runs after every other collector, and its families
+         * are checked against theirs in each scrape (source_merge.h). */
+        bool outside;
 
         /* Reads its own section (may be NULL) and returns private state.
          * Cheap: no blocking I/O. Bad values: diag_at() with the key's line. */

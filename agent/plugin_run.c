@@ -97,7 +97,7 @@ int main(int argc, char **argv) {
                 (void) snprintf(why, sizeof(why), "%s", ctx.why);
                 struct source_limits lim = {.max_series = MAX_SERIES};
                 if (r >= 0)
-                        r = source_check(&ctx.staging, &lim, NULL, name, why, sizeof(why));
+                        r = source_check(&ctx.staging, &lim, why, sizeof(why));
                 buf_reset(&out);
                 if (r >= 0 && (r = prom_text_encode(&enc, &ctx.staging, &out)) < 0)
                         (void) snprintf(why, sizeof(why), "out of memory");

@@ -23,7 +23,7 @@
 #include "registry.h"
 #include "scheduler.h"
 #include "self_metrics.h"
-#include "source_check.h"
+#include "source_merge.h"
 
 static const char *const collector_label[] = {"collector"};
 const struct metric_desc collector_duration_desc = {"node_scrape_collector_duration_seconds",
@@ -76,6 +76,7 @@ struct collector_instance {
         struct background *bg;          /* a background one's */
         struct background *sampler;     /* a synchronous one's with .sample: it owns the state */
         double last_success;            /* bg: as of the last scrape */
+        unsigned long long left_out;    /* bg: series the scrapes left out (source_merge) */
         size_t families_end;            /* its families in the last collection end here */
         struct collector_status status; /* the engine lock's */
         struct collector_status shown;  /* status_lock's: as of the last finished collection */
@@ -92,7 +93,6 @@ struct generation {
         struct scrape_cache cache;   /* this generation's paths */
         struct scheduler *scheduler; /* NULL without background work */
         char *plugin_dir;
-        bool index_families; /* plugins and programs check their families against the last collection's */
 };
 
 struct scrape_engine {
@@ -105,8 +105,7 @@ struct scrape_engine {
         struct metric_set set;
         struct self_metrics self;
         bool self_ok;
-        struct family_index *families; /* of the last collection, when a plugin needs them */
-        uint64_t families_ns;          /* CLOCK_MONOTONIC, when they were last compared with it */
+        struct source_merge merge; /* what outside sources add, checked in the scrape */
         struct scrape_source {
                 int (*fn)(struct metric_set *set, void *userdata);
                 void *userdata;
@@ -250,7 +249,7 @@ static void generation_free(struct generation *g) {
 }
 
 static int generation_new(const struct config *cfg, const struct collector *const *collectors, size_t n,
-                          struct family_index *families, struct diag *diag, struct generation **ret) {
+                          struct diag *diag, struct generation **ret) {
         struct generation *g = calloc(1, sizeof(*g));
         if (!g)
                 return -ENOMEM;
@@ -267,8 +266,6 @@ static int generation_new(const struct config *cfg, const struct collector *cons
                 return -ENOMEM;
         }
         g->env.plugin_dir = g->plugin_dir;
-        g->env.families = families;
-        g->index_families = cfg->n_plugins > 0 || cfg->n_execs > 0;
         g->instances = calloc(n ? n : 1, sizeof(*g->instances));
         if (!g->instances || scheduler_new(&g->scheduler) < 0) {
                 generation_free(g);
@@ -280,8 +277,12 @@ static int generation_new(const struct config *cfg, const struct collector *cons
         g->env.execs = cfg->execs;
         g->env.n_execs = cfg->n_execs;
         g->env.scheduler = g->scheduler;
-        for (size_t i = 0; i < n; i++) {
-                const struct collector *c = collectors[i];
+        /* outside sources last, whatever the order asked: the built-ins'
+         * families are in the set when theirs are checked, and win */
+        for (size_t k = 0; k < 2 * n; k++) {
+                const struct collector *c = collectors[k % n];
+                if (c->outside != (k >= n))
+                        continue;
                 struct collector_instance *inst = &g->instances[g->n];
                 int r = c->init(&g->env, config_collector_section(cfg, c->name), diag, &inst->state);
                 if (r >= 0 && c->schedule && (r = background_add(g, c, TAKE_PTR(inst->state), diag, &inst->bg)) >= 0)
@@ -327,10 +328,6 @@ int scrape_engine_new(struct scrape_engine **ret) {
         struct scrape_engine *e = calloc(1, sizeof(*e));
         if (!e)
                 return -ENOMEM;
-        if (!(e->families = family_index_new())) {
-                free(e);
-                return -ENOMEM;
-        }
         (void) pthread_mutex_init(&e->lock, NULL);
         (void) pthread_mutex_init(&e->status_lock, NULL);
         int r = self_metrics_init(&e->self);
@@ -346,8 +343,8 @@ void scrape_engine_free(struct scrape_engine *e) {
                 return;
         generation_free(e->gen);
         metric_set_free(&e->set);
+        source_merge_free(&e->merge);
         self_metrics_free(&e->self);
-        family_index_unref(e->families);
         (void) pthread_mutex_destroy(&e->lock);
         (void) pthread_mutex_destroy(&e->status_lock);
         free(e);
@@ -369,7 +366,7 @@ int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, s
 int scrape_engine_configure_collectors(struct scrape_engine *e, const struct config *cfg,
                                        const struct collector *const *collectors, size_t n, struct diag *diag) {
         struct generation *g = NULL;
-        int r = generation_new(cfg, collectors, n, e->families, diag, &g);
+        int r = generation_new(cfg, collectors, n, diag, &g);
         if (r < 0)
                 return r;
         (void) pthread_mutex_lock(&e->lock);
@@ -415,7 +412,7 @@ static void serve_snapshot(struct collector_instance *inst, struct metric_set *s
                 (void) metric_set_append(set, &b->published);
         bool finished = b->finished;
         double duration = b->last_duration;
-        unsigned long long parse_errors = b->parse_errors;
+        unsigned long long parse_errors = b->parse_errors + inst->left_out;
         inst->last_success = b->last_success;
         (void) pthread_mutex_unlock(&b->lock);
         if (!finished)
@@ -427,18 +424,27 @@ static void serve_snapshot(struct collector_instance *inst, struct metric_set *s
         inst->status.parse_errors = parse_errors;
 }
 
-/* Who added family i of the last collection: the collectors in order,
- * then the agent itself. Asked for i in order. */
-struct family_owner {
+/* Who added family i of the collection going on, for a line that names
+ * the source a family clashes with: an earlier collector, or the current
+ * one (exec's own families, before its programs'). */
+struct family_adder {
         const struct generation *g;
-        size_t at;
+        size_t current;
 };
 
-static const char *family_owner(size_t family, void *userdata) {
-        struct family_owner *fo = userdata;
-        while (fo->at < fo->g->n && family >= fo->g->instances[fo->at].families_end)
-                fo->at++;
-        return fo->at < fo->g->n ? fo->g->instances[fo->at].desc->name : "vigie";
+static const char *family_adder(size_t family, void *userdata) {
+        const struct family_adder *fa = userdata;
+        size_t i = 0;
+        while (i < fa->current && family >= fa->g->instances[i].families_end)
+                i++;
+        return fa->g->instances[i].desc->name;
+}
+
+/* What an outside collector added since from, checked against what is
+ * in the set before it; how many series were left out. */
+static unsigned long long merge_outside(struct scrape_engine *e, size_t i, size_t from) {
+        struct family_adder fa = {e->gen, i};
+        return source_merge_check(&e->merge, &e->set, from, family_adder, &fa);
 }
 
 static void collect_all(struct scrape_engine *e) {
@@ -446,15 +452,25 @@ static void collect_all(struct scrape_engine *e) {
         struct metric_set *set = &e->set;
         metric_set_reset(set);
         scrape_cache_next(&g->cache);
+        source_merge_begin(&e->merge);
 
         for (size_t i = 0; i < g->n; i++) {
                 struct collector_instance *inst = &g->instances[i];
+                size_t from = set->n_families;
                 if (inst->bg) {
+                        if (inst->desc->outside)
+                                source_merge_mark(&e->merge, set, inst->desc->name);
                         serve_snapshot(inst, set);
+                        if (inst->desc->outside) {
+                                unsigned long long n = merge_outside(e, i, from);
+                                inst->left_out += n;
+                                inst->status.parse_errors += n;
+                        }
                         inst->families_end = set->n_families;
                         continue;
                 }
-                struct collect_ctx ctx = {.set = set, .cache = &g->cache};
+                struct collect_ctx ctx = {
+                        .set = set, .cache = &g->cache, .merge = inst->desc->outside ? &e->merge : NULL};
                 struct metric_mark mark = metric_set_mark(set);
                 /* in whole nanoseconds, so that durations print as short
                  * decimals (0.000076337, not 7.6336998972692527e-05) */
@@ -473,9 +489,12 @@ static void collect_all(struct scrape_engine *e) {
                 inst->status.last_result = r < 0 ? r : 0;
                 inst->status.last_duration = dt;
                 inst->status.parse_errors += ctx.parse_errors;
+                if (inst->desc->outside)
+                        inst->status.parse_errors += merge_outside(e, i, from);
                 inst->families_end = set->n_families;
         }
 
+        size_t agent_from = set->n_families;
         (void) metric_set_family(set, &collector_duration_desc);
         for (size_t i = 0; i < g->n; i++)
                 (void) metric_set_sample1(set, g->instances[i].status.last_duration, g->instances[i].desc->name);
@@ -516,15 +535,7 @@ static void collect_all(struct scrape_engine *e) {
                         set->error = 0;
                 }
         }
-        /* at most once a second: plugins refresh on their own clock, and
-         * comparing every family costs a scrape more than copying a
-         * plugin's snapshot does */
-        uint64_t now = g->index_families && set->error == 0 ? clock_ns(CLOCK_MONOTONIC) : 0;
-        if (now && (e->families_ns == 0 || now - e->families_ns >= 1000000000u)) {
-                struct family_owner fo = {g, 0};
-                family_index_update(e->families, set, family_owner, &fo);
-                e->families_ns = now;
-        }
+        source_merge_reserve(&e->merge, set, agent_from);
 }
 
 void scrape_engine_set_source(struct scrape_engine *e, enum scrape_source_slot slot,

@@ -23,9 +23,9 @@ void scrape_engine_free(struct scrape_engine *e);
  * collectors' first refreshes are waited for, a second at most, so that
  * the next scrape has their series; the old ones are stopped. */
 int scrape_engine_configure(struct scrape_engine *e, const struct config *cfg, struct diag *diag);
-/* The same with the given collectors (every one runs, in this order)
- * rather than the registry's that cfg enables: for tests, which hand the
- * engine fake collectors. */
+/* The same with the given collectors (every one runs, in this order but
+ * for the outside ones, which run last) rather than the registry's that
+ * cfg enables: for tests, which hand the engine fake collectors. */
 int scrape_engine_configure_collectors(struct scrape_engine *e, const struct config *cfg,
                                        const struct collector *const *collectors, size_t n, struct diag *diag);
 

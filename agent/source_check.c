@@ -18,76 +18,6 @@
 #include "parse.h"
 #include "sort.h"
 
-struct family_index *family_index_new(void) {
-        struct family_index *x = calloc(1, sizeof(*x));
-        if (!x)
-                return NULL;
-        (void) pthread_mutex_init(&x->lock, NULL);
-        x->refs = 1;
-        return x;
-}
-
-struct family_index *family_index_ref(struct family_index *x) {
-        if (x) {
-                (void) pthread_mutex_lock(&x->lock);
-                x->refs++;
-                (void) pthread_mutex_unlock(&x->lock);
-        }
-        return x;
-}
-
-void family_index_unref(struct family_index *x) {
-        if (!x)
-                return;
-        (void) pthread_mutex_lock(&x->lock);
-        bool last = --x->refs == 0;
-        (void) pthread_mutex_unlock(&x->lock);
-        if (!last)
-                return;
-        free(x->entries);
-        free(x->last);
-        buf_free(&x->strings);
-        (void) pthread_mutex_destroy(&x->lock);
-        free(x);
-}
-
-static uint32_t put_string(struct buf *b, const char *s) {
-        uint32_t at = (uint32_t) b->len;
-        buf_put(b, s, strlen(s) + 1);
-        return at;
-}
-
-void family_index_update(struct family_index *x, const struct metric_set *set,
-                         const char *(*owner)(size_t family, void *userdata), void *userdata) {
-        uint64_t generation = metric_desc_generation();
-        bool same = set->n_families == x->n_last && generation == x->desc_generation;
-        for (size_t i = 0; same && i < set->n_families; i++)
-                same = set->families[i].desc == x->last[i];
-        if (same)
-                return;
-        (void) pthread_mutex_lock(&x->lock);
-        x->n = x->n_last = 0;
-        buf_reset(&x->strings);
-        if (array_reserve((void **) &x->entries, &x->cap, set->n_families, sizeof(*x->entries)) == 0 &&
-            array_reserve((void **) &x->last, &x->cap_last, set->n_families, sizeof(*x->last)) == 0) {
-                for (size_t i = 0; i < set->n_families; i++) {
-                        const struct metric_desc *d = set->families[i].desc;
-                        x->entries[x->n++] = (struct family_index_entry){
-                                .name = put_string(&x->strings, d->name),
-                                .help = put_string(&x->strings, d->help),
-                                .owner = put_string(&x->strings, owner(i, userdata)),
-                                .type = d->type,
-                        };
-                        x->last[i] = d;
-                }
-                x->n_last = set->n_families;
-        }
-        if (x->strings.error < 0)
-                x->n = x->n_last = 0; /* compares with nothing rather than with garbage */
-        x->desc_generation = generation;
-        (void) pthread_mutex_unlock(&x->lock);
-}
-
 static int refuse(char *why, size_t size, const char *fmt, ...) _printf_(3, 4);
 static int refuse(char *why, size_t size, const char *fmt, ...) {
         va_list ap;
@@ -113,9 +43,7 @@ struct checker {
         size_t n, cap;
 };
 
-/* Appends the canonical key of sample s of family d to keys; with le_at
- * (an index or UINT32_MAX) that label is left out. */
-static uint32_t series_key(struct buf *keys, const struct metric_set *set, const struct metric_desc *d,
+uint32_t source_series_key(struct buf *keys, const struct metric_set *set, const struct metric_desc *d,
                            const struct metric_sample *s, unsigned le_at) {
         const char *names[METRIC_MAX_LABELS], *values[METRIC_MAX_LABELS];
         unsigned n = 0;
@@ -231,11 +159,11 @@ static int check_family(struct checker *c, const struct metric_family *f, size_t
                         double bound;
                         if (le == UINT32_MAX || parse_prom_value(lv, strlen(lv), &bound) < 0 || isnan(bound))
                                 return refuse(why, size, "family '%s': a bucket without a numeric le label", d->name);
-                        uint32_t key = series_key(&c->keys, set, d, s, le);
+                        uint32_t key = source_series_key(&c->keys, set, d, s, le);
                         if (add_series(c, key, METRIC_SUFFIX_BUCKET, bound, s->value) < 0)
                                 return -ENOMEM;
                 } else {
-                        uint32_t key = series_key(&c->keys, set, d, s, UINT32_MAX);
+                        uint32_t key = source_series_key(&c->keys, set, d, s, UINT32_MAX);
                         if (add_series(c, key, s->suffix, 0, s->value) < 0)
                                 return -ENOMEM;
                 }
@@ -280,26 +208,7 @@ static int check_series(struct checker *c, const struct metric_set *set, char *w
         return 0;
 }
 
-/* Whether another source has family d with another type or help. */
-static int check_known(struct family_index *known, const struct metric_desc *d, const char *source, char *why,
-                       size_t size) {
-        int r = 0;
-        (void) pthread_mutex_lock(&known->lock);
-        for (size_t i = 0; i < known->n && r == 0; i++) {
-                const struct family_index_entry *e = &known->entries[i];
-                const char *s = known->strings.data;
-                if (strcmp(s + e->name, d->name) != 0 || strcmp(s + e->owner, source) == 0)
-                        continue;
-                if (e->type != d->type || strcmp(s + e->help, d->help) != 0)
-                        r = refuse(why, size, "family '%s' is %s's already, with another %s", d->name, s + e->owner,
-                                   e->type != d->type ? "type" : "help");
-        }
-        (void) pthread_mutex_unlock(&known->lock);
-        return r;
-}
-
-int source_check(const struct metric_set *set, const struct source_limits *lim, struct family_index *known,
-                 const char *source, char *why, size_t size) {
+int source_check(const struct metric_set *set, const struct source_limits *lim, char *why, size_t size) {
         if (set->error < 0)
                 return refuse(why, size, "out of memory while it was built");
         if (lim && lim->max_families && set->n_families > lim->max_families)
@@ -319,8 +228,6 @@ int source_check(const struct metric_set *set, const struct source_limits *lim, 
                                 r = refuse(why, size, "family '%s' declared twice with another %s", d->name,
                                            e->type != d->type ? "type" : "help");
                 }
-                if (r == 0 && known)
-                        r = check_known(known, d, source, why, size);
         }
         if (r == 0 && lim && lim->max_bytes && bytes > lim->max_bytes)
                 r = refuse(why, size, "%zu bytes of names and values, more than the %zu allowed", bytes,

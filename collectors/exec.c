@@ -20,6 +20,7 @@
 #include "parse.h"
 #include "scheduler.h"
 #include "source_check.h"
+#include "source_merge.h"
 #include "textfile.h"
 
 #define DEFAULT_INTERVAL_MS 15000
@@ -53,8 +54,9 @@ struct exec_status {
 };
 
 struct exec_program {
-        char *name; /* the program label */
-        char *path; /* what is executed */
+        char *name;  /* the program label */
+        char *label; /* exec.NAME: the collector label of its rows, and its name as a source */
+        char *path;  /* what is executed */
         char **argv, **envp;
         uint64_t interval_ms, timeout_ms;
         unsigned max_output, max_line;
@@ -68,7 +70,6 @@ struct exec_program {
         struct textfile_state *parser;
         struct buf out, err;         /* a run's, the run's alone */
         struct metric_set building;  /* the run's alone */
-        struct family_index *known;  /* the engine's families, checked against; NULL in tests without */
         char why[300];               /* the last failure, as logged */
         uint64_t log_window_ns;      /* stderr: the minute being counted */
         unsigned log_lines, dropped; /* stderr lines logged in it, and not */
@@ -77,7 +78,6 @@ struct exec_program {
         struct metric_set published;
         bool sweep_due; /* an output was published since the last sweep (both locks held to change it) */
         struct exec_status status;
-        bool clashing; /* its output was left out of the last scrape: a family of a program before it */
 };
 
 struct exec_state {
@@ -130,6 +130,7 @@ static void program_free(void *userdata) {
                 (void) exec_process_stop(&p->child, true, NULL);
         }
         free(p->name);
+        free(p->label);
         free(p->path);
         strv_free(p->argv);
         strv_free(p->envp);
@@ -139,7 +140,6 @@ static void program_free(void *userdata) {
         buf_free(&p->err);
         metric_set_free(&p->building);
         metric_set_free(&p->published);
-        family_index_unref(p->known);
         (void) pthread_mutex_destroy(&p->lock);
         (void) pthread_mutex_destroy(&p->parser_lock);
         free(p);
@@ -225,14 +225,11 @@ static void publish(struct exec_program *p, struct run_outcome *o) {
                         o->output_error = true;
                 } else if (r < 0)
                         (void) snprintf(o->why, sizeof(o->why), "cannot parse its output: %s", strerror(-r));
-                /* what the parser does not see: counters, histograms, sizes, and the
-                 * families of the built-in collectors and of the other sources */
+                /* what the parser does not see: counters, histograms, sizes (the
+                 * families of the other sources are met in the scrape) */
                 if (r >= 0) {
                         static const struct source_limits lim = {EXEC_MAX_FAMILIES, EXEC_MAX_SERIES, 0};
-                        /* "exec", the owner of every program's families in the
-                         * index: a program's own of the last scrape are not a
-                         * clash; another program's are checked at the copy */
-                        r = source_check(&p->building, &lim, p->known, "exec", err, sizeof(err));
+                        r = source_check(&p->building, &lim, err, sizeof(err));
                         if (r == -EINVAL) {
                                 (void) snprintf(o->why, sizeof(o->why), "output refused: %s", err);
                                 o->output_error = true;
@@ -579,6 +576,10 @@ static int program_new(const struct config_section *s, struct diag *diag, struct
         int r = program_configure(p, s, diag);
         char source[300];
         (void) snprintf(source, sizeof(source), "the program of [exec.%s]", s->name);
+        if (r >= 0 && asprintf(&p->label, "exec.%s", s->name) < 0) {
+                p->label = NULL;
+                r = -ENOMEM;
+        }
         if (r >= 0 && (!(p->name = strdup(s->name)) || textfile_parser_new(source, &p->parser) < 0))
                 r = -ENOMEM;
         if (r < 0) {
@@ -614,8 +615,6 @@ static int exec_init(const struct collector_env *env, _unused_ const struct conf
         for (size_t i = 0; i < n; i++) {
                 struct exec_program *p;
                 int r = program_new(&env->execs[i], diag, &p);
-                if (r >= 0)
-                        p->known = family_index_ref(env->families);
                 /* the scheduler owns it from here; the state only reads it */
                 if (r >= 0 && !st->owned &&
                     (r = scheduler_add(env->scheduler, p->name, -1, program_run, program_free, p)) < 0)
@@ -663,17 +662,6 @@ static double start_failures_of(const struct exec_status *s) {
         return (double) s->start_failures;
 }
 
-/* The first family of out that the programs copied since mark already
- * have: two programs printing one family would serve its series twice,
- * which makes Prometheus refuse the whole scrape. */
-static const char *first_clash(const struct metric_set *set, struct metric_mark mark, const struct metric_set *out) {
-        for (size_t i = 0; i < out->n_families; i++)
-                for (size_t k = mark.n_families; k < set->n_families; k++)
-                        if (strcmp(out->families[i].desc->name, set->families[k].desc->name) == 0)
-                                return out->families[i].desc->name;
-        return NULL;
-}
-
 /* Copies each program's last accepted output and status (its lock held
  * only for that). The descriptors the outputs no longer use are freed
  * here, under the engine's lock, so that no scrape still reads a set
@@ -683,7 +671,6 @@ static const char *first_clash(const struct metric_set *set, struct metric_mark 
  * puts the sweep off to the next scrape rather than make this one wait. */
 static int exec_collect(void *state, struct collect_ctx *ctx) {
         struct exec_state *st = state;
-        struct metric_mark mark = metric_set_mark(ctx->set);
         bool any = false;
         for (size_t i = 0; i < st->n; i++) {
                 struct exec_program *p = st->programs[i];
@@ -694,39 +681,26 @@ static int exec_collect(void *state, struct collect_ctx *ctx) {
                         p->sweep_due = false;
                 }
                 st->seen[i] = p->status;
-                const char *clash = first_clash(ctx->set, mark, &p->published);
-                if (clash) {
-                        if (!p->clashing)
-                                log_warn("exec %s: family %s is another program's already: its output is left out",
-                                         p->name, clash);
-                        st->seen[i].success = false;
-                } else {
-                        if (p->clashing)
-                                log_info("exec %s: its families are its own again", p->name);
-                        (void) metric_set_append(ctx->set, &p->published);
-                }
-                p->clashing = clash != NULL;
+                /* the engine checks it against what is in the set already */
+                source_merge_mark(ctx->merge, ctx->set, p->label);
+                (void) metric_set_append(ctx->set, &p->published);
                 (void) pthread_mutex_unlock(&p->lock);
                 if (parser)
                         (void) pthread_mutex_unlock(&p->parser_lock);
                 any |= st->seen[i].ran;
         }
+        source_merge_mark(ctx->merge, ctx->set, NULL);
         if (!any)
                 return ctx->set->error;
         /* each program as the engine shows a collector, then in its own words */
-        char label[300];
         (void) metric_set_family(ctx->set, &collector_duration_desc);
         for (size_t i = 0; i < st->n; i++)
-                if (st->seen[i].ran) {
-                        (void) snprintf(label, sizeof(label), "exec.%s", st->programs[i]->name);
-                        (void) metric_set_sample1(ctx->set, st->seen[i].duration, label);
-                }
+                if (st->seen[i].ran)
+                        (void) metric_set_sample1(ctx->set, st->seen[i].duration, st->programs[i]->label);
         (void) metric_set_family(ctx->set, &collector_success_desc);
         for (size_t i = 0; i < st->n; i++)
-                if (st->seen[i].ran) {
-                        (void) snprintf(label, sizeof(label), "exec.%s", st->programs[i]->name);
-                        (void) metric_set_sample1(ctx->set, st->seen[i].success, label);
-                }
+                if (st->seen[i].ran)
+                        (void) metric_set_sample1(ctx->set, st->seen[i].success, st->programs[i]->label);
         write_status(ctx->set, &success_desc, st, success_of);
         write_status(ctx->set, &exit_desc, st, exit_of);
         write_status(ctx->set, &duration_desc, st, duration_of);
@@ -748,6 +722,7 @@ const struct collector exec_collector = {
         .name = "exec",
         .help = "programs of the [exec.NAME] sections, each run on its own interval, their output in the text format",
         .default_enabled = true,
+        .outside = true,
         .init = exec_init,
         .collect = exec_collect,
         .free = exec_state_free,

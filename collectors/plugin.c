@@ -12,7 +12,8 @@
  * Failures back off (doubling, capped); three overruns in a row, or a
  * collect that does not return within two intervals past its deadline,
  * quarantine the instance until the next reload. What a collect emitted
- * is checked (source_check.h) before it is published. */
+ * is checked (source_check.h) before it is published, and meets the
+ * other collectors' families in each scrape (source_merge.h). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -50,7 +51,6 @@ struct plugin_instance {
         struct vigie_host_ctx ctx; /* its thread's during a collect, the worker's between */
         struct vigie_plugin plugin;
         void *plugin_state;
-        struct family_index *known; /* the engine's; NULL in tests that give none */
 
         pthread_t thread;
         pthread_mutex_t lock; /* guards what follows */
@@ -88,7 +88,7 @@ static const struct metric_desc overruns_desc = {
         METRIC_COUNTER, 1, plugin_label};
 static const struct metric_desc rejected_desc = {
         "vigie_plugin_rejected_total",
-        "Snapshots refused because what the plugin emitted broke a rule (names, UTF-8, duplicates, clashes, caps).",
+        "Snapshots refused because what the plugin emitted broke a rule (names, UTF-8, duplicates, caps).",
         METRIC_COUNTER, 1, plugin_label};
 static const struct metric_desc info_desc = {"vigie_plugin_info", "The shared object a plugin instance loaded.",
                                              METRIC_GAUGE, 4, info_labels};
@@ -97,7 +97,6 @@ static const struct metric_desc info_desc = {"vigie_plugin_info", "The shared ob
 
 static void instance_destroy(struct plugin_instance *p) {
         plugin_ctx_free(&p->ctx);
-        family_index_unref(p->known);
         free(p->file);
         (void) pthread_mutex_destroy(&p->lock);
         (void) pthread_cond_destroy(&p->cond);
@@ -200,7 +199,6 @@ static int plugin_init(const struct collector_env *env, const struct config_sect
                 return -ENOMEM;
         (void) pthread_mutex_init(&p->lock, NULL);
         clock_cond_init_monotonic(&p->cond);
-        p->known = family_index_ref(env->families);
         int r = plugin_path(env, section, &p->file, diag);
         if (r >= 0)
                 r = config_section_duration_ms(section, "interval", DEFAULT_INTERVAL_MS, 1000, 86400000,
@@ -349,9 +347,7 @@ static int plugin_collect(void *state, struct collect_ctx *ctx) {
         } else {
                 p->consecutive_overruns = 0;
                 struct source_limits lim = {MAX_FAMILIES, MAX_SERIES, MAX_BYTES};
-                char source[128];
-                (void) snprintf(source, sizeof(source), "plugin.%s", p->ctx.name);
-                r = source_check(&p->ctx.staging, &lim, p->known, source, why, sizeof(why));
+                r = source_check(&p->ctx.staging, &lim, why, sizeof(why));
                 if (r < 0) {
                         p->rejected++;
                         r = note_failure(p, r, "snapshot refused", why);
@@ -371,6 +367,7 @@ const struct collector plugin_collector = {
         .name = "plugin",
         .help = "a plugin instance of a [plugin.NAME] section (include/vigie-plugin.h)",
         .default_enabled = true,
+        .outside = true,
         .init = plugin_init,
         .collect = plugin_collect,
         .free = plugin_free,

@@ -47,4 +47,15 @@ check --collector.disable-defaults --collector.sysctl --collector.sysctl.include
 # machine come and go, and a scrape with more series than any before grows
 # the buffers once)
 check --collector.disable-defaults --collector.network_route
+# a program's output checked against the built-ins in each scrape: a
+# family joined (its duplicate series left out), one with another type
+# left out, one of its own; run once in the window (every hour)
+[ "$(id -u)" = 0 ] && ROOT='allow_root = true' || ROOT=
+cat >"$T/exec.conf" <<CONF
+[exec.clash]
+command = sh -c 'echo "# HELP node_load1 1m load average."; echo "# TYPE node_load1 gauge"; echo node_load1 9; echo "# TYPE node_load5 counter"; echo node_load5 9; echo "app_up{a=\"b\"} 1"'
+interval = 1h
+$ROOT
+CONF
+check --config "$T/exec.conf"
 echo "alloc-steady: ok"

@@ -52,6 +52,40 @@ else
         ROOT=
 fi
 
+# from the first scrape on (--once): a family that a built-in collector
+# (loadavg's node_load1) or a program before has, printed again, is left
+# out, with another type as with the same: never a series twice
+cat >"$T/once.conf" <<CONF
+[exec.same_help]
+command = sh -c 'echo "# HELP node_load1 1m load average."; echo "# TYPE node_load1 gauge"; echo node_load1 42'
+$ROOT
+
+[exec.counter]
+command = sh -c 'echo "# TYPE node_load1 counter"; echo node_load1 7'
+$ROOT
+
+[exec.first]
+command = sh -c 'echo "# HELP backup_ok Whether the backup went well."; echo "# TYPE backup_ok gauge"; echo backup_ok 1'
+$ROOT
+
+[exec.second]
+command = sh -c 'echo "# HELP backup_ok Whether the backup went well."; echo "# TYPE backup_ok gauge"; echo backup_ok 0'
+$ROOT
+CONF
+"$VIGIE" --once --config "$T/once.conf" >"$T/once.prom" 2>"$T/once.log" || fail "--once: exit $?: $(cat "$T/once.log")"
+[ "$(grep -c '^node_load1 ' "$T/once.prom")" = 1 ] && ! grep -Eq '^node_load1 (42|7)$' "$T/once.prom" ||
+        fail "--once: node_load1 not loadavg's alone: $(grep '^node_load1 ' "$T/once.prom")"
+[ "$(grep -c '^backup_ok ' "$T/once.prom")" = 1 ] && grep -qx 'backup_ok 1' "$T/once.prom" ||
+        fail "--once: backup_ok: $(grep '^backup_ok ' "$T/once.prom")"
+PYTHONPATH="$SOURCE_ROOT/tests/integration" python3 -c 'import sys, expfmt; expfmt.parse(open(sys.argv[1]).read())' \
+        "$T/once.prom" || fail "--once: the exposition does not parse"
+if command -v promtool >/dev/null; then
+        promtool check metrics <"$T/once.prom" >"$T/promtool.out" 2>&1 || true
+        ! grep -q 'error' "$T/promtool.out" || fail "--once: promtool: $(grep error "$T/promtool.out")"
+fi
+grep -q 'exec.counter: family node_load1 is loadavg.s already, with another type' "$T/once.log" ||
+        fail "--once: the clash not said: $(cat "$T/once.log")"
+
 cat >"$T/crlf.sh" <<'SH'
 #!/bin/sh
 printf 'm_crlf 1\r\n'
@@ -246,18 +280,20 @@ grep -q 'exec stream_dies: started again in 4000 ms' "$T/execs.log" ||
 serves "$VIGIE_URL/metrics" '^vigie_exec_restarts_total{program="stream_dies"} [2-9]' || fail "stream_dies: not restarted"
 serves "$VIGIE_URL/metrics" '^vigie_exec_restarts_total{program="stream"} 0$' || fail "stream: restarted"
 
-# a family of a built-in collector (loadavg's gauge node_load1) is refused
-# once the agent has served it; two programs printing one family: the
-# second is left out, so that /metrics never holds a series twice
-wait_for 10 serves "$VIGIE_URL/metrics" '^vigie_exec_success{program="clash_builtin"} 0$' ||
-        fail "clash_builtin: a built-in family taken"
-grep -q "exec clash_builtin: output refused: family 'node_load1' is loadavg's already" "$T/execs.log" ||
+# a family of a built-in collector (loadavg's gauge node_load1) printed
+# as a counter is left out, run after run, the program's run accepted;
+# two programs printing one family: the second's is left out, so that
+# /metrics never holds a series twice
+serves "$VIGIE_URL/metrics" '^vigie_exec_success{program="clash_builtin"} 1$' || fail "clash_builtin: run refused"
+serves_without "$VIGIE_URL/metrics" '^node_load1 1$' || fail "clash_builtin: a built-in family taken"
+grep -q "exec.clash_builtin: family node_load1 is loadavg's already, with another type" "$T/execs.log" ||
         fail "clash_builtin: not said: $(grep clash_builtin "$T/execs.log")"
+[ "$(grep -c 'exec.clash_builtin: family node_load1' "$T/execs.log")" = 1 ] || fail "clash_builtin: said again and again"
 curl -fsS "$VIGIE_URL/metrics" >"$T/dup.txt"
 [ "$(grep -c '^m_shared ' "$T/dup.txt")" = 1 ] && grep -qx 'm_shared 1' "$T/dup.txt" ||
         fail "dup: $(grep m_shared "$T/dup.txt")"
-grep -qx 'vigie_exec_success{program="dup_b"} 0' "$T/dup.txt" || fail "dup_b: not failed"
-grep -q "exec dup_b: family m_shared is another program's already" "$T/execs.log" || fail "dup_b: not said"
+grep -q "exec.dup_b: family m_shared is exec.dup_a's already, with another help" "$T/execs.log" ||
+        fail "dup_b: not said: $(grep dup_b "$T/execs.log")"
 
 # a reload stops the old long-running program and starts the new one
 old_stream=$(pgrep -f 'echo "m_stream' || true)

@@ -4,7 +4,8 @@
  * unknown flags, a longer descriptor), and instances run by the engine
  * (a collect that never returns, one taking 1.5 intervals, half a
  * snapshot then an error, each rule of source_check, a clash with a
- * built-in's family, init and free once per instance across reloads).
+ * built-in's family from the first scrape on, two instances printing the
+ * same series, init and free once per instance across reloads).
  * The field offsets of the public header are held here at compile time. */
 #include <errno.h>
 #include <setjmp.h>
@@ -178,8 +179,9 @@ static void builtin_free(_unused_ void *state) {}
 static const struct collector builtin = {
         .name = "builtin", .init = builtin_init, .collect = builtin_collect, .free = builtin_free};
 
-/* An engine with the built-in and one plugin per [plugin.NAME] of conf. */
-static struct scrape_engine *engine_with(const char *conf) {
+/* An engine with the built-in and one plugin per [plugin.NAME] of conf,
+ * listed in that order or, builtin_last, the other way round. */
+static struct scrape_engine *engine_listed(const char *conf, bool builtin_last) {
         char text[4096], msg[512];
         (void) snprintf(text, sizeof(text), "[plugins]\ndirectory = %s\n%s", TEST_PLUGINS_DIR, conf);
         struct config cfg;
@@ -189,6 +191,10 @@ static struct scrape_engine *engine_with(const char *conf) {
         size_t n = 1;
         for (size_t i = 0; i < cfg.n_plugins; i++)
                 list[n++] = plugin_collector_named(cfg.plugins[i].name);
+        if (builtin_last) {
+                list[0] = list[n - 1];
+                list[n - 1] = &builtin;
+        }
         struct scrape_engine *e;
         struct diag diag = {0};
         assert_int_equal(scrape_engine_new(&e), 0);
@@ -196,6 +202,10 @@ static struct scrape_engine *engine_with(const char *conf) {
                 fail_msg("%s", diag.msg);
         config_free(&cfg);
         return e;
+}
+
+static struct scrape_engine *engine_with(const char *conf) {
+        return engine_listed(conf, false);
 }
 
 static void has(const char *text, const char *line) {
@@ -311,16 +321,58 @@ static void test_duplicate_series(_unused_ void **state) {
 }
 
 static void test_clash_with_builtin(_unused_ void **state) {
-        /* the families are those of the last scrape: the first one makes
-         * the built-in's known, the next refresh is refused */
+        /* refresh after refresh, the family is left out of each scrape and
+         * counted, and the plugin stays up: its other families are served */
         struct scrape_engine *e = engine_with("[plugin.bad]\nfile = tp_v11.so\nmode = clash\ninterval = 1s\n");
-        free(scrape_text_within(e, 50));
-        usleep(1200 * 1000);
         char *text = scrape_text_within(e, 50);
-        has(text, "node_scrape_collector_success{collector=\"plugin.bad\"} 0");
-        assert_true(value_of(text, "vigie_plugin_rejected_total{plugin=\"bad\"} ") >= 1);
+        double first = value_of(text, "vigie_collector_parse_errors_total{collector=\"plugin.bad\"} ");
+        free(text);
+        usleep(1200 * 1000);
+        text = scrape_text_within(e, 50);
+        has(text, "node_scrape_collector_success{collector=\"plugin.bad\"} 1");
+        has(text, "vigie_plugin_rejected_total{plugin=\"bad\"} 0");
+        assert_true(value_of(text, "vigie_collector_parse_errors_total{collector=\"plugin.bad\"} ") > first);
+        assert_true(value_of(text, "\ntp_collects_total ") >= 2);
         has(text, "# HELP fake_builtin The built-in's help.\n# TYPE fake_builtin gauge\n");
         has_not(text, "Not the built-in's help");
+        free(text);
+        scrape_engine_free(e);
+}
+
+static size_t lines_starting(const char *text, const char *prefix) {
+        size_t n = 0, len = strlen(prefix);
+        for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+                n += strncmp(p, prefix, len) == 0;
+        return n;
+}
+
+/* The first scrape already: the built-in's family (listed after the
+ * plugin, it still runs first) and not the plugin's, which is counted as
+ * left out; the rest of the plugin is served. */
+static void test_clash_first_scrape(_unused_ void **state) {
+        struct scrape_engine *e = engine_listed("[plugin.bad]\nfile = tp_v11.so\nmode = clash\n", true);
+        char *text = scrape_text_within(e, 50);
+        has(text, "# HELP fake_builtin The built-in's help.\n# TYPE fake_builtin gauge\n");
+        has_not(text, "Not the built-in's help");
+        assert_int_equal(lines_starting(text, "fake_builtin "), 1);
+        has(text, "tp_value{kind=\"a\"} 1");
+        assert_true(value_of(text, "vigie_collector_parse_errors_total{collector=\"plugin.bad\"} ") >= 1);
+        free(text);
+        scrape_engine_free(e);
+}
+
+/* Two instances of one plugin print the same families: one block each,
+ * the second's series left out as the first's already, its status kept. */
+static void test_two_instances_no_duplicate(_unused_ void **state) {
+        struct scrape_engine *e = engine_with("[plugin.one]\nfile = tp_v11.so\n[plugin.two]\nfile = tp_v11.so\n");
+        char *text = scrape_text_within(e, 50);
+        assert_int_equal(lines_starting(text, "# TYPE tp_value "), 1);
+        assert_int_equal(lines_starting(text, "tp_value{kind=\"a\"} "), 1);
+        assert_int_equal(lines_starting(text, "tp_latency_seconds_bucket{le=\"+Inf\"} "), 1);
+        has(text, "vigie_plugin_up{plugin=\"one\"} 1");
+        has(text, "vigie_plugin_up{plugin=\"two\"} 1");
+        assert_true(value_of(text, "vigie_collector_parse_errors_total{collector=\"plugin.two\"} ") >= 1);
+        assert_true(value_of(text, "vigie_collector_parse_errors_total{collector=\"plugin.one\"} ") == 0);
         free(text);
         scrape_engine_free(e);
 }
@@ -388,6 +440,8 @@ int main(void) {
                 cmocka_unit_test(test_invalid_utf8),
                 cmocka_unit_test(test_duplicate_series),
                 cmocka_unit_test(test_clash_with_builtin),
+                cmocka_unit_test(test_clash_first_scrape),
+                cmocka_unit_test(test_two_instances_no_duplicate),
                 cmocka_unit_test(test_load_and_init_failures),
                 cmocka_unit_test(test_init_free_once_across_reloads),
                 cmocka_unit_test(test_collect_of_one_and_a_half_intervals),

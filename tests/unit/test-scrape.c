@@ -1,7 +1,9 @@
 /* The scrape engine with fake collectors handed to it in place of the
  * registry's: rollback of a failing collector, its success series,
  * background collectors (a blocked refresh, a stale snapshot, a reload,
- * a descriptor that wakes one) and no thread at all without them. */
+ * a descriptor that wakes one), no thread at all without them, and what
+ * an outside source adds checked against the built-ins' families from
+ * the first scrape on. */
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +25,7 @@
 #include "harness.h"
 #include "prom_text.h"
 #include "scrape.h"
+#include "source_merge.h"
 
 /* Allocations made by the scraping thread, counted by interposing malloc
  * and friends as tests/bench/bench_scrape.c does; not under ASan, which
@@ -171,6 +174,81 @@ FAKE_COLLECTORS(b)
 FAKE_COLLECTORS(c)
 static const struct collector sampled_a = {
         .name = "a", .help = "fake", .init = init_a, .collect = fake_collect, .free = fake_free, .sample = fake_sample};
+
+/* An outside source as exec is one: two programs' outputs, marked, then
+ * its own series. Against fake_a and fake_b (no labels, the fakes' help). */
+static const char *const k_label[] = {"k"}, *const x_label[] = {"x"};
+static const struct metric_desc clash_a = {"fake_a", "Another help.", METRIC_GAUGE, 0, NULL};
+static const struct metric_desc join_b = {"fake_b", "A fake collector's series.", METRIC_GAUGE, 0, NULL};
+static const struct metric_desc join_bx = {"fake_b", "A fake collector's series.", METRIC_GAUGE, 1, x_label};
+static const struct metric_desc own = {"outside_own", "Its own.", METRIC_GAUGE, 0, NULL};
+static const struct metric_desc shared1 = {"outside_shared", "Both print it.", METRIC_GAUGE, 1, k_label};
+static const struct metric_desc shared2 = {"outside_shared", "Both print it.", METRIC_GAUGE, 1, k_label};
+static const struct metric_desc outside_status = {"outside_status", "The source's own.", METRIC_GAUGE, 0, NULL};
+static const char *const collector_label_name[] = {"collector"};
+static const struct metric_desc agents = {"node_scrape_collector_success", "Mine.", METRIC_GAUGE, 1,
+                                          collector_label_name};
+
+static int outside_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
+                        void **ret_state) {
+        (void) env, (void) section, (void) diag;
+        *ret_state = NULL;
+        return 0;
+}
+static int outside_collect(void *state, struct collect_ctx *ctx) {
+        (void) state;
+        struct metric_set *set = ctx->set;
+        source_merge_mark(ctx->merge, set, "outside.p1");
+        (void) metric_set_family(set, &clash_a);
+        (void) metric_set_sample0(set, 7);
+        (void) metric_set_family(set, &join_b);
+        (void) metric_set_sample0(set, 9);
+        (void) metric_set_family(set, &join_bx);
+        (void) metric_set_sample1(set, 5, "1");
+        (void) metric_set_family(set, &own);
+        (void) metric_set_sample0(set, 3);
+        (void) metric_set_family(set, &shared1);
+        (void) metric_set_sample1(set, 1, "1");
+        source_merge_mark(ctx->merge, set, "outside.p2");
+        (void) metric_set_family(set, &shared2);
+        (void) metric_set_sample1(set, 2, "1");
+        (void) metric_set_sample1(set, 2, "2");
+        (void) metric_set_family(set, &agents);
+        (void) metric_set_sample1(set, 1, "a");
+        source_merge_mark(ctx->merge, set, NULL);
+        (void) metric_set_family(set, &outside_status);
+        return metric_set_sample0(set, 1);
+}
+static void outside_free(void *state) {
+        (void) state;
+}
+static const struct collector outside = {
+        .name = "outside", .init = outside_init, .collect = outside_collect, .free = outside_free, .outside = true};
+
+/* An outside source whose family joins one of its own earlier program's
+ * and grows from scrape to scrape: the table of series seen grows under
+ * it, and nothing else of the check's goes with the old one. */
+static unsigned growing_n = 10;
+static int growing_collect(void *state, struct collect_ctx *ctx) {
+        (void) state;
+        struct metric_set *set = ctx->set;
+        char v[16];
+        source_merge_mark(ctx->merge, set, "outside.p1");
+        (void) metric_set_family(set, &shared1);
+        (void) metric_set_sample1(set, 1, "0");
+        source_merge_mark(ctx->merge, set, "outside.p2");
+        (void) metric_set_family(set, &shared2);
+        for (unsigned i = 0; i < growing_n; i++) {
+                (void) snprintf(v, sizeof(v), "%u", i);
+                (void) metric_set_sample1(set, 2, v);
+        }
+        (void) metric_set_family(set, &agents);
+        (void) metric_set_sample1(set, 1, "a");
+        source_merge_mark(ctx->merge, set, NULL);
+        return set->error;
+}
+static const struct collector growing = {
+        .name = "outside", .init = outside_init, .collect = growing_collect, .free = outside_free, .outside = true};
 
 static struct config cfg;
 /* The test's engine, stopped by teardown too, so that a failed test
@@ -632,6 +710,16 @@ static int count_samples(const struct metric_set *set, void *userdata) {
         return 0;
 }
 
+/* The allocations of 100 scrapes of the test's engine; *n: their series. */
+static long scrape_allocs(size_t *n) {
+        atomic_store(&allocs, 0);
+        counting = true;
+        for (int i = 0; i < 100; i++)
+                (void) scrape_engine_collect(engine, count_samples, n);
+        counting = false;
+        return atomic_load(&allocs);
+}
+
 static void test_background_scrape_allocates_nothing(void **state) {
         (void) state;
         if (!ALLOCS_COUNTED)
@@ -644,13 +732,75 @@ static void test_background_scrape_allocates_nothing(void **state) {
         size_t n = 0;
         for (int i = 0; i < 3; i++)
                 assert_int_equal(scrape_engine_collect(engine, count_samples, &n), 0);
-        atomic_store(&allocs, 0);
-        counting = true;
-        for (int i = 0; i < 100; i++)
-                (void) scrape_engine_collect(engine, count_samples, &n);
-        counting = false;
-        assert_int_equal(atomic_load(&allocs), 0);
+        assert_int_equal(scrape_allocs(&n), 0);
         assert_true(n > 10);
+}
+
+static size_t count_lines(const char *text, const char *prefix) {
+        size_t n = 0, len = strlen(prefix);
+        for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+                n += strncmp(p, prefix, len) == 0;
+        return n;
+}
+
+static void test_outside_join_grows(void **state) {
+        (void) state;
+        const struct collector *list[] = {&growing, &sync_a};
+        struct scrape_engine *e = engine_with(list, 2);
+        for (growing_n = 10; growing_n <= 2560; growing_n *= 4) {
+                char *text = scrape(e);
+                /* k="0" from the first program only; the rest from the second */
+                assert_int_equal(count_lines(text, "outside_shared{"), growing_n);
+                assert_true(has_line(text, "outside_shared{k=\"0\"} 1"));
+                assert_null(strstr(text, "Mine."));
+                free(text);
+        }
+}
+
+/* Listed before the built-ins, the outside source still comes after
+ * them; from the first scrape on, no series twice and no name with two
+ * types or helps, whatever it prints; the rest of it is served. */
+static void test_outside_checked_from_first_scrape(void **state) {
+        (void) state;
+        const struct collector *list[] = {&outside, &sync_a, &sync_b};
+        struct scrape_engine *e = engine_with(list, 3);
+        for (int i = 1; i <= 3; i++) {
+                char *text = scrape(e);
+                assert_true(has_line(text, "fake_a 1"));
+                assert_null(strstr(text, "fake_a 7"));
+                assert_null(strstr(text, "Another help."));
+                assert_int_equal(count_lines(text, "# TYPE fake_b "), 1);
+                assert_true(has_line(text, "fake_b 1"));
+                assert_null(strstr(text, "fake_b 9"));
+                assert_true(has_line(text, "fake_b{x=\"1\"} 5"));
+                assert_true(has_line(text, "outside_own 3"));
+                assert_true(has_line(text, "outside_shared{k=\"1\"} 1"));
+                assert_null(strstr(text, "outside_shared{k=\"1\"} 2"));
+                assert_true(has_line(text, "outside_shared{k=\"2\"} 2"));
+                assert_true(has_line(text, "outside_status 1"));
+                /* the agent's own, which come after the sources: left out */
+                assert_null(strstr(text, "Mine."));
+                assert_int_equal(count_lines(text, "node_scrape_collector_success{collector=\"a\"} "), 1);
+                /* three series left out each scrape, and the agent's one from
+                 * the second on (the first's counts are written when the
+                 * agent's families come): counted as the source's */
+                char line[128];
+                (void) snprintf(line, sizeof(line), "vigie_collector_parse_errors_total{collector=\"outside\"} %d",
+                                3 * i + (i - 1));
+                if (!has_line(text, line))
+                        fail_msg("'%s' missing in:\n%s", line, text);
+                free(text);
+        }
+        /* the built-ins first: the outside source's row comes last */
+        char *text = scrape(e);
+        const char *a = strstr(text, "node_scrape_collector_success{collector=\"a\"}");
+        const char *o = strstr(text, "node_scrape_collector_success{collector=\"outside\"}");
+        assert_true(a && o && a < o);
+        free(text);
+        if (!ALLOCS_COUNTED)
+                return;
+        size_t n = 0;
+        assert_int_equal(scrape_allocs(&n), 0);
 }
 
 int main(void) {
@@ -669,6 +819,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_background_scrape_allocates_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_sync_collector_sampled, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_observer_sees_each_collection, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_outside_checked_from_first_scrape, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_outside_join_grows, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,7 +89,7 @@ static void test_case(void **state) {
         struct metric_set set = {0};
         build(c->samples, &set);
         char why[256] = "";
-        int r = source_check(&set, NULL, NULL, "plugin.t", why, sizeof(why));
+        int r = source_check(&set, NULL, why, sizeof(why));
         if (!c->why && r != 0)
                 fail_msg("refused: %s", why);
         if (c->why && (r != -EINVAL || !strstr(why, c->why)))
@@ -102,49 +102,20 @@ static void test_caps(_unused_ void **state) {
         build((const struct sample[]){{&gauge, 1, "x"}, {&gauge, 2, "y"}, {&counter, 3}, {0}}, &set);
         char why[256];
         struct source_limits families = {.max_families = 1}, series = {.max_series = 2}, bytes = {.max_bytes = 10};
-        assert_int_equal(source_check(&set, &families, NULL, "s", why, sizeof(why)), -EINVAL);
+        assert_int_equal(source_check(&set, &families, why, sizeof(why)), -EINVAL);
         assert_non_null(strstr(why, "2 family entries, more than the 1 allowed"));
-        assert_int_equal(source_check(&set, &series, NULL, "s", why, sizeof(why)), -EINVAL);
+        assert_int_equal(source_check(&set, &series, why, sizeof(why)), -EINVAL);
         assert_non_null(strstr(why, "3 series, more than the 2 allowed"));
-        assert_int_equal(source_check(&set, &bytes, NULL, "s", why, sizeof(why)), -EINVAL);
+        assert_int_equal(source_check(&set, &bytes, why, sizeof(why)), -EINVAL);
         assert_non_null(strstr(why, "more than the 10 allowed"));
         metric_set_free(&set);
 }
 
-static const char *owner_of(size_t family, void *userdata) {
-        const char *const *owners = userdata;
-        return owners[family];
-}
-
-static void test_clash_with_known(_unused_ void **state) {
-        struct metric_set scrape = {0}, mine = {0}, other = {0};
-        build((const struct sample[]){{&gauge, 1, "x"}, {&counter, 1}, {0}}, &scrape);
-        struct family_index *x = family_index_new();
-        const char *owners[] = {"cpu", "plugin.t"};
-        family_index_update(x, &scrape, owner_of, owners);
-        char why[256];
-        /* another help for the built-in's g: refused */
-        build((const struct sample[]){{&gauge_other_help, 1, "x"}, {0}}, &mine);
-        assert_int_equal(source_check(&mine, NULL, x, "plugin.t", why, sizeof(why)), -EINVAL);
-        assert_non_null(strstr(why, "family 'g' is cpu's already, with another help"));
-        /* its own family from the last scrape is no clash */
-        const struct metric_desc counter_gauge = {"c_total", "Now a gauge.", METRIC_GAUGE, 0, NULL};
-        build((const struct sample[]){{&counter_gauge, 1}, {0}}, &other);
-        assert_int_equal(source_check(&other, NULL, x, "plugin.t", why, sizeof(why)), 0);
-        assert_int_equal(source_check(&other, NULL, x, "plugin.u", why, sizeof(why)), -EINVAL);
-        assert_non_null(strstr(why, "family 'c_total' is plugin.t's already, with another type"));
-        family_index_unref(x);
-        metric_set_free(&scrape);
-        metric_set_free(&mine);
-        metric_set_free(&other);
-}
-
 int main(void) {
-        struct CMUnitTest tests[ELEMENTSOF(cases) + 2];
+        struct CMUnitTest tests[ELEMENTSOF(cases) + 1];
         size_t n = 0;
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
                 tests[n++] = (struct CMUnitTest){cases[i].name, test_case, NULL, NULL, (void *) &cases[i]};
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_caps);
-        tests[n++] = (struct CMUnitTest) cmocka_unit_test(test_clash_with_known);
         return _cmocka_run_group_tests("source_check", tests, n, NULL, NULL);
 }
