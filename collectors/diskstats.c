@@ -168,15 +168,16 @@ static void diskstats_free(void *state) {
 
 /* Reads udev's b<major>:<minor> file: "E:KEY=value" lines. A device udev
  * does not know (or whose file cannot be read) has empty values, as with
- * node_exporter; only running out of memory is an error, since what it
- * would remember then is not what udev said. */
+ * node_exporter; only running out of memory, and a read fault (EIO, a
+ * file cut short), are errors, since what it would remember then is not
+ * what udev said. */
 static int diskstats_udev_read(struct diskstats_state *s, struct disk *d) {
         memset(d->udev, 0, sizeof(d->udev));
         char rel[64];
         (void) snprintf(rel, sizeof(rel), "b%s:%s", d->major, d->minor);
         int r = read_file_at(s->udev_data, rel, FILE_MAX_SMALL, &s->udev_file);
         if (r < 0)
-                return r == -ENOMEM ? r : 0;
+                return r == -ENOMEM || fileio_fault_counted(r) ? r : 0;
         struct lines lines = lines_of(&s->udev_file, NULL);
         const char *line;
         size_t len;
@@ -211,6 +212,10 @@ static int diskstats_udev(struct diskstats_state *s, struct disk *d, size_t i) {
         if (array_reserve((void **) &s->udev_cache, &s->udev_cap, s->udev_n + 1, sizeof(*s->udev_cache)) < 0)
                 return -ENOMEM;
         int r = diskstats_udev_read(s, d);
+        /* a fault passes, and udev's directory does not change then: empty
+         * values this scrape, and the file read again at the next */
+        if (fileio_fault_counted(r))
+                return 0;
         if (r < 0)
                 return r;
         s->udev_cache[s->udev_n].dev = d->dev;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "collector.h"
@@ -89,6 +90,9 @@ static int dmi_read(struct dmi_state *s) {
         _cleanup_close_ int dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dirfd < 0)
                 return optional_note(&s->missing_until_ns, -errno);
+        unsigned had = s->desc.n_labels;
+        const char *had_names[N_DMI];
+        memcpy(had_names, s->names, sizeof(had_names));
         s->desc.n_labels = 0;
         s->bad = 0;
         bool faulted = false;
@@ -97,6 +101,14 @@ static int dmi_read(struct dmi_state *s) {
                 s->bad += r == -EBADMSG;
                 faulted = faulted || fileio_fault_counted(r);
         }
+        /* The descriptor is rewritten in place, and the text encoder
+         * remembers samples by their descriptor's address and label
+         * values: with an attribute back at the end (system_vendor after
+         * a fault), the first values are the same bytes, and it would
+         * serve the sample without it. A descriptor that says something
+         * else at the same address is one retired. */
+        if (had != s->desc.n_labels || memcmp(had_names, s->names, had * sizeof(*had_names)) != 0)
+                metric_desc_retired();
         /* A fault may pass, and is counted (by fileio) at each read that
          * meets it: read again at the next scrape rather than leave its
          * label out until the agent restarts. */

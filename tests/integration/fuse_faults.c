@@ -7,9 +7,16 @@
  *   vanish  listed by readdir, gone at lookup and open
  * Anything else, or no control file, serves the tree as it is. Reads
  * bypass the page cache (direct_io), so that each read sees the fault.
+ * A file that breaks (eio, short) reads as rewritten too: from the first
+ * request of each fault on it, its mtime and ctime say a nanosecond more,
+ * and go on saying so once the fault has passed, until another file
+ * breaks. A collector that keeps what it read until the file changes
+ * (os-release, a textfile) then reads it during the fault, as it would a
+ * file that broke while being changed, and must not keep what it read.
  * Usage: fuse_faults CONTROL_FILE BACKING_DIR MOUNTPOINT [fuse options] */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +26,32 @@
 #include "fuse_passthrough.h"
 
 static const char *control;
+
+/* the file that broke last, how many faults it has met in a row, and the
+ * control file (replaced at each change) that said the last of them */
+static pthread_mutex_t rewritten_lock = PTHREAD_MUTEX_INITIALIZER;
+static char rewritten_path[4096];
+static long rewritten_times;
+static ino_t rewritten_by;
+
+static void note_rewritten(const char *rel, ino_t by) {
+        pthread_mutex_lock(&rewritten_lock);
+        if (by != rewritten_by) {
+                rewritten_by = by;
+                if (strcmp(rewritten_path, rel) != 0) {
+                        snprintf(rewritten_path, sizeof(rewritten_path), "%s", rel);
+                        rewritten_times = 0;
+                }
+                rewritten_times++;
+        }
+        pthread_mutex_unlock(&rewritten_lock);
+}
+
+static void shift_time(struct timespec *t, long ns) {
+        t->tv_nsec += ns;
+        t->tv_sec += t->tv_nsec / 1000000000;
+        t->tv_nsec %= 1000000000;
+}
 
 enum fault { FAULT_NONE, FAULT_EIO, FAULT_SHORT, FAULT_VANISH };
 
@@ -33,6 +66,9 @@ static enum fault fault_of(const char *path) {
                     : strcmp(kind, "short") == 0  ? FAULT_SHORT
                     : strcmp(kind, "vanish") == 0 ? FAULT_VANISH
                                                   : FAULT_NONE;
+        struct stat st;
+        if ((f == FAULT_EIO || f == FAULT_SHORT) && fstat(fileno(c), &st) == 0)
+                note_rewritten(target, st.st_ino);
         fclose(c);
         return f;
 }
@@ -40,7 +76,15 @@ static enum fault fault_of(const char *path) {
 static int faults_getattr(const char *path, struct stat *st, struct fuse_file_info *fi) {
         if (fault_of(path) == FAULT_VANISH)
                 return -ENOENT;
-        return passthrough_getattr(path, st, fi);
+        int r = passthrough_getattr(path, st, fi);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&rewritten_lock);
+        long times = strcmp(rewritten_path, passthrough_rel(path)) == 0 ? rewritten_times : 0;
+        pthread_mutex_unlock(&rewritten_lock);
+        shift_time(&st->st_mtim, times);
+        shift_time(&st->st_ctim, times);
+        return 0;
 }
 
 static int faults_readlink(const char *path, char *buf, size_t size) {
