@@ -4,8 +4,8 @@
  * kernel without IPv6 has no udp6: the v4 series alone.
  *
  * Each of the two files walks the whole UDP hash table (16,384 slots or
- * more, most of them empty) at every read: two thirds of the kernel's
- * work for a scrape of netstat's size. When /proc/net/sockstat says the
+ * more, most of them empty) at every read: 6% of a scrape's CPU with the
+ * 45 default collectors on a small VM. When /proc/net/sockstat says the
  * family has no socket in use ("UDP: inuse 0"; the count the kernel keeps
  * as it hashes and unhashes a socket, the very sockets the file lists),
  * the sums are 0 without the walk. */
