@@ -31,7 +31,9 @@ struct metric_desc {
  * being read points at it, and its address then reused for another one.
  * Whoever remembers descriptors by address from one set to the next (the
  * text encoder) forgets them when this count moves; it moves at each such
- * free, which is rare (a textfile family gone, a reload). */
+ * free, which is rare (a textfile family gone, a reload). A descriptor
+ * changed in place (dmi's, whose labels are the attributes found) is one
+ * retired too: its owner calls this. */
 void metric_desc_retired(void);
 uint64_t metric_desc_generation(void);
 

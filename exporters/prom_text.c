@@ -232,7 +232,8 @@ static const struct prom_prefix *prefix_match(const struct prom_encoder *enc, si
         if (j >= enc->n_prefixes)
                 return NULL;
         const struct prom_prefix *p = &enc->prefixes[j];
-        if (p->desc != d || p->suffix != s->suffix || p->labels_len > set->strings.len - s->labels ||
+        if (p->desc != d || p->n_labels != d->n_labels || p->suffix != s->suffix ||
+            p->labels_len > set->strings.len - s->labels ||
             memcmp(enc->prefix_labels.data + p->labels, metric_sample_labels(set, s), p->labels_len) != 0)
                 return NULL;
         return p;
@@ -257,6 +258,7 @@ static void prefix_remember(struct prom_encoder *enc, size_t j, const struct met
                 .text_len = (uint32_t) (out->len - start),
                 .labels = (uint32_t) enc->prefix_labels.len,
                 .labels_len = (uint32_t) labels_len,
+                .n_labels = (uint32_t) d->n_labels,
                 .suffix = s->suffix,
         };
         buf_put(&enc->prefix_text, out->data + start, out->len - start);

@@ -14,6 +14,7 @@ struct prom_prefix {
         const struct metric_desc *desc;
         uint32_t text, text_len;     /* in prom_encoder.prefix_text */
         uint32_t labels, labels_len; /* the raw label values, in prom_encoder.prefix_labels */
+        uint32_t n_labels;           /* the descriptor's then: one changed in place is not the same series */
         uint8_t suffix;
 };
 

@@ -274,6 +274,32 @@ static void test_encode_reuses_prefixes(_unused_ void **state) {
         prom_encoder_free(&kept);
 }
 
+/* A descriptor given one more label in place (dmi's, after an attribute
+ * comes back) is not taken for the series of before, whose label values
+ * are the first bytes of the new ones. */
+static void test_encode_desc_grown_in_place(_unused_ void **state) {
+        const char *names[] = {"vendor", "product"};
+        struct metric_desc d = {"node_dmi_info", "DMI.", METRIC_GAUGE, 1, names};
+        struct prom_encoder enc = {0};
+        struct buf out = {0};
+        struct metric_set set = {0};
+        metric_set_family(&set, &d);
+        metric_set_sample(&set, 1, (const char *const[]){"QEMU"});
+        assert_int_equal(prom_text_encode(&enc, &set, &out), 0);
+        metric_set_free(&set);
+        d.n_labels = 2;
+        set = (struct metric_set){0};
+        metric_set_family(&set, &d);
+        metric_set_sample(&set, 1, (const char *const[]){"QEMU", "Standard PC"});
+        buf_reset(&out);
+        assert_int_equal(prom_text_encode(&enc, &set, &out), 0);
+        if (!strstr(out.data, "node_dmi_info{vendor=\"QEMU\",product=\"Standard PC\"} 1\n"))
+                fail_msg("the label added in place is missing:\n%s", out.data);
+        metric_set_free(&set);
+        buf_free(&out);
+        prom_encoder_free(&enc);
+}
+
 static void test_histogram_suffixes(_unused_ void **state) {
         static const char *const le[] = {"le"};
         static const struct metric_desc h = {"req_seconds", "Latency.", METRIC_HISTOGRAM, 1, le};
@@ -312,6 +338,7 @@ int main(void) {
                 cmocka_unit_test(test_encode_order_and_merge),
                 cmocka_unit_test(test_histogram_suffixes),
                 cmocka_unit_test(test_encode_reuses_prefixes),
+                cmocka_unit_test(test_encode_desc_grown_in_place),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
