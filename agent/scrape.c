@@ -172,11 +172,30 @@ static uint64_t background_refresh(void *userdata, bool fd_ready) {
         return ctx.next_refresh_ms;
 }
 
-/* The scheduler's run for a synchronous collector's sample. */
+/* The scheduler's run for a synchronous collector's sample. The read
+ * faults it meets are counted on the scheduler's thread: kept in
+ * parse_errors for the next scrape to add to the collector's. */
 static uint64_t sampler_run(void *userdata, bool fd_ready) {
         struct background *b = userdata;
         (void) fd_ready;
-        return b->desc->sample(b->state);
+        unsigned long faults = fileio_read_faults();
+        uint64_t next = b->desc->sample(b->state);
+        faults = fileio_read_faults() - faults;
+        if (faults > 0) {
+                (void) pthread_mutex_lock(&b->lock);
+                b->parse_errors += faults;
+                (void) pthread_mutex_unlock(&b->lock);
+        }
+        return next;
+}
+
+/* The read faults a sampler met since the last scrape, taken. */
+static unsigned sampler_faults(struct background *b) {
+        (void) pthread_mutex_lock(&b->lock);
+        unsigned n = (unsigned) b->parse_errors;
+        b->parse_errors = 0;
+        (void) pthread_mutex_unlock(&b->lock);
+        return n;
 }
 
 /* Hands a synchronous collector's sample to g's scheduler, which frees
@@ -478,8 +497,11 @@ static void collect_all(struct scrape_engine *e) {
                 unsigned long failures = alloc_failures(), faults = fileio_read_faults();
                 int r = collect_result(inst->desc->collect(inst->state, &ctx), set, failures);
                 double dt = (double) (clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
-                /* files cut short or failing half-way: what they held was skipped */
+                /* files cut short or failing half-way: what they held was
+                 * skipped, here or in the collector's samples between scrapes */
                 ctx.parse_errors += (unsigned) (fileio_read_faults() - faults);
+                if (inst->sampler)
+                        ctx.parse_errors += sampler_faults(inst->sampler);
                 if (r < 0) {
                         metric_set_rollback(set, mark);
                         set->error = 0;

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "collector.h"
 #include "config.h"
+#include "fileio.h"
 #include "harness.h"
 #include "prom_text.h"
 #include "scrape.h"
@@ -72,6 +73,7 @@ struct fake {
         bool blocked;      /* a collect is waiting now */
         unsigned collects; /* collects that returned */
         unsigned samples;  /* sample calls (a synchronous collector's .sample) */
+        bool sample_fault; /* each sample meets a read fault (EIO) */
         bool freed;
 };
 
@@ -96,7 +98,7 @@ static void fake_reset(struct fake *f) {
         f->value = 1;
         f->period_ms = f->max_age_ms = f->next_ms = 0;
         f->fd = -1;
-        f->block = f->blocked = f->freed = false;
+        f->block = f->blocked = f->freed = f->sample_fault = false;
         f->collects = f->samples = 0;
         (void) pthread_mutex_unlock(&f->lock);
 }
@@ -146,6 +148,12 @@ static int fake_schedule(void *state, struct collector_schedule *ret) {
  * period_ms (0: none). */
 static uint64_t fake_sample(void *state) {
         struct fake *f = state;
+        if (f->sample_fault) {
+                /* a read of /proc/self/mem at 0, unmapped, fails with EIO */
+                struct buf b = {0};
+                (void) read_file_at("/proc/self", "mem", 64, &b);
+                buf_free(&b);
+        }
         (void) pthread_mutex_lock(&f->lock);
         f->samples++;
         uint64_t next = f->period_ms;
@@ -635,6 +643,25 @@ static unsigned samples(struct fake *f) {
         return n;
 }
 
+/* The read faults a sample meets between scrapes are the collector's:
+ * counted in its vigie_collector_parse_errors_total at the next scrape. */
+static void test_sampler_faults_counted(void **state) {
+        (void) state;
+        fake_a.period_ms = 20;
+        fake_a.sample_fault = true;
+        const struct collector *list[] = {&sampled_a};
+        struct scrape_engine *e = engine_with(list, 1);
+        (void) usleep(200 * 1000);
+        char *text = scrape(e);
+        unsigned n = 0;
+        const char *at = strstr(text, "vigie_collector_parse_errors_total{collector=\"a\"} ");
+        assert_non_null(at);
+        n = (unsigned) strtoul(at + strlen("vigie_collector_parse_errors_total{collector=\"a\"} "), NULL, 10);
+        if (n < 3)
+                fail_msg("%u faults counted after %u samples:\n%s", n, samples(&fake_a), text);
+        free(text);
+}
+
 /* A synchronous collector with .sample: collect runs in each scrape, as
  * any synchronous one's, and sample on the scheduler, at once and then
  * as it asks; asking for none leaves nothing to wake up. The state is
@@ -818,6 +845,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_idle_no_thread_no_wakeup, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_background_scrape_allocates_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_sync_collector_sampled, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_sampler_faults_counted, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_observer_sees_each_collection, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_outside_checked_from_first_scrape, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_outside_join_grows, setup, teardown),
