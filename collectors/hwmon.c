@@ -38,6 +38,7 @@ struct reading {
         char type[32];     /* "temp" */
         char property[48]; /* "input", "crit_alarm", "" */
         size_t value;      /* offset in values */
+        size_t order;      /* as read: of two with one sensor and property, the later wins */
 };
 
 /* A chip's label depends on where its device link leads, which does not
@@ -162,14 +163,33 @@ static bool explode(const char *file, struct reading *r) {
         /* no number reads as 0, as node_exporter's Atoi: "beep_enable0" */
         if (d == 0)
                 memcpy(r->sensor + t, "0", 2);
-        (void) snprintf(r->property, sizeof(r->property), "%s", *rest ? rest + 1 : "");
+        size_t pn = *rest ? strlen(rest + 1) : 0; /* shorter than property: checked above */
+        memcpy(r->property, rest + (*rest != '\0'), pn);
+        r->property[pn] = '\0';
         return is_sensor_type(r->type);
 }
 
 static int reading_cmp(const void *a, const void *b, _unused_ void *ctx) {
         const struct reading *x = a, *y = b;
         int c = strcmp(x->sensor, y->sensor);
-        return c ? c : strcmp(x->property, y->property);
+        if (c == 0)
+                c = strcmp(x->property, y->property);
+        return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+/* Sorted by sensor and property, the later of two alike kept, as a map
+ * would keep it: the same property from the hwmon dir and device/, or
+ * two names that read alike ("beep_enable" and "beep_enable0"). */
+static void readings_sort(struct hwmon_state *s) {
+        sort_r(s->readings, s->n, sizeof(*s->readings), reading_cmp, NULL);
+        size_t w = 0;
+        for (size_t i = 0; i < s->n; i++) {
+                const struct reading *r = &s->readings[i];
+                if (i + 1 < s->n && strcmp(r->sensor, r[1].sensor) == 0 && strcmp(r->property, r[1].property) == 0)
+                        continue;
+                s->readings[w++] = *r;
+        }
+        s->n = w;
 }
 
 /* Reads the sensor files of dir into s->readings. */
@@ -194,20 +214,12 @@ static int read_sensors(struct hwmon_state *s, const char *dir) {
                  * errors give no value: open or read fails */
                 if (read_attr_fd(dirfd, file, v, sizeof(v)) < 0)
                         continue;
-                /* the same property from the hwmon dir and device/: the later one wins, as a map would */
-                bool replaced = false;
-                for (size_t k = 0; k < s->n && !replaced; k++)
-                        if (strcmp(s->readings[k].sensor, r.sensor) == 0 &&
-                            strcmp(s->readings[k].property, r.property) == 0) {
-                                s->readings[k].value = s->values.len;
-                                replaced = true;
-                        }
-                if (!replaced) {
-                        if (array_reserve((void **) &s->readings, &s->cap, s->n + 1, sizeof(*s->readings)) < 0)
-                                return -ENOMEM;
-                        r.value = s->values.len;
-                        s->readings[s->n++] = r;
-                }
+                /* one alike read before is dropped at the sort (readings_sort) */
+                if (array_reserve((void **) &s->readings, &s->cap, s->n + 1, sizeof(*s->readings)) < 0)
+                        return -ENOMEM;
+                r.value = s->values.len;
+                r.order = s->n;
+                s->readings[s->n++] = r;
                 buf_puts(&s->values, v);
                 buf_putc(&s->values, '\0');
         }
@@ -418,7 +430,7 @@ static int hwmon_chip(struct hwmon_state *s, struct collect_ctx *ctx, const char
                 r = read_sensors(s, device);
         if (r < 0)
                 return r;
-        sort_r(s->readings, s->n, sizeof(*s->readings), reading_cmp, NULL);
+        readings_sort(s);
 
         char name[256];
         if (read_attr_at(dir, "name", name, sizeof(name)) > 0) {

@@ -655,6 +655,35 @@ static void remove_all(const char *dir, const char *const *rels, size_t n, int (
         }
 }
 
+/* hwmon: the same property in a chip's directory and its device/ is
+ * served once, device/'s value (read last, as node_exporter's map keeps
+ * the last). */
+static void test_hwmon_device_overrides(_unused_ void **state) {
+        char dir[] = "/tmp/vigie-test-hwmon.XXXXXX", sysfs[256], cmd[600];
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(sysfs, sizeof(sysfs), "%s/sys", dir);
+        (void) snprintf(cmd, sizeof(cmd), "mkdir -p '%s/class/hwmon/hwmon0/device'", sysfs);
+        assert_int_equal(system(cmd), 0);
+        put_file(dir, "sys/class/hwmon/hwmon0/name", "chip\n");
+        put_file(dir, "sys/class/hwmon/hwmon0/temp1_input", "1000\n");
+        put_file(dir, "sys/class/hwmon/hwmon0/temp2_input", "3000\n");
+        put_file(dir, "sys/class/hwmon/hwmon0/device/temp1_input", "2000\n");
+        struct collector_env env = {sysfs, sysfs, sysfs, sysfs};
+        const struct collector *c = registry_collectors[registry_find("hwmon")];
+        void *st = NULL;
+        assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &st), 0);
+        struct fixture_run run;
+        fixture_collect_state(c, st, &run);
+        assert_int_equal(run.result, 0);
+        if (!strstr(run.text, "sensor=\"temp1\"} 2\n") || !strstr(run.text, "sensor=\"temp2\"} 3\n") ||
+            strstr(run.text, "sensor=\"temp1\"} 1\n"))
+                fail_msg("temp1 not device/'s alone:\n%s", run.text);
+        fixture_run_free(&run);
+        c->free(st);
+        (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
 /* udp_queues believes sockstat's count: a family with no socket in use is
  * not walked (its file is not read), and is read again once it has one. */
 static void test_udp_queues_none_in_use(_unused_ void **state) {
@@ -1454,6 +1483,7 @@ int main(void) {
                 cmocka_unit_test(test_mutated_fixtures),
                 cmocka_unit_test(test_missing_source_remembered),
                 cmocka_unit_test(test_udp_queues_none_in_use),
+                cmocka_unit_test(test_hwmon_device_overrides),
                 cmocka_unit_test(test_timex_conversion),
         };
         return failed + cmocka_run_group_tests(tests, NULL, NULL);
