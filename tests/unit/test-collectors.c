@@ -655,11 +655,28 @@ static void remove_all(const char *dir, const char *const *rels, size_t n, int (
         }
 }
 
+/* The registry's collector name, set up with every root at root (kept by
+ * the caller for the state's life); its state in *ret_state. */
+static const struct collector *collector_at(const char *name, const char *root, void **ret_state) {
+        struct collector_env env = {root, root, root, root};
+        const struct collector *c = registry_collectors[registry_find(name)];
+        *ret_state = NULL;
+        assert_int_equal(c->init(&env, NULL, &(struct diag){0}, ret_state), 0);
+        return c;
+}
+
+/* rm -rf dir, a test's own temporary tree */
+static void remove_tree(const char *dir) {
+        char cmd[600];
+        (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
 /* hwmon: the same property in a chip's directory and its device/ is
  * served once, device/'s value (read last, as node_exporter's map keeps
  * the last). */
 static void test_hwmon_device_overrides(_unused_ void **state) {
-        char dir[] = "/tmp/vigie-test-hwmon.XXXXXX", sysfs[256], cmd[600];
+        char dir[] = "/tmp/vigie-test-hwmon.XXXXXX", sysfs[256], cmd[300];
         assert_non_null(mkdtemp(dir));
         (void) snprintf(sysfs, sizeof(sysfs), "%s/sys", dir);
         (void) snprintf(cmd, sizeof(cmd), "mkdir -p '%s/class/hwmon/hwmon0/device'", sysfs);
@@ -668,10 +685,8 @@ static void test_hwmon_device_overrides(_unused_ void **state) {
         put_file(dir, "sys/class/hwmon/hwmon0/temp1_input", "1000\n");
         put_file(dir, "sys/class/hwmon/hwmon0/temp2_input", "3000\n");
         put_file(dir, "sys/class/hwmon/hwmon0/device/temp1_input", "2000\n");
-        struct collector_env env = {sysfs, sysfs, sysfs, sysfs};
-        const struct collector *c = registry_collectors[registry_find("hwmon")];
-        void *st = NULL;
-        assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &st), 0);
+        void *st;
+        const struct collector *c = collector_at("hwmon", sysfs, &st);
         struct fixture_run run;
         fixture_collect_state(c, st, &run);
         assert_int_equal(run.result, 0);
@@ -680,8 +695,7 @@ static void test_hwmon_device_overrides(_unused_ void **state) {
                 fail_msg("temp1 not device/'s alone:\n%s", run.text);
         fixture_run_free(&run);
         c->free(st);
-        (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        assert_int_equal(system(cmd), 0);
+        remove_tree(dir);
 }
 
 /* udp_queues believes sockstat's count: a family with no socket in use is
@@ -698,10 +712,8 @@ static void test_udp_queues_none_in_use(_unused_ void **state) {
                 "  456: 0100007F:0035 00000000:0000 07 00000300:00001A40 00:00000000 00000000   101        0 21245 2\n";
         put_file(dir, "proc/net/udp", udp);
         put_file(dir, "proc/net/sockstat", "sockets: used 5\nUDP: inuse 0 mem 0\n");
-        struct collector_env env = {procfs, procfs, procfs, procfs};
-        const struct collector *c = registry_collectors[registry_find("udp_queues")];
-        void *st = NULL;
-        assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &st), 0);
+        void *st;
+        const struct collector *c = collector_at("udp_queues", procfs, &st);
         /* the first scrape finds the file; sockstat is asked from the next */
         assert_int_equal(assert_collects(c, st, "node_udp_queues{ip=\"v4\",queue=\"rx\"} 6720\n"), 0);
         assert_int_equal(assert_collects(c, st, "node_udp_queues{ip=\"v4\",queue=\"rx\"} 0\n"), 0);
@@ -712,9 +724,7 @@ static void test_udp_queues_none_in_use(_unused_ void **state) {
         overwrite(dir, "proc/net/sockstat", "sockets: used 5\nUDP: inuse x mem 0\n");
         assert_int_equal(assert_collects(c, st, "node_udp_queues{ip=\"v4\",queue=\"rx\"} 6720\n"), 0);
         c->free(st);
-        char cmd[300];
-        (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        assert_int_equal(system(cmd), 0);
+        remove_tree(dir);
 }
 
 struct cached_collectors {
@@ -1040,8 +1050,7 @@ static void test_mutated_fixtures(_unused_ void **state) {
                 }
                 c->free(cs);
                 free(orig);
-                (void) snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-                assert_int_equal(system(cmd), 0);
+                remove_tree(dir);
         }
 }
 
@@ -1089,13 +1098,11 @@ static const struct {
 
 static void test_missing_source_remembered(_unused_ void **state) {
         for (size_t i = 0; i < sizeof(optional_sources) / sizeof(optional_sources[0]); i++) {
-                char dir[] = "/tmp/vigie-test-optional.XXXXXX", procfs[256], path[512];
+                char dir[] = "/tmp/vigie-test-optional.XXXXXX", procfs[256];
                 assert_non_null(mkdtemp(dir));
                 (void) snprintf(procfs, sizeof(procfs), "%s/proc", dir);
-                struct collector_env env = {procfs, procfs, procfs, procfs};
-                const struct collector *c = registry_collectors[registry_find(optional_sources[i].collector)];
-                void *st = NULL;
-                assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &st), 0);
+                void *st;
+                const struct collector *c = collector_at(optional_sources[i].collector, procfs, &st);
                 struct fixture_run run;
                 fixture_collect_state(c, st, &run);
                 assert_int_equal(run.result, -ENOENT);
@@ -1121,14 +1128,12 @@ static void test_missing_source_remembered(_unused_ void **state) {
                 c->free(st);
 
                 /* a fresh instance finds it */
-                assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &st), 0);
+                c = collector_at(optional_sources[i].collector, procfs, &st);
                 fixture_collect_state(c, st, &run);
                 assert_int_equal(run.result, 0);
                 fixture_run_free(&run);
                 c->free(st);
-
-                (void) snprintf(path, sizeof(path), "rm -r '%s'", dir);
-                assert_int_equal(system(path), 0);
+                remove_tree(dir);
         }
 }
 
