@@ -62,11 +62,13 @@ static int replay(long n, const char *list) {
         }
         while (k < sizeof(calls) / sizeof(calls[0]) && fgets(line, sizeof(line), f)) {
                 line[strcspn(line, "\n")] = '\0';
+                /* in the order of enum call */
                 static const char *const verbs[] = {"pread ", "statfs ", "stat ", "netlink", "adjtimex"};
+                const size_t n_verbs = sizeof(verbs) / sizeof(verbs[0]);
                 size_t v = 0;
-                while (v < 5 && strncmp(line, verbs[v], strlen(verbs[v])) != 0)
+                while (v < n_verbs && strncmp(line, verbs[v], strlen(verbs[v])) != 0)
                         v++;
-                if (v == 5) {
+                if (v == n_verbs) {
                         fprintf(stderr, "bench_floor: %s: not a call: %s\n", list, line);
                         fclose(f);
                         return 1;

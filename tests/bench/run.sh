@@ -149,9 +149,11 @@ series_ne=$(curl -fs "http://127.0.0.1:$nport/metrics" | grep -vc '^#')
 echo "bench: in-process, floor and callgrind..." >&2
 "$FLOOR" 3000 >"$T/floor.txt"
 # the kernel's part of one of vigie's scrapes: the calls strace sees it
-# make, replayed by bench_floor with nothing parsed
+# make to the files it keeps open (pread), statfs, stat, the rtnetlink
+# dump and adjtimex, replayed by bench_floor with nothing parsed (what
+# it opens and reads anew, a textfile, is left out)
 if command -v strace >/dev/null; then
-        strace -f -y -qq -e trace=pread64,read,statfs,newfstatat,sendto,clock_adjtime -o "$T/strace.txt" \
+        strace -f -y -qq -e trace=pread64,statfs,newfstatat,sendto,clock_adjtime -o "$T/strace.txt" \
                 -p "$vpid" &
         spid=$!
         sleep 1 # strace attaches to every thread
@@ -234,8 +236,8 @@ tests/bench/slow-disk.sh "$T/slow-disk.json" "$VIGIE" "$FUSE_SLOW" 20
 # each queued against what arrived, the receiver's peak request rate in
 # the catch-up, the agents' CPU and memory (about 15 minutes; not
 # measured where victoria-metrics is missing: the report says so)
-echo "bench: a fleet of 200 agents, the receiver down for 10 minutes..." >&2
 if [ "${BENCH_FLEET:-1}" != 0 ]; then
+        echo "bench: a fleet of 200 agents, the receiver down for 10 minutes..." >&2
         VIGIE="$top/$VIGIE" SOURCE_ROOT="$top" tests/bench/fleet.sh "$T/fleet.json" 200 600 15 2 ||
                 echo "bench: the fleet was not measured (exit $?)" >&2
 else
