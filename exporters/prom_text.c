@@ -223,17 +223,31 @@ static size_t put_prefix(struct buf *out, const struct metric_set *set, const st
         return (size_t) (v - raw);
 }
 
+/* A family's HELP and TYPE lines. */
+static void put_header(struct buf *out, const struct metric_desc *d, size_t name_len) {
+        buf_put(out, "# HELP ", 7);
+        buf_put(out, d->name, name_len);
+        buf_putc(out, ' ');
+        prom_put_help(out, d->help);
+        buf_put(out, "\n# TYPE ", 8);
+        buf_put(out, d->name, name_len);
+        buf_putc(out, ' ');
+        buf_puts(out, metric_type_name(d->type));
+        buf_putc(out, '\n');
+}
+
 /* The j-th sample's prefix from the last encoding, if it is the same
- * series: same family, suffix and label values. The raw values compared
- * hold as many NULs as the family has labels, so equal bytes are equal
- * values. */
+ * series: same family, suffix and label values, and the family's HELP and
+ * TYPE lines before it then as now (header: the sample is the first of
+ * its name), from the same help and type. The raw values compared hold as
+ * many NULs as the family has labels, so equal bytes are equal values. */
 static const struct prom_prefix *prefix_match(const struct prom_encoder *enc, size_t j, const struct metric_set *set,
-                                              const struct metric_desc *d, const struct metric_sample *s) {
+                                              const struct metric_desc *d, const struct metric_sample *s, bool header) {
         if (j >= enc->n_prefixes)
                 return NULL;
         const struct prom_prefix *p = &enc->prefixes[j];
-        if (p->desc != d || p->n_labels != d->n_labels || p->suffix != s->suffix ||
-            p->labels_len > set->strings.len - s->labels ||
+        if (p->desc != d || p->n_labels != d->n_labels || p->suffix != s->suffix || p->header != header ||
+            (header && (p->help != d->help || p->type != d->type)) || p->labels_len > set->strings.len - s->labels ||
             memcmp(enc->prefix_labels.data + p->labels, metric_sample_labels(set, s), p->labels_len) != 0)
                 return NULL;
         return p;
@@ -241,8 +255,8 @@ static const struct prom_prefix *prefix_match(const struct prom_encoder *enc, si
 
 /* Remembers out[start..] as the j-th sample's prefix. */
 static void prefix_remember(struct prom_encoder *enc, size_t j, const struct metric_set *set,
-                            const struct metric_sample *s, const struct metric_desc *d, const struct buf *out,
-                            size_t start, size_t labels_len) {
+                            const struct metric_sample *s, const struct metric_desc *d, bool header,
+                            const struct buf *out, size_t start, size_t labels_len) {
         /* prefixes[0, n_prefixes) are all valid: none past a gap (the cache
          * emptied earlier in this encoding) */
         if (j > enc->n_prefixes)
@@ -260,6 +274,9 @@ static void prefix_remember(struct prom_encoder *enc, size_t j, const struct met
                 .labels_len = (uint32_t) labels_len,
                 .n_labels = (uint32_t) d->n_labels,
                 .suffix = s->suffix,
+                .header = header,
+                .type = (uint8_t) d->type,
+                .help = d->help,
         };
         buf_put(&enc->prefix_text, out->data + start, out->len - start);
         buf_put(&enc->prefix_labels, metric_sample_labels(set, s), labels_len);
@@ -336,30 +353,28 @@ int prom_text_encode(struct prom_encoder *enc, const struct metric_set *set, str
                 const struct metric_desc *d = f->desc;
                 if (f->count == 0)
                         continue;
-                struct family_text ft = {.desc = d, .name_len = strlen(d->name)};
-                for (unsigned l = 0; l < d->n_labels && l < ELEMENTSOF(ft.label_len); l++)
-                        ft.label_len[l] = strlen(d->labels[l]);
-                if (!prev || strcmp(prev, d->name) != 0) {
-                        buf_put(out, "# HELP ", 7);
-                        buf_put(out, d->name, ft.name_len);
-                        buf_putc(out, ' ');
-                        prom_put_help(out, d->help);
-                        buf_put(out, "\n# TYPE ", 8);
-                        buf_put(out, d->name, ft.name_len);
-                        buf_putc(out, ' ');
-                        buf_puts(out, metric_type_name(d->type));
-                        buf_putc(out, '\n');
-                        prev = d->name;
-                }
+                /* the first entry of a name writes its HELP and TYPE, which
+                 * the prefix of its first sample holds */
+                bool header = !prev || strcmp(prev, d->name) != 0;
+                prev = d->name;
+                struct family_text ft = {.desc = NULL}; /* measured at the first prefix missed */
                 for (uint32_t k = 0; k < f->count; k++, j++) {
                         const struct metric_sample *sample = &set->samples[f->first + k];
-                        const struct prom_prefix *p = prefix_match(enc, j, set, d, sample);
-                        if (p)
+                        bool with_header = header && k == 0;
+                        const struct prom_prefix *p = prefix_match(enc, j, set, d, sample, with_header);
+                        if (p) {
                                 buf_put(out, enc->prefix_text.data + p->text, p->text_len);
-                        else {
+                        } else {
+                                if (!ft.desc) {
+                                        ft = (struct family_text){.desc = d, .name_len = strlen(d->name)};
+                                        for (unsigned l = 0; l < d->n_labels && l < ELEMENTSOF(ft.label_len); l++)
+                                                ft.label_len[l] = strlen(d->labels[l]);
+                                }
                                 size_t at = out->len;
+                                if (with_header)
+                                        put_header(out, d, ft.name_len);
                                 size_t labels_len = put_prefix(out, set, &ft, sample);
-                                prefix_remember(enc, j, set, sample, d, out, at, labels_len);
+                                prefix_remember(enc, j, set, sample, d, with_header, out, at, labels_len);
                         }
                         prom_put_value(out, sample->value);
                         buf_putc(out, '\n');

@@ -9,13 +9,17 @@
 #define PROM_TEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* The text the last encoding wrote before the value of its j-th sample
- * ("name{label=\"value\"} "), and what it was made from. */
+ * ("name{label=\"value\"} ", after the family's HELP and TYPE lines for
+ * the first sample of a name), and what it was made from. */
 struct prom_prefix {
         const struct metric_desc *desc;
+        const char *help;            /* the descriptor's then, where header */
         uint32_t text, text_len;     /* in prom_encoder.prefix_text */
         uint32_t labels, labels_len; /* the raw label values, in prom_encoder.prefix_labels */
         uint32_t n_labels;           /* the descriptor's then: one changed in place is not the same series */
         uint8_t suffix;
+        uint8_t type; /* the descriptor's then, where header */
+        bool header;  /* text starts with the HELP and TYPE lines */
 };
 
 /* Scratch space reused from one encoding to the next. */

@@ -300,6 +300,71 @@ static void test_encode_desc_grown_in_place(_unused_ void **state) {
         prom_encoder_free(&enc);
 }
 
+/* The HELP and TYPE lines come with the first sample's prefix from the
+ * last encoding only while they are the same: a descriptor whose help or
+ * type changed in place gets its new lines, and a name whose first sample
+ * changed (the first entry emptied, the next one first) its lines still. */
+static void test_encode_header_follows_desc(_unused_ void **state) {
+        struct metric_desc d = {"node_thing", "Old help.", METRIC_GAUGE, 0, NULL};
+        static const char *const one[] = {"device"};
+        static const struct metric_desc other = {"node_thing", "Old help.", METRIC_GAUGE, 1, one};
+        struct prom_encoder enc = {0};
+        struct buf out = {0};
+        for (int round = 0; round < 4; round++) {
+                if (round == 1)
+                        d.help = "New help.";
+                if (round == 2)
+                        d.type = METRIC_COUNTER;
+                struct metric_set set = {0};
+                metric_set_family(&set, &d);
+                if (round < 3)
+                        metric_set_sample0(&set, 1);
+                metric_set_family(&set, &other);
+                metric_set_sample1(&set, 2, "sda");
+                buf_reset(&out);
+                assert_int_equal(prom_text_encode(&enc, &set, &out), 0);
+                struct prom_encoder fresh = {0};
+                struct buf want = {0};
+                assert_int_equal(prom_text_encode(&fresh, &set, &want), 0);
+                if (strcmp(out.data, want.data) != 0)
+                        fail_msg("round %d: reused text differs:\n%s\nfrom:\n%s", round, out.data, want.data);
+                prom_encoder_free(&fresh);
+                buf_free(&want);
+                metric_set_free(&set);
+        }
+        /* the last round: the second entry's lines, now that it is first */
+        assert_string_equal(out.data, "# HELP node_thing Old help.\n"
+                                      "# TYPE node_thing gauge\n"
+                                      "node_thing{device=\"sda\"} 2\n");
+        prom_encoder_free(&enc);
+
+        /* The same sample at the same place, first of its name or not: an
+         * entry before it emptied while one before its name filled up. */
+        static const struct metric_desc a = {"a_thing", "A.", METRIC_GAUGE, 0, NULL};
+        static const struct metric_desc b1 = {"b_thing", "B.", METRIC_GAUGE, 0, NULL};
+        static const struct metric_desc b2 = {"b_thing", "B.", METRIC_GAUGE, 1, one};
+        const char *const want[] = {"# HELP b_thing B.\n# TYPE b_thing gauge\nb_thing 1\nb_thing{device=\"sda\"} 2\n",
+                                    "# HELP a_thing A.\n# TYPE a_thing gauge\na_thing 1\n"
+                                    "# HELP b_thing B.\n# TYPE b_thing gauge\nb_thing{device=\"sda\"} 2\n"};
+        for (int round = 0; round < 2; round++) {
+                struct metric_set set = {0};
+                metric_set_family(&set, &a);
+                if (round == 1)
+                        metric_set_sample0(&set, 1);
+                metric_set_family(&set, &b1);
+                if (round == 0)
+                        metric_set_sample0(&set, 1);
+                metric_set_family(&set, &b2);
+                metric_set_sample1(&set, 2, "sda");
+                buf_reset(&out);
+                assert_int_equal(prom_text_encode(&enc, &set, &out), 0);
+                assert_string_equal(out.data, want[round]);
+                metric_set_free(&set);
+        }
+        buf_free(&out);
+        prom_encoder_free(&enc);
+}
+
 static void test_histogram_suffixes(_unused_ void **state) {
         static const char *const le[] = {"le"};
         static const struct metric_desc h = {"req_seconds", "Latency.", METRIC_HISTOGRAM, 1, le};
@@ -338,6 +403,7 @@ int main(void) {
                 cmocka_unit_test(test_encode_order_and_merge),
                 cmocka_unit_test(test_histogram_suffixes),
                 cmocka_unit_test(test_encode_reuses_prefixes),
+                cmocka_unit_test(test_encode_header_follows_desc),
                 cmocka_unit_test(test_encode_desc_grown_in_place),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
