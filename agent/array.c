@@ -8,9 +8,8 @@
 
 #include "alloc_failures.h"
 
-int array_reserve(void **array, size_t *cap, size_t need, size_t elem) {
-        if (need <= *cap)
-                return 0;
+/* array_reserve's growth, where need > *cap */
+int array_grow(void **array, size_t *cap, size_t need, size_t elem) {
         size_t n = *cap ? *cap * 2 : 16;
         while (n < need) {
                 if (n > SIZE_MAX / 2) { /* doubling again would wrap to 0 */
