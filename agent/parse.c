@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "macro.h"
 
@@ -92,6 +95,67 @@ int parse_duration_ms(const char *s, uint64_t *ret) {
         return 0;
 }
 
+#ifdef __SSE2__
+/* Split 16 bytes at a time (SSE2 is baseline on x86-64): the separators of
+ * a block as a bitmask, and a field starts or ends at each bit where it
+ * differs from the byte before. The long lines of /proc/net/netstat, snmp
+ * and diskstats cost half the instructions of the byte loop; the last
+ * bytes of a line are the 16 that end it, loaded again, since a line sits
+ * at the end of its buffer and nothing past it may be read. */
+struct split_state {
+        struct field *out, *out_end;
+        const char *start;   /* of the field being read */
+        uint32_t sep_before; /* whether the byte before the block is a separator */
+};
+
+static inline uint32_t split_separators16(const char *p) {
+        __m128i v = _mm_loadu_si128((const __m128i *) (const void *) p);
+        __m128i sep = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+        return (uint32_t) _mm_movemask_epi8(sep);
+}
+
+/* The fields of the block at p whose separators are sep, the bits of
+ * width mask; false at a field past out_end. */
+static inline bool split_block(struct split_state *s, const char *p, uint32_t sep, uint32_t width) {
+        uint32_t edges = (sep ^ (sep << 1 | s->sep_before)) & width;
+        s->sep_before = (sep & (width ^ width >> 1)) != 0;
+        while (edges) {
+                unsigned i = (unsigned) __builtin_ctz(edges);
+                edges &= edges - 1;
+                if (sep >> i & 1)
+                        *s->out++ = (struct field){s->start, (size_t) (p + i - s->start)};
+                else if (s->out == s->out_end)
+                        return false;
+                else
+                        s->start = p + i;
+        }
+        return true;
+}
+
+int split_fields(const char *line, size_t len, struct field *out, size_t max) {
+        struct split_state s = {out, out + max, NULL, 1};
+        const char *p = line, *end = line + len;
+        for (; end - p >= 16; p += 16)
+                if (!split_block(&s, p, split_separators16(p), 0xffff))
+                        return -E2BIG;
+        if (p < end) {
+                unsigned rest = (unsigned) (end - p);
+                uint32_t sep;
+                if (len >= 16)
+                        sep = split_separators16(end - 16) >> (16 - rest);
+                else {
+                        char tmp[16] = {0};
+                        memcpy(tmp, p, rest);
+                        sep = split_separators16(tmp);
+                }
+                if (!split_block(&s, p, sep, (1u << rest) - 1))
+                        return -E2BIG;
+        }
+        if (!s.sep_before)
+                *s.out++ = (struct field){s.start, (size_t) (end - s.start)};
+        return (int) (s.out - out);
+}
+#else
 int split_fields(const char *line, size_t len, struct field *out, size_t max) {
         size_t n = 0, i = 0;
         while (i < len) {
@@ -108,6 +172,7 @@ int split_fields(const char *line, size_t len, struct field *out, size_t max) {
         }
         return (int) n;
 }
+#endif
 
 size_t complete_lines_len(const char *s, size_t len, bool *ret_cut) {
         size_t n = len;

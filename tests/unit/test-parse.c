@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -105,6 +107,112 @@ static void test_fields(_unused_ void **state) {
         assert_true(FIELD_EQ(f[0], "ab"));
 }
 
+/* split_fields written another way, one byte at a time, as the reference
+ * for the block-wise one: a field starts at a byte that is no blank after
+ * one that is (or the start), and ends at the next blank (or the end). */
+static int split_fields_reference(const char *line, size_t len, struct field *out, size_t max) {
+        size_t n = 0, start = 0;
+        bool in_field = false;
+        for (size_t i = 0; i <= len; i++) {
+                bool blank = i == len || line[i] == ' ' || line[i] == '\t';
+                if (!blank && !in_field) {
+                        if (n == max)
+                                return -E2BIG;
+                        start = i;
+                        in_field = true;
+                } else if (blank && in_field) {
+                        out[n++] = (struct field){line + start, i - start};
+                        in_field = false;
+                }
+        }
+        return (int) n;
+}
+
+/* Lines are copied to the end of a page followed by a PROT_NONE one, as
+ * lines sit at the end of their buffer: a read past the last byte, by
+ * even one, is a crash. */
+struct guarded {
+        char *page_end;
+        size_t page;
+};
+
+static struct guarded guarded_new(void) {
+        size_t page = (size_t) sysconf(_SC_PAGESIZE);
+        char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        assert_true(p != MAP_FAILED);
+        assert_int_equal(mprotect(p + page, page, PROT_NONE), 0);
+        return (struct guarded){p + page, page};
+}
+
+static void guarded_free(struct guarded *g) {
+        assert_int_equal(munmap(g->page_end - g->page, 2 * g->page), 0);
+}
+
+/* line split with every max from 0 to one past its field count, each
+ * result compared with the reference's; nothing written past out[max) */
+static void check_split(const struct guarded *g, const char *text, size_t len) {
+        enum { MAX_FIELDS = 40 };
+        char *line = g->page_end - len;
+        memcpy(line, text, len);
+        struct field want[MAX_FIELDS + 1];
+        int fields = split_fields_reference(line, len, want, MAX_FIELDS);
+        assert_true(fields >= 0);
+        for (size_t max = 0; max <= (size_t) fields + 1; max++) {
+                struct field got[MAX_FIELDS + 2];
+                for (size_t i = 0; i < ELEMENTSOF(got); i++)
+                        got[i] = (struct field){"sentinel", 8};
+                int r = split_fields(line, len, got, max);
+                int expected = split_fields_reference(line, len, want, max);
+                if (r != expected)
+                        fail_msg("'%.*s' (%zu bytes), max %zu: %d, expected %d", (int) len, line, len, max, r,
+                                 expected);
+                size_t filled = r == -E2BIG ? max : (size_t) r;
+                for (size_t i = 0; i < filled; i++)
+                        if (got[i].s != want[i].s || got[i].n != want[i].n)
+                                fail_msg("'%.*s' (%zu bytes), max %zu: field %zu at %td+%zu, expected %td+%zu",
+                                         (int) len, line, len, max, i, got[i].s - line, got[i].n, want[i].s - line,
+                                         want[i].n);
+                for (size_t i = filled; i < ELEMENTSOF(got); i++)
+                        assert_true(FIELD_EQ(got[i], "sentinel"));
+        }
+}
+
+/* Every length from 0 to 70 (four blocks of 16 and a tail), with
+ * separators and their runs at every position, around each block edge,
+ * and random lines of blanks, tabs and bytes that differ from them by a
+ * bit (a compare that looked at fewer bits would take them for one). */
+static void test_fields_blockwise(_unused_ void **state) {
+        struct guarded g = guarded_new();
+        char line[71];
+        static const char alphabet[] = {' ',  '\t',        'a',         '7',  '\n', '\0', '\r',
+                                        '\v', (char) 0xa0, (char) 0x89, 0x21, 0x08, 0x28};
+        uint64_t x = 0x9e3779b97f4a7c15u;
+        for (size_t len = 0; len <= sizeof(line); len++) {
+                for (size_t pos = 0; pos < len; pos++) {
+                        for (size_t run = 1; run <= 4 && pos + run <= len; run++) {
+                                memset(line, 'x', len); /* a run of separators in a field */
+                                memset(line + pos, pos % 2 ? '\t' : ' ', run);
+                                check_split(&g, line, len);
+                                memset(line, ' ', len); /* a field of run bytes between blanks */
+                                memset(line + pos, 'y', run);
+                                check_split(&g, line, len);
+                        }
+                }
+                memset(line, '\t', len);
+                check_split(&g, line, len);
+                for (int i = 0; i < 300; i++) {
+                        /* blanks dense in some lines, rare in others */
+                        unsigned spread = i % 3 == 0 ? 2 : ELEMENTSOF(alphabet);
+                        for (size_t j = 0; j < len; j++) {
+                                x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+                                line[j] = alphabet[x % spread];
+                        }
+                        check_split(&g, line, len);
+                }
+        }
+        guarded_free(&g);
+}
+
 static void test_lines(_unused_ void **state) {
         const char *text = "a\n\nbc\nd";
         bool cut;
@@ -130,8 +238,12 @@ static void test_lines(_unused_ void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_u64),    cmocka_unit_test(test_bool),  cmocka_unit_test(test_duration),
-                cmocka_unit_test(test_fields), cmocka_unit_test(test_lines),
+                cmocka_unit_test(test_u64),
+                cmocka_unit_test(test_bool),
+                cmocka_unit_test(test_duration),
+                cmocka_unit_test(test_fields),
+                cmocka_unit_test(test_fields_blockwise),
+                cmocka_unit_test(test_lines),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
