@@ -1,8 +1,21 @@
-/* One RTM_GETLINK dump per scrape over a socket kept open. The per-address
- * family statistics (IPv6's, VFs') are left out of the dump
- * (RTEXT_FILTER_SKIP_STATS): nothing reads them, and they are most of what
- * the kernel would write; the interface counters (IFLA_STATS64) come
- * all the same. */
+/* One RTM_GETLINK dump over a socket kept open, made again only when the
+ * interfaces may have changed: the links are kept from scrape to scrape,
+ * and a scrape where a socket subscribed to RTNLGRP_LINK heard nothing
+ * asks the kernel for the counters alone (RTM_GETSTATS, a fifth of the
+ * bytes and of the kernel's time). The per-address family statistics
+ * (IPv6's, VFs') are left out of the full dump (RTEXT_FILTER_SKIP_STATS):
+ * nothing reads them, and they are most of what the kernel would write;
+ * the interface counters (IFLA_STATS64) come all the same.
+ *
+ * The kernel tells RTNLGRP_LINK of each change of what a link holds here
+ * (rename, mtu, flags, address, txqlen, master, move to another netns,
+ * deletion, creation), before it acknowledges the request that made it,
+ * but for two cases (seen with ip monitor on 6.18):
+ * netdev_state_change is silent for an interface that is down (ifalias,
+ * group, link mode set on it), as is a write to sysfs's netdev_group; and
+ * carrier (with carrier_changes, IFF_LOWER_UP) changes at once but is
+ * told by linkwatch, up to a second later on a physical port. Hence also
+ * a full dump whenever the last is FULL_DUMP_MAX_AGE_NS old. */
 #include "netlink_links.h"
 
 #include <errno.h>
@@ -13,15 +26,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "array.h"
+#include "clock.h"
 #include "fileio.h"
 #include "macro.h"
 #include "scrape_cache.h"
 #include "sort.h"
 
+/* How stale what no notification tells (see above) may get. */
+#define FULL_DUMP_MAX_AGE_NS (60 * 1000000000ull)
+/* A drain reads at most this many notifications; what is left makes the
+ * next scrape dump in full once more, which is safe. */
+#define EVENTS_DRAIN_MAX 64
+
 void netlink_links_init(struct netlink_links *l) {
-        *l = (struct netlink_links){0};
+        *l = (struct netlink_links){.events_fd = -1};
         netlink_dump_init(&l->dump, NETLINK_ROUTE);
 }
 
@@ -71,6 +92,14 @@ static int get_u8(const struct rtattr *a, uint8_t *v, bool *has) {
         return 0;
 }
 
+/* IFLA_STATS64 or IFLA_STATS_LINK_64: the same struct from dev_get_stats;
+ * a kernel before 4.6 sends it without rx_nohandler. */
+static void put_stats(struct netlink_link *k, const struct rtattr *a) {
+        k->stats = (struct rtnl_link_stats64){0};
+        memcpy(&k->stats, RTA_DATA(a), RTA_PAYLOAD(a) < sizeof(k->stats) ? RTA_PAYLOAD(a) : sizeof(k->stats));
+        k->has_stats = true;
+}
+
 static int parse_link(struct netlink_links *l, const struct nlmsghdr *h) {
         if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
                 return -EBADMSG;
@@ -108,12 +137,7 @@ static int parse_link(struct netlink_links *l, const struct nlmsghdr *h) {
                 case IFLA_OPERSTATE: r = get_u8(a, &k->operstate, NULL); break;
                 case IFLA_LINKMODE: r = get_u8(a, &k->link_mode, &k->has_link_mode); break;
                 case IFLA_CARRIER: r = get_u8(a, &k->carrier, &k->has_carrier); break;
-                case IFLA_STATS64:
-                        /* a kernel before 4.6 sends the struct without rx_nohandler */
-                        memcpy(&k->stats, RTA_DATA(a),
-                               RTA_PAYLOAD(a) < sizeof(k->stats) ? RTA_PAYLOAD(a) : sizeof(k->stats));
-                        k->has_stats = true;
-                        break;
+                case IFLA_STATS64: put_stats(k, a); break;
                 default: break;
                 }
         }
@@ -137,8 +161,34 @@ static int link_cmp(const void *a, const void *b, _unused_ void *ctx) {
         return strcmp(((const struct netlink_link *) a)->name, ((const struct netlink_link *) b)->name);
 }
 
+static int index_cmp(const void *a, const void *b, _unused_ void *ctx) {
+        uint32_t x = ((const struct netlink_link_index *) a)->ifindex,
+                 y = ((const struct netlink_link_index *) b)->ifindex;
+        return (x > y) - (x < y);
+}
+
+/* cmp(key, element) for bsearch_r: an ifindex against an index entry */
+static int ifindex_key_cmp(const void *key, const void *entry, _unused_ void *ctx) {
+        uint32_t x = *(const uint32_t *) key, y = ((const struct netlink_link_index *) entry)->ifindex;
+        return (x > y) - (x < y);
+}
+
+int netlink_links_sort(struct netlink_links *l) {
+        sort_r(l->links, l->n, sizeof(*l->links), link_cmp, NULL);
+        /* the counters come by ifindex: a search each, not a walk, for the
+         * thousands of veths of a container host */
+        if (array_reserve((void **) &l->by_ifindex, &l->cap_index, l->n, sizeof(*l->by_ifindex)) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n; i++)
+                l->by_ifindex[i] = (struct netlink_link_index){.ifindex = l->links[i].ifindex, .link = (uint32_t) i};
+        sort_r(l->by_ifindex, l->n, sizeof(*l->by_ifindex), index_cmp, NULL);
+        l->stats_seen = 0;
+        return 0;
+}
+
 int netlink_links_dump(struct netlink_links *l) {
         l->n = 0;
+        l->valid = false;
         struct {
                 struct nlmsghdr h;
                 struct ifinfomsg ifi;
@@ -151,12 +201,138 @@ int netlink_links_dump(struct netlink_links *l) {
                 .mask = RTEXT_FILTER_SKIP_STATS,
         };
         int r = netlink_dump_run(&l->dump, &req.h, sizeof(req), links_msg, l);
+        if (r >= 0)
+                r = netlink_links_sort(l);
         if (r < 0) {
                 l->n = 0;
                 return r;
         }
-        sort_r(l->links, l->n, sizeof(*l->links), link_cmp, NULL);
+        l->valid = true;
         return 0;
+}
+
+/* One RTM_NEWSTATS message: the counters of the link of its ifindex. */
+static int stats_msg(const struct nlmsghdr *h, void *ctx) {
+        struct netlink_links *l = ctx;
+        if (h->nlmsg_type != RTM_NEWSTATS)
+                return 0;
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct if_stats_msg)))
+                return -EBADMSG;
+        const struct if_stats_msg *m = NLMSG_DATA(h);
+        if (h->nlmsg_seq != l->stats_seq) { /* the first answer of this dump */
+                l->stats_seq = h->nlmsg_seq;
+                l->stats_seen = 0;
+        }
+        struct netlink_link_index *e =
+                bsearch_r(&m->ifindex, l->by_ifindex, l->n, sizeof(*l->by_ifindex), ifindex_key_cmp, NULL);
+        if (!e)
+                return -ENODEV; /* made since the last full dump */
+        int len = (int) (h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
+        for (const struct rtattr *a = (const struct rtattr *) ((const char *) m + NLMSG_ALIGN(sizeof(*m)));
+             RTA_OK(a, len); a = RTA_NEXT(a, len))
+                if (a->rta_type == IFLA_STATS_LINK_64) {
+                        put_stats(&l->links[e->link], a);
+                        /* counted once, should a dump that the kernel
+                         * resumed across a change repeat it */
+                        l->stats_seen += e->seen != h->nlmsg_seq;
+                        e->seen = h->nlmsg_seq;
+                        return 0;
+                }
+        return -EBADMSG;
+}
+
+/* Whether the counters dump of seq had every link: one left out is gone. */
+static int stats_complete(const struct netlink_links *l, uint32_t seq) {
+        return (l->stats_seq == seq ? l->stats_seen : 0) == l->n ? 0 : -ENODEV;
+}
+
+int netlink_links_parse_stats(struct netlink_links *l, const void *data, size_t len, uint32_t seq) {
+        int r = netlink_dump_parse(data, len, seq, stats_msg, l);
+        return r == 1 && stats_complete(l, seq) < 0 ? -ENODEV : r;
+}
+
+/* The counters of every link, the rest kept: 0, or a negative errno
+ * (then the counters may be part new, part old: the caller dumps in full). */
+static int stats_dump(struct netlink_links *l) {
+        struct {
+                struct nlmsghdr h;
+                struct if_stats_msg ifsm;
+        } req = {
+                .h = {.nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETSTATS, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+                .ifsm = {.family = AF_UNSPEC, .filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64)},
+        };
+        int r = netlink_dump_run(&l->dump, &req.h, sizeof(req), stats_msg, l);
+        return r < 0 ? r : stats_complete(l, l->dump.seq);
+}
+
+/* The socket that hears of link changes, made before the full dump so
+ * that no change after the dump goes unheard. Its receive buffer is the
+ * kernel's least: one notification fits, the next overflows (ENOBUFS),
+ * and either says the same, that the links changed; so the socket holds
+ * a few kB at most and a drain is a few reads whatever the churn. */
+static int events_open(void) {
+        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+        if (fd < 0)
+                return -errno;
+        int size = 1;
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+        struct sockaddr_nl groups = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+        if (bind(fd, (struct sockaddr *) &groups, sizeof(groups)) < 0) {
+                int r = -errno;
+                (void) close(fd);
+                return r;
+        }
+        return fd;
+}
+
+/* Reads the notification socket empty: whether the links may have
+ * changed since the last full dump (a notification, one lost, no socket). */
+static bool events_changed(struct netlink_links *l) {
+        if (l->events_fd < 0)
+                return true;
+        bool changed = false;
+        for (int i = 0; i < EVENTS_DRAIN_MAX; i++) {
+                /* what a notification says does not matter, only that it
+                 * came: the rest of the datagram is dropped (MSG_TRUNC) */
+                char head[64];
+                ssize_t n = recv(l->events_fd, head, sizeof(head), MSG_DONTWAIT);
+                if (n >= 0 || errno == ENOBUFS) /* ENOBUFS: some were dropped */
+                        changed = true;
+                else if (errno == EAGAIN || errno == EWOULDBLOCK)
+                        return changed;
+                else if (errno != EINTR) {
+                        /* of no more use: the next full dump opens another */
+                        (void) close(l->events_fd);
+                        l->events_fd = -1;
+                        return true;
+                }
+        }
+        return true;
+}
+
+int netlink_links_refresh(struct netlink_links *l, uint64_t now_ns) {
+        bool changed = events_changed(l);
+        if (!changed && l->valid && !l->no_stats && now_ns - l->dumped_ns < FULL_DUMP_MAX_AGE_NS) {
+                int r = stats_dump(l);
+                if (r == 0) {
+                        l->stats_dumps++;
+                        return 0;
+                }
+                /* a kernel before 4.7 has no RTM_GETSTATS; any other failure,
+                 * an interface made or gone among them, leaves the counters
+                 * half updated: the full dump below makes them whole */
+                if (r == -EOPNOTSUPP)
+                        l->no_stats = true;
+        }
+        if (l->events_fd < 0) {
+                int fd = events_open();
+                /* without it every scrape dumps in full, as it did before */
+                l->events_fd = fd < 0 ? -1 : fd;
+        }
+        l->full_dumps++;
+        int r = netlink_links_dump(l);
+        l->dumped_ns = now_ns;
+        return r;
 }
 
 /* cmp(key, element) for bsearch_r: a name against a link */
@@ -178,8 +354,8 @@ bool netlink_live_root(const char *root, const char *live) {
 static void links_init(void *l) {
         netlink_links_init(l);
 }
-static int links_dump(void *l) {
-        return netlink_links_dump(l);
+static int links_refresh(void *l) {
+        return netlink_links_refresh(l, clock_ns(CLOCK_MONOTONIC));
 }
 static void links_free(void *l) {
         netlink_links_free(l);
@@ -187,14 +363,17 @@ static void links_free(void *l) {
 
 int shared_links_dump(struct scrape_cache *c, const struct netlink_links **ret) {
         void *l = NULL;
-        int r = scrape_cache_once(c, SCRAPE_CACHE_NETLINK_LINKS, sizeof(struct netlink_links), links_init, links_dump,
-                                  links_free, &l);
+        int r = scrape_cache_once(c, SCRAPE_CACHE_NETLINK_LINKS, sizeof(struct netlink_links), links_init,
+                                  links_refresh, links_free, &l);
         *ret = l;
         return r;
 }
 
 void netlink_links_free(struct netlink_links *l) {
         netlink_dump_free(&l->dump);
+        if (l->events_fd >= 0)
+                (void) close(l->events_fd);
         free(l->links);
+        free(l->by_ifindex);
         netlink_links_init(l);
 }

@@ -3,7 +3,9 @@
  * of /proc/net/dev, in one request rather than a file read per attribute
  * and interface. Used by netclass when it reads the live /sys and by
  * netdev when it reads the live /proc, once per scrape for both
- * (shared_links_dump); the fields keep sysfs's meaning. */
+ * (shared_links_dump); the fields keep sysfs's meaning. The links stay
+ * from scrape to scrape, and only their counters are asked for again
+ * while the kernel tells of no change (netlink_links_refresh). */
 #pragma once
 
 #include <stdbool.h>
@@ -28,21 +30,51 @@ struct netlink_link {
         struct rtnl_link_stats64 stats;
 };
 
+/* A link's place in netlink_links.links, found by ifindex. */
+struct netlink_link_index {
+        uint32_t ifindex, link; /* links[link] */
+        uint32_t seen;          /* the seq of the last counters dump that had it */
+};
+
 struct netlink_links {
         struct netlink_dump dump;
         struct netlink_link *links; /* sorted by name after a dump */
         size_t n, cap;
+        /* Kept from scrape to scrape, so that a scrape where no interface
+         * changed asks only for the counters (netlink_links_refresh): */
+        int events_fd;                         /* subscribed to RTNLGRP_LINK; -1 before the first full dump */
+        bool valid;                            /* links hold the last full dump, which succeeded */
+        bool no_stats;                         /* the kernel refused RTM_GETSTATS: full dumps only */
+        uint64_t dumped_ns;                    /* when that dump was made (CLOCK_MONOTONIC) */
+        struct netlink_link_index *by_ifindex; /* n entries, sorted by ifindex after a dump */
+        size_t cap_index;
+        uint32_t stats_seq, stats_seen;        /* the counters dump under way: links it updated */
+        unsigned long full_dumps, stats_dumps; /* what refresh did, for the tests */
 };
 
 void netlink_links_init(struct netlink_links *l);
 /* Dumps the interfaces of this network namespace; 0 or a negative errno
  * (then l->n is 0). */
 int netlink_links_dump(struct netlink_links *l);
+/* Brings l up to date at now_ns (CLOCK_MONOTONIC): the counters alone
+ * (RTM_GETSTATS) when no notification came since the last full dump and
+ * that dump is recent, else a full dump; 0 or a negative errno (then l->n
+ * is 0). */
+int netlink_links_refresh(struct netlink_links *l, uint64_t now_ns);
 /* Parses one batch of RTM_NEWLINK messages into l (appending); 1 at
  * NLMSG_DONE, 0 when more is to come, a negative errno on NLMSG_ERROR or a
  * malformed message. seq: the dump's; other messages are skipped. Exposed
  * for the tests. */
 int netlink_links_parse(struct netlink_links *l, const void *data, size_t len, uint32_t seq);
+/* Sorts the links parsed by name and indexes them by ifindex, as a dump
+ * does after its last message: 0 or -ENOMEM. Exposed for the tests. */
+int netlink_links_sort(struct netlink_links *l);
+/* Parses one batch of RTM_NEWSTATS messages (IFLA_STATS_LINK_64) into the
+ * counters of the sorted links: 1 at NLMSG_DONE when every link had its
+ * counters, 0 when more is to come, -ENODEV for an interface l does not
+ * have or one of l left out (the interfaces changed), another negative
+ * errno as netlink_links_parse. Exposed for the tests. */
+int netlink_links_parse_stats(struct netlink_links *l, const void *data, size_t len, uint32_t seq);
 /* The interface named name after a dump, or NULL. */
 const struct netlink_link *netlink_links_find(const struct netlink_links *l, const char *name);
 /* A hardware address as sysfs prints it: lower-case hex bytes joined by
@@ -59,7 +91,7 @@ void netlink_links_free(struct netlink_links *l);
 bool netlink_live_root(const char *root, const char *live);
 
 struct scrape_cache;
-/* The dump of this scrape, made now or earlier in the same scrape by
- * another collector (netclass and netdev both read it), kept in the
- * scrape's cache: 0 and *ret, or a negative errno. */
+/* The links of this scrape, refreshed now or earlier in the same scrape
+ * by another collector (netclass and netdev both read them), kept in the
+ * scrape's cache from scrape to scrape: 0 and *ret, or a negative errno. */
 int shared_links_dump(struct scrape_cache *c, const struct netlink_links **ret);

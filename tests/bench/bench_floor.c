@@ -6,10 +6,10 @@
  * bench_floor N --replay FILE: the kernel's part of a scrape of the
  * collectors under test, whatever they are. FILE lists the calls one
  * scrape of the running agent made, as tests/bench/run.sh takes them from
- * strace ("pread PATH", "statfs PATH", "stat PATH", "netlink", "adjtimex"
- * a line); they are made N times, files kept open and read from 0 as the
- * agent reads them, and nothing of what they return is looked at. What a
- * program reading the same kernel sources would pay at the least. */
+ * strace ("pread PATH", "statfs PATH", "stat PATH", "netlink" for a link
+ * dump, "netlink-stats" for a counters dump, "adjtimex" a line); they are made N times, files kept open and read from 0
+ * as the agent reads them, and nothing of what they return is looked at. What a program reading the same kernel sources
+ * would pay at the least. */
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -45,7 +45,24 @@ static double cpu_us(void) {
                (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
-enum call { CALL_PREAD, CALL_STATFS, CALL_STAT, CALL_NETLINK, CALL_ADJTIMEX };
+enum call { CALL_PREAD, CALL_STATFS, CALL_STAT, CALL_NETLINK_STATS, CALL_NETLINK, CALL_ADJTIMEX };
+
+/* Sends req and reads the answers of its dump, looking at none but for
+ * the NLMSG_DONE that ends them, alone or after the last answers. */
+static void netlink_dump(int fd, const void *req, size_t len) {
+        if (send(fd, req, len, 0) < 0)
+                return;
+        for (;;) {
+                ssize_t r = recv(fd, buf, sizeof(buf), 0);
+                if (r <= 0)
+                        return;
+                size_t left = (size_t) r;
+                for (const struct nlmsghdr *h = (const struct nlmsghdr *) buf; NLMSG_OK(h, left);
+                     h = NLMSG_NEXT(h, left))
+                        if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+                                return;
+        }
+}
 
 static int replay(long n, const char *list) {
         struct {
@@ -62,8 +79,9 @@ static int replay(long n, const char *list) {
         }
         while (k < sizeof(calls) / sizeof(calls[0]) && fgets(line, sizeof(line), f)) {
                 line[strcspn(line, "\n")] = '\0';
-                /* in the order of enum call */
-                static const char *const verbs[] = {"pread ", "statfs ", "stat ", "netlink", "adjtimex"};
+                /* in the order of enum call, "netlink-stats" before its prefix */
+                static const char *const verbs[] = {"pread ",        "statfs ", "stat ",
+                                                    "netlink-stats", "netlink", "adjtimex"};
                 const size_t n_verbs = sizeof(verbs) / sizeof(verbs[0]);
                 size_t v = 0;
                 while (v < n_verbs && strncmp(line, verbs[v], strlen(verbs[v])) != 0)
@@ -78,7 +96,8 @@ static int replay(long n, const char *list) {
                 calls[k].fd = -1;
                 if (v == CALL_PREAD && (calls[k].fd = open(calls[k].path, O_RDONLY | O_CLOEXEC)) < 0)
                         continue; /* gone since (a process's file): not counted */
-                if (v == CALL_NETLINK && (calls[k].fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) < 0)
+                if ((v == CALL_NETLINK || v == CALL_NETLINK_STATS) &&
+                    (calls[k].fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) < 0)
                         continue;
                 k++;
         }
@@ -104,14 +123,17 @@ static int replay(long n, const char *list) {
                                         struct nlmsghdr h;
                                         struct ifinfomsg i;
                                 } req = {{sizeof(req), RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, (unsigned) i, 0}, {0}};
-                                if (send(calls[c].fd, &req, sizeof(req), 0) < 0)
-                                        break;
-                                for (;;) {
-                                        ssize_t r = recv(calls[c].fd, buf, sizeof(buf), 0);
-                                        const struct nlmsghdr *h = (const struct nlmsghdr *) buf;
-                                        if (r <= 0 || h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
-                                                break;
-                                }
+                                netlink_dump(calls[c].fd, &req, sizeof(req));
+                                break;
+                        }
+                        case CALL_NETLINK_STATS: {
+                                /* their counters alone, as they ask while no link changes */
+                                struct {
+                                        struct nlmsghdr h;
+                                        struct if_stats_msg m;
+                                } req = {{sizeof(req), RTM_GETSTATS, NLM_F_REQUEST | NLM_F_DUMP, (unsigned) i, 0},
+                                         {.filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64)}};
+                                netlink_dump(calls[c].fd, &req, sizeof(req));
                                 break;
                         }
                         case CALL_ADJTIMEX: (void) adjtimex(&tx); break;

@@ -150,7 +150,7 @@ echo "bench: in-process, floor and callgrind..." >&2
 "$FLOOR" 3000 >"$T/floor.txt"
 # the kernel's part of one of vigie's scrapes: the calls strace sees it
 # make to the files it keeps open (pread), statfs, stat, the rtnetlink
-# dump and adjtimex, replayed by bench_floor with nothing parsed (what
+# dump (of the links, or of their counters alone) and adjtimex, replayed by bench_floor with nothing parsed (what
 # it opens and reads anew, a textfile, is left out)
 if command -v strace >/dev/null; then
         strace -f -y -qq -e trace=pread64,statfs,newfstatat,sendto,clock_adjtime -o "$T/strace.txt" \
@@ -175,6 +175,8 @@ for line in open(sys.argv[1]):
         call = "stat " + m.group(1)
     elif "RTM_GETLINK" in line and "sendto(" in line:
         call = "netlink"
+    elif "RTM_GETSTATS" in line and "sendto(" in line:
+        call = "netlink-stats"
     elif "clock_adjtime(" in line:
         call = "adjtimex"
     if call and call not in seen:

@@ -1,5 +1,6 @@
 /* collectors/netlink_links.c: an rtnetlink link dump parsed into links,
- * from messages built here and from the kernel. */
+ * and a counters dump into their counters, from messages built here and
+ * from the kernel. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -125,9 +126,127 @@ static void test_netlink_links(_unused_ void **state) {
         netlink_links_free(&l);
 }
 
+static void nl_stats(struct nlbuf *b, uint32_t seq, int ifindex, uint64_t rx_bytes) {
+        struct if_stats_msg m = {.ifindex = (uint32_t) ifindex,
+                                 .filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64)};
+        nl_msg(b, RTM_NEWSTATS, seq, &m, sizeof(m));
+        struct rtnl_link_stats64 st = {.rx_bytes = rx_bytes, .tx_packets = rx_bytes / 10};
+        nl_attr(b, IFLA_STATS_LINK_64, &st, sizeof(st));
+}
+
+/* Three links of a full dump (eth0, ifindex 9, lo 1, veth 4), sorted and indexed. */
+static void three_links(struct netlink_links *l) {
+        netlink_links_init(l);
+        struct nlbuf b = {0};
+        nl_link(&b, 3, 9, "eth0", 1500);
+        nl_link(&b, 3, 1, "lo", 65536);
+        nl_link(&b, 3, 4, "veth", 1500);
+        assert_int_equal(netlink_links_parse(l, b.data, b.len, 3), 0);
+        assert_int_equal(netlink_links_sort(l), 0);
+}
+
+static uint64_t rx_of(const struct netlink_links *l, const char *name) {
+        const struct netlink_link *k = netlink_links_find(l, name);
+        assert_non_null(k);
+        assert_true(k->has_stats);
+        return k->stats.rx_bytes;
+}
+
+/* Counters by ifindex into the links of the last full dump, in the
+ * kernel's order (not ifindex's), over two reads; what must send the
+ * scrape back to a full dump: an unknown ifindex, a link left out, a
+ * message without counters or cut short. Another request's answers are
+ * skipped, a repeated answer counted once. */
+static void test_netlink_links_stats(_unused_ void **state) {
+        struct netlink_links l;
+        three_links(&l);
+        struct nlbuf b = {0}, b2 = {0}, done = {0};
+        nl_stats(&b, 8, 4, 400);
+        nl_stats(&b, 8, 9, 900);
+        nl_stats(&b, 5, 1, 555);  /* another request's */
+        nl_stats(&b2, 8, 9, 901); /* the kernel resumed a dump across a change */
+        nl_stats(&b2, 8, 1, 100);
+        nl_msg(&done, NLMSG_DONE, 8, "\0\0\0\0", 4);
+        assert_int_equal(netlink_links_parse_stats(&l, b.data, b.len, 8), 0);
+        assert_int_equal(netlink_links_parse_stats(&l, b2.data, b2.len, 8), 0);
+        assert_int_equal(netlink_links_parse_stats(&l, done.data, done.len, 8), 1);
+        assert_int_equal(rx_of(&l, "eth0"), 901);
+        assert_int_equal(rx_of(&l, "lo"), 100);
+        assert_int_equal(rx_of(&l, "veth"), 400);
+        assert_int_equal(netlink_links_find(&l, "veth")->stats.tx_packets, 40);
+        assert_int_equal(netlink_links_find(&l, "eth0")->mtu, 1500); /* the rest kept */
+
+        /* a link left out of the next dump: gone since */
+        struct nlbuf some = {0};
+        nl_stats(&some, 9, 1, 101);
+        nl_stats(&some, 9, 9, 902);
+        nl_msg(&some, NLMSG_DONE, 9, "\0\0\0\0", 4);
+        assert_int_equal(netlink_links_parse_stats(&l, some.data, some.len, 9), -ENODEV);
+        /* a dump of no link at all */
+        nl_msg(&done, NLMSG_DONE, 10, "\0\0\0\0", 4);
+        assert_int_equal(netlink_links_parse_stats(&l, done.data + done.msg, done.len - done.msg, 10), -ENODEV);
+
+        /* an interface made since */
+        struct nlbuf unknown = {0};
+        nl_stats(&unknown, 11, 5, 1);
+        assert_int_equal(netlink_links_parse_stats(&l, unknown.data, unknown.len, 11), -ENODEV);
+
+        /* no IFLA_STATS_LINK_64, another attribute instead */
+        struct nlbuf nostats = {0};
+        struct if_stats_msg m = {.ifindex = 1};
+        nl_msg(&nostats, RTM_NEWSTATS, 12, &m, sizeof(m));
+        uint32_t x = 0;
+        nl_attr(&nostats, IFLA_STATS_LINK_XSTATS, &x, sizeof(x));
+        assert_int_equal(netlink_links_parse_stats(&l, nostats.data, nostats.len, 12), -EBADMSG);
+        /* shorter than an if_stats_msg */
+        struct nlbuf tiny = {0};
+        nl_msg(&tiny, RTM_NEWSTATS, 13, &m, sizeof(m) - 4);
+        assert_int_equal(netlink_links_parse_stats(&l, tiny.data, tiny.len, 13), -EBADMSG);
+        /* a read cut short */
+        struct nlbuf cut = {0};
+        nl_stats(&cut, 14, 1, 1);
+        assert_int_equal(netlink_links_parse_stats(&l, cut.data, cut.len - 8, 14), -EBADMSG);
+        /* the kernel refuses */
+        struct nlbuf err = {0};
+        struct nlmsgerr ne = {.error = -EOPNOTSUPP};
+        nl_msg(&err, NLMSG_ERROR, 15, &ne, sizeof(ne));
+        assert_int_equal(netlink_links_parse_stats(&l, err.data, err.len, 15), -EOPNOTSUPP);
+        netlink_links_free(&l);
+}
+
+/* Against the kernel, where a netlink socket opens: the first refresh
+ * dumps in full, the next ones only the counters while no interface of
+ * this namespace changes (a change on a shared host may make one more
+ * full dump, hence several tries), and one a minute later in full again. */
+static void test_netlink_links_refresh(_unused_ void **state) {
+        struct netlink_links l;
+        netlink_links_init(&l);
+        const uint64_t s = 1000000000u;
+        if (netlink_links_refresh(&l, 5 * s) < 0) {
+                netlink_links_free(&l);
+                skip();
+        }
+        assert_int_equal(l.full_dumps, 1);
+        assert_int_equal(l.stats_dumps, 0);
+        assert_true(l.events_fd >= 0);
+        size_t n = l.n;
+        for (int i = 0; i < 5 && l.stats_dumps == 0; i++)
+                assert_int_equal(netlink_links_refresh(&l, 6 * s), 0);
+        assert_true(l.stats_dumps > 0);
+        assert_int_equal(l.n, n);
+        assert_non_null(netlink_links_find(&l, "lo"));
+        assert_true(netlink_links_find(&l, "lo")->has_stats);
+        unsigned long full = l.full_dumps;
+        assert_int_equal(netlink_links_refresh(&l, 66 * s), 0);
+        assert_int_equal(l.full_dumps, full + 1);
+        netlink_links_free(&l);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_netlink_links),
+                cmocka_unit_test(test_netlink_links_stats),
+                cmocka_unit_test(test_netlink_links_refresh),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
