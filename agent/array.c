@@ -8,8 +8,10 @@
 
 #include "alloc_failures.h"
 
-/* array_reserve's growth, where need > *cap */
+/* array_reserve's growth, where need > *cap (or no array yet) */
 int array_grow(void **array, size_t *cap, size_t need, size_t elem) {
+        if (need <= *cap)
+                return 0;
         size_t n = *cap ? *cap * 2 : 16;
         while (n < need) {
                 if (n > SIZE_MAX / 2) { /* doubling again would wrap to 0 */
