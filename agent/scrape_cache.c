@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "absence.h"
+
 int scrape_cache_file(struct scrape_cache *c, const char *root, const char *rel, bool one_piece, size_t max,
                       const struct buf **ret) {
         char path[PATH_MAX];
@@ -28,8 +30,13 @@ int scrape_cache_file(struct scrape_cache *c, const char *root, const char *rel,
                 c->n_files++;
         }
         if (item->scrape != c->scrape) {
-                item->result = one_piece ? kernel_file_read_one_piece(&item->kf, root, rel, max, &item->content)
-                                         : kernel_file_read(&item->kf, root, rel, max, &item->content);
+                if (optional_still_missing(&item->missing_until_ns))
+                        item->result = -ENOENT;
+                else
+                        item->result = optional_note(
+                                &item->missing_until_ns,
+                                one_piece ? kernel_file_read_one_piece(&item->kf, root, rel, max, &item->content)
+                                          : kernel_file_read(&item->kf, root, rel, max, &item->content));
                 item->scrape = c->scrape;
         }
         *ret = &item->content;

@@ -1,7 +1,8 @@
 /* The scrape's own cache: what several collectors of one scrape read
  * alike, made by the first that asks and handed to the others, so that the
  * kernel generates it once (cpu and stat both parse /proc/stat; netdev and
- * netclass both read one rtnetlink dump). Two kinds of entry: kernel files
+ * netclass both read one rtnetlink dump; sockstat and udp_queues both read
+ * /proc/net/sockstat and sockstat6). Two kinds of entry: kernel files
  * by path, and a slot per kind of result that is not a file. The scrape
  * engine owns one cache per configuration (and one per background
  * collector, whose refreshes run beside scrapes) and moves it to the next
@@ -15,8 +16,9 @@
 #include "buf.h"
 #include "fileio.h"
 
-/* the kernel files shared today: /proc/stat, and room to spare */
-#define SCRAPE_CACHE_FILES 4
+/* the kernel files shared today: /proc/stat, /proc/net/sockstat and
+ * sockstat6, and room to spare */
+#define SCRAPE_CACHE_FILES 6
 
 /* The results that are not files, a slot each. */
 enum scrape_cache_kind {
@@ -33,6 +35,7 @@ struct scrape_cache {
                 struct buf content;
                 uint64_t scrape; /* when content was read */
                 int result;
+                uint64_t missing_until_ns; /* absence.h */
         } files[SCRAPE_CACHE_FILES];
         struct scrape_cache_slot {
                 void *data; /* allocated at first use */
@@ -44,7 +47,9 @@ struct scrape_cache {
 
 /* root/rel's content in this scrape, read now or earlier in the same
  * scrape (with kernel_file_read_one_piece when one_piece, up to max bytes,
- * which every reader of the file gives alike); 0 or a negative errno. */
+ * which every reader of the file gives alike); 0 or a negative errno. A
+ * file found missing is not looked for again for a minute (absence.h):
+ * -ENOENT at once until then. */
 int scrape_cache_file(struct scrape_cache *c, const char *root, const char *rel, bool one_piece, size_t max,
                       const struct buf **ret);
 

@@ -3,26 +3,8 @@
 
 #include <errno.h>
 
-#include "clock.h"
 #include "dirlist.h"
 #include "parse.h"
-
-#define OPTIONAL_FILE_RETRY_NS (60 * 1000000000ull)
-
-bool optional_still_missing(uint64_t *missing_until_ns) {
-        if (*missing_until_ns == 0)
-                return false;
-        if (clock_ns(CLOCK_MONOTONIC) < *missing_until_ns)
-                return true;
-        *missing_until_ns = 0;
-        return false;
-}
-
-int optional_note(uint64_t *missing_until_ns, int r) {
-        if (r == -ENOENT)
-                *missing_until_ns = clock_ns(CLOCK_MONOTONIC) + OPTIONAL_FILE_RETRY_NS;
-        return r;
-}
 
 int optional_file_read(struct optional_file *f, const char *root, const char *rel, bool one_piece, size_t max,
                        struct buf *b) {

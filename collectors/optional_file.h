@@ -1,12 +1,12 @@
-/* Kernel files a host may lack (no IPv6, nf_conntrack not loaded, a kernel
- * built without schedstats): once found missing, a file is not looked for
- * again for a minute, so a collector whose source is absent costs a clock
- * read per scrape, not a failed open. */
+/* Kernel files a host may lack, kept by one collector, under the rule of
+ * absence.h: once found missing, a file is not looked for again for a
+ * minute. */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "absence.h"
 #include "fileio.h"
 
 struct optional_file {
@@ -32,9 +32,5 @@ void optional_file_close(struct optional_file *f);
  * starts at 0. */
 struct dirlist;
 int optional_dirlist_read(uint64_t *missing_until_ns, struct dirlist *l, const char *path);
-/* The rule itself, for a source that is neither (the cpufreq directories
- * of every CPU): whether it was found missing less than a minute ago, so
- * that the caller does not look; and what a look gave, r as is, -ENOENT
- * starting the minute. */
-bool optional_still_missing(uint64_t *missing_until_ns);
-int optional_note(uint64_t *missing_until_ns, int r);
+/* A source that is neither (the cpufreq directories of every CPU) uses
+ * the rule itself: optional_still_missing and optional_note, absence.h. */

@@ -13,8 +13,8 @@
 #include "array.h"
 #include "collector.h"
 #include "desc_cache.h"
-#include "optional_file.h"
 #include "parse.h"
+#include "scrape_cache.h"
 
 #define MAX_PAIRS 8 /* key/value pairs on a line; the kernel prints at most five */
 #define MAX_OUT 7   /* the known keys and mem_bytes */
@@ -44,8 +44,6 @@ struct sockstat_line {
 struct sockstat_state {
         const char *procfs;
         double page_size;
-        struct optional_file files[2]; /* sockstat, sockstat6 */
-        struct buf file;
         struct desc_cache descs;
         struct sockstat_line *lines;
         size_t cap_lines;
@@ -66,9 +64,6 @@ static void sockstat_free(void *state) {
         struct sockstat_state *s = state;
         if (!s)
                 return;
-        for (size_t i = 0; i < ELEMENTSOF(s->files); i++)
-                optional_file_close(&s->files[i]);
-        buf_free(&s->file);
         desc_cache_free(&s->descs);
         free(s->lines);
         free(s);
@@ -135,9 +130,9 @@ static int sockstat_line_build(struct sockstat_state *s, struct sockstat_line *l
 }
 
 /* The lines of one file; *k counts the lines of both files. */
-static int sockstat_parse(struct sockstat_state *s, struct collect_ctx *ctx, bool ipv6, struct metric_mark first,
-                          size_t *k) {
-        struct lines lines = lines_of(&s->file, &ctx->parse_errors);
+static int sockstat_parse(struct sockstat_state *s, struct collect_ctx *ctx, const struct buf *file, bool ipv6,
+                          struct metric_mark first, size_t *k) {
+        struct lines lines = lines_of(file, &ctx->parse_errors);
         const char *line;
         size_t len;
         while (lines_next(&lines, &line, &len)) {
@@ -204,10 +199,12 @@ static int sockstat_collect(void *state, struct collect_ctx *ctx) {
         size_t k = 0;
         int result = -ENOENT;
         for (size_t i = 0; i < ELEMENTSOF(rels); i++) {
-                int r = optional_file_read(&s->files[i], s->procfs, rels[i], true, FILE_MAX_SMALL, &s->file);
+                /* read through the scrape cache: udp_queues reads them too */
+                const struct buf *file;
+                int r = scrape_cache_file(ctx->cache, s->procfs, rels[i], true, FILE_MAX_SMALL, &file);
                 if (r == -ENOENT)
                         continue;
-                if (r < 0 || (r = sockstat_parse(s, ctx, i == 1, first, &k)) < 0)
+                if (r < 0 || (r = sockstat_parse(s, ctx, file, i == 1, first, &k)) < 0)
                         return r;
                 result = 0;
         }

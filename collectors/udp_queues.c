@@ -17,6 +17,7 @@
 #include "optional_file.h"
 #include "parse.h"
 #include "parse_hex.h"
+#include "scrape_cache.h"
 
 static const char *const udp_labels[] = {"ip", "queue"};
 static const struct metric_desc udp_queues_desc = {
@@ -25,8 +26,7 @@ static const struct metric_desc udp_queues_desc = {
 
 struct udp_queues_state {
         const char *procfs;
-        struct optional_file files[2];    /* udp, udp6 */
-        struct optional_file sockstat[2]; /* sockstat, sockstat6 */
+        struct optional_file files[2]; /* udp, udp6 */
         struct buf file;
 };
 
@@ -44,10 +44,8 @@ static void udp_queues_free(void *state) {
         struct udp_queues_state *s = state;
         if (!s)
                 return;
-        for (size_t i = 0; i < ELEMENTSOF(s->files); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(s->files); i++)
                 optional_file_close(&s->files[i]);
-                optional_file_close(&s->sockstat[i]);
-        }
         buf_free(&s->file);
         free(s);
 }
@@ -98,14 +96,16 @@ static void udp_queues_sum(struct udp_queues_state *s, struct collect_ctx *ctx, 
 
 /* Whether sockstat says family i has no UDP socket in use, once its udp
  * file has been found (a host without IPv6 lacks both). Any doubt (no
- * sockstat, no such line, a line that does not parse): read the table. */
-static bool udp_queues_none_in_use(struct udp_queues_state *s, size_t i) {
+ * sockstat, no such line, a line that does not parse): read the table.
+ * The sockstat files come through the scrape cache, read once for this
+ * and the sockstat collector. */
+static bool udp_queues_none_in_use(struct udp_queues_state *s, struct collect_ctx *ctx, size_t i) {
         static const char *const rels[] = {"net/sockstat", "net/sockstat6"};
         static const char *const keys[] = {"UDP:", "UDP6:"};
-        if (!s->files[i].kf.open ||
-            optional_file_read(&s->sockstat[i], s->procfs, rels[i], true, FILE_MAX_SMALL, &s->file) < 0)
+        const struct buf *file;
+        if (!s->files[i].kf.open || scrape_cache_file(ctx->cache, s->procfs, rels[i], true, FILE_MAX_SMALL, &file) < 0)
                 return false;
-        struct lines lines = lines_of(&s->file, NULL);
+        struct lines lines = lines_of(file, NULL);
         const char *line;
         size_t len;
         while (lines_next(&lines, &line, &len)) {
@@ -127,7 +127,7 @@ static int udp_queues_collect(void *state, struct collect_ctx *ctx) {
                 /* a line a socket: 128 bytes in net/udp (padded), about 210
                  * at most in net/udp6 */
                 uint64_t tx = 0, rx = 0;
-                bool none = udp_queues_none_in_use(s, i);
+                bool none = udp_queues_none_in_use(s, ctx, i);
                 int r = none ? 0
                              : optional_file_read_records(&s->files[i], s->procfs, rels[i], 256, FILE_MAX_TABLE,
                                                           &s->file);

@@ -49,12 +49,18 @@ char *fixture_read(const char *rel) {
 }
 
 void fixture_collect_state(const struct collector *c, void *state, struct fixture_run *ret) {
-        struct metric_set set = {0};
         struct scrape_cache cache = {0};
-        struct collect_ctx ctx = {.set = &set, .cache = &cache};
-        *ret = (struct fixture_run){0};
-        ret->result = c->collect(state, &ctx);
+        fixture_collect_cached(c, state, &cache, ret);
         scrape_cache_free(&cache);
+}
+
+void fixture_collect_cached(const struct collector *c, void *state, struct scrape_cache *cache,
+                            struct fixture_run *ret) {
+        struct metric_set set = {0};
+        struct collect_ctx ctx = {.set = &set, .cache = cache};
+        *ret = (struct fixture_run){0};
+        scrape_cache_next(cache);
+        ret->result = c->collect(state, &ctx);
         ret->parse_errors = ctx.parse_errors;
 
         struct buf err = {0};

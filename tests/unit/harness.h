@@ -26,6 +26,12 @@ void fixture_collect(const struct collector *c, const char *case_dir, const stru
 /* One collect of a collector already started (for tests that change its
  * files between scrapes). */
 void fixture_collect_state(const struct collector *c, void *state, struct fixture_run *ret);
+/* The same as the scrape of an engine, whose cache lives from scrape to
+ * scrape (what it remembers of a missing file included): cache is the
+ * caller's, moved to the next scrape here. */
+struct scrape_cache;
+void fixture_collect_cached(const struct collector *c, void *state, struct scrape_cache *cache,
+                            struct fixture_run *ret);
 void fixture_run_free(struct fixture_run *run);
 /* The whole content of tests/fixtures/rel; fails the test if unreadable. */
 char *fixture_read(const char *rel);
