@@ -81,9 +81,13 @@ int path_join(char *out, size_t size, const char *root, const char *rel) {
         size_t rl = strlen(root);
         while (rl > 1 && root[rl - 1] == '/')
                 rl--;
-        int n = snprintf(out, size, "%.*s/%s", (int) rl, root, rel);
-        if (n < 0 || (size_t) n >= size)
+        /* at every scrape for each shared file: no format to interpret */
+        size_t n = strlen(rel);
+        if (rl + 1 + n >= size)
                 return -ENAMETOOLONG;
+        char *p = mempcpy(out, root, rl);
+        *p++ = '/';
+        memcpy(p, rel, n + 1); /* its NUL with it */
         return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
@@ -49,6 +50,16 @@ static inline void closep(int *fd) {
                 (fd) = -1;                                                                                             \
                 _take_;                                                                                                \
         })
+
+/* snprintf(dst, size, "%s", src) without the format's cost, for the
+ * scrape path: src cut to size - 1 bytes, always terminated. */
+static inline void str_copy(char *dst, size_t size, const char *src) {
+        if (size == 0)
+                return;
+        size_t n = strnlen(src, size - 1);
+        memcpy(dst, src, n);
+        dst[n] = '\0';
+}
 
 static inline const char *strempty(const char *s) {
         return s ? s : "";

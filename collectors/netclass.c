@@ -284,7 +284,7 @@ static int read_iface(const struct netclass_state *s, struct iface_fds *c, int *
                                         : a == T_ADDRESS   ? k->address
                                         : a == T_BROADCAST ? k->broadcast
                                                            : k->ifalias;
-                        (void) snprintf(text[a], text_size[a], "%s", v);
+                        str_copy(text[a], text_size[a], v);
                         continue;
                 }
                 int r = netlink_refuses(k, a) ? -EINVAL : attr_read(s, c, dirfd, name, a, text[a], text_size[a]);

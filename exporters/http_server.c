@@ -249,7 +249,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
         char path[256];
         (void) pthread_mutex_lock(&s->path_lock);
-        (void) snprintf(path, sizeof(path), "%s", s->telemetry_path);
+        str_copy(path, sizeof(path), s->telemetry_path);
         (void) pthread_mutex_unlock(&s->path_lock);
 
         if (strcmp(url, path) == 0)

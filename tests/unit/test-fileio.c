@@ -30,6 +30,39 @@ static void write_file(const char *path, const char *text) {
 /* A stamp says "unchanged" only for what did not change, and only once a
  * second has passed since the last change (two changes in one tick of the
  * filesystem's clock look alike). */
+/* root and rel joined by one slash, root's trailing slashes dropped (but
+ * for "/" itself), and -ENAMETOOLONG rather than a cut path: the exact
+ * fit and one byte short. */
+static void test_path_join(_unused_ void **state) {
+        char out[16];
+        assert_int_equal(path_join(out, sizeof(out), "/proc", "stat"), 0);
+        assert_string_equal(out, "/proc/stat");
+        assert_int_equal(path_join(out, sizeof(out), "/proc///", "net/dev"), 0);
+        assert_string_equal(out, "/proc/net/dev");
+        assert_int_equal(path_join(out, sizeof(out), "/", "etc"), 0);
+        assert_string_equal(out, "//etc");
+        assert_int_equal(path_join(out, sizeof(out), "", "x"), 0);
+        assert_string_equal(out, "/x");
+        assert_int_equal(path_join(out, sizeof(out), "/sys", "0123456789"), 0); /* 15 bytes and the NUL */
+        assert_string_equal(out, "/sys/0123456789");
+        memset(out, 'z', sizeof(out));
+        assert_int_equal(path_join(out, sizeof(out), "/sys", "0123456789a"), -ENAMETOOLONG);
+        assert_int_equal(path_join(out, 1, "", ""), -ENAMETOOLONG);
+}
+
+/* str_copy: snprintf's "%s" without the format: cut, always ended. */
+static void test_str_copy(_unused_ void **state) {
+        char out[4];
+        str_copy(out, sizeof(out), "up");
+        assert_string_equal(out, "up");
+        str_copy(out, sizeof(out), "down");
+        assert_string_equal(out, "dow");
+        str_copy(out, sizeof(out), "");
+        assert_string_equal(out, "");
+        str_copy(out, 1, "x");
+        assert_string_equal(out, "");
+}
+
 static void test_file_stamp(_unused_ void **state) {
         char dir[] = "/tmp/vigie-test-stamp.XXXXXX", path[64], tmp[64];
         assert_non_null(mkdtemp(dir));
@@ -206,10 +239,9 @@ static void test_read_records_seq_file(_unused_ void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_file_stamp),
-                cmocka_unit_test(test_read_bounds),
-                cmocka_unit_test(test_whole_reads),
-                cmocka_unit_test(test_read_records_seq_file),
+                cmocka_unit_test(test_path_join),   cmocka_unit_test(test_str_copy),
+                cmocka_unit_test(test_file_stamp),  cmocka_unit_test(test_read_bounds),
+                cmocka_unit_test(test_whole_reads), cmocka_unit_test(test_read_records_seq_file),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
