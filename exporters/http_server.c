@@ -22,13 +22,15 @@
 #include "landing_page.h"
 #include "log.h"
 #include "prom_text.h"
+#include "scrape_share.h"
 
 /* Threads that answer requests, each polling the listening socket: a
- * scrape runs its collection in the thread that took it, and while it
- * does, the others accept and answer new connections, so that a slow
- * collection never holds /-/healthy, /-/ready or the landing page (which
- * reads the statuses without the engine's lock). Three: two Prometheus
- * servers of an HA pair scraping at once still leave one free. */
+ * scrape runs its collection in the thread that took it (or waits for the
+ * next one, which scrapes that come together share: scrape_share.h), and
+ * while it does, the others accept and answer new connections, so that a
+ * slow collection never holds /-/healthy, /-/ready or the landing page
+ * (which reads the statuses without the engine's lock). Three: two
+ * Prometheus servers of an HA pair scraping at once still leave one free. */
 #define HTTP_THREADS 3
 
 /* What --web.config.file sets that a reload swaps: the users and the
@@ -71,18 +73,15 @@ struct http_server {
         pthread_cond_t reaper_wake; /* on CLOCK_MONOTONIC */
         bool reaper_stop;
 
-        /* Only used inside scrape_engine_collect(), under the engine lock. */
+        /* Scrapes that come together share a collection (scrape_share.h).
+         * The round's leader writes these, inside scrape_engine_collect,
+         * under the engine lock; its members read them until
+         * scrape_share_done, before which no other round writes. */
+        struct scrape_share share;
         struct prom_encoder encoder;
         struct buf text;
         struct buf gz;
         struct gzip_encoder gzip;
-};
-
-/* What the scrape callback produces: the bytes to send. */
-struct metrics_job {
-        struct http_server *server;
-        bool gzip;
-        struct MHD_Response *response;
 };
 
 /* Queues r with the headers the web config adds, and lets go of r. */
@@ -109,44 +108,57 @@ static enum MHD_Result send_text(struct MHD_Connection *c, const struct http_web
         return queue(c, w, status, r);
 }
 
+/* A round's work (scrape_share.h), done by its leader: the text, and its
+ * gzip when a member asked for it. */
+struct metrics_round {
+        struct http_server *server;
+        unsigned forms;
+};
+
 static int metrics_consume(const struct metric_set *set, void *userdata) {
-        struct metrics_job *job = userdata;
-        struct http_server *s = job->server;
+        const struct metrics_round *round = userdata;
+        struct http_server *s = round->server;
         if (atomic_load(&s->stopping))
                 return -ECANCELED; /* a scrape that waited for the last collection */
         buf_reset(&s->text);
         int r = prom_text_encode(&s->encoder, set, &s->text);
-        if (r < 0)
-                return r;
-        const struct buf *body = &s->text;
-        if (job->gzip) {
+        if (r >= 0 && (round->forms & SCRAPE_SHARE_GZIP))
                 r = gzip_compress(&s->gzip, s->text.data, s->text.len, &s->gz);
-                if (r < 0)
-                        return r;
-                body = &s->gz;
-        }
-        job->response = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_COPY);
-        return job->response ? 0 : -ENOMEM;
+        return r < 0 ? r : 0;
+}
+
+static int metrics_produce(unsigned forms, void *userdata) {
+        struct metrics_round round = {.server = userdata, .forms = forms};
+        return atomic_load(&round.server->stopping)
+                       ? -ECANCELED
+                       : scrape_engine_collect(round.server->engine, metrics_consume, &round);
 }
 
 static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *c, const struct http_web *w) {
         const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-        struct metrics_job job = {.server = s, .gzip = gzip_accepted(ae)};
-        int r = atomic_load(&s->stopping) ? -ECANCELED : scrape_engine_collect(s->engine, metrics_consume, &job);
+        bool gzip = gzip_accepted(ae);
+        int r = scrape_share_join(&s->share, gzip ? SCRAPE_SHARE_GZIP : SCRAPE_SHARE_TEXT, metrics_produce, s);
+        struct MHD_Response *response = NULL;
+        if (r >= 0) {
+                /* the round's answer, copied before the next round may write it */
+                const struct buf *body = gzip ? &s->gz : &s->text;
+                response = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_COPY);
+                if (!response)
+                        r = -ENOMEM;
+        }
+        scrape_share_done(&s->share);
         if (r == -ECANCELED)
                 return send_text(c, w, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", "Stopping\n");
         if (r < 0) {
                 log_errno(LOG_LEVEL_ERROR, r, "cannot answer a scrape");
-                if (job.response)
-                        MHD_destroy_response(job.response);
                 return send_text(c, w, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
                                  "An error has occurred while serving metrics.\n");
         }
-        (void) MHD_add_response_header(job.response, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_TEXT_CONTENT_TYPE);
-        (void) MHD_add_response_header(job.response, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
-        if (job.gzip)
-                (void) MHD_add_response_header(job.response, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-        return queue(c, w, MHD_HTTP_OK, job.response);
+        (void) MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_TEXT_CONTENT_TYPE);
+        (void) MHD_add_response_header(response, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+        if (gzip)
+                (void) MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+        return queue(c, w, MHD_HTTP_OK, response);
 }
 
 static enum MHD_Result serve_landing(struct http_server *s, struct MHD_Connection *c, const struct http_web *w,
@@ -357,6 +369,11 @@ static const struct metric_desc unauthorized_desc = {
         "vigie_http_requests_unauthorized_total",
         "Requests answered 401: no, or wrong, basic auth credentials for the web config's basic_auth_users.",
         METRIC_COUNTER, 0, NULL};
+static const struct metric_desc shared_desc = {
+        "vigie_http_scrapes_shared_total",
+        "Scrapes answered from a collection another scrape made: they came while a collection ran, and shared the "
+        "next one.",
+        METRIC_COUNTER, 0, NULL};
 static const struct metric_desc open_desc = {"vigie_http_connections", "Connections open now.", METRIC_GAUGE, 0, NULL};
 
 int http_server_metrics(struct metric_set *set, void *userdata) {
@@ -382,6 +399,11 @@ int http_server_metrics(struct metric_set *set, void *userdata) {
         (void) metric_set_sample1(set, (double) st.timed_out[HTTP_GUARD_TIMEOUT_IDLE], "idle");
         (void) metric_set_family(set, &unauthorized_desc);
         (void) metric_set_sample0(set, (double) atomic_load(&s->unauthorized));
+        (void) pthread_mutex_lock(&s->share.lock);
+        uint64_t shared = s->share.scrapes_shared;
+        (void) pthread_mutex_unlock(&s->share.lock);
+        (void) metric_set_family(set, &shared_desc);
+        (void) metric_set_sample0(set, (double) shared);
         return set->error;
 }
 
@@ -492,6 +514,7 @@ int http_server_start(const int *fds, size_t n_fds, const struct http_server_con
         s->engine = engine;
         s->started = (double) clock_ms(CLOCK_REALTIME) / 1000;
         atomic_store(&s->ready, true);
+        scrape_share_init(&s->share);
         (void) pthread_mutex_init(&s->path_lock, NULL);
         (void) pthread_mutex_init(&s->web_lock, NULL);
         (void) pthread_mutex_init(&s->reaper_lock, NULL);
@@ -630,6 +653,7 @@ void http_server_stop(struct http_server *s) {
         gzip_encoder_free(&s->gzip);
         free(s->telemetry_path);
         (void) pthread_mutex_destroy(&s->path_lock);
+        scrape_share_destroy(&s->share);
         landing_energy_free(s->energy);
         free(s);
 }
