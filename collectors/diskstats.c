@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "absence.h"
 #include "array.h"
 #include "collector.h"
 #include "fileio.h"
@@ -121,6 +122,7 @@ struct diskstats_state {
         /* What udev said of each device seen since its directory last
          * changed; the values of all of them, NUL-terminated, in udev_values */
         struct file_stamp udev_stamp;
+        uint64_t udev_missing_until_ns; /* no directory: looked for once a minute (absence.h) */
         struct udev_entry {
                 uint64_t dev;
                 size_t udev[U_MAX];
@@ -295,9 +297,14 @@ static int diskstats_collect(void *state, struct collect_ctx *ctx) {
                 return r;
 
         /* forgotten when udev changed something, and when devices that come
-         * and go without udev (a container) have filled it up */
-        if (!file_stamp_unchanged(&s->udev_stamp, s->udev_data, ".") || s->udev_n > 4 * s->n + 64 ||
-            s->udev_values.error < 0) {
+         * and go without udev (a container) have filled it up; a host
+         * without udev's directory is not asked again within the minute */
+        bool udev_changed = false;
+        if (!optional_still_missing(&s->udev_missing_until_ns)) {
+                udev_changed = !file_stamp_unchanged(&s->udev_stamp, s->udev_data, ".");
+                (void) optional_note(&s->udev_missing_until_ns, -s->udev_stamp.err);
+        }
+        if (udev_changed || s->udev_n > 4 * s->n + 64 || s->udev_values.error < 0) {
                 s->udev_n = 0;
                 buf_reset(&s->udev_values);
                 buf_putc(&s->udev_values, '\0');

@@ -727,6 +727,31 @@ static void test_udp_queues_none_in_use(_unused_ void **state) {
         remove_tree(dir);
 }
 
+/* A host without udev's data directory (a container) is not asked for it
+ * at every scrape: once found missing, it is looked for again within the
+ * minute, as any source the host lacks; a fresh instance finds it. */
+static void test_udev_directory_remembered(_unused_ void **state) {
+        char dir[] = "/tmp/vigie-test-udev.XXXXXX", procfs[256], udev[256];
+        assert_non_null(mkdtemp(dir));
+        (void) snprintf(procfs, sizeof(procfs), "%s/proc", dir);
+        (void) snprintf(udev, sizeof(udev), "%s/udev", dir);
+        assert_int_equal(mkdir(procfs, 0700), 0);
+        put_file(dir, "proc/diskstats", "   8       0 sda 1 2 3 4 5 6 7 8 9 10 11\n");
+        struct collector_env env = {procfs, dir, dir, udev};
+        const struct collector *c = registry_collectors[registry_find("diskstats")];
+        void *st = NULL;
+        assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &st), 0);
+        assert_collects(c, st, "node_disk_info{device=\"sda\",major=\"8\",minor=\"0\",model=\"\"");
+        assert_int_equal(mkdir(udev, 0700), 0);
+        put_file(dir, "udev/b8:0", "E:ID_MODEL=found\n");
+        assert_collects(c, st, "node_disk_info{device=\"sda\",major=\"8\",minor=\"0\",model=\"\"");
+        c->free(st);
+        assert_int_equal(c->init(&env, NULL, &(struct diag){0}, &st), 0);
+        assert_collects(c, st, "model=\"found\"");
+        c->free(st);
+        remove_tree(dir);
+}
+
 struct cached_collectors {
         const struct collector *os, *disk, *textfile;
         void *os_state, *disk_state, *textfile_state;
@@ -1492,6 +1517,7 @@ int main(void) {
                 cmocka_unit_test(test_mutated_fixtures),
                 cmocka_unit_test(test_missing_source_remembered),
                 cmocka_unit_test(test_udp_queues_none_in_use),
+                cmocka_unit_test(test_udev_directory_remembered),
                 cmocka_unit_test(test_hwmon_device_overrides),
                 cmocka_unit_test(test_timex_conversion),
         };
