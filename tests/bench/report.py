@@ -381,9 +381,10 @@ out.append("""- **CPU per scrape** (target: 1/25 of node_exporter's with all of 
   of each block is shown above); the callgrind counts do not move.
 - **Latency p50** (target 1/10) follows the CPU per scrape, and the client's own time (Python's
   http.client) is in both figures.
-- **wrk throughput** (target 20x): scrapes are collected one at a time (one metric set, under the
-  engine's lock), so throughput is one core divided by the CPU per scrape, on a 2-core machine that
-  also runs wrk.
+- **wrk throughput** (target 20x): collections run one at a time (one metric set, under the
+  engine's lock), but the scrapes that come while one runs share the next (exporters/scrape_share.c):
+  one collection, encoding and gzip answers up to the three HTTP threads' requests at once, on a
+  2-core machine that also runs wrk.
 - **RSS after the load** (target 5 MiB): vigie's own heap and stacks are %(anon).1f MiB; the rest is pages
   of its binary and of shared libraries, of which the C library and the dynamic linker %(libc).1f MiB.
   Its private memory (what it alone holds: heap, stacks, relocated data, its binary's pages) is
