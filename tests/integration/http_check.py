@@ -164,7 +164,13 @@ for name, data in hostile.items():
 # for a client holding none: alive() (127.0.0.1) is answered at once in it.
 # (The slow one came from 127.0.0.1 before, so alive() was that client's
 # second connection, refused, and passed only once the timeout had freed
-# slots: a race that a loaded machine lost.)
+# slots: a race that a loaded machine lost.) The connections of the checks
+# above must be gone on the server's side first: one it has not yet seen
+# closed (a loaded machine, the hostile "empty" closed a moment ago) makes
+# 127.0.0.1 a client holding one, refused the kept slot, as that race did.
+deadline = time.monotonic() + 10
+while fds() > fds0 and time.monotonic() < deadline:
+    time.sleep(0.05)
 idle = [socket.create_connection((HOST, PORT), source_address=("127.0.0.2", 0)) for _ in range(10)]
 slow = socket.create_connection((HOST, PORT), source_address=("127.0.0.2", 0))
 slow.sendall(b"GET /metrics HTTP/1.1\r\n")
