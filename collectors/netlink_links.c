@@ -161,15 +161,10 @@ static int link_cmp(const void *a, const void *b, _unused_ void *ctx) {
         return strcmp(((const struct netlink_link *) a)->name, ((const struct netlink_link *) b)->name);
 }
 
+/* by ifindex: for the sort, and for bsearch_r with a key entry */
 static int index_cmp(const void *a, const void *b, _unused_ void *ctx) {
         uint32_t x = ((const struct netlink_link_index *) a)->ifindex,
                  y = ((const struct netlink_link_index *) b)->ifindex;
-        return (x > y) - (x < y);
-}
-
-/* cmp(key, element) for bsearch_r: an ifindex against an index entry */
-static int ifindex_key_cmp(const void *key, const void *entry, _unused_ void *ctx) {
-        uint32_t x = *(const uint32_t *) key, y = ((const struct netlink_link_index *) entry)->ifindex;
         return (x > y) - (x < y);
 }
 
@@ -223,8 +218,8 @@ static int stats_msg(const struct nlmsghdr *h, void *ctx) {
                 l->stats_seq = h->nlmsg_seq;
                 l->stats_seen = 0;
         }
-        struct netlink_link_index *e =
-                bsearch_r(&m->ifindex, l->by_ifindex, l->n, sizeof(*l->by_ifindex), ifindex_key_cmp, NULL);
+        const struct netlink_link_index key = {.ifindex = m->ifindex};
+        struct netlink_link_index *e = bsearch_r(&key, l->by_ifindex, l->n, sizeof(*l->by_ifindex), index_cmp, NULL);
         if (!e)
                 return -ENODEV; /* made since the last full dump */
         int len = (int) (h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
