@@ -9,7 +9,10 @@
  * interface's life and read once (dev_id, set by its driver, and
  * name_assign_type, which a rename changes, and with it the name); four
  * are read from sysfs at every scrape (duplex, speed, flags as sysfs shows
- * them, addr_assign_type). An interface made again under the same name
+ * them, addr_assign_type), but duplex and speed of a link whose driver
+ * has no link settings (lo, dummy, ifb, wireguard): refused while the
+ * link is up, they are not asked again for a minute or until the link's
+ * flags or carrier change. An interface made again under the same name
  * has another ifindex, and is read anew. A sysfs tree elsewhere
  * (--path.sysfs) is read whole, as is an interface the dump did not list. */
 #include <errno.h>
@@ -21,7 +24,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "absence.h"
 #include "array.h"
+#include "clock.h"
 #include "collector.h"
 #include "dirlist.h"
 #include "fileio.h"
@@ -135,6 +140,10 @@ struct iface_fds {
         bool fixed_read;  /* the fixed_for_life values below were read */
         bool fixed_have[N_PROPERTIES];
         int64_t fixed_value[N_PROPERTIES];
+        /* duplex [0] and speed [1] refused while the link was up
+         * (link_settings_refused), on CLOCK_MONOTONIC; 0: not refused */
+        uint64_t refused_until_ns[2];
+        uint32_t refused_flags[2], refused_carrier_changes[2];
 };
 
 struct netclass_iface {
@@ -269,11 +278,46 @@ static bool netlink_refuses(const struct netlink_link *k, size_t a) {
         return k && !(k->flags & IFF_UP) && (a == T_DUPLEX || a == N_TEXT + P_SPEED);
 }
 
+/* Which of duplex (0) and speed (1) attribute a is; -1 for the others. */
+static int link_setting(size_t a) {
+        return a == T_DUPLEX ? 0 : a == N_TEXT + P_SPEED ? 1 : -1;
+}
+
+/* Whether link setting l was refused while the link was up, less than a
+ * minute ago, and the link's flags and carrier changes are still what they
+ * were: its driver has no link settings (speed_show and duplex_show are
+ * -EINVAL when __ethtool_get_link_ksettings fails: lo, dummy, ifb,
+ * wireguard), which a driver does not grow, so asking at every scrape
+ * would only fail again. The minute, and a change of the link, let a
+ * driver that refused for a moment answer again. */
+static bool link_setting_refused(const struct iface_fds *c, const struct netlink_link *k, int l, uint64_t now_ns) {
+        return c->refused_until_ns[l] > now_ns && c->refused_flags[l] == k->flags &&
+               c->refused_carrier_changes[l] == k->carrier_changes;
+}
+
+/* Attribute a, read from sysfs unless sysfs would refuse it. */
+static int sysfs_attr(const struct netclass_state *s, struct iface_fds *c, int *dirfd, const char *name,
+                      const struct netlink_link *k, size_t a, char *buf, size_t size, uint64_t now_ns) {
+        if (netlink_refuses(k, a))
+                return -EINVAL;
+        int l = c && k ? link_setting(a) : -1;
+        if (l >= 0 && link_setting_refused(c, k, l, now_ns))
+                return -EINVAL;
+        int r = attr_read(s, c, dirfd, name, a, buf, size);
+        if (l >= 0) {
+                bool refused = r == -EINVAL && (k->flags & IFF_UP);
+                c->refused_until_ns[l] = refused ? now_ns + ABSENCE_RETRY_NS : 0;
+                c->refused_flags[l] = k->flags;
+                c->refused_carrier_changes[l] = k->carrier_changes;
+        }
+        return r;
+}
+
 /* Reads an interface's attributes into f, from k (the dump's entry, or
  * NULL) and sysfs; -ENODEV when a cached descriptor belongs to an
  * interface since removed (and perhaps made again under the same name). */
 static int read_iface(const struct netclass_state *s, struct iface_fds *c, int *dirfd, const char *name,
-                      const struct netlink_link *k, struct netclass_iface *f, unsigned *parse_errors) {
+                      const struct netlink_link *k, struct netclass_iface *f, unsigned *parse_errors, uint64_t now_ns) {
         char *text[N_TEXT] = {f->operstate, f->address, f->broadcast, f->duplex, f->ifalias};
         const size_t text_size[N_TEXT] = {sizeof(f->operstate), sizeof(f->address), sizeof(f->broadcast),
                                           sizeof(f->duplex), sizeof(f->ifalias)};
@@ -287,7 +331,7 @@ static int read_iface(const struct netclass_state *s, struct iface_fds *c, int *
                         str_copy(text[a], text_size[a], v);
                         continue;
                 }
-                int r = netlink_refuses(k, a) ? -EINVAL : attr_read(s, c, dirfd, name, a, text[a], text_size[a]);
+                int r = sysfs_attr(s, c, dirfd, name, k, a, text[a], text_size[a], now_ns);
                 if (r == -ENODEV && c)
                         return r;
                 if (r < 0)
@@ -309,8 +353,7 @@ static int read_iface(const struct netclass_state *s, struct iface_fds *c, int *
                         continue;
                 }
                 char v[32];
-                int r = netlink_refuses(k, N_TEXT + p) ? -EINVAL
-                                                       : attr_read(s, c, dirfd, name, N_TEXT + p, v, sizeof(v));
+                int r = sysfs_attr(s, c, dirfd, name, k, N_TEXT + p, v, sizeof(v), now_ns);
                 if (r == -ENODEV && c)
                         return r;
                 if (r >= 0) {
@@ -378,6 +421,7 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
         for (size_t c = 0; c < s->n_cache; c++)
                 s->cache[c].seen = false;
         size_t n = 0;
+        uint64_t now_ns = clock_ns(CLOCK_MONOTONIC);
         for (size_t i = 0; i < s->ifaces.n; i++) {
                 const char *name = dirlist_name(&s->ifaces, i);
                 if (!filter_pass(&s->ignored, name))
@@ -398,7 +442,7 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
                         c = cache_add(s, name, dirfd, k);
                 }
                 struct netclass_iface *f = &s->info[n];
-                r = read_iface(s, c, &dirfd, name, k, f, &ctx->parse_errors);
+                r = read_iface(s, c, &dirfd, name, k, f, &ctx->parse_errors, now_ns);
                 if (r == -ENODEV) {
                         /* removed and perhaps made again: open it anew, once */
                         cache_drop(s, (size_t) (c - s->cache));
@@ -407,7 +451,7 @@ static int netclass_collect(void *state, struct collect_ctx *ctx) {
                         if (dirfd < 0)
                                 continue;
                         c = cache_add(s, name, dirfd, k);
-                        if (read_iface(s, c, &dirfd, name, k, f, &ctx->parse_errors) < 0)
+                        if (read_iface(s, c, &dirfd, name, k, f, &ctx->parse_errors, now_ns) < 0)
                                 continue;
                 }
                 if (c)

@@ -6,10 +6,12 @@
 # thousands at once that overflow the notification socket) the very next
 # scrape of a running agent must equal a fresh agent's, whose first scrape
 # dumps in full; and the counters must move with frames sent while
-# nothing changes. veth pairs in a network namespace of the test's own.
+# nothing changes. lo's duplex and speed, which its driver refuses, are
+# asked once, then again only when lo's flags change. veth pairs in a
+# network namespace of the test's own.
 source "$(dirname "$0")/netns.sh"
 source "$(dirname "$0")/lib.sh"
-need ip curl python3
+need ip curl python3 strace
 mount -t sysfs sysfs /sys
 ip link set lo up
 # no IPv6 on the interfaces made below: its router solicitations and MLD
@@ -107,6 +109,27 @@ drops=$(awk '$2 == 0 && $4 == "00000001" { print $9 }' /proc/net/netlink)
 [ -n "$drops" ] || fail "overflow: no socket subscribed to RTNLGRP_LINK: $(cat /proc/net/netlink)"
 [ "$drops" -gt 0 ] || fail "overflow: the socket dropped nothing: $(cat /proc/net/netlink)"
 echo "overflow: $drops notifications dropped"
+
+# lo's driver has no link settings: sysfs refuses its duplex and speed
+# while it is up. They are asked at the first scrape that follows a change
+# of lo's flags (here promiscuous mode on), and not at the scrapes after.
+# refusals N: the reads of lo's duplex and speed over N scrapes.
+refusals() {
+        strace -f -qq -y -e trace=pread64 -o "$T/lo.strace" -p "$VIGIE_PID" &
+        local spid=$!
+        wait_for 5 grep -q "^TracerPid:[[:space:]]*$spid\$" "/proc/$VIGIE_PID/status"
+        sleep 0.5 # strace attaches to the other threads after the first
+        for _ in $(seq "$1"); do scrape >/dev/null || fail "refusals: the scrape failed"; done
+        kill "$spid" && wait "$spid" 2>/dev/null
+        grep -c 'net/lo/\(duplex\|speed\)>' "$T/lo.strace" || true
+}
+steady
+[ "$(refusals 3)" = 0 ] || fail "lo: duplex or speed read again with no change: $(grep 'net/lo/' "$T/lo.strace")"
+ip link set lo promisc on
+[ "$(refusals 3)" = 2 ] || fail "lo: duplex and speed not read once each after a change: $(grep 'net/lo/' "$T/lo.strace")"
+grep -q 'net/lo/duplex>.*EINVAL' "$T/lo.strace" || fail "lo: duplex not refused: $(grep 'net/lo/' "$T/lo.strace")"
+ip link set lo promisc off
+echo "refusals: ok"
 
 stop_pid "$VIGIE_PID" || fail "vigie exited with $?"
 echo "netlink-cache: ok"
