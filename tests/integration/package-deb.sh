@@ -17,10 +17,19 @@ need dpkg-buildpackage dh lintian openssl python3 curl systemd-analyze
 [ "$(id -u)" -eq 0 ] || skip "installing a package needs root"
 pkg_refuse_installed
 
+# The textfile directory of Debian's node_exporter, which the package's
+# vigie.conf reads and its tmpfiles.d entry makes: the test writes a file
+# of its own there, and removes it.
+textdir=/var/lib/prometheus/node-exporter
+textfile=$textdir/vigie-package-test.prom
+textdir_before=$([ -d "$textdir" ] && echo yes || true)
+[ -e "$textfile" ] && skip "$textfile is there already"
+
 # A failed run leaves no package behind: purged inside the instance while
 # it runs (its postrm talks to it), on the host otherwise.
 installed=
 before_cleanup() {
+        rm -f "$textfile"
         if [ -n "$installed" ]; then
                 si dpkg --purge vigie >"$T/purge-at-exit.log" 2>&1 || dpkg --purge vigie >>"$T/purge-at-exit.log" 2>&1 || true
         fi
@@ -108,6 +117,18 @@ degraded=$(comm -23 <(succeeded "$T/unsandboxed") <(succeeded "$T/metrics") | tr
 for c in cpu diskstats filesystem netclass netdev timex; do
         succeeded "$T/metrics" | grep -qx "$c" || fail "collector $c failed under the unit"
 done
+
+# a host switched from Debian's node_exporter keeps its textfile series:
+# the directory is there (made by the package where it was missing), and
+# a file written to it is served from the sandbox
+[ -d "$textdir" ] || fail "the package did not make $textdir"
+grep -qx 'node_textfile_scrape_error 0' "$T/metrics" ||
+        fail "textfile: $(grep '^node_textfile' "$T/metrics")"
+printf '# HELP vigie_package_test_ok A file in node_exporter'"'"'s directory.\n# TYPE vigie_package_test_ok gauge\nvigie_package_test_ok 1\n' >"$textfile.tmp"
+chmod 644 "$textfile.tmp" && mv "$textfile.tmp" "$textfile"
+wait_for 10 sh -c "nsenter -t $SI_PID -a curl -fsS http://127.0.0.1:9100/metrics | grep -qx 'vigie_package_test_ok 1'" ||
+        fail "a file in $textdir is not served: $(metrics | grep '^node_textfile')"
+rm -f "$textfile"
 
 # netdev and netclass read the rtnetlink dump, not their slower fallbacks:
 # vigie keeps its NETLINK_ROUTE socket open between scrapes
@@ -280,5 +301,9 @@ installed=
 left=$(ls -d /etc/vigie /var/lib/vigie /var/lib/private/vigie /usr/lib/sysusers.d/vigie.conf \
         /lib/systemd/system/vigie.* /etc/systemd/system/*/vigie.* 2>/dev/null || true)
 [ -z "$left" ] || fail "purge left: $left"
+# the textfile directory goes with the package that made it, not when
+# another package (node_exporter's) owns it
+[ -n "$textdir_before" ] || [ ! -e "$textdir" ] || fail "purge left $textdir, which the package made"
+[ -z "$textdir_before" ] || [ -d "$textdir" ] || fail "purge removed $textdir, which was there before"
 ! getent passwd vigie >/dev/null && ! getent group vigie >/dev/null || fail "purge left the user or group vigie"
 echo "package-deb: ok"

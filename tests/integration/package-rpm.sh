@@ -20,6 +20,7 @@ mkdir "$T/pkgconfig"
 cat >"$T/pkgconfig/systemd.pc" <<'PC'
 systemdsystemunitdir=/usr/lib/systemd/system
 sysusersdir=/usr/lib/sysusers.d
+tmpfilesdir=/usr/lib/tmpfiles.d
 Name: systemd
 Description: systemd (RHEL 9's paths)
 Version: 252
@@ -31,6 +32,7 @@ printf 'udevdir=/usr/lib/udev\nName: udev\nDescription: udev (RHEL 9)\nVersion: 
 cat >"$T/macros" <<'MACROS'
 %_unitdir /usr/lib/systemd/system
 %_sysusersdir /usr/lib/sysusers.d
+%_tmpfilesdir /usr/lib/tmpfiles.d
 %_udevrulesdir /usr/lib/udev/rules.d
 %_vpath_srcdir .
 %__brp_compress bash /usr/lib/rpm/brp-compress
@@ -39,6 +41,7 @@ cat >"$T/macros" <<'MACROS'
 %meson_build ninja -C %{_vpath_builddir}
 %meson_install DESTDIR=%{buildroot} ninja -C %{_vpath_builddir} install
 %sysusers_create_compat() %(test -s %1 && sed -n 's/^u \\([^ ]*\\).*/getent passwd \\1 >\\/dev\\/null || useradd -r \\1/p' %1)
+%tmpfiles_create() systemd-tmpfiles --create %* >/dev/null 2>\&1 || :
 %systemd_post() systemctl preset %* >/dev/null 2>\&1 || :
 %systemd_preun() systemctl --no-reload disable --now %* >/dev/null 2>\&1 || :
 %systemd_postun_with_restart() systemctl try-restart %* >/dev/null 2>\&1 || :
@@ -60,6 +63,8 @@ for lib in libcurl libxcrypt libyaml snappy systemd-libs; do
         grep -qx "$lib" "$T/requires" || fail "the RPM does not require $lib, which vigie loads: $(cat "$T/requires")"
 done
 rpm -qp --scripts "$rpm" | grep -q 'useradd -r vigie' || fail "the RPM does not make the user vigie"
+rpm -qp --scripts "$rpm" | grep -q 'systemd-tmpfiles --create vigie.conf' ||
+        fail "the RPM does not make the textfile directory at install"
 # the same unit as the Debian package
 rpm2archive - <"$rpm" | tar -C "$T" -xzf - ./usr/lib/systemd/system/vigie.service
 cmp -s "$T/usr/lib/systemd/system/vigie.service" "$SOURCE_ROOT/packaging/systemd/vigie.service" ||

@@ -100,6 +100,37 @@ static const char *conf_value(const char *conf, const char *section, const char 
         return NULL;
 }
 
+/* The keys the packaged file sets to another value than vigie's own
+ * default, uncommented: the package's choices, which the README's "on
+ * purpose" section gives. */
+static const struct {
+        const char *section, *key, *value;
+} package_set[] = {
+        {"collector.textfile", "directory", "/var/lib/prometheus/node-exporter"},
+};
+
+/* The package's value of section's key, or NULL where vigie's own default
+ * stands. */
+static const char *package_value(const char *section, const char *key) {
+        for (size_t i = 0; i < sizeof(package_set) / sizeof(package_set[0]); i++)
+                if (strcmp(package_set[i].section, section) == 0 && strcmp(package_set[i].key, key) == 0)
+                        return package_set[i].value;
+        return NULL;
+}
+
+/* Whether conf has "key = value" uncommented in [section]. */
+static bool conf_sets(const char *conf, const char *section, const char *key, const char *value) {
+        char header[160], line[4096];
+        (void) snprintf(header, sizeof(header), "\n[%s]\n", section);
+        (void) snprintf(line, sizeof(line), "\n%s = %s\n", key, value);
+        const char *h = strstr(conf, header);
+        if (!h)
+                return false;
+        const char *next = strstr(h + 1, "\n[");
+        const char *l = strstr(h, line);
+        return l && (!next || l < next);
+}
+
 static void test_vigie_conf(_unused_ void **state) {
         char *conf = read_file(SOURCE_ROOT "/packaging/vigie.conf");
         struct misses m = {0};
@@ -124,7 +155,10 @@ static void test_vigie_conf(_unused_ void **state) {
                 (void) snprintf(section, sizeof(section), "collector.%s", c->name);
                 for (const struct collector_option *o = c->options; o && o->key; o++) {
                         v = conf_value(conf, section, o->key);
-                        if (!v || strcmp(v, o->def) != 0)
+                        const char *package = package_value(section, o->key);
+                        if (package && !conf_sets(conf, section, o->key, package))
+                                miss(&m, "[%s] %s = %s, uncommented (the package's value)", section, o->key, package);
+                        else if (!package && (!v || strcmp(v, o->def) != 0))
                                 miss(&m, "[%s] %s = %s", section, o->key, o->def);
                 }
         }
