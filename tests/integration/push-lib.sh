@@ -68,6 +68,8 @@ metric_is() {
 queued_samples() { cat "$@" | sed -n 's/.*push [^:]*: queued \([0-9]*\) samples at .*/\1/p' | awk '{s+=$1} END {print s+0}'; }
 not_queued_samples() { cat "$@" | sed -n 's/.*push [^:]*: could not queue \([0-9]*\) samples at .*/\1/p' | awk '{s+=$1} END {print s+0}'; }
 queued_batches() { cat "$@" | grep -c ': queued [0-9]* samples at ' || true; }
+# the batches a stop left in the queue on disk, for the next start
+left_queued_batches() { cat "$@" | sed -n 's/.*push [^:]*: stopping: \([0-9]*\) batches .* stay queued.*/\1/p' | awk '{s+=$1} END {print s+0}'; }
 # none_skipped SKIPPED LOG: whether the push missed no tick of its clock
 # through its own fault. A push held by its receiver or its disk misses
 # several at once (a timeout's worth); one tick missed by a collection

@@ -2,7 +2,8 @@
 # Push to a real Prometheus (--web.enable-remote-write-receiver): the
 # samples arrive with vigie's values, the identity labels (instance, job)
 # and the external labels, and a sample of every batch
-# vigie queued is there.
+# vigie queued is there, those its stop left queued (one collected as
+# SIGTERM came) once the next start has sent them.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/push-lib.sh"
 
@@ -27,10 +28,17 @@ python3 -c "import sys; sys.exit(0 if float('$boot_pushed') == float('$boot_loca
 
 sleep 3
 stop_pid "$VIGIE_PID" || fail "vigie exited with $?"
-batches=$(queued_batches "$T/vigie.log")
+left=$(left_queued_batches "$T/vigie.log")
+# a last run collects once (a 1 h interval) and sends what the stop left
+start_vigie drain --log.level=debug --push.url="$PROM_URL/api/v1/write" --push.interval=1h \
+        --push.queue-dir="$T/queue" --push.label=site=mairie-de-test --push.label=authority=commune-42
+wait_for 30 grep -q ': queued [0-9]* samples at ' "$T/drain.log" || fail "the last run queued nothing"
+wait_for 60 metric_is 'vigie_push_queue_batches{target="url1"}' -eq 0 || fail "the last run did not empty the queue"
+stop_pid "$VIGIE_PID" || fail "vigie (drain) exited with $?"
+batches=$(queued_batches "$T/vigie.log" "$T/drain.log")
 got=$(received 'vigie_build_info')
 [ "$got" = "$batches" ] || fail "vigie queued $batches batches, Prometheus has $got samples of vigie_build_info"
-samples=$(queued_samples "$T/vigie.log")
+samples=$(queued_samples "$T/vigie.log" "$T/drain.log")
 total=$(received '{job="vigie"}')
 [ "$total" = "$samples" ] || fail "vigie queued $samples samples, Prometheus has $total"
-echo "push-prometheus: $batches batches, $samples samples, all there"
+echo "push-prometheus: $batches batches, $samples samples, all there ($left left queued by the first stop)"
