@@ -140,8 +140,9 @@ struct iface_fds {
         bool fixed_read;  /* the fixed_for_life values below were read */
         bool fixed_have[N_PROPERTIES];
         int64_t fixed_value[N_PROPERTIES];
-        /* duplex [0] and speed [1] refused while the link was up
-         * (link_settings_refused), on CLOCK_MONOTONIC; 0: not refused */
+        /* duplex [0] and speed [1] refused while the link was up, with
+         * the link's flags and carrier changes then (link_setting_refused);
+         * until CLOCK_MONOTONIC ns, 0: not refused */
         uint64_t refused_until_ns[2];
         uint32_t refused_flags[2], refused_carrier_changes[2];
 };
@@ -304,12 +305,11 @@ static int sysfs_attr(const struct netclass_state *s, struct iface_fds *c, int *
         if (l >= 0 && link_setting_refused(c, k, l, now_ns))
                 return -EINVAL;
         int r = attr_read(s, c, dirfd, name, a, buf, size);
-        if (l >= 0) {
-                bool refused = r == -EINVAL && (k->flags & IFF_UP);
-                c->refused_until_ns[l] = refused ? now_ns + ABSENCE_RETRY_NS : 0;
-                c->refused_flags[l] = k->flags;
-                c->refused_carrier_changes[l] = k->carrier_changes;
-        }
+        if (l < 0)
+                return r;
+        c->refused_until_ns[l] = r == -EINVAL && (k->flags & IFF_UP) ? now_ns + ABSENCE_RETRY_NS : 0;
+        c->refused_flags[l] = k->flags;
+        c->refused_carrier_changes[l] = k->carrier_changes;
         return r;
 }
 

@@ -8,8 +8,9 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/push-lib.sh"
 
 start_receiver
-start_vigie vigie --log.level=debug --push.url="$PROM_URL/api/v1/write" --push.interval=1s \
-        --push.queue-dir="$T/queue" --push.label=site=mairie-de-test --push.label=authority=commune-42
+push=(--log.level=debug --push.url="$PROM_URL/api/v1/write" --push.queue-dir="$T/queue"
+        --push.label=site=mairie-de-test --push.label=authority=commune-42)
+start_vigie vigie "${push[@]}" --push.interval=1s
 arrived() { [ "$(query 'count(vigie_build_info{job="vigie",site="mairie-de-test",authority="commune-42"})')" = 1 ]; }
 wait_for 30 arrived ||
         fail "vigie_build_info did not arrive: $(tail -5 "$T/vigie.log")"
@@ -30,8 +31,7 @@ sleep 3
 stop_pid "$VIGIE_PID" || fail "vigie exited with $?"
 left=$(left_queued_batches "$T/vigie.log")
 # a last run collects once (a 1 h interval) and sends what the stop left
-start_vigie drain --log.level=debug --push.url="$PROM_URL/api/v1/write" --push.interval=1h \
-        --push.queue-dir="$T/queue" --push.label=site=mairie-de-test --push.label=authority=commune-42
+start_vigie drain "${push[@]}" --push.interval=1h
 wait_for 30 grep -q ': queued [0-9]* samples at ' "$T/drain.log" || fail "the last run queued nothing"
 wait_for 60 metric_is 'vigie_push_queue_batches{target="url1"}' -eq 0 || fail "the last run did not empty the queue"
 stop_pid "$VIGIE_PID" || fail "vigie (drain) exited with $?"
