@@ -9,7 +9,12 @@ need prometheus-node-exporter python3 curl
 collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass diskstats filesystem hwmon thermal_zone
         powersupplyclass rapl textfile entropy filefd sockstat softnet conntrack udp_queues schedstat timex vmstat netstat
         nfs nfsd xfs arp cpufreq edac nvme mdadm bonding tapestats fibrechannel infiniband
-        bcache selinux dmi btrfs ipvs zfs qdisc ethtool mountstats cgroups drm)
+        bcache selinux dmi btrfs ipvs zfs qdisc ethtool mountstats cgroups drm
+        processes interrupts meminfo_numa buddyinfo zoneinfo slabinfo ksmd lnstat sysctl)
+# The opt-in collectors left out have a side-by-side test of their own:
+# tcpstat (the test's own connections change the states between the
+# reads), perf (counts since each agent opened its events), network_route,
+# logind and wifi (set up in a namespace or VM of their own).
 # Debian patches some of node_exporter's defaults; vigie follows upstream
 # 1.5's, so Debian's binary is given upstream's values here. Both read
 # netdev's counters from netlink, node_exporter's default.
@@ -19,6 +24,14 @@ vigie_flags=(--collector.disable-defaults)
 for c in "${collectors[@]}"; do
         ne_flags+=("--collector.$c")
         vigie_flags+=("--collector.$c")
+done
+
+# sysctl reads only what it is asked for: a plain value, one split into
+# named fields, and an info one
+for f in --collector.sysctl.include=vm.swappiness --collector.sysctl.include=net.ipv4.ip_local_port_range:min,max \
+        --collector.sysctl.include=fs.file-nr --collector.sysctl.include-info=kernel.ostype; do
+        ne_flags+=("$f")
+        vigie_flags+=("$f")
 done
 
 # both read the same textfile directory
