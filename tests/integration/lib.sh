@@ -126,6 +126,12 @@ stop_pid() {
         return $rc
 }
 
+# Debian patches two of node_exporter's defaults; the tests give its
+# binary upstream 1.5's, which vigie follows: netdev excludes no device,
+# and filesystem leaves out these mount points
+NE_UPSTREAM_MP='^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)'
+NE_UPSTREAM_FLAGS=(--collector.netdev.device-exclude= "--collector.filesystem.mount-points-exclude=$NE_UPSTREAM_MP")
+
 # start_prometheus TARGET [LABELS]: a real Prometheus on 127.0.0.1 that
 # scrapes TARGET (host:port) every second as job vigie, giving its series
 # the target labels LABELS ("{site: x}", YAML) if any; waits until it is

@@ -9,7 +9,6 @@ source "$(dirname "$0")/lib.sh"
 need prometheus-node-exporter python3 curl
 
 F="$SOURCE_ROOT/tests/fixtures"
-UPSTREAM_MP='^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)'
 
 # check EXPECTED COLLECTOR [node_exporter flags...] [-- compare flags...]
 check() {
@@ -53,11 +52,11 @@ check diskstats/disks64/expected.prom diskstats --path.procfs="$F/diskstats/disk
         --path.udev.data="$F/diskstats/disks64/udev"
 for c in regular selfonly mounts500; do
         check "filesystem/$c/expected.prom" filesystem --path.procfs="$F/filesystem/$c/proc" \
-                --path.rootfs="$F/filesystem/$c/root" "--collector.filesystem.mount-points-exclude=$UPSTREAM_MP" \
+                --path.rootfs="$F/filesystem/$c/root" "--collector.filesystem.mount-points-exclude=$NE_UPSTREAM_MP" \
                 -- --ignore-label device_error --decode-octal mountpoint
 done
 check filesystem/regular/expected-fs_types_exclude.prom filesystem --path.procfs="$F/filesystem/regular/proc" \
-        --path.rootfs="$F/filesystem/regular/root" "--collector.filesystem.mount-points-exclude=$UPSTREAM_MP" \
+        --path.rootfs="$F/filesystem/regular/root" "--collector.filesystem.mount-points-exclude=$NE_UPSTREAM_MP" \
         '--collector.filesystem.fs-types-exclude=^(sysfs|proc|nfs4)$' -- --ignore-label device_error \
         --decode-octal mountpoint
 check hwmon/regular/expected.prom hwmon --path.sysfs="$F/hwmon/regular/sys" -- --newer node_hwmon_freq_freq_mhz \

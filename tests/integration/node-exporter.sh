@@ -18,8 +18,7 @@ collectors=(cpu stat meminfo loadavg pressure uname os time netdev netclass disk
 # Debian patches some of node_exporter's defaults; vigie follows upstream
 # 1.5's, so Debian's binary is given upstream's values here. Both read
 # netdev's counters from netlink, node_exporter's default.
-ne_flags=(--collector.disable-defaults --collector.netdev.device-exclude=
-        '--collector.filesystem.mount-points-exclude=^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)')
+ne_flags=(--collector.disable-defaults "${NE_UPSTREAM_FLAGS[@]}")
 vigie_flags=(--collector.disable-defaults)
 for c in "${collectors[@]}"; do
         ne_flags+=("--collector.$c")
