@@ -146,8 +146,33 @@ static int run_sh(const char *script, uint64_t timeout_ms, size_t max_out, struc
         return r;
 }
 
-/* Processes whose command line holds word, other than this one. */
+/* When /proc/<pid>/stat says the process started, in clock ticks since
+ * boot; 0 when it cannot be read. */
+static unsigned long long start_ticks(const char *pid) {
+        char path[300], line[1024];
+        (void) snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+                return 0;
+        size_t len = fread(line, 1, sizeof(line) - 1, f);
+        fclose(f);
+        line[len] = '\0';
+        const char *p = strrchr(line, ')'); /* the command may hold blanks */
+        unsigned long long start = 0;
+        /* starttime is field 22; after the command come state (3) and on */
+        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+                         &start) != 1)
+                return 0;
+        return start;
+}
+
+/* Processes whose command line holds word, other than this one, started
+ * since this test began: one left by an earlier run that was killed
+ * half-way (its children then escape to init) is not this run's. */
 static unsigned count_processes(const char *word) {
+        static unsigned long long self_start;
+        if (!self_start)
+                self_start = start_ticks("self");
         unsigned n = 0;
         DIR *d = opendir("/proc");
         struct dirent *de;
@@ -165,7 +190,7 @@ static unsigned count_processes(const char *word) {
                         if (cmd[i] == '\0')
                                 cmd[i] = ' ';
                 cmd[len] = '\0';
-                if (strstr(cmd, word) && atoi(de->d_name) != getpid())
+                if (strstr(cmd, word) && atoi(de->d_name) != getpid() && start_ticks(de->d_name) >= self_start)
                         n++;
         }
         if (d)
