@@ -300,6 +300,8 @@ else:
 out.append("")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fleet  # noqa: E402 (tests/bench/fleet.py, beside this script)
+import optin  # noqa: E402 (tests/bench/optin.py)
+out.extend(optin.section(os.path.join(T, "optin.json")))
 out.extend(fleet.section(os.path.join(T, "fleet.json")))
 out.append("## Scrapes over TLS\n")
 tls_path = os.path.join(T, "tls.json")

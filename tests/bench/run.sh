@@ -70,6 +70,10 @@ done
 echo "bench: CPU per scrape, the two agents in alternating blocks..." >&2
 python3 tests/bench/interleave.py 15 "$vpid" "http://127.0.0.1:$vport/metrics" 1000 \
         "$npid" "http://127.0.0.1:$nport/metrics" 100 >"$T/interleave.json"
+# node_exporter's opt-in collectors, each alone on both agents, then all
+# of them with the defaults above (tests/bench/optin.py; about 3 minutes)
+echo "bench: the opt-in collectors, alone and with the defaults..." >&2
+python3 tests/bench/optin.py "$T/optin.json" "$VIGIE" /usr/bin/prometheus-node-exporter "${flags[@]}" --ne "${ne_extra[@]}"
 # the energy collector's cost: the same agent with energy on, against the
 # one above, in alternating blocks; then its sampler's wake-ups on idle
 # agents over fixture trees (tests/bench/energy.sh)
