@@ -143,7 +143,7 @@ int read_fd(int fd, size_t max, struct buf *b) {
  * thread for the few roots a collector reads under (--path.procfs and
  * the like), so that reading /proc/PID/stat for every process costs no
  * fstat for the check. */
-static bool root_kernel_made(const char *root) {
+bool root_kernel_made(const char *root) {
         static _Thread_local struct {
                 char root[112];
                 bool kernel;

@@ -49,6 +49,11 @@ bool fileio_fault_counted(int r);
  * the read loop of every function below. */
 int read_fd(int fd, size_t max, struct buf *b);
 
+/* Whether root (--path.procfs and the like) lies on one of the kernel's
+ * own file systems (procfs, sysfs...) rather than being a copy of one,
+ * remembered per thread. */
+bool root_kernel_made(const char *root);
+
 /* The same for the whole file root/rel (-ENOENT for a missing file: "no
  * data", not a failure of the agent). */
 int read_file_at(const char *root, const char *rel, size_t max, struct buf *b);

@@ -12,14 +12,13 @@
  * one without task directories counts no thread state, as it does. */
 #include <errno.h>
 #include <limits.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/vfs.h>
 
 #include "collector.h"
 #include "dirlist.h"
+#include "fileio.h"
 #include "optional_file.h"
 #include "sysfs_attr.h"
 
@@ -57,8 +56,7 @@ static int processes_init(const struct collector_env *env, _unused_ const struct
         if (!s)
                 return -ENOMEM;
         s->procfs = env->procfs;
-        struct statfs st;
-        s->kernel_procfs = statfs(env->procfs, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
+        s->kernel_procfs = root_kernel_made(env->procfs);
         *ret_state = s;
         return 0;
 }

@@ -99,34 +99,34 @@ static int tcpstat_socket(const struct nlmsghdr *h, void *ctx) {
         return 0;
 }
 
-static int tcpstat_dump(struct tcpstat_state *s, uint8_t family, struct tcpstat_counts *c) {
+/* One dump request of nlmsg type with its body (the v2 request or the
+ * older one), each socket given to tcpstat_socket. */
+static int tcpstat_ask(struct tcpstat_state *s, uint16_t type, const void *body, size_t len, struct tcpstat_counts *c) {
         struct {
                 struct nlmsghdr h;
-                struct inet_diag_req_v2 req;
-        } req = {
-                .h = {.nlmsg_len = sizeof(req),
-                      .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-                      .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
-                /* states 0 to 11 as node_exporter 1.5 asks: no request
-                 * sockets (TCP_NEW_SYN_RECV), no bound-only ones */
-                .req = {.sdiag_family = family, .sdiag_protocol = IPPROTO_TCP, .idiag_states = 0xfff},
-        };
-        return netlink_dump_run(&s->dump, &req.h, sizeof(req), tcpstat_socket, c);
+                union {
+                        struct inet_diag_req_v2 v2;
+                        struct inet_diag_req old;
+                } body;
+        } req = {.h = {.nlmsg_len = (uint32_t) NLMSG_LENGTH(len),
+                       .nlmsg_type = type,
+                       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP}};
+        memcpy(&req.body, body, len);
+        return netlink_dump_run(&s->dump, &req.h, NLMSG_LENGTH(len), tcpstat_socket, c);
 }
 
-/* Both families in one walk of the hash table (see the top of the file). */
+/* One family's sockets. States 0 to 11 as node_exporter 1.5 asks: no
+ * request sockets (TCP_NEW_SYN_RECV), no bound-only ones. */
+static int tcpstat_dump(struct tcpstat_state *s, uint8_t family, struct tcpstat_counts *c) {
+        struct inet_diag_req_v2 r = {.sdiag_family = family, .sdiag_protocol = IPPROTO_TCP, .idiag_states = 0xfff};
+        return tcpstat_ask(s, SOCK_DIAG_BY_FAMILY, &r, sizeof(r), c);
+}
+
+/* Both families in one walk of the hash table (see the top of the file);
+ * the family is not read on this path, the states as above. */
 static int tcpstat_dump_both(struct tcpstat_state *s, struct tcpstat_counts *c) {
-        struct {
-                struct nlmsghdr h;
-                struct inet_diag_req req;
-        } req = {
-                .h = {.nlmsg_len = sizeof(req),
-                      .nlmsg_type = TCPDIAG_GETSOCK,
-                      .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
-                /* the family is not read on this path; the states as above */
-                .req = {.idiag_family = AF_INET, .idiag_states = 0xfff},
-        };
-        return netlink_dump_run(&s->dump, &req.h, sizeof(req), tcpstat_socket, c);
+        struct inet_diag_req r = {.idiag_family = AF_INET, .idiag_states = 0xfff};
+        return tcpstat_ask(s, TCPDIAG_GETSOCK, &r, sizeof(r), c);
 }
 
 /* Whether IPv6 is on, as node_exporter 1.5 tells: procfs has net/tcp6. */
@@ -143,14 +143,11 @@ static int tcpstat_collect(void *state, struct collect_ctx *ctx) {
         struct tcpstat_state *s = state;
         bool ipv6 = tcpstat_has_ipv6(s);
         struct tcpstat_counts c = {.ipv4_only = !ipv6, .parse_errors = &ctx->parse_errors};
-        int r = -EOPNOTSUPP;
-        if (!s->one_walk_refused) {
-                r = tcpstat_dump_both(s, &c);
-                /* the kernel's answers to a request it does not take
-                 * (before any socket is counted): ask per family from now on */
-                s->one_walk_refused = r == -EINVAL || r == -EOPNOTSUPP || r == -ENOENT;
-        }
-        if (s->one_walk_refused) {
+        int r = s->one_walk_refused ? -EOPNOTSUPP : tcpstat_dump_both(s, &c);
+        /* the kernel's answers to a request it does not take (before any
+         * socket is counted): ask per family, from now on */
+        if (r == -EINVAL || r == -EOPNOTSUPP || r == -ENOENT) {
+                s->one_walk_refused = true;
                 c = (struct tcpstat_counts){.parse_errors = &ctx->parse_errors};
                 r = tcpstat_dump(s, AF_INET, &c);
                 if (r >= 0 && ipv6)
