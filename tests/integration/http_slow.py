@@ -49,6 +49,10 @@ def feeder():
             os.write(fd, CONTENT)
         except BrokenPipeError:
             pass
+        except BlockingIOError:
+            # the pipe is full: a reader slowed by a loaded machine still
+            # holds the copies this loop wrote since it opened
+            time.sleep(0.005)
         os.close(fd)
 
 
