@@ -64,6 +64,25 @@ node_tcp_connection_states{state="tx_queued_bytes"} 15
 TXT
 diff -u "$T/want.txt" "$T/vigie.txt" || fail "tcpstat: not the sockets made (above: - made, + vigie)"
 
+# a kernel that refuses the one-walk request (TCPDIAG_GETSOCK, 18): the
+# helper has this kernel answer it EINVAL; vigie must ask per family
+# (SOCK_DIAG_BY_FAMILY, 20), and count the same
+: "${SOCK_DIAG_REFUSE:?SOCK_DIAG_REFUSE must point at the refusing helper (meson sets it)}"
+# vigie alone runs with the helper (a sanitized build's helper cannot load
+# into the other programs of a pipeline); $1 names the log of its asks
+refused() {
+        cat >"$T/vigie-refused.$1" <<SH
+#!/bin/sh
+SOCK_DIAG_LOG="$T/asked.$1" LD_PRELOAD="$SOCK_DIAG_REFUSE" \\
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" exec "$VIGIE" "\$@"
+SH
+        chmod +x "$T/vigie-refused.$1"
+        VIGIE="$T/vigie-refused.$1" "${@:2}"
+}
+refused once states >"$T/vigie-refused.txt" || fail "vigie --once failed when refused"
+diff -u "$T/want.txt" "$T/vigie-refused.txt" || fail "tcpstat per family: not the sockets made (above: - made, + vigie)"
+printf '18\n20\n20\n' | diff -u - "$T/asked.once" || fail "tcpstat refused: not one refused request, then one per family"
+
 # no net/tcp6 under --path.procfs: IPv4's sockets alone, as node_exporter 1.5
 mkdir "$T/proc"
 states --path.procfs="$T/proc" >"$T/vigie4.txt" || fail "vigie --once --path.procfs=$T/proc failed"
@@ -77,7 +96,8 @@ grep -q '^node_tcp_connection_states{state="established"} 2$' "$T/vigie4.txt" &&
 port=$(free_port)
 prometheus-node-exporter --web.listen-address="127.0.0.1:$port" --collector.disable-defaults \
         --collector.tcpstat >"$T/ne.log" 2>&1 &
-PIDS+=($!)
+ne_pid=$!
+PIDS+=("$ne_pid")
 wait_for 20 curl -fsS -o /dev/null "http://127.0.0.1:$port/" || fail "node_exporter did not start"
 curl -fsS "http://127.0.0.1:$port/metrics" -o "$T/ne.prom"
 somaxconn=$(cat /proc/sys/net/core/somaxconn)
@@ -104,5 +124,18 @@ PY
 grep '^# .* node_tcp_connection_states' "$T/ne.prom" >"$T/ne-meta.txt"
 grep '^# .* node_tcp_connection_states' <("$VIGIE" --once --collector.disable-defaults --collector.tcpstat) |
         diff -u "$T/ne-meta.txt" - || fail "HELP or TYPE differ (above: - node_exporter, + vigie)"
+# and, running, not ask again: last, with node_exporter stopped, as the
+# scrapes leave sockets in TIME_WAIT that it would count
+stop_pid "$ne_pid" || true
+refused daemon launch_vigie refused --collector.disable-defaults --collector.tcpstat
+for _ in 1 2 3; do
+        curl -fsS "http://127.0.0.1:$VIGIE_PORT/metrics" -o "$T/refused.prom" || fail "scrape failed when refused"
+        grep -q '^node_tcp_connection_states{state="listen"} 4$' "$T/refused.prom" ||
+                fail "tcpstat per family, daemon: $(grep node_tcp "$T/refused.prom")"
+done
+stop_pid "$VIGIE_PID" || fail "vigie exited $? when refused"
+[ "$(grep -c '^18$' "$T/asked.daemon")" -eq 1 ] && [ "$(grep -c '^20$' "$T/asked.daemon")" -ge 6 ] ||
+        fail "tcpstat asked the refused request again, or not per family: $(tr '\n' ' ' <"$T/asked.daemon")"
+
 exec 3>&-
 echo "tcpstat: ok"
