@@ -53,11 +53,16 @@ static const struct {
         {"cpu", "missing", -ENOENT, 0, {0}},
         {"cpu", "cpu256", 0, 0, {0}},
         {"stat", "regular", 0, 0, {0}},
+        {"stat", "regular", 0, 0, {"softirq", "true"}},
         /* cut inside the btime value: no btime at all rather than a wrong one */
         {"stat", "truncated", 0, 1, {0}},
         /* ctxt abc, btime -5, processes 1 2, a second procs_running, an
          * overflowing procs_blocked, a bare ctxt */
         {"stat", "garbage", 0, 6, {0}},
+        /* and with softirq: a line too short, a vector not a number, a
+         * negative total, and a second line after one with a vector more
+         * than this collector knows (its first ten read) */
+        {"stat", "garbage", 0, 10, {"softirq", "true"}},
         {"stat", "empty", -EINVAL, 0, {0}},
         {"stat", "missing", -ENOENT, 0, {0}},
         {"meminfo", "regular", 0, 0, {0}},

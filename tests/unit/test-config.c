@@ -124,7 +124,7 @@ static const struct file_case file_errors[] = {
          "mount_timeout)"},
         {"[collector.textfile]\nbogus = 1\n",
          "F:2: [collector.textfile] bogus: unknown key (the textfile collector has directory)"},
-        {"[collector.stat]\nx = 1\n", "F:2: [collector.stat] x: unknown key (the stat collector has no options)"},
+        {"[collector.loadavg]\nx = 1\n", "F:2: [collector.loadavg] x: unknown key (the loadavg collector has no options)"},
         {"[web]\nthis line has no equals sign\n",
          "F:2: syntax error: expected [section], key = value, or a comment (; or #)"},
         {"[web\n", "F:1: syntax error: expected [section], key = value, or a comment (; or #)"},

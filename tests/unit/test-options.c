@@ -167,7 +167,7 @@ static const struct flag_case flag_errors[] = {
          "unknown option '--collector.filesystem.mount-point-exclude'; did you mean "
          "--collector.filesystem.mount-points-exclude? (the filesystem collector has mount_points_include, "
          "mount_points_exclude, fs_types_include, fs_types_exclude, mount_timeout)"},
-        {{"--collector.stat.x=1", NULL}, "unknown option '--collector.stat.x'; the stat collector has no options"},
+        {{"--collector.loadavg.x=1", NULL}, "unknown option '--collector.loadavg.x'; the loadavg collector has no options"},
         {{"--collector.nope.x=1", NULL}, "unknown option '--collector.nope.x'; no collector 'nope'"},
         {{"--no-collector.cpu.guest=1", NULL}, "--no-collector.cpu.guest=1: a --no- flag takes no value"},
         {{"--web.config.file=/nonexistent/web.yml", NULL},
