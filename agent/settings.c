@@ -273,6 +273,7 @@ int settings_node_exporter_option(const char *name, const char *key, const char 
                 {"netdev", "enable_detailed_metrics", "netdev", NULL},
                 {"netdev", "netlink", "netdev", NULL},
                 {"netclass", "netlink", "netclass", NULL},
+                {"bcache", "priorityStats", "bcache", "priority_stats"},
                 {"cpu", "info", "cpu", NULL},
                 {"cpu", "info.flags_include", "cpu", NULL},
                 {"cpu", "info.bugs_include", "cpu", NULL},

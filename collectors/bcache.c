@@ -1,7 +1,10 @@
 /* bcache: bcache cache sets, from /sys/fs/bcache/<uuid>, as node_exporter
- * 1.5 without --collector.bcache.priorityStats: the set's node_bcache_*
- * {uuid}, its backing devices' (bdevN) {uuid,backing_device} and its
- * cache devices' (cacheN) {uuid,cache_device}. The kernel prints most
+ * 1.5: the set's node_bcache_*{uuid}, its backing devices' (bdevN)
+ * {uuid,backing_device} and its cache devices' (cacheN)
+ * {uuid,cache_device}; with the priority_stats option (node_exporter's
+ * --collector.bcache.priorityStats, off by default: the kernel sorts
+ * every bucket of the cache to write the file), two figures of each
+ * cache device's priority_stats. The kernel prints most
  * values "human readable" (bch_hprint: "20.4G", powers of 1024), read
  * back to a number and truncated, as node_exporter 1.5 does. */
 #include <errno.h>
@@ -88,39 +91,47 @@ static const struct bcache_attr bdev_attrs[] = {
         BDEV("stats_total", "cache_readaheads", "cache_readaheads_total", "Count of times readahead occurred.",
              METRIC_COUNTER),
 };
-/* the lines of a backing device's writeback_rate_debug, and their unit */
-static const struct {
+/* A line of a file of "key:\tvalue" lines that is read: its value's unit
+ * (after the number), whether it may be negative, and whether the number
+ * is "human readable" (bch_hprint's "1.1M") or plain digits. */
+struct bcache_line {
         const char *key, *unit;
-        bool is_signed;
+        bool is_signed, human;
         struct metric_desc desc;
-} writeback_lines[] = {
+};
+/* the lines of a backing device's writeback_rate_debug */
+static const struct bcache_line writeback_lines[] = {
         {"rate:",
          "/sec",
          false,
+         true,
          {"node_bcache_writeback_rate", "Current writeback rate for this backing device in bytes.", METRIC_GAUGE, 2,
           bdev_labels}},
         {"target:",
          "",
          false,
+         true,
          {"node_bcache_dirty_target_bytes", "Current dirty data target threshold for this backing device in bytes.",
           METRIC_GAUGE, 2, bdev_labels}},
         {"proportional:",
          "",
+         true,
          true,
          {"node_bcache_writeback_rate_proportional_term",
           "Current result of proportional controller, part of writeback rate", METRIC_GAUGE, 2, bdev_labels}},
         {"integral:",
          "",
          true,
+         true,
          {"node_bcache_writeback_rate_integral_term", "Current result of integral controller, part of writeback rate",
           METRIC_GAUGE, 2, bdev_labels}},
         {"change:",
          "/sec",
          true,
+         true,
          {"node_bcache_writeback_change", "Last writeback rate change step for this backing device.", METRIC_GAUGE, 2,
           bdev_labels}},
 };
-#define N_WRITEBACK ELEMENTSOF(writeback_lines)
 static const struct bcache_attr cache_attrs[] = {
         CACHE("io_errors", "io_errors", "Number of errors that have occurred, decayed by io_error_halflife.",
               METRIC_GAUGE),
@@ -129,17 +140,45 @@ static const struct bcache_attr cache_attrs[] = {
         CACHE("written", "written_bytes_total", "Sum of all data that has been written to the cache.", METRIC_COUNTER),
 };
 
+/* the lines of a cache device's priority_stats read, "Unused:\t\t1%" */
+static const struct bcache_line priority_lines[] = {
+        {"Metadata:",
+         "%",
+         false,
+         false,
+         {"node_bcache_priority_stats_metadata_percent", "Bcache's metadata overhead.", METRIC_GAUGE, 2, cache_labels}},
+        {"Unused:",
+         "%",
+         false,
+         false,
+         {"node_bcache_priority_stats_unused_percent", "The percentage of the cache that doesn't contain any data.",
+          METRIC_GAUGE, 2, cache_labels}},
+};
+
+static const struct collector_option bcache_options[] = {
+        {"priority_stats", "false",
+         "node_bcache_priority_stats_{unused,metadata}_percent, from each cache device's priority_stats, which costs "
+         "the kernel a sort of the cache's buckets (node_exporter's --collector.bcache.priorityStats)"},
+        {NULL, NULL, NULL},
+};
+
 struct bcache_state {
         char dir[PATH_MAX]; /* sysfs/fs/bcache */
+        bool priority_stats;
         uint64_t missing_until_ns;
         struct dirlist sets, members;
 };
 
-static int bcache_init(const struct collector_env *env, _unused_ const struct config_section *section,
-                       _unused_ struct diag *diag, void **ret_state) {
+static int bcache_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
+                       void **ret_state) {
+        bool priority_stats;
+        int r = config_section_bool(section, "priority_stats", false, &priority_stats, diag);
+        if (r < 0)
+                return r;
         struct bcache_state *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
+        s->priority_stats = priority_stats;
         if (path_join(s->dir, sizeof(s->dir), env->sysfs, "fs/bcache") < 0) {
                 free(s);
                 return -ENAMETOOLONG;
@@ -233,10 +272,16 @@ static void bcache_attrs(int dirfd, const struct bcache_attr *attrs, size_t n, c
         }
 }
 
-/* writeback_rate_debug: "rate:\t\t1.1M/sec", "proportional:\t-427.5k"... */
-static void bcache_writeback(int bdevfd, const char *const *labels, struct collect_ctx *ctx) {
-        char text[1024];
-        int r = read_attr_fd(bdevfd, "writeback_rate_debug", text, sizeof(text));
+/* A file of "key:\tvalue" lines (writeback_rate_debug: "rate:\t\t1.1M/sec",
+ * "proportional:\t-427.5k"...; priority_stats: "Unused:\t\t1%"...): the
+ * value of each line whose key is in lines, other lines (dirty:, next
+ * io:, Quantiles: [...], later kernels' lines) left alone. A value that is
+ * not one number with its unit, a key twice, or a file past 4 KiB is
+ * garbage. */
+static void bcache_lines(int fd, const char *file, const struct bcache_line *lines, size_t n_lines,
+                         const char *const *labels, struct collect_ctx *ctx) {
+        char text[4096];
+        int r = read_attr_fd(fd, file, text, sizeof(text));
         ctx->parse_errors += r == -EFBIG;
         if (r < 0)
                 return;
@@ -246,30 +291,32 @@ static void bcache_writeback(int bdevfd, const char *const *labels, struct colle
                 if (next)
                         *next++ = '\0';
                 size_t k = 0;
-                while (k < N_WRITEBACK && strncmp(line, writeback_lines[k].key, strlen(writeback_lines[k].key)) != 0)
+                while (k < n_lines && strncmp(line, lines[k].key, strlen(lines[k].key)) != 0)
                         k++;
-                if (k == N_WRITEBACK)
-                        continue; /* dirty:, next io:, later kernels' lines */
-                struct field f[4];
-                const char *rest = line + strlen(writeback_lines[k].key);
+                if (k == n_lines)
+                        continue;
+                struct field f[2];
+                const char *rest = line + strlen(lines[k].key);
                 int nf = split_fields(rest, strlen(rest), f, ELEMENTSOF(f));
                 if (nf != 1 || (seen & (1u << k))) {
                         ctx->parse_errors++;
                         continue;
                 }
                 const char *v = f[0].s;
-                size_t n = f[0].n, unit = strlen(writeback_lines[k].unit);
-                bool negative = writeback_lines[k].is_signed && n > 0 && v[0] == '-';
+                size_t n = f[0].n, unit = strlen(lines[k].unit);
+                bool negative = lines[k].is_signed && n > 0 && v[0] == '-';
                 if (negative)
                         v++, n--;
                 uint64_t u;
-                if (n < unit || memcmp(v + n - unit, writeback_lines[k].unit, unit) != 0 ||
-                    bcache_dehumanize(v, n - unit, &u) < 0 || (writeback_lines[k].is_signed && u > INT64_MAX)) {
+                if (n < unit || memcmp(v + n - unit, lines[k].unit, unit) != 0 ||
+                    (lines[k].human ? bcache_dehumanize(v, n - unit, &u)
+                                    : parse_u64_field((struct field){v, n - unit}, &u)) < 0 ||
+                    (lines[k].is_signed && u > INT64_MAX)) {
                         ctx->parse_errors++;
                         continue;
                 }
                 seen |= 1u << k;
-                (void) metric_set_family(ctx->set, &writeback_lines[k].desc);
+                (void) metric_set_family(ctx->set, &lines[k].desc);
                 (void) metric_set_sample(ctx->set, negative ? -(double) u : (double) u, labels);
         }
 }
@@ -304,10 +351,14 @@ static int bcache_read_set(struct bcache_state *s, const char *uuid, struct coll
                 const char *values[] = {uuid, name};
                 if (bdev) {
                         bcache_attrs(fd, bdev_attrs, 1, values, ctx);
-                        bcache_writeback(fd, values, ctx);
+                        bcache_lines(fd, "writeback_rate_debug", writeback_lines, ELEMENTSOF(writeback_lines), values,
+                                     ctx);
                         bcache_attrs(fd, bdev_attrs + 1, ELEMENTSOF(bdev_attrs) - 1, values, ctx);
                 } else {
                         bcache_attrs(fd, cache_attrs, ELEMENTSOF(cache_attrs), values, ctx);
+                        if (s->priority_stats)
+                                bcache_lines(fd, "priority_stats", priority_lines, ELEMENTSOF(priority_lines), values,
+                                             ctx);
                 }
         }
         return 0;
@@ -338,6 +389,7 @@ const struct collector bcache_collector = {
         .name = "bcache",
         .help = "bcache cache sets, their backing and cache devices, from /sys/fs/bcache",
         .default_enabled = true,
+        .options = bcache_options,
         .init = bcache_init,
         .collect = bcache_collect,
         .free = bcache_free,

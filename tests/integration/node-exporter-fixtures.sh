@@ -122,6 +122,8 @@ check tapestats/regular/expected-ignored_devices.prom tapestats --path.sysfs="$F
 check fibrechannel/regular/expected.prom fibrechannel --path.sysfs="$F/fibrechannel/regular/sys"
 check infiniband/regular/expected.prom infiniband --path.sysfs="$F/infiniband/regular/sys"
 check bcache/regular/expected.prom bcache --path.sysfs="$F/bcache/regular/sys"
+check bcache/regular/expected-priority_stats.prom bcache --path.sysfs="$F/bcache/regular/sys" \
+        --collector.bcache.priorityStats
 # node_exporter reads these the same way, hostile and cut-short values included
 for c in regular qemu hostile truncated garbage; do
         check "dmi/$c/expected.prom" dmi --path.sysfs="$F/dmi/$c/sys"

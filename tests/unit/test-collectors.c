@@ -330,9 +330,13 @@ static const struct {
         /* a set with two backing devices and a cache; register and the
          * other files of /sys/fs/bcache are not sets */
         {"bcache", "regular", 0, 0, {0}},
+        {"bcache", "regular", 0, 0, {"priority_stats", "true"}},
         /* 12x, "", 1..2, -5, 1.5Q; abc/sec, -4.0k without /sec, .5; the
          * second rate line is taken, the first being garbage */
         {"bcache", "garbage", 0, 8, {0}},
+        /* and priority_stats: x%, -1%; Unused twice (the first taken), a
+         * percentage without its sign; a file past 4 KiB */
+        {"bcache", "garbage", 0, 13, {"priority_stats", "true"}},
         /* no /sys/fs/bcache: no series, and a success, as node_exporter says */
         {"bcache", "missing", 0, 0, {0}},
         /* enforce 1 and SELINUX=enforcing among comments */

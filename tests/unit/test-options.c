@@ -221,6 +221,7 @@ static void test_node_exporter_option_names(_unused_ void **state) {
                 {"--collector.netdev.device-whitelist=^x$", "netdev", "device_include"},
                 {"--collector.systemd.unit-whitelist=^x$", "systemd", "unit_include"},
                 {"--collector.systemd.unit-blacklist=^x$", "systemd", "unit_exclude"},
+                {"--collector.bcache.priorityStats=true", "bcache", "priority_stats"},
         };
         for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
                 struct options o;
