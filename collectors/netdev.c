@@ -5,7 +5,13 @@
  * columns of /proc/net/dev, summed as the kernel sums them there, and
  * receive_nohandler, which that file lacks. A procfs tree elsewhere
  * (--path.procfs), or a failed dump, is read from net/dev, with the column
- * names taken from the file's own header, as node_exporter does. */
+ * names taken from the file's own header, as node_exporter does.
+ *
+ * With enable_detailed_metrics (node_exporter 1.5's
+ * --collector.netdev.enable-detailed-metrics), the names node_exporter
+ * gives then: from netlink, every counter of rtnl_link_stats64 unsummed
+ * (node_network_receive_crc_errors_total, node_network_collisions_total...);
+ * from net/dev, its columns with errs and drop spelt errors and dropped. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +31,9 @@ static const char *const device_label[] = {"device"};
 static const struct collector_option netdev_options[] = {
         {"device_include", "", "interfaces to report (a pattern)"},
         {"device_exclude", "", "interfaces to leave out (a pattern)"},
+        {"enable_detailed_metrics", "false",
+         "node_exporter's detailed names: every rtnetlink counter apart (receive_crc_errors, collisions...), and "
+         "errors and dropped for net/dev's errs and drop"},
         {NULL, NULL, NULL},
 };
 
@@ -32,9 +41,41 @@ static const struct collector_option netdev_options[] = {
 static const char netlink_header[] = " face |bytes packets errs drop fifo frame compressed multicast nohandler"
                                      "|bytes packets errs drop fifo colls carrier compressed";
 
+/* With enable_detailed_metrics, a netlink dump's counters apart, in
+ * node_exporter 1.5's words (node_network_<key>_total). */
+#define DETAILED_STATS(X)                                                                                              \
+        X("receive_packets", rx_packets)                                                                               \
+        X("transmit_packets", tx_packets)                                                                              \
+        X("receive_bytes", rx_bytes)                                                                                   \
+        X("transmit_bytes", tx_bytes)                                                                                  \
+        X("receive_errors", rx_errors)                                                                                 \
+        X("transmit_errors", tx_errors)                                                                                \
+        X("receive_dropped", rx_dropped)                                                                               \
+        X("transmit_dropped", tx_dropped)                                                                              \
+        X("multicast", multicast)                                                                                      \
+        X("collisions", collisions)                                                                                    \
+        X("receive_length_errors", rx_length_errors)                                                                   \
+        X("receive_over_errors", rx_over_errors)                                                                       \
+        X("receive_crc_errors", rx_crc_errors)                                                                         \
+        X("receive_frame_errors", rx_frame_errors)                                                                     \
+        X("receive_fifo_errors", rx_fifo_errors)                                                                       \
+        X("receive_missed_errors", rx_missed_errors)                                                                   \
+        X("transmit_aborted_errors", tx_aborted_errors)                                                                \
+        X("transmit_carrier_errors", tx_carrier_errors)                                                                \
+        X("transmit_fifo_errors", tx_fifo_errors)                                                                      \
+        X("transmit_heartbeat_errors", tx_heartbeat_errors)                                                            \
+        X("transmit_window_errors", tx_window_errors)                                                                  \
+        X("receive_compressed", rx_compressed)                                                                         \
+        X("transmit_compressed", tx_compressed)                                                                        \
+        X("receive_nohandler", rx_nohandler)
+#define DETAILED_KEY(key, field) key,
+static const char *const detailed_keys[] = {DETAILED_STATS(DETAILED_KEY)};
+#undef DETAILED_KEY
+
 struct netdev_state {
         const char *procfs;
         bool use_netlink; /* procfs is the live /proc */
+        bool detailed;    /* enable_detailed_metrics */
         struct filter filter;
         struct kernel_file dev_file;
         struct buf file;
@@ -44,6 +85,7 @@ struct netdev_state {
          * builds no family name */
         char header[512];
         size_t header_len, n_columns;
+        bool detailed_columns; /* columns holds detailed_keys' families */
         const struct metric_desc *columns[MAX_COLUMNS];
         /* per scrape: the devices kept and their values, column-major order
          * is what the families need */
@@ -55,14 +97,19 @@ struct netdev_state {
 
 static int netdev_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
                        void **ret_state) {
+        bool detailed;
+        int r = config_section_bool(section, "enable_detailed_metrics", false, &detailed, diag);
+        if (r < 0)
+                return r;
         struct netdev_state *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        int r = filter_from_config(&s->filter, section, "device_include", NULL, "device_exclude", NULL, diag);
+        r = filter_from_config(&s->filter, section, "device_include", NULL, "device_exclude", NULL, diag);
         if (r < 0) {
                 free(s);
                 return r;
         }
+        s->detailed = detailed;
         s->procfs = env->procfs;
         s->use_netlink = netlink_live_root(env->procfs, "/proc");
         *ret_state = s;
@@ -83,13 +130,45 @@ static void netdev_free(void *state) {
         free(s);
 }
 
+/* Column n's family, node_network_<dir>_<word>_total (dir NULL: the word
+ * alone), as node_exporter names and describes it; -EINVAL for a word
+ * that makes no metric name ("ca-rier") or a column named twice, which
+ * would make every device's series twice. */
+static int netdev_column(struct netdev_state *s, size_t n, const char *dir, const char *word, size_t word_len) {
+        char key[64], name[96], help[112];
+        if (word_len > 40)
+                return -EINVAL;
+        (void) snprintf(key, sizeof(key), "%s%s%.*s", dir ? dir : "", dir ? "_" : "", (int) word_len, word);
+        (void) snprintf(name, sizeof(name), "node_network_%s_total", key);
+        if (!metric_name_valid(name))
+                return -EINVAL;
+        (void) snprintf(help, sizeof(help), "Network device statistic %s.", key);
+        s->columns[n] = desc_cache_get(&s->descs, name, help, METRIC_COUNTER, 1, device_label);
+        if (!s->columns[n])
+                return -ENOMEM;
+        for (size_t j = 0; j < n; j++)
+                if (s->columns[j] == s->columns[n])
+                        return -EINVAL;
+        return 0;
+}
+
+/* With enable_detailed_metrics, net/dev's words as node_exporter 1.5 spells
+ * them then. */
+static void netdev_detailed_word(const char **word, size_t *len) {
+        if (*len == 4 && memcmp(*word, "errs", 4) == 0)
+                *word = "errors", *len = 6;
+        else if (*len == 4 && memcmp(*word, "drop", 4) == 0)
+                *word = "dropped", *len = 7;
+}
+
 /* The header's second line: " face |bytes packets ...|bytes packets ..."
  * gives the column names of each direction, and so the families
  * node_network_{receive,transmit}_<column>_total. */
 static int netdev_header(struct netdev_state *s, const char *line, size_t len) {
-        if (len == s->header_len && s->n_columns > 0 && memcmp(line, s->header, len) == 0)
+        if (len == s->header_len && s->n_columns > 0 && !s->detailed_columns && memcmp(line, s->header, len) == 0)
                 return 0;
         s->n_columns = s->header_len = 0;
+        s->detailed_columns = false;
         const char *bar1 = memchr(line, '|', len);
         const char *bar2 = bar1 ? memchr(bar1 + 1, '|', len - (size_t) (bar1 + 1 - line)) : NULL;
         if (!bar2)
@@ -103,24 +182,13 @@ static int netdev_header(struct netdev_state *s, const char *line, size_t len) {
                 if (k <= 0)
                         return -EINVAL;
                 for (size_t i = 0; i < (size_t) k; i++) {
-                        char name[80], help[96];
-                        const char *d = dir == 0 ? "receive" : "transmit";
-                        if (f[i].n > 40)
-                                return -EINVAL;
-                        (void) snprintf(name, sizeof(name), "node_network_%s_%.*s_total", d, (int) f[i].n, f[i].s);
-                        /* a column name that makes no metric name ("ca-rier"): the header is garbage */
-                        if (!metric_name_valid(name))
-                                return -EINVAL;
-                        (void) snprintf(help, sizeof(help), "Network device statistic %s_%.*s.", d, (int) f[i].n,
-                                        f[i].s);
-                        s->columns[n] = desc_cache_get(&s->descs, name, help, METRIC_COUNTER, 1, device_label);
-                        if (!s->columns[n])
-                                return -ENOMEM;
-                        /* a column named twice would make every device's
-                         * series twice: the header is garbage */
-                        for (size_t j = 0; j < n; j++)
-                                if (s->columns[j] == s->columns[n])
-                                        return -EINVAL;
+                        const char *word = f[i].s;
+                        size_t word_len = f[i].n;
+                        if (s->detailed)
+                                netdev_detailed_word(&word, &word_len);
+                        int r = netdev_column(s, n, dir == 0 ? "receive" : "transmit", word, word_len);
+                        if (r < 0)
+                                return r;
                         n++;
                 }
         }
@@ -141,10 +209,26 @@ static int netdev_reserve(struct netdev_state *s) {
         return 0;
 }
 
+/* detailed_keys' families, made once. */
+static int netdev_detailed_columns(struct netdev_state *s) {
+        if (s->detailed_columns)
+                return 0;
+        s->n_columns = s->header_len = 0;
+        for (size_t i = 0; i < ELEMENTSOF(detailed_keys); i++) {
+                int r = netdev_column(s, i, NULL, detailed_keys[i], strlen(detailed_keys[i]));
+                if (r < 0)
+                        return r;
+        }
+        s->n_columns = ELEMENTSOF(detailed_keys);
+        s->detailed_columns = true;
+        return 0;
+}
+
 /* One row per interface of the dump, in netlink_header's order, with the
- * sums /proc/net/dev makes (dev_seq_printf_stats in the kernel). */
+ * sums /proc/net/dev makes (dev_seq_printf_stats in the kernel); with
+ * enable_detailed_metrics, in detailed_keys' order, unsummed. */
 static int netdev_from_netlink(struct netdev_state *s, const struct netlink_links *nl) {
-        int r = netdev_header(s, netlink_header, sizeof(netlink_header) - 1);
+        int r = s->detailed ? netdev_detailed_columns(s) : netdev_header(s, netlink_header, sizeof(netlink_header) - 1);
         if (r < 0)
                 return r;
         s->n_devices = 0;
@@ -156,28 +240,37 @@ static int netdev_from_netlink(struct netdev_state *s, const struct netlink_link
                 if (netdev_reserve(s) < 0)
                         return -ENOMEM;
                 const struct rtnl_link_stats64 *t = &k->stats;
-                const uint64_t row[] = {
-                        t->rx_bytes,
-                        t->rx_packets,
-                        t->rx_errors,
-                        t->rx_dropped + t->rx_missed_errors,
-                        t->rx_fifo_errors,
-                        t->rx_length_errors + t->rx_over_errors + t->rx_crc_errors + t->rx_frame_errors,
-                        t->rx_compressed,
-                        t->multicast,
-                        t->rx_nohandler,
-                        t->tx_bytes,
-                        t->tx_packets,
-                        t->tx_errors,
-                        t->tx_dropped,
-                        t->tx_fifo_errors,
-                        t->collisions,
-                        t->tx_carrier_errors + t->tx_aborted_errors + t->tx_window_errors + t->tx_heartbeat_errors,
-                        t->tx_compressed,
-                };
-                if (ELEMENTSOF(row) != s->n_columns)
-                        return -EINVAL; /* netlink_header and row disagree: a bug */
-                memcpy(s->values + s->n_devices * MAX_COLUMNS, row, sizeof(row));
+                uint64_t *v = s->values + s->n_devices * MAX_COLUMNS;
+                if (s->detailed) {
+#define DETAILED_VALUE(key, field) t->field,
+                        const uint64_t row[] = {DETAILED_STATS(DETAILED_VALUE)};
+#undef DETAILED_VALUE
+                        _Static_assert(ELEMENTSOF(row) <= MAX_COLUMNS, "a row's room");
+                        memcpy(v, row, sizeof(row));
+                } else {
+                        const uint64_t row[] = {
+                                t->rx_bytes,
+                                t->rx_packets,
+                                t->rx_errors,
+                                t->rx_dropped + t->rx_missed_errors,
+                                t->rx_fifo_errors,
+                                t->rx_length_errors + t->rx_over_errors + t->rx_crc_errors + t->rx_frame_errors,
+                                t->rx_compressed,
+                                t->multicast,
+                                t->rx_nohandler,
+                                t->tx_bytes,
+                                t->tx_packets,
+                                t->tx_errors,
+                                t->tx_dropped,
+                                t->tx_fifo_errors,
+                                t->collisions,
+                                t->tx_carrier_errors + t->tx_aborted_errors + t->tx_window_errors + t->tx_heartbeat_errors,
+                                t->tx_compressed,
+                        };
+                        if (ELEMENTSOF(row) != s->n_columns)
+                                return -EINVAL; /* netlink_header and row disagree: a bug */
+                        memcpy(v, row, sizeof(row));
+                }
                 s->name_offs[s->n_devices++] = s->names.len;
                 buf_puts(&s->names, k->name);
                 buf_putc(&s->names, '\0');

@@ -90,6 +90,8 @@ static const struct {
         {"netdev", "missing", -ENOENT, 0, {0}},
         {"netdev", "hostile", -EINVAL, 1, {0}},
         {"netdev", "regular", 0, 0, {"device_exclude", "^(lo|docker.*)$"}},
+        /* node_exporter 1.5's detailed names: errors and dropped */
+        {"netdev", "regular", 0, 0, {"enable_detailed_metrics", "true"}},
         {"netclass", "regular", 0, 0, {0}},
         /* mtu, speed and flags are not numbers; carrier is empty */
         {"netclass", "garbage", 0, 4, {0}},
