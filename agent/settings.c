@@ -269,7 +269,6 @@ int settings_node_exporter_option(const char *name, const char *key, const char 
                 {"netdev", "device_blacklist", "netdev", "device_exclude"},
                 {"netdev", "device_whitelist", "netdev", "device_include"},
                 {"netdev", "ignored_devices", "netdev", "device_exclude"},
-                {"netdev", "address_info", "netdev", NULL},
                 {"netdev", "netlink", "netdev", NULL},
                 {"netclass", "netlink", "netclass", NULL},
                 {"bcache", "priorityStats", "bcache", "priority_stats"},

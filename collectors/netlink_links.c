@@ -339,6 +339,13 @@ const struct netlink_link *netlink_links_find(const struct netlink_links *l, con
         return bsearch_r(name, l->links, l->n, sizeof(*l->links), name_key_cmp, NULL);
 }
 
+const struct netlink_link *netlink_links_find_ifindex(const struct netlink_links *l, uint32_t ifindex) {
+        const struct netlink_link_index key = {.ifindex = ifindex};
+        const struct netlink_link_index *e =
+                bsearch_r(&key, l->by_ifindex, l->n, sizeof(*l->by_ifindex), index_cmp, NULL);
+        return e ? &l->links[e->link] : NULL;
+}
+
 bool netlink_live_root(const char *root, const char *live) {
         size_t len = strlen(root), n = strlen(live);
         while (len > 1 && root[len - 1] == '/')

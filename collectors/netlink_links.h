@@ -77,6 +77,8 @@ int netlink_links_sort(struct netlink_links *l);
 int netlink_links_parse_stats(struct netlink_links *l, const void *data, size_t len, uint32_t seq);
 /* The interface named name after a dump, or NULL. */
 const struct netlink_link *netlink_links_find(const struct netlink_links *l, const char *name);
+/* The interface of that index after a dump, or NULL. */
+const struct netlink_link *netlink_links_find_ifindex(const struct netlink_links *l, uint32_t ifindex);
 /* A hardware address as sysfs prints it: lower-case hex bytes joined by
  * ':', as much as fits in size (3 bytes an address byte). */
 void netlink_hw_address_text(char *out, size_t size, const uint8_t *a, size_t n);

@@ -1,6 +1,7 @@
 /* collectors/netlink_links.c: an rtnetlink link dump parsed into links,
  * and a counters dump into their counters, from messages built here and
- * from the kernel. */
+ * from the kernel; collectors/netlink_addrs.c: address messages, and the
+ * scope words node_exporter gives addresses. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,13 +9,16 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
+#include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 
 #include "macro.h"
+#include "netlink_addrs.h"
 #include "netlink_links.h"
 
 /* A netlink message builder for the tests: one message at a time. */
@@ -242,11 +246,111 @@ static void test_netlink_links_refresh(_unused_ void **state) {
         netlink_links_free(&l);
 }
 
+/* One RTM_NEWADDR message into a: the parser's return. */
+static int addr_msg(struct netlink_addrs *a, uint8_t family, uint8_t prefixlen, uint32_t ifindex, const char *local,
+                    const char *address) {
+        struct nlbuf b = {0};
+        struct ifaddrmsg m = {.ifa_family = family, .ifa_prefixlen = prefixlen, .ifa_index = ifindex};
+        nl_msg(&b, RTM_NEWADDR, 1, &m, sizeof(m));
+        unsigned char bytes[16];
+        if (address) {
+                assert_int_equal(inet_pton(family, address, bytes), 1);
+                nl_attr(&b, IFA_ADDRESS, bytes, family == AF_INET ? 4 : 16);
+        }
+        if (local) {
+                assert_int_equal(inet_pton(family, local, bytes), 1);
+                nl_attr(&b, IFA_LOCAL, bytes, family == AF_INET ? 4 : 16);
+        }
+        return netlink_addrs_parse(a, (const struct nlmsghdr *) b.data);
+}
+
+static void test_netlink_addrs_parse(_unused_ void **state) {
+        struct netlink_addrs a;
+        netlink_addrs_init(&a);
+        assert_int_equal(addr_msg(&a, AF_INET, 24, 2, "10.0.0.1", "10.0.0.1"), 0);
+        /* point to point: IFA_ADDRESS is the peer's, IFA_LOCAL ours, whatever the order */
+        assert_int_equal(addr_msg(&a, AF_INET, 32, 3, "10.8.0.1", "10.8.0.2"), 0);
+        assert_int_equal(addr_msg(&a, AF_INET6, 64, 2, NULL, "fe80::1"), 0);
+        /* no address at all: nothing, not an error */
+        assert_int_equal(addr_msg(&a, AF_INET, 8, 4, NULL, NULL), 0);
+        assert_int_equal(a.n, 3);
+        assert_int_equal(a.addrs[0].ifindex, 2);
+        assert_int_equal(a.addrs[0].prefixlen, 24);
+        assert_memory_equal(a.addrs[1].addr, ((unsigned char[]){10, 8, 0, 1}), 4);
+        assert_int_equal(a.addrs[2].family, AF_INET6);
+        assert_int_equal(a.addrs[2].addr[0], 0xfe);
+
+        /* an IPv4 address of 16 bytes, a message cut before its body */
+        struct nlbuf b = {0};
+        struct ifaddrmsg m = {.ifa_family = AF_INET};
+        nl_msg(&b, RTM_NEWADDR, 1, &m, sizeof(m));
+        unsigned char sixteen[16] = {0};
+        nl_attr(&b, IFA_ADDRESS, sixteen, sizeof(sixteen));
+        assert_int_equal(netlink_addrs_parse(&a, (const struct nlmsghdr *) b.data), -EBADMSG);
+        struct nlmsghdr cut = {.nlmsg_len = NLMSG_HDRLEN, .nlmsg_type = RTM_NEWADDR};
+        assert_int_equal(netlink_addrs_parse(&a, &cut), -EBADMSG);
+        assert_int_equal(a.n, 3);
+        netlink_addrs_free(&a);
+}
+
+/* Go's scopes (net.IP's IsLoopback, IsLinkLocalUnicast...) as
+ * node_exporter 1.5 names them */
+static void test_netlink_addr_scope(_unused_ void **state) {
+        static const struct {
+                const char *text, *scope;
+        } cases[] = {
+                {"127.0.0.1", "link-local"},
+                {"127.200.0.9", "link-local"},
+                {"169.254.3.4", "link-local"},
+                {"224.0.0.251", "link-local"},
+                {"224.0.1.1", ""},
+                {"239.1.2.3", ""},
+                {"255.255.255.255", ""},
+                {"0.0.0.0", ""},
+                {"10.0.0.1", "global"},
+                {"192.0.2.2", "global"},
+                {"::1", "link-local"},
+                {"fe80::1", "link-local"},
+                {"febf::1", "link-local"},
+                {"fec0::1", "global"},
+                {"ff02::1", "link-local"},
+                {"ff12::1", "link-local"},
+                {"ff01::1", "interface-local"},
+                {"ff05::2", ""},
+                {"::", ""},
+                {"::ffff:127.0.0.1", "link-local"},
+                {"::ffff:10.1.2.3", "global"},
+                {"fd12::1", "global"},
+                {"2001:db8::1", "global"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct netlink_addr a = {.family = strchr(cases[i].text, ':') ? AF_INET6 : AF_INET};
+                assert_int_equal(inet_pton(a.family, cases[i].text, a.addr), 1);
+                const char *got = netlink_addr_scope(&a);
+                if (strcmp(got, cases[i].scope) != 0)
+                        fail_msg("%s: scope \"%s\", not \"%s\"", cases[i].text, got, cases[i].scope);
+        }
+        /* written as Go writes them: IPv4-mapped as IPv4, zeros compressed */
+        static const char *const texts[][2] = {
+                {"::ffff:10.1.2.3", "10.1.2.3"},
+                {"fe80:0::1", "fe80::1"},
+                {"2001:db8:0:1:0:0:0:1", "2001:db8:0:1::1"},
+                {"192.0.2.2", "192.0.2.2"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(texts); i++) {
+                struct netlink_addr a = {.family = strchr(texts[i][0], ':') ? AF_INET6 : AF_INET};
+                assert_int_equal(inet_pton(a.family, texts[i][0], a.addr), 1);
+                char out[INET6_ADDRSTRLEN];
+                assert_int_equal(netlink_addr_text(&a, out, sizeof(out)), 0);
+                assert_string_equal(out, texts[i][1]);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_netlink_links),
-                cmocka_unit_test(test_netlink_links_stats),
-                cmocka_unit_test(test_netlink_links_refresh),
+                cmocka_unit_test(test_netlink_links),         cmocka_unit_test(test_netlink_links_stats),
+                cmocka_unit_test(test_netlink_links_refresh), cmocka_unit_test(test_netlink_addrs_parse),
+                cmocka_unit_test(test_netlink_addr_scope),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
