@@ -228,7 +228,8 @@ static int unknown_collector_option(const char *flag, int flag_len, const char *
 
 /* Takes "--collector.NAME.KEY[=VALUE]" and "--no-collector.NAME.KEY" out
  * of argv before getopt sees it (their names are open-ended), and so
- * "--[no-]collector.NAME" for node_exporter's collectors vigie has not. A
+ * "--[no-]collector.NAME" for node_exporter's collectors vigie has not,
+ * and node_exporter's --runtime.gomaxprocs. A
  * flag with no "=" takes the next argument as its value unless that is
  * another flag, and is then a boolean set to true, as with kingpin. */
 static int take_collector_options(int *argc, char **argv, struct options *o, struct diag *diag) {
@@ -246,6 +247,15 @@ static int take_collector_options(int *argc, char **argv, struct options *o, str
                 if (rest && !dot && !strchr(rest, '=') && registry_find(rest) < 0 &&
                     settings_node_exporter_collector(rest)) {
                         if (warn(o, "%s: vigie has no %s collector; ignored", a, rest) < 0)
+                                return -ENOMEM;
+                        continue;
+                }
+                /* node_exporter's Go runtime flag, in many of its unit files */
+                if (strncmp(a, "--runtime.gomaxprocs", 20) == 0 && (a[20] == '\0' || a[20] == '=')) {
+                        if (!a[20] && i + 1 < *argc && strncmp(argv[i + 1], "--", 2) != 0)
+                                i++;
+                        if (warn(o, "--runtime.gomaxprocs: node_exporter's Go runtime setting has no effect in vigie; "
+                                    "ignored") < 0)
                                 return -ENOMEM;
                         continue;
                 }

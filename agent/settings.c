@@ -272,9 +272,8 @@ int settings_node_exporter_option(const char *name, const char *key, const char 
                 {"netdev", "netlink", "netdev", NULL},
                 {"netclass", "netlink", "netclass", NULL},
                 {"bcache", "priorityStats", "bcache", "priority_stats"},
-                {"cpu", "info", "cpu", NULL},
-                {"cpu", "info.flags_include", "cpu", NULL},
-                {"cpu", "info.bugs_include", "cpu", NULL},
+                {"cpu", "info.flags_include", "cpu", "info_flags_include"},
+                {"cpu", "info.bugs_include", "cpu", "info_bugs_include"},
                 {"systemd", "unit_whitelist", "systemd", "unit_include"},
                 {"systemd", "unit_blacklist", "systemd", "unit_exclude"},
                 /* vigie's series are always there, over the system bus */
@@ -287,6 +286,7 @@ int settings_node_exporter_option(const char *name, const char *key, const char 
                 {"qdisk", "device_exclude", "qdisc", "device_exclude"},
                 /* its test fixtures, a JSON file in place of the kernel's answer */
                 {"qdisc", "fixtures", "qdisc", NULL},
+                {"wifi", "fixtures", "wifi", NULL},
         };
         for (size_t i = 0; i < ELEMENTSOF(aliases); i++)
                 if (strcmp(aliases[i].name, name) == 0 && strcmp(aliases[i].key, key) == 0) {

@@ -1,7 +1,8 @@
 /* cpu: per-CPU time by mode from the cpuN lines of /proc/stat, as
  * node_exporter's cpu collector: node_cpu_seconds_total{cpu,mode} and
  * node_cpu_guest_seconds_total{cpu,mode}. Values are the kernel's running
- * totals in USER_HZ ticks divided by the tick rate. */
+ * totals in USER_HZ ticks divided by the tick rate. With the info option,
+ * /proc/cpuinfo's node_cpu_info and flag and bug series too (cpuinfo.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "array.h"
 #include "collector.h"
+#include "cpuinfo.h"
 #include "fileio.h"
 #include "parse.h"
 
@@ -60,17 +62,26 @@ struct cpu_state {
         size_t cap_lines;
         unsigned char *seen; /* one byte per CPU id, to refuse a repeated line */
         size_t cap_seen;
+        bool info;
+        struct cpuinfo cpuinfo;
 };
 
 static const struct collector_option cpu_options[] = {
         {"guest", "true", "node_cpu_guest_seconds_total (time spent running virtual machines)"},
+        {"info", "false", "node_cpu_info, one series a processor from /proc/cpuinfo"},
+        {"info_flags_include", "",
+         "node_cpu_flag_info, the first processor's flags that match this pattern (implies info)"},
+        {"info_bugs_include", "",
+         "node_cpu_bug_info, the first processor's bugs that match this pattern (implies info)"},
         {NULL, NULL, NULL},
 };
 
 static int cpu_init(const struct collector_env *env, const struct config_section *section, struct diag *diag,
                     void **ret_state) {
-        bool guest;
+        bool guest, info;
         int r = config_section_bool(section, "guest", true, &guest, diag);
+        if (r >= 0)
+                r = config_section_bool(section, "info", false, &info, diag);
         if (r < 0)
                 return r;
         long hz = sysconf(_SC_CLK_TCK);
@@ -79,8 +90,15 @@ static int cpu_init(const struct collector_env *env, const struct config_section
         struct cpu_state *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
+        r = cpuinfo_init(&s->cpuinfo, section, diag);
+        if (r < 0) {
+                free(s);
+                return r;
+        }
         s->procfs = env->procfs;
         s->guest = guest;
+        /* a flags or bugs pattern turns info on, as in node_exporter */
+        s->info = info || s->cpuinfo.flags_on || s->cpuinfo.bugs_on;
         s->hz = (double) hz;
         *ret_state = s;
         return 0;
@@ -92,6 +110,7 @@ static void cpu_free(void *state) {
                 return;
         free(s->lines);
         free(s->seen);
+        cpuinfo_free(&s->cpuinfo);
         free(s);
 }
 
@@ -178,6 +197,8 @@ static int cpu_collect(void *state, struct collect_ctx *ctx) {
                         }
                 }
         }
+        if (s->info && (r = cpuinfo_collect(&s->cpuinfo, s->procfs, ctx)) < 0)
+                return r;
         return ctx->set->error;
 }
 

@@ -83,6 +83,12 @@ check udp_queues/regular/expected.prom udp_queues --path.procfs="$F/udp_queues/r
 check udp_queues/ipv4only/expected.prom udp_queues --path.procfs="$F/udp_queues/ipv4only/proc"
 check schedstat/regular/expected.prom schedstat --path.procfs="$F/schedstat/regular/proc"
 check schedstat/schedstat256/expected.prom schedstat --path.procfs="$F/schedstat/schedstat256/proc"
+# cpu's info: node_exporter's own cpu seconds are read from the same stat
+check cpu/regular/expected-info.prom cpu --path.procfs="$F/cpu/regular/proc" --collector.cpu.info
+check cpu/regular/expected-info_flags_include.prom cpu --path.procfs="$F/cpu/regular/proc" \
+        '--collector.cpu.info.flags-include=^(aes|avx2|sse4_2)$'
+check cpu/regular/expected-info_bugs_include.prom cpu --path.procfs="$F/cpu/regular/proc" \
+        --collector.cpu.info.bugs-include=spectre
 check stat/regular/expected.prom stat --path.procfs="$F/stat/regular/proc"
 check stat/regular/expected-softirq.prom stat --path.procfs="$F/stat/regular/proc" --collector.stat.softirq
 check vmstat/regular/expected.prom vmstat --path.procfs="$F/vmstat/regular/proc"

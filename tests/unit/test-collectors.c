@@ -43,12 +43,22 @@ static const struct {
         /* cpu fixtures are in USER_HZ = 100 ticks (cpu/generate.py) */
         {"cpu", "regular", 0, 0, {0}},
         {"cpu", "regular", 0, 0, {"guest", "false"}},
+        /* /proc/cpuinfo: two packages of two cores; a flags or bugs pattern
+         * turns info on */
+        {"cpu", "regular", 0, 0, {"info", "true"}},
+        {"cpu", "regular", 0, 0, {"info_flags_include", "^(aes|avx2|sse4_2)$"}},
+        {"cpu", "regular", 0, 0, {"info_bugs_include", "spectre"}},
         /* cut inside cpu2's line: the piece is counted, cpu0 and cpu1 stay */
         {"cpu", "truncated", 0, 1, {0}},
         /* not a number, a repeated CPU, a huge id, an overflow, too few and
          * too many fields, a negative; "cpuX" and "cpu-" are other keys, not
          * CPU lines, and are ignored like any key the collector does not read */
         {"cpu", "garbage", 0, 7, {0}},
+        /* and cpuinfo: a field before any processor (left alone), processor
+         * x, 0 again, 70000; a quote and a backslash in a model name, an
+         * empty bugs line; with a flags pattern, fpu twice */
+        {"cpu", "garbage", 0, 10, {"info", "true"}},
+        {"cpu", "garbage", 0, 11, {"info_flags_include", "."}},
         {"cpu", "nocpu", -EINVAL, 0, {0}},
         {"cpu", "missing", -ENOENT, 0, {0}},
         {"cpu", "cpu256", 0, 0, {0}},

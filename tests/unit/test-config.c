@@ -113,7 +113,8 @@ static const struct file_case file_errors[] = {
         {"[collectors]\ncpu = true\ncpu = false\n", "F:3: [collectors] cpu: given twice (first on line 2)"},
         {"[collector.nope]\nx = 1\n", "F:2: [collector.nope]: no such collector"},
         {"[collector.cpu]\ngust = true\n",
-         "F:2: [collector.cpu] gust: unknown key; did you mean guest? (the cpu collector has guest)"},
+         "F:2: [collector.cpu] gust: unknown key; did you mean guest? (the cpu collector has guest, info, "
+         "info_flags_include, info_bugs_include)"},
         {"[collector.filesystem]\nmount_point_exclude = ^/x\n",
          "F:2: [collector.filesystem] mount_point_exclude: unknown key; did you mean mount_points_exclude? (the "
          "filesystem collector has mount_points_include, mount_points_exclude, fs_types_include, fs_types_exclude, "
@@ -124,7 +125,8 @@ static const struct file_case file_errors[] = {
          "mount_timeout)"},
         {"[collector.textfile]\nbogus = 1\n",
          "F:2: [collector.textfile] bogus: unknown key (the textfile collector has directory)"},
-        {"[collector.loadavg]\nx = 1\n", "F:2: [collector.loadavg] x: unknown key (the loadavg collector has no options)"},
+        {"[collector.loadavg]\nx = 1\n",
+         "F:2: [collector.loadavg] x: unknown key (the loadavg collector has no options)"},
         {"[web]\nthis line has no equals sign\n",
          "F:2: syntax error: expected [section], key = value, or a comment (; or #)"},
         {"[web\n", "F:1: syntax error: expected [section], key = value, or a comment (; or #)"},

@@ -162,12 +162,15 @@ static const struct flag_case flag_errors[] = {
         {{"--push.label=__x=1", NULL}, "--push.label: '__x' is not a label name"},
         {{"--push.queue-dir=q", NULL}, "--push.queue-dir: 'q' is not an absolute path"},
         {{"--collector.cpu.gust=1", NULL},
-         "unknown option '--collector.cpu.gust'; did you mean --collector.cpu.guest? (the cpu collector has guest)"},
+         "unknown option '--collector.cpu.gust'; did you mean --collector.cpu.guest? (the cpu collector has guest, "
+         "info, info_flags_include, "
+         "info_bugs_include)"},
         {{"--collector.filesystem.mount-point-exclude=^/x", NULL},
          "unknown option '--collector.filesystem.mount-point-exclude'; did you mean "
          "--collector.filesystem.mount-points-exclude? (the filesystem collector has mount_points_include, "
          "mount_points_exclude, fs_types_include, fs_types_exclude, mount_timeout)"},
-        {{"--collector.loadavg.x=1", NULL}, "unknown option '--collector.loadavg.x'; the loadavg collector has no options"},
+        {{"--collector.loadavg.x=1", NULL},
+         "unknown option '--collector.loadavg.x'; the loadavg collector has no options"},
         {{"--collector.nope.x=1", NULL}, "unknown option '--collector.nope.x'; no collector 'nope'"},
         {{"--no-collector.cpu.guest=1", NULL}, "--no-collector.cpu.guest=1: a --no- flag takes no value"},
         {{"--web.config.file=/nonexistent/web.yml", NULL},
@@ -192,9 +195,12 @@ static void test_node_exporter_collectors_accepted(_unused_ void **state) {
                               "--collector.ntp.server=127.0.0.1",
                               "--collector.filesystem.stat-workers=4",
                               "--collector.systemd.enable-restarts-metrics",
+                              "--runtime.gomaxprocs",
+                              "2",
+                              "--collector.wifi.fixtures=/x",
                               NULL};
         parse_apply_flags(args, &o, &cfg);
-        assert_int_equal(o.n_warnings, 5);
+        assert_int_equal(o.n_warnings, 7);
         assert_string_equal(o.warnings[0], "--no-collector.runit: vigie has no runit collector; ignored");
         assert_string_equal(o.warnings[1], "--collector.supervisord: vigie has no supervisord collector; ignored");
         assert_string_equal(o.warnings[2], "--collector.ntp.server: vigie has no ntp collector; ignored");
@@ -204,6 +210,10 @@ static void test_node_exporter_collectors_accepted(_unused_ void **state) {
         assert_string_equal(o.warnings[4],
                             "--collector.systemd.enable-restarts-metrics: node_exporter's option has no effect in "
                             "vigie; ignored");
+        assert_string_equal(o.warnings[5],
+                            "--runtime.gomaxprocs: node_exporter's Go runtime setting has no effect in vigie; ignored");
+        assert_string_equal(o.warnings[6],
+                            "--collector.wifi.fixtures: node_exporter's option has no effect in vigie; ignored");
         options_free(&o);
         config_free(&cfg);
 }
