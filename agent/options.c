@@ -28,9 +28,14 @@ enum {
 };
 
 static const struct option fixed_options[] = {
-        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, OPT_VERSION},
-        {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {"config", required_argument, NULL, 'c'},
+        {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
         {"once", no_argument, NULL, OPT_ONCE},
+        /* node_exporter's (kingpin's) longer help and man page: this help */
+        {"help-long", no_argument, NULL, 'h'},
+        {"help-man", no_argument, NULL, 'h'},
 };
 
 const char *options_value_name(enum setting_type t) {
@@ -283,11 +288,11 @@ static int take_collector_options(int *argc, char **argv, struct options *o, str
                 for (char *p = key; *p; p++)
                         if (*p == '-')
                                 *p = '_';
-                const char *vigie_name, *vigie_key;
-                if (settings_node_exporter_option(name, key, &vigie_name, &vigie_key) >= 0) {
+                const char *vigie_name, *vigie_key, *why;
+                if (settings_node_exporter_option(name, key, &vigie_name, &vigie_key, &why) >= 0) {
                         if (!vigie_key) {
-                                if (warn(o, "%.*s: node_exporter's option has no effect in vigie; ignored", flag_len,
-                                         a) < 0)
+                                if (warn(o, "%.*s: node_exporter's option has no effect in vigie; ignored%s%s",
+                                         flag_len, a, why ? ": " : "", why ? why : "") < 0)
                                         return -ENOMEM;
                                 continue;
                         }

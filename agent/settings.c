@@ -256,10 +256,11 @@ bool settings_node_exporter_collector(const char *name) {
         return false;
 }
 
-int settings_node_exporter_option(const char *name, const char *key, const char **ret_name, const char **ret_key) {
+int settings_node_exporter_option(const char *name, const char *key, const char **ret_name, const char **ret_key,
+                                  const char **ret_why) {
         /* node_exporter 1.5's flag (dashes made underscores), and what it is in vigie */
         static const struct {
-                const char *name, *key, *vigie_name, *vigie_key;
+                const char *name, *key, *vigie_name, *vigie_key, *why;
         } aliases[] = {
                 {"powersupply", "ignored_supplies", "powersupplyclass", "ignored_supplies"},
                 {"filesystem", "ignored_mount_points", "filesystem", "mount_points_exclude"},
@@ -287,11 +288,15 @@ int settings_node_exporter_option(const char *name, const char *key, const char 
                 /* its test fixtures, a JSON file in place of the kernel's answer */
                 {"qdisc", "fixtures", "qdisc", NULL},
                 {"wifi", "fixtures", "wifi", NULL},
+                /* 1.5's netclass over rtnetlink, its gauges of the counters netdev serves */
+                {"netclass_rtnl", "with_stats", "netclass", NULL,
+                 "netdev serves these counters, under the same names with --collector.netdev.enable-detailed-metrics"},
         };
         for (size_t i = 0; i < ELEMENTSOF(aliases); i++)
                 if (strcmp(aliases[i].name, name) == 0 && strcmp(aliases[i].key, key) == 0) {
                         *ret_name = aliases[i].vigie_name;
                         *ret_key = aliases[i].vigie_key;
+                        *ret_why = aliases[i].why;
                         return 0;
                 }
         return -ENOENT;

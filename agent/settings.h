@@ -71,5 +71,7 @@ const char *settings_closest(const char *word, const char *const *candidates, si
 /* node_exporter 1.5's collectors, for flags that name one vigie has not. */
 bool settings_node_exporter_collector(const char *name);
 /* node_exporter's name for a collector option, put onto vigie's: 0 and
- * *ret_name, *ret_key (NULL: accepted, no effect in vigie), or -ENOENT. */
-int settings_node_exporter_option(const char *name, const char *key, const char **ret_name, const char **ret_key);
+ * *ret_name, *ret_key (NULL: accepted, no effect in vigie, and *ret_why
+ * what to use instead, or NULL), or -ENOENT. */
+int settings_node_exporter_option(const char *name, const char *key, const char **ret_name, const char **ret_key,
+                                  const char **ret_why);

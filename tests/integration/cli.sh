@@ -9,6 +9,10 @@ for flag in --web.listen-address --web.telemetry-path --path.procfs --path.sysfs
         grep -q -- "$flag" "$T/help" || fail "--help does not mention $flag"
 done
 grep -q "^  cpu " "$T/help" || fail "--help does not list the cpu collector"
+# node_exporter's --help-long and --help-man give the same
+for flag in --help-long --help-man; do
+        "$VIGIE" "$flag" | cmp -s - "$T/help" || fail "$flag is not --help"
+done
 # each collector's options with their defaults, as node_exporter shows them
 grep -q -- "--collector.filesystem.mount-timeout" "$T/help" || fail "--help lacks the filesystem options"
 grep -qF -- '(default "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$")' "$T/help" ||

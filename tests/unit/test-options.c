@@ -198,9 +198,10 @@ static void test_node_exporter_collectors_accepted(_unused_ void **state) {
                               "--runtime.gomaxprocs",
                               "2",
                               "--collector.wifi.fixtures=/x",
+                              "--collector.netclass_rtnl.with-stats",
                               NULL};
         parse_apply_flags(args, &o, &cfg);
-        assert_int_equal(o.n_warnings, 7);
+        assert_int_equal(o.n_warnings, 8);
         assert_string_equal(o.warnings[0], "--no-collector.runit: vigie has no runit collector; ignored");
         assert_string_equal(o.warnings[1], "--collector.supervisord: vigie has no supervisord collector; ignored");
         assert_string_equal(o.warnings[2], "--collector.ntp.server: vigie has no ntp collector; ignored");
@@ -214,6 +215,9 @@ static void test_node_exporter_collectors_accepted(_unused_ void **state) {
                             "--runtime.gomaxprocs: node_exporter's Go runtime setting has no effect in vigie; ignored");
         assert_string_equal(o.warnings[6],
                             "--collector.wifi.fixtures: node_exporter's option has no effect in vigie; ignored");
+        assert_string_equal(o.warnings[7], "--collector.netclass_rtnl.with-stats: node_exporter's option has no effect "
+                                           "in vigie; ignored: netdev serves these counters, under the same names with "
+                                           "--collector.netdev.enable-detailed-metrics");
         options_free(&o);
         config_free(&cfg);
 }
