@@ -41,8 +41,12 @@ MOVING = {
     "node_qdisc_current_queue_length": (1000, 0),
     "node_netstat_Tcp_CurrEstab": (64, 0.1),
     # the free blocks of each order, the pages of each kind in a zone, the
-    # objects of each slab cache: they move as the machine allocates
-    "node_buddyinfo_blocks": (1024, 0.5),
+    # objects of each slab cache: they move as the machine allocates. The
+    # small orders' free blocks swing by several times within a second
+    # when a test beside this one allocates (order 0 of Normal seen at
+    # 5251, then 1408 and 6965): a value down to 0 or up to twice the
+    # higher read is taken
+    "node_buddyinfo_blocks": (1024, 1.0),
     "node_zoneinfo_nr_": (16384, 0.05),
     "node_slabinfo_active_objects": (4096, 0.1),
     "node_slabinfo_objects": (4096, 0.1),
