@@ -98,7 +98,7 @@ static int cpu_init(const struct collector_env *env, const struct config_section
         s->procfs = env->procfs;
         s->guest = guest;
         /* a flags or bugs pattern turns info on, as in node_exporter */
-        s->info = info || s->cpuinfo.flags_on || s->cpuinfo.bugs_on;
+        s->info = info || cpuinfo_patterns(&s->cpuinfo);
         s->hz = (double) hz;
         *ret_state = s;
         return 0;
@@ -204,7 +204,7 @@ static int cpu_collect(void *state, struct collect_ctx *ctx) {
 
 const struct collector cpu_collector = {
         .name = "cpu",
-        .help = "Seconds the CPUs spent in each mode, from /proc/stat",
+        .help = "Seconds the CPUs spent in each mode, from /proc/stat (with info, /proc/cpuinfo too)",
         .default_enabled = true,
         .options = cpu_options,
         .init = cpu_init,

@@ -51,19 +51,12 @@ struct cpuinfo_block {
         bool valid; /* its processor line was a number not seen before */
 };
 
-static int pattern(struct filter *f, bool *on, const struct config_section *section, const char *key,
-                   struct diag *diag) {
-        const char *re = config_section_string(section, key, "");
-        *on = re[0] != '\0';
-        return filter_from_config(f, section, key, NULL, NULL, NULL, diag);
-}
-
 int cpuinfo_init(struct cpuinfo *c, const struct config_section *section, struct diag *diag) {
         *c = (struct cpuinfo){0};
-        int r = pattern(&c->flags, &c->flags_on, section, "info_flags_include", diag);
+        int r = filter_from_config(&c->flags, section, "info_flags_include", NULL, NULL, NULL, diag);
         if (r < 0)
                 return r;
-        r = pattern(&c->bugs, &c->bugs_on, section, "info_bugs_include", diag);
+        r = filter_from_config(&c->bugs, section, "info_bugs_include", NULL, NULL, NULL, diag);
         if (r < 0)
                 filter_free(&c->flags);
         return r;
@@ -83,7 +76,6 @@ void cpuinfo_free(struct cpuinfo *c) {
 static void cpuinfo_words(struct cpuinfo *c, struct filter *f, const struct metric_desc *desc, struct field line,
                           struct collect_ctx *ctx) {
         buf_reset(&c->values);
-        size_t n = 0;
         const char *p = line.s, *end = line.s + line.n;
         while (p < end) {
                 while (p < end && (*p == ' ' || *p == '\t'))
@@ -103,12 +95,11 @@ static void cpuinfo_words(struct cpuinfo *c, struct filter *f, const struct metr
                 }
                 buf_put(&c->values, w, len);
                 buf_putc(&c->values, '\0');
-                n++;
         }
         if (c->values.error < 0)
                 return;
         bool family = false;
-        for (size_t o = 0; n > 0 && o < c->values.len; o += strlen(c->values.data + o) + 1) {
+        for (size_t o = 0; o < c->values.len; o += strlen(c->values.data + o) + 1) {
                 const char *word = c->values.data + o;
                 if (!filter_pass(f, word))
                         continue;
@@ -211,9 +202,9 @@ int cpuinfo_collect(struct cpuinfo *c, const char *procfs, struct collect_ctx *c
                         b.bugs = value;
         }
         cpuinfo_end_block(c, &b, &first, ctx);
-        if (first.valid && c->flags_on)
+        if (first.valid && c->flags.include_re)
                 cpuinfo_words(c, &c->flags, &flag_desc, first.flags, ctx);
-        if (first.valid && c->bugs_on)
+        if (first.valid && c->bugs.include_re)
                 cpuinfo_words(c, &c->bugs, &bug_desc, first.bugs, ctx);
         return 0;
 }

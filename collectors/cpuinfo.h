@@ -16,8 +16,7 @@
 #include "filter.h"
 
 struct cpuinfo {
-        bool flags_on, bugs_on; /* an include pattern was given */
-        struct filter flags, bugs;
+        struct filter flags, bugs; /* no include pattern (include_re NULL): no such series */
         struct kernel_file file;
         struct buf text, values;
         unsigned char *seen; /* one byte per processor number, to refuse one twice */
@@ -27,6 +26,10 @@ struct cpuinfo {
 /* From the cpu section's info_flags_include and info_bugs_include; a bad
  * pattern is a diag. */
 int cpuinfo_init(struct cpuinfo *c, const struct config_section *section, struct diag *diag);
+/* Whether a flags or bugs pattern was given, which turns info on. */
+static inline bool cpuinfo_patterns(const struct cpuinfo *c) {
+        return c->flags.include_re || c->bugs.include_re;
+}
 /* Reads procfs/cpuinfo into ctx's set. A missing file gives no series and
  * no error (the cpu collector's other series stand), nor does one that
  * cannot be read whole, which is counted as garbage; a processor whose

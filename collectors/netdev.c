@@ -412,7 +412,7 @@ static int netdev_collect(void *state, struct collect_ctx *ctx) {
 
 const struct collector netdev_collector = {
         .name = "netdev",
-        .help = "Network interface counters, from rtnetlink or /proc/net/dev",
+        .help = "Network interface counters (and, with address_info, addresses), from rtnetlink or /proc/net/dev",
         .default_enabled = true,
         .options = netdev_options,
         .init = netdev_init,

@@ -162,7 +162,7 @@ static int stat_collect(void *state, struct collect_ctx *ctx) {
 
 const struct collector stat_collector = {
         .name = "stat",
-        .help = "Boot time, context switches, forks, interrupts and process counts, from /proc/stat",
+        .help = "Boot time, context switches, forks, interrupts, process counts (and softirqs), from /proc/stat",
         .default_enabled = true,
         .options = stat_options,
         .init = stat_init,
