@@ -17,6 +17,7 @@
 #include "collector.h"
 #include "desc_cache.h"
 #include "dirlist.h"
+#include "hash.h"
 #include "optional_file.h"
 #include "parse.h"
 
@@ -70,6 +71,13 @@ struct zfs_state {
         struct buf file;
         struct desc_cache descs;
         struct zfs_names kstat_names[N_KSTATS], io_names, objset_names;
+        /* the datasets of the pool being read, so that two objset files
+         * naming one dataset (a rename under way, a hostile tree) do not
+         * make its series twice: open addressing by name, each slot the
+         * offset + 1 of a name in dataset_names (0: empty) */
+        struct buf dataset_names;
+        uint32_t *dataset_slots;
+        size_t cap_slots, n_datasets;
 };
 
 static int zfs_init(const struct collector_env *env, _unused_ const struct config_section *section,
@@ -97,6 +105,8 @@ static void zfs_free(void *state) {
                 free(s->kstat_names[i].names);
         free(s->io_names.names);
         free(s->objset_names.names);
+        buf_free(&s->dataset_names);
+        free(s->dataset_slots);
         free(s);
 }
 
@@ -139,6 +149,51 @@ static const struct metric_desc *zfs_desc(struct zfs_state *s, struct zfs_names 
         return n->desc;
 }
 
+/* Forgets the datasets seen, for the next pool. */
+static void zfs_datasets_reset(struct zfs_state *s) {
+        buf_reset(&s->dataset_names);
+        if (s->dataset_slots)
+                memset(s->dataset_slots, 0, s->cap_slots * sizeof(*s->dataset_slots));
+        s->n_datasets = 0;
+}
+
+static size_t zfs_dataset_slot(const struct zfs_state *s, const char *name) {
+        size_t mask = s->cap_slots - 1, i = (size_t) hash_fnv1a(HASH_FNV1A_INIT, name, strlen(name)) & mask;
+        while (s->dataset_slots[i] && strcmp(s->dataset_names.data + s->dataset_slots[i] - 1, name) != 0)
+                i = (i + 1) & mask;
+        return i;
+}
+
+/* 1 when this pool had the dataset already, else 0 (and it is kept),
+ * or -ENOMEM. */
+static int zfs_dataset_seen(struct zfs_state *s, const char *name) {
+        if (2 * (s->n_datasets + 1) > s->cap_slots) {
+                size_t cap = s->cap_slots ? 2 * s->cap_slots : 64;
+                uint32_t *slots = calloc(cap, sizeof(*slots));
+                if (!slots)
+                        return -ENOMEM;
+                uint32_t *old = s->dataset_slots;
+                size_t old_cap = s->cap_slots;
+                s->dataset_slots = slots;
+                s->cap_slots = cap;
+                for (size_t i = 0; i < old_cap; i++)
+                        if (old[i])
+                                slots[zfs_dataset_slot(s, s->dataset_names.data + old[i] - 1)] = old[i];
+                free(old);
+        }
+        size_t i = zfs_dataset_slot(s, name);
+        if (s->dataset_slots[i])
+                return 1;
+        size_t off = s->dataset_names.len;
+        buf_puts(&s->dataset_names, name);
+        buf_putc(&s->dataset_names, '\0');
+        if (s->dataset_names.error < 0 || off >= UINT32_MAX)
+                return -ENOMEM;
+        s->dataset_slots[i] = (uint32_t) off + 1;
+        s->n_datasets++;
+        return 0;
+}
+
 /* A kstat file in s->file: a header line, "name type data", then a line
  * per value; the uint64 ones (type 4) are exported, labelled by values.
  * In an objset file, dataset_name (a string) gives values[1] first, into
@@ -169,12 +224,22 @@ static int zfs_kstat(struct zfs_state *s, struct zfs_names *names, const char *p
                         size_t n_name = (size_t) (line + len - f[2].s);
                         while (n_name > 0 && (f[2].s[n_name - 1] == ' ' || f[2].s[n_name - 1] == '\t'))
                                 n_name--;
-                        if (n_name >= ZFS_DATASET_MAX) {
+                        /* too long, or cut by a NUL byte that would make it another name */
+                        if (n_name >= ZFS_DATASET_MAX || memchr(f[2].s, '\0', n_name)) {
                                 ctx->parse_errors++;
                                 return 0;
                         }
                         memcpy(dataset, f[2].s, n_name);
                         dataset[n_name] = '\0';
+                        int seen = zfs_dataset_seen(s, dataset);
+                        if (seen < 0)
+                                return seen;
+                        if (seen) { /* its series are the first file's */
+                                dataset[0] = '\0';
+                                ctx->parse_errors++;
+                                *ret_found = true; /* the file is counted once */
+                                return 0;
+                        }
                         continue;
                 }
                 /* a value of another type is not exported, as in node_exporter */
@@ -269,6 +334,7 @@ static int zfs_pool(struct zfs_state *s, const char *pool, struct collect_ctx *c
         char path[PATH_MAX];
         if (path_join(path, sizeof(path), s->dir, pool) < 0 || dirlist_read(&s->objsets, path) < 0)
                 return 0;
+        zfs_datasets_reset(s);
         for (size_t i = 0; i < s->objsets.n; i++) {
                 const char *objset = dirlist_name(&s->objsets, i);
                 char rel[2 * NAME_MAX + 2], dataset[ZFS_DATASET_MAX] = "";

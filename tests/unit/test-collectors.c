@@ -418,6 +418,9 @@ static const struct {
          * without its value; an io line short of a value. Values of other
          * types than uint64 are not exported, as in node_exporter */
         {"zfs", "garbage", 0, 6, {0}},
+        /* two objset files naming one dataset (the first one's series
+         * kept, the second counted), and a name cut by a NUL byte */
+        {"zfs", "duplicate", 0, 3, {0}},
         {"zfs", "missing", -ENOENT, 0, {0}},
         /* running, sleeping, idle, zombie (no task directory: no thread
          * state, as in node_exporter), stopped, a command of blanks and
